@@ -1,0 +1,25 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    // Tests run against the sources of sibling packages, not their last build.
+    alias: {
+      '@phpublish/core': src('core'),
+      '@phpublish/sandbox': src('sandbox'),
+      '@phpublish/cli': src('cli'),
+    },
+  },
+  test: {
+    include: ['packages/*/src/**/*.test.ts'],
+    benchmark: { include: ['packages/*/src/**/*.bench.ts'] },
+    pool: 'forks',
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // Tests talk to servers on 127.0.0.1 only; no test may depend on another's state.
+    sequence: { shuffle: false },
+    env: { NO_COLOR: '1' },
+  },
+});
