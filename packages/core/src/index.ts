@@ -1,1 +1,10 @@
-export {};
+export { type Clock, systemClock } from './clock.js';
+export * from './composer/index.js';
+export * from './config/index.js';
+export * from './errors/index.js';
+export * from './git/index.js';
+export * from './http/index.js';
+export * from './log/index.js';
+export * from './packagist/index.js';
+export * from './release/index.js';
+export { PHPUBLISH_VERSION, userAgent } from './version.js';

@@ -1,0 +1,7 @@
+export {
+  type ComposerJson,
+  checkComposerJson,
+  isValidPackageName,
+  PACKAGE_NAME_PATTERN,
+  readComposerJson,
+} from './composer-json.js';

@@ -1,0 +1,15 @@
+export {
+  configJsonSchema,
+  environmentTableMarkdown,
+  type OptionRow,
+  optionRows,
+  optionsTableMarkdown,
+} from './docs.js';
+export { type Env, type PackagistNotifyMode, type ResolvedConfig, resolveConfig } from './resolve.js';
+export {
+  configSchema,
+  environmentVariables,
+  type PackagistConfig,
+  type PhpublishConfig,
+  type PhpublishOptions,
+} from './schema.js';

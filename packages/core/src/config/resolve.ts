@@ -1,0 +1,83 @@
+import type { z } from 'zod';
+import { PhpublishAggregateError, PhpublishError } from '../errors/index.js';
+import type { PackagistCredentials } from '../packagist/credentials.js';
+import { checkPackagistCredentials, readPackagistCredentials } from '../packagist/credentials.js';
+import { configSchema, type PhpublishConfig } from './schema.js';
+
+export type Env = Record<string, string | undefined>;
+
+/** How Packagist will be told, once `auto` is decided. */
+export type PackagistNotifyMode = 'token' | 'github-app' | 'off';
+
+export interface ResolvedConfig {
+  options: PhpublishConfig;
+  packagist: {
+    mode: PackagistNotifyMode;
+    credentials?: PackagistCredentials;
+  };
+  /** Every secret read, for the redactor. */
+  secrets: string[];
+  /** Things the user should know that are not problems. */
+  notices: string[];
+}
+
+/**
+ * Options + environment → the configuration of one run. Pure: it reads nothing but its arguments.
+ * All problems are collected and thrown together (PhpublishAggregateError), never one at a time.
+ */
+export function resolveConfig(options: unknown, { env }: { env: Env }): ResolvedConfig {
+  const problems: PhpublishError[] = [];
+  const parsed = configSchema.safeParse(options ?? {});
+  if (!parsed.success) problems.push(...parsed.error.issues.flatMap(issueToErrors));
+
+  const { username, token } = readPackagistCredentials(env);
+  const secrets = token ? [token] : [];
+  problems.push(...checkPackagistCredentials({ username, token }));
+
+  const notices: string[] = [];
+  const requestedMode = parsed.success ? parsed.data.packagist.mode : 'auto';
+  let mode: PackagistNotifyMode;
+  if (requestedMode === 'auto') {
+    if (token || username) {
+      mode = 'token';
+    } else {
+      mode = 'github-app';
+      notices.push(
+        'No PACKAGIST_API_TOKEN: phpublish will not ping Packagist and relies on the Packagist GitHub App or webhook, then confirms the release.',
+      );
+    }
+  } else {
+    mode = requestedMode;
+  }
+  if (mode === 'token') {
+    const missing = [!username && 'PACKAGIST_USERNAME', !token && 'PACKAGIST_API_TOKEN'].filter(
+      (m): m is string => typeof m === 'string',
+    );
+    if (missing.length > 0) problems.push(new PhpublishError('PACKAGIST_CREDENTIALS_MISSING', { missing }));
+  }
+
+  if (problems.length > 0) throw new PhpublishAggregateError(problems);
+  return {
+    options: parsed.data!,
+    packagist: {
+      mode,
+      ...(mode === 'token' && username && token ? { credentials: { username, token } } : {}),
+    },
+    secrets,
+    notices,
+  };
+}
+
+function issueToErrors(issue: z.core.$ZodIssue): PhpublishError[] {
+  const base = issue.path.map(String).join('.');
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map(
+      (key) => new PhpublishError('CONFIG_UNKNOWN_OPTION', { path: base ? `${base}.${key}` : key }),
+    );
+  }
+  return [new PhpublishError('CONFIG_INVALID', { path: base || '(options)', problem: lowerFirst(issue.message) })];
+}
+
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
+}

@@ -1,0 +1,15 @@
+import { configErrors } from './config-errors.js';
+import type { ErrorDefinition } from './definition.js';
+import { packagistErrors } from './packagist-errors.js';
+
+/** Every error phpublish can report, by code. Each area keeps its own file; this joins them. */
+export const catalogue = {
+  ...configErrors,
+  ...packagistErrors,
+} as const;
+
+export type ErrorCode = keyof typeof catalogue;
+
+/** The details a code's message needs; `void` for codes that need none. */
+export type ErrorParams<C extends ErrorCode> =
+  Parameters<(typeof catalogue)[C]['message']> extends [] ? void : Parameters<(typeof catalogue)[C]['message']>[0];

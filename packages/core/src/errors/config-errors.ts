@@ -1,0 +1,50 @@
+import { defineErrors, type ErrorDefinition } from './definition.js';
+
+export const configErrors = defineErrors({
+  CONFIG_INVALID: {
+    title: 'An option has a value phpublish cannot use',
+    message: (p: { path: string; problem: string }) => `Option \`${p.path}\` is invalid: ${p.problem}.`,
+    remedy: (p) => `Fix \`${p.path}\` in your phpublish options; the options table lists every accepted value.`,
+    docs: 'configuration.md#options',
+  } satisfies ErrorDefinition<{ path: string; problem: string }>,
+  CONFIG_UNKNOWN_OPTION: {
+    title: 'An option phpublish does not know',
+    message: (p: { path: string }) => `Unknown option \`${p.path}\`.`,
+    remedy: (p) => `Remove \`${p.path}\` or check its spelling against the options table.`,
+    docs: 'configuration.md#options',
+  } satisfies ErrorDefinition<{ path: string }>,
+  COMPOSER_JSON_MISSING: {
+    title: 'No composer.json in the repository',
+    message: (p: { path: string }) => `There is no readable composer.json at ${p.path}.`,
+    remedy: () =>
+      'Run phpublish from the root of the PHP package (or pass `cwd`), or set `packagist.packageName` explicitly.',
+    docs: 'configuration.md#packagist-packagename',
+  } satisfies ErrorDefinition<{ path: string }>,
+  COMPOSER_JSON_INVALID: {
+    title: 'composer.json cannot be used',
+    message: (p: { path: string; problem: string }) => `${p.path} cannot be used: ${p.problem}.`,
+    remedy: () => 'Fix composer.json (`composer validate` shows the details) and run again.',
+    docs: 'configuration.md#packagist-packagename',
+  } satisfies ErrorDefinition<{ path: string; problem: string }>,
+  PACKAGE_NAME_INVALID: {
+    title: 'The package name is not a valid Composer name',
+    message: (p: { name: string }) => `"${p.name}" is not a valid Composer package name (vendor/name, lowercase).`,
+    remedy: () =>
+      'Use a name like `acme/hello-world`: lowercase letters, digits and `-`, `_` or `.` between them, one slash.',
+    docs: 'configuration.md#packagist-packagename',
+  } satisfies ErrorDefinition<{ name: string }>,
+  REPOSITORY_URL_MISSING: {
+    title: 'The public repository URL cannot be found',
+    message: () => 'phpublish could not work out the public URL of this repository.',
+    remedy: () =>
+      'Set `packagist.repositoryUrl` (for example https://github.com/acme/hello), or run in GitHub Actions or GitLab CI, or add an `origin` remote.',
+    docs: 'configuration.md#packagist-repositoryurl',
+  } satisfies ErrorDefinition<void>,
+  REPOSITORY_URL_INVALID: {
+    title: 'The repository URL is not one Packagist accepts',
+    message: (p: { url: string }) => `The repository URL ${p.url} is not a URL Packagist can match to a package.`,
+    remedy: () =>
+      'Use the public URL of the repository as shown on the package page, e.g. https://github.com/acme/hello or git@gitlab.com:acme/hello.git.',
+    docs: 'configuration.md#packagist-repositoryurl',
+  } satisfies ErrorDefinition<{ url: string }>,
+});

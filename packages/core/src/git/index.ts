@@ -1,0 +1,1 @@
+export { type GitOptions, git, remoteUrl } from './exec.js';

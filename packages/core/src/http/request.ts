@@ -1,0 +1,151 @@
+import { type Dispatcher, request } from 'undici';
+import type { Clock } from '../clock.js';
+
+export interface RetryPolicy {
+  /** Total attempts, including the first. */
+  attempts: number;
+  /** Delay before the second attempt; doubles each time up to `maxDelayMs`. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** A Retry-After longer than this is not waited for: the response is returned as it is. */
+  maxRetryAfterMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = {
+  attempts: 4,
+  baseDelayMs: 1000,
+  maxDelayMs: 10_000,
+  maxRetryAfterMs: 60_000,
+};
+
+export interface HttpDeps {
+  dispatcher: Dispatcher;
+  clock: Clock;
+  userAgent: string;
+  /** Per attempt: the time allowed for the response headers, and between body chunks. */
+  timeoutMs: number;
+  retry: RetryPolicy;
+  /** Told before each retry, so that long waits show up in the log. */
+  onRetry?: (info: { url: string; attempt: number; delayMs: number; reason: string }) => void;
+}
+
+export interface HttpRequest {
+  method: 'GET' | 'POST' | 'PUT';
+  url: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /**
+   * Whether sending the request twice is harmless. Only then are timeouts, resets and 5xx retried;
+   * otherwise only failures where the server certainly did not act (refused connection, 429) are.
+   */
+  idempotent: boolean;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  /** How many attempts it took. */
+  attempts: number;
+}
+
+/** The request never got an HTTP answer (after every retry). `reason` is for humans and has no secrets. */
+export class HttpNetworkError extends Error {
+  override name = 'HttpNetworkError';
+  constructor(
+    readonly url: string,
+    readonly reason: string,
+    readonly attempts: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`${reason} (${url}, ${attempts} attempt${attempts === 1 ? '' : 's'})`, options);
+  }
+}
+
+const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524]);
+/** Failures where the server cannot have acted on the request. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * The single place where phpublish retries HTTP (the sigstore-js `fetchWithRetry` idea): bounded
+ * attempts with exponential backoff, honouring Retry-After, for 408/429/5xx and network failures.
+ */
+export async function requestWithRetry(req: HttpRequest, deps: HttpDeps): Promise<HttpResponse> {
+  const { retry, clock } = deps;
+  for (let attempt = 1; ; attempt++) {
+    const last = attempt >= retry.attempts;
+    let response: Omit<HttpResponse, 'attempts'>;
+    try {
+      response = await sendOnce(req, deps);
+    } catch (error) {
+      const code = errorCode(error);
+      const retryable = req.idempotent || NOT_SENT.has(code);
+      if (last || !retryable) {
+        throw new HttpNetworkError(req.url, describeNetworkError(error, deps.timeoutMs), attempt, { cause: error });
+      }
+      const delayMs = backoff(retry, attempt);
+      deps.onRetry?.({ url: req.url, attempt, delayMs, reason: describeNetworkError(error, deps.timeoutMs) });
+      await clock.sleep(delayMs);
+      continue;
+    }
+    const retryableStatus =
+      RETRYABLE_STATUS.has(response.status) && (req.idempotent || response.status === 429 || response.status === 503);
+    if (!retryableStatus || last) return { ...response, attempts: attempt };
+    const retryAfterMs = parseRetryAfter(response.headers['retry-after'], clock.now());
+    if (retryAfterMs !== undefined && retryAfterMs > retry.maxRetryAfterMs) return { ...response, attempts: attempt };
+    const delayMs = Math.max(retryAfterMs ?? 0, backoff(retry, attempt));
+    deps.onRetry?.({ url: req.url, attempt, delayMs, reason: `HTTP ${response.status}` });
+    await clock.sleep(delayMs);
+  }
+}
+
+async function sendOnce(req: HttpRequest, deps: HttpDeps): Promise<Omit<HttpResponse, 'attempts'>> {
+  const res = await request(req.url, {
+    dispatcher: deps.dispatcher,
+    method: req.method,
+    headers: { 'user-agent': deps.userAgent, accept: 'application/json', ...req.headers },
+    body: req.body,
+    headersTimeout: deps.timeoutMs,
+    bodyTimeout: deps.timeoutMs,
+  });
+  const body = await res.body.text();
+  return { status: res.statusCode, headers: res.headers, body };
+}
+
+function backoff(policy: RetryPolicy, attempt: number): number {
+  return Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+}
+
+/** Retry-After is either seconds or an HTTP date. */
+export function parseRetryAfter(value: string | string[] | undefined, nowMs: number): number | undefined {
+  const text = Array.isArray(value) ? value[0] : value;
+  if (!text) return undefined;
+  if (/^\d+$/.test(text.trim())) return Number(text.trim()) * 1000;
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
+}
+
+function errorCode(error: unknown): string {
+  const e = error as { code?: unknown; cause?: { code?: unknown } };
+  return String(e?.code ?? e?.cause?.code ?? '');
+}
+
+function describeNetworkError(error: unknown, timeoutMs: number): string {
+  switch (errorCode(error)) {
+    case 'ECONNREFUSED':
+      return 'connection refused';
+    case 'ECONNRESET':
+    case 'UND_ERR_SOCKET':
+      return 'connection closed by the server before it answered';
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT':
+      return `no answer within ${Math.round(timeoutMs / 1000)} s`;
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return 'connection timed out';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'host name not found';
+    default:
+      return (error as Error)?.message?.split('\n')[0] ?? 'network error';
+  }
+}

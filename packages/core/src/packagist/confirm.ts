@@ -1,0 +1,119 @@
+import type { Clock } from '../clock.js';
+import { isPhpublishError, PhpublishError } from '../errors/index.js';
+import type { Logger } from '../log/index.js';
+import type { JobStatus, PackagistClient } from './client.js';
+import type { PackageVersion } from './minified.js';
+import { findVersion } from './version.js';
+
+export interface WaitForVersionInput {
+  client: PackagistClient;
+  clock: Clock;
+  logger: Logger;
+  packageName: string;
+  /** The tag as written (Packagist's `version`), e.g. `v1.2.3`. */
+  version: string;
+  /** The full sha of the commit the tag points at. */
+  commit: string;
+  /** Update jobs to watch, so that a failed crawl is reported at once rather than at the timeout. */
+  jobIds?: string[];
+  timeoutMs: number;
+  /** How often a progress line is written while waiting. */
+  progressEveryMs?: number;
+}
+
+export interface ServedVersion {
+  entry: PackageVersion;
+  elapsedMs: number;
+}
+
+const FAILED_JOB_STATES = new Set(['failed', 'errored', 'package_gone', 'package_deleted']);
+/** Outages that may pass: keep polling until the deadline instead of failing at once. */
+const TRANSIENT = new Set(['PACKAGIST_UNAVAILABLE', 'PACKAGIST_UNREACHABLE', 'PACKAGIST_RATE_LIMITED']);
+
+/** The commit a version entry points at (source first; dist for dist-only packages). */
+export function referenceOf(entry: PackageVersion): string | undefined {
+  return entry.source?.reference ?? entry.dist?.reference;
+}
+
+/**
+ * Polls p2 metadata until `version` appears at `commit`, with backoff, a deadline and a progress
+ * line. The version at another commit is an error (Packagist refuses to move a stable version, so
+ * waiting longer cannot help), and so is a failed update job.
+ */
+export async function waitForVersion(input: WaitForVersionInput): Promise<ServedVersion> {
+  const { client, clock, logger, packageName, version, commit } = input;
+  const started = clock.now();
+  const deadline = started + input.timeoutMs;
+  const progressEvery = input.progressEveryMs ?? 10_000;
+  let nextProgress = started + progressEvery;
+  let lastModified: string | undefined;
+  let delay = 500;
+  let lastSeen = 'the version is not listed yet';
+  const pendingJobs = new Set(input.jobIds ?? []);
+  const jobStates = new Map<string, JobStatus>();
+
+  for (;;) {
+    try {
+      const result = await client.getVersions(packageName, { ifModifiedSince: lastModified });
+      if (result.state === 'found') {
+        lastModified = result.lastModified;
+        const entry = findVersion(result.versions, version);
+        if (entry) {
+          const reference = referenceOf(entry);
+          if (reference === commit) return { entry, elapsedMs: clock.now() - started };
+          throw new PhpublishError('PACKAGIST_VERSION_AT_OTHER_COMMIT', {
+            packageName,
+            version,
+            expected: commit,
+            actual: reference ?? '(none)',
+          });
+        }
+        lastSeen = `the package has ${result.versions.length} version${result.versions.length === 1 ? '' : 's'}, not ${version}`;
+      } else if (result.state === 'not-found') {
+        lastSeen = 'the package has no metadata yet';
+      }
+      for (const id of pendingJobs) {
+        const job = await client.getJob(id);
+        jobStates.set(id, job);
+        if (FAILED_JOB_STATES.has(job.status)) {
+          throw new PhpublishError('PACKAGIST_JOB_FAILED', {
+            jobId: id,
+            status: job.status,
+            serverMessage: job.message,
+          });
+        }
+        if (job.status === 'completed') pendingJobs.delete(id);
+      }
+    } catch (error) {
+      if (!(isPhpublishError(error) && TRANSIENT.has(error.code))) throw error;
+      lastSeen = `Packagist is not answering: ${error.message}`;
+    }
+
+    const now = clock.now();
+    if (now >= deadline) {
+      const jobNote = describeJobs(jobStates);
+      throw new PhpublishError('PACKAGIST_CONFIRM_TIMEOUT', {
+        packageName,
+        version,
+        seconds: Math.round(input.timeoutMs / 1000),
+        lastSeen: jobNote ? `${lastSeen}; ${jobNote}` : lastSeen,
+      });
+    }
+    if (now >= nextProgress) {
+      const jobNote = describeJobs(jobStates);
+      logger.info(
+        `Waiting for Packagist to serve ${packageName} ${version} at ${commit.slice(0, 12)}… ${Math.round((now - started) / 1000)} s (${lastSeen}${jobNote ? `; ${jobNote}` : ''})`,
+      );
+      nextProgress = now + progressEvery;
+    }
+    await clock.sleep(Math.min(delay, Math.max(0, deadline - now)));
+    delay = Math.min(10_000, Math.round(delay * 1.5));
+  }
+}
+
+function describeJobs(states: Map<string, JobStatus>): string {
+  if (states.size === 0) return '';
+  return [...states.entries()]
+    .map(([id, s]) => `job ${id.slice(0, 8)} ${s.status}${s.message ? `: ${s.message.slice(0, 160)}` : ''}`)
+    .join(', ');
+}

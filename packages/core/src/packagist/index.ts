@@ -1,0 +1,18 @@
+export {
+  type JobStatus,
+  PackagistClient,
+  type PackagistClientOptions,
+  type UpdatePackageResult,
+  type VersionsResult,
+} from './client.js';
+export { referenceOf, type ServedVersion, type WaitForVersionInput, waitForVersion } from './confirm.js';
+export { checkPackagistCredentials, type PackagistCredentials, readPackagistCredentials } from './credentials.js';
+export { expandMinifiedVersions, type PackageVersion, versionsFromP2 } from './minified.js';
+export {
+  hasCredentials,
+  PACKAGIST_REPOSITORY_URL_PATTERN,
+  repositoryUrlFromEnvironment,
+  sameRepository,
+  toPublicRepositoryUrl,
+} from './repository-url.js';
+export { findVersion } from './version.js';

@@ -1,0 +1,9 @@
+export {
+  type CreateReleaseContextInput,
+  createReleaseContext,
+  packagistClientFor,
+  type ReleaseContext,
+} from './context.js';
+export { notifyPackagist, type PackagistOutcome, type PackagistRelease } from './notify-packagist.js';
+export { type PackagistTarget, resolvePackagistTarget } from './packagist-target.js';
+export { type PackagistPreflightInput, preflightPackagist } from './preflight-packagist.js';
