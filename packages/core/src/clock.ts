@@ -22,3 +22,25 @@ export const systemClock: Clock = {
       signal?.addEventListener('abort', onAbort, { once: true });
     }),
 };
+
+/**
+ * A clock whose `sleep` returns at once and moves time forward instead: waits, backoff and
+ * deadlines run instantly and deterministically (tests, rehearsals). `sleeps` records every wait.
+ */
+export function virtualClock(startMs = Date.UTC(2026, 0, 1)): Clock & { sleeps: number[]; advance(ms: number): void } {
+  let now = startMs;
+  const sleeps: number[] = [];
+  return {
+    sleeps,
+    now: () => now,
+    advance: (ms) => {
+      now += ms;
+    },
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      now += ms;
+      // Let real I/O (servers in the same process) make progress between polls.
+      await new Promise((resolve) => setImmediate(resolve));
+    },
+  };
+}

@@ -1,4 +1,4 @@
-export { type Clock, systemClock } from './clock.js';
+export { type Clock, systemClock, virtualClock } from './clock.js';
 export * from './composer/index.js';
 export * from './config/index.js';
 export * from './errors/index.js';

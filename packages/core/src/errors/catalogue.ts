@@ -1,5 +1,4 @@
 import { configErrors } from './config-errors.js';
-import type { ErrorDefinition } from './definition.js';
 import { packagistErrors } from './packagist-errors.js';
 
 /** Every error phpublish can report, by code. Each area keeps its own file; this joins them. */
@@ -10,6 +9,6 @@ export const catalogue = {
 
 export type ErrorCode = keyof typeof catalogue;
 
-/** The details a code's message needs; `void` for codes that need none. */
+/** The details a code's message needs; `undefined` for codes that need none. */
 export type ErrorParams<C extends ErrorCode> =
-  Parameters<(typeof catalogue)[C]['message']> extends [] ? void : Parameters<(typeof catalogue)[C]['message']>[0];
+  Parameters<(typeof catalogue)[C]['message']> extends [] ? undefined : Parameters<(typeof catalogue)[C]['message']>[0];

@@ -20,7 +20,7 @@ export class PhpublishError<C extends ErrorCode = ErrorCode> extends Error {
 
   constructor(
     code: C,
-    ...rest: ErrorParams<C> extends void
+    ...rest: ErrorParams<C> extends undefined
       ? [params?: undefined, options?: { cause?: unknown }]
       : [params: ErrorParams<C>, options?: { cause?: unknown }]
   ) {

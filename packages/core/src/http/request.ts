@@ -139,7 +139,7 @@ function describeNetworkError(error: unknown, timeoutMs: number): string {
       return 'connection closed by the server before it answered';
     case 'UND_ERR_HEADERS_TIMEOUT':
     case 'UND_ERR_BODY_TIMEOUT':
-      return `no answer within ${Math.round(timeoutMs / 1000)} s`;
+      return `no answer within ${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`}`;
     case 'UND_ERR_CONNECT_TIMEOUT':
       return 'connection timed out';
     case 'ENOTFOUND':

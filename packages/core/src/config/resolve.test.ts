@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import { PhpublishAggregateError } from '../errors/index.js';
+import { resolveConfig } from './resolve.js';
+
+const TOKEN = 'aaaaaaaaaabbbbbbbbbbccccccccccdddddddddd';
+
+function problems(options: unknown, env: Record<string, string> = {}): string[] {
+  try {
+    resolveConfig(options, { env });
+  } catch (error) {
+    expect(error).toBeInstanceOf(PhpublishAggregateError);
+    return (error as PhpublishAggregateError).errors.map((e) => e.code);
+  }
+  return [];
+}
+
+describe('resolveConfig', () => {
+  describe('when nothing is configured', () => {
+    it('applies every default and falls back to GitHub App mode with a notice', () => {
+      const config = resolveConfig(undefined, { env: {} });
+      expect(config.options).toEqual({
+        packagist: {
+          mode: 'auto',
+          url: 'https://packagist.org',
+          repoUrl: 'https://repo.packagist.org',
+          createIfMissing: false,
+          requestTimeout: 30,
+          confirm: { enabled: true, timeout: 600, onTimeout: 'fail' },
+        },
+      });
+      expect(config.packagist.mode).toBe('github-app');
+      expect(config.notices.join('\n')).toMatch(/GitHub App/);
+      expect(config.secrets).toEqual([]);
+    });
+  });
+
+  describe('when credentials are in the environment', () => {
+    it('auto mode uses the token and registers it as a secret', () => {
+      const config = resolveConfig({}, { env: { PACKAGIST_USERNAME: 'alice', PACKAGIST_API_TOKEN: TOKEN } });
+      expect(config.packagist).toEqual({ mode: 'token', credentials: { username: 'alice', token: TOKEN } });
+      expect(config.secrets).toEqual([TOKEN]);
+    });
+
+    it('github-app mode never carries credentials', () => {
+      const config = resolveConfig(
+        { packagist: { mode: 'github-app' } },
+        { env: { PACKAGIST_USERNAME: 'alice', PACKAGIST_API_TOKEN: TOKEN } },
+      );
+      expect(config.packagist).toEqual({ mode: 'github-app' });
+    });
+
+    it('treats empty variables as unset', () => {
+      expect(problems({ packagist: { mode: 'token' } }, { PACKAGIST_USERNAME: ' ', PACKAGIST_API_TOKEN: '' })).toEqual([
+        'PACKAGIST_CREDENTIALS_MISSING',
+      ]);
+    });
+  });
+
+  describe('when something is wrong', () => {
+    it('reports every problem at once, each with its code', () => {
+      const codes = problems(
+        { packagist: { mode: 'tokens', confirm: { timeout: -1 }, colour: 'blue' }, extra: 1 },
+        { PACKAGIST_API_TOKEN: 'ghp_notapackagisttoken', PACKAGIST_USERNAME: 'al ice' },
+      );
+      expect(codes.sort()).toEqual(
+        [
+          'CONFIG_INVALID',
+          'CONFIG_INVALID',
+          'CONFIG_UNKNOWN_OPTION',
+          'CONFIG_UNKNOWN_OPTION',
+          'PACKAGIST_TOKEN_MALFORMED',
+          'PACKAGIST_USERNAME_MALFORMED',
+        ].sort(),
+      );
+    });
+
+    it('names the option path in the message', () => {
+      try {
+        resolveConfig({ packagist: { confirm: { onTimeout: 'maybe' } } }, { env: {} });
+        expect.unreachable();
+      } catch (error) {
+        const [first] = (error as PhpublishAggregateError).errors;
+        expect(first?.message).toContain('`packagist.confirm.onTimeout`');
+        expect(first?.docsUrl).toMatch(/configuration\.md#options$/);
+      }
+    });
+
+    it('token mode without credentials names both variables', () => {
+      try {
+        resolveConfig({ packagist: { mode: 'token' } }, { env: {} });
+        expect.unreachable();
+      } catch (error) {
+        const [first] = (error as PhpublishAggregateError).errors;
+        expect(first?.code).toBe('PACKAGIST_CREDENTIALS_MISSING');
+        expect(first?.message).toContain('`PACKAGIST_USERNAME` and `PACKAGIST_API_TOKEN`');
+      }
+    });
+
+    it('a malformed token is reported without its value', () => {
+      const secret = 'github_pat_11ABCDEFG0123456789_abcdefghijklmnop';
+      try {
+        resolveConfig({}, { env: { PACKAGIST_USERNAME: 'alice', PACKAGIST_API_TOKEN: secret } });
+        expect.unreachable();
+      } catch (error) {
+        const text = (error as PhpublishAggregateError).format();
+        expect(text).toContain('PACKAGIST_TOKEN_MALFORMED');
+        expect(text).toContain('looks like a GitHub token');
+        expect(text).not.toContain(secret);
+      }
+    });
+  });
+
+  it('is pure: the same input gives the same output and the input is not changed', () => {
+    const options = { packagist: { mode: 'token' as const } };
+    const env = { PACKAGIST_USERNAME: 'alice', PACKAGIST_API_TOKEN: TOKEN };
+    const frozen = JSON.stringify({ options, env });
+    expect(resolveConfig(options, { env })).toEqual(resolveConfig(options, { env }));
+    expect(JSON.stringify({ options, env })).toBe(frozen);
+  });
+});

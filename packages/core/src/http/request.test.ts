@@ -1,0 +1,157 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Agent } from 'undici';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { virtualClock } from '../clock.js';
+import { DEFAULT_RETRY, type HttpDeps, HttpNetworkError, parseRetryAfter, requestWithRetry } from './request.js';
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+let server: Server;
+let baseUrl: string;
+let handlers: Handler[];
+let seen: IncomingMessage[];
+let agent: Agent;
+
+beforeEach(async () => {
+  handlers = [];
+  seen = [];
+  server = createServer((req, res) => {
+    seen.push(req);
+    const handler = handlers.shift() ?? ((_q, r) => r.writeHead(200).end('{"ok":true}'));
+    handler(req, res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  agent = new Agent();
+});
+
+afterEach(async () => {
+  await agent.close();
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+function deps(overrides: Partial<HttpDeps> = {}): HttpDeps & { clock: ReturnType<typeof virtualClock> } {
+  return {
+    dispatcher: agent,
+    clock: virtualClock(),
+    userAgent: 'phpublish-test/1',
+    timeoutMs: 2000,
+    retry: DEFAULT_RETRY,
+    ...overrides,
+  } as never;
+}
+
+const status =
+  (code: number, headers: Record<string, string> = {}, body = ''): Handler =>
+  (_req, res) =>
+    res.writeHead(code, headers).end(body);
+const reset: Handler = (req) => req.socket.destroy();
+
+describe('requestWithRetry', () => {
+  describe('when the server answers 5xx and then recovers', () => {
+    it('retries with exponential backoff and returns the good answer', async () => {
+      handlers.push(status(503), status(502));
+      const d = deps();
+      const res = await requestWithRetry({ method: 'GET', url: `${baseUrl}/x`, idempotent: true }, d);
+      expect(res).toMatchObject({ status: 200, body: '{"ok":true}', attempts: 3 });
+      expect(d.clock.sleeps).toEqual([1000, 2000]);
+      expect(seen[0]?.headers['user-agent']).toBe('phpublish-test/1');
+    });
+  });
+
+  describe('when the server answers 5xx every time', () => {
+    it('gives up after the configured attempts and returns the last answer', async () => {
+      handlers.push(status(500), status(500), status(500), status(500), status(500));
+      const res = await requestWithRetry({ method: 'GET', url: `${baseUrl}/x`, idempotent: true }, deps());
+      expect(res.status).toBe(500);
+      expect(res.attempts).toBe(4);
+      expect(seen).toHaveLength(4);
+    });
+  });
+
+  describe('when the request is not idempotent', () => {
+    it('does not repeat it after a 500, which the server may have acted on', async () => {
+      handlers.push(status(500));
+      const res = await requestWithRetry(
+        { method: 'POST', url: `${baseUrl}/x`, body: '{}', idempotent: false },
+        deps(),
+      );
+      expect(res).toMatchObject({ status: 500, attempts: 1 });
+    });
+
+    it('does repeat it after a 429, which the server did not act on', async () => {
+      handlers.push(status(429, { 'retry-after': '3' }));
+      const d = deps();
+      const res = await requestWithRetry({ method: 'POST', url: `${baseUrl}/x`, body: '{}', idempotent: false }, d);
+      expect(res).toMatchObject({ status: 200, attempts: 2 });
+      expect(d.clock.sleeps).toEqual([3000]);
+    });
+  });
+
+  describe('when Retry-After asks for longer than we are willing to wait', () => {
+    it('returns the 429 at once', async () => {
+      handlers.push(status(429, { 'retry-after': '31536000' }));
+      const d = deps();
+      const res = await requestWithRetry({ method: 'GET', url: `${baseUrl}/x`, idempotent: true }, d);
+      expect(res).toMatchObject({ status: 429, attempts: 1 });
+      expect(d.clock.sleeps).toEqual([]);
+    });
+  });
+
+  describe('when the connection is reset', () => {
+    it('retries idempotent requests and then reports a network error with a plain reason', async () => {
+      handlers.push(reset, reset, reset, reset);
+      const error = await requestWithRetry({ method: 'GET', url: `${baseUrl}/x`, idempotent: true }, deps()).catch(
+        (e) => e,
+      );
+      expect(error).toBeInstanceOf(HttpNetworkError);
+      expect(error).toMatchObject({ attempts: 4, reason: 'connection closed by the server before it answered' });
+    });
+
+    it('recovers when a later attempt succeeds', async () => {
+      handlers.push(reset);
+      const res = await requestWithRetry({ method: 'GET', url: `${baseUrl}/x`, idempotent: true }, deps());
+      expect(res).toMatchObject({ status: 200, attempts: 2 });
+    });
+  });
+
+  describe('when the server does not answer in time', () => {
+    it('times out each attempt and says so', async () => {
+      const hang: Handler = () => {};
+      handlers.push(hang, hang);
+      const d = deps({ timeoutMs: 150, retry: { ...DEFAULT_RETRY, attempts: 2 } });
+      const error = await requestWithRetry({ method: 'GET', url: `${baseUrl}/x`, idempotent: true }, d).catch((e) => e);
+      expect(error).toBeInstanceOf(HttpNetworkError);
+      expect(error.reason).toBe('no answer within 150 ms');
+      expect(error.attempts).toBe(2);
+    });
+  });
+
+  describe('when nothing listens on the port', () => {
+    it('retries even a non-idempotent request, then reports connection refused', async () => {
+      const closed = createServer();
+      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+      const port = (closed.address() as AddressInfo).port;
+      await new Promise((resolve) => closed.close(resolve));
+      const d = deps();
+      const error = await requestWithRetry(
+        { method: 'POST', url: `http://127.0.0.1:${port}/x`, body: '{}', idempotent: false },
+        d,
+      ).catch((e) => e);
+      expect(error).toMatchObject({ reason: 'connection refused', attempts: 4 });
+      expect(d.clock.sleeps).toEqual([1000, 2000, 4000]);
+    });
+  });
+});
+
+describe('parseRetryAfter', () => {
+  it('reads seconds and HTTP dates', () => {
+    const now = Date.UTC(2026, 0, 1, 0, 0, 0);
+    expect(parseRetryAfter('7', now)).toBe(7000);
+    expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:10 GMT', now)).toBe(10_000);
+    expect(parseRetryAfter('soon', now)).toBeUndefined();
+    expect(parseRetryAfter(undefined, now)).toBeUndefined();
+  });
+});
