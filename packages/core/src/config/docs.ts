@@ -71,3 +71,13 @@ export function environmentTableMarkdown(): string {
   for (const v of environmentVariables) lines.push(`| \`${v.name}\` | ${v.secret ? 'yes' : 'no'} | ${v.description} |`);
   return lines.join('\n');
 }
+
+/** Replaces the text between `<!-- name:start -->` and `<!-- name:end -->` in a Markdown page. */
+export function replaceGeneratedSection(page: string, name: string, content: string): string {
+  const start = `<!-- ${name}:start -->`;
+  const end = `<!-- ${name}:end -->`;
+  const from = page.indexOf(start);
+  const to = page.indexOf(end);
+  if (from === -1 || to === -1 || to < from) throw new Error(`markers for "${name}" are missing`);
+  return `${page.slice(0, from + start.length)}\n${content}\n${page.slice(to)}`;
+}

@@ -4,6 +4,7 @@ export {
   type OptionRow,
   optionRows,
   optionsTableMarkdown,
+  replaceGeneratedSection,
 } from './docs.js';
 export { type Env, type PackagistNotifyMode, type ResolvedConfig, resolveConfig } from './resolve.js';
 export {
