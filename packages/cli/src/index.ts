@@ -1,1 +1,3 @@
-export {};
+export { EXIT } from './exit-codes.js';
+export type { CommandIo } from './io.js';
+export { main } from './main.js';

@@ -6,6 +6,7 @@ export {
   optionsTableMarkdown,
   replaceGeneratedSection,
 } from './docs.js';
+export { CONFIG_FILE_NAME, loadOptionsFile } from './load-file.js';
 export { type Env, type PackagistNotifyMode, type ResolvedConfig, resolveConfig } from './resolve.js';
 export {
   configSchema,

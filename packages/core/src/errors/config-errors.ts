@@ -47,4 +47,10 @@ export const configErrors = defineErrors({
       'Use the public URL of the repository as shown on the package page, e.g. https://github.com/acme/hello or git@gitlab.com:acme/hello.git.',
     docs: 'configuration.md#packagist-repositoryurl',
   } satisfies ErrorDefinition<{ url: string }>,
+  TAG_NOT_FOUND: {
+    title: 'The release tag does not exist in this repository',
+    message: (p: { tag: string }) => `There is no tag ${p.tag} (pointing at a commit) in this repository.`,
+    remedy: () => 'Create and push the tag first (or fetch tags: `git fetch --tags`), then run again.',
+    docs: 'cli.md#phpublish-notify',
+  } satisfies ErrorDefinition<{ tag: string }>,
 });

@@ -1,1 +1,2 @@
 export { type GitOptions, git, remoteUrl } from './exec.js';
+export { resolveCommit } from './refs.js';

@@ -6,4 +6,5 @@ export {
 } from './context.js';
 export { notifyPackagist, type PackagistOutcome, type PackagistRelease } from './notify-packagist.js';
 export { type PackagistTarget, resolvePackagistTarget } from './packagist-target.js';
+export { type PreflightInput, preflight } from './preflight.js';
 export { type PackagistPreflightInput, preflightPackagist } from './preflight-packagist.js';

@@ -1,0 +1,49 @@
+import {
+  createReleaseContext,
+  loadOptionsFile,
+  notifyPackagist,
+  PhpublishError,
+  preflight,
+  resolveCommit,
+} from '@phpublish/core';
+import { EXIT } from '../exit-codes.js';
+import { type CommandIo, stderrLogger } from '../io.js';
+import type { Command } from '../main.js';
+
+export const notifyCommand: Command = {
+  summary: 'Tell Packagist about a pushed release tag and confirm it serves the version at that commit',
+  usage: 'phpublish notify <tag> [--config <file>] [--json]',
+  help: [
+    'Runs the Packagist layer on its own, for any CI: checks everything first (credentials, composer.json,',
+    'repository URL, that Packagist is reachable and does not already have the version at another commit),',
+    'then calls update-package (token mode) or relies on the GitHub App, and waits until the p2 metadata',
+    'lists the version with source.reference equal to the tag’s commit.',
+    '',
+    'Options:',
+    '  --config <file>  options file (default: phpublish.config.json when present)',
+    '  --json           print the outcome as JSON on stdout',
+    '',
+    'Environment: PACKAGIST_USERNAME, PACKAGIST_API_TOKEN (see docs/configuration.md).',
+  ].join('\n'),
+  options: { config: { type: 'string' }, json: { type: 'boolean' } },
+  allowPositionals: true,
+  async run({ values, positionals }, io: CommandIo) {
+    const [tag, ...extra] = positionals;
+    if (!tag || extra.length > 0) {
+      io.stderr.write(`Usage: ${this.usage}\n`);
+      return EXIT.usage;
+    }
+    const options = await loadOptionsFile(io.cwd, values['config'] as string | undefined);
+    const context = createReleaseContext({ cwd: io.cwd, env: io.env, options, logger: stderrLogger(io) });
+    const commit = await resolveCommit(tag, { cwd: io.cwd });
+    if (!commit) throw new PhpublishError('TAG_NOT_FOUND', { tag });
+    const { target } = await preflight(context, { release: { version: tag, commit } });
+    const outcome = await notifyPackagist(context, target, { version: tag, commit });
+    if (values['json']) {
+      io.stdout.write(
+        `${JSON.stringify({ package: target.packageName, repositoryUrl: target.repositoryUrl, version: tag, commit, ...outcome }, null, 2)}\n`,
+      );
+    }
+    return EXIT.ok;
+  },
+};
