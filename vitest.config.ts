@@ -10,6 +10,7 @@ export default defineConfig({
       '@phpublish/core': src('core'),
       '@phpublish/sandbox': src('sandbox'),
       '@phpublish/cli': src('cli'),
+      '@phpublish/test-utils': src('test-utils'),
     },
   },
   test: {

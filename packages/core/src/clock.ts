@@ -24,11 +24,16 @@ export const systemClock: Clock = {
 };
 
 /**
- * A clock whose `sleep` returns at once and moves time forward instead: waits, backoff and
- * deadlines run instantly and deterministically (tests, rehearsals). `sleeps` records every wait.
+ * A clock whose `sleep` moves time forward instead of waiting for it, so that waits, backoff and
+ * deadlines run fast and deterministically (tests, rehearsals). `sleeps` records every wait. With
+ * `realTimeScale`, each sleep also waits that fraction of its length in real time, which lets
+ * servers in the same process make progress between polls (0.01: a 10 s wait takes 100 ms).
  */
-export function virtualClock(startMs = Date.UTC(2026, 0, 1)): Clock & { sleeps: number[]; advance(ms: number): void } {
-  let now = startMs;
+export function virtualClock(
+  options: { startMs?: number; realTimeScale?: number } = {},
+): Clock & { sleeps: number[]; advance(ms: number): void } {
+  let now = options.startMs ?? Date.UTC(2026, 0, 1);
+  const scale = options.realTimeScale ?? 0;
   const sleeps: number[] = [];
   return {
     sleeps,
@@ -39,8 +44,7 @@ export function virtualClock(startMs = Date.UTC(2026, 0, 1)): Clock & { sleeps: 
     sleep: async (ms) => {
       sleeps.push(ms);
       now += ms;
-      // Let real I/O (servers in the same process) make progress between polls.
-      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => (scale > 0 ? setTimeout(resolve, ms * scale) : setImmediate(resolve)));
     },
   };
 }

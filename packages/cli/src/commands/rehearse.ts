@@ -47,7 +47,7 @@ export const rehearseCommand: Command = {
     '',
     'Options:',
     '  --sample          rehearse the bundled sample package instead of the repository in the current folder',
-    '  --version <tag>   the tag to rehearse (default: v1.0.0-rehearsal for the sample, next patch otherwise)',
+    '  --version <tag>   the tag to rehearse (default: v1.0.0, or the next patch after the latest tag)',
     '  --json            print the result as JSON on stdout',
   ].join('\n'),
   options: { sample: { type: 'boolean' }, version: { type: 'string' }, json: { type: 'boolean' } },
@@ -133,7 +133,7 @@ async function defaultVersion(repo: string, io: CommandIo): Promise<string> {
     .split('\n')
     .filter((t) => /^v?\d+\.\d+\.\d+$/.test(t));
   const latest = tags[0];
-  if (!latest) return 'v1.0.0-rehearsal';
+  if (!latest) return 'v1.0.0';
   const [major, minor, patch] = latest.replace(/^v/, '').split('.').map(Number);
   return `${latest.startsWith('v') ? 'v' : ''}${major}.${minor}.${(patch ?? 0) + 1}`;
 }

@@ -5,3 +5,4 @@ export {
   PACKAGE_NAME_PATTERN,
   readComposerJson,
 } from './composer-json.js';
+export { isComposerVersion } from './version.js';

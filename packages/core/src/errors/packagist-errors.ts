@@ -144,4 +144,20 @@ export const packagistErrors = defineErrors({
     remedy: () => 'Check `packagist.repoUrl`; if it is right, run again later and report it if it persists.',
     docs: 'troubleshooting.md#packagist-rejected-the-request',
   } satisfies ErrorDefinition<{ url: string; problem: string }>,
+  PACKAGIST_VERSION_INVALID: {
+    title: 'The tag is not a version Composer understands',
+    message: (p: { tag: string }) =>
+      `The tag ${p.tag} is not a Composer version, so Packagist would ignore it and the release would never appear.`,
+    remedy: () =>
+      'Use tags like v1.2.3, 1.2.3, v2.0.0-beta.1 or 2.0.0-RC1 (semantic-release: keep `tagFormat` as `v${version}`).',
+    docs: 'troubleshooting.md#the-version-is-not-listed',
+  } satisfies ErrorDefinition<{ tag: string }>,
+  PACKAGIST_VERSION_NOT_LISTED: {
+    title: 'Packagist finished updating but does not list the version',
+    message: (p: { packageName: string; version: string; jobMessage: string }) =>
+      `Packagist finished updating ${p.packageName} (${p.jobMessage}) but does not list ${p.version}.`,
+    remedy: () =>
+      'Check that composer.json at the tag has the same `name`, is valid (`composer validate`), and that the tag is a Composer version; the update log on the package page says why a tag was skipped.',
+    docs: 'troubleshooting.md#the-version-is-not-listed',
+  } satisfies ErrorDefinition<{ packageName: string; version: string; jobMessage: string }>,
 });

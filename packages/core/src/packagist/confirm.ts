@@ -26,9 +26,19 @@ export interface ServedVersion {
   elapsedMs: number;
 }
 
+/**
+ * Packagist's dumper writes p2 metadata seconds after a crawl. When every update job has completed
+ * and the version is still missing after this long, it is not coming (skipped tag, wrong name).
+ */
+export const LISTING_GRACE_MS = 30_000;
+
 const FAILED_JOB_STATES = new Set(['failed', 'errored', 'package_gone', 'package_deleted']);
 /** Outages that may pass: keep polling until the deadline instead of failing at once. */
-const TRANSIENT = new Set(['PACKAGIST_UNAVAILABLE', 'PACKAGIST_UNREACHABLE', 'PACKAGIST_RATE_LIMITED']);
+export const TRANSIENT_PACKAGIST_ERRORS: ReadonlySet<string> = new Set([
+  'PACKAGIST_UNAVAILABLE',
+  'PACKAGIST_UNREACHABLE',
+  'PACKAGIST_RATE_LIMITED',
+]);
 
 /** The commit a version entry points at (source first; dist for dist-only packages). */
 export function referenceOf(entry: PackageVersion): string | undefined {
@@ -51,6 +61,7 @@ export async function waitForVersion(input: WaitForVersionInput): Promise<Served
   let lastSeen = 'the version is not listed yet';
   const pendingJobs = new Set(input.jobIds ?? []);
   const jobStates = new Map<string, JobStatus>();
+  let jobsCompletedAt: number | undefined;
 
   for (;;) {
     try {
@@ -84,8 +95,18 @@ export async function waitForVersion(input: WaitForVersionInput): Promise<Served
         }
         if (job.status === 'completed') pendingJobs.delete(id);
       }
+      if (jobStates.size > 0 && pendingJobs.size === 0) {
+        jobsCompletedAt ??= clock.now();
+        if (clock.now() - jobsCompletedAt >= LISTING_GRACE_MS) {
+          throw new PhpublishError('PACKAGIST_VERSION_NOT_LISTED', {
+            packageName,
+            version,
+            jobMessage: [...jobStates.values()].map((j) => j.message || j.status).join('; '),
+          });
+        }
+      }
     } catch (error) {
-      if (!(isPhpublishError(error) && TRANSIENT.has(error.code))) throw error;
+      if (!(isPhpublishError(error) && TRANSIENT_PACKAGIST_ERRORS.has(error.code))) throw error;
       lastSeen = `Packagist is not answering: ${error.message}`;
     }
 

@@ -5,7 +5,14 @@ export {
   type UpdatePackageResult,
   type VersionsResult,
 } from './client.js';
-export { referenceOf, type ServedVersion, type WaitForVersionInput, waitForVersion } from './confirm.js';
+export {
+  LISTING_GRACE_MS,
+  referenceOf,
+  type ServedVersion,
+  TRANSIENT_PACKAGIST_ERRORS,
+  type WaitForVersionInput,
+  waitForVersion,
+} from './confirm.js';
 export { checkPackagistCredentials, type PackagistCredentials, readPackagistCredentials } from './credentials.js';
 export { expandMinifiedVersions, type PackageVersion, versionsFromP2 } from './minified.js';
 export {

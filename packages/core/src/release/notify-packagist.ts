@@ -1,5 +1,12 @@
 import { isPhpublishError, PhpublishError } from '../errors/index.js';
-import { findVersion, type PackageVersion, referenceOf, waitForVersion } from '../packagist/index.js';
+import {
+  findVersion,
+  type PackageVersion,
+  referenceOf,
+  TRANSIENT_PACKAGIST_ERRORS,
+  type VersionsResult,
+  waitForVersion,
+} from '../packagist/index.js';
 import { packagistClientFor, type ReleaseContext } from './context.js';
 import type { PackagistTarget } from './packagist-target.js';
 
@@ -41,8 +48,16 @@ export async function notifyPackagist(
   }
   const client = packagistClientFor(context);
 
-  const before = await client.getVersions(target.packageName);
-  if (before.state === 'found') {
+  // Resume point: a version already served at the commit needs nothing more. Preflight read the
+  // same metadata moments ago, so an outage here is not fatal: notifying twice is harmless.
+  let before: VersionsResult | undefined;
+  try {
+    before = await client.getVersions(target.packageName);
+  } catch (error) {
+    if (!isPhpublishError(error) || !TRANSIENT_PACKAGIST_ERRORS.has(error.code)) throw error;
+    logger.warn(`Packagist metadata could not be read before notifying (${error.message}); notifying anyway.`);
+  }
+  if (before?.state === 'found') {
     const entry = findVersion(before.versions, release.version);
     if (entry) {
       const reference = referenceOf(entry);

@@ -1,3 +1,4 @@
+import { isComposerVersion } from '../composer/index.js';
 import { PhpublishError as Err, isPhpublishError, type PhpublishError } from '../errors/index.js';
 import { findVersion, referenceOf } from '../packagist/index.js';
 import { packagistClientFor, type ReleaseContext } from './context.js';
@@ -21,6 +22,9 @@ export async function preflightPackagist(
   const { mode } = context.config.packagist;
   if (mode === 'off') return [];
   const options = context.config.options.packagist;
+  if (input.release && !isComposerVersion(input.release.version)) {
+    return [new Err('PACKAGIST_VERSION_INVALID', { tag: input.release.version })];
+  }
   const client = packagistClientFor(context);
   const { packageName } = input.target;
   try {

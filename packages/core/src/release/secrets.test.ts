@@ -1,0 +1,125 @@
+import { startSandboxPackagist } from '@phpublish/sandbox';
+import { createPhpPackageRepo, type PhpPackageRepo } from '@phpublish/test-utils';
+import { Agent } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { virtualClock } from '../clock.js';
+import { memoryLogger } from '../log/index.js';
+import { createReleaseContext } from './context.js';
+import { notifyPackagist } from './notify-packagist.js';
+import { preflight } from './preflight.js';
+
+/**
+ * Every secret that appears in this suite, and every place a secret could escape to: log lines,
+ * error messages (with their remedies, details, stacks and causes) and the URLs of requests the
+ * sandbox received. One test at the end checks them all.
+ */
+const GIT_TOKEN = 'ghs_GitTokenThatMustNeverLeak0123456789';
+const HOST_URL = `https://x-access-token:${GIT_TOKEN}@github.com/acme/hello.git`;
+const REPO_URL = 'https://github.com/acme/hello';
+
+const secrets = new Set<string>([GIT_TOKEN]);
+const logLines: string[] = [];
+const errorTexts: string[] = [];
+const requestUrls: string[] = [];
+
+let packagist: Awaited<ReturnType<typeof startSandboxPackagist>>;
+let repo: PhpPackageRepo;
+let agent: Agent;
+let user: { username: string; mainToken: string; safeToken: string };
+
+beforeAll(async () => {
+  packagist = await startSandboxPackagist({ crawlDelayMs: 5 });
+  repo = await createPhpPackageRepo({ name: 'acme/hello', tags: ['v1.0.0'] });
+  user = packagist.addUser({ username: 'alice' });
+  secrets.add(user.safeToken);
+  secrets.add(user.mainToken);
+  packagist.addRemote(REPO_URL, repo.dir);
+  packagist.addPackage({ name: 'acme/hello', repositoryUrl: REPO_URL, maintainers: ['alice'] });
+  agent = new Agent();
+});
+
+afterAll(async () => {
+  await agent.close();
+  await packagist.close();
+  await repo.cleanup();
+});
+
+function collectError(error: unknown): void {
+  const seen = new Set<unknown>();
+  let current: unknown = error;
+  while (current && !seen.has(current)) {
+    seen.add(current);
+    const e = current as Error & { format?: () => string; details?: string; remedy?: string; errors?: unknown[] };
+    errorTexts.push(String(e.message), String(e.stack), e.format?.() ?? '', e.details ?? '', e.remedy ?? '');
+    for (const inner of e.errors ?? []) collectError(inner);
+    current = e.cause;
+  }
+}
+
+async function scenario(env: Record<string, string>, options: Record<string, unknown>, commit?: string): Promise<void> {
+  const logger = memoryLogger();
+  try {
+    const context = createReleaseContext({
+      cwd: repo.dir,
+      env,
+      logger,
+      clock: virtualClock({ realTimeScale: 0.01 }),
+      dispatcher: agent,
+      options: { packagist: { url: packagist.url, repoUrl: packagist.url, confirm: { timeout: 20 }, ...options } },
+    });
+    const { target } = await preflight(context, { hostRepositoryUrl: HOST_URL });
+    await notifyPackagist(context, target, { version: 'v1.0.0', commit: commit ?? repo.head });
+  } catch (error) {
+    collectError(error);
+  } finally {
+    logLines.push(...logger.lines);
+  }
+}
+
+describe('secrets', () => {
+  const creds = () => ({ PACKAGIST_USERNAME: 'alice', PACKAGIST_API_TOKEN: user.safeToken });
+
+  it('runs the failure scenarios', async () => {
+    const wrongToken = 'e'.repeat(40);
+    secrets.add(wrongToken);
+    await scenario({ PACKAGIST_USERNAME: 'alice', PACKAGIST_API_TOKEN: wrongToken }, {}); // 403
+    packagist.injectFault({ path: '/api/update-package', times: 4, fault: { status: 503, body: 'down' } });
+    await scenario(creds(), {}); // 5xx until giving up
+    packagist.injectFault({ path: '/api/update-package', times: 4, fault: { reset: true } });
+    await scenario(creds(), {}); // resets
+    packagist.injectFault({
+      path: '/api/update-package',
+      fault: { status: 406, body: '{"status":"error","message":"Missing payload parameter"}' },
+    });
+    await scenario(creds(), {});
+    await scenario(creds(), { mode: 'token', createIfMissing: true, packageName: 'acme/unknown' });
+    const malformed = 'glpat-NotAPackagistTokenAtAll000000';
+    secrets.add(malformed);
+    await scenario({ PACKAGIST_USERNAME: 'alice', PACKAGIST_API_TOKEN: malformed }, { colour: 'x' });
+    await scenario(creds(), { mode: 'github-app' }); // confirm timeout
+    expect(errorTexts.length).toBeGreaterThan(10);
+  });
+
+  it('runs the success scenario and a re-run', async () => {
+    const errorsBefore = errorTexts.length;
+    await scenario(creds(), {});
+    await scenario(creds(), {});
+    expect(errorTexts.slice(errorsBefore)).toEqual([]);
+    expect(logLines.some((l) => /Packagist (already )?serves acme\/hello v1\.0\.0/.test(l))).toBe(true);
+  });
+
+  it('never let a secret reach a log line, an error or a request URL', () => {
+    requestUrls.push(...packagist.requests.map((r) => r.url));
+    expect(requestUrls.length).toBeGreaterThan(10);
+    // Bodies carry the repository URL: it must be the credential-free one.
+    const requestBodies = packagist.requests.map((r) => r.body);
+    expect(requestBodies).toContain(JSON.stringify({ repository: REPO_URL }));
+    const haystacks = { logLines, errorTexts, requestUrls, requestBodies };
+    for (const [where, texts] of Object.entries(haystacks)) {
+      for (const secret of secrets) {
+        const leaks = texts.filter((t) => t.includes(secret));
+        expect(leaks, `${where} contain a secret`).toEqual([]);
+      }
+    }
+  });
+});
