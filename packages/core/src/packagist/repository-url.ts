@@ -2,7 +2,7 @@ import { PhpublishError } from '../errors/index.js';
 
 /** Packagist's own pattern for repository URLs (REGEXES['any'] in its source), checked before anything else. */
 export const PACKAGIST_REPOSITORY_URL_PATTERN =
-  /^(?:ssh:\/\/git@|https?:\/\/|git:\/\/|git@)?(?<host>[a-z0-9.-]+)(?::[0-9]+\/|[:/])(?<path>[\w.-]+(?:\/[\w.-]+?)*)(?:\.git|\/)?$/;
+  /^(?:ssh:\/\/git@|https?:\/\/|git:\/\/|git@)?(?<host>[a-z0-9.-]+)(?::[0-9]+\/|[:/])(?<path>[\w.-]+(?:\/[\w.-]+?)*)(?:\.git|\/)?$/i;
 
 const SCP_LIKE = /^(?:[^@/\s]+@)?(?<host>[^:/\s]+):(?!\/\/)(?<path>.+)$/;
 
