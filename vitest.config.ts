@@ -15,6 +15,7 @@ export default defineConfig({
   },
   test: {
     include: ['packages/*/src/**/*.test.ts'],
+    setupFiles: ['./vitest.setup.ts'],
     benchmark: { include: ['packages/*/src/**/*.bench.ts'] },
     pool: 'forks',
     testTimeout: 60_000,

@@ -1,3 +1,4 @@
+export { sandboxAudit, secretsInRequestUrls } from './audit.js';
 export type { Fault, FaultRule } from './http/faults.js';
 export type { RecordedRequest } from './http/request-log.js';
 export type { FinishedJobStatus, JobResult } from './packagist/jobs.js';

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { sandboxAudit } from '../audit.js';
 import { GitReader } from '../git/git-reader.js';
 import { htmlResponse, type SandboxRequest, type SandboxResponse } from '../http/exchange.js';
 import { FaultInjector, type FaultRule } from '../http/faults.js';
@@ -209,7 +210,10 @@ export async function startSandboxPackagist(options: SandboxPackagistOptions = {
     port: options.port,
     faults,
     handle,
-    onRequest: (request) => requests.push(recordRequest(request, secrets())),
+    onRequest: (request) => {
+      sandboxAudit.requestUrls.push(request.url);
+      requests.push(recordRequest(request, secrets()));
+    },
     onResponse: (request, outcome) => log(`${request.method} ${redactUrl(request.url, secrets())} ${outcome}`),
     onError: (error) => log(`sandbox packagist: ${(error as Error).stack ?? String(error)}`),
   });
@@ -221,6 +225,8 @@ export async function startSandboxPackagist(options: SandboxPackagistOptions = {
     addUser: ({ username, active = true }) => {
       const user = { username, mainToken: newApiToken(), safeToken: newApiToken(), active };
       users.add(user);
+      sandboxAudit.issuedSecrets.add(user.mainToken);
+      sandboxAudit.issuedSecrets.add(user.safeToken);
       return { username: user.username, mainToken: user.mainToken, safeToken: user.safeToken };
     },
     addRemote: (repositoryUrl, gitDir) => {
