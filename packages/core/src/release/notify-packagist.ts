@@ -87,7 +87,7 @@ export async function notifyPackagist(
         !(
           isPhpublishError(error, 'PACKAGIST_PACKAGE_NOT_FOUND') &&
           options.createIfMissing &&
-          before.state === 'not-found'
+          before?.state !== 'found'
         )
       ) {
         throw error;
