@@ -7,6 +7,10 @@ export default defineConfig({
   resolve: {
     // Tests run against the sources of sibling packages, not their last build.
     alias: {
+      // Test fixtures of the sandbox (not part of its published build); before the package alias, which would swallow it.
+      '@phpublish/sandbox/testing': fileURLToPath(
+        new URL('./packages/sandbox/src/test-utils/packagist-fixture.ts', import.meta.url),
+      ),
       '@phpublish/core': src('core'),
       '@phpublish/sandbox': src('sandbox'),
       '@phpublish/cli': src('cli'),

@@ -1,5 +1,5 @@
-import { startSandboxPackagist } from '@phpublish/sandbox';
-import { createPhpPackageRepo, type PhpPackageRepo } from '@phpublish/test-utils';
+import { type PackagistFixture, REPOSITORY_URL as REPO_URL, startPackagistFixture } from '@phpublish/sandbox/testing';
+import { createPhpPackageRepo } from '@phpublish/test-utils';
 import { Agent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { virtualClock } from '../clock.js';
@@ -7,26 +7,21 @@ import { type ErrorCode, isPhpublishError } from '../errors/index.js';
 import { PHPUBLISH_VERSION } from '../version.js';
 import { PackagistClient } from './client.js';
 
-const REPO_URL = 'https://github.com/acme/hello';
-
-let packagist: Awaited<ReturnType<typeof startSandboxPackagist>>;
-let repo: PhpPackageRepo;
+let fixture: PackagistFixture;
+let packagist: PackagistFixture['packagist'];
+let repo: PackagistFixture['repo'];
+let user: PackagistFixture['alice'];
 let agent: Agent;
-let user: { username: string; mainToken: string; safeToken: string };
 
 beforeEach(async () => {
-  packagist = await startSandboxPackagist({ crawlDelayMs: 5 });
-  repo = await createPhpPackageRepo({ name: 'acme/hello', tags: ['v1.0.0'] });
-  user = packagist.addUser({ username: 'alice' });
-  packagist.addRemote(REPO_URL, repo.dir);
-  packagist.addPackage({ name: 'acme/hello', repositoryUrl: REPO_URL, maintainers: ['alice'] });
+  fixture = await startPackagistFixture();
+  ({ packagist, repo, alice: user } = fixture);
   agent = new Agent();
 });
 
 afterEach(async () => {
   await agent.close();
-  await packagist.close();
-  await repo.cleanup();
+  await fixture.cleanup();
 });
 
 function client(overrides: { token?: string; username?: string; timeoutMs?: number } = {}) {
@@ -85,7 +80,7 @@ describe('PackagistClient.updatePackage', () => {
     });
 
     it('maps a package the user does not maintain (404) to PACKAGIST_PACKAGE_NOT_FOUND', async () => {
-      const bob = packagist.addUser({ username: 'bob' });
+      const { bob } = fixture;
       expect(await codeOf(client({ username: 'bob', token: bob.safeToken }).client.updatePackage(REPO_URL))).toBe(
         'PACKAGIST_PACKAGE_NOT_FOUND',
       );

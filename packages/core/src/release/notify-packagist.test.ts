@@ -1,4 +1,4 @@
-import { startSandboxPackagist } from '@phpublish/sandbox';
+import { type PackagistFixture, REPOSITORY_URL as REPO_URL, startPackagistFixture } from '@phpublish/sandbox/testing';
 import { createPhpPackageRepo, type PhpPackageRepo } from '@phpublish/test-utils';
 import { Agent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -9,28 +9,24 @@ import { createReleaseContext } from './context.js';
 import { notifyPackagist } from './notify-packagist.js';
 import { preflight } from './preflight.js';
 
-const REPO_URL = 'https://github.com/acme/hello';
 // What semantic-release hands plugins when the plain push check fails: a URL with a git token.
 const HOST_URL_WITH_TOKEN = 'https://x-access-token:ghs_0123456789abcdefghijABCDEFGHIJ@github.com/acme/hello.git';
 
-let packagist: Awaited<ReturnType<typeof startSandboxPackagist>>;
-let repo: PhpPackageRepo;
+let fixture: PackagistFixture;
+let packagist: PackagistFixture['packagist'];
+let repo: PackagistFixture['repo'];
+let user: PackagistFixture['alice'];
 let agent: Agent;
-let user: { username: string; mainToken: string; safeToken: string };
 
 beforeEach(async () => {
-  packagist = await startSandboxPackagist({ crawlDelayMs: 5 });
-  repo = await createPhpPackageRepo({ name: 'acme/hello', tags: ['v1.0.0'] });
-  user = packagist.addUser({ username: 'alice' });
-  packagist.addRemote(REPO_URL, repo.dir);
-  packagist.addPackage({ name: 'acme/hello', repositoryUrl: REPO_URL, maintainers: ['alice'] });
+  fixture = await startPackagistFixture();
+  ({ packagist, repo, alice: user } = fixture);
   agent = new Agent();
 });
 
 afterEach(async () => {
   await agent.close();
-  await packagist.close();
-  await repo.cleanup();
+  await fixture.cleanup();
 });
 
 function setup(

@@ -1,5 +1,4 @@
-import { startSandboxPackagist } from '@phpublish/sandbox';
-import { createPhpPackageRepo, type PhpPackageRepo } from '@phpublish/test-utils';
+import { type PackagistFixture, REPOSITORY_URL as REPO_URL, startPackagistFixture } from '@phpublish/sandbox/testing';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { virtualClock } from '../clock.js';
@@ -15,33 +14,29 @@ import { preflight } from './preflight.js';
  */
 const GIT_TOKEN = 'ghs_GitTokenThatMustNeverLeak0123456789';
 const HOST_URL = `https://x-access-token:${GIT_TOKEN}@github.com/acme/hello.git`;
-const REPO_URL = 'https://github.com/acme/hello';
 
 const secrets = new Set<string>([GIT_TOKEN]);
 const logLines: string[] = [];
 const errorTexts: string[] = [];
 const requestUrls: string[] = [];
 
-let packagist: Awaited<ReturnType<typeof startSandboxPackagist>>;
-let repo: PhpPackageRepo;
+let fixture: PackagistFixture;
+let repo: PackagistFixture['repo'];
 let agent: Agent;
-let user: { username: string; mainToken: string; safeToken: string };
 
 beforeAll(async () => {
-  packagist = await startSandboxPackagist({ crawlDelayMs: 5 });
-  repo = await createPhpPackageRepo({ name: 'acme/hello', tags: ['v1.0.0'] });
-  user = packagist.addUser({ username: 'alice' });
-  secrets.add(user.safeToken);
-  secrets.add(user.mainToken);
-  packagist.addRemote(REPO_URL, repo.dir);
-  packagist.addPackage({ name: 'acme/hello', repositoryUrl: REPO_URL, maintainers: ['alice'] });
+  fixture = await startPackagistFixture();
+  repo = fixture.repo;
+  for (const user of [fixture.alice, fixture.bob]) {
+    secrets.add(fixture.alice.safeToken);
+    secrets.add(user.mainToken);
+  }
   agent = new Agent();
 });
 
 afterAll(async () => {
   await agent.close();
-  await packagist.close();
-  await repo.cleanup();
+  await fixture.cleanup();
 });
 
 function collectError(error: unknown): void {
@@ -65,7 +60,9 @@ async function scenario(env: Record<string, string>, options: Record<string, unk
       logger,
       clock: virtualClock({ realTimeScale: 0.01 }),
       dispatcher: agent,
-      options: { packagist: { url: packagist.url, repoUrl: packagist.url, confirm: { timeout: 20 }, ...options } },
+      options: {
+        packagist: { url: fixture.packagist.url, repoUrl: fixture.packagist.url, confirm: { timeout: 20 }, ...options },
+      },
     });
     const { target } = await preflight(context, { hostRepositoryUrl: HOST_URL });
     await notifyPackagist(context, target, { version: 'v1.0.0', commit: commit ?? repo.head });
@@ -77,17 +74,17 @@ async function scenario(env: Record<string, string>, options: Record<string, unk
 }
 
 describe('secrets', () => {
-  const creds = () => ({ PACKAGIST_USERNAME: 'alice', PACKAGIST_API_TOKEN: user.safeToken });
+  const creds = () => ({ PACKAGIST_USERNAME: 'alice', PACKAGIST_API_TOKEN: fixture.alice.safeToken });
 
   it('runs the failure scenarios', async () => {
     const wrongToken = 'e'.repeat(40);
     secrets.add(wrongToken);
     await scenario({ PACKAGIST_USERNAME: 'alice', PACKAGIST_API_TOKEN: wrongToken }, {}); // 403
-    packagist.injectFault({ path: '/api/update-package', times: 4, fault: { status: 503, body: 'down' } });
+    fixture.packagist.injectFault({ path: '/api/update-package', times: 4, fault: { status: 503, body: 'down' } });
     await scenario(creds(), {}); // 5xx until giving up
-    packagist.injectFault({ path: '/api/update-package', times: 4, fault: { reset: true } });
+    fixture.packagist.injectFault({ path: '/api/update-package', times: 4, fault: { reset: true } });
     await scenario(creds(), {}); // resets
-    packagist.injectFault({
+    fixture.packagist.injectFault({
       path: '/api/update-package',
       fault: { status: 406, body: '{"status":"error","message":"Missing payload parameter"}' },
     });
@@ -109,10 +106,10 @@ describe('secrets', () => {
   });
 
   it('never let a secret reach a log line, an error or a request URL', () => {
-    requestUrls.push(...packagist.requests.map((r) => r.url));
+    requestUrls.push(...fixture.packagist.requests.map((r) => r.url));
     expect(requestUrls.length).toBeGreaterThan(10);
     // Bodies carry the repository URL: it must be the credential-free one.
-    const requestBodies = packagist.requests.map((r) => r.body);
+    const requestBodies = fixture.packagist.requests.map((r) => r.body);
     expect(requestBodies).toContain(JSON.stringify({ repository: REPO_URL }));
     const haystacks = { logLines, errorTexts, requestUrls, requestBodies };
     for (const [where, texts] of Object.entries(haystacks)) {
