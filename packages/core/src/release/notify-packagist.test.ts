@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { virtualClock } from '../clock.js';
 import { isPhpublishError, type PhpublishAggregateError } from '../errors/index.js';
 import { memoryLogger } from '../log/index.js';
+import { PHPUBLISH_VERSION } from '../version.js';
 import { createReleaseContext } from './context.js';
 import { notifyPackagist } from './notify-packagist.js';
 import { preflight } from './preflight.js';
@@ -78,6 +79,11 @@ describe('notifyPackagist', () => {
       expect(outcome.entry?.source?.reference).toBe(repo.head);
       expect(posts()).toEqual(['/api/update-package']);
       expect(logger.lines.join('\n')).toContain(`Packagist serves acme/hello v1.0.0 at ${repo.head.slice(0, 12)}`);
+      // Every request names the product and its version.
+      const agents = new Set(packagist.requests.map((r) => r.headers['user-agent']));
+      expect([...agents]).toEqual([
+        `phpublish/${PHPUBLISH_VERSION} (+https://github.com/phpublish/phpublish) node/${process.versions.node}`,
+      ]);
     });
 
     it('resumes on a re-run: a version already served at the commit is not notified again', async () => {
