@@ -149,7 +149,7 @@ export const packagistErrors = defineErrors({
     message: (p: { tag: string }) =>
       `The tag ${p.tag} is not a Composer version, so Packagist would ignore it and the release would never appear.`,
     remedy: () =>
-      'Use tags like v1.2.3, 1.2.3, v2.0.0-beta.1 or 2.0.0-RC1 (semantic-release: keep `tagFormat` as `v${version}`).',
+      'Use tags like v1.2.3, 1.2.3, v2.0.0-beta.1 or 2.0.0-RC1 (semantic-release: keep its default `tagFormat`, which gives v1.2.3).',
     docs: 'troubleshooting.md#the-version-is-not-listed',
   } satisfies ErrorDefinition<{ tag: string }>,
   PACKAGIST_VERSION_NOT_LISTED: {
