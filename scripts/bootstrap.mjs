@@ -86,7 +86,12 @@ if (task === 'test') {
   if (existsSync(resultsFile)) {
     const r = JSON.parse(readFileSync(resultsFile, 'utf8'));
     const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
-    console.log(`\ntests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`);
+    // A file can fail outside any test (an import error, a failing afterAll): count it too.
+    const failedOutsideTests = (r.testResults ?? []).filter(
+      (file) => file.status === 'failed' && !(file.assertionResults ?? []).some((t) => t.status === 'failed'),
+    ).length;
+    const failed = r.numFailedTests + failedOutsideTests;
+    console.log(`\ntests: ${r.numPassedTests} passed, ${failed} failed, ${skipped} skipped`);
   }
   process.exit(status);
 }

@@ -1,5 +1,11 @@
 import { parseArgs } from 'node:util';
-import { isPhpublishError, PHPUBLISH_VERSION, PhpublishAggregateError, Redactor } from '@phpublish/core';
+import {
+  isPhpublishError,
+  PHPUBLISH_VERSION,
+  PhpublishAggregateError,
+  Redactor,
+  readSigningKeyMaterial,
+} from '@phpublish/core';
 import { notifyCommand } from './commands/notify.js';
 import { rehearseCommand } from './commands/rehearse.js';
 import { EXIT } from './exit-codes.js';
@@ -71,6 +77,7 @@ export async function main(io: CommandIo): Promise<number> {
   // A last line of defence: whatever escapes a command is printed without secrets and without a stack.
   const redactor = new Redactor();
   redactor.add(io.env['PACKAGIST_API_TOKEN']);
+  for (const secret of readSigningKeyMaterial({ env: io.env }).secrets) redactor.add(secret);
   try {
     return await command.run(parsed, io);
   } catch (error) {

@@ -6,5 +6,6 @@ export * from './git/index.js';
 export * from './http/index.js';
 export * from './log/index.js';
 export * from './packagist/index.js';
+export * from './pgp/index.js';
 export * from './release/index.js';
 export { PHPUBLISH_VERSION, userAgent } from './version.js';

@@ -14,4 +14,6 @@ export {
   type PackagistConfig,
   type PhpublishConfig,
   type PhpublishOptions,
+  type SigningConfig,
+  signingSchema,
 } from './schema.js';

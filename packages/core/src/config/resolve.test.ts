@@ -27,7 +27,9 @@ describe('resolveConfig', () => {
           requestTimeout: 30,
           confirm: { enabled: true, timeout: 600, onTimeout: 'fail' },
         },
+        signing: { trustedKeys: [], trustedFingerprints: [] },
       });
+      expect(config.signing).toEqual({ enabled: false, trustedKeys: [], trustedFingerprints: [] });
       expect(config.packagist.mode).toBe('github-app');
       expect(config.notices.join('\n')).toMatch(/GitHub App/);
       expect(config.secrets).toEqual([]);
@@ -106,6 +108,83 @@ describe('resolveConfig', () => {
         expect(text).toContain('PACKAGIST_TOKEN_MALFORMED');
         expect(text).toContain('looks like a GitHub token');
         expect(text).not.toContain(secret);
+      }
+    });
+  });
+
+  describe('when a signing key is configured', () => {
+    // Only the shape matters here: the key is parsed and decrypted later (loadSigningKey, preflight).
+    const body = [
+      'xVgEZ0000000FgkrBgEEAdpHDwEBB0Bexamplexamplexamplexamplexample',
+      'AAD/examplesecretbodylineexamplesecretbodyline0000000000000',
+    ];
+    const KEY = `-----BEGIN PGP PRIVATE KEY BLOCK-----\n\n${body.join('\n')}\n=abcd\n-----END PGP PRIVATE KEY BLOCK-----\n`;
+    const PUBLIC = KEY.replace(/PRIVATE/g, 'PUBLIC');
+
+    it('turns signing on when PHPUBLISH_GPG_PRIVATE_KEY is set, and registers the key, its lines and the passphrase', () => {
+      const config = resolveConfig(
+        {},
+        { env: { PHPUBLISH_GPG_PRIVATE_KEY: KEY, PHPUBLISH_GPG_PASSPHRASE: 'open sesame' } },
+      );
+      expect(config.signing).toEqual({
+        enabled: true,
+        key: {
+          armoredKey: KEY,
+          keySource: 'PHPUBLISH_GPG_PRIVATE_KEY',
+          passphrase: 'open sesame',
+          passphraseSource: 'PHPUBLISH_GPG_PASSPHRASE',
+        },
+        trustedKeys: [],
+        trustedFingerprints: [],
+      });
+      expect(config.secrets).toEqual(expect.arrayContaining([KEY, ...body, 'open sesame']));
+    });
+
+    it('prefers `signing.key` and `signing.passphrase` over the variables', () => {
+      const config = resolveConfig(
+        { signing: { key: KEY, passphrase: 'from options' } },
+        { env: { PHPUBLISH_GPG_PASSPHRASE: 'from env!' } },
+      );
+      expect(config.signing.key).toMatchObject({ keySource: '`signing.key`', passphrase: 'from options' });
+      expect(config.secrets).toEqual(expect.arrayContaining(['from options', 'from env!']));
+    });
+
+    it('keeps the trusted keys and fingerprints for verification', () => {
+      const fingerprint = '0123 4567 89AB CDEF 0123  4567 89AB CDEF 0123 4567';
+      const config = resolveConfig(
+        { signing: { trustedKeys: [PUBLIC], trustedFingerprints: [fingerprint] } },
+        { env: {} },
+      );
+      expect(config.signing).toEqual({ enabled: false, trustedKeys: [PUBLIC], trustedFingerprints: [fingerprint] });
+    });
+
+    it('reports an empty variable, a public key and a missing key with their codes', () => {
+      expect(problems({}, { PHPUBLISH_GPG_PRIVATE_KEY: '' })).toEqual(['SIGNING_KEY_EMPTY']);
+      expect(problems({}, { PHPUBLISH_GPG_PRIVATE_KEY: PUBLIC })).toEqual(['SIGNING_KEY_NOT_PRIVATE']);
+      expect(problems({ signing: { key: 'hello' } })).toEqual(['SIGNING_KEY_MALFORMED']);
+      expect(problems({ signing: { enabled: true } })).toEqual(['SIGNING_KEY_MISSING']);
+      expect(problems({ signing: { trustedFingerprints: ['ABCD'] } })).toEqual(['CONFIG_INVALID']);
+    });
+
+    it('ignores the key entirely when signing is turned off, but still treats it as a secret', () => {
+      const config = resolveConfig({ signing: { enabled: false } }, { env: { PHPUBLISH_GPG_PRIVATE_KEY: '' } });
+      expect(config.signing.enabled).toBe(false);
+      const withKey = resolveConfig({ signing: { enabled: false } }, { env: { PHPUBLISH_GPG_PRIVATE_KEY: KEY } });
+      expect(withKey.signing.key).toBeUndefined();
+      expect(withKey.secrets).toContain(KEY);
+    });
+
+    it('never puts the key or passphrase in an error', () => {
+      try {
+        resolveConfig(
+          { signing: { enabled: 'yes' } },
+          { env: { PHPUBLISH_GPG_PRIVATE_KEY: PUBLIC, PHPUBLISH_GPG_PASSPHRASE: 'open sesame' } },
+        );
+        expect.unreachable();
+      } catch (error) {
+        const text = (error as PhpublishAggregateError).format();
+        expect(text).toContain('SIGNING_KEY_NOT_PRIVATE');
+        for (const secret of [...body, 'open sesame']) expect(text).not.toContain(secret);
       }
     });
   });

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { PhpublishAggregateError, PhpublishError } from '../errors/index.js';
 import type { PackagistCredentials } from '../packagist/credentials.js';
 import { checkPackagistCredentials, readPackagistCredentials } from '../packagist/credentials.js';
+import { readSigningKeyMaterial, type SigningKeyMaterial } from '../pgp/key-material.js';
 import { configSchema, type PhpublishConfig } from './schema.js';
 
 export type Env = Record<string, string | undefined>;
@@ -14,6 +15,14 @@ export interface ResolvedConfig {
   packagist: {
     mode: PackagistNotifyMode;
     credentials?: PackagistCredentials;
+  };
+  signing: {
+    /** Whether release tags are signed (`signing.enabled`, or a key is set). */
+    enabled: boolean;
+    /** The key and passphrase as read; parsed and decrypted by `loadSigningKey` (preflight). */
+    key?: SigningKeyMaterial;
+    trustedKeys: string[];
+    trustedFingerprints: string[];
   };
   /** Every secret read, for the redactor. */
   secrets: string[];
@@ -33,6 +42,20 @@ export function resolveConfig(options: unknown, { env }: { env: Env }): Resolved
   const { username, token } = readPackagistCredentials(env);
   const secrets = token ? [token] : [];
   problems.push(...checkPackagistCredentials({ username, token }));
+
+  const signingOptions = parsed.success ? parsed.data.signing : undefined;
+  const signingKey = readSigningKeyMaterial({
+    env,
+    ...(isObject(options) && isObject(options['signing'])
+      ? pickStrings(options['signing'], ['key', 'passphrase'])
+      : {}),
+  });
+  secrets.push(...signingKey.secrets);
+  const signingEnabled = signingOptions?.enabled ?? signingKey.material !== undefined;
+  if (signingOptions?.enabled !== false) problems.push(...signingKey.problems);
+  if (signingOptions?.enabled === true && !signingKey.material && signingKey.problems.length === 0) {
+    problems.push(new PhpublishError('SIGNING_KEY_MISSING'));
+  }
 
   const notices: string[] = [];
   const requestedMode = parsed.success ? parsed.data.packagist.mode : 'auto';
@@ -63,9 +86,24 @@ export function resolveConfig(options: unknown, { env }: { env: Env }): Resolved
       mode,
       ...(mode === 'token' && username && token ? { credentials: { username, token } } : {}),
     },
+    signing: {
+      enabled: signingEnabled,
+      ...(signingEnabled && signingKey.material ? { key: signingKey.material } : {}),
+      trustedKeys: parsed.data!.signing.trustedKeys,
+      trustedFingerprints: parsed.data!.signing.trustedFingerprints,
+    },
     secrets,
     notices,
   };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The string-valued entries among `keys` (secrets are read from the raw options, before validation can fail). */
+function pickStrings(object: Record<string, unknown>, keys: string[]): Record<string, string> {
+  return Object.fromEntries(keys.flatMap((key) => (typeof object[key] === 'string' ? [[key, object[key]]] : [])));
 }
 
 function issueToErrors(issue: z.core.$ZodIssue): PhpublishError[] {

@@ -67,9 +67,47 @@ export const packagistSchema = z
   })
   .describe('Packagist notification and confirmation.');
 
+const fingerprintSchema = z.string().refine((value) => /^(0x)?[0-9a-f]{40}!?$/i.test(value.replace(/\s+/g, '')), {
+  message: 'Must be a 40-hex-digit OpenPGP v4 fingerprint',
+});
+
+export const signingSchema = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .optional()
+      .describe(
+        'Sign release tags with OpenPGP. Default: on when a private key is set (PHPUBLISH_GPG_PRIVATE_KEY or `signing.key`). `true` makes a missing key an error; `false` never signs, even with a key.',
+      ),
+    key: z
+      .string()
+      .optional()
+      .describe(
+        'The ASCII-armored private key. Discouraged: prefer the secret PHPUBLISH_GPG_PRIVATE_KEY (option files get committed). When set, it wins over the variable.',
+      ),
+    passphrase: z
+      .string()
+      .optional()
+      .describe('The passphrase of the private key. Discouraged: prefer the secret PHPUBLISH_GPG_PASSPHRASE.'),
+    trustedKeys: z
+      .array(z.string())
+      .default([])
+      .describe(
+        'ASCII-armored public keys whose signatures verification accepts, besides the signing key’s own. Each entry may hold several keys.',
+      ),
+    trustedFingerprints: z
+      .array(fingerprintSchema)
+      .default([])
+      .describe(
+        'When not empty, verification accepts only signatures by keys with these primary fingerprints (40 hex digits; spaces allowed). Pins the keys; it cannot replace them.',
+      ),
+  })
+  .describe('OpenPGP-signed release tags.');
+
 export const configSchema = z
   .strictObject({
     packagist: packagistSchema.prefault({}),
+    signing: signingSchema.prefault({}),
   })
   .describe('phpublish options.');
 
@@ -78,6 +116,7 @@ export type PhpublishOptions = z.input<typeof configSchema>;
 /** Options after defaults. */
 export type PhpublishConfig = z.output<typeof configSchema>;
 export type PackagistConfig = PhpublishConfig['packagist'];
+export type SigningConfig = PhpublishConfig['signing'];
 
 /** The environment variables phpublish reads, with what they are for (drives the docs table). */
 export const environmentVariables = [
@@ -95,4 +134,21 @@ export const environmentVariables = [
   },
   { name: 'GITHUB_REPOSITORY', secret: false, description: 'Set by GitHub Actions (`owner/repo`).' },
   { name: 'CI_PROJECT_URL', secret: false, description: 'Set by GitLab CI; the repository URL.' },
+  {
+    name: 'PHPUBLISH_GPG_PRIVATE_KEY',
+    secret: true,
+    description:
+      'The ASCII-armored OpenPGP private key that signs release tags (`gpg --armor --export-secret-keys <fingerprint>`). Also read by `phpublish-gpg`.',
+  },
+  {
+    name: 'PHPUBLISH_GPG_PASSPHRASE',
+    secret: true,
+    description: 'The passphrase of PHPUBLISH_GPG_PRIVATE_KEY, when it has one.',
+  },
+  {
+    name: 'PHPUBLISH_GPG_TRUSTED_KEYS',
+    secret: false,
+    description:
+      'ASCII-armored public keys that `phpublish-gpg --verify` accepts besides the signing key’s own (for `git verify-tag` on machines without the private key).',
+  },
 ] as const;

@@ -1,10 +1,12 @@
 import { configErrors } from './config-errors.js';
 import { packagistErrors } from './packagist-errors.js';
+import { signingErrors } from './signing-errors.js';
 
 /** Every error phpublish can report, by code. Each area keeps its own file; this joins them. */
 export const catalogue = {
   ...configErrors,
   ...packagistErrors,
+  ...signingErrors,
 } as const;
 
 export type ErrorCode = keyof typeof catalogue;

@@ -3,6 +3,7 @@ import { type Clock, systemClock } from '../clock.js';
 import { type Env, type ResolvedConfig, resolveConfig } from '../config/index.js';
 import { type Logger, Redactor, redactingLogger } from '../log/index.js';
 import { PackagistClient } from '../packagist/index.js';
+import { readSigningKeyMaterial } from '../pgp/key-material.js';
 import { userAgent } from '../version.js';
 
 /** Everything a release step depends on, passed in explicitly (nothing is read from globals deeper down). */
@@ -38,6 +39,7 @@ export function createReleaseContext(input: CreateReleaseContextInput): ReleaseC
   const redactor = new Redactor();
   // Register secrets straight from the environment first, so that even configuration errors cannot leak them.
   redactor.add(input.env['PACKAGIST_API_TOKEN']);
+  for (const secret of readSigningKeyMaterial({ env: input.env }).secrets) redactor.add(secret);
   const logger = redactingLogger(input.logger, redactor);
   const config = resolveConfig(input.options, { env: input.env });
   for (const secret of config.secrets) redactor.add(secret);

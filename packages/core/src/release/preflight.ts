@@ -1,4 +1,5 @@
-import { PhpublishAggregateError, type PhpublishError } from '../errors/index.js';
+import { isPhpublishError, PhpublishAggregateError, type PhpublishError } from '../errors/index.js';
+import { loadSigningKey, type SigningKey } from '../pgp/index.js';
 import type { ReleaseContext } from './context.js';
 import { type PackagistTarget, resolvePackagistTarget } from './packagist-target.js';
 import { preflightPackagist } from './preflight-packagist.js';

