@@ -22,6 +22,8 @@ describe('phpublish rehearse --sample', () => {
     const result = JSON.parse(stdout) as RehearsalResult;
     expect(result.package).toBe('phpublish-sample/hello');
     expect(result.version).toBe('v1.0.0');
+    expect(result.signedTag.object).toMatch(/^[0-9a-f]{40}$/);
+    expect(result.signedTag.signer).toMatch(/^[0-9A-F]{40}$/i);
     expect(result.packagist).toMatchObject({ notified: 'update-package', confirmation: 'served' });
     expect(result.packagist.entry?.source?.reference).toBe(result.commit);
     // export-ignore in the sample's .gitattributes keeps tests/ out of the dist Composer installed.

@@ -5,11 +5,15 @@ import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import {
   createReleaseContext,
+  createSignedTag,
+  generateThrowawayKey,
   git,
   notifyPackagist,
   type PackagistOutcome,
   preflight,
   readComposerJson,
+  trustSigningKey,
+  verifyTag,
 } from '@phpublish/core';
 import { startSandboxPackagist } from '@phpublish/sandbox';
 import { EXIT } from '../exit-codes.js';
@@ -32,6 +36,7 @@ export interface RehearsalResult {
   package: string;
   version: string;
   commit: string;
+  signedTag: { object: string; signer: string };
   packagist: PackagistOutcome;
   installedFiles: string[];
 }
@@ -78,12 +83,15 @@ export const rehearseCommand: Command = {
       if (typeof composer.name === 'string') {
         packagist.addPackage({ name: composer.name, repositoryUrl, maintainers: [account.username] });
       }
-      await git(['tag', version, commit], { cwd: repo, env: gitEnv(io) });
-      logger.success(`Tagged ${version} (in the rehearsal copy only).`);
-
+      // A throwaway maintainer key: the tag is signed exactly as a real release's would be.
+      const key = await generateThrowawayKey({ name: 'phpublish rehearsal', email: 'rehearsal@phpublish.invalid' });
       const context = createReleaseContext({
         cwd: repo,
-        env: { PACKAGIST_USERNAME: account.username, PACKAGIST_API_TOKEN: account.safeToken },
+        env: {
+          PACKAGIST_USERNAME: account.username,
+          PACKAGIST_API_TOKEN: account.safeToken,
+          PHPUBLISH_GPG_PRIVATE_KEY: key.armoredPrivateKey,
+        },
         options: {
           packagist: {
             mode: 'token',
@@ -96,9 +104,27 @@ export const rehearseCommand: Command = {
         logger,
         product: 'phpublish-rehearse',
       });
-      const { target } = await preflight(context, { release: { version, commit } });
+      const { target, signingKey } = await preflight(context, { release: { version, commit } });
       logger.success(
-        'Preflight passed: configuration, credentials, composer.json, repository URL, Packagist reachable.',
+        'Preflight passed: configuration, credentials, signing key, composer.json, repository URL, Packagist reachable.',
+      );
+      if (!signingKey) throw new Error('the rehearsal key was not loaded');
+      const signed = await createSignedTag({
+        cwd: repo,
+        env: gitEnv(io),
+        tag: version,
+        target: commit,
+        message: `Release ${version}`,
+        key: signingKey,
+      });
+      const verified = await verifyTag({
+        cwd: repo,
+        env: gitEnv(io),
+        tag: version,
+        trusted: trustSigningKey(signingKey),
+      });
+      logger.success(
+        `Tagged ${version} as an OpenPGP-signed annotated tag by key ${signed.signerFingerprint.slice(-16)} and verified it (in the rehearsal copy only).`,
       );
       const outcome = await notifyPackagist(context, target, { version, commit });
 
@@ -111,6 +137,7 @@ export const rehearseCommand: Command = {
         package: target.packageName,
         version,
         commit,
+        signedTag: { object: signed.oid, signer: verified.signer.fingerprint },
         packagist: outcome,
         installedFiles,
       };
@@ -202,7 +229,11 @@ function summary(r: RehearsalResult): string {
         served ? `served at ${r.commit.slice(0, 12)}` : r.packagist.confirmation,
       ],
       ['Composer install', 'passed', `${r.installedFiles.length} files: ${r.installedFiles.join(', ')}`],
-      ['Signed tag', 'not built yet', 'comes with the signing layer'],
+      [
+        'Signed tag',
+        'passed',
+        `tag object ${r.signedTag.object.slice(0, 12)} signed by ${r.signedTag.signer.slice(-16)}`,
+      ],
       ['Attestation', 'not built yet', 'comes with the attestation layer'],
     ]),
   ].join('\n');

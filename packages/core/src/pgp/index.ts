@@ -13,6 +13,7 @@ export {
 export { type KeySelectorMatch, matchKeySelector } from './key-selector.js';
 export { type DetachedSignature, type SignOptions, signDetached } from './sign.js';
 export { type LoadSigningKeyOptions, loadSigningKey, type SigningKey } from './signing-key.js';
+export { generateThrowawayKey, type ThrowawayKey } from './throwaway-key.js';
 export {
   type LoadTrustedKeysInput,
   loadTrustedKeys,

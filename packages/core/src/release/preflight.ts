@@ -18,11 +18,22 @@ export interface PreflightInput {
 export async function preflight(
   context: ReleaseContext,
   input: PreflightInput = {},
-): Promise<{ target: PackagistTarget }> {
+): Promise<{ target: PackagistTarget; signingKey?: SigningKey }> {
   for (const notice of context.config.notices) context.logger.info(notice);
   const { target, problems } = await resolvePackagistTarget(context, { hostRepositoryUrl: input.hostRepositoryUrl });
   const all: PhpublishError[] = [...problems];
+  // The key must decrypt and be able to sign now, before any tag exists.
+  let signingKey: SigningKey | undefined;
+  const { signing } = context.config;
+  if (signing.enabled && signing.key) {
+    try {
+      signingKey = await loadSigningKey(signing.key, { now: new Date(context.clock.now()) });
+    } catch (error) {
+      if (!isPhpublishError(error)) throw error;
+      all.push(error);
+    }
+  }
   if (target) all.push(...(await preflightPackagist(context, { target, release: input.release })));
   if (all.length > 0 || !target) throw new PhpublishAggregateError(all);
-  return { target };
+  return { target, ...(signingKey ? { signingKey } : {}) };
 }
