@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { virtualClock } from '../clock.js';
 import { isPhpublishError, type PhpublishAggregateError } from '../errors/index.js';
 import { memoryLogger } from '../log/index.js';
+import { generateTestKey } from '../pgp/testing/keys.js';
 import { PHPUBLISH_VERSION } from '../version.js';
 import { createReleaseContext } from './context.js';
 import { notifyPackagist } from './notify-packagist.js';
@@ -243,6 +244,40 @@ describe('notifyPackagist', () => {
         ['COMPOSER_JSON_INVALID', 'PACKAGE_NAME_INVALID', 'REPOSITORY_URL_INVALID'].sort(),
       );
       expect(packagist.requests).toEqual([]);
+    });
+
+    it('decrypts the signing key, and reports a wrong passphrase with the other problems', async () => {
+      const key = await generateTestKey('ed25519', { passphrase: 'right horse battery' });
+      const env = {
+        GITHUB_SERVER_URL: 'https://github.com',
+        GITHUB_REPOSITORY: 'acme/hello',
+        PACKAGIST_USERNAME: 'alice',
+        PACKAGIST_API_TOKEN: user.safeToken,
+        PHPUBLISH_GPG_PRIVATE_KEY: key.armoredPrivateKey,
+      };
+      const options = { packagist: { url: packagist.url, repoUrl: packagist.url } };
+      const good = createReleaseContext({
+        cwd: repo.dir,
+        env: { ...env, PHPUBLISH_GPG_PASSPHRASE: 'right horse battery' },
+        options,
+        logger: memoryLogger(),
+        dispatcher: agent,
+      });
+      const { signingKey } = await preflight(good);
+      expect(signingKey?.fingerprint).toBe(key.fingerprint);
+
+      const bad = createReleaseContext({
+        cwd: repo.dir,
+        env: { ...env, PHPUBLISH_GPG_PASSPHRASE: 'wrong staple' },
+        options,
+        logger: memoryLogger(),
+        dispatcher: agent,
+      });
+      const error = (await preflight(bad, { release: { version: 'not-a-version' } }).catch(
+        (e) => e,
+      )) as PhpublishAggregateError;
+      expect(error.errors.map((e) => e.code).sort()).toEqual(['PACKAGIST_VERSION_INVALID', 'SIGNING_PASSPHRASE_WRONG']);
+      expect(error.format()).not.toContain('wrong staple');
     });
 
     it('reports an unreachable Packagist', async () => {
