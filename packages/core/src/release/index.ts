@@ -4,6 +4,12 @@ export {
   packagistClientFor,
   type ReleaseContext,
 } from './context.js';
+export {
+  type GitSigningTools,
+  gitSigningEnvironment,
+  TAG_MESSAGE_VARIABLE,
+  writeGitSigningTools,
+} from './git-signing-environment.js';
 export { notifyPackagist, type PackagistOutcome, type PackagistRelease } from './notify-packagist.js';
 export { type PackagistTarget, resolvePackagistTarget } from './packagist-target.js';
 export { type PreflightInput, preflight } from './preflight.js';
