@@ -1,4 +1,5 @@
 export { sandboxAudit, secretsInRequestUrls } from './audit.js';
+export { type ComposerInstallInput, type ComposerInstallResult, installWithComposer } from './composer/install.js';
 export type { Fault, FaultRule } from './http/faults.js';
 export type { RecordedRequest } from './http/request-log.js';
 export type { FinishedJobStatus, JobResult } from './packagist/jobs.js';

@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import {
   createReleaseContext,
   createSignedTag,
@@ -15,12 +13,11 @@ import {
   trustSigningKey,
   verifyTag,
 } from '@phpublish/core';
-import { startSandboxPackagist } from '@phpublish/sandbox';
+import { installWithComposer, startSandboxPackagist } from '@phpublish/sandbox';
 import { EXIT } from '../exit-codes.js';
 import { type CommandIo, stderrLogger, table } from '../io.js';
 import type { Command } from '../main.js';
 
-const run = promisify(execFile);
 const SAMPLE_DIR = new URL('../../sample/', import.meta.url);
 /** A fixed identity for the rehearsal's own commits and tags. */
 const REHEARSAL_GIT_ENV = {
@@ -128,7 +125,13 @@ export const rehearseCommand: Command = {
       );
       const outcome = await notifyPackagist(context, target, { version, commit });
 
-      const installedFiles = await composerInstall(work, packagist.url, target.packageName, version, io);
+      const { files: installedFiles } = await installWithComposer({
+        repositoryUrl: packagist.url,
+        packageName: target.packageName,
+        version,
+        workDir: join(work, 'composer'),
+        path: io.env['PATH'],
+      });
       logger.success(
         `Composer installed ${target.packageName} ${version} from the local Packagist (${installedFiles.length} files).`,
       );
@@ -163,56 +166,6 @@ async function defaultVersion(repo: string, io: CommandIo): Promise<string> {
   if (!latest) return 'v1.0.0';
   const [major, minor, patch] = latest.replace(/^v/, '').split('.').map(Number);
   return `${latest.startsWith('v') ? 'v' : ''}${major}.${minor}.${(patch ?? 0) + 1}`;
-}
-
-/** Installs the package into a fresh project with the real Composer, from the local Packagist only. */
-async function composerInstall(
-  work: string,
-  url: string,
-  name: string,
-  version: string,
-  io: CommandIo,
-): Promise<string[]> {
-  const project = join(work, 'consumer');
-  const home = join(work, 'composer-home');
-  await mkdir(project, { recursive: true });
-  await mkdir(home, { recursive: true });
-  const composerJson = {
-    name: 'rehearsal/consumer',
-    repositories: [{ type: 'composer', url }, { 'packagist.org': false }],
-    config: { 'secure-http': false },
-    'minimum-stability': 'dev',
-    'prefer-stable': true,
-  };
-  await writeFile(join(project, 'composer.json'), JSON.stringify(composerJson, null, 2));
-  await run(
-    'composer',
-    [
-      'require',
-      `${name}:${version.replace(/^v/, '')}`,
-      '--no-interaction',
-      '--no-progress',
-      '--prefer-dist',
-      '--no-audit',
-    ],
-    {
-      cwd: project,
-      env: {
-        PATH: io.env['PATH'],
-        HOME: home,
-        COMPOSER_HOME: home,
-        COMPOSER_CACHE_DIR: join(home, 'cache'),
-        COMPOSER_ALLOW_SUPERUSER: '1',
-        COMPOSER_NO_INTERACTION: '1',
-        COMPOSER_DISABLE_XDEBUG_WARN: '1',
-      },
-    },
-  );
-  const root = join(project, 'vendor', ...name.split('/'));
-  return (await readdir(root, { recursive: true, withFileTypes: true }))
-    .filter((e) => e.isFile())
-    .map((e) => relative(root, join(e.parentPath, e.name)))
-    .sort();
 }
 
 function summary(r: RehearsalResult): string {
