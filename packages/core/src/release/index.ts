@@ -12,5 +12,14 @@ export {
 } from './git-signing-environment.js';
 export { notifyPackagist, type PackagistOutcome, type PackagistRelease } from './notify-packagist.js';
 export { type PackagistTarget, resolvePackagistTarget } from './packagist-target.js';
-export { type PreflightInput, preflight } from './preflight.js';
+export {
+  type PostureRow,
+  type PostureStatus,
+  postureMarkdown,
+  postureRows,
+  postureText,
+  type ReleasePosture,
+} from './posture.js';
+export { createContextAndPreflight, type PreflightInput, preflight } from './preflight.js';
 export { type PackagistPreflightInput, preflightPackagist } from './preflight-packagist.js';
+export { findUnfinishedRelease, type UnfinishedRelease } from './resume.js';

@@ -38,6 +38,7 @@ function setup(
     createIfMissing?: boolean;
     timeout?: number;
     onTimeout?: string;
+    repositoryUrl?: string;
   } = {},
 ) {
   const logger = memoryLogger();
@@ -60,6 +61,7 @@ function setup(
         url: packagist.url,
         repoUrl: packagist.url,
         createIfMissing: options.createIfMissing ?? false,
+        ...(options.repositoryUrl ? { repositoryUrl: options.repositoryUrl } : {}),
         confirm: { timeout: options.timeout ?? 120, onTimeout: options.onTimeout ?? 'fail' },
       },
     },
@@ -202,7 +204,7 @@ describe('notifyPackagist', () => {
     });
 
     function freshContext(options: Parameters<typeof setup>[0]) {
-      const { context, logger } = setup(options);
+      const { context, logger } = setup({ ...options, repositoryUrl: 'https://github.com/acme/fresh' });
       return { context: { ...context, cwd: fresh.dir }, logger };
     }
 
@@ -236,10 +238,8 @@ describe('notifyPackagist', () => {
         { 'composer.json': JSON.stringify({ name: 'Acme/Hello', version: '1.0.0' }) },
         'Break composer.json',
       );
-      const { context } = setup();
-      const error = (await preflight(context, { hostRepositoryUrl: 'https://github.com' }).catch(
-        (e) => e,
-      )) as PhpublishAggregateError;
+      const { context } = setup({ repositoryUrl: 'https://github.com' });
+      const error = (await preflight(context).catch((e) => e)) as PhpublishAggregateError;
       expect(error.errors.map((e) => e.code).sort()).toEqual(
         ['COMPOSER_JSON_INVALID', 'PACKAGE_NAME_INVALID', 'REPOSITORY_URL_INVALID'].sort(),
       );

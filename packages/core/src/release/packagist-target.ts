@@ -11,9 +11,9 @@ export interface PackagistTarget {
 }
 
 /**
- * Which package and repository a release is about: the options first, then what the host tool
- * says (`hostRepositoryUrl`, which may embed a git token and is always stripped), then the CI's
- * variables, then the `origin` remote. Collects every problem.
+ * Which package and repository a release is about: the options first, then the CI's variables,
+ * then what the host tool says (`hostRepositoryUrl`, which may embed a git token and is always
+ * stripped), then the `origin` remote. Collects every problem.
  */
 export async function resolvePackagistTarget(
   context: ReleaseContext,
@@ -37,20 +37,23 @@ export async function resolvePackagistTarget(
     }
   }
 
+  // The CI's own variables name the public repository exactly; a host tool's URL may be a local
+  // path, an ssh remote or carry a push token, so it comes after them.
   const raw =
     options.repositoryUrl ??
-    hostRepositoryUrl ??
     repositoryUrlFromEnvironment(context.env) ??
+    hostRepositoryUrl ??
     (await remoteUrl({ cwd: context.cwd, env: context.env as NodeJS.ProcessEnv }));
+  // Whatever is used, a credential in the host's URL must never be printed.
+  for (const url of [raw, hostRepositoryUrl]) {
+    const credentialPart = url && /^[a-z][a-z0-9+.-]*:\/\/([^/@\s]+)@/i.exec(url)?.[1];
+    if (credentialPart)
+      for (const part of credentialPart.split(':')) context.redactor.add(decodeURIComponentSafe(part));
+  }
   let repositoryUrl: string | undefined;
   if (raw === undefined) {
     problems.push(new PhpublishError('REPOSITORY_URL_MISSING'));
   } else {
-    // The raw form may carry a token: make sure nothing downstream can print it.
-    const credentialPart = /^[a-z][a-z0-9+.-]*:\/\/([^/@\s]+)@/i.exec(raw)?.[1];
-    if (credentialPart) {
-      for (const part of credentialPart.split(':')) context.redactor.add(decodeURIComponentSafe(part));
-    }
     try {
       repositoryUrl = toPublicRepositoryUrl(raw);
     } catch (error) {

@@ -1,6 +1,7 @@
 import { isPhpublishError, PhpublishAggregateError, type PhpublishError } from '../errors/index.js';
-import { loadSigningKey, type SigningKey } from '../pgp/index.js';
+import { loadSigningKey, readSigningKeyMaterial, type SigningKey } from '../pgp/index.js';
 import type { ReleaseContext } from './context.js';
+import { type CreateReleaseContextInput, createReleaseContext } from './context.js';
 import { type PackagistTarget, resolvePackagistTarget } from './packagist-target.js';
 import { preflightPackagist } from './preflight-packagist.js';
 
@@ -36,4 +37,44 @@ export async function preflight(
   if (target) all.push(...(await preflightPackagist(context, { target, release: input.release })));
   if (all.length > 0 || !target) throw new PhpublishAggregateError(all);
   return { target, ...(signingKey ? { signingKey } : {}) };
+}
+
+/**
+ * createReleaseContext + preflight for adapters: when the configuration itself is wrong, the
+ * signing key is still checked, so that one run reports every problem (a missing token and a key
+ * that does not decrypt, together).
+ */
+export async function createContextAndPreflight(
+  contextInput: CreateReleaseContextInput,
+  input: PreflightInput = {},
+): Promise<{ context: ReleaseContext; target: PackagistTarget; signingKey?: SigningKey }> {
+  let context: ReleaseContext;
+  try {
+    context = createReleaseContext(contextInput);
+  } catch (error) {
+    if (!(error instanceof PhpublishAggregateError)) throw error;
+    const known = new Set(error.errors.map((e) => e.code));
+    const keyProblems = (await signingKeyProblems(contextInput)).filter((e) => !known.has(e.code));
+    throw new PhpublishAggregateError([...error.errors, ...keyProblems]);
+  }
+  return { context, ...(await preflight(context, input)) };
+}
+
+async function signingKeyProblems({ env, options }: CreateReleaseContextInput): Promise<PhpublishError[]> {
+  const signing = (options as { signing?: { enabled?: unknown; key?: unknown; passphrase?: unknown } } | undefined)
+    ?.signing;
+  if (signing?.enabled === false) return [];
+  const { material, problems } = readSigningKeyMaterial({
+    env,
+    ...(typeof signing?.key === 'string' ? { key: signing.key } : {}),
+    ...(typeof signing?.passphrase === 'string' ? { passphrase: signing.passphrase } : {}),
+  });
+  if (problems.length > 0 || !material) return problems;
+  try {
+    await loadSigningKey(material);
+    return [];
+  } catch (error) {
+    if (isPhpublishError(error)) return [error];
+    throw error;
+  }
 }

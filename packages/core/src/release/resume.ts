@@ -1,0 +1,46 @@
+import { isComposerVersion } from '../composer/index.js';
+import { isPhpublishError } from '../errors/index.js';
+import { git, resolveCommit, verifyTag } from '../git/index.js';
+import { findVersion, referenceOf } from '../packagist/index.js';
+import { type SigningKey, trustSigningKey } from '../pgp/index.js';
+import { packagistClientFor, type ReleaseContext } from './context.js';
+import type { PackagistTarget } from './packagist-target.js';
+
+export interface UnfinishedRelease {
+  tag: string;
+  commit: string;
+}
+
+/**
+ * The release a previous run tagged but did not finish, if any: the newest Composer-version tag
+ * reachable from HEAD that this key signed (so it is ours) and that Packagist does not serve yet.
+ * Host tools that push the tag before publishing (semantic-release) never publish that version
+ * again, so finishing it is up to us.
+ */
+export async function findUnfinishedRelease(
+  context: ReleaseContext,
+  { target, signingKey }: { target: PackagistTarget; signingKey?: SigningKey },
+): Promise<UnfinishedRelease | undefined> {
+  if (!signingKey || context.config.packagist.mode === 'off') return undefined;
+  const options = { cwd: context.cwd, env: context.env };
+  let tags: string[];
+  try {
+    tags = (await git(['tag', '--merged', 'HEAD', '--sort=-v:refname'], options)).split('\n').filter(isComposerVersion);
+  } catch {
+    return undefined;
+  }
+  const tag = tags[0];
+  if (!tag) return undefined;
+  try {
+    await verifyTag({ ...options, tag, trusted: trustSigningKey(signingKey) });
+  } catch (error) {
+    if (isPhpublishError(error)) return undefined; // not ours, or not signed: not a release we started
+    throw error;
+  }
+  const commit = await resolveCommit(tag, options);
+  if (!commit) return undefined;
+  const result = await packagistClientFor(context).getVersions(target.packageName);
+  const entry = result.state === 'found' ? findVersion(result.versions, tag) : undefined;
+  if (entry && referenceOf(entry) === commit) return undefined;
+  return { tag, commit };
+}

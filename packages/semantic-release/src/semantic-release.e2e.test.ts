@@ -1,0 +1,209 @@
+import { execFile } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { installWithComposer } from '@phpublish/sandbox';
+import { type PackagistFixture, startPackagistFixture } from '@phpublish/sandbox/testing';
+import { type BareRemote, createBareRemote, git, gitEnv, makeTempDir, type TempDir } from '@phpublish/test-utils';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
+import { freshGnupgHome } from '../../core/src/pgp/testing/gnupg.js';
+import { generateTestKey, type TestKey } from '../../core/src/pgp/testing/keys.js';
+
+// The real semantic-release CLI, and this plugin as built (the test command builds before testing).
+const require = createRequire(import.meta.url);
+const SEMANTIC_RELEASE = join(dirname(require.resolve('semantic-release/package.json')), 'bin', 'semantic-release.js');
+const PLUGIN = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+
+let key: TestKey;
+let fixture: PackagistFixture;
+let remote: BareRemote;
+let home: TempDir;
+
+beforeAll(async () => {
+  key = await generateTestKey('ed25519', { passphrase: 'correct horse' });
+});
+
+beforeEach(async () => {
+  fixture = await startPackagistFixture({ tags: [] });
+  remote = await createBareRemote();
+  home = await makeTempDir('phpublish-sr-home-');
+  await fixture.repo.git(['remote', 'add', 'origin', remote.dir]);
+  await fixture.repo.git(['push', '-q', '-u', 'origin', 'main']);
+  await fixture.repo.commit({ 'src/Greeting.php': '<?php\n// feat\n' }, 'feat: greet in more languages');
+  await fixture.repo.git(['push', '-q', 'origin', 'main']);
+});
+
+afterEach(async () => {
+  await fixture.cleanup();
+  await remote.cleanup();
+  await home.cleanup();
+});
+
+async function writeReleaseConfig(packagist: Record<string, unknown> = {}): Promise<void> {
+  const config = {
+    branches: ['main'],
+    repositoryUrl: `file://${remote.dir}`,
+    plugins: [
+      '@semantic-release/commit-analyzer',
+      '@semantic-release/release-notes-generator',
+      [
+        PLUGIN,
+        {
+          packagist: {
+            url: fixture.packagist.url,
+            repoUrl: fixture.packagist.url,
+            confirm: { timeout: 30 },
+            ...packagist,
+          },
+        },
+      ],
+    ],
+  };
+  await writeFile(join(fixture.repo.dir, '.releaserc.json'), JSON.stringify(config));
+}
+
+function actionsEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    ...gitEnv(),
+    HOME: home.path,
+    CI: 'true',
+    GITHUB_ACTIONS: 'true',
+    GITHUB_EVENT_NAME: 'push',
+    GITHUB_REF: 'refs/heads/main',
+    GITHUB_REPOSITORY: 'acme/hello',
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_STEP_SUMMARY: join(home.path, 'summary.md'),
+    PACKAGIST_USERNAME: 'alice',
+    PACKAGIST_API_TOKEN: fixture.alice.safeToken,
+    PHPUBLISH_GPG_PRIVATE_KEY: key.armoredPrivateKey,
+    PHPUBLISH_GPG_PASSPHRASE: 'correct horse',
+    ...extra,
+  };
+}
+
+const lastOutput = '';
+beforeEach(() => {
+  onTestFailed(() => console.error(`semantic-release output:\n${lastOutput}`));
+});
+
+function semanticRelease(env: Record<string, string>, args: string[] = []) {
+  return new Promise<{ code: number; output: string }>((resolve) => {
+    execFile(
+      process.execPath,
+      [SEMANTIC_RELEASE, ...args],
+      { cwd: fixture.repo.dir, env, timeout: 120_000 },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, output: `${stdout}\n${stderr}` }),
+    );
+  });
+}
+
+const remoteTags = async () => (await git(remote.dir, ['tag', '--list'])).split('\n').filter(Boolean);
+
+function expectNoSecrets(output: string): void {
+  expect(output).not.toContain(fixture.alice.safeToken);
+  expect(output).not.toContain('correct horse');
+  for (const line of key.armoredPrivateKey.split('\n').filter((l) => l.length > 40)) expect(output).not.toContain(line);
+}
+
+describe('@phpublish/semantic-release', () => {
+  describe('when a PHP-only repository (no package.json) releases in a GitHub-Actions-like environment', () => {
+    it('pushes a signed tag that GnuPG verifies, Packagist serves it at the tagged commit, Composer installs it', async () => {
+      await writeReleaseConfig();
+      const { code, output } = await semanticRelease(actionsEnv());
+      expect(output).toContain('Published release 1.0.0');
+      expect(code).toBe(0);
+      expectNoSecrets(output);
+
+      expect(await remoteTags()).toEqual(['v1.0.0']);
+      expect((await git(remote.dir, ['cat-file', '-t', 'v1.0.0'])).trim()).toBe('tag');
+      const gnupg = await freshGnupgHome();
+      try {
+        await gnupg.importPublicKey(key.armoredPublicKey);
+        // Stock git with real GnuPG (no gpg.program override).
+        const verify = await git(remote.dir, ['verify-tag', '--raw', 'v1.0.0'], {
+          env: { ...gitEnv(), ...gnupg.env },
+        }).catch((e) => e);
+        expect(verify).not.toBeInstanceOf(Error);
+      } finally {
+        await gnupg.cleanup();
+      }
+
+      const commit = (await git(remote.dir, ['rev-parse', 'v1.0.0^{commit}'])).trim();
+      const p2 = await fixture.getJson('/p2/acme/hello.json');
+      expect(JSON.stringify(p2.body)).toContain(commit);
+      const work = await makeTempDir('phpublish-sr-composer-');
+      try {
+        const installed = await installWithComposer({
+          repositoryUrl: fixture.packagist.url,
+          packageName: 'acme/hello',
+          version: 'v1.0.0',
+          workDir: work.path,
+          path: process.env['PATH'],
+        });
+        expect(installed.files).toContain('src/Greeting.php');
+      } finally {
+        await work.cleanup();
+      }
+
+      const summary = await readFile(join(home.path, 'summary.md'), 'utf8');
+      expect(summary).toContain('Release posture of `acme/hello` v1.0.0');
+      expect(summary).toMatch(/✅ \| Signed tag/);
+      expect(summary).toMatch(/✅ \| Packagist confirmation/);
+      // Nothing was written to the repository's git configuration.
+      expect(await git(fixture.repo.dir, ['config', '--local', '--list'])).not.toMatch(/gpg|signingkey/i);
+    });
+  });
+
+  describe('when something is missing', () => {
+    it('reports a missing Packagist token and a bad key together, and tags nothing', async () => {
+      await writeReleaseConfig({ mode: 'token' });
+      const { code, output } = await semanticRelease(
+        actionsEnv({
+          PACKAGIST_API_TOKEN: '',
+          PHPUBLISH_GPG_PRIVATE_KEY: '-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nnot a key\n',
+        }),
+      );
+      expect(code).not.toBe(0);
+      expect(output).toContain('PACKAGIST_CREDENTIALS_MISSING');
+      expect(output).toContain('SIGNING_KEY_MALFORMED');
+      expect(await remoteTags()).toEqual([]);
+      expectNoSecrets(output);
+    });
+  });
+
+  describe('when run with --dry-run', () => {
+    it('creates nothing and says what it would do', async () => {
+      await writeReleaseConfig();
+      const { code, output } = await semanticRelease(actionsEnv(), ['--dry-run']);
+      expect(code).toBe(0);
+      expect(output).toMatch(
+        /would make v1\.0\.0 an OpenPGP-signed tag \(key [0-9A-F]{40}\), then call Packagist update-package/,
+      );
+      expect(await remoteTags()).toEqual([]);
+      expect(fixture.packagist.requests.filter((r) => r.method === 'POST')).toEqual([]);
+    });
+  });
+
+  describe('when Packagist fails during publish and the release is run again', () => {
+    it('finishes the tagged release on the re-run without tagging or publishing twice', async () => {
+      await writeReleaseConfig();
+      fixture.packagist.injectFault({ path: '/api/update-package', times: 4, fault: { status: 503, body: 'down' } });
+      const first = await semanticRelease(actionsEnv());
+      expect(first.code).not.toBe(0);
+      expect(first.output).toContain('PACKAGIST_UNAVAILABLE');
+      expect(await remoteTags()).toEqual(['v1.0.0']);
+
+      const second = await semanticRelease(actionsEnv());
+      expect(second.code).toBe(0);
+      expect(second.output).toContain('finishing v1.0.0');
+      expect(second.output).toContain('Packagist serves acme/hello v1.0.0');
+      expect(await remoteTags()).toEqual(['v1.0.0']);
+
+      // A third run has nothing left to do.
+      const third = await semanticRelease(actionsEnv());
+      expect(third.code).toBe(0);
+      expect(third.output).not.toContain('finishing');
+    });
+  });
+});
