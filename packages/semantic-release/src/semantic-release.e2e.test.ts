@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { installWithComposer } from '@phpublish/sandbox';
 import { type PackagistFixture, startPackagistFixture } from '@phpublish/sandbox/testing';
 import { type BareRemote, createBareRemote, git, gitEnv, makeTempDir, type TempDir } from '@phpublish/test-utils';
-import { afterEach, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { freshGnupgHome } from '../../core/src/pgp/testing/gnupg.js';
 import { generateTestKey, type TestKey } from '../../core/src/pgp/testing/keys.js';
 
@@ -24,8 +24,11 @@ beforeAll(async () => {
   key = await generateTestKey('ed25519', { passphrase: 'correct horse' });
 });
 
+/** Sandbox options for the next fixture (a describe block may set them in its beforeAll). */
+let sandboxOptions: Parameters<typeof startPackagistFixture>[0] = {};
+
 beforeEach(async () => {
-  fixture = await startPackagistFixture({ tags: [] });
+  fixture = await startPackagistFixture({ tags: [], ...sandboxOptions });
   remote = await createBareRemote();
   home = await makeTempDir('phpublish-sr-home-');
   await fixture.repo.git(['remote', 'add', 'origin', remote.dir]);
@@ -204,6 +207,34 @@ describe('@phpublish/semantic-release', () => {
       const third = await semanticRelease(actionsEnv());
       expect(third.code).toBe(0);
       expect(third.output).not.toContain('finishing');
+    });
+  });
+
+  describe('when Packagist does not serve the release before the confirm timeout', () => {
+    beforeAll(() => {
+      // Packagist accepts the update but its crawl never runs while we wait.
+      sandboxOptions = { sandbox: { crawlDelayMs: 3_600_000 } };
+    });
+    afterAll(() => {
+      sandboxOptions = {};
+    });
+
+    it('fails with PACKAGIST_CONFIRM_TIMEOUT; a re-run after Packagist caught up tags and sends nothing again', async () => {
+      await writeReleaseConfig({ confirm: { timeout: 3 } });
+      const first = await semanticRelease(actionsEnv());
+      expect(first.code).not.toBe(0);
+      expect(first.output).toContain('PACKAGIST_CONFIRM_TIMEOUT');
+      expect(first.output).toContain('did not finish. Run the release again');
+      expect(await remoteTags()).toEqual(['v1.0.0']);
+
+      // Packagist catches up (its crawl of the pushed tag runs), then the release job is re-run.
+      await fixture.packagist.crawlNow('acme/hello');
+      const second = await semanticRelease(actionsEnv());
+      expect(second.code).toBe(0);
+      expect(second.output).not.toContain('finishing');
+      expect(await remoteTags()).toEqual(['v1.0.0']);
+      const updates = fixture.packagist.requests.filter((r) => r.url === '/api/update-package');
+      expect(updates).toHaveLength(1);
     });
   });
 });
