@@ -6,6 +6,7 @@ import {
   configJsonSchema,
   environmentTableMarkdown,
   errorsPageMarkdown,
+  optionSectionsMarkdown,
   optionsTableMarkdown,
   replaceGeneratedSection,
 } from '../packages/core/dist/index.js';
@@ -18,4 +19,11 @@ let page = readFileSync(configPath, 'utf8');
 page = replaceGeneratedSection(page, 'options', optionsTableMarkdown());
 page = replaceGeneratedSection(page, 'environment', environmentTableMarkdown());
 writeFileSync(configPath, page);
-console.log('docs/ regenerated');
+// The semantic-release plugin's README documents every option in place, as semantic-release plugins do.
+const pluginReadme = join(import.meta.dirname, '..', 'packages', 'semantic-release', 'README.md');
+let readme = readFileSync(pluginReadme, 'utf8');
+readme = replaceGeneratedSection(readme, 'options', optionsTableMarkdown());
+readme = replaceGeneratedSection(readme, 'environment', environmentTableMarkdown());
+readme = replaceGeneratedSection(readme, 'option-sections', optionSectionsMarkdown());
+writeFileSync(pluginReadme, readme);
+console.log('docs/ and the plugin README regenerated');

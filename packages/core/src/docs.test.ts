@@ -5,6 +5,7 @@ import {
   configJsonSchema,
   environmentTableMarkdown,
   optionRows,
+  optionSectionsMarkdown,
   optionsTableMarkdown,
   replaceGeneratedSection,
 } from './config/index.js';
@@ -35,6 +36,17 @@ describe('generated documentation', () => {
     let expected = replaceGeneratedSection(page, 'options', optionsTableMarkdown());
     expected = replaceGeneratedSection(expected, 'environment', environmentTableMarkdown());
     expect(page).toBe(expected);
+  });
+
+  it('the semantic-release plugin README documents every option, current (run `pnpm docs`)', () => {
+    const path = join(docsDir, '..', 'packages', 'semantic-release', 'README.md');
+    const page = readFileSync(path, 'utf8');
+    let expected = replaceGeneratedSection(page, 'options', optionsTableMarkdown());
+    expected = replaceGeneratedSection(expected, 'environment', environmentTableMarkdown());
+    expected = replaceGeneratedSection(expected, 'option-sections', optionSectionsMarkdown());
+    expect(page).toBe(expected);
+    const anchors = anchorsOf(page);
+    expect(optionRows().filter((row) => !anchors.has(row.anchor))).toEqual([]);
   });
 
   it('docs/errors.md and docs/config.schema.json are current (run `pnpm docs`)', () => {

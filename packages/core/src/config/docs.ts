@@ -81,3 +81,14 @@ export function replaceGeneratedSection(page: string, name: string, content: str
   if (from === -1 || to === -1 || to < from) throw new Error(`markers for "${name}" are missing`);
   return `${page.slice(0, from + start.length)}\n${content}\n${page.slice(to)}`;
 }
+
+/** One anchored section per option (for READMEs that document every option in place). */
+export function optionSectionsMarkdown(headingLevel = 4): string {
+  const hashes = '#'.repeat(headingLevel);
+  return optionRows()
+    .map(
+      (row) =>
+        `${hashes} <a id="${row.anchor}"></a>\`${row.path}\`\n\n${row.description}\n\nType: ${row.type}. Default: ${row.default}. More: [configuration](https://github.com/phpublish/phpublish/blob/main/docs/configuration.md#${row.anchor}).`,
+    )
+    .join('\n\n');
+}

@@ -3,6 +3,7 @@ export {
   environmentTableMarkdown,
   type OptionRow,
   optionRows,
+  optionSectionsMarkdown,
   optionsTableMarkdown,
   replaceGeneratedSection,
 } from './docs.js';
