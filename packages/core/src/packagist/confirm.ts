@@ -57,7 +57,8 @@ export async function waitForVersion(input: WaitForVersionInput): Promise<Served
   const progressEvery = input.progressEveryMs ?? 10_000;
   let nextProgress = started + progressEvery;
   let lastModified: string | undefined;
-  let delay = 500;
+  // The first polls come quickly (a crawl usually takes seconds), then back off to 10 s.
+  let delay = 250;
   let lastSeen = 'the version is not listed yet';
   const pendingJobs = new Set(input.jobIds ?? []);
   const jobStates = new Map<string, JobStatus>();
