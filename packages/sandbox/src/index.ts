@@ -1,7 +1,29 @@
 export { sandboxAudit, secretsInRequestUrls } from './audit.js';
 export { type ComposerInstallInput, type ComposerInstallResult, installWithComposer } from './composer/install.js';
+export {
+  type GitHubTokenPermissions,
+  type SandboxAttestation,
+  type SandboxGitHub,
+  type SandboxGitHubOptions,
+  type SandboxReleaseAsset,
+  startSandboxGitHub,
+} from './github/sandbox-github.js';
+export {
+  type SandboxGitLab,
+  type SandboxGitLabOptions,
+  type SandboxReleaseLink,
+  startSandboxGitLab,
+} from './github/sandbox-gitlab.js';
 export type { Fault, FaultRule } from './http/faults.js';
 export type { RecordedRequest } from './http/request-log.js';
+export { type GitHubActionsJob, type GitLabCiJob, gitHubActionsClaims, gitLabCiClaims } from './oidc/claims.js';
+export { decodeJwt, type JwtClaims, signJwt, verifyJwt } from './oidc/jwt.js';
+export {
+  type SandboxCiJob,
+  type SandboxOidcIssuer,
+  type SandboxOidcIssuerOptions,
+  startSandboxOidcIssuer,
+} from './oidc/oidc-issuer.js';
 export type { FinishedJobStatus, JobResult } from './packagist/jobs.js';
 export { minifyVersions, UNSET_MARKER, type VersionArray } from './packagist/metadata-minifier.js';
 export {
@@ -11,3 +33,21 @@ export {
   type SandboxUserCredentials,
   startSandboxPackagist,
 } from './packagist/sandbox-packagist.js';
+export {
+  type AttestationSandbox,
+  startAttestationSandbox,
+} from './sigstore/attestation-sandbox.js';
+export {
+  type CertificateIdentity,
+  type CiProvider,
+  certificateIdentity,
+  FULCIO_OIDS,
+  type TrustedOidcIssuer,
+} from './sigstore/fulcio-identity.js';
+export {
+  type SandboxSigstore,
+  type SandboxSigstoreOptions,
+  type SigstoreService,
+  startSandboxSigstore,
+} from './sigstore/sandbox-sigstore.js';
+export { sandboxTrustedRoot, type TrustedRootJson, type TrustedRootParts } from './sigstore/trusted-root.js';

@@ -1,9 +1,11 @@
+import { attestErrors } from './attest-errors.js';
 import { configErrors } from './config-errors.js';
 import { packagistErrors } from './packagist-errors.js';
 import { signingErrors } from './signing-errors.js';
 
 /** Every error phpublish can report, by code. Each area keeps its own file; this joins them. */
 export const catalogue = {
+  ...attestErrors,
   ...configErrors,
   ...packagistErrors,
   ...signingErrors,

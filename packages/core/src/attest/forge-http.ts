@@ -1,0 +1,78 @@
+import { type ErrorCode, PhpublishError } from '../errors/index.js';
+import {
+  type HttpDeps,
+  HttpNetworkError,
+  type HttpRequest,
+  type HttpResponse,
+  requestWithRetry,
+} from '../http/index.js';
+import type { Redactor } from '../log/index.js';
+
+/** How phpublish talks to a forge's API: its base URL, the credentials header, and the HTTP plumbing. */
+export interface ForgeApi {
+  /** e.g. https://api.github.com, https://gitlab.com/api/v4 (no trailing slash needed). */
+  baseUrl: string;
+  /** The header that carries the token (`authorization: Bearer …`, `job-token: …`); already redacted in logs. */
+  authHeaders: Record<string, string>;
+  http: HttpDeps;
+  redactor: Redactor;
+}
+
+export type ForgeFailureCode = Extract<ErrorCode, 'ATTEST_STORE_FAILED' | 'ATTEST_FETCH_FAILED'>;
+
+/** Sends one request; a request that never got an answer becomes `failure` with a plain, redacted reason. */
+export async function send(
+  api: ForgeApi,
+  request: HttpRequest & { authenticated?: boolean },
+  failure: { code: ForgeFailureCode; service: string },
+): Promise<HttpResponse> {
+  const { authenticated = true, ...rest } = request;
+  try {
+    return await requestWithRetry(
+      { ...rest, headers: { ...(authenticated ? api.authHeaders : {}), ...rest.headers } },
+      api.http,
+    );
+  } catch (error) {
+    if (!(error instanceof HttpNetworkError)) throw error;
+    throw new PhpublishError(failure.code, {
+      service: failure.service,
+      url: api.redactor.redact(rest.url),
+      reason: api.redactor.redact(error.reason),
+    });
+  }
+}
+
+/** A forge's error answer as one short line (`message`, GitHub's and GitLab's JSON shape), redacted. */
+export function serverMessage(response: HttpResponse, redactor: Redactor): string {
+  let text = response.body;
+  try {
+    const body = JSON.parse(response.body) as { message?: unknown; error?: unknown };
+    const message = body.message ?? body.error;
+    text = typeof message === 'string' ? message : JSON.stringify(message ?? body);
+  } catch {
+    // not JSON: keep the text
+  }
+  return redactor.redact(text.split('\n')[0]!.slice(0, 200)) || `HTTP ${response.status}`;
+}
+
+export function joinUrl(base: string, path: string): string {
+  return `${base.replace(/\/+$/, '')}${path}`;
+}
+
+/** Parses JSON from an answer, or fails with `failure`. */
+export function jsonBody<T>(
+  response: HttpResponse,
+  url: string,
+  failure: { code: ForgeFailureCode; service: string },
+): T {
+  try {
+    return JSON.parse(response.body) as T;
+  } catch {
+    throw new PhpublishError(failure.code, {
+      service: failure.service,
+      url,
+      status: response.status,
+      reason: 'the answer is not JSON',
+    });
+  }
+}

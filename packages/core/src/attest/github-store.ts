@@ -1,0 +1,226 @@
+import { PhpublishError } from '../errors/index.js';
+import type { HttpResponse } from '../http/index.js';
+import { type ForgeApi, joinUrl, jsonBody, send, serverMessage } from './forge-http.js';
+import type { SigstoreBundle } from './sign.js';
+import { claimedSubjects, parseBundleText, sameSubjects } from './stored-bundle.js';
+import type { Subject } from './subjects.js';
+
+/** GitHub's REST API for one repository. */
+export interface GitHubRepositoryApi extends ForgeApi {
+  /** `owner/name`. */
+  repository: string;
+}
+
+/** The headers GitHub's REST API wants; the token goes in Authorization only. */
+export function gitHubAuthHeaders(token: string): Record<string, string> {
+  return {
+    authorization: `Bearer ${token}`,
+    accept: 'application/vnd.github+json',
+    'x-github-api-version': '2022-11-28',
+  };
+}
+
+interface ReleaseAsset {
+  id: number;
+  name: string;
+  url: string;
+  browser_download_url?: string;
+}
+
+interface Release {
+  id: number;
+  upload_url: string;
+  assets?: ReleaseAsset[];
+}
+
+const STORE = { code: 'ATTEST_STORE_FAILED', service: 'GitHub' } as const;
+const FETCH = { code: 'ATTEST_FETCH_FAILED', service: 'GitHub' } as const;
+
+/** GitHub's answer for a token that lacks a permission (as opposed to a missing resource). */
+function isPermissionRefusal(response: HttpResponse): boolean {
+  return response.status === 403 && !/rate limit/i.test(response.body);
+}
+
+function failure(
+  api: GitHubRepositoryApi,
+  response: HttpResponse,
+  url: string,
+  kind: typeof STORE | typeof FETCH,
+): PhpublishError {
+  return new PhpublishError(kind.code, {
+    service: kind.service,
+    url,
+    status: response.status,
+    reason: response.status === 401 ? 'the token was refused (bad credentials)' : serverMessage(response, api.redactor),
+  });
+}
+
+async function releaseByTag(
+  api: GitHubRepositoryApi,
+  tag: string,
+  kind: typeof STORE | typeof FETCH,
+): Promise<Release> {
+  const url = joinUrl(api.baseUrl, `/repos/${api.repository}/releases/tags/${encodeURIComponent(tag)}`);
+  const response = await send(api, { method: 'GET', url, idempotent: true }, kind);
+  if (response.status === 404) {
+    throw new PhpublishError('ATTEST_RELEASE_NOT_FOUND', { forge: 'GitHub', repository: api.repository, tag });
+  }
+  if (response.status !== 200) throw failure(api, response, url, kind);
+  return jsonBody<Release>(response, url, kind);
+}
+
+/** Downloads an asset through the API (GitHub answers with a redirect to its storage, followed without the token). */
+async function downloadAsset(api: GitHubRepositoryApi, asset: ReleaseAsset, kind: typeof STORE | typeof FETCH) {
+  const response = await send(
+    api,
+    { method: 'GET', url: asset.url, headers: { accept: 'application/octet-stream' }, idempotent: true },
+    kind,
+  );
+  if (response.status === 200) return response.body;
+  const location = response.headers['location'];
+  if (response.status >= 300 && response.status < 400 && typeof location === 'string') {
+    // The storage URL is pre-signed and on another host: the GitHub token must not follow it.
+    const target = new URL(location, asset.url).href;
+    const stored = await send(api, { method: 'GET', url: target, idempotent: true, authenticated: false }, kind);
+    if (stored.status === 200) return stored.body;
+    throw failure(api, stored, api.redactor.redact(target), kind);
+  }
+  throw failure(api, response, asset.url, kind);
+}
+
+export type StoreOutcome = { state: 'stored' | 'already-present'; location: string };
+
+/**
+ * Attaches the bundle to the release of `tag` as `assetName`. When the release already has that asset
+ * for the same subjects (an earlier run), it is kept; for other subjects, ATTEST_RELEASE_ASSET_CONFLICT.
+ */
+export async function storeReleaseAsset(
+  api: GitHubRepositoryApi,
+  input: { tag: string; assetName: string; bundle: SigstoreBundle; subjects: Subject[] },
+): Promise<StoreOutcome> {
+  const release = await releaseByTag(api, input.tag, STORE);
+  const existing = release.assets?.find((asset) => asset.name === input.assetName);
+  if (existing) {
+    const stored = parseBundleText(await downloadAsset(api, existing, STORE));
+    if (!sameSubjects(claimedSubjects(stored), input.subjects)) {
+      throw new PhpublishError('ATTEST_RELEASE_ASSET_CONFLICT', { name: input.assetName, tag: input.tag });
+    }
+    return { state: 'already-present', location: existing.browser_download_url ?? existing.url };
+  }
+  const uploadUrl = new URL(release.upload_url.replace(/\{[^}]*\}$/, ''));
+  uploadUrl.searchParams.set('name', input.assetName);
+  const response = await send(
+    api,
+    {
+      method: 'POST',
+      url: uploadUrl.href,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(input.bundle),
+      idempotent: false,
+    },
+    STORE,
+  );
+  if (isPermissionRefusal(response)) {
+    throw new PhpublishError('ATTEST_GITHUB_PERMISSION_MISSING', {
+      permission: 'contents: write',
+      action: `upload ${input.assetName} to release ${input.tag}`,
+      status: response.status,
+    });
+  }
+  if (response.status !== 201) throw failure(api, response, uploadUrl.href, STORE);
+  const asset = jsonBody<ReleaseAsset>(response, uploadUrl.href, STORE);
+  return { state: 'stored', location: asset.browser_download_url ?? asset.url };
+}
+
+/** The bundle attached to the release of `tag` as `assetName`, as text (not verified here). */
+export async function fetchReleaseAsset(
+  api: GitHubRepositoryApi,
+  input: { tag: string; assetName: string },
+): Promise<string> {
+  const release = await releaseByTag(api, input.tag, FETCH);
+  const asset = release.assets?.find((candidate) => candidate.name === input.assetName);
+  if (!asset) {
+    throw new PhpublishError('ATTEST_NOT_FOUND', {
+      where: `as ${input.assetName} on release ${input.tag} of ${api.repository}`,
+    });
+  }
+  return downloadAsset(api, asset, FETCH);
+}
+
+const attestationsUrl = (api: GitHubRepositoryApi, path = '') =>
+  joinUrl(api.baseUrl, `/repos/${api.repository}/attestations${path}`);
+
+/** The bundles GitHub's attestation store holds for an artifact digest (none: an empty list). */
+export async function fetchGitHubAttestations(api: GitHubRepositoryApi, sha256: string): Promise<SigstoreBundle[]> {
+  const url = attestationsUrl(api, `/sha256:${sha256}`);
+  const response = await send(api, { method: 'GET', url, idempotent: true }, FETCH);
+  if (response.status === 404) return [];
+  if (response.status !== 200) throw failure(api, response, url, FETCH);
+  const body = jsonBody<{ attestations?: { bundle?: SigstoreBundle }[] }>(response, url, FETCH);
+  return (body.attestations ?? []).flatMap((entry) => (entry.bundle ? [entry.bundle] : []));
+}
+
+/**
+ * POST /repos/{owner}/{repo}/attestations, unless the store already has an attestation of the same
+ * subjects (an earlier run of this release).
+ */
+export async function storeGitHubAttestation(
+  api: GitHubRepositoryApi,
+  input: { bundle: SigstoreBundle; subjects: Subject[] },
+): Promise<StoreOutcome> {
+  const zip = input.subjects[0]!;
+  const location = attestationsUrl(api, `/sha256:${zip.digest['sha256']}`);
+  let existing: SigstoreBundle[] = [];
+  try {
+    existing = await fetchGitHubAttestations(api, zip.digest['sha256']!);
+  } catch (error) {
+    // Reading needs `attestations: read`, which `attestations: write` implies; if it fails, storing will say why.
+    if (!(error instanceof PhpublishError)) throw error;
+  }
+  if (existing.some((bundle) => sameSubjects(claimedSubjects(bundle), input.subjects))) {
+    return { state: 'already-present', location };
+  }
+  const url = attestationsUrl(api);
+  const response = await send(
+    api,
+    {
+      method: 'POST',
+      url,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ bundle: input.bundle }),
+      idempotent: false,
+    },
+    STORE,
+  );
+  if (isPermissionRefusal(response)) {
+    throw new PhpublishError('ATTEST_GITHUB_PERMISSION_MISSING', {
+      permission: 'attestations: write',
+      action: `store the attestation in ${api.repository}`,
+      status: response.status,
+    });
+  }
+  if (response.status !== 201 && response.status !== 200) throw failure(api, response, url, STORE);
+  return { state: 'stored', location };
+}
+
+/**
+ * Whether the token may write attestations, without writing one: an empty POST is refused with 403
+ * when the permission is missing, and rejected as invalid (422) when it is there.
+ */
+export async function probeAttestationsWrite(api: GitHubRepositoryApi): Promise<PhpublishError | undefined> {
+  const url = attestationsUrl(api);
+  const response = await send(
+    api,
+    { method: 'POST', url, headers: { 'content-type': 'application/json' }, body: '{}', idempotent: true },
+    STORE,
+  );
+  if (isPermissionRefusal(response)) {
+    return new PhpublishError('ATTEST_GITHUB_PERMISSION_MISSING', {
+      permission: 'attestations: write',
+      action: `store attestations in ${api.repository}`,
+      status: response.status,
+    });
+  }
+  if (response.status === 401) return failure(api, response, url, STORE);
+  return undefined;
+}

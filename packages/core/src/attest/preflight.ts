@@ -1,0 +1,58 @@
+import type { AttestConfig } from '../config/attest-schema.js';
+import { PhpublishError } from '../errors/index.js';
+import { detectCiPlatform } from './ci.js';
+import { type AttestDeps, httpDeps } from './deps.js';
+import { gitHubApiFor, gitHubToken, gitLabToken } from './forges.js';
+import { probeAttestationsWrite } from './github-store.js';
+import { readIdentityToken } from './id-token.js';
+
+/**
+ * Everything that would stop the attestation step, found before anything is published: a supported
+ * CI, its permission to issue an ID token, and the tokens and permissions the configured stores need.
+ * Returns every problem; changes nothing anywhere.
+ */
+export async function preflightAttestation(config: AttestConfig, deps: AttestDeps): Promise<PhpublishError[]> {
+  if (!config.enabled) return [];
+  const { env, redactor } = deps;
+  const platform = detectCiPlatform(env);
+  if (!platform) return [new PhpublishError('ATTEST_CI_UNSUPPORTED')];
+  const problems: PhpublishError[] = [];
+
+  if (platform === 'gitlab-ci') {
+    const token = env[config.identityTokenVariable]?.trim();
+    if (!token)
+      problems.push(new PhpublishError('ATTEST_ID_TOKEN_MISSING', { variable: config.identityTokenVariable }));
+    else {
+      try {
+        readIdentityToken('gitlab-ci', token, { redactor, nowMs: deps.clock.now() });
+      } catch (error) {
+        if (!(error instanceof PhpublishError)) throw error;
+        problems.push(error);
+      }
+    }
+    if (config.storeGitLabReleaseLink && !gitLabToken(env, redactor)) {
+      problems.push(new PhpublishError('ATTEST_GITLAB_TOKEN_MISSING'));
+    }
+    return problems;
+  }
+
+  redactor.add(env['ACTIONS_ID_TOKEN_REQUEST_TOKEN']);
+  if (!env['ACTIONS_ID_TOKEN_REQUEST_URL']?.trim() || !env['ACTIONS_ID_TOKEN_REQUEST_TOKEN']?.trim()) {
+    problems.push(new PhpublishError('ATTEST_ID_TOKEN_PERMISSION_MISSING'));
+  }
+  if (config.storeReleaseAsset || config.storeGitHubAttestation) {
+    const token = gitHubToken(env, redactor);
+    if (!token) problems.push(new PhpublishError('ATTEST_GITHUB_TOKEN_MISSING'));
+    else if (config.storeGitHubAttestation) {
+      const api = gitHubApiFor({ env, config, token, http: httpDeps(deps, config.requestTimeout), redactor });
+      try {
+        const refused = await probeAttestationsWrite(api);
+        if (refused) problems.push(refused);
+      } catch (error) {
+        if (!(error instanceof PhpublishError)) throw error;
+        problems.push(error);
+      }
+    }
+  }
+  return problems;
+}
