@@ -1,3 +1,4 @@
+export * from './archive/index.js';
 export * from './attest/index.js';
 export { type Clock, systemClock, virtualClock } from './clock.js';
 export * from './composer/index.js';

@@ -1,4 +1,4 @@
-import { notifyPackagist, type ReleasePosture, trustSigningKey, verifyTag } from '@phpublish/core';
+import { buildAndAttest, notifyPackagist, type ReleasePosture, trustSigningKey, verifyTag } from '@phpublish/core';
 import { ensureVerified } from './ensure-verified.js';
 import { translatingErrors } from './errors.js';
 import { setState } from './plugin-state.js';
@@ -33,6 +33,11 @@ export async function publish(
     } else {
       posture.signedTag = { unsigned: true };
     }
+    // The artifacts: the reproducible zip and, with attestation on, its signed provenance.
+    const artifacts = await buildAndAttest(release, { target, tag: next.gitTag, commit: next.gitHead });
+    posture.attestation = artifacts.attestation
+      ? { stored: artifacts.attestation.stored.map((s) => s.target) }
+      : { skipped: 'attestation is off (attest.enabled is false)' };
     posture.packagistCredential = release.config.packagist.mode;
     lastPosture = posture;
     posture.packagist = await notifyPackagist(release, target, { version: next.gitTag, commit: next.gitHead });

@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { installWithComposer } from '@phpublish/sandbox';
+import { type AttestationSandbox, installWithComposer, startAttestationSandbox } from '@phpublish/sandbox';
 import { type PackagistFixture, startPackagistFixture } from '@phpublish/sandbox/testing';
 import { type BareRemote, createBareRemote, git, gitEnv, makeTempDir, type TempDir } from '@phpublish/test-utils';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
@@ -16,6 +16,7 @@ const SEMANTIC_RELEASE = join(dirname(require.resolve('semantic-release/package.
 const PLUGIN = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 
 let key: TestKey;
+let attestation: AttestationSandbox;
 let fixture: PackagistFixture;
 let remote: BareRemote;
 let home: TempDir;
@@ -29,6 +30,10 @@ let sandboxOptions: Parameters<typeof startPackagistFixture>[0] = {};
 
 beforeEach(async () => {
   fixture = await startPackagistFixture({ tags: [], ...sandboxOptions });
+  attestation = await startAttestationSandbox();
+  attestation.github.addRepository('acme/hello');
+  // What @semantic-release/github does before this plugin's publish step: the release exists.
+  attestation.github.createRelease('acme/hello', 'v1.0.0');
   remote = await createBareRemote();
   home = await makeTempDir('phpublish-sr-home-');
   await fixture.repo.git(['remote', 'add', 'origin', remote.dir]);
@@ -38,12 +43,16 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
+  await attestation.close();
   await fixture.cleanup();
   await remote.cleanup();
   await home.cleanup();
 });
 
-async function writeReleaseConfig(packagist: Record<string, unknown> = {}): Promise<void> {
+async function writeReleaseConfig(
+  packagist: Record<string, unknown> = {},
+  attest: Record<string, unknown> = {},
+): Promise<void> {
   const config = {
     branches: ['main'],
     repositoryUrl: `file://${remote.dir}`,
@@ -53,6 +62,13 @@ async function writeReleaseConfig(packagist: Record<string, unknown> = {}): Prom
       [
         PLUGIN,
         {
+          attest: {
+            fulcioUrl: attestation.sigstore.fulcioUrl,
+            rekorUrl: attestation.sigstore.rekorUrl,
+            ...(attestation.sigstore.tsaUrl ? { tsaUrl: attestation.sigstore.tsaUrl } : {}),
+            githubApiUrl: attestation.github.url,
+            ...attest,
+          },
           packagist: {
             url: fixture.packagist.url,
             repoUrl: fixture.packagist.url,
@@ -66,16 +82,26 @@ async function writeReleaseConfig(packagist: Record<string, unknown> = {}): Prom
   await writeFile(join(fixture.repo.dir, '.releaserc.json'), JSON.stringify(config));
 }
 
-function actionsEnv(extra: Record<string, string> = {}): Record<string, string> {
+/** A GitHub Actions release job on a push to main, with `id-token: write` and a GITHUB_TOKEN. */
+function actionsEnv(
+  extra: Record<string, string> = {},
+  permissions: { contents?: 'read' | 'write'; attestations?: 'read' | 'write' } = {
+    contents: 'write',
+    attestations: 'write',
+  },
+): Record<string, string> {
+  const job = attestation.githubIssuer.gitHubActionsJob({
+    repository: 'acme/hello',
+    ref: 'refs/heads/main',
+    eventName: 'push',
+    sha: fixture.repo.head,
+  });
   return {
     ...gitEnv(),
+    ...job.env,
     HOME: home.path,
-    CI: 'true',
-    GITHUB_ACTIONS: 'true',
-    GITHUB_EVENT_NAME: 'push',
-    GITHUB_REF: 'refs/heads/main',
-    GITHUB_REPOSITORY: 'acme/hello',
-    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_API_URL: attestation.github.url,
+    GITHUB_TOKEN: attestation.github.issueToken('acme/hello', permissions),
     GITHUB_STEP_SUMMARY: join(home.path, 'summary.md'),
     PACKAGIST_USERNAME: 'alice',
     PACKAGIST_API_TOKEN: fixture.alice.safeToken,
@@ -149,9 +175,34 @@ describe('@phpublish/semantic-release', () => {
         await work.cleanup();
       }
 
+      // The provenance is stored twice, and both copies verify for this repository's release workflow.
+      const [asset] = attestation.github.releaseAssets('acme/hello', 'v1.0.0');
+      expect(asset?.name).toBe('acme-hello-1.0.0.sigstore.json');
+      const stored = attestation.github.attestations('acme/hello');
+      expect(stored).toHaveLength(1);
+      const { contentDigestOfRef, gitHubActionsPolicy, verifyAttestation } = await import('@phpublish/core');
+      const { contentDigest: digest } = await contentDigestOfRef({ cwd: remote.dir, env: gitEnv(), ref: 'v1.0.0' });
+      for (const bundle of [asset!.content.toString('utf8'), stored[0]!.bundle]) {
+        const verified = await verifyAttestation({
+          bundle: bundle as string,
+          trustedRoot: attestation.sigstore.trustedRoot,
+          policy: gitHubActionsPolicy({
+            repository: 'acme/hello',
+            workflow: '.github/workflows/release.yml',
+            issuer: attestation.githubIssuer.issuer,
+          }),
+          subjects: { contentDigest: digest },
+        });
+        expect(verified.statement.subject.map((subject) => subject.name)).toEqual([
+          'acme-hello-1.0.0.zip',
+          'phpublish-tree-v1:acme/hello@1.0.0',
+        ]);
+      }
+
       const summary = await readFile(join(home.path, 'summary.md'), 'utf8');
       expect(summary).toContain('Release posture of `acme/hello` v1.0.0');
       expect(summary).toMatch(/✅ \| Signed tag/);
+      expect(summary).toMatch(/✅ \| Attestation/);
       expect(summary).toMatch(/✅ \| Packagist confirmation/);
       // Nothing was written to the repository's git configuration.
       expect(await git(fixture.repo.dir, ['config', '--local', '--list'])).not.toMatch(/gpg|signingkey/i);
@@ -172,6 +223,19 @@ describe('@phpublish/semantic-release', () => {
       expect(output).toContain('SIGNING_KEY_MALFORMED');
       expect(await remoteTags()).toEqual([]);
       expectNoSecrets(output);
+    });
+  });
+
+  describe('when the workflow lacks `id-token: write`', () => {
+    it('stops in verifyConditions with the exact fix, and tags nothing', async () => {
+      await writeReleaseConfig();
+      const env = actionsEnv();
+      delete env['ACTIONS_ID_TOKEN_REQUEST_URL'];
+      delete env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
+      const { code, output } = await semanticRelease(env);
+      expect(code).not.toBe(0);
+      expect(output).toMatch(/ATTEST_\w+ .*id-token: write/);
+      expect(await remoteTags()).toEqual([]);
     });
   });
 

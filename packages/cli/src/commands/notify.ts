@@ -37,7 +37,7 @@ export const notifyCommand: Command = {
     const context = createReleaseContext({ cwd: io.cwd, env: io.env, options, logger: stderrLogger(io) });
     const commit = await resolveCommit(tag, { cwd: io.cwd });
     if (!commit) throw new PhpublishError('TAG_NOT_FOUND', { tag });
-    const { target } = await preflight(context, { release: { version: tag, commit } });
+    const { target } = await preflight(context, { release: { version: tag, commit }, attest: false });
     const outcome = await notifyPackagist(context, target, { version: tag, commit });
     if (values['json']) {
       io.stdout.write(

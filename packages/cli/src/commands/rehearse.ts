@@ -101,7 +101,7 @@ export const rehearseCommand: Command = {
         logger,
         product: 'phpublish-rehearse',
       });
-      const { target, signingKey } = await preflight(context, { release: { version, commit } });
+      const { target, signingKey } = await preflight(context, { release: { version, commit }, attest: false });
       logger.success(
         'Preflight passed: configuration, credentials, signing key, composer.json, repository URL, Packagist reachable.',
       );

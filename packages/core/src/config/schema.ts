@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { attestSchema } from './attest-schema.js';
 
 /**
  * The one description of phpublish's options. Types, defaults, the JSON schema and the options
@@ -108,6 +109,7 @@ export const configSchema = z
   .strictObject({
     packagist: packagistSchema.prefault({}),
     signing: signingSchema.prefault({}),
+    attest: attestSchema.prefault({}),
   })
   .describe('phpublish options.');
 

@@ -1,3 +1,4 @@
+import { archiveErrors } from './archive-errors.js';
 import { attestErrors } from './attest-errors.js';
 import { configErrors } from './config-errors.js';
 import { packagistErrors } from './packagist-errors.js';
@@ -5,6 +6,7 @@ import { signingErrors } from './signing-errors.js';
 
 /** Every error phpublish can report, by code. Each area keeps its own file; this joins them. */
 export const catalogue = {
+  ...archiveErrors,
   ...attestErrors,
   ...configErrors,
   ...packagistErrors,

@@ -1,4 +1,5 @@
 import { Agent, type Dispatcher } from 'undici';
+import type { AttestDeps } from '../attest/deps.js';
 import { type Clock, systemClock } from '../clock.js';
 import { type Env, type ResolvedConfig, resolveConfig } from '../config/index.js';
 import { type Logger, Redactor, redactingLogger } from '../log/index.js';
@@ -70,4 +71,16 @@ export function packagistClientFor(context: ReleaseContext): PackagistClient {
         `Packagist: ${reason} from ${url}; retrying in ${Math.round(delayMs / 100) / 10} s (attempt ${attempt + 1})`,
       ),
   });
+}
+
+/** What the attestation steps need, from the release context. */
+export function attestDepsFor(context: ReleaseContext): AttestDeps {
+  return {
+    env: context.env,
+    dispatcher: context.dispatcher,
+    clock: context.clock,
+    userAgent: context.userAgent,
+    redactor: context.redactor,
+    logger: context.logger,
+  };
 }

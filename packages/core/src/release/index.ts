@@ -1,3 +1,4 @@
+export { buildAndAttest, type ReleaseArtifacts, versionOfTag } from './build-and-attest.js';
 export {
   type CreateReleaseContextInput,
   createReleaseContext,

@@ -56,6 +56,8 @@ function setup(
     clock,
     dispatcher: agent,
     options: {
+      // These tests are about Packagist; attestation has its own.
+      attest: { enabled: false },
       packagist: {
         mode: options.mode ?? 'auto',
         url: packagist.url,
@@ -255,7 +257,7 @@ describe('notifyPackagist', () => {
         PACKAGIST_API_TOKEN: user.safeToken,
         PHPUBLISH_GPG_PRIVATE_KEY: key.armoredPrivateKey,
       };
-      const options = { packagist: { url: packagist.url, repoUrl: packagist.url } };
+      const options = { attest: { enabled: false }, packagist: { url: packagist.url, repoUrl: packagist.url } };
       const good = createReleaseContext({
         cwd: repo.dir,
         env: { ...env, PHPUBLISH_GPG_PASSPHRASE: 'right horse battery' },

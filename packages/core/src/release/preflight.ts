@@ -1,7 +1,8 @@
+import { preflightAttestation } from '../attest/preflight.js';
 import { isPhpublishError, PhpublishAggregateError, type PhpublishError } from '../errors/index.js';
 import { loadSigningKey, readSigningKeyMaterial, type SigningKey } from '../pgp/index.js';
 import type { ReleaseContext } from './context.js';
-import { type CreateReleaseContextInput, createReleaseContext } from './context.js';
+import { attestDepsFor, type CreateReleaseContextInput, createReleaseContext } from './context.js';
 import { type PackagistTarget, resolvePackagistTarget } from './packagist-target.js';
 import { preflightPackagist } from './preflight-packagist.js';
 
@@ -10,6 +11,8 @@ export interface PreflightInput {
   hostRepositoryUrl?: string;
   /** The release, when already known. */
   release?: { version: string; commit?: string };
+  /** Check the attestation layer (CI identity, permissions) when `attest.enabled`; default true. */
+  attest?: boolean;
 }
 
 /**
@@ -33,6 +36,9 @@ export async function preflight(
       if (!isPhpublishError(error)) throw error;
       all.push(error);
     }
+  }
+  if (input.attest !== false) {
+    all.push(...(await preflightAttestation(context.config.options.attest, attestDepsFor(context))));
   }
   if (target) all.push(...(await preflightPackagist(context, { target, release: input.release })));
   if (all.length > 0 || !target) throw new PhpublishAggregateError(all);

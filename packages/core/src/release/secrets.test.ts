@@ -61,6 +61,7 @@ async function scenario(env: Record<string, string>, options: Record<string, unk
       clock: virtualClock({ realTimeScale: 0.01 }),
       dispatcher: agent,
       options: {
+        attest: { enabled: false },
         packagist: { url: fixture.packagist.url, repoUrl: fixture.packagist.url, confirm: { timeout: 20 }, ...options },
       },
     });

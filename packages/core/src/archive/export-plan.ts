@@ -1,0 +1,230 @@
+import { isValidPackageName } from '../composer/composer-json.js';
+import { PhpublishError } from '../errors/index.js';
+import { composerExcludeMatcher } from './composer-exclude.js';
+import { CONTENT_ATTRIBUTES, type Conversion, conversionFor } from './conversions.js';
+import { BlobReader, type CommitInfo, type GitContext, listTree, readCommit, type TreeEntry } from './git-objects.js';
+import { AttributeResolver, type AttributesFile, MAX_ATTRIBUTES_FILE_SIZE, parseAttributesFile } from './gitattributes.js';
+import { checkedPath, checkSymlinks, PathCollisions, printablePath } from './paths.js';
+import type { EntryKind } from './zip-writer.js';
+
+/**
+ * Which entries `git archive` puts into an archive of a commit, and how it converts them — decided
+ * from the tree alone (git 2.39 archive.c), before any content is read. Also checks the result
+ * against the path rules, so that a refusal comes before any work.
+ */
+
+export interface ExportOptions extends GitContext {
+  ref: string;
+  /** Also leave out what composer.json `archive.exclude` lists. */
+  composerExclude?: boolean;
+}
+
+export interface ExportEntry {
+  /** Package-relative path (checked UTF-8), without a trailing slash. */
+  path: string;
+  kind: EntryKind;
+  oid: string;
+  /** Size of the blob as stored; contents may change size when converted. */
+  size: number;
+  /** For regular files: what git converts. */
+  conversion?: Conversion;
+}
+
+export interface ExportPlan {
+  commit: CommitInfo;
+  /** In `git archive` order: git's tree order, parents before children. */
+  entries: ExportEntry[];
+  /** Targets of the exported symbolic links, by path. */
+  symlinkTargets: Map<string, Buffer>;
+  /** `name` from composer.json at the commit, when it is a valid package name. */
+  packageName: string | undefined;
+}
+
+const GITATTRIBUTES = Buffer.from('.gitattributes');
+const COMPOSER_JSON = Buffer.from('composer.json');
+const MAX_COMPOSER_JSON_SIZE = 16 * 1024 * 1024;
+const MAX_SYMLINK_SIZE = 4095;
+const SLASH = 0x2f;
+
+const isRegular = (mode: number) => (mode & 0o170000) === 0o100000;
+const isSymlink = (mode: number) => (mode & 0o170000) === 0o120000;
+
+function isAttributesFile(entry: TreeEntry): boolean {
+  if (entry.type !== 'blob' || entry.size >= MAX_ATTRIBUTES_FILE_SIZE) return false;
+  const slash = entry.path.lastIndexOf(SLASH);
+  return entry.path.subarray(slash + 1).equals(GITATTRIBUTES);
+}
+
+/** Blobs needed before deciding anything: attribute files, composer.json and symlink targets. */
+async function readSmallBlobs(entries: readonly TreeEntry[], git: GitContext): Promise<Map<TreeEntry, Buffer>> {
+  const wanted = entries.filter(
+    (e) =>
+      isAttributesFile(e) ||
+      (e.type === 'blob' && e.path.equals(COMPOSER_JSON) && e.size <= MAX_COMPOSER_JSON_SIZE) ||
+      (e.type === 'blob' && isSymlink(e.mode) && e.size <= MAX_SYMLINK_SIZE),
+  );
+  const blobs = new Map<TreeEntry, Buffer>();
+  if (wanted.length === 0) return blobs;
+  const reader = new BlobReader(git);
+  try {
+    reader.request(wanted.map((e) => e.oid));
+    for (const entry of wanted) {
+      const { size } = await reader.next(entry.oid);
+      blobs.set(entry, Buffer.from(await reader.readAll(size)));
+    }
+  } finally {
+    await reader.close();
+  }
+  return blobs;
+}
+
+function attributeResolver(blobs: Map<TreeEntry, Buffer>): AttributeResolver {
+  const files = new Map<string, AttributesFile>();
+  for (const [entry, content] of blobs) {
+    if (!isAttributesFile(entry)) continue;
+    const slash = entry.path.lastIndexOf(SLASH);
+    const dir = slash === -1 ? '' : entry.path.toString('latin1', 0, slash);
+    files.set(dir, parseAttributesFile(content, { macrosAllowed: dir === '' }));
+  }
+  return new AttributeResolver(files);
+}
+
+interface ComposerJsonAtCommit {
+  name: string | undefined;
+  exclude: string[];
+}
+
+function readComposerJson(content: Buffer | undefined, commit: string, strict: boolean): ComposerJsonAtCommit {
+  const path = `composer.json at ${commit.slice(0, 12)}`;
+  if (content === undefined) return { name: undefined, exclude: [] };
+  let data: unknown;
+  try {
+    data = JSON.parse(content.toString('utf8'));
+  } catch (error) {
+    if (!strict) return { name: undefined, exclude: [] };
+    throw new PhpublishError('COMPOSER_JSON_INVALID', { path, problem: 'it is not valid JSON' }, { cause: error });
+  }
+  const json = (typeof data === 'object' && data !== null ? data : {}) as { name?: unknown; archive?: unknown };
+  const name = typeof json.name === 'string' && isValidPackageName(json.name) ? json.name : undefined;
+  const archive = json.archive as { exclude?: unknown } | undefined;
+  const exclude = archive?.exclude ?? [];
+  if (strict && (!Array.isArray(exclude) || exclude.some((rule) => typeof rule !== 'string'))) {
+    throw new PhpublishError('COMPOSER_JSON_INVALID', {
+      path,
+      problem: '"archive.exclude" must be a list of strings',
+    });
+  }
+  return { name, exclude: Array.isArray(exclude) ? exclude.filter((r) => typeof r === 'string') : [] };
+}
+
+function kindOf(entry: TreeEntry, path: Buffer): EntryKind {
+  if (entry.type !== 'blob') return 'directory';
+  if (isSymlink(entry.mode)) return 'symlink';
+  if (isRegular(entry.mode)) return entry.mode & 0o111 ? 'executable' : 'file';
+  throw new PhpublishError('ARCHIVE_PATH_UNSAFE', {
+    path: printablePath(path),
+    problem: `its file mode ${entry.mode.toString(8)} is not one git archives`,
+  });
+}
+
+const startsWith = (path: Buffer, prefix: Buffer) =>
+  path.length > prefix.length && path[prefix.length] === SLASH && path.subarray(0, prefix.length).equals(prefix);
+
+/**
+ * archive.c's traversal: a directory marked export-ignore is skipped with everything below it;
+ * other directories are written when the first non-directory entry below them is reached (even
+ * one that is itself export-ignored, which is how `git archive` leaves empty directories).
+ */
+function selectEntries(
+  tree: readonly TreeEntry[],
+  attributes: AttributeResolver,
+  blobs: ReadonlyMap<TreeEntry, Buffer>,
+): { entries: ExportEntry[]; symlinkTargets: Map<string, Buffer> } {
+  const lookups = !attributes.isEmpty;
+  const selected: ExportEntry[] = [];
+  const symlinkTargets = new Map<string, Buffer>();
+  const queued: TreeEntry[] = [];
+  let ignored: Buffer | undefined;
+  for (const entry of tree) {
+    if (ignored && startsWith(entry.path, ignored)) continue;
+    ignored = undefined;
+    while (queued.length > 0 && !startsWith(entry.path, queued[queued.length - 1]!.path)) queued.pop();
+    if (entry.type === 'tree') {
+      const dirPath = Buffer.concat([entry.path, Buffer.from('/')]);
+      if (lookups && attributes.lookup(dirPath, ['export-ignore'])['export-ignore'] === true) ignored = entry.path;
+      else queued.push(entry);
+      continue;
+    }
+    for (const dir of queued) selected.push(exportEntry(dir, 'directory'));
+    queued.length = 0;
+    // Submodules are looked up like directories, with a trailing slash.
+    const lookupPath = entry.type === 'commit' ? Buffer.concat([entry.path, Buffer.from('/')]) : entry.path;
+    const attrs = lookups ? attributes.lookup(lookupPath, ['export-ignore', ...CONTENT_ATTRIBUTES]) : undefined;
+    if (attrs?.['export-ignore'] === true) continue;
+    const kind = kindOf(entry, entry.path);
+    const exported = exportEntry(entry, kind);
+    if (kind === 'file' || kind === 'executable') {
+      exported.conversion = conversionFor(exported.path, entry.size, {
+        'export-subst': attrs?.['export-subst'] ?? null,
+        ident: attrs?.ident ?? null,
+        text: attrs?.text ?? null,
+        crlf: attrs?.crlf ?? null,
+        eol: attrs?.eol ?? null,
+        'working-tree-encoding': attrs?.['working-tree-encoding'] ?? null,
+      });
+    }
+    if (kind === 'symlink') {
+      const target = blobs.get(entry);
+      if (!target) {
+        // Only targets up to PATH_MAX were read.
+        throw new PhpublishError('ARCHIVE_SYMLINK_ESCAPES', { path: exported.path, target: `(${entry.size} bytes)` });
+      }
+      symlinkTargets.set(exported.path, target);
+    }
+    selected.push(exported);
+  }
+  return { entries: selected, symlinkTargets };
+}
+
+function exportEntry(entry: TreeEntry, kind: EntryKind): ExportEntry {
+  return { path: checkedPath(entry.path), kind, oid: entry.oid, size: entry.size };
+}
+
+/** Decides what an archive of `ref` contains, refusing (coded) what phpublish must not archive. */
+export async function planExport(options: ExportOptions): Promise<ExportPlan> {
+  const git: GitContext = { cwd: options.cwd, ...(options.env ? { env: options.env } : {}) };
+  const commit = await readCommit(options.ref, git);
+  if (!commit) throw new PhpublishError('ARCHIVE_REF_NOT_FOUND', { ref: options.ref });
+  const tree = await listTree(commit.commit, git);
+  const blobs = await readSmallBlobs(tree, git);
+
+  const composerEntry = tree.find((e) => e.type === 'blob' && e.path.equals(COMPOSER_JSON));
+  if (options.composerExclude && composerEntry && !blobs.has(composerEntry)) {
+    throw new PhpublishError('COMPOSER_JSON_INVALID', {
+      path: 'composer.json',
+      problem: `it is larger than ${MAX_COMPOSER_JSON_SIZE} bytes`,
+    });
+  }
+  const composer = readComposerJson(
+    composerEntry && blobs.get(composerEntry),
+    commit.commit,
+    options.composerExclude === true,
+  );
+
+  const selected = selectEntries(tree, attributeResolver(blobs), blobs);
+  let entries = selected.entries;
+  const symlinkTargets = selected.symlinkTargets;
+  if (options.composerExclude && composer.exclude.length > 0) {
+    const excluded = composerExcludeMatcher(composer.exclude);
+    entries = entries.filter((e) => {
+      const keep = !excluded(Buffer.from(e.path, 'utf8'));
+      if (!keep) symlinkTargets.delete(e.path);
+      return keep;
+    });
+  }
+
+  const collisions = new PathCollisions();
+  for (const entry of entries) collisions.add(entry.path, entry.kind === 'directory' ? 'directory' : 'file');
+  checkSymlinks(symlinkTargets);
+  return { commit, entries, symlinkTargets, packageName: composer.name };
+}

@@ -1,0 +1,280 @@
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { PhpublishError } from '../errors/index.js';
+import { gitComplaint, runGit } from '../git/run.js';
+
+/** Where git runs: an explicit working directory and environment, nothing taken from the process. */
+export interface GitContext {
+  cwd: string;
+  env?: Record<string, string | undefined>;
+}
+
+export type TreeEntryType = 'blob' | 'tree' | 'commit';
+
+/** One entry of `git ls-tree -r -t`: paths are raw bytes, as git stores them. */
+export interface TreeEntry {
+  mode: number;
+  type: TreeEntryType;
+  oid: string;
+  /** Blob size in bytes; 0 for trees and submodules. */
+  size: number;
+  path: Buffer;
+}
+
+export interface CommitInfo {
+  commit: string;
+  tree: string;
+  /** Committer time, seconds since the epoch: the one clock a commit carries. */
+  committerTime: number;
+}
+
+async function plumbing(args: string[], git: GitContext): Promise<Buffer> {
+  const result = await runGit(args, git).catch((error: unknown) => {
+    throw new PhpublishError('ARCHIVE_GIT_FAILED', { command: args[0]!, problem: String(error) }, { cause: error });
+  });
+  if (result.exitCode !== 0) {
+    throw new PhpublishError('ARCHIVE_GIT_FAILED', { command: args.join(' '), problem: gitComplaint(result) });
+  }
+  return result.stdout;
+}
+
+/** The commit a ref names, with its tree and time; undefined when there is no such commit. */
+export async function readCommit(ref: string, git: GitContext): Promise<CommitInfo | undefined> {
+  // A ref starting with '-' would be read as an option.
+  if (ref.startsWith('-') || ref.includes('\0')) return undefined;
+  const resolved = await runGit(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], git);
+  if (resolved.exitCode !== 0) return undefined;
+  const commit = resolved.stdout.toString('latin1').trim();
+  const raw = (await plumbing(['cat-file', 'commit', commit], git)).toString('latin1');
+  const header = raw.slice(0, raw.indexOf('\n\n') === -1 ? raw.length : raw.indexOf('\n\n'));
+  const tree = /^tree ([0-9a-f]{40,64})$/m.exec(header)?.[1];
+  const time = /^committer .* (-?\d+) [+-]\d{4}$/m.exec(header)?.[1];
+  if (!tree || time === undefined) {
+    throw new PhpublishError('ARCHIVE_GIT_FAILED', { command: 'cat-file commit', problem: 'unreadable commit object' });
+  }
+  return { commit, tree, committerTime: Number(time) };
+}
+
+const TYPES: Record<string, TreeEntryType> = { blob: 'blob', tree: 'tree', commit: 'commit' };
+
+/** Every entry of a commit's tree, directories included, in git's order (parents before children). */
+export async function listTree(commit: string, git: GitContext): Promise<TreeEntry[]> {
+  const out = await plumbing(['ls-tree', '-r', '-t', '-z', '-l', '--full-tree', commit], git);
+  const entries: TreeEntry[] = [];
+  let start = 0;
+  while (start < out.length) {
+    let end = out.indexOf(0, start);
+    if (end === -1) end = out.length;
+    const tab = out.indexOf(0x09, start);
+    if (tab === -1 || tab > end) {
+      throw new PhpublishError('ARCHIVE_GIT_FAILED', { command: 'ls-tree', problem: 'unexpected output' });
+    }
+    const [mode, type, oid, size] = out.toString('latin1', start, tab).split(/ +/);
+    const entryType = TYPES[type ?? ''];
+    if (!entryType || !mode || !oid) {
+      throw new PhpublishError('ARCHIVE_GIT_FAILED', { command: 'ls-tree', problem: `unexpected entry type ${type}` });
+    }
+    entries.push({
+      mode: Number.parseInt(mode, 8),
+      type: entryType,
+      oid,
+      size: size === '-' || size === undefined ? 0 : Number(size),
+      path: out.subarray(tab + 1, end),
+    });
+    start = end + 1;
+  }
+  return entries;
+}
+
+/** How far the reader runs ahead of its consumer: bytes buffered before git is paused. */
+const HIGH_WATER = 4 * 1024 * 1024;
+/** How many requests are written to git before their answers are read. */
+const REQUESTS_AHEAD = 256;
+
+/**
+ * One long-running `git cat-file --batch`: blobs are requested in the order they will be read,
+ * and read back either whole or in chunks, with backpressure so memory stays flat however large
+ * the blobs are.
+ */
+export class BlobReader {
+  readonly #child: ChildProcessWithoutNullStreams;
+  readonly #chunks: Buffer[] = [];
+  #buffered = 0;
+  #ended = false;
+  #stderr = '';
+  #wake: (() => void) | undefined;
+  readonly #pending: string[] = [];
+  #written = 0;
+  #read = 0;
+
+  constructor(git: GitContext) {
+    this.#child = spawn('git', ['cat-file', '--batch'], {
+      cwd: git.cwd,
+      env: git.env as NodeJS.ProcessEnv | undefined,
+      stdio: 'pipe',
+    });
+    this.#child.stdout.on('data', (chunk: Buffer) => {
+      this.#chunks.push(chunk);
+      this.#buffered += chunk.length;
+      if (this.#buffered > HIGH_WATER) this.#child.stdout.pause();
+      this.#notify();
+    });
+    this.#child.stdout.on('end', () => {
+      this.#ended = true;
+      this.#notify();
+    });
+    this.#child.stderr.on('data', (chunk: Buffer) => {
+      this.#stderr += chunk.toString('utf8');
+    });
+    this.#child.on('error', (error) => {
+      this.#stderr += String(error);
+      this.#ended = true;
+      this.#notify();
+    });
+    // git exits early on a broken repository; what it says on stderr explains why.
+    this.#child.stdin.on('error', () => {});
+  }
+
+  /** Queues blobs to be read, in this order. */
+  request(oids: Iterable<string>): void {
+    for (const oid of oids) this.#pending.push(oid);
+    this.#feed();
+  }
+
+  /** Reads the next requested object's header; the caller then reads exactly `size` bytes. */
+  async next(expectedOid: string): Promise<{ type: string; size: number }> {
+    this.#read += 1;
+    this.#feed();
+    const line = await this.#readLine();
+    const [oid, type, size] = line.split(' ');
+    if (oid !== expectedOid || type === 'missing' || size === undefined) {
+      throw new PhpublishError('ARCHIVE_GIT_FAILED', {
+        command: 'cat-file --batch',
+        problem: type === 'missing' ? `object ${expectedOid} is missing` : `unexpected answer "${line}"`,
+      });
+    }
+    return { type: type!, size: Number(size) };
+  }
+
+  /** The whole content of the current object (`size` from its header), then the separator. */
+  async readAll(size: number): Promise<Buffer> {
+    const content = await this.#take(size);
+    await this.#take(1);
+    return content;
+  }
+
+  /** Copies the content of the current object into `target` at `offset`, then reads the separator. */
+  async readInto(size: number, target: Uint8Array, offset: number): Promise<void> {
+    for (let done = 0; done < size; ) {
+      await this.#fill(1);
+      const chunk = this.#chunks[0]!;
+      const n = Math.min(chunk.length, size - done);
+      target.set(chunk.subarray(0, n), offset + done);
+      done += n;
+      await this.#take(n);
+    }
+    await this.#take(1);
+  }
+
+  /**
+   * The content of the current object in chunks of exactly `chunkSize` bytes (the last one
+   * shorter), whatever git's pipe delivers: what consumes them sees the same input every time.
+   */
+  async *readChunks(size: number, chunkSize: number): AsyncGenerator<Buffer> {
+    for (let left = size; left > 0; ) {
+      const n = Math.min(left, chunkSize);
+      yield await this.#take(n);
+      left -= n;
+    }
+    await this.#take(1);
+  }
+
+  async close(): Promise<void> {
+    if (this.#child.exitCode === null && this.#child.signalCode === null) {
+      const exited = new Promise((resolve) => this.#child.once('close', resolve));
+      this.#child.stdin.end();
+      this.#child.stdout.resume();
+      // A reader closed early (after an error) must not leave git running.
+      const timer = setTimeout(() => this.#child.kill(), 2000);
+      await exited;
+      clearTimeout(timer);
+    }
+  }
+
+  #feed(): void {
+    const lines: string[] = [];
+    while (this.#written < this.#pending.length && this.#written - this.#read < REQUESTS_AHEAD) {
+      lines.push(this.#pending[this.#written]!);
+      this.#written += 1;
+    }
+    if (lines.length > 0) this.#child.stdin.write(`${lines.join('\n')}\n`);
+    // The requests already answered need not be kept.
+    if (this.#read > 4096 && this.#read === this.#written) {
+      this.#pending.splice(0, this.#written);
+      this.#written = 0;
+      this.#read = 0;
+    }
+  }
+
+  #notify(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  async #fill(n: number): Promise<void> {
+    while (this.#buffered < n) {
+      if (this.#ended) {
+        throw new PhpublishError('ARCHIVE_GIT_FAILED', {
+          command: 'cat-file --batch',
+          problem: this.#stderr.trim() || 'git stopped before answering',
+        });
+      }
+      this.#child.stdout.resume();
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+      });
+    }
+  }
+
+  async #take(n: number): Promise<Buffer> {
+    await this.#fill(n);
+    let out: Buffer;
+    const first = this.#chunks[0]!;
+    if (n === 0) {
+      out = Buffer.alloc(0);
+    } else if (first.length >= n) {
+      out = first.subarray(0, n);
+      if (first.length === n) this.#chunks.shift();
+      else this.#chunks[0] = first.subarray(n);
+    } else {
+      out = Buffer.allocUnsafe(n);
+      let offset = 0;
+      while (offset < n) {
+        const chunk = this.#chunks[0]!;
+        const k = Math.min(chunk.length, n - offset);
+        chunk.copy(out, offset, 0, k);
+        offset += k;
+        if (k === chunk.length) this.#chunks.shift();
+        else this.#chunks[0] = chunk.subarray(k);
+      }
+    }
+    this.#buffered -= n;
+    if (this.#buffered < HIGH_WATER / 2) this.#child.stdout.resume();
+    return out;
+  }
+
+  async #readLine(): Promise<string> {
+    for (;;) {
+      let seen = 0;
+      for (const chunk of this.#chunks) {
+        const nl = chunk.indexOf(0x0a);
+        if (nl !== -1) {
+          const line = await this.#take(seen + nl + 1);
+          return line.toString('latin1', 0, line.length - 1);
+        }
+        seen += chunk.length;
+      }
+      await this.#fill(this.#buffered + 1);
+    }
+  }
+}

@@ -1,0 +1,147 @@
+import { PhpublishError } from '../errors/index.js';
+
+/**
+ * The rules every path of a package must follow, whatever it comes from (a git tree, our zip, a
+ * GitHub zipball): installable everywhere, inside the install directory, and unambiguous. They are
+ * part of the content-tree digest's definition (docs/content-digest.md).
+ */
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A path for messages: UTF-8 where it is, `\xNN` for other bytes and for control characters. */
+export function printablePath(path: Uint8Array): string {
+  try {
+    return utf8.decode(path).replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  } catch {
+    let out = '';
+    for (const byte of path) {
+      out += byte >= 0x20 && byte < 0x7f ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`;
+    }
+    return out;
+  }
+}
+
+/** The longest name a zip can carry. */
+const MAX_PATH_BYTES = 0xffff;
+
+/**
+ * Checks one package path (relative, '/'-separated, no trailing slash) and returns it as text.
+ * Throws ARCHIVE_PATH_NOT_UTF8 or ARCHIVE_PATH_UNSAFE.
+ */
+export function checkedPath(path: Uint8Array): string {
+  let text: string;
+  try {
+    text = utf8.decode(path);
+  } catch {
+    throw new PhpublishError('ARCHIVE_PATH_NOT_UTF8', { path: printablePath(path) });
+  }
+  const refuse = (problem: string) => new PhpublishError('ARCHIVE_PATH_UNSAFE', { path: printablePath(path), problem });
+  if (path.length === 0) throw refuse('it is empty');
+  if (path.length > MAX_PATH_BYTES) throw refuse(`it is longer than ${MAX_PATH_BYTES} bytes`);
+  if (text.startsWith('/')) throw refuse('it is absolute');
+  if (/^[A-Za-z]:/.test(text)) throw refuse('it starts with a drive letter');
+  if (text.includes('\\')) throw refuse('it contains a backslash, a directory separator on Windows');
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  if (/[\u0000-\u001f\u007f]/.test(text)) throw refuse('it contains a control character');
+  for (const segment of text.split('/')) {
+    if (segment === '' || segment === '.' || segment === '..') throw refuse('it has an empty, "." or ".." segment');
+    if (segment.toLowerCase() === '.git') throw refuse('it has a ".git" segment');
+  }
+  return text;
+}
+
+/** Two paths that differ only in Unicode normalisation or case land on the same file on macOS and Windows. */
+export function foldPath(path: string): string {
+  return path.normalize('NFC').toLowerCase();
+}
+
+/**
+ * Collects the paths of a package and refuses the second of two entries that would be installed at
+ * the same place: equal once folded, or a file where another entry needs a directory.
+ */
+export class PathCollisions {
+  /** Files and symlinks, by folded path. */
+  readonly #files = new Map<string, string>();
+  /** Directories, explicit or implied by a deeper path, by folded path. */
+  readonly #directories = new Map<string, string>();
+  readonly #explicitDirectories = new Set<string>();
+
+  add(path: string, kind: 'file' | 'directory'): void {
+    const folded = foldPath(path);
+    const duplicate = (other: string) => new PhpublishError('ARCHIVE_DUPLICATE_PATH', { path, other });
+    if (kind === 'file') {
+      const other = this.#files.get(folded) ?? this.#directories.get(folded);
+      if (other !== undefined) throw duplicate(other);
+      this.#files.set(folded, path);
+    } else {
+      const file = this.#files.get(folded);
+      if (file !== undefined) throw duplicate(file);
+      if (this.#explicitDirectories.has(path)) throw duplicate(path);
+      this.#explicitDirectories.add(path);
+      if (!this.#directories.has(folded)) this.#directories.set(folded, path);
+    }
+    for (let slash = path.lastIndexOf('/'); slash > 0; slash = path.lastIndexOf('/', slash - 1)) {
+      const parent = path.slice(0, slash);
+      const foldedParent = foldPath(parent);
+      const file = this.#files.get(foldedParent);
+      if (file !== undefined) throw duplicate(file);
+      if (this.#directories.has(foldedParent)) break;
+      this.#directories.set(foldedParent, parent);
+    }
+  }
+}
+
+/** Longest symlink target accepted: PATH_MAX on Linux. */
+const MAX_TARGET_BYTES = 4095;
+/** Links followed before giving up, like the kernel's ELOOP limit. */
+const MAX_HOPS = 40;
+
+/**
+ * Refuses symbolic links that would point outside the package once installed: absolute targets,
+ * and targets that climb above the package root, also through other links of the package (whose
+ * paths are compared folded, as a case-insensitive file system would resolve them).
+ */
+export function checkSymlinks(links: ReadonlyMap<string, Uint8Array>): void {
+  const byFolded = new Map<string, string>();
+  const targets = new Map<string, string>();
+  for (const [path, rawTarget] of links) {
+    const escapes = (target: string) => new PhpublishError('ARCHIVE_SYMLINK_ESCAPES', { path, target });
+    let target: string;
+    try {
+      target = utf8.decode(rawTarget);
+    } catch {
+      throw new PhpublishError('ARCHIVE_PATH_NOT_UTF8', { path: `${path} -> ${printablePath(rawTarget)}` });
+    }
+    if (rawTarget.length === 0 || rawTarget.length > MAX_TARGET_BYTES || target.includes('\0')) throw escapes(target);
+    byFolded.set(foldPath(path), target);
+    targets.set(path, target);
+  }
+  for (const [path, target] of targets) {
+    let hops = 0;
+    const resolve = (directory: string[], linkTarget: string): string[] | undefined => {
+      if (linkTarget.startsWith('/') || /^[A-Za-z]:/.test(linkTarget) || linkTarget.includes('\\')) return undefined;
+      let stack = [...directory];
+      for (const segment of linkTarget.split('/')) {
+        if (segment === '' || segment === '.') continue;
+        if (segment === '..') {
+          if (stack.length === 0) return undefined;
+          stack.pop();
+          continue;
+        }
+        stack.push(segment);
+        const next = byFolded.get(foldPath(stack.join('/')));
+        if (next !== undefined) {
+          if (++hops > MAX_HOPS) return undefined;
+          stack.pop();
+          const resolved = resolve(stack, next);
+          if (!resolved) return undefined;
+          stack = resolved;
+        }
+      }
+      return stack;
+    };
+    if (!resolve(path.split('/').slice(0, -1), target)) {
+      throw new PhpublishError('ARCHIVE_SYMLINK_ESCAPES', { path, target });
+    }
+  }
+}

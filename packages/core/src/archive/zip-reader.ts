@@ -1,0 +1,354 @@
+import type { FileHandle } from 'node:fs/promises';
+import { createInflateRaw, crc32, inflateRawSync } from 'node:zlib';
+import { PhpublishError } from '../errors/index.js';
+import { printablePath } from './paths.js';
+import {
+  CENTRAL_HEADER_SIGNATURE,
+  CENTRAL_HEADER_SIZE,
+  END_SIGNATURE,
+  END_SIZE,
+  FLAG_DATA_DESCRIPTOR,
+  FLAG_ENCRYPTED,
+  FLAG_STRONG_ENCRYPTION,
+  HOST_UNIX,
+  LOCAL_HEADER_SIGNATURE,
+  LOCAL_HEADER_SIZE,
+  MAX_UINT16,
+  MAX_UINT32,
+  METHOD_DEFLATE,
+  METHOD_STORE,
+  MODE_DIRECTORY,
+  MODE_REGULAR,
+  MODE_SYMLINK,
+  MODE_TYPE_MASK,
+  ZIP64_END_SIGNATURE,
+  ZIP64_END_SIZE,
+  ZIP64_EXTRA_ID,
+  ZIP64_LOCATOR_SIGNATURE,
+  ZIP64_LOCATOR_SIZE,
+} from './zip-format.js';
+
+/**
+ * A strict zip reader for zips that may be hostile (a zipball to verify): it trusts nothing,
+ * reads entries through the central directory only, refuses anything two tools could read
+ * differently (overlapping or unreferenced bytes, names that differ between the two headers,
+ * ambiguous end records), and checks every size and CRC while it streams contents.
+ */
+
+export type ZipEntryKind = 'directory' | 'file' | 'executable' | 'symlink';
+
+export interface ZipEntry {
+  /** The name as stored, raw bytes. */
+  name: Buffer;
+  kind: ZipEntryKind;
+  method: number;
+  flags: number;
+  crc: number;
+  compressedSize: number;
+  size: number;
+  localHeaderOffset: number;
+  /** Where the entry's data starts, known once its local header was read. */
+  dataOffset: number;
+}
+
+/** The central directory is read whole; beyond this a zip is refused (about 600,000 entries). */
+const MAX_CENTRAL_DIRECTORY = 64 * 1024 * 1024;
+/** Entries whose data is up to this size are read and inflated in one call; larger ones stream. */
+const WHOLE_UP_TO = 1024 * 1024;
+const READ_CHUNK = 256 * 1024;
+const DESCRIPTOR_SIGNATURE = 0x08074b50;
+
+export class ZipReader {
+  readonly #file: FileHandle;
+  readonly #display: string;
+  readonly entries: ZipEntry[];
+  readonly #centralOffset: number;
+
+  private constructor(file: FileHandle, display: string, entries: ZipEntry[], centralOffset: number) {
+    this.#file = file;
+    this.#display = display;
+    this.entries = entries;
+    this.#centralOffset = centralOffset;
+  }
+
+  /** Reads and checks the end records, the central directory and every local header. */
+  static async open(file: FileHandle, display: string): Promise<ZipReader> {
+    const { size } = await file.stat();
+    const invalid = (problem: string) => new PhpublishError('ARCHIVE_ZIP_INVALID', { file: display, problem });
+    const unsupported = (problem: string, entry?: string) =>
+      new PhpublishError('ARCHIVE_ZIP_UNSUPPORTED', { file: display, problem, ...(entry ? { entry } : {}) });
+    const read = async (position: number, length: number) => {
+      if (position < 0 || position + length > size) throw invalid('a record points outside the file');
+      const buffer = Buffer.alloc(length);
+      let done = 0;
+      while (done < length) {
+        const { bytesRead } = await file.read(buffer, done, length - done, position + done);
+        if (bytesRead === 0) throw invalid('the file ended early');
+        done += bytesRead;
+      }
+      return buffer;
+    };
+
+    // The end record is the only one whose comment length reaches exactly to the end of the file.
+    const tailLength = Math.min(size, END_SIZE + MAX_UINT16);
+    const tail = await read(size - tailLength, tailLength);
+    const candidates: number[] = [];
+    for (let i = tail.length - END_SIZE; i >= 0; i--) {
+      if (tail.readUInt32LE(i) === END_SIGNATURE && i + END_SIZE + tail.readUInt16LE(i + 20) === tail.length) {
+        candidates.push(i);
+      }
+    }
+    if (candidates.length === 0) throw invalid('it has no end of central directory record');
+    if (candidates.length > 1) throw invalid('it has more than one end of central directory record');
+    const endOffset = size - tailLength + candidates[0]!;
+    const end = tail.subarray(candidates[0]!);
+    if (end.readUInt16LE(4) !== 0 || end.readUInt16LE(6) !== 0) throw unsupported('several disks');
+    let count = end.readUInt16LE(10);
+    let centralSize = end.readUInt32LE(12);
+    let centralOffset = end.readUInt32LE(16);
+    if (end.readUInt16LE(8) !== count) throw invalid('the entry counts of the end record disagree');
+    let centralEnd = endOffset;
+
+    if (endOffset >= ZIP64_LOCATOR_SIZE) {
+      const locator = await read(endOffset - ZIP64_LOCATOR_SIZE, ZIP64_LOCATOR_SIZE);
+      if (locator.readUInt32LE(0) === ZIP64_LOCATOR_SIGNATURE) {
+        if (locator.readUInt32LE(4) !== 0 || locator.readUInt32LE(16) !== 1) throw unsupported('several disks');
+        const recordOffset = Number(locator.readBigUInt64LE(8));
+        const record = await read(recordOffset, ZIP64_END_SIZE);
+        if (record.readUInt32LE(0) !== ZIP64_END_SIGNATURE) throw invalid('the zip64 end record is missing');
+        if (recordOffset + 12 + Number(record.readBigUInt64LE(4)) !== endOffset - ZIP64_LOCATOR_SIZE) {
+          throw invalid('unreferenced bytes after the zip64 end record');
+        }
+        if (record.readUInt32LE(16) !== 0 || record.readUInt32LE(20) !== 0) throw unsupported('several disks');
+        const count64 = Number(record.readBigUInt64LE(32));
+        if (Number(record.readBigUInt64LE(24)) !== count64) throw invalid('the entry counts of the end record disagree');
+        const fit = (narrow: number, wide: number, max: number) => {
+          if (narrow !== max && narrow !== wide) throw invalid('the end records disagree');
+          return wide;
+        };
+        count = fit(count, count64, MAX_UINT16);
+        centralSize = fit(centralSize, Number(record.readBigUInt64LE(40)), MAX_UINT32);
+        centralOffset = fit(centralOffset, Number(record.readBigUInt64LE(48)), MAX_UINT32);
+        centralEnd = recordOffset;
+      }
+    }
+    if (centralOffset + centralSize !== centralEnd) {
+      throw invalid('the central directory does not end where the end records begin');
+    }
+    if (centralSize > MAX_CENTRAL_DIRECTORY) throw unsupported('a central directory larger than 64 MiB');
+
+    const central = await read(centralOffset, centralSize);
+    const entries: ZipEntry[] = [];
+    let at = 0;
+    while (at < central.length) {
+      if (at + CENTRAL_HEADER_SIZE > central.length || central.readUInt32LE(at) !== CENTRAL_HEADER_SIGNATURE) {
+        throw invalid('a central directory header is damaged');
+      }
+      const nameLength = central.readUInt16LE(at + 28);
+      const extraLength = central.readUInt16LE(at + 30);
+      const commentLength = central.readUInt16LE(at + 32);
+      const next = at + CENTRAL_HEADER_SIZE + nameLength + extraLength + commentLength;
+      if (next > central.length) throw invalid('a central directory header is damaged');
+      const name = Buffer.from(central.subarray(at + CENTRAL_HEADER_SIZE, at + CENTRAL_HEADER_SIZE + nameLength));
+      const shown = printablePath(name);
+      const extra = central.subarray(at + CENTRAL_HEADER_SIZE + nameLength, at + CENTRAL_HEADER_SIZE + nameLength + extraLength);
+      let size = central.readUInt32LE(at + 24);
+      let compressedSize = central.readUInt32LE(at + 20);
+      let localHeaderOffset = central.readUInt32LE(at + 42);
+      const disk = central.readUInt16LE(at + 34);
+      if (size === MAX_UINT32 || compressedSize === MAX_UINT32 || localHeaderOffset === MAX_UINT32 || disk === MAX_UINT16) {
+        const wide = zip64Fields(extra);
+        if (!wide) throw invalid(`the entry "${shown}" lacks its zip64 sizes`);
+        let i = 0;
+        const take = () => {
+          const value = wide[i++];
+          if (value === undefined) throw invalid(`the entry "${shown}" lacks its zip64 sizes`);
+          return value;
+        };
+        if (size === MAX_UINT32) size = take();
+        if (compressedSize === MAX_UINT32) compressedSize = take();
+        if (localHeaderOffset === MAX_UINT32) localHeaderOffset = take();
+      }
+      if (disk !== 0) throw unsupported('several disks', shown);
+      const flags = central.readUInt16LE(at + 8);
+      const method = central.readUInt16LE(at + 10);
+      if (flags & (FLAG_ENCRYPTED | FLAG_STRONG_ENCRYPTION)) throw unsupported('encryption', shown);
+      if (method !== METHOD_STORE && method !== METHOD_DEFLATE) throw unsupported(`compression method ${method}`, shown);
+      if (method === METHOD_STORE && size !== compressedSize) throw invalid(`the stored entry "${shown}" has two sizes`);
+      entries.push({
+        name,
+        kind: entryKind(name, central.readUInt16LE(at + 4) >> 8, central.readUInt32LE(at + 38), shown, display),
+        method,
+        flags,
+        crc: central.readUInt32LE(at + 16),
+        compressedSize,
+        size,
+        localHeaderOffset,
+        dataOffset: -1,
+      });
+      at = next;
+    }
+    if (entries.length !== count) throw invalid('the end record counts a different number of entries');
+
+    // Entries in file order must tile the space before the central directory exactly: no byte is
+    // shared by two entries and none is hidden between them.
+    const ordered = [...entries].sort((a, b) => a.localHeaderOffset - b.localHeaderOffset);
+    let expected = 0;
+    let previous: ZipEntry | undefined;
+    for (const [index, entry] of ordered.entries()) {
+      const shown = printablePath(entry.name);
+      if (entry.localHeaderOffset < expected) {
+        throw new PhpublishError('ARCHIVE_ZIP_OVERLAP', {
+          file: display,
+          entry: shown,
+          other: previous ? printablePath(previous.name) : '(start of file)',
+        });
+      }
+      if (entry.localHeaderOffset > expected) throw invalid(`unreferenced bytes before the entry "${shown}"`);
+      const header = await read(entry.localHeaderOffset, LOCAL_HEADER_SIZE);
+      if (header.readUInt32LE(0) !== LOCAL_HEADER_SIGNATURE) throw invalid(`the local header of "${shown}" is missing`);
+      const nameLength = header.readUInt16LE(26);
+      const extraLength = header.readUInt16LE(28);
+      const localName = await read(entry.localHeaderOffset + LOCAL_HEADER_SIZE, nameLength);
+      if (!localName.equals(entry.name)) throw invalid(`the two headers of "${shown}" name different files`);
+      if (header.readUInt16LE(8) !== entry.method || (header.readUInt16LE(6) & FLAG_ENCRYPTED) !== 0) {
+        throw invalid(`the two headers of "${shown}" disagree`);
+      }
+      entry.dataOffset = entry.localHeaderOffset + LOCAL_HEADER_SIZE + nameLength + extraLength;
+      expected = entry.dataOffset + entry.compressedSize;
+      if (entry.flags & FLAG_DATA_DESCRIPTOR) {
+        // A data descriptor follows: 12 bytes, or 20 with zip64 sizes, each maybe after a signature.
+        const next = ordered[index + 1]?.localHeaderOffset ?? centralOffset;
+        const head = expected + 4 <= size ? await read(expected, 4) : Buffer.alloc(4);
+        const lengths = head.readUInt32LE(0) === DESCRIPTOR_SIGNATURE ? [16, 24] : [12, 20];
+        expected += lengths.find((length) => expected + length === next) ?? lengths[0]!;
+      }
+      if (expected > centralOffset) {
+        throw new PhpublishError('ARCHIVE_ZIP_OVERLAP', { file: display, entry: shown, other: '(central directory)' });
+      }
+      previous = entry;
+    }
+    if (expected !== centralOffset) throw invalid('unreferenced bytes before the central directory');
+    return new ZipReader(file, display, entries, centralOffset);
+  }
+
+  /**
+   * The entry's uncompressed bytes, in chunks, checked against the sizes and the CRC the central
+   * directory declares. A deflate stream that would produce more than declared is cut short.
+   */
+  async *content(entry: ZipEntry): AsyncGenerator<Buffer> {
+    const shown = printablePath(entry.name);
+    const invalid = (problem: string) =>
+      new PhpublishError('ARCHIVE_ZIP_INVALID', { file: this.#display, problem: `entry "${shown}": ${problem}` });
+    if (entry.dataOffset < 0 || entry.dataOffset + entry.compressedSize > this.#centralOffset) {
+      throw invalid('its data lies outside the entries');
+    }
+    let crc = 0;
+    let produced = 0;
+    const check = (chunk: Buffer) => {
+      produced += chunk.length;
+      if (produced > entry.size) throw invalid('it holds more bytes than declared');
+      crc = crc32(chunk, crc);
+      return chunk;
+    };
+    if (entry.method === METHOD_STORE) {
+      for await (const chunk of this.#raw(entry)) yield check(chunk);
+    } else if (entry.compressedSize <= WHOLE_UP_TO && entry.size <= WHOLE_UP_TO) {
+      const compressed = await this.#readAt(entry.dataOffset, entry.compressedSize);
+      let inflated: { buffer: Buffer; engine: { bytesWritten: number } };
+      try {
+        inflated = inflateRawSync(compressed, { info: true, maxOutputLength: Math.max(entry.size, 1) }) as never;
+      } catch (error) {
+        throw invalid(`its deflate data is damaged or larger than declared (${(error as Error).message})`);
+      }
+      if (inflated.engine.bytesWritten !== entry.compressedSize) throw invalid('bytes follow its deflate data');
+      yield check(inflated.buffer);
+    } else {
+      const inflate = createInflateRaw();
+      const feed = (async () => {
+        for await (const chunk of this.#raw(entry)) {
+          if (!inflate.write(chunk)) await new Promise((resolve) => inflate.once('drain', resolve));
+        }
+        inflate.end();
+      })();
+      feed.catch((error: unknown) => inflate.destroy(error as Error));
+      try {
+        for await (const chunk of inflate) yield check(chunk as Buffer);
+      } catch (error) {
+        if (error instanceof PhpublishError) throw error;
+        throw invalid(`its deflate data is damaged (${(error as Error).message})`);
+      } finally {
+        inflate.destroy();
+      }
+      await feed;
+      if (inflate.bytesWritten !== entry.compressedSize) throw invalid('bytes follow its deflate data');
+    }
+    if (produced !== entry.size) throw invalid('it holds fewer bytes than declared');
+    if (crc >>> 0 !== entry.crc >>> 0) throw invalid('its CRC-32 does not match');
+  }
+
+  async *#raw(entry: ZipEntry): AsyncGenerator<Buffer> {
+    for (let done = 0; done < entry.compressedSize; ) {
+      const n = Math.min(READ_CHUNK, entry.compressedSize - done);
+      yield await this.#readAt(entry.dataOffset + done, n);
+      done += n;
+    }
+  }
+
+  async #readAt(position: number, length: number): Promise<Buffer> {
+    const buffer = Buffer.alloc(length);
+    let done = 0;
+    while (done < length) {
+      const { bytesRead } = await this.#file.read(buffer, done, length - done, position + done);
+      if (bytesRead === 0) {
+        throw new PhpublishError('ARCHIVE_ZIP_INVALID', { file: this.#display, problem: 'the file ended early' });
+      }
+      done += bytesRead;
+    }
+    return buffer;
+  }
+}
+
+/** The values of a zip64 extended information extra field, in order, or undefined when there is none. */
+function zip64Fields(extra: Buffer): number[] | undefined {
+  for (let at = 0; at + 4 <= extra.length; ) {
+    const id = extra.readUInt16LE(at);
+    const length = extra.readUInt16LE(at + 2);
+    if (at + 4 + length > extra.length) return undefined;
+    if (id === ZIP64_EXTRA_ID) {
+      const values: number[] = [];
+      for (let i = 0; i + 8 <= length; i += 8) values.push(Number(extra.readBigUInt64LE(at + 4 + i)));
+      return values;
+    }
+    at += 4 + length;
+  }
+  return undefined;
+}
+
+/**
+ * What an entry is. The Unix mode counts only when the zip was made on Unix (host 3): git and
+ * GitHub record modes for executables and symlinks only, and leave other files without one.
+ */
+function entryKind(name: Buffer, host: number, externalAttributes: number, shown: string, file: string): ZipEntryKind {
+  const slash = name.length > 0 && name[name.length - 1] === 0x2f;
+  const mode = host === HOST_UNIX ? externalAttributes >>> 16 : 0;
+  const type = mode & MODE_TYPE_MASK;
+  const dosDirectory = (externalAttributes & 0x10) !== 0;
+  if (slash) {
+    if (type !== 0 && type !== MODE_DIRECTORY) {
+      throw new PhpublishError('ARCHIVE_ZIP_INVALID', { file, problem: `"${shown}" is named like a directory but is not one` });
+    }
+    return 'directory';
+  }
+  if (type === MODE_DIRECTORY || (type === 0 && dosDirectory)) {
+    throw new PhpublishError('ARCHIVE_ZIP_UNSUPPORTED', { file, entry: shown, problem: 'a directory entry without a trailing slash' });
+  }
+  if (type === MODE_SYMLINK) return 'symlink';
+  if (type === 0) return 'file';
+  if (type === MODE_REGULAR) return mode & 0o100 ? 'executable' : 'file';
+  throw new PhpublishError('ARCHIVE_ZIP_UNSUPPORTED', {
+    file,
+    entry: shown,
+    problem: `a special file (mode ${mode.toString(8)})`,
+  });
+}

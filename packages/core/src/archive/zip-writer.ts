@@ -1,0 +1,231 @@
+import type { FileHandle } from 'node:fs/promises';
+import { Writable } from 'node:stream';
+import {
+  type CentralFields,
+  centralHeader,
+  dosDateTime,
+  endRecords,
+  FLAG_UTF8,
+  HOST_UNIX,
+  localHeader,
+  MAX_UINT32,
+  METHOD_DEFLATE,
+  METHOD_STORE,
+} from './zip-format.js';
+
+/** What an entry is; it decides the Unix mode the zip records. */
+export type EntryKind = 'directory' | 'file' | 'executable' | 'symlink';
+
+const MODES: Record<EntryKind, number> = {
+  directory: 0o040755,
+  file: 0o100644,
+  executable: 0o100755,
+  symlink: 0o120777,
+};
+
+/** MS-DOS "directory" attribute, for readers that ignore Unix modes. */
+const DOS_DIRECTORY = 0x10;
+
+/** Writes are gathered up to this size, then written with one call. */
+const WRITE_BUFFER = 1024 * 1024;
+
+export interface StoredData {
+  method: typeof METHOD_STORE | typeof METHOD_DEFLATE;
+  /** The entry's bytes as stored in the zip (deflated or not). */
+  data: Buffer;
+  crc: number;
+  size: number;
+}
+
+/** A zip64 field is needed from this value on; lowered only by tests, to exercise zip64 on small files. */
+export interface ZipLimits {
+  zip64: number;
+}
+
+/** zlib's deflateBound, rounded up: the largest raw deflate stream `size` bytes can become. */
+function deflateBound(size: number): number {
+  return size + Math.ceil(size / 4096) + Math.ceil(size / 16384) + 1024;
+}
+
+/**
+ * Writes a zip front to back into an open file: local header and data per entry, in the order
+ * given, then the central directory. Every field is a function of the entries and the one
+ * timestamp, so the same entries always give the same bytes.
+ */
+export class ZipWriter {
+  readonly #file: FileHandle;
+  readonly #date: number;
+  readonly #time: number;
+  readonly #limit: number;
+  readonly #central: CentralFields[] = [];
+  /** Bytes the zip has so far, written or waiting in the current buffer. */
+  #position = 0;
+  /** Two buffers: one fills while the other is being written. */
+  readonly #buffers = [Buffer.allocUnsafe(WRITE_BUFFER), Buffer.allocUnsafe(WRITE_BUFFER)];
+  #current = 0;
+  #fill = 0;
+  #writing: Promise<void> = Promise.resolve();
+
+  constructor(file: FileHandle, timestamp: number, limits: ZipLimits = { zip64: MAX_UINT32 }) {
+    this.#file = file;
+    ({ date: this.#date, time: this.#time } = dosDateTime(timestamp));
+    this.#limit = limits.zip64;
+  }
+
+  get entryCount(): number {
+    return this.#central.length;
+  }
+
+  async addDirectory(name: Buffer): Promise<void> {
+    await this.#addEntry(name, 'directory', { method: METHOD_STORE, data: Buffer.alloc(0), crc: 0, size: 0 });
+  }
+
+  /** A file or symlink whose stored bytes are known. */
+  async addEntry(name: Buffer, kind: Exclude<EntryKind, 'directory'>, stored: StoredData): Promise<void> {
+    await this.#addEntry(name, kind, stored);
+  }
+
+  /**
+   * Starts a deflated entry whose data is written as it is produced (a large file). Its header
+   * gets CRC and sizes once `finish` knows them; zip64 is decided from the size alone, so that the
+   * header's length is known up front.
+   */
+  async startStreamedEntry(
+    name: Buffer,
+    kind: 'file' | 'executable',
+    size: number,
+  ): Promise<{ sink: Writable; finish: (crc: number) => Promise<void> }> {
+    const offset = this.#position;
+    const localZip64 = size >= this.#limit || deflateBound(size) >= this.#limit;
+    const fields = this.#fields(name, kind, METHOD_DEFLATE, 0, 0, size, localZip64 || offset >= this.#limit, offset);
+    await this.#write(localHeader(fields, localZip64));
+    await this.#flush();
+    let written = 0;
+    const sink = new Writable({
+      write: (chunk: Buffer, _encoding, callback) => {
+        written += chunk.length;
+        this.#write(chunk).then(() => callback(), callback);
+      },
+    });
+    const finish = async (crc: number) => {
+      await this.#flush();
+      if (!localZip64 && written >= this.#limit) {
+        throw new Error(`deflate produced ${written} bytes from ${size}, beyond its bound`);
+      }
+      fields.crc = crc;
+      fields.compressedSize = written;
+      // Rewrite the header in place with CRC and sizes; its length cannot have changed.
+      const finished = localHeader(fields, localZip64);
+      await this.#file.write(finished, 0, finished.length, offset);
+      this.#central.push(fields);
+    };
+    return { sink, finish };
+  }
+
+  /** Writes the central directory and the end records; `comment` is the zip's comment. */
+  async finish(comment: Buffer): Promise<number> {
+    const centralOffset = this.#position;
+    for (const entry of this.#central) await this.#write(centralHeader(entry, this.#limit));
+    const centralSize = this.#position - centralOffset;
+    await this.#write(
+      endRecords(
+        {
+          entries: this.#central.length,
+          centralDirectorySize: centralSize,
+          centralDirectoryOffset: centralOffset,
+          comment,
+        },
+        this.#position,
+        this.#limit,
+      ),
+    );
+    await this.#flush();
+    return this.#position;
+  }
+
+  async #addEntry(name: Buffer, kind: EntryKind, stored: StoredData): Promise<void> {
+    const offset = this.#position;
+    const compressedSize = stored.data.length;
+    const zip64 = stored.size >= this.#limit || compressedSize >= this.#limit;
+    const fields = this.#fields(
+      name,
+      kind,
+      stored.method,
+      stored.crc,
+      compressedSize,
+      stored.size,
+      zip64 || offset >= this.#limit,
+      offset,
+    );
+    await this.#write(localHeader(fields, zip64));
+    if (stored.data.length > 0) await this.#write(stored.data);
+    this.#central.push(fields);
+  }
+
+  #fields(
+    name: Buffer,
+    kind: EntryKind,
+    method: number,
+    crc: number,
+    compressedSize: number,
+    size: number,
+    zip64: boolean,
+    offset: number,
+  ): CentralFields {
+    // 1.0 is enough to extract a stored file; directories and deflate need 2.0; zip64 4.5.
+    const versionNeeded = zip64 ? 45 : kind === 'directory' || method === METHOD_DEFLATE ? 20 : 10;
+    const mode = MODES[kind];
+    return {
+      name,
+      method,
+      flags: name.some((byte) => byte >= 0x80) ? FLAG_UTF8 : 0,
+      date: this.#date,
+      time: this.#time,
+      crc,
+      compressedSize,
+      size,
+      versionNeeded,
+      versionMadeBy: (HOST_UNIX << 8) | (zip64 ? 45 : 20),
+      externalAttributes: ((mode << 16) | (kind === 'directory' ? DOS_DIRECTORY : 0)) >>> 0,
+      localHeaderOffset: offset,
+    };
+  }
+
+  /** Copies `data` into the zip; its memory can be reused as soon as this returns. */
+  async #write(data: Uint8Array): Promise<void> {
+    for (let offset = 0; offset < data.length; ) {
+      const n = Math.min(data.length - offset, WRITE_BUFFER - this.#fill);
+      this.#buffers[this.#current]!.set(data.subarray(offset, offset + n), this.#fill);
+      this.#fill += n;
+      this.#position += n;
+      offset += n;
+      if (this.#fill === WRITE_BUFFER) await this.#swap();
+    }
+  }
+
+  /** Starts writing the current buffer and switches to the other once its own write is done. */
+  async #swap(): Promise<void> {
+    const buffer = this.#buffers[this.#current]!;
+    const length = this.#fill;
+    await this.#writing;
+    this.#writing = writeFully(this.#file, buffer, length, this.#position - length);
+    // A failure surfaces at the next swap or flush.
+    this.#writing.catch(() => {});
+    this.#current ^= 1;
+    this.#fill = 0;
+  }
+
+  async #flush(): Promise<void> {
+    if (this.#fill > 0) await this.#swap();
+    await this.#writing;
+  }
+}
+
+async function writeFully(file: FileHandle, buffer: Buffer, length: number, position: number): Promise<void> {
+  for (let done = 0; done < length; ) {
+    // A write may be short (a full disk, a signal): continue where it stopped.
+    const { bytesWritten } = await file.write(buffer, done, length - done, position + done);
+    if (bytesWritten === 0) throw new Error('no progress writing the zip');
+    done += bytesWritten;
+  }
+}

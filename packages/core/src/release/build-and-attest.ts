@@ -1,0 +1,69 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildArchive } from '../archive/index.js';
+import { type AttestReleaseResult, attestRelease } from '../attest/index.js';
+import { releaseFileNames, releaseSubjects } from '../attest/subjects.js';
+import { attestDepsFor, type ReleaseContext } from './context.js';
+import type { PackagistTarget } from './packagist-target.js';
+
+export interface ReleaseArtifacts {
+  zip: { name: string; sha256: string; bytes: number };
+  contentDigest: string;
+  attestation?: AttestReleaseResult;
+}
+
+/** `v1.2.3` → `1.2.3`: file names and subjects carry the version, not the tag. */
+export function versionOfTag(tag: string): string {
+  return tag.replace(/^v(?=\d)/i, '');
+}
+
+/**
+ * Builds the reproducible dist zip of the tagged commit (its sha256 and content-tree digest), then,
+ * when attestation is on, signs the provenance of both and stores it. Safe to re-run: the zip is
+ * rebuilt byte for byte, and an attestation already stored for the same subjects is reused.
+ */
+export async function buildAndAttest(
+  context: ReleaseContext,
+  { target, tag, commit }: { target: PackagistTarget; tag: string; commit: string },
+): Promise<ReleaseArtifacts> {
+  const version = versionOfTag(tag);
+  const names = releaseFileNames(target.packageName, version);
+  const workDir = await mkdtemp(join(tmpdir(), 'phpublish-dist-'));
+  try {
+    const archive = await buildArchive({
+      cwd: context.cwd,
+      env: context.env,
+      ref: commit,
+      outFile: join(workDir, names.zip),
+    });
+    context.logger.success(
+      `Dist zip ${names.zip}: sha256 ${archive.sha256}, ${archive.files} files, content ${archive.contentDigest}.`,
+    );
+    const artifacts: ReleaseArtifacts = {
+      zip: { name: names.zip, sha256: archive.sha256, bytes: archive.bytes },
+      contentDigest: archive.contentDigest,
+    };
+    const attestOptions = context.config.options.attest;
+    if (!attestOptions.enabled) {
+      context.logger.info('Attestation: off (attest.enabled is false).');
+      return artifacts;
+    }
+    artifacts.attestation = await attestRelease(
+      attestOptions,
+      {
+        release: { packageName: target.packageName, version, tag },
+        subjects: releaseSubjects({
+          packageName: target.packageName,
+          version,
+          zipSha256: archive.sha256,
+          contentDigest: archive.contentDigest,
+        }),
+      },
+      attestDepsFor(context),
+    );
+    return artifacts;
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
