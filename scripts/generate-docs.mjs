@@ -18,6 +18,7 @@ const configPath = join(docs, 'configuration.md');
 let page = readFileSync(configPath, 'utf8');
 page = replaceGeneratedSection(page, 'options', optionsTableMarkdown());
 page = replaceGeneratedSection(page, 'environment', environmentTableMarkdown());
+page = replaceGeneratedSection(page, 'attest-sections', optionSectionsMarkdown(3, 'attest.'));
 writeFileSync(configPath, page);
 // The semantic-release plugin's README documents every option in place, as semantic-release plugins do.
 const pluginReadme = join(import.meta.dirname, '..', 'packages', 'semantic-release', 'README.md');

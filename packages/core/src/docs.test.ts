@@ -35,6 +35,7 @@ describe('generated documentation', () => {
     const page = read('configuration.md');
     let expected = replaceGeneratedSection(page, 'options', optionsTableMarkdown());
     expected = replaceGeneratedSection(expected, 'environment', environmentTableMarkdown());
+    expected = replaceGeneratedSection(expected, 'attest-sections', optionSectionsMarkdown(3, 'attest.'));
     expect(page).toBe(expected);
   });
 

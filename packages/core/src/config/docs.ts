@@ -83,9 +83,10 @@ export function replaceGeneratedSection(page: string, name: string, content: str
 }
 
 /** One anchored section per option (for READMEs that document every option in place). */
-export function optionSectionsMarkdown(headingLevel = 4): string {
+export function optionSectionsMarkdown(headingLevel = 4, prefix = ''): string {
   const hashes = '#'.repeat(headingLevel);
   return optionRows()
+    .filter((row) => row.path.startsWith(prefix))
     .map(
       (row) =>
         `${hashes} <a id="${row.anchor}"></a>\`${row.path}\`\n\n${row.description}\n\nType: ${row.type}. Default: ${row.default}. More: [configuration](https://github.com/phpublish/phpublish/blob/main/docs/configuration.md#${row.anchor}).`,
