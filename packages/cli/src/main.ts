@@ -7,6 +7,7 @@ import {
   readSigningKeyMaterial,
 } from '@phpublish/core';
 import { notifyCommand } from './commands/notify.js';
+import { publishCommand } from './commands/publish.js';
 import { rehearseCommand } from './commands/rehearse.js';
 import { EXIT } from './exit-codes.js';
 import type { CommandIo } from './io.js';
@@ -21,6 +22,7 @@ export interface Command {
 }
 
 const commands: Record<string, Command> = {
+  publish: publishCommand,
   rehearse: rehearseCommand,
   notify: notifyCommand,
 };

@@ -4,7 +4,7 @@ import { main } from '../main.js';
 import type { RehearsalResult } from './rehearse.js';
 
 describe('phpublish rehearse --sample', () => {
-  it('releases the bundled sample into the local Packagist and installs it with Composer', async () => {
+  it('releases the bundled sample through every layer against the local stand-ins', async () => {
     let stdout = '';
     let stderr = '';
     onTestFailed(() => {
@@ -22,12 +22,16 @@ describe('phpublish rehearse --sample', () => {
     const result = JSON.parse(stdout) as RehearsalResult;
     expect(result.package).toBe('phpublish-sample/hello');
     expect(result.version).toBe('v1.0.0');
-    expect(result.signedTag.object).toMatch(/^[0-9a-f]{40}$/);
-    expect(result.signedTag.signer).toMatch(/^[0-9A-F]{40}$/i);
-    expect(result.packagist).toMatchObject({ notified: 'update-package', confirmation: 'served' });
-    expect(result.packagist.entry?.source?.reference).toBe(result.commit);
+    expect(result.posture.signedTag).toMatchObject({ signerFingerprint: expect.stringMatching(/^[0-9A-F]{40}$/) });
+    expect(result.posture.attestation).toEqual({ stored: ['github-release-asset', 'github-attestation-store'] });
+    expect(result.posture.packagist).toMatchObject({ notified: 'update-package', confirmation: 'served' });
+    expect(result.posture.packagist?.entry?.source?.reference).toBe(result.commit);
+    expect(result.zip.name).toBe('phpublish-sample-hello-1.0.0.zip');
+    expect(result.contentDigest).toMatch(/^phpublish-tree-v1:sha256:[0-9a-f]{64}$/);
     // export-ignore in the sample's .gitattributes keeps tests/ out of the dist Composer installed.
     expect(result.installedFiles).toEqual(['README.md', 'composer.json', 'src/Greeter.php']);
     expect(stderr).toContain('Preflight passed');
+    // The throwaway token and key never show.
+    expect(stderr).not.toMatch(/BEGIN PGP PRIVATE KEY BLOCK-----\n/);
   });
 });

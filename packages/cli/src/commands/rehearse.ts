@@ -2,18 +2,16 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  createReleaseContext,
-  createSignedTag,
+  createContextAndPreflight,
   generateThrowawayKey,
   git,
-  notifyPackagist,
-  type PackagistOutcome,
-  preflight,
+  postureRows,
+  postureText,
+  publishRelease,
+  type ReleasePosture,
   readComposerJson,
-  trustSigningKey,
-  verifyTag,
 } from '@phpublish/core';
-import { installWithComposer, startSandboxPackagist } from '@phpublish/sandbox';
+import { installWithComposer, startAttestationSandbox, startSandboxPackagist } from '@phpublish/sandbox';
 import { EXIT } from '../exit-codes.js';
 import { type CommandIo, stderrLogger, table } from '../io.js';
 import type { Command } from '../main.js';
@@ -33,8 +31,9 @@ export interface RehearsalResult {
   package: string;
   version: string;
   commit: string;
-  signedTag: { object: string; signer: string };
-  packagist: PackagistOutcome;
+  posture: ReleasePosture;
+  zip: { name: string; sha256: string };
+  contentDigest: string;
   installedFiles: string[];
 }
 
@@ -42,10 +41,13 @@ export const rehearseCommand: Command = {
   summary: 'Rehearse a release end to end against local stand-ins (no real service, no real remote)',
   usage: 'phpublish rehearse [--sample] [--version <tag>] [--json]',
   help: [
-    'Copies the repository (or, with --sample, a bundled sample package) into a temporary folder, tags the',
-    'release there, starts a local Packagist on 127.0.0.1 with a throwaway account, notifies it and waits',
-    'until it serves the version at the tagged commit, then installs the package with Composer from it.',
-    'Your repository, its remote and every real service are left untouched; everything is removed afterwards.',
+    'Copies the repository (or, with --sample, a bundled sample package) into a temporary folder and',
+    'releases it there through every layer, against local stand-ins on 127.0.0.1: a throwaway OpenPGP',
+    'key signs the tag, which is pushed to a local bare remote; the reproducible zip is attested with a',
+    'GitHub-Actions-shaped identity from a local OIDC issuer, Fulcio, Rekor and timestamp authority, and',
+    'stored in a local GitHub API; a local Packagist is notified with a throwaway token and must serve the',
+    'version at the tagged commit; Composer installs it from there. Your repository, its remote and every',
+    'real service are left untouched; everything is removed afterwards.',
     '',
     'Options:',
     '  --sample          rehearse the bundled sample package instead of the repository in the current folder',
@@ -57,73 +59,74 @@ export const rehearseCommand: Command = {
     const logger = stderrLogger(io);
     const work = await mkdtemp(join(tmpdir(), 'phpublish-rehearse-'));
     const packagist = await startSandboxPackagist();
+    const services = await startAttestationSandbox();
     try {
       const repo = join(work, 'repo');
+      const remote = join(work, 'remote.git');
+      const env = gitEnv(io);
       if (values['sample']) {
         await cp(SAMPLE_DIR, repo, { recursive: true });
-        await git(['init', '-q', '-b', 'main'], { cwd: repo, env: gitEnv(io) });
-        await git(['add', '-A'], { cwd: repo, env: gitEnv(io) });
-        await git(['commit', '-q', '-m', 'Initial release of the sample'], { cwd: repo, env: gitEnv(io) });
+        await git(['init', '-q', '-b', 'main'], { cwd: repo, env });
+        await git(['add', '-A'], { cwd: repo, env });
+        await git(['commit', '-q', '-m', 'Initial release of the sample'], { cwd: repo, env });
       } else {
-        await git(['clone', '-q', '--no-hardlinks', io.cwd, repo], { cwd: work, env: gitEnv(io) });
+        await git(['clone', '-q', '--no-hardlinks', io.cwd, repo], { cwd: work, env });
+        await git(['remote', 'remove', 'origin'], { cwd: repo, env });
       }
-      const version = (values['version'] as string | undefined) ?? (await defaultVersion(repo, io));
-      const commit = await git(['rev-parse', 'HEAD'], { cwd: repo, env: gitEnv(io) });
+      // The rehearsal's own "origin": a bare repository next to it, never the real remote.
+      await git(['init', '-q', '--bare', remote], { cwd: work, env });
+      await git(['remote', 'add', 'origin', remote], { cwd: repo, env });
+      const version = (values['version'] as string | undefined) ?? (await defaultVersion(repo, env));
+      const commit = await git(['rev-parse', 'HEAD'], { cwd: repo, env });
       const composer = await readComposerJson(repo);
-      const repositoryUrl = `https://github.com/${String(composer.name ?? 'rehearsal/package')}`;
+      const name = String(composer.name ?? 'rehearsal/package');
+      const repository = name;
+      const repositoryUrl = `https://github.com/${repository}`;
+      logger.info(`Rehearsing ${name} ${version} at ${commit.slice(0, 12)} against local stand-ins.`);
 
-      logger.info(
-        `Rehearsing ${String(composer.name)} ${version} at ${commit.slice(0, 12)} against a local Packagist (${packagist.url}).`,
-      );
       const account = packagist.addUser({ username: 'rehearsal' });
-      packagist.addRemote(repositoryUrl, repo);
-      if (typeof composer.name === 'string') {
-        packagist.addPackage({ name: composer.name, repositoryUrl, maintainers: [account.username] });
-      }
-      // A throwaway maintainer key: the tag is signed exactly as a real release's would be.
+      packagist.addRemote(repositoryUrl, remote);
+      packagist.addPackage({ name, repositoryUrl, maintainers: [account.username] });
+      services.github.addRepository(repository);
+      // What the release tool's GitHub step does before phpublish attests: the release exists.
+      services.github.createRelease(repository, version);
+      const job = services.githubIssuer.gitHubActionsJob({ repository, ref: `refs/tags/${version}`, sha: commit });
       const key = await generateThrowawayKey({ name: 'phpublish rehearsal', email: 'rehearsal@phpublish.invalid' });
-      const context = createReleaseContext({
-        cwd: repo,
-        env: {
-          PACKAGIST_USERNAME: account.username,
-          PACKAGIST_API_TOKEN: account.safeToken,
-          PHPUBLISH_GPG_PRIVATE_KEY: key.armoredPrivateKey,
-        },
-        options: {
-          packagist: {
-            mode: 'token',
-            url: packagist.url,
-            repoUrl: packagist.url,
-            repositoryUrl,
-            confirm: { timeout: 60 },
+
+      const { context, target, signingKey } = await createContextAndPreflight(
+        {
+          cwd: repo,
+          env: {
+            ...env,
+            ...job.env,
+            GITHUB_API_URL: services.github.url,
+            GITHUB_TOKEN: services.github.issueToken(repository, { contents: 'write', attestations: 'write' }),
+            PACKAGIST_USERNAME: account.username,
+            PACKAGIST_API_TOKEN: account.safeToken,
+            PHPUBLISH_GPG_PRIVATE_KEY: key.armoredPrivateKey,
           },
+          options: {
+            attest: {
+              fulcioUrl: services.sigstore.fulcioUrl,
+              rekorUrl: services.sigstore.rekorUrl,
+              ...(services.sigstore.tsaUrl ? { tsaUrl: services.sigstore.tsaUrl } : {}),
+              githubApiUrl: services.github.url,
+            },
+            packagist: { mode: 'token', url: packagist.url, repoUrl: packagist.url, confirm: { timeout: 60 } },
+          },
+          logger,
+          product: 'phpublish-rehearse',
         },
-        logger,
-        product: 'phpublish-rehearse',
-      });
-      const { target, signingKey } = await preflight(context, { release: { version, commit }, attest: false });
-      logger.success(
-        'Preflight passed: configuration, credentials, signing key, composer.json, repository URL, Packagist reachable.',
+        { release: { version, commit } },
       );
-      if (!signingKey) throw new Error('the rehearsal key was not loaded');
-      const signed = await createSignedTag({
-        cwd: repo,
-        env: gitEnv(io),
+      logger.success('Preflight passed: options, credentials, signing key, CI identity, composer.json, Packagist.');
+      const { posture, artifacts } = await publishRelease(context, {
+        target,
+        ...(signingKey ? { signingKey } : {}),
         tag: version,
-        target: commit,
-        message: `Release ${version}`,
-        key: signingKey,
+        commit,
+        createAndPushTo: 'origin',
       });
-      const verified = await verifyTag({
-        cwd: repo,
-        env: gitEnv(io),
-        tag: version,
-        trusted: trustSigningKey(signingKey),
-      });
-      logger.success(
-        `Tagged ${version} as an OpenPGP-signed annotated tag by key ${signed.signerFingerprint.slice(-16)} and verified it (in the rehearsal copy only).`,
-      );
-      const outcome = await notifyPackagist(context, target, { version, commit });
 
       const { files: installedFiles } = await installWithComposer({
         repositoryUrl: packagist.url,
@@ -140,14 +143,16 @@ export const rehearseCommand: Command = {
         package: target.packageName,
         version,
         commit,
-        signedTag: { object: signed.oid, signer: verified.signer.fingerprint },
-        packagist: outcome,
+        posture,
+        zip: { name: artifacts.zip.name, sha256: artifacts.zip.sha256 },
+        contentDigest: artifacts.contentDigest,
         installedFiles,
       };
       if (values['json']) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       else io.stdout.write(`\n${summary(result)}\n`);
-      return EXIT.ok;
+      return postureRows(posture).every((row) => row.status !== 'unprotected') ? EXIT.ok : EXIT.failed;
     } finally {
+      await services.close();
       await packagist.close();
       await rm(work, { recursive: true, force: true });
     }
@@ -158,8 +163,8 @@ function gitEnv(io: CommandIo): Record<string, string | undefined> {
   return { PATH: io.env['PATH'], HOME: io.env['HOME'], ...REHEARSAL_GIT_ENV };
 }
 
-async function defaultVersion(repo: string, io: CommandIo): Promise<string> {
-  const tags = (await git(['tag', '--list', '--sort=-v:refname'], { cwd: repo, env: gitEnv(io) }))
+async function defaultVersion(repo: string, env: Record<string, string | undefined>): Promise<string> {
+  const tags = (await git(['tag', '--list', '--sort=-v:refname'], { cwd: repo, env }))
     .split('\n')
     .filter((t) => /^v?\d+\.\d+\.\d+$/.test(t));
   const latest = tags[0];
@@ -169,40 +174,14 @@ async function defaultVersion(repo: string, io: CommandIo): Promise<string> {
 }
 
 function summary(r: RehearsalResult): string {
-  const served = r.packagist.confirmation === 'served';
   return [
-    `Rehearsal of ${r.package} ${r.version}`,
+    postureText(r.posture),
     '',
     table([
-      ['layer', 'result', 'detail'],
-      ['Packagist notification', r.packagist.notified === 'off' ? 'skipped' : 'done', describeNotified(r.packagist)],
-      [
-        'Packagist confirmation',
-        served ? 'passed' : 'NOT CONFIRMED',
-        served ? `served at ${r.commit.slice(0, 12)}` : r.packagist.confirmation,
-      ],
-      ['Composer install', 'passed', `${r.installedFiles.length} files: ${r.installedFiles.join(', ')}`],
-      [
-        'Signed tag',
-        'passed',
-        `tag object ${r.signedTag.object.slice(0, 12)} signed by ${r.signedTag.signer.slice(-16)}`,
-      ],
-      ['Attestation', 'not built yet', 'comes with the attestation layer'],
+      ['artifact', 'value'],
+      ['dist zip', `${r.zip.name} sha256:${r.zip.sha256}`],
+      ['content digest', r.contentDigest],
+      ['Composer install', `${r.installedFiles.length} files: ${r.installedFiles.join(', ')}`],
     ]),
   ].join('\n');
-}
-
-function describeNotified(outcome: PackagistOutcome): string {
-  switch (outcome.notified) {
-    case 'update-package':
-      return `update-package with a SAFE token, job ${outcome.jobs[0]?.slice(0, 8) ?? '?'}`;
-    case 'created-and-updated':
-      return 'create-package, then update-package';
-    case 'already-served':
-      return 'already served: nothing sent';
-    case 'github-app':
-      return 'no token: relied on the GitHub App';
-    default:
-      return 'off';
-  }
 }

@@ -23,4 +23,5 @@ export {
 } from './posture.js';
 export { createContextAndPreflight, type PreflightInput, preflight } from './preflight.js';
 export { type PackagistPreflightInput, preflightPackagist } from './preflight-packagist.js';
+export { type PublishedRelease, type PublishReleaseInput, publishRelease } from './publish-release.js';
 export { findUnfinishedRelease, type UnfinishedRelease } from './resume.js';

@@ -1,0 +1,87 @@
+import { appendFile } from 'node:fs/promises';
+import {
+  createContextAndPreflight,
+  loadOptionsFile,
+  PhpublishError,
+  postureMarkdown,
+  postureText,
+  publishRelease,
+  resolveCommit,
+} from '@phpublish/core';
+import { EXIT } from '../exit-codes.js';
+import { type CommandIo, stderrLogger } from '../io.js';
+import type { Command } from '../main.js';
+
+export const publishCommand: Command = {
+  summary: 'Release a tag through every layer: signed tag, reproducible zip, attestation, Packagist',
+  usage: 'phpublish publish <tag> [--commit <ref>] [--remote <name>] [--dry-run] [--config <file>] [--json]',
+  help: [
+    'The whole pipeline for one release, for PHP-only repositories and any CI:',
+    '  1. preflight: options, credentials, signing key, CI identity, composer.json, Packagist (every problem at once)',
+    '  2. the tag: created as an OpenPGP-signed annotated tag at --commit (default HEAD) and pushed,',
+    '     or, when it exists, checked to point there and to be signed by your key',
+    '  3. the reproducible dist zip and its Sigstore-signed provenance, stored on the release',
+    '  4. Packagist: update-package (or the GitHub App), then confirmation that it serves the tag’s commit',
+    '  5. the posture table (also appended to $GITHUB_STEP_SUMMARY)',
+    'Re-running after a failure continues where it stopped; nothing is tagged or published twice.',
+    '',
+    'Options:',
+    '  --commit <ref>    what to release when the tag does not exist yet (default HEAD)',
+    '  --remote <name>   where to push the tag (default origin)',
+    '  --dry-run         run the preflight and say what would happen; change nothing',
+    '  --config <file>   options file (default: phpublish.config.json when present)',
+    '  --json            print the posture as JSON on stdout',
+    '',
+    'Environment: see docs/configuration.md (PACKAGIST_*, PHPUBLISH_GPG_*, the CI’s variables).',
+  ].join('\n'),
+  options: {
+    commit: { type: 'string' },
+    remote: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    config: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  allowPositionals: true,
+  async run({ values, positionals }, io: CommandIo) {
+    const [tag, ...extra] = positionals;
+    if (!tag || extra.length > 0) {
+      io.stderr.write(`Usage: ${this.usage}\n`);
+      return EXIT.usage;
+    }
+    const options = await loadOptionsFile(io.cwd, values['config'] as string | undefined);
+    const gitOptions = { cwd: io.cwd, env: io.env };
+    const commit =
+      (await resolveCommit(tag, gitOptions)) ??
+      (await resolveCommit((values['commit'] as string | undefined) ?? 'HEAD', gitOptions));
+    if (!commit) throw new PhpublishError('TAG_NOT_FOUND', { tag: (values['commit'] as string | undefined) ?? 'HEAD' });
+    const { context, target, signingKey } = await createContextAndPreflight(
+      { cwd: io.cwd, env: io.env, options, logger: stderrLogger(io) },
+      { release: { version: tag, commit } },
+    );
+    if (values['dry-run']) {
+      context.logger.success(
+        `Preflight passed. Would release ${target.packageName} ${tag} at ${commit.slice(0, 12)}: ${
+          signingKey ? `signed tag (key ${signingKey.fingerprint})` : 'unsigned tag'
+        }, ${context.config.options.attest.enabled ? 'attested zip' : 'zip without attestation'}, Packagist mode ${context.config.packagist.mode}.`,
+      );
+      return EXIT.ok;
+    }
+    const { posture, artifacts } = await publishRelease(context, {
+      target,
+      ...(signingKey ? { signingKey } : {}),
+      tag,
+      commit,
+      createAndPushTo: (values['remote'] as string | undefined) ?? 'origin',
+    });
+    const summaryFile = io.env['GITHUB_STEP_SUMMARY'];
+    if (summaryFile) await appendFile(summaryFile, postureMarkdown(posture));
+    if (values['json']) {
+      io.stdout.write(
+        `${JSON.stringify({ posture, zip: artifacts.zip, contentDigest: artifacts.contentDigest }, null, 2)}\n`,
+      );
+    } else {
+      io.stdout.write(`${postureText(posture)}\n`);
+    }
+    return EXIT.ok;
+  },
+};
