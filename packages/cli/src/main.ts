@@ -6,6 +6,7 @@ import {
   Redactor,
   readSigningKeyMaterial,
 } from '@phpublish/core';
+import { doctorCommand } from './commands/doctor.js';
 import { notifyCommand } from './commands/notify.js';
 import { publishCommand } from './commands/publish.js';
 import { rehearseCommand } from './commands/rehearse.js';
@@ -24,6 +25,7 @@ export interface Command {
 const commands: Record<string, Command> = {
   publish: publishCommand,
   rehearse: rehearseCommand,
+  doctor: doctorCommand,
   notify: notifyCommand,
 };
 

@@ -5,6 +5,7 @@ export {
   packagistClientFor,
   type ReleaseContext,
 } from './context.js';
+export { type DiagnosisRow, type DiagnosisStatus, diagnose } from './doctor.js';
 export {
   type GitSigningTools,
   gitSigningEnvironment,

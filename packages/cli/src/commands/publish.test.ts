@@ -1,0 +1,141 @@
+import { type AttestationSandbox, startAttestationSandbox } from '@phpublish/sandbox';
+import { type PackagistFixture, startPackagistFixture } from '@phpublish/sandbox/testing';
+import { type BareRemote, createBareRemote, git, gitEnv } from '@phpublish/test-utils';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
+import { generateTestKey, type TestKey } from '../../../core/src/pgp/testing/keys.js';
+import { EXIT } from '../exit-codes.js';
+import { main } from '../main.js';
+
+let key: TestKey;
+let fixture: PackagistFixture;
+let services: AttestationSandbox;
+let remote: BareRemote;
+
+beforeAll(async () => {
+  key = await generateTestKey('ed25519', { passphrase: 'open sesame' });
+});
+
+beforeEach(async () => {
+  fixture = await startPackagistFixture({ tags: [] });
+  services = await startAttestationSandbox();
+  services.github.addRepository('acme/hello');
+  services.github.createRelease('acme/hello', 'v1.0.0');
+  remote = await createBareRemote();
+  await fixture.repo.git(['remote', 'add', 'origin', remote.dir]);
+  await fixture.repo.git(['push', '-q', 'origin', 'main']);
+});
+
+afterEach(async () => {
+  await services.close();
+  await fixture.cleanup();
+  await remote.cleanup();
+});
+
+function env(extra: Record<string, string> = {}): Record<string, string> {
+  const job = services.githubIssuer.gitHubActionsJob({ repository: 'acme/hello', sha: fixture.repo.head });
+  return {
+    ...gitEnv(),
+    ...job.env,
+    GITHUB_API_URL: services.github.url,
+    GITHUB_TOKEN: services.github.issueToken('acme/hello', { contents: 'write', attestations: 'write' }),
+    PACKAGIST_USERNAME: 'alice',
+    PACKAGIST_API_TOKEN: fixture.alice.safeToken,
+    PHPUBLISH_GPG_PRIVATE_KEY: key.armoredPrivateKey,
+    PHPUBLISH_GPG_PASSPHRASE: 'open sesame',
+    ...extra,
+  };
+}
+
+async function writeConfig(): Promise<void> {
+  const { writeFile } = await import('node:fs/promises');
+  await writeFile(
+    `${fixture.repo.dir}/phpublish.config.json`,
+    JSON.stringify({
+      attest: {
+        fulcioUrl: services.sigstore.fulcioUrl,
+        rekorUrl: services.sigstore.rekorUrl,
+        githubApiUrl: services.github.url,
+      },
+      packagist: { url: fixture.packagist.url, repoUrl: fixture.packagist.url, confirm: { timeout: 30 } },
+    }),
+  );
+}
+
+async function run(argv: string[], environment: Record<string, string>) {
+  let stdout = '';
+  let stderr = '';
+  onTestFailed(() => console.error(`stdout:\n${stdout}\nstderr:\n${stderr}`));
+  const code = await main({
+    argv,
+    cwd: fixture.repo.dir,
+    env: environment,
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+  });
+  return { code, stdout, stderr };
+}
+
+describe('phpublish publish', () => {
+  it('tags, signs, pushes, attests, notifies and confirms; a re-run changes nothing', async () => {
+    await writeConfig();
+    const first = await run(['publish', 'v1.0.0', '--json'], env());
+    expect(first.code).toBe(EXIT.ok);
+    const { posture, zip, contentDigest } = JSON.parse(first.stdout);
+    expect(posture.signedTag.signerFingerprint).toBe(key.fingerprint);
+    expect(posture.attestation.stored).toEqual(['github-release-asset', 'github-attestation-store']);
+    expect(posture.packagist).toMatchObject({ notified: 'update-package', confirmation: 'served' });
+    expect(zip.name).toBe('acme-hello-1.0.0.zip');
+    expect(contentDigest).toMatch(/^phpublish-tree-v1:sha256:/);
+    expect((await git(remote.dir, ['cat-file', '-t', 'v1.0.0'])).trim()).toBe('tag');
+
+    const second = await run(['publish', 'v1.0.0', '--json'], env());
+    expect(second.code).toBe(EXIT.ok);
+    expect(second.stderr).toContain('Already pushed: v1.0.0');
+    expect(second.stderr).toContain('not signing again');
+    expect(JSON.parse(second.stdout).posture.packagist.notified).toBe('already-served');
+    expect(services.github.attestations('acme/hello')).toHaveLength(1);
+    expect(fixture.packagist.requests.filter((r) => r.url === '/api/update-package')).toHaveLength(1);
+    for (const output of [first.stderr, second.stderr, first.stdout]) {
+      expect(output).not.toContain(fixture.alice.safeToken);
+      expect(output).not.toContain('open sesame');
+    }
+  });
+
+  it('--dry-run checks everything and changes nothing', async () => {
+    await writeConfig();
+    const { code, stderr } = await run(['publish', 'v1.0.0', '--dry-run'], env());
+    expect(code).toBe(EXIT.ok);
+    expect(stderr).toMatch(/Would release acme\/hello v1\.0\.0 at [0-9a-f]{12}: signed tag/);
+    expect(await git(remote.dir, ['tag', '--list'])).toBe('');
+    expect(fixture.packagist.requests.filter((r) => r.method === 'POST')).toEqual([]);
+  });
+});
+
+describe('phpublish doctor', () => {
+  it('shows every layer in order when everything is configured', async () => {
+    await writeConfig();
+    const { code, stdout } = await run(['doctor', '--json'], env());
+    expect(code).toBe(EXIT.ok);
+    const rows = JSON.parse(stdout) as { area: string; status: string }[];
+    expect(rows.map((r) => [r.area, r.status])).toEqual([
+      ['Configuration', 'ok'],
+      ['Package', 'ok'],
+      ['Signed tags', 'ok'],
+      ['Attestation', 'ok'],
+      ['Packagist', 'warning'],
+    ]);
+  });
+
+  it('names each problem by code and still fills in every row', async () => {
+    await writeConfig();
+    const broken = env({ PHPUBLISH_GPG_PASSPHRASE: 'wrong' });
+    delete broken['ACTIONS_ID_TOKEN_REQUEST_URL'];
+    const { code, stdout } = await run(['doctor', '--json'], broken);
+    expect(code).toBe(EXIT.failed);
+    const rows = JSON.parse(stdout) as { area: string; status: string; codes: string[] }[];
+    expect(rows.find((r) => r.area === 'Signed tags')?.codes).toEqual(['SIGNING_PASSPHRASE_WRONG']);
+    expect(rows.find((r) => r.area === 'Attestation')?.status).toBe('problem');
+    expect(rows.find((r) => r.area === 'Packagist')?.status).toBe('warning');
+    expect(stdout).not.toContain('wrong"');
+  });
+});

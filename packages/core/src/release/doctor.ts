@@ -1,0 +1,137 @@
+import { detectCiPlatform } from '../attest/ci.js';
+import { preflightAttestation } from '../attest/preflight.js';
+import { type Env, resolveConfig } from '../config/index.js';
+import { isPhpublishError, PhpublishAggregateError, type PhpublishError } from '../errors/index.js';
+import type { Logger } from '../log/index.js';
+import { loadSigningKey } from '../pgp/index.js';
+import { attestDepsFor, createReleaseContext } from './context.js';
+import { resolvePackagistTarget } from './packagist-target.js';
+import { preflightPackagist } from './preflight-packagist.js';
+
+export type DiagnosisStatus = 'ok' | 'warning' | 'problem';
+
+export interface DiagnosisRow {
+  area: string;
+  status: DiagnosisStatus;
+  detail: string;
+  /** The coded problems behind a `problem` row. */
+  codes: string[];
+}
+
+/**
+ * What is configured and what is missing, layer by layer, without changing anything. Unlike
+ * preflight it never stops at the first broken layer: every row is filled in.
+ */
+export async function diagnose({
+  cwd,
+  env,
+  options,
+  logger,
+}: {
+  cwd: string;
+  env: Env;
+  options: unknown;
+  logger: Logger;
+}): Promise<DiagnosisRow[]> {
+  const rows: DiagnosisRow[] = [];
+  const problem = (area: string, errors: PhpublishError[]) =>
+    rows.push({
+      area,
+      status: 'problem',
+      detail: errors.map((e) => `${e.code}: ${e.message}`).join(' '),
+      codes: errors.map((e) => e.code),
+    });
+
+  try {
+    resolveConfig(options, { env });
+  } catch (error) {
+    if (!(error instanceof PhpublishAggregateError)) throw error;
+    problem('Configuration', error.errors);
+    return rows;
+  }
+  rows.push({ area: 'Configuration', status: 'ok', detail: 'options and credentials are well-formed', codes: [] });
+  const context = createReleaseContext({ cwd, env, options, logger });
+
+  const { target, problems } = await resolvePackagistTarget(context);
+  if (target) {
+    rows.push({
+      area: 'Package',
+      status: 'ok',
+      detail: `${target.packageName} from ${target.repositoryUrl}`,
+      codes: [],
+    });
+  } else {
+    problem('Package', problems);
+  }
+
+  const { signing } = context.config;
+  if (!signing.enabled || !signing.key) {
+    rows.push({
+      area: 'Signed tags',
+      status: 'warning',
+      detail: 'no signing key: release tags will not be signed (set PHPUBLISH_GPG_PRIVATE_KEY)',
+      codes: [],
+    });
+  } else {
+    try {
+      const key = await loadSigningKey(signing.key, { now: new Date(context.clock.now()) });
+      rows.push({
+        area: 'Signed tags',
+        status: 'ok',
+        detail: `key ${key.fingerprint} decrypts and can sign`,
+        codes: [],
+      });
+    } catch (error) {
+      if (!isPhpublishError(error)) throw error;
+      problem('Signed tags', [error]);
+    }
+  }
+
+  const attest = context.config.options.attest;
+  if (!attest.enabled) {
+    rows.push({
+      area: 'Attestation',
+      status: 'warning',
+      detail: 'off (attest.enabled is false): no build provenance',
+      codes: [],
+    });
+  } else {
+    const attestProblems = await preflightAttestation(attest, attestDepsFor(context));
+    if (attestProblems.length === 0) {
+      rows.push({
+        area: 'Attestation',
+        status: 'ok',
+        detail: `${detectCiPlatform(env)} identity and permissions are in place`,
+        codes: [],
+      });
+    } else if (attestProblems.every((e) => e.code === 'ATTEST_CI_UNSUPPORTED')) {
+      rows.push({
+        area: 'Attestation',
+        status: 'warning',
+        detail: 'not in GitHub Actions or GitLab CI: releases made here cannot be attested',
+        codes: ['ATTEST_CI_UNSUPPORTED'],
+      });
+    } else {
+      problem('Attestation', attestProblems);
+    }
+  }
+
+  const mode = context.config.packagist.mode;
+  if (mode === 'off') {
+    rows.push({ area: 'Packagist', status: 'warning', detail: 'off (packagist.mode is off)', codes: [] });
+  } else if (target) {
+    const packagistProblems = await preflightPackagist(context, { target });
+    if (packagistProblems.length > 0) problem('Packagist', packagistProblems);
+    else
+      rows.push({
+        area: 'Packagist',
+        status: mode === 'token' ? 'warning' : 'ok',
+        detail:
+          mode === 'token'
+            ? 'reachable and lists the package; updates use a long-lived API token (use the SAFE one)'
+            : 'reachable and lists the package; no token: the Packagist GitHub App updates it',
+        codes: [],
+      });
+  }
+  return rows;
+}
