@@ -9,7 +9,7 @@ import type {
 import type { PluginConfig, SemanticReleaseContext, SemanticReleaseLogger } from './semantic-release-types.js';
 
 /** phpublish's own option groups; semantic-release merges its global options into pluginConfig too. */
-const OWN_OPTIONS = ['packagist', 'signing', 'attest'] as const;
+const OWN_OPTIONS = ['packagist', 'signing', 'attest', 'report'] as const;
 
 /** What one run of semantic-release has established so far (hooks run in one process, in order). */
 export interface PluginState {

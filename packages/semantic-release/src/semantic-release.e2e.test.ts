@@ -52,6 +52,7 @@ afterEach(async () => {
 async function writeReleaseConfig(
   packagist: Record<string, unknown> = {},
   attest: Record<string, unknown> = {},
+  report: Record<string, unknown> = {},
 ): Promise<void> {
   const config = {
     branches: ['main'],
@@ -69,6 +70,7 @@ async function writeReleaseConfig(
             githubApiUrl: attestation.github.url,
             ...attest,
           },
+          report,
           packagist: {
             url: fixture.packagist.url,
             repoUrl: fixture.packagist.url,
@@ -138,7 +140,7 @@ function expectNoSecrets(output: string): void {
 describe('@phpublish/semantic-release', () => {
   describe('when a PHP-only repository (no package.json) releases in a GitHub-Actions-like environment', () => {
     it('pushes a signed tag that GnuPG verifies, Packagist serves it at the tagged commit, Composer installs it', async () => {
-      await writeReleaseConfig();
+      await writeReleaseConfig({}, {}, { releaseNotes: true });
       const { code, output } = await semanticRelease(actionsEnv());
       expect(output).toContain('Published release 1.0.0');
       expect(code).toBe(0);
@@ -203,6 +205,9 @@ describe('@phpublish/semantic-release', () => {
       expect(summary).toContain('Release posture of `acme/hello` v1.0.0');
       expect(summary).toMatch(/✅ \| Signed tag/);
       expect(summary).toMatch(/✅ \| Attestation/);
+      expect(attestation.github.releaseNotes('acme/hello', 'v1.0.0')).toContain(
+        'Release posture of `acme/hello` v1.0.0',
+      );
       expect(summary).toMatch(/✅ \| Packagist confirmation/);
       // Nothing was written to the repository's git configuration.
       expect(await git(fixture.repo.dir, ['config', '--local', '--list'])).not.toMatch(/gpg|signingkey/i);

@@ -110,6 +110,17 @@ export const configSchema = z
     packagist: packagistSchema.prefault({}),
     signing: signingSchema.prefault({}),
     attest: attestSchema.prefault({}),
+    report: z
+      .strictObject({
+        releaseNotes: z
+          .boolean()
+          .default(false)
+          .describe(
+            'Also append the posture table to the GitHub release notes (needs `contents: write`); it always goes to the log and to $GITHUB_STEP_SUMMARY.',
+          ),
+      })
+      .prefault({})
+      .describe('Where the posture table of each release is reported.'),
   })
   .describe('phpublish options.');
 

@@ -53,4 +53,12 @@ export const configErrors = defineErrors({
     remedy: () => 'Create and push the tag first (or fetch tags: `git fetch --tags`), then run again.',
     docs: 'cli.md#phpublish-notify',
   } satisfies ErrorDefinition<{ tag: string }>,
+  REPORT_RELEASE_NOTES_FAILED: {
+    title: 'The posture table could not be added to the release notes',
+    message: (p: { url: string; reason: string }) =>
+      `The posture table was not added to the GitHub release notes (${p.url}): ${p.reason}. The release itself is complete.`,
+    remedy: () =>
+      'Give the workflow `contents: write` and a GITHUB_TOKEN, or set `report.releaseNotes: false`; the table is also in the log and the job summary.',
+    docs: 'configuration.md#report-releasenotes',
+  } satisfies ErrorDefinition<{ url: string; reason: string }>,
 });

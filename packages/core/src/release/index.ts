@@ -25,4 +25,5 @@ export {
 export { createContextAndPreflight, type PreflightInput, preflight } from './preflight.js';
 export { type PackagistPreflightInput, preflightPackagist } from './preflight-packagist.js';
 export { type PublishedRelease, type PublishReleaseInput, publishRelease } from './publish-release.js';
+export { appendPostureToGitHubRelease, withPostureSection } from './release-notes.js';
 export { findUnfinishedRelease, type UnfinishedRelease } from './resume.js';

@@ -44,6 +44,8 @@ export interface SandboxGitHub {
   /** A GITHUB_TOKEN for the repository with these permissions. */
   issueToken(fullName: string, permissions: GitHubTokenPermissions): string;
   releaseAssets(fullName: string, tag: string): readonly SandboxReleaseAsset[];
+  /** The release's notes (its Markdown body). */
+  releaseNotes(fullName: string, tag: string): string;
   attestations(fullName: string): readonly SandboxAttestation[];
   injectFault(rule: FaultRule): void;
   clearFaults(): void;
@@ -54,12 +56,13 @@ interface Repository {
   fullName: string;
   id: number;
   ownerId: number;
-  releases: Map<string, { id: number; tag: string; assets: SandboxReleaseAsset[] }>;
+  releases: Map<string, { id: number; tag: string; body: string; assets: SandboxReleaseAsset[] }>;
 }
 
 const RELEASE_BY_TAG = /^\/repos\/([^/]+)\/([^/]+)\/releases\/tags\/(.+)$/;
 const UPLOAD = /^\/uploads\/repos\/([^/]+)\/([^/]+)\/releases\/(\d+)\/assets$/;
 const ASSET = /^\/repos\/([^/]+)\/([^/]+)\/releases\/assets\/(\d+)$/;
+const RELEASE_BY_ID = /^\/repos\/([^/]+)\/([^/]+)\/releases\/(\d+)$/;
 const STORAGE = /^\/_storage\/release-assets\/(\d+)$/;
 const ATTESTATIONS = /^\/repos\/([^/]+)\/([^/]+)\/attestations$/;
 const ATTESTATIONS_BY_DIGEST = /^\/repos\/([^/]+)\/([^/]+)\/attestations\/(sha256:[0-9a-f]{64})$/;
@@ -149,10 +152,23 @@ export async function startSandboxGitHub(options: SandboxGitHubOptions = {}): Pr
       return json(200, {
         id: release.id,
         tag_name: release.tag,
+        body: release.body,
         draft: false,
         upload_url: `${baseUrl}/uploads/repos/${repository.fullName}/releases/${release.id}/assets{?name,label}`,
         assets: release.assets.map((asset) => assetJson(repository, asset)),
       });
+    }
+
+    // Editing a release (its notes), as `PATCH /repos/{owner}/{repo}/releases/{id}` does.
+    const byId = RELEASE_BY_ID.exec(path);
+    if (byId && method === 'PATCH') {
+      const repository = repositoryOf(byId[1]!, byId[2]!);
+      const release = repository && [...repository.releases.values()].find((r) => r.id === Number(byId[3]));
+      if (!repository || !release) return message(404, 'Not Found');
+      if (!allowed(request, repository, 'contents')) return message(403, 'Resource not accessible by integration');
+      const patch = JSON.parse(request.body.toString('utf8') || '{}') as { body?: unknown };
+      if (typeof patch.body === 'string') release.body = patch.body;
+      return json(200, { id: release.id, tag_name: release.tag, body: release.body });
     }
 
     const upload = UPLOAD.exec(path);
@@ -279,8 +295,9 @@ export async function startSandboxGitHub(options: SandboxGitHubOptions = {}): Pr
         releases: new Map(),
       });
     },
+    releaseNotes: (fullName, tag) => repositoryNamed(fullName).releases.get(tag)?.body ?? '',
     createRelease: (fullName, tag) => {
-      const release = { id: nextId++, tag, assets: [] };
+      const release = { id: nextId++, tag, body: '', assets: [] };
       repositoryNamed(fullName).releases.set(tag, release);
       return { id: release.id };
     },
