@@ -6,9 +6,9 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { crc32, createDeflateRaw } from 'node:zlib';
 import { isPhpublishError, PhpublishError } from '../errors/index.js';
-import { type CompressedFile, CompressionPool, DEFLATE_OPTIONS } from './compression-pool.js';
+import { CompressionPool, DEFLATE_OPTIONS, SLOT_BYTES, type Slot } from './compression-pool.js';
 import { ContentDigestBuilder } from './content-digest.js';
-import { DEFAULT_STREAM_FROM, exportContents } from './export-contents.js';
+import { exportContents, STREAM_CHUNK } from './export-contents.js';
 import { type ExportEntry, type ExportOptions, type ExportPlan, planExport } from './export-plan.js';
 import { METHOD_DEFLATE, METHOD_STORE } from './zip-format.js';
 import { type ZipLimits, ZipWriter } from './zip-writer.js';
@@ -39,10 +39,9 @@ export interface ArchiveResult {
   zlib: string;
 }
 
-/** Raw bytes compressed per batch, and in flight before the producer waits for the writer. */
+/** A batch goes to a worker once it holds this many bytes or entries (a slot holds at most SLOT_BYTES). */
 const BATCH_BYTES = 512 * 1024;
 const BATCH_ENTRIES = 128;
-const IN_FLIGHT_BYTES = 16 * 1024 * 1024;
 
 /**
  * The zip's single top-level folder, named like GitHub's zipballs (`<vendor>-<name>-<short sha>/`):
@@ -67,38 +66,43 @@ async function sha256OfFile(path: string): Promise<string> {
 }
 
 /**
- * Keeps writes in entry order while their compression runs ahead, with at most IN_FLIGHT_BYTES of
- * raw content waiting: memory stays flat however large the package is.
+ * Runs writes one after the other, in the order they were added, while compression runs ahead.
+ * The first failure is reported once (so that whoever waits for memory stops waiting) and
+ * surfaces at drain().
  */
 class OrderedWrites {
   #chain: Promise<void> = Promise.resolve();
-  readonly #inFlight: Array<{ bytes: number; done: Promise<void> }> = [];
-  #bytes = 0;
+  readonly #onFailure: (error: unknown) => void;
 
-  async add(bytes: number, write: () => Promise<void>): Promise<void> {
-    while (this.#bytes + bytes > IN_FLIGHT_BYTES && this.#inFlight.length > 0) {
-      const oldest = this.#inFlight.shift()!;
-      await oldest.done;
-      this.#bytes -= oldest.bytes;
-    }
-    const done = this.#chain.then(write);
-    this.#chain = done;
-    // A failure surfaces at the next wait or at drain(); until then it must not count as unhandled.
-    done.catch(() => {});
-    this.#inFlight.push({ bytes, done });
-    this.#bytes += bytes;
+  constructor(onFailure: (error: unknown) => void) {
+    this.#onFailure = onFailure;
   }
 
-  async drain(): Promise<void> {
-    await this.#chain;
-    this.#inFlight.length = 0;
-    this.#bytes = 0;
+  add(write: () => Promise<void>): void {
+    const failed = this.#chain.then(write);
+    this.#chain = failed;
+    failed.catch(this.#onFailure);
+  }
+
+  drain(): Promise<void> {
+    return this.#chain;
   }
 }
 
+/** An entry waiting in a batch; `size` and `offset` place a regular file's bytes in the batch's slot. */
 interface Pending {
   entry: ExportEntry;
-  content?: Buffer;
+  /** Symlink target (stored as is). */
+  target?: Buffer;
+  offset?: number;
+  size?: number;
+}
+
+/** Splits content already in memory into the chunks a streamed entry reads. */
+async function* chunksOf(content: Buffer): AsyncGenerator<Buffer> {
+  for (let offset = 0; offset < content.length; offset += STREAM_CHUNK) {
+    yield content.subarray(offset, offset + STREAM_CHUNK);
+  }
 }
 
 /**
@@ -116,7 +120,11 @@ export async function buildArchive(input: BuildArchiveInput): Promise<ArchiveRes
   try {
     file = await open(temporary, 'wx');
   } catch (error) {
-    throw new PhpublishError('ARCHIVE_OUTPUT_FAILED', { file: input.outFile, problem: describe(error) }, { cause: error });
+    throw new PhpublishError(
+      'ARCHIVE_OUTPUT_FAILED',
+      { file: input.outFile, problem: describe(error) },
+      { cause: error },
+    );
   }
   const pool = new CompressionPool(input.concurrency);
   const digest = new ContentDigestBuilder();
@@ -126,78 +134,105 @@ export async function buildArchive(input: BuildArchiveInput): Promise<ArchiveRes
     const zip = new ZipWriter(file, plan.commit.committerTime, input.tuning?.limits);
     const nameOf = (entry: ExportEntry) =>
       Buffer.from(`${folder}${entry.path}${entry.kind === 'directory' ? '/' : ''}`, 'utf8');
-    const writeEntry = async ({ entry, content }: Pending, compressed: CompressedFile | undefined) => {
-      if (entry.kind === 'directory') {
-        await zip.addDirectory(nameOf(entry));
-        counts.directories += 1;
-        return;
-      }
-      const data = content!;
-      const result = compressed ?? { crc: crc32(data), sha256: sha256(data), deflated: null };
-      await zip.addEntry(nameOf(entry), entry.kind, {
-        method: result.deflated ? METHOD_DEFLATE : METHOD_STORE,
-        data: result.deflated ?? data,
-        crc: result.crc,
-        size: data.length,
-      });
-      digest.add(entry.path, entry.kind, result.sha256);
-      if (entry.kind === 'symlink') counts.symlinks += 1;
-      else counts.files += 1;
-    };
+    const writes = new OrderedWrites((error) => pool.fail(error));
 
-    const writes = new OrderedWrites();
     let batch: Pending[] = [];
-    let batchBytes = 0;
-    const dispatch = async () => {
+    let slot: Slot | undefined;
+    let used = 0;
+    const dispatch = () => {
       if (batch.length === 0) return;
       const taken = batch;
-      const raw = batchBytes;
+      const takenSlot = slot;
+      const sizes = taken.flatMap((p) => (p.size === undefined ? [] : [p.size]));
       batch = [];
-      batchBytes = 0;
-      // Symlinks are stored, not deflated: only regular files go to the workers.
-      const files = taken.filter((p) => p.entry.kind === 'file' || p.entry.kind === 'executable');
-      const compressed = files.length > 0 ? pool.compress(files.map((p) => p.content!)) : Promise.resolve([]);
+      slot = undefined;
+      used = 0;
+      const compressed = takenSlot && sizes.length > 0 ? pool.compress(takenSlot, sizes) : Promise.resolve([]);
       compressed.catch(() => {});
-      await writes.add(raw, async () => {
-        const results = new Map(files.map((p, i) => [p, i]));
-        const done = await compressed;
-        for (const pending of taken) {
-          const index = results.get(pending);
-          await writeEntry(pending, index === undefined ? undefined : done[index]);
+      writes.add(async () => {
+        try {
+          const results = await compressed;
+          let next = 0;
+          for (const { entry, target, offset, size } of taken) {
+            if (entry.kind === 'directory') {
+              await zip.addDirectory(nameOf(entry));
+              counts.directories += 1;
+            } else if (target) {
+              await zip.addEntry(nameOf(entry), 'symlink', {
+                method: METHOD_STORE,
+                data: target,
+                crc: crc32(target),
+                size: target.length,
+              });
+              digest.add(entry.path, 'symlink', sha256(target));
+              counts.symlinks += 1;
+            } else {
+              const result = results[next++]!;
+              const kind = entry.kind as 'file' | 'executable';
+              await zip.addEntry(nameOf(entry), kind, {
+                method: result.deflated ? METHOD_DEFLATE : METHOD_STORE,
+                data: result.deflated ?? takenSlot!.input.subarray(offset!, offset! + size!),
+                crc: result.crc,
+                size: size!,
+              });
+              digest.add(entry.path, kind, result.sha256);
+              counts.files += 1;
+            }
+          }
+        } finally {
+          if (takenSlot) pool.release(takenSlot);
         }
       });
     };
+    /** Room for `size` more bytes in the current batch's slot. */
+    const room = async (size: number) => {
+      if (slot && used + size > SLOT_BYTES) dispatch();
+      slot ??= await pool.acquire();
+    };
+    const stream = async (entry: ExportEntry, size: number, chunks: AsyncIterable<Buffer>) => {
+      // Everything before a large file is written first; then it streams through one deflate.
+      dispatch();
+      await writes.drain();
+      const kind = entry.kind as 'file' | 'executable';
+      const { sink, finish } = await zip.startStreamedEntry(nameOf(entry), kind, size);
+      const hash = createHash('sha256');
+      let crc = 0;
+      const tapped = async function* () {
+        for await (const chunk of chunks) {
+          crc = crc32(chunk, crc);
+          hash.update(chunk);
+          yield chunk;
+        }
+      };
+      await pipeline(Readable.from(tapped()), createDeflateRaw(DEFLATE_OPTIONS), sink);
+      await finish(crc);
+      digest.add(entry.path, kind, hash.digest());
+      counts.files += 1;
+    };
 
     await zip.addDirectory(Buffer.from(folder, 'utf8'));
-    const streamFrom = input.tuning?.streamFrom ?? DEFAULT_STREAM_FROM;
+    const streamFrom = Math.min(input.tuning?.streamFrom ?? SLOT_BYTES, SLOT_BYTES);
     for await (const item of exportContents(plan, git, { streamFrom })) {
-      if (item.kind === 'chunks') {
-        // A large file: everything before it is written first, then it streams through one deflate.
-        await dispatch();
-        await writes.drain();
-        const kind = item.entry.kind as 'file' | 'executable';
-        const { sink, finish } = await zip.startStreamedEntry(nameOf(item.entry), kind, item.entry.size);
-        const hash = createHash('sha256');
-        let crc = 0;
-        const tapped = async function* () {
-          for await (const chunk of item.chunks) {
-            crc = crc32(chunk, crc);
-            hash.update(chunk);
-            yield chunk;
-          }
-        };
-        await pipeline(Readable.from(tapped()), createDeflateRaw(DEFLATE_OPTIONS), sink);
-        await finish(crc);
-        digest.add(item.entry.path, kind, hash.digest());
-        counts.files += 1;
-        continue;
+      const { entry } = item;
+      if (item.kind === 'directory') {
+        batch.push({ entry });
+      } else if (item.kind === 'chunks') {
+        await stream(entry, entry.size, item.chunks);
+      } else if (item.kind === 'whole' && entry.kind === 'symlink') {
+        batch.push({ entry, target: item.content });
+      } else if (item.kind === 'whole' && item.content.length >= streamFrom) {
+        await stream(entry, item.content.length, chunksOf(item.content));
+      } else {
+        const size = item.kind === 'whole' ? item.content.length : item.size;
+        await room(size);
+        if (item.kind === 'whole') item.content.copy(slot!.input, used);
+        else await item.readInto(slot!.input, used);
+        batch.push({ entry, offset: used, size });
+        used += size;
       }
-      const content = item.kind === 'whole' ? item.content : undefined;
-      batch.push(content ? { entry: item.entry, content } : { entry: item.entry });
-      batchBytes += content?.length ?? 0;
-      if (batch.length >= BATCH_ENTRIES || batchBytes >= BATCH_BYTES) await dispatch();
+      if (batch.length >= BATCH_ENTRIES || used >= BATCH_BYTES) dispatch();
     }
-    await dispatch();
+    dispatch();
     await writes.drain();
     bytes = await zip.finish(Buffer.from(plan.commit.commit, 'latin1'));
     await file.close();
@@ -205,7 +240,11 @@ export async function buildArchive(input: BuildArchiveInput): Promise<ArchiveRes
     await file.close().catch(() => {});
     await rm(temporary, { force: true });
     if (isPhpublishError(error)) throw error;
-    throw new PhpublishError('ARCHIVE_OUTPUT_FAILED', { file: input.outFile, problem: describe(error) }, { cause: error });
+    throw new PhpublishError(
+      'ARCHIVE_OUTPUT_FAILED',
+      { file: input.outFile, problem: describe(error) },
+      { cause: error },
+    );
   } finally {
     await pool.close();
   }
@@ -224,11 +263,14 @@ export async function buildArchive(input: BuildArchiveInput): Promise<ArchiveRes
     };
   } catch (error) {
     await rm(temporary, { force: true });
-    throw new PhpublishError('ARCHIVE_OUTPUT_FAILED', { file: input.outFile, problem: describe(error) }, { cause: error });
+    throw new PhpublishError(
+      'ARCHIVE_OUTPUT_FAILED',
+      { file: input.outFile, problem: describe(error) },
+      { cause: error },
+    );
   }
 }
 
 function sha256(data: Buffer): Buffer {
   return createHash('sha256').update(data).digest();
 }
-

@@ -81,13 +81,13 @@ function compileRule(rule: string): ExcludeRule {
 }
 
 /**
- * A predicate that says whether Composer's `archive.exclude` rules exclude a path (raw bytes,
- * relative to the package root, without a trailing slash for directories).
+ * A predicate that says whether Composer's `archive.exclude` rules exclude a path (package-relative
+ * text, without a trailing slash for directories).
  */
-export function composerExcludeMatcher(rules: readonly string[]): (path: Uint8Array) => boolean {
+export function composerExcludeMatcher(rules: readonly string[]): (path: string) => boolean {
   const compiled = rules.map(compileRule);
   return (path) => {
-    const subject = `/${Buffer.from(path.buffer, path.byteOffset, path.length).toString('latin1')}`;
+    const subject = `/${Buffer.from(path, 'utf8').toString('latin1')}`;
     let exclude = false;
     for (const rule of compiled) {
       if (rule.regex?.test(subject)) exclude = !rule.negate;

@@ -94,7 +94,7 @@ export class CompressionPool {
   readonly #workers: Array<{ worker: Worker; busy: number }>;
   readonly #slots: Slot[];
   readonly #free: Slot[];
-  readonly #waiting: Array<(slot: Slot) => void> = [];
+  readonly #waiting: Array<{ resolve(slot: Slot): void; reject(error: unknown): void }> = [];
   readonly #jobs = new Map<number, Job>();
   #failure: Error | undefined;
 
@@ -118,7 +118,7 @@ export class CompressionPool {
         entry.busy -= 1;
         this.#settle(reply);
       });
-      worker.on('error', (error) => this.#fail(error));
+      worker.on('error', (error) => this.fail(error));
       return entry;
     });
   }
@@ -128,12 +128,12 @@ export class CompressionPool {
     if (this.#failure) return Promise.reject(this.#failure);
     const slot = this.#free.pop();
     if (slot) return Promise.resolve(slot);
-    return new Promise((resolve) => this.#waiting.push(resolve));
+    return new Promise((resolve, reject) => this.#waiting.push({ resolve, reject }));
   }
 
   release(slot: Slot): void {
     const waiter = this.#waiting.shift();
-    if (waiter) waiter(slot);
+    if (waiter) waiter.resolve(slot);
     else this.#free.push(slot);
   }
 
@@ -175,9 +175,11 @@ export class CompressionPool {
     job.resolve(results);
   }
 
-  #fail(error: Error): void {
-    this.#failure = error;
-    for (const job of this.#jobs.values()) job.reject(error);
+  /** Stops the pool after a failure anywhere: pending jobs and whoever waits for a slot get the error. */
+  fail(error: unknown): void {
+    this.#failure ??= error instanceof Error ? error : new Error(String(error));
+    for (const job of this.#jobs.values()) job.reject(this.#failure);
     this.#jobs.clear();
+    for (const waiter of this.#waiting.splice(0)) waiter.reject(this.#failure);
   }
 }

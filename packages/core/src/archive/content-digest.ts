@@ -12,38 +12,66 @@ export const CONTENT_DIGEST_PREFIX = `${CONTENT_DIGEST_VERSION}:sha256:`;
 /** What the digest distinguishes: a regular file, an executable one, or a symbolic link. */
 export type ContentKind = 'file' | 'executable' | 'symlink';
 
-const MODE_OF: Record<ContentKind, string> = { file: '100644', executable: '100755', symlink: '120000' };
-
-interface Listed {
-  path: Buffer;
-  line: Buffer;
-}
+const MODES: readonly string[] = ['100644', '100755', '120000'];
+const MODE_INDEX: Record<ContentKind, number> = { file: 0, executable: 1, symlink: 2 };
+const SHA256_BYTES = 32;
 
 /**
- * Collects the entries of one package tree, in any order, and gives its digest. Paths are
- * package-relative UTF-8 and must already satisfy the path rules (see paths.ts); directories are
- * not entries.
+ * Collects the entries of one package tree and gives its digest. Paths are package-relative UTF-8
+ * and must already satisfy the path rules (paths.ts); directories are not entries. Entries are
+ * kept packed in one buffer (`path NUL mode sha256` each), not as objects, so that a large
+ * package costs little memory; they are sorted only if they did not arrive in order (from git they
+ * do: git's tree order is the byte order of the paths).
  */
 export class ContentDigestBuilder {
-  readonly #entries: Listed[] = [];
+  #arena = Buffer.allocUnsafe(64 * 1024);
+  #used = 0;
+  readonly #starts: number[] = [];
+  #sorted = true;
+  #previous = -1;
 
-  add(path: string, kind: ContentKind, sha256: Buffer): void {
-    const bytes = Buffer.from(path, 'utf8');
-    const line = Buffer.concat([Buffer.from(`${MODE_OF[kind]} ${sha256.toString('hex')} `, 'latin1'), bytes, ZERO]);
-    this.#entries.push({ path: bytes, line });
+  add(path: string, kind: ContentKind, sha256: Uint8Array): void {
+    const length = Buffer.byteLength(path, 'utf8');
+    const need = length + 2 + SHA256_BYTES;
+    if (this.#used + need > this.#arena.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.#arena.length * 2, this.#used + need));
+      this.#arena.copy(bigger, 0, 0, this.#used);
+      this.#arena = bigger;
+    }
+    const start = this.#used;
+    this.#arena.write(path, start, 'utf8');
+    this.#arena[start + length] = 0;
+    this.#arena[start + length + 1] = MODE_INDEX[kind];
+    this.#arena.set(sha256, start + length + 2);
+    this.#used += need;
+    if (this.#previous >= 0 && this.#compare(this.#previous, start) >= 0) this.#sorted = false;
+    this.#previous = start;
+    this.#starts.push(start);
   }
 
   get count(): number {
-    return this.#entries.length;
+    return this.#starts.length;
   }
 
   /** `phpublish-tree-v1:sha256:<64 hex digits>`. */
   digest(): string {
     const hash = createHash('sha256').update(`${CONTENT_DIGEST_VERSION}\n`, 'latin1');
-    const sorted = [...this.#entries].sort((a, b) => Buffer.compare(a.path, b.path));
-    for (const entry of sorted) hash.update(entry.line);
+    const order = this.#sorted ? this.#starts : [...this.#starts].sort((a, b) => this.#compare(a, b));
+    for (const start of order) {
+      const end = this.#arena.indexOf(0, start);
+      const mode = MODES[this.#arena[end + 1]!]!;
+      const sha = this.#arena.toString('hex', end + 2, end + 2 + SHA256_BYTES);
+      // One line per entry: "<mode> <sha256 hex> <path>" and a NUL.
+      hash.update(`${mode} ${sha} `, 'latin1');
+      hash.update(this.#arena.subarray(start, end + 1));
+    }
     return CONTENT_DIGEST_PREFIX + hash.digest('hex');
   }
-}
 
-const ZERO = Buffer.from([0]);
+  /** Byte order of the paths of two entries (each ends with NUL, which sorts before any path byte). */
+  #compare(a: number, b: number): number {
+    const endA = this.#arena.indexOf(0, a);
+    const endB = this.#arena.indexOf(0, b);
+    return Buffer.compare(this.#arena.subarray(a, endA), this.#arena.subarray(b, endB));
+  }
+}

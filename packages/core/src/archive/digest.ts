@@ -22,17 +22,25 @@ export interface ZipDigest {
   folder: string | undefined;
 }
 
+/** Files up to this size are hashed from one reused buffer, larger ones chunk by chunk. */
+const STREAM_FROM = 1024 * 1024;
+
 /** The content-tree digest of what `git archive` of `ref` contains, without building a zip. */
 export async function contentDigestOfRef(input: ExportOptions): Promise<RefDigest> {
   const git = { cwd: input.cwd, ...(input.env ? { env: input.env } : {}) };
   const plan = await planExport(input);
   const digest = new ContentDigestBuilder();
   let symlinks = 0;
-  for await (const item of exportContents(plan, git)) {
+  let scratch = Buffer.alloc(0);
+  for await (const item of exportContents(plan, git, { streamFrom: STREAM_FROM })) {
     if (item.kind === 'directory' || item.entry.kind === 'directory') continue;
     const hash = createHash('sha256');
     if (item.kind === 'whole') hash.update(item.content);
-    else for await (const chunk of item.chunks) hash.update(chunk);
+    else if (item.kind === 'blob') {
+      if (scratch.length < item.size) scratch = Buffer.allocUnsafe(Math.max(item.size, 64 * 1024));
+      await item.readInto(scratch, 0);
+      hash.update(scratch.subarray(0, item.size));
+    } else for await (const chunk of item.chunks) hash.update(chunk);
     digest.add(item.entry.path, item.entry.kind, hash.digest());
     if (item.entry.kind === 'symlink') symlinks += 1;
   }
@@ -43,14 +51,14 @@ export async function contentDigestOfRef(input: ExportOptions): Promise<RefDiges
  * The folder every entry of a zip lies in, when there is exactly one: Composer installs what is
  * inside a zip's single top-level folder, so the package tree is the tree below it.
  */
-function singleTopFolder(entries: readonly ZipEntry[]): Buffer | undefined {
-  let folder: Buffer | undefined;
+function singleTopFolder(entries: readonly ZipEntry[]): string | undefined {
+  let folder: string | undefined;
   for (const entry of entries) {
-    const slash = entry.name.indexOf(0x2f);
+    const slash = entry.name.indexOf('/');
     if (slash <= 0) return undefined;
-    const first = entry.name.subarray(0, slash);
+    const first = entry.name.slice(0, slash);
     if (folder === undefined) folder = first;
-    else if (!folder.equals(first)) return undefined;
+    else if (folder !== first) return undefined;
   }
   return folder;
 }
@@ -76,28 +84,30 @@ export async function contentDigestOfZip(path: string, display = path): Promise<
     const zip = await ZipReader.open(file, display);
     const folder = singleTopFolder(zip.entries);
     const collisions = new PathCollisions();
-    const packaged: Array<{ entry: ZipEntry; path: string }> = [];
+    const paths = new Map<ZipEntry, string>();
     for (const entry of zip.entries) {
-      let name = folder ? entry.name.subarray(folder.length + 1) : entry.name;
+      let name = folder ? entry.name.slice(folder.length + 1) : entry.name;
       if (folder && name.length === 0) continue; // the folder's own entry
-      if (entry.kind === 'directory') name = name.subarray(0, name.length - 1);
+      if (entry.kind === 'directory') name = name.slice(0, -1);
       const path = checkedPath(name);
       collisions.add(path, entry.kind === 'directory' ? 'directory' : 'file');
       if (entry.kind === 'symlink' && entry.size > MAX_SYMLINK_TARGET) {
         throw new PhpublishError('ARCHIVE_SYMLINK_ESCAPES', { path, target: `(${entry.size} bytes)` });
       }
-      if (entry.kind !== 'directory') packaged.push({ entry, path });
+      paths.set(entry, path);
     }
-    // Contents are read in file order: one pass front to back.
-    packaged.sort((a, b) => a.entry.localHeaderOffset - b.entry.localHeaderOffset);
+    // One pass front to back, which also checks every local header.
     const digest = new ContentDigestBuilder();
-    const targets = new Map<string, Uint8Array>();
-    for (const { entry, path } of packaged) {
+    const targets = new Map<string, Buffer>();
+    for await (const entry of zip.inFileOrder()) {
+      const path = paths.get(entry);
+      if (entry.kind === 'directory' || path === undefined) continue;
       const hash = createHash('sha256');
       const target: Buffer[] = [];
       for await (const chunk of zip.content(entry)) {
         hash.update(chunk);
-        if (entry.kind === 'symlink') target.push(chunk);
+        // Chunks are reused by the reader: a target to keep is copied.
+        if (entry.kind === 'symlink') target.push(Buffer.from(chunk));
       }
       if (entry.kind === 'symlink') targets.set(path, Buffer.concat(target));
       digest.add(path, entry.kind as Exclude<ZipEntry['kind'], 'directory'>, hash.digest());
@@ -105,9 +115,9 @@ export async function contentDigestOfZip(path: string, display = path): Promise<
     checkSymlinks(targets);
     return {
       contentDigest: digest.digest(),
-      files: packaged.length - targets.size,
+      files: digest.count - targets.size,
       symlinks: targets.size,
-      folder: folder ? `${folder.toString('utf8')}/` : undefined,
+      folder: folder === undefined ? undefined : `${Buffer.from(folder, 'latin1').toString('utf8')}/`,
     };
   } finally {
     await file.close();

@@ -1,4 +1,4 @@
-import { convertToCrlf, expandIdent, findSubstPlaceholders, needsConversion, substitute } from './conversions.js';
+import { convertToCrlf, expandIdent, findSubstPlaceholders, substitute } from './conversions.js';
 import type { ExportEntry, ExportPlan } from './export-plan.js';
 import { SubstExpander } from './export-subst.js';
 import { BlobReader, type GitContext } from './git-objects.js';
@@ -41,7 +41,7 @@ export async function* exportContents(
       }
       const { size } = await reader.next(entry.oid);
       const conversion = entry.conversion;
-      if (conversion && needsConversion(conversion)) {
+      if (conversion) {
         // git converts in this order: ident, end of lines, then export-subst on the result.
         let content = await reader.readAll(size);
         if (conversion.ident) content = expandIdent(content, entry.oid);
@@ -54,13 +54,7 @@ export async function* exportContents(
         }
         yield { entry, kind: 'whole', content };
       } else if (size < streamFrom) {
-        let read = false;
-        const readInto = (target: Uint8Array, offset: number) => {
-          read = true;
-          return reader.readInto(size, target, offset);
-        };
-        yield { entry, kind: 'blob', size, readInto };
-        if (!read) await reader.readInto(size, new Uint8Array(size), 0);
+        yield { entry, kind: 'blob', size, readInto: (target, offset) => reader.readInto(size, target, offset) };
       } else {
         yield { entry, kind: 'chunks', chunks: reader.readChunks(size, STREAM_CHUNK) };
       }

@@ -1,9 +1,14 @@
 import { isValidPackageName } from '../composer/composer-json.js';
 import { PhpublishError } from '../errors/index.js';
 import { composerExcludeMatcher } from './composer-exclude.js';
-import { CONTENT_ATTRIBUTES, type Conversion, conversionFor } from './conversions.js';
+import { CONTENT_ATTRIBUTES, type Conversion, conversionFor, needsConversion } from './conversions.js';
 import { BlobReader, type CommitInfo, type GitContext, listTree, readCommit, type TreeEntry } from './git-objects.js';
-import { AttributeResolver, type AttributesFile, MAX_ATTRIBUTES_FILE_SIZE, parseAttributesFile } from './gitattributes.js';
+import {
+  AttributeResolver,
+  type AttributesFile,
+  MAX_ATTRIBUTES_FILE_SIZE,
+  parseAttributesFile,
+} from './gitattributes.js';
 import { checkedPath, checkSymlinks, PathCollisions, printablePath } from './paths.js';
 import type { EntryKind } from './zip-writer.js';
 
@@ -26,7 +31,7 @@ export interface ExportEntry {
   oid: string;
   /** Size of the blob as stored; contents may change size when converted. */
   size: number;
-  /** For regular files: what git converts. */
+  /** For regular files that git converts: how. */
   conversion?: Conversion;
 }
 
@@ -40,19 +45,17 @@ export interface ExportPlan {
   packageName: string | undefined;
 }
 
-const GITATTRIBUTES = Buffer.from('.gitattributes');
-const COMPOSER_JSON = Buffer.from('composer.json');
+const GITATTRIBUTES = '.gitattributes';
+const COMPOSER_JSON = 'composer.json';
 const MAX_COMPOSER_JSON_SIZE = 16 * 1024 * 1024;
 const MAX_SYMLINK_SIZE = 4095;
-const SLASH = 0x2f;
 
 const isRegular = (mode: number) => (mode & 0o170000) === 0o100000;
 const isSymlink = (mode: number) => (mode & 0o170000) === 0o120000;
 
 function isAttributesFile(entry: TreeEntry): boolean {
   if (entry.type !== 'blob' || entry.size >= MAX_ATTRIBUTES_FILE_SIZE) return false;
-  const slash = entry.path.lastIndexOf(SLASH);
-  return entry.path.subarray(slash + 1).equals(GITATTRIBUTES);
+  return entry.path === GITATTRIBUTES || entry.path.endsWith(`/${GITATTRIBUTES}`);
 }
 
 /** Blobs needed before deciding anything: attribute files, composer.json and symlink targets. */
@@ -60,7 +63,7 @@ async function readSmallBlobs(entries: readonly TreeEntry[], git: GitContext): P
   const wanted = entries.filter(
     (e) =>
       isAttributesFile(e) ||
-      (e.type === 'blob' && e.path.equals(COMPOSER_JSON) && e.size <= MAX_COMPOSER_JSON_SIZE) ||
+      (e.type === 'blob' && e.path === COMPOSER_JSON && e.size <= MAX_COMPOSER_JSON_SIZE) ||
       (e.type === 'blob' && isSymlink(e.mode) && e.size <= MAX_SYMLINK_SIZE),
   );
   const blobs = new Map<TreeEntry, Buffer>();
@@ -82,8 +85,8 @@ function attributeResolver(blobs: Map<TreeEntry, Buffer>): AttributeResolver {
   const files = new Map<string, AttributesFile>();
   for (const [entry, content] of blobs) {
     if (!isAttributesFile(entry)) continue;
-    const slash = entry.path.lastIndexOf(SLASH);
-    const dir = slash === -1 ? '' : entry.path.toString('latin1', 0, slash);
+    const slash = entry.path.lastIndexOf('/');
+    const dir = slash === -1 ? '' : entry.path.slice(0, slash);
     files.set(dir, parseAttributesFile(content, { macrosAllowed: dir === '' }));
   }
   return new AttributeResolver(files);
@@ -117,18 +120,19 @@ function readComposerJson(content: Buffer | undefined, commit: string, strict: b
   return { name, exclude: Array.isArray(exclude) ? exclude.filter((r) => typeof r === 'string') : [] };
 }
 
-function kindOf(entry: TreeEntry, path: Buffer): EntryKind {
+function kindOf(entry: TreeEntry): EntryKind {
   if (entry.type !== 'blob') return 'directory';
   if (isSymlink(entry.mode)) return 'symlink';
   if (isRegular(entry.mode)) return entry.mode & 0o111 ? 'executable' : 'file';
   throw new PhpublishError('ARCHIVE_PATH_UNSAFE', {
-    path: printablePath(path),
+    path: printablePath(entry.path),
     problem: `its file mode ${entry.mode.toString(8)} is not one git archives`,
   });
 }
 
-const startsWith = (path: Buffer, prefix: Buffer) =>
-  path.length > prefix.length && path[prefix.length] === SLASH && path.subarray(0, prefix.length).equals(prefix);
+/** Whether `path` lies inside the directory `prefix`. */
+const isInside = (path: string, prefix: string) =>
+  path.length > prefix.length && path.charCodeAt(prefix.length) === 0x2f && path.startsWith(prefix);
 
 /**
  * archive.c's traversal: a directory marked export-ignore is skipped with everything below it;
@@ -144,27 +148,27 @@ function selectEntries(
   const selected: ExportEntry[] = [];
   const symlinkTargets = new Map<string, Buffer>();
   const queued: TreeEntry[] = [];
-  let ignored: Buffer | undefined;
+  let ignored: string | undefined;
   for (const entry of tree) {
-    if (ignored && startsWith(entry.path, ignored)) continue;
+    if (ignored !== undefined && isInside(entry.path, ignored)) continue;
     ignored = undefined;
-    while (queued.length > 0 && !startsWith(entry.path, queued[queued.length - 1]!.path)) queued.pop();
+    while (queued.length > 0 && !isInside(entry.path, queued[queued.length - 1]!.path)) queued.pop();
     if (entry.type === 'tree') {
-      const dirPath = Buffer.concat([entry.path, Buffer.from('/')]);
-      if (lookups && attributes.lookup(dirPath, ['export-ignore'])['export-ignore'] === true) ignored = entry.path;
-      else queued.push(entry);
+      if (lookups && attributes.lookup(`${entry.path}/`, ['export-ignore'])['export-ignore'] === true) {
+        ignored = entry.path;
+      } else queued.push(entry);
       continue;
     }
     for (const dir of queued) selected.push(exportEntry(dir, 'directory'));
     queued.length = 0;
     // Submodules are looked up like directories, with a trailing slash.
-    const lookupPath = entry.type === 'commit' ? Buffer.concat([entry.path, Buffer.from('/')]) : entry.path;
+    const lookupPath = entry.type === 'commit' ? `${entry.path}/` : entry.path;
     const attrs = lookups ? attributes.lookup(lookupPath, ['export-ignore', ...CONTENT_ATTRIBUTES]) : undefined;
     if (attrs?.['export-ignore'] === true) continue;
-    const kind = kindOf(entry, entry.path);
+    const kind = kindOf(entry);
     const exported = exportEntry(entry, kind);
     if (kind === 'file' || kind === 'executable') {
-      exported.conversion = conversionFor(exported.path, entry.size, {
+      const conversion = conversionFor(exported.path, entry.size, {
         'export-subst': attrs?.['export-subst'] ?? null,
         ident: attrs?.ident ?? null,
         text: attrs?.text ?? null,
@@ -172,6 +176,7 @@ function selectEntries(
         eol: attrs?.eol ?? null,
         'working-tree-encoding': attrs?.['working-tree-encoding'] ?? null,
       });
+      if (needsConversion(conversion)) exported.conversion = conversion;
     }
     if (kind === 'symlink') {
       const target = blobs.get(entry);
@@ -198,7 +203,7 @@ export async function planExport(options: ExportOptions): Promise<ExportPlan> {
   const tree = await listTree(commit.commit, git);
   const blobs = await readSmallBlobs(tree, git);
 
-  const composerEntry = tree.find((e) => e.type === 'blob' && e.path.equals(COMPOSER_JSON));
+  const composerEntry = tree.find((e) => e.type === 'blob' && e.path === COMPOSER_JSON);
   if (options.composerExclude && composerEntry && !blobs.has(composerEntry)) {
     throw new PhpublishError('COMPOSER_JSON_INVALID', {
       path: 'composer.json',
@@ -217,7 +222,7 @@ export async function planExport(options: ExportOptions): Promise<ExportPlan> {
   if (options.composerExclude && composer.exclude.length > 0) {
     const excluded = composerExcludeMatcher(composer.exclude);
     entries = entries.filter((e) => {
-      const keep = !excluded(Buffer.from(e.path, 'utf8'));
+      const keep = !excluded(e.path);
       if (!keep) symlinkTargets.delete(e.path);
       return keep;
     });

@@ -10,14 +10,15 @@ export interface GitContext {
 
 export type TreeEntryType = 'blob' | 'tree' | 'commit';
 
-/** One entry of `git ls-tree -r -t`: paths are raw bytes, as git stores them. */
+/** One entry of `git ls-tree -r -t`. */
 export interface TreeEntry {
   mode: number;
   type: TreeEntryType;
   oid: string;
   /** Blob size in bytes; 0 for trees and submodules. */
   size: number;
-  path: Buffer;
+  /** The path's raw bytes as git stores them, as a Latin-1 string (one character per byte). */
+  path: string;
 }
 
 export interface CommitInfo {
@@ -78,7 +79,7 @@ export async function listTree(commit: string, git: GitContext): Promise<TreeEnt
       type: entryType,
       oid,
       size: size === '-' || size === undefined ? 0 : Number(size),
-      path: out.subarray(tab + 1, end),
+      path: out.toString('latin1', tab + 1, end),
     });
     start = end + 1;
   }

@@ -1,5 +1,10 @@
 export { type ArchiveResult, archiveFolder, type BuildArchiveInput, buildArchive } from './build-archive.js';
-export { CONTENT_DIGEST_PREFIX, CONTENT_DIGEST_VERSION, ContentDigestBuilder, type ContentKind } from './content-digest.js';
+export {
+  CONTENT_DIGEST_PREFIX,
+  CONTENT_DIGEST_VERSION,
+  ContentDigestBuilder,
+  type ContentKind,
+} from './content-digest.js';
 export { contentDigestOfRef, contentDigestOfZip, type RefDigest, type ZipDigest } from './digest.js';
 export { type ExportEntry, type ExportOptions, type ExportPlan, planExport } from './export-plan.js';
 export { readCommit } from './git-objects.js';

@@ -7,37 +7,42 @@ import { PhpublishError } from '../errors/index.js';
  */
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+const ASCII = /^[\x00-\x7f]*$/;
 
-/** A path for messages: UTF-8 where it is, `\xNN` for other bytes and for control characters. */
-export function printablePath(path: Uint8Array): string {
+/** The text of a raw path (a Latin-1 byte string), or undefined when its bytes are not UTF-8. */
+export function utf8Text(raw: string): string | undefined {
+  if (ASCII.test(raw)) return raw;
   try {
-    return utf8.decode(path).replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+    return utf8.decode(Buffer.from(raw, 'latin1'));
   } catch {
-    let out = '';
-    for (const byte of path) {
-      out += byte >= 0x20 && byte < 0x7f ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`;
-    }
-    return out;
+    return undefined;
   }
+}
+
+/** A raw path (a Latin-1 byte string) for messages: UTF-8 where it is, `\xNN` for other bytes and control characters. */
+export function printablePath(raw: string): string {
+  const hex = (code: number) => `\\x${code.toString(16).padStart(2, '0')}`;
+  const text = utf8Text(raw);
+  if (text !== undefined) {
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is escaped
+    return text.replace(/[\u0000-\u001f\u007f]/g, (c) => hex(c.charCodeAt(0)));
+  }
+  return raw.replace(/[^\x20-\x7e]/g, (c) => hex(c.charCodeAt(0)));
 }
 
 /** The longest name a zip can carry. */
 const MAX_PATH_BYTES = 0xffff;
 
 /**
- * Checks one package path (relative, '/'-separated, no trailing slash) and returns it as text.
- * Throws ARCHIVE_PATH_NOT_UTF8 or ARCHIVE_PATH_UNSAFE.
+ * Checks one package path (relative, '/'-separated, no trailing slash), given as raw bytes in a
+ * Latin-1 string, and returns it as text. Throws ARCHIVE_PATH_NOT_UTF8 or ARCHIVE_PATH_UNSAFE.
  */
-export function checkedPath(path: Uint8Array): string {
-  let text: string;
-  try {
-    text = utf8.decode(path);
-  } catch {
-    throw new PhpublishError('ARCHIVE_PATH_NOT_UTF8', { path: printablePath(path) });
-  }
-  const refuse = (problem: string) => new PhpublishError('ARCHIVE_PATH_UNSAFE', { path: printablePath(path), problem });
-  if (path.length === 0) throw refuse('it is empty');
-  if (path.length > MAX_PATH_BYTES) throw refuse(`it is longer than ${MAX_PATH_BYTES} bytes`);
+export function checkedPath(raw: string): string {
+  const text = utf8Text(raw);
+  if (text === undefined) throw new PhpublishError('ARCHIVE_PATH_NOT_UTF8', { path: printablePath(raw) });
+  const refuse = (problem: string) => new PhpublishError('ARCHIVE_PATH_UNSAFE', { path: printablePath(raw), problem });
+  if (raw.length === 0) throw refuse('it is empty');
+  if (raw.length > MAX_PATH_BYTES) throw refuse(`it is longer than ${MAX_PATH_BYTES} bytes`);
   if (text.startsWith('/')) throw refuse('it is absolute');
   if (/^[A-Za-z]:/.test(text)) throw refuse('it starts with a drive letter');
   if (text.includes('\\')) throw refuse('it contains a backslash, a directory separator on Windows');
@@ -45,7 +50,7 @@ export function checkedPath(path: Uint8Array): string {
   if (/[\u0000-\u001f\u007f]/.test(text)) throw refuse('it contains a control character');
   for (const segment of text.split('/')) {
     if (segment === '' || segment === '.' || segment === '..') throw refuse('it has an empty, "." or ".." segment');
-    if (segment.toLowerCase() === '.git') throw refuse('it has a ".git" segment');
+    if (segment.length === 4 && segment.toLowerCase() === '.git') throw refuse('it has a ".git" segment');
   }
   return text;
 }
@@ -101,16 +106,16 @@ const MAX_HOPS = 40;
  * and targets that climb above the package root, also through other links of the package (whose
  * paths are compared folded, as a case-insensitive file system would resolve them).
  */
-export function checkSymlinks(links: ReadonlyMap<string, Uint8Array>): void {
+export function checkSymlinks(links: ReadonlyMap<string, Buffer>): void {
   const byFolded = new Map<string, string>();
   const targets = new Map<string, string>();
   for (const [path, rawTarget] of links) {
     const escapes = (target: string) => new PhpublishError('ARCHIVE_SYMLINK_ESCAPES', { path, target });
-    let target: string;
-    try {
-      target = utf8.decode(rawTarget);
-    } catch {
-      throw new PhpublishError('ARCHIVE_PATH_NOT_UTF8', { path: `${path} -> ${printablePath(rawTarget)}` });
+    const target = utf8Text(rawTarget.toString('latin1'));
+    if (target === undefined) {
+      throw new PhpublishError('ARCHIVE_PATH_NOT_UTF8', {
+        path: `${path} -> ${printablePath(rawTarget.toString('latin1'))}`,
+      });
     }
     if (rawTarget.length === 0 || rawTarget.length > MAX_TARGET_BYTES || target.includes('\0')) throw escapes(target);
     byFolded.set(foldPath(path), target);

@@ -1,7 +1,7 @@
 /**
  * git's wildmatch (wildmatch.c, git 2.39), ported byte for byte so that `.gitattributes` patterns
- * match exactly the paths git matches. Patterns and paths are raw bytes: git is 8-bit clean and so
- * is this. Only the flags git's attribute matching uses are implemented (no case folding: git only
+ * match exactly the paths git matches. Patterns and paths are raw bytes, held as Latin-1 strings
+ * (one character per byte, compact in memory): git is 8-bit clean and so is this. Only the flags git's attribute matching uses are implemented (no case folding: git only
  * folds with core.ignoreCase, a machine setting that must not change what a release contains).
  */
 
@@ -48,9 +48,9 @@ const CLASSES: Record<string, (c: number) => boolean> = {
 };
 
 /** Byte at `i`, or 0 past the end: the C code relies on NUL-terminated strings. */
-const at = (s: Uint8Array, i: number) => (i < s.length ? s[i]! : 0);
+const at = (s: string, i: number) => (i < s.length ? s.charCodeAt(i) : 0);
 
-function dowild(p: Uint8Array, pi: number, text: Uint8Array, ti: number, flags: number): number {
+function dowild(p: string, pi: number, text: string, ti: number, flags: number): number {
   const patternStart = pi;
   for (; at(p, pi) !== 0; ti++, pi++) {
     let pCh = at(p, pi);
@@ -87,12 +87,12 @@ function dowild(p: Uint8Array, pi: number, text: Uint8Array, ti: number, flags: 
         }
         if (at(p, pi) === 0) {
           // A trailing `**` matches everything, a trailing `*` only what has no more slashes.
-          if (!matchSlash && text.indexOf(SLASH, ti) !== -1) return NOMATCH;
+          if (!matchSlash && text.indexOf('/', ti) !== -1) return NOMATCH;
           return MATCH;
         }
         if (!matchSlash && at(p, pi) === SLASH) {
           // One `*` followed by a slash matches up to the next directory separator.
-          const slash = text.indexOf(SLASH, ti);
+          const slash = text.indexOf('/', ti);
           if (slash === -1) return NOMATCH;
           ti = slash;
           break; // the slash is consumed by the loop
@@ -154,7 +154,7 @@ function dowild(p: Uint8Array, pi: number, text: Uint8Array, ti: number, flags: 
               if (tCh === pCh) matched = true;
               continue;
             }
-            const test = CLASSES[Buffer.from(p.subarray(s, s + i)).toString('latin1')];
+            const test = CLASSES[p.slice(s, s + i)];
             if (!test) return ABORT_ALL; // malformed [:class:]
             if (isAscii(tCh) && test(tCh)) matched = true;
             pCh = 0;
@@ -174,7 +174,7 @@ function dowild(p: Uint8Array, pi: number, text: Uint8Array, ti: number, flags: 
   return at(text, ti) !== 0 ? NOMATCH : MATCH;
 }
 
-/** True when `pattern` matches the whole of `text` (git's `wildmatch(...) == 0`). */
-export function wildmatch(pattern: Uint8Array, text: Uint8Array, flags = 0): boolean {
+/** True when `pattern` matches the whole of `text` (git's `wildmatch(...) == 0`); both are Latin-1 byte strings. */
+export function wildmatch(pattern: string, text: string, flags = 0): boolean {
   return dowild(pattern, 0, text, 0, flags) === MATCH;
 }

@@ -145,8 +145,7 @@ export interface EndFields {
 
 /** The end of central directory record, preceded by the zip64 end record and locator when a field overflows. */
 export function endRecords(end: EndFields, endOffset: number, limit = MAX_UINT32): Buffer {
-  const zip64 =
-    end.entries >= MAX_UINT16 || end.centralDirectorySize >= limit || end.centralDirectoryOffset >= limit;
+  const zip64 = end.entries >= MAX_UINT16 || end.centralDirectorySize >= limit || end.centralDirectoryOffset >= limit;
   const parts: Buffer[] = [];
   if (zip64) {
     const record = Buffer.alloc(ZIP64_END_SIZE);

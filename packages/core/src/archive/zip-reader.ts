@@ -1,5 +1,5 @@
 import type { FileHandle } from 'node:fs/promises';
-import { createInflateRaw, crc32, inflateRawSync } from 'node:zlib';
+import { crc32, createInflateRaw, inflateRawSync } from 'node:zlib';
 import { PhpublishError } from '../errors/index.js';
 import { printablePath } from './paths.js';
 import {
@@ -38,8 +38,8 @@ import {
 export type ZipEntryKind = 'directory' | 'file' | 'executable' | 'symlink';
 
 export interface ZipEntry {
-  /** The name as stored, raw bytes. */
-  name: Buffer;
+  /** The name's raw bytes as stored, as a Latin-1 string (one character per byte). */
+  name: string;
   kind: ZipEntryKind;
   method: number;
   flags: number;
@@ -58,20 +58,65 @@ const WHOLE_UP_TO = 1024 * 1024;
 const READ_CHUNK = 256 * 1024;
 const DESCRIPTOR_SIGNATURE = 0x08074b50;
 
-export class ZipReader {
+/**
+ * Reads a file front to back through one reused buffer: a zip's entries are read in file order,
+ * so almost every read is served from memory. A returned buffer is valid until the next read.
+ */
+class SequentialReader {
   readonly #file: FileHandle;
+  readonly #size: number;
   readonly #display: string;
+  readonly #buffer = Buffer.allocUnsafe(1024 * 1024);
+  #start = 0;
+  #length = 0;
+
+  constructor(file: FileHandle, size: number, display: string) {
+    this.#file = file;
+    this.#size = size;
+    this.#display = display;
+  }
+
+  async read(position: number, length: number): Promise<Buffer> {
+    if (position >= this.#start && position + length <= this.#start + this.#length) {
+      return this.#buffer.subarray(position - this.#start, position - this.#start + length);
+    }
+    if (position + length > this.#size) {
+      throw new PhpublishError('ARCHIVE_ZIP_INVALID', { file: this.#display, problem: 'a record points outside the file' });
+    }
+    const target = length > this.#buffer.length ? Buffer.allocUnsafe(length) : this.#buffer;
+    const want = Math.max(length, Math.min(target.length, this.#size - position));
+    await readFully(this.#file, target, want, position, this.#display);
+    if (target === this.#buffer) {
+      this.#start = position;
+      this.#length = want;
+    }
+    return target.subarray(0, length);
+  }
+}
+
+async function readFully(file: FileHandle, target: Buffer, length: number, position: number, display: string) {
+  for (let done = 0; done < length; ) {
+    const { bytesRead } = await file.read(target, done, length - done, position + done);
+    if (bytesRead === 0) throw new PhpublishError('ARCHIVE_ZIP_INVALID', { file: display, problem: 'the file ended early' });
+    done += bytesRead;
+  }
+}
+
+export class ZipReader {
+  /** In central directory order. */
   readonly entries: ZipEntry[];
+  readonly #display: string;
+  readonly #reader: SequentialReader;
   readonly #centralOffset: number;
 
-  private constructor(file: FileHandle, display: string, entries: ZipEntry[], centralOffset: number) {
-    this.#file = file;
+  private constructor(file: FileHandle, size: number, display: string, entries: ZipEntry[], centralOffset: number) {
     this.#display = display;
+    this.#reader = new SequentialReader(file, size, display);
     this.entries = entries;
     this.#centralOffset = centralOffset;
   }
 
-  /** Reads and checks the end records, the central directory and every local header. */
+  /** Reads and checks the end records and the central directory. */
   static async open(file: FileHandle, display: string): Promise<ZipReader> {
     const { size } = await file.stat();
     const invalid = (problem: string) => new PhpublishError('ARCHIVE_ZIP_INVALID', { file: display, problem });
@@ -80,12 +125,7 @@ export class ZipReader {
     const read = async (position: number, length: number) => {
       if (position < 0 || position + length > size) throw invalid('a record points outside the file');
       const buffer = Buffer.alloc(length);
-      let done = 0;
-      while (done < length) {
-        const { bytesRead } = await file.read(buffer, done, length - done, position + done);
-        if (bytesRead === 0) throw invalid('the file ended early');
-        done += bytesRead;
-      }
+      await readFully(file, buffer, length, position, display);
       return buffer;
     };
 
@@ -121,7 +161,8 @@ export class ZipReader {
         }
         if (record.readUInt32LE(16) !== 0 || record.readUInt32LE(20) !== 0) throw unsupported('several disks');
         const count64 = Number(record.readBigUInt64LE(32));
-        if (Number(record.readBigUInt64LE(24)) !== count64) throw invalid('the entry counts of the end record disagree');
+        if (Number(record.readBigUInt64LE(24)) !== count64)
+          throw invalid('the entry counts of the end record disagree');
         const fit = (narrow: number, wide: number, max: number) => {
           if (narrow !== max && narrow !== wide) throw invalid('the end records disagree');
           return wide;
@@ -149,14 +190,22 @@ export class ZipReader {
       const commentLength = central.readUInt16LE(at + 32);
       const next = at + CENTRAL_HEADER_SIZE + nameLength + extraLength + commentLength;
       if (next > central.length) throw invalid('a central directory header is damaged');
-      const name = Buffer.from(central.subarray(at + CENTRAL_HEADER_SIZE, at + CENTRAL_HEADER_SIZE + nameLength));
+      const name = central.toString('latin1', at + CENTRAL_HEADER_SIZE, at + CENTRAL_HEADER_SIZE + nameLength);
       const shown = printablePath(name);
-      const extra = central.subarray(at + CENTRAL_HEADER_SIZE + nameLength, at + CENTRAL_HEADER_SIZE + nameLength + extraLength);
+      const extra = central.subarray(
+        at + CENTRAL_HEADER_SIZE + nameLength,
+        at + CENTRAL_HEADER_SIZE + nameLength + extraLength,
+      );
       let size = central.readUInt32LE(at + 24);
       let compressedSize = central.readUInt32LE(at + 20);
       let localHeaderOffset = central.readUInt32LE(at + 42);
       const disk = central.readUInt16LE(at + 34);
-      if (size === MAX_UINT32 || compressedSize === MAX_UINT32 || localHeaderOffset === MAX_UINT32 || disk === MAX_UINT16) {
+      if (
+        size === MAX_UINT32 ||
+        compressedSize === MAX_UINT32 ||
+        localHeaderOffset === MAX_UINT32 ||
+        disk === MAX_UINT16
+      ) {
         const wide = zip64Fields(extra);
         if (!wide) throw invalid(`the entry "${shown}" lacks its zip64 sizes`);
         let i = 0;
@@ -173,8 +222,10 @@ export class ZipReader {
       const flags = central.readUInt16LE(at + 8);
       const method = central.readUInt16LE(at + 10);
       if (flags & (FLAG_ENCRYPTED | FLAG_STRONG_ENCRYPTION)) throw unsupported('encryption', shown);
-      if (method !== METHOD_STORE && method !== METHOD_DEFLATE) throw unsupported(`compression method ${method}`, shown);
-      if (method === METHOD_STORE && size !== compressedSize) throw invalid(`the stored entry "${shown}" has two sizes`);
+      if (method !== METHOD_STORE && method !== METHOD_DEFLATE)
+        throw unsupported(`compression method ${method}`, shown);
+      if (method === METHOD_STORE && size !== compressedSize)
+        throw invalid(`the stored entry "${shown}" has two sizes`);
       entries.push({
         name,
         kind: entryKind(name, central.readUInt16LE(at + 4) >> 8, central.readUInt32LE(at + 38), shown, display),
@@ -189,10 +240,19 @@ export class ZipReader {
       at = next;
     }
     if (entries.length !== count) throw invalid('the end record counts a different number of entries');
+    return new ZipReader(file, size, display, entries, centralOffset);
+  }
 
-    // Entries in file order must tile the space before the central directory exactly: no byte is
-    // shared by two entries and none is hidden between them.
-    const ordered = [...entries].sort((a, b) => a.localHeaderOffset - b.localHeaderOffset);
+
+  /**
+   * The entries in file order, each checked against its local header as it comes: entries must
+   * tile the space before the central directory exactly, so that no byte is shared by two entries
+   * (overlap) and none is hidden between them. Read an entry's content before asking for the next.
+   */
+  async *inFileOrder(): AsyncGenerator<ZipEntry> {
+    const display = this.#display;
+    const invalid = (problem: string) => new PhpublishError('ARCHIVE_ZIP_INVALID', { file: display, problem });
+    const ordered = [...this.entries].sort((a, b) => a.localHeaderOffset - b.localHeaderOffset);
     let expected = 0;
     let previous: ZipEntry | undefined;
     for (const [index, entry] of ordered.entries()) {
@@ -205,44 +265,43 @@ export class ZipReader {
         });
       }
       if (entry.localHeaderOffset > expected) throw invalid(`unreferenced bytes before the entry "${shown}"`);
-      const header = await read(entry.localHeaderOffset, LOCAL_HEADER_SIZE);
+      const header = await this.#reader.read(entry.localHeaderOffset, LOCAL_HEADER_SIZE);
       if (header.readUInt32LE(0) !== LOCAL_HEADER_SIGNATURE) throw invalid(`the local header of "${shown}" is missing`);
       const nameLength = header.readUInt16LE(26);
       const extraLength = header.readUInt16LE(28);
-      const localName = await read(entry.localHeaderOffset + LOCAL_HEADER_SIZE, nameLength);
-      if (!localName.equals(entry.name)) throw invalid(`the two headers of "${shown}" name different files`);
-      if (header.readUInt16LE(8) !== entry.method || (header.readUInt16LE(6) & FLAG_ENCRYPTED) !== 0) {
-        throw invalid(`the two headers of "${shown}" disagree`);
-      }
+      const method = header.readUInt16LE(8);
+      const encrypted = (header.readUInt16LE(6) & FLAG_ENCRYPTED) !== 0;
+      const localName = await this.#reader.read(entry.localHeaderOffset + LOCAL_HEADER_SIZE, nameLength);
+      if (localName.toString('latin1') !== entry.name) throw invalid(`the two headers of "${shown}" name different files`);
+      if (method !== entry.method || encrypted) throw invalid(`the two headers of "${shown}" disagree`);
       entry.dataOffset = entry.localHeaderOffset + LOCAL_HEADER_SIZE + nameLength + extraLength;
       expected = entry.dataOffset + entry.compressedSize;
       if (entry.flags & FLAG_DATA_DESCRIPTOR) {
         // A data descriptor follows: 12 bytes, or 20 with zip64 sizes, each maybe after a signature.
-        const next = ordered[index + 1]?.localHeaderOffset ?? centralOffset;
-        const head = expected + 4 <= size ? await read(expected, 4) : Buffer.alloc(4);
+        const next = ordered[index + 1]?.localHeaderOffset ?? this.#centralOffset;
+        const head = expected + 4 <= this.#centralOffset ? await this.#reader.read(expected, 4) : Buffer.alloc(4);
         const lengths = head.readUInt32LE(0) === DESCRIPTOR_SIGNATURE ? [16, 24] : [12, 20];
         expected += lengths.find((length) => expected + length === next) ?? lengths[0]!;
       }
-      if (expected > centralOffset) {
+      if (expected > this.#centralOffset) {
         throw new PhpublishError('ARCHIVE_ZIP_OVERLAP', { file: display, entry: shown, other: '(central directory)' });
       }
       previous = entry;
+      yield entry;
     }
-    if (expected !== centralOffset) throw invalid('unreferenced bytes before the central directory');
-    return new ZipReader(file, display, entries, centralOffset);
+    if (expected !== this.#centralOffset) throw invalid('unreferenced bytes before the central directory');
   }
 
   /**
-   * The entry's uncompressed bytes, in chunks, checked against the sizes and the CRC the central
-   * directory declares. A deflate stream that would produce more than declared is cut short.
+   * The entry's uncompressed bytes, in chunks (each valid until the next is asked for), checked
+   * against the sizes and the CRC the central directory declares. A deflate stream that would
+   * produce more than declared is cut short.
    */
   async *content(entry: ZipEntry): AsyncGenerator<Buffer> {
     const shown = printablePath(entry.name);
     const invalid = (problem: string) =>
       new PhpublishError('ARCHIVE_ZIP_INVALID', { file: this.#display, problem: `entry "${shown}": ${problem}` });
-    if (entry.dataOffset < 0 || entry.dataOffset + entry.compressedSize > this.#centralOffset) {
-      throw invalid('its data lies outside the entries');
-    }
+    if (entry.dataOffset < 0) throw new Error('content() before the entry was reached in file order');
     let crc = 0;
     let produced = 0;
     const check = (chunk: Buffer) => {
@@ -254,7 +313,7 @@ export class ZipReader {
     if (entry.method === METHOD_STORE) {
       for await (const chunk of this.#raw(entry)) yield check(chunk);
     } else if (entry.compressedSize <= WHOLE_UP_TO && entry.size <= WHOLE_UP_TO) {
-      const compressed = await this.#readAt(entry.dataOffset, entry.compressedSize);
+      const compressed = await this.#reader.read(entry.dataOffset, entry.compressedSize);
       let inflated: { buffer: Buffer; engine: { bytesWritten: number } };
       try {
         inflated = inflateRawSync(compressed, { info: true, maxOutputLength: Math.max(entry.size, 1) }) as never;
@@ -267,7 +326,8 @@ export class ZipReader {
       const inflate = createInflateRaw();
       const feed = (async () => {
         for await (const chunk of this.#raw(entry)) {
-          if (!inflate.write(chunk)) await new Promise((resolve) => inflate.once('drain', resolve));
+          // The reader's buffer is reused: zlib gets its own copy.
+          if (!inflate.write(Buffer.from(chunk))) await new Promise((resolve) => inflate.once('drain', resolve));
         }
         inflate.end();
       })();
@@ -290,22 +350,9 @@ export class ZipReader {
   async *#raw(entry: ZipEntry): AsyncGenerator<Buffer> {
     for (let done = 0; done < entry.compressedSize; ) {
       const n = Math.min(READ_CHUNK, entry.compressedSize - done);
-      yield await this.#readAt(entry.dataOffset + done, n);
+      yield await this.#reader.read(entry.dataOffset + done, n);
       done += n;
     }
-  }
-
-  async #readAt(position: number, length: number): Promise<Buffer> {
-    const buffer = Buffer.alloc(length);
-    let done = 0;
-    while (done < length) {
-      const { bytesRead } = await this.#file.read(buffer, done, length - done, position + done);
-      if (bytesRead === 0) {
-        throw new PhpublishError('ARCHIVE_ZIP_INVALID', { file: this.#display, problem: 'the file ended early' });
-      }
-      done += bytesRead;
-    }
-    return buffer;
   }
 }
 
@@ -329,19 +376,26 @@ function zip64Fields(extra: Buffer): number[] | undefined {
  * What an entry is. The Unix mode counts only when the zip was made on Unix (host 3): git and
  * GitHub record modes for executables and symlinks only, and leave other files without one.
  */
-function entryKind(name: Buffer, host: number, externalAttributes: number, shown: string, file: string): ZipEntryKind {
-  const slash = name.length > 0 && name[name.length - 1] === 0x2f;
+function entryKind(name: string, host: number, externalAttributes: number, shown: string, file: string): ZipEntryKind {
+  const slash = name.endsWith('/');
   const mode = host === HOST_UNIX ? externalAttributes >>> 16 : 0;
   const type = mode & MODE_TYPE_MASK;
   const dosDirectory = (externalAttributes & 0x10) !== 0;
   if (slash) {
     if (type !== 0 && type !== MODE_DIRECTORY) {
-      throw new PhpublishError('ARCHIVE_ZIP_INVALID', { file, problem: `"${shown}" is named like a directory but is not one` });
+      throw new PhpublishError('ARCHIVE_ZIP_INVALID', {
+        file,
+        problem: `"${shown}" is named like a directory but is not one`,
+      });
     }
     return 'directory';
   }
   if (type === MODE_DIRECTORY || (type === 0 && dosDirectory)) {
-    throw new PhpublishError('ARCHIVE_ZIP_UNSUPPORTED', { file, entry: shown, problem: 'a directory entry without a trailing slash' });
+    throw new PhpublishError('ARCHIVE_ZIP_UNSUPPORTED', {
+      file,
+      entry: shown,
+      problem: 'a directory entry without a trailing slash',
+    });
   }
   if (type === MODE_SYMLINK) return 'symlink';
   if (type === 0) return 'file';

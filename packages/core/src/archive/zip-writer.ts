@@ -57,7 +57,10 @@ export class ZipWriter {
   readonly #date: number;
   readonly #time: number;
   readonly #limit: number;
-  readonly #central: CentralFields[] = [];
+  /** The central directory, encoded as entries are added (not kept as objects: large packages stay cheap). */
+  #directory = Buffer.allocUnsafe(64 * 1024);
+  #directoryUsed = 0;
+  #entries = 0;
   /** Bytes the zip has so far, written or waiting in the current buffer. */
   #position = 0;
   /** Two buffers: one fills while the other is being written. */
@@ -73,7 +76,7 @@ export class ZipWriter {
   }
 
   get entryCount(): number {
-    return this.#central.length;
+    return this.#entries;
   }
 
   async addDirectory(name: Buffer): Promise<void> {
@@ -117,7 +120,7 @@ export class ZipWriter {
       // Rewrite the header in place with CRC and sizes; its length cannot have changed.
       const finished = localHeader(fields, localZip64);
       await this.#file.write(finished, 0, finished.length, offset);
-      this.#central.push(fields);
+      this.#record(fields);
     };
     return { sink, finish };
   }
@@ -125,12 +128,12 @@ export class ZipWriter {
   /** Writes the central directory and the end records; `comment` is the zip's comment. */
   async finish(comment: Buffer): Promise<number> {
     const centralOffset = this.#position;
-    for (const entry of this.#central) await this.#write(centralHeader(entry, this.#limit));
+    await this.#write(this.#directory.subarray(0, this.#directoryUsed));
     const centralSize = this.#position - centralOffset;
     await this.#write(
       endRecords(
         {
-          entries: this.#central.length,
+          entries: this.#entries,
           centralDirectorySize: centralSize,
           centralDirectoryOffset: centralOffset,
           comment,
@@ -159,7 +162,19 @@ export class ZipWriter {
     );
     await this.#write(localHeader(fields, zip64));
     if (stored.data.length > 0) await this.#write(stored.data);
-    this.#central.push(fields);
+    this.#record(fields);
+  }
+
+  #record(fields: CentralFields): void {
+    const header = centralHeader(fields, this.#limit);
+    if (this.#directoryUsed + header.length > this.#directory.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.#directory.length * 2, this.#directoryUsed + header.length));
+      this.#directory.copy(bigger, 0, 0, this.#directoryUsed);
+      this.#directory = bigger;
+    }
+    header.copy(this.#directory, this.#directoryUsed);
+    this.#directoryUsed += header.length;
+    this.#entries += 1;
   }
 
   #fields(
