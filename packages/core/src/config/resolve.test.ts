@@ -28,6 +28,17 @@ describe('resolveConfig', () => {
           confirm: { enabled: true, timeout: 600, onTimeout: 'fail' },
         },
         signing: { trustedKeys: [], trustedFingerprints: [] },
+        attest: {
+          enabled: true,
+          fulcioUrl: 'https://fulcio.sigstore.dev',
+          rekorUrl: 'https://rekor.sigstore.dev',
+          identityTokenVariable: 'SIGSTORE_ID_TOKEN',
+          storeReleaseAsset: true,
+          storeGitHubAttestation: true,
+          storeGitLabReleaseLink: true,
+          requestTimeout: 30,
+        },
+        report: { releaseNotes: false },
       });
       expect(config.signing).toEqual({ enabled: false, trustedKeys: [], trustedFingerprints: [] });
       expect(config.packagist.mode).toBe('github-app');
