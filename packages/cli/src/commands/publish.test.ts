@@ -87,11 +87,18 @@ describe('phpublish publish', () => {
     expect(zip.name).toBe('acme-hello-1.0.0.zip');
     expect(contentDigest).toMatch(/^phpublish-tree-v1:sha256:/);
     expect((await git(remote.dir, ['cat-file', '-t', 'v1.0.0'])).trim()).toBe('tag');
+    // The attested zip and its bundle are both on the release.
+    const assets = services.github.releaseAssets('acme/hello', 'v1.0.0');
+    expect(assets.map((a) => a.name).sort()).toEqual(['acme-hello-1.0.0.sigstore.json', 'acme-hello-1.0.0.zip']);
+    const { createHash } = await import('node:crypto');
+    const attachedZip = assets.find((a) => a.name.endsWith('.zip'))!;
+    expect(createHash('sha256').update(attachedZip.content).digest('hex')).toBe(zip.sha256);
 
     const second = await run(['publish', 'v1.0.0', '--json'], env());
     expect(second.code).toBe(EXIT.ok);
     expect(second.stderr).toContain('Already pushed: v1.0.0');
     expect(second.stderr).toContain('not signing again');
+    expect(second.stderr).toContain('Dist zip: already attached to release v1.0.0');
     expect(JSON.parse(second.stdout).posture.packagist.notified).toBe('already-served');
     expect(services.github.attestations('acme/hello')).toHaveLength(1);
     expect(fixture.packagist.requests.filter((r) => r.url === '/api/update-package')).toHaveLength(1);

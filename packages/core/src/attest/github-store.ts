@@ -224,3 +224,48 @@ export async function probeAttestationsWrite(api: GitHubRepositoryApi): Promise<
   if (response.status === 401) return failure(api, response, url, STORE);
   return undefined;
 }
+
+/**
+ * Attaches the dist zip to the release of `tag`, beside its bundle. An asset of that name from an
+ * earlier run is kept when it is the same zip (GitHub's `digest`, else its size: the zip is rebuilt
+ * byte for byte, so a different one means a different release).
+ */
+export async function storeZipAsset(
+  api: GitHubRepositoryApi,
+  input: { tag: string; assetName: string; content: Uint8Array; sha256: string },
+): Promise<StoreOutcome> {
+  const release = await releaseByTag(api, input.tag, STORE);
+  const existing = release.assets?.find((asset) => asset.name === input.assetName) as
+    | (ReleaseAsset & { size?: number; digest?: string | null })
+    | undefined;
+  if (existing) {
+    const same = existing.digest
+      ? existing.digest === `sha256:${input.sha256}`
+      : existing.size === input.content.length;
+    if (!same) throw new PhpublishError('ATTEST_RELEASE_ASSET_CONFLICT', { name: input.assetName, tag: input.tag });
+    return { state: 'already-present', location: existing.browser_download_url ?? existing.url };
+  }
+  const uploadUrl = new URL(release.upload_url.replace(/\{[^}]*\}$/, ''));
+  uploadUrl.searchParams.set('name', input.assetName);
+  const response = await send(
+    api,
+    {
+      method: 'POST',
+      url: uploadUrl.href,
+      headers: { 'content-type': 'application/zip' },
+      body: input.content,
+      idempotent: false,
+    },
+    STORE,
+  );
+  if (isPermissionRefusal(response)) {
+    throw new PhpublishError('ATTEST_GITHUB_PERMISSION_MISSING', {
+      permission: 'contents: write',
+      action: `upload ${input.assetName} to release ${input.tag}`,
+      status: response.status,
+    });
+  }
+  if (response.status !== 201) throw failure(api, response, uploadUrl.href, STORE);
+  const asset = jsonBody<ReleaseAsset>(response, uploadUrl.href, STORE);
+  return { state: 'stored', location: asset.browser_download_url ?? asset.url };
+}

@@ -11,6 +11,7 @@ export {
   type StoreOutcome,
   storeGitHubAttestation,
   storeReleaseAsset,
+  storeZipAsset,
 } from './github-store.js';
 export {
   fetchGitLabReleaseLink,

@@ -33,7 +33,7 @@ export interface HttpRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH';
   url: string;
   headers?: Record<string, string>;
-  body?: string;
+  body?: string | Uint8Array;
   /**
    * Whether sending the request twice is harmless. Only then are timeouts, resets and 5xx retried;
    * otherwise only failures where the server certainly did not act (refused connection, 429) are.

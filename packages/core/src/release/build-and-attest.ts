@@ -1,7 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildArchive } from '../archive/index.js';
+import { detectCiPlatform } from '../attest/ci.js';
+import { httpDeps } from '../attest/deps.js';
+import { gitHubApiFor } from '../attest/forges.js';
+import { storeZipAsset } from '../attest/github-store.js';
 import { type AttestReleaseResult, attestRelease } from '../attest/index.js';
 import { releaseFileNames, releaseSubjects } from '../attest/subjects.js';
 import { attestDepsFor, type ReleaseContext } from './context.js';
@@ -49,6 +53,7 @@ export async function buildAndAttest(
       context.logger.info('Attestation: off (attest.enabled is false).');
       return artifacts;
     }
+    const deps = attestDepsFor(context);
     artifacts.attestation = await attestRelease(
       attestOptions,
       {
@@ -60,8 +65,28 @@ export async function buildAndAttest(
           contentDigest: archive.contentDigest,
         }),
       },
-      attestDepsFor(context),
+      deps,
     );
+    // The zip the provenance speaks of, beside its bundle: consumers can download what was attested.
+    if (detectCiPlatform(context.env) === 'github-actions' && attestOptions.storeReleaseAsset) {
+      const token = context.env['GITHUB_TOKEN'] ?? context.env['GH_TOKEN'] ?? '';
+      const api = gitHubApiFor({
+        env: context.env,
+        config: attestOptions,
+        token,
+        http: httpDeps(deps, attestOptions.requestTimeout),
+        redactor: context.redactor,
+      });
+      const outcome = await storeZipAsset(api, {
+        tag,
+        assetName: names.zip,
+        content: await readFile(join(workDir, names.zip)),
+        sha256: archive.sha256,
+      });
+      context.logger.info(
+        `Dist zip: ${outcome.state === 'stored' ? 'attached' : 'already attached'} to release ${tag}.`,
+      );
+    }
     return artifacts;
   } finally {
     await rm(workDir, { recursive: true, force: true });

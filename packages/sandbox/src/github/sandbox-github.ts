@@ -125,6 +125,8 @@ export async function startSandboxGitHub(options: SandboxGitHubOptions = {}): Pr
     name: asset.name,
     content_type: asset.contentType,
     size: asset.content.length,
+    // GitHub lists each asset's digest (since 2025).
+    digest: `sha256:${createHash('sha256').update(asset.content).digest('hex')}`,
     state: 'uploaded',
     url: `${baseUrl}/repos/${repository.fullName}/releases/assets/${asset.id}`,
     browser_download_url: `${baseUrl}/_storage/release-assets/${asset.id}`,
