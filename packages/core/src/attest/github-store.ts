@@ -107,29 +107,12 @@ export async function storeReleaseAsset(
     }
     return { state: 'already-present', location: existing.browser_download_url ?? existing.url };
   }
-  const uploadUrl = new URL(release.upload_url.replace(/\{[^}]*\}$/, ''));
-  uploadUrl.searchParams.set('name', input.assetName);
-  const response = await send(
-    api,
-    {
-      method: 'POST',
-      url: uploadUrl.href,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(input.bundle),
-      idempotent: false,
-    },
-    STORE,
-  );
-  if (isPermissionRefusal(response)) {
-    throw new PhpublishError('ATTEST_GITHUB_PERMISSION_MISSING', {
-      permission: 'contents: write',
-      action: `upload ${input.assetName} to release ${input.tag}`,
-      status: response.status,
-    });
-  }
-  if (response.status !== 201) throw failure(api, response, uploadUrl.href, STORE);
-  const asset = jsonBody<ReleaseAsset>(response, uploadUrl.href, STORE);
-  return { state: 'stored', location: asset.browser_download_url ?? asset.url };
+  return uploadAsset(api, release, {
+    tag: input.tag,
+    name: input.assetName,
+    contentType: 'application/json',
+    body: JSON.stringify(input.bundle),
+  });
 }
 
 /** The bundle attached to the release of `tag` as `assetName`, as text (not verified here). */
@@ -245,15 +228,29 @@ export async function storeZipAsset(
     if (!same) throw new PhpublishError('ATTEST_RELEASE_ASSET_CONFLICT', { name: input.assetName, tag: input.tag });
     return { state: 'already-present', location: existing.browser_download_url ?? existing.url };
   }
+  return uploadAsset(api, release, {
+    tag: input.tag,
+    name: input.assetName,
+    contentType: 'application/zip',
+    body: input.content,
+  });
+}
+
+/** Uploads one asset to a release (not repeated on failure: GitHub may have kept it). */
+async function uploadAsset(
+  api: GitHubRepositoryApi,
+  release: Release,
+  asset: { tag: string; name: string; contentType: string; body: string | Uint8Array },
+): Promise<StoreOutcome> {
   const uploadUrl = new URL(release.upload_url.replace(/\{[^}]*\}$/, ''));
-  uploadUrl.searchParams.set('name', input.assetName);
+  uploadUrl.searchParams.set('name', asset.name);
   const response = await send(
     api,
     {
       method: 'POST',
       url: uploadUrl.href,
-      headers: { 'content-type': 'application/zip' },
-      body: input.content,
+      headers: { 'content-type': asset.contentType },
+      body: asset.body,
       idempotent: false,
     },
     STORE,
@@ -261,11 +258,11 @@ export async function storeZipAsset(
   if (isPermissionRefusal(response)) {
     throw new PhpublishError('ATTEST_GITHUB_PERMISSION_MISSING', {
       permission: 'contents: write',
-      action: `upload ${input.assetName} to release ${input.tag}`,
+      action: `upload ${asset.name} to release ${asset.tag}`,
       status: response.status,
     });
   }
   if (response.status !== 201) throw failure(api, response, uploadUrl.href, STORE);
-  const asset = jsonBody<ReleaseAsset>(response, uploadUrl.href, STORE);
-  return { state: 'stored', location: asset.browser_download_url ?? asset.url };
+  const uploaded = jsonBody<ReleaseAsset>(response, uploadUrl.href, STORE);
+  return { state: 'stored', location: uploaded.browser_download_url ?? uploaded.url };
 }
