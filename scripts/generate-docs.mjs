@@ -8,12 +8,14 @@ import {
   errorsPageMarkdown,
   optionSectionsMarkdown,
   optionsTableMarkdown,
+  policyJsonSchema,
   replaceGeneratedSection,
 } from '../packages/core/dist/index.js';
 
 const docs = join(import.meta.dirname, '..', 'docs');
 writeFileSync(join(docs, 'config.schema.json'), `${JSON.stringify(configJsonSchema(), null, 2)}\n`);
 writeFileSync(join(docs, 'errors.md'), errorsPageMarkdown());
+writeFileSync(join(docs, 'policy.schema.json'), `${JSON.stringify(policyJsonSchema(), null, 2)}\n`);
 const configPath = join(docs, 'configuration.md');
 let page = readFileSync(configPath, 'utf8');
 page = replaceGeneratedSection(page, 'options', optionsTableMarkdown());

@@ -6,10 +6,13 @@ import {
   Redactor,
   readSigningKeyMaterial,
 } from '@phpublish/core';
+import { archiveCommand } from './commands/archive.js';
+import { digestCommand } from './commands/digest.js';
 import { doctorCommand } from './commands/doctor.js';
 import { notifyCommand } from './commands/notify.js';
 import { publishCommand } from './commands/publish.js';
 import { rehearseCommand } from './commands/rehearse.js';
+import { verifyCommand } from './commands/verify.js';
 import { EXIT } from './exit-codes.js';
 import type { CommandIo } from './io.js';
 
@@ -27,6 +30,9 @@ const commands: Record<string, Command> = {
   rehearse: rehearseCommand,
   doctor: doctorCommand,
   notify: notifyCommand,
+  verify: verifyCommand,
+  archive: archiveCommand,
+  digest: digestCommand,
 };
 
 function generalHelp(): string {

@@ -10,6 +10,7 @@ import {
   replaceGeneratedSection,
 } from './config/index.js';
 import { catalogue, errorsPageMarkdown } from './errors/index.js';
+import { policyJsonSchema } from './verify/index.js';
 
 const docsDir = join(import.meta.dirname, '..', '..', '..', 'docs');
 const read = (name: string) => readFileSync(join(docsDir, name), 'utf8');
@@ -53,6 +54,10 @@ describe('generated documentation', () => {
   it('docs/errors.md and docs/config.schema.json are current (run `pnpm docs`)', () => {
     expect(read('errors.md')).toBe(errorsPageMarkdown());
     expect(JSON.parse(read('config.schema.json'))).toEqual(configJsonSchema());
+  });
+
+  it('docs/policy.schema.json is current (run `pnpm docs`)', () => {
+    expect(JSON.parse(read('policy.schema.json'))).toEqual(policyJsonSchema());
   });
 
   it('every option has its own anchored section', () => {

@@ -14,6 +14,9 @@ const SEMANTIC_RELEASE = join(dirname(require.resolve('semantic-release/package.
 const PLUGIN = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 const key = await generateTestKey('ed25519');
 const timings: Record<string, number[]> = {};
+const record = (name: string, ms: number) => {
+  timings[name] = [...(timings[name] ?? []), ms];
+};
 
 function run(file: string, args: string[], options: { cwd?: string; env?: Record<string, string> }): Promise<void> {
   return new Promise((resolve, reject) =>
@@ -68,14 +71,14 @@ describe('semantic-release with and without @phpublish/semantic-release (same sa
   bench(
     'release without the plugin',
     async () => {
-      (timings['without'] ??= []).push(await release(false));
+      record('without', await release(false));
     },
     { iterations: 3, warmupIterations: 0, time: 0 },
   );
   bench(
     'release with the plugin (signed tag, Packagist notify + confirm)',
     async () => {
-      (timings['with'] ??= []).push(await release(true));
+      record('with', await release(true));
     },
     { iterations: 3, warmupIterations: 0, time: 0 },
   );
@@ -91,7 +94,7 @@ describe('importing the plugin in a fresh Node process', () => {
           error ? reject(error) : resolve(Number(stderr.trim())),
         ),
       );
-      (timings['import'] ??= []).push(ms);
+      record('import', ms);
     },
     { iterations: 5, warmupIterations: 1, time: 0 },
   );

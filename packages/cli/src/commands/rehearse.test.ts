@@ -31,6 +31,16 @@ describe('phpublish rehearse --sample', () => {
     // export-ignore in the sample's .gitattributes keeps tests/ out of the dist Composer installed.
     expect(result.installedFiles).toEqual(['README.md', 'composer.json', 'src/Greeter.php']);
     expect(stderr).toContain('Preflight passed');
+    // The consumer's check of the same release passes every link of the chain.
+    const report = result.verify as { packages: { status: string; checks: { check: string; status: string }[] }[] };
+    expect(report.packages).toHaveLength(1);
+    expect(report.packages[0]?.checks.map((c) => [c.check, c.status])).toEqual([
+      ['packagist', 'passed'],
+      ['tag', 'passed'],
+      ['signature', 'passed'],
+      ['attestation', 'passed'],
+      ['content', 'passed'],
+    ]);
     // The throwaway token and key never show.
     expect(stderr).not.toMatch(/BEGIN PGP PRIVATE KEY BLOCK-----\n/);
   });

@@ -1,4 +1,4 @@
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -11,10 +11,16 @@ import {
   type ReleasePosture,
   readComposerJson,
 } from '@phpublish/core';
-import { installWithComposer, startAttestationSandbox, startSandboxPackagist } from '@phpublish/sandbox';
+import {
+  type AttestationSandbox,
+  installWithComposer,
+  startAttestationSandbox,
+  startSandboxPackagist,
+} from '@phpublish/sandbox';
 import { EXIT } from '../exit-codes.js';
 import { type CommandIo, stderrLogger, table } from '../io.js';
 import type { Command } from '../main.js';
+import { verifyCommand } from './verify.js';
 
 const SAMPLE_DIR = new URL('../../sample/', import.meta.url);
 /** A fixed identity for the rehearsal's own commits and tags. */
@@ -35,6 +41,8 @@ export interface RehearsalResult {
   zip: { name: string; sha256: string };
   contentDigest: string;
   installedFiles: string[];
+  /** The report of `phpublish verify` for the rehearsed version. */
+  verify: unknown;
 }
 
 export const rehearseCommand: Command = {
@@ -139,6 +147,20 @@ export const rehearseCommand: Command = {
         `Composer installed ${target.packageName} ${version} from the local Packagist (${installedFiles.length} files).`,
       );
 
+      // The consumer's side: verify the whole chain of what was just published, as `phpublish verify` does.
+      const verification = await verifyRehearsal({
+        io,
+        work,
+        remote,
+        packagist: packagist.url,
+        services,
+        name,
+        version,
+        publicKey: key.armoredPublicKey,
+      });
+      if (verification.ok) logger.success(`phpublish verify ${name} ${version}: every check passed.`);
+      else logger.error(`phpublish verify ${name} ${version} failed:\n${verification.output}`);
+
       const result: RehearsalResult = {
         package: target.packageName,
         version,
@@ -147,10 +169,13 @@ export const rehearseCommand: Command = {
         zip: { name: artifacts.zip.name, sha256: artifacts.zip.sha256 },
         contentDigest: artifacts.contentDigest,
         installedFiles,
+        verify: verification.report,
       };
       if (values['json']) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       else io.stdout.write(`\n${summary(result)}\n`);
-      return postureRows(posture).every((row) => row.status !== 'unprotected') ? EXIT.ok : EXIT.failed;
+      return verification.ok && postureRows(posture).every((row) => row.status !== 'unprotected')
+        ? EXIT.ok
+        : EXIT.failed;
     } finally {
       await services.close();
       await packagist.close();
@@ -173,6 +198,66 @@ async function defaultVersion(repo: string, env: Record<string, string | undefin
   return `${latest.startsWith('v') ? 'v' : ''}${major}.${minor}.${(patch ?? 0) + 1}`;
 }
 
+/**
+ * Runs `phpublish verify` against the stand-ins with a policy that trusts the rehearsal's key and
+ * release workflow. git fetches the tag from the rehearsal's remote in place of the public URL.
+ */
+async function verifyRehearsal(input: {
+  io: CommandIo;
+  work: string;
+  remote: string;
+  packagist: string;
+  services: AttestationSandbox;
+  name: string;
+  version: string;
+  publicKey: string;
+}): Promise<{ ok: boolean; report: unknown; output: string }> {
+  const { work, services, name } = input;
+  await writeFile(join(work, 'rehearsal-key.asc'), input.publicKey);
+  await writeFile(join(work, 'trusted_root.json'), JSON.stringify(services.sigstore.trustedRoot));
+  const policyFile = join(work, 'phpublish.policy.json');
+  await writeFile(
+    policyFile,
+    JSON.stringify({
+      packagistUrl: input.packagist,
+      githubApiUrl: services.github.url,
+      trustedRoot: 'trusted_root.json',
+      packages: {
+        [name]: {
+          keys: ['rehearsal-key.asc'],
+          identities: [
+            { issuer: services.githubIssuer.issuer, repository: name, workflow: '.github/workflows/release.yml' },
+          ],
+        },
+      },
+    }),
+  );
+  let stdout = '';
+  let stderr = '';
+  const code = await verifyCommand.run(
+    { values: { policy: policyFile, json: true }, positionals: [name, input.version] },
+    {
+      argv: [],
+      cwd: work,
+      env: {
+        ...gitEnv(input.io),
+        GIT_CONFIG_COUNT: '1',
+        GIT_CONFIG_KEY_0: `url.${input.remote}.insteadOf`,
+        GIT_CONFIG_VALUE_0: `https://github.com/${name}.git`,
+      },
+      stdout: { write: (text: string) => (stdout += text) },
+      stderr: { write: (text: string) => (stderr += text) },
+    },
+  );
+  let report: unknown;
+  try {
+    report = JSON.parse(stdout);
+  } catch {
+    report = undefined;
+  }
+  return { ok: code === EXIT.ok, report, output: `${stdout}${stderr}` };
+}
+
 function summary(r: RehearsalResult): string {
   return [
     postureText(r.posture),
@@ -182,6 +267,17 @@ function summary(r: RehearsalResult): string {
       ['dist zip', `${r.zip.name} sha256:${r.zip.sha256}`],
       ['content digest', r.contentDigest],
       ['Composer install', `${r.installedFiles.length} files: ${r.installedFiles.join(', ')}`],
+      ['phpublish verify', describeVerify(r.verify)],
     ]),
   ].join('\n');
+}
+
+function describeVerify(report: unknown): string {
+  const packages = (
+    report as { packages?: { status?: string; checks?: { check?: string; status?: string }[] }[] } | undefined
+  )?.packages;
+  const first = packages?.[0];
+  if (!first) return 'no report';
+  const checks = (first.checks ?? []).map((check) => `${check.check} ${check.status}`).join(', ');
+  return `${first.status}: ${checks}`;
 }

@@ -25,12 +25,13 @@ export interface CompressedFile {
  * batches, which each worker compresses synchronously. Batches travel in shared memory slots,
  * allocated once: nothing per batch is copied between threads or left for the garbage collector,
  * so memory stays flat. Plain JavaScript evaluated in the worker, so that it runs the same from
- * the TypeScript sources (tests) and from the build.
+ * the TypeScript sources (tests) and from the build; `process.getBuiltinModule` works whether the
+ * worker evaluates it as CommonJS or, under `--input-type=module`, as an ES module.
  */
 const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { crc32, deflateRawSync } = require('node:zlib');
-const { createHash } = require('node:crypto');
+const { parentPort, workerData } = process.getBuiltinModule('node:worker_threads');
+const { crc32, deflateRawSync } = process.getBuiltinModule('node:zlib');
+const { hash } = process.getBuiltinModule('node:crypto');
 const { options, slots } = workerData;
 parentPort.on('message', ({ slot, sizes }) => {
   try {
@@ -45,7 +46,7 @@ parentPort.on('message', ({ slot, sizes }) => {
       const content = input.subarray(read, read + size);
       read += size;
       crcs[i] = crc32(content);
-      shas.set(createHash('sha256').update(content).digest(), 32 * i);
+      shas.set(hash('sha256', content, 'buffer'), 32 * i);
       lengths[i] = -1;
       if (size > 0) {
         // An output chunk about the file's size: one allocation instead of zlib's 16 KiB default.
@@ -91,7 +92,7 @@ interface Job {
  * slot before it reads more.
  */
 export class CompressionPool {
-  readonly #workers: Array<{ worker: Worker; busy: number }>;
+  readonly #workers: Array<{ worker: Worker; busy: number; exited: boolean }>;
   readonly #slots: Slot[];
   readonly #free: Slot[];
   readonly #waiting: Array<{ resolve(slot: Slot): void; reject(error: unknown): void }> = [];
@@ -113,12 +114,16 @@ export class CompressionPool {
         // A small young generation: the per-file garbage of zlib is collected early and often.
         resourceLimits: { maxYoungGenerationSizeMb: 2 },
       });
-      const entry = { worker, busy: 0 };
+      const entry = { worker, busy: 0, exited: false };
       worker.on('message', (reply: Reply) => {
         entry.busy -= 1;
         this.#settle(reply);
       });
       worker.on('error', (error) => this.fail(error));
+      worker.on('exit', (code) => {
+        entry.exited = true;
+        if (code !== 0) this.fail(new Error(`a compression worker stopped (exit code ${code})`));
+      });
       return entry;
     });
   }
@@ -149,7 +154,8 @@ export class CompressionPool {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.#workers.map(({ worker }) => worker.terminate()));
+    // terminate() of a worker that already exited would wait for an 'exit' event that never comes.
+    await Promise.all(this.#workers.filter((w) => !w.exited).map(({ worker }) => worker.terminate()));
   }
 
   #settle(reply: Reply): void {

@@ -9,7 +9,7 @@ import {
   MAX_ATTRIBUTES_FILE_SIZE,
   parseAttributesFile,
 } from './gitattributes.js';
-import { checkedPath, checkSymlinks, PathCollisions, printablePath } from './paths.js';
+import { checkedPath, checkSymlinks, PathCollisions } from './paths.js';
 import type { EntryKind } from './zip-writer.js';
 
 /**
@@ -50,8 +50,9 @@ const COMPOSER_JSON = 'composer.json';
 const MAX_COMPOSER_JSON_SIZE = 16 * 1024 * 1024;
 const MAX_SYMLINK_SIZE = 4095;
 
-const isRegular = (mode: number) => (mode & 0o170000) === 0o100000;
 const isSymlink = (mode: number) => (mode & 0o170000) === 0o120000;
+const DIRECTORY_ATTRIBUTES = ['export-ignore'] as const;
+const FILE_ATTRIBUTES = ['export-ignore', ...CONTENT_ATTRIBUTES] as const;
 
 function isAttributesFile(entry: TreeEntry): boolean {
   if (entry.type !== 'blob' || entry.size >= MAX_ATTRIBUTES_FILE_SIZE) return false;
@@ -120,14 +121,11 @@ function readComposerJson(content: Buffer | undefined, commit: string, strict: b
   return { name, exclude: Array.isArray(exclude) ? exclude.filter((r) => typeof r === 'string') : [] };
 }
 
+/** git canonicalises tree modes (canon_mode): a blob is a symlink, an executable or a plain file. */
 function kindOf(entry: TreeEntry): EntryKind {
   if (entry.type !== 'blob') return 'directory';
   if (isSymlink(entry.mode)) return 'symlink';
-  if (isRegular(entry.mode)) return entry.mode & 0o111 ? 'executable' : 'file';
-  throw new PhpublishError('ARCHIVE_PATH_UNSAFE', {
-    path: printablePath(entry.path),
-    problem: `its file mode ${entry.mode.toString(8)} is not one git archives`,
-  });
+  return entry.mode & 0o111 ? 'executable' : 'file';
 }
 
 /** Whether `path` lies inside the directory `prefix`. */
@@ -154,7 +152,7 @@ function selectEntries(
     ignored = undefined;
     while (queued.length > 0 && !isInside(entry.path, queued[queued.length - 1]!.path)) queued.pop();
     if (entry.type === 'tree') {
-      if (lookups && attributes.lookup(`${entry.path}/`, ['export-ignore'])['export-ignore'] === true) {
+      if (lookups && attributes.lookup(`${entry.path}/`, DIRECTORY_ATTRIBUTES)['export-ignore'] === true) {
         ignored = entry.path;
       } else queued.push(entry);
       continue;
@@ -163,7 +161,7 @@ function selectEntries(
     queued.length = 0;
     // Submodules are looked up like directories, with a trailing slash.
     const lookupPath = entry.type === 'commit' ? `${entry.path}/` : entry.path;
-    const attrs = lookups ? attributes.lookup(lookupPath, ['export-ignore', ...CONTENT_ATTRIBUTES]) : undefined;
+    const attrs = lookups ? attributes.lookup(lookupPath, FILE_ATTRIBUTES) : undefined;
     if (attrs?.['export-ignore'] === true) continue;
     const kind = kindOf(entry);
     const exported = exportEntry(entry, kind);

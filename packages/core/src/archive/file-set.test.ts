@@ -177,7 +177,11 @@ describe('when attributes come from nested .gitattributes files', () => {
         'bom/.gitattributes': '\ufeffbom.txt export-ignore\nplain.txt export-ignore\n',
         'bom/bom.txt': 'kept: git does not strip a BOM from a blob',
         'bom/plain.txt': 'ignored',
-        'nul/.gitattributes': Buffer.concat([Buffer.from('a.txt export-ignore\n'), Buffer.from([0]), Buffer.from('\nb.txt export-ignore\n')]),
+        'nul/.gitattributes': Buffer.concat([
+          Buffer.from('a.txt export-ignore\n'),
+          Buffer.from([0]),
+          Buffer.from('\nb.txt export-ignore\n'),
+        ]),
         'nul/a.txt': 'ignored',
         'nul/b.txt': 'kept: nothing after a NUL byte counts',
         'linked/.gitattributes': { symlink: '*.log export-ignore' },
@@ -218,7 +222,14 @@ describe('when a package has no .gitattributes at all', () => {
   it('archives every file of the commit', async () => {
     const repo = await track(fixtureRepo({ 'README.md': '# hello', 'tests/HelloTest.php': '<?php' }));
     const { listing } = await expectSameAsGitArchive(repo, 'plain');
-    expect(Object.keys(listing)).toEqual(['README.md', 'composer.json', 'src', 'src/Hello.php', 'tests', 'tests/HelloTest.php']);
+    expect(Object.keys(listing)).toEqual([
+      'README.md',
+      'composer.json',
+      'src',
+      'src/Hello.php',
+      'tests',
+      'tests/HelloTest.php',
+    ]);
   });
 });
 

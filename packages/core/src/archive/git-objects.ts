@@ -69,16 +69,20 @@ export async function listTree(commit: string, git: GitContext): Promise<TreeEnt
     if (tab === -1 || tab > end) {
       throw new PhpublishError('ARCHIVE_GIT_FAILED', { command: 'ls-tree', problem: 'unexpected output' });
     }
-    const [mode, type, oid, size] = out.toString('latin1', start, tab).split(/ +/);
-    const entryType = TYPES[type ?? ''];
-    if (!entryType || !mode || !oid) {
-      throw new PhpublishError('ARCHIVE_GIT_FAILED', { command: 'ls-tree', problem: `unexpected entry type ${type}` });
+    // "<mode> <type> <oid> <padded size>\t<path>"
+    const afterMode = out.indexOf(0x20, start);
+    const afterType = out.indexOf(0x20, afterMode + 1);
+    const afterOid = out.indexOf(0x20, afterType + 1);
+    const type = TYPES[out.toString('latin1', afterMode + 1, afterType)];
+    if (afterMode === -1 || afterType === -1 || afterOid === -1 || afterOid > tab || !type) {
+      throw new PhpublishError('ARCHIVE_GIT_FAILED', { command: 'ls-tree', problem: 'unexpected output' });
     }
+    const size = out.toString('latin1', afterOid, tab).trim();
     entries.push({
-      mode: Number.parseInt(mode, 8),
-      type: entryType,
-      oid,
-      size: size === '-' || size === undefined ? 0 : Number(size),
+      mode: Number.parseInt(out.toString('latin1', start, afterMode), 8),
+      type,
+      oid: out.toString('latin1', afterType + 1, afterOid),
+      size: size === '-' ? 0 : Number(size),
       path: out.toString('latin1', tab + 1, end),
     });
     start = end + 1;

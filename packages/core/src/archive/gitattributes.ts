@@ -229,6 +229,8 @@ function pathMatches(path: string, basenameOffset: number, pattern: Pattern, bas
 export class AttributeResolver {
   readonly #frames: ReadonlyMap<string, Rule[]>;
   readonly #macros = new Map<string, AttributeState[]>();
+  /** The names asked for, as sets, per array (callers ask with the same arrays again and again). */
+  readonly #wanted = new WeakMap<readonly string[], ReadonlySet<string>>();
 
   constructor(files: ReadonlyMap<string, AttributesFile>) {
     this.#frames = new Map([...files].map(([dir, file]) => [dir, file.rules]));
@@ -251,7 +253,11 @@ export class AttributeResolver {
   lookup<N extends string>(path: string, names: readonly N[]): Record<N, AttributeValue> {
     const lastSlash = path.lastIndexOf('/', path.length - 2);
     const basenameOffset = lastSlash + 1;
-    const wanted = new Set<string>(names);
+    let wanted = this.#wanted.get(names);
+    if (!wanted) {
+      wanted = new Set(names);
+      this.#wanted.set(names, wanted);
+    }
     const values = new Map<string, AttributeValue>();
     let remaining = wanted.size;
     const fill = (states: AttributeState[]) => {
@@ -259,7 +265,7 @@ export class AttributeResolver {
         const state = states[i]!;
         if (values.has(state.name)) continue;
         values.set(state.name, state.value);
-        if (wanted.has(state.name)) remaining -= 1;
+        if (wanted!.has(state.name)) remaining -= 1;
         const macro = state.value === true ? this.#macros.get(state.name) : undefined;
         if (macro) fill(macro);
       }

@@ -7,11 +7,14 @@ import { PhpublishError } from '../errors/index.js';
  */
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-const ASCII = /^[\x00-\x7f]*$/;
+function isAscii(raw: string): boolean {
+  for (let i = 0; i < raw.length; i++) if (raw.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
 
 /** The text of a raw path (a Latin-1 byte string), or undefined when its bytes are not UTF-8. */
 export function utf8Text(raw: string): string | undefined {
-  if (ASCII.test(raw)) return raw;
+  if (isAscii(raw)) return raw;
   try {
     return utf8.decode(Buffer.from(raw, 'latin1'));
   } catch {
@@ -43,21 +46,28 @@ export function checkedPath(raw: string): string {
   const refuse = (problem: string) => new PhpublishError('ARCHIVE_PATH_UNSAFE', { path: printablePath(raw), problem });
   if (raw.length === 0) throw refuse('it is empty');
   if (raw.length > MAX_PATH_BYTES) throw refuse(`it is longer than ${MAX_PATH_BYTES} bytes`);
-  if (text.startsWith('/')) throw refuse('it is absolute');
+  if (text.charCodeAt(0) === 0x2f) throw refuse('it is absolute');
   if (/^[A-Za-z]:/.test(text)) throw refuse('it starts with a drive letter');
-  if (text.includes('\\')) throw refuse('it contains a backslash, a directory separator on Windows');
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
-  if (/[\u0000-\u001f\u007f]/.test(text)) throw refuse('it contains a control character');
-  for (const segment of text.split('/')) {
-    if (segment === '' || segment === '.' || segment === '..') throw refuse('it has an empty, "." or ".." segment');
-    if (segment.length === 4 && segment.toLowerCase() === '.git') throw refuse('it has a ".git" segment');
+  // One pass over the characters: separators, control characters and each segment.
+  let segmentStart = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 0x2f;
+    if (c === 0x5c) throw refuse('it contains a backslash, a directory separator on Windows');
+    if (c < 0x20 || c === 0x7f) throw refuse('it contains a control character');
+    if (c !== 0x2f) continue;
+    const length = i - segmentStart;
+    const dots =
+      length <= 2 && text.charCodeAt(segmentStart) === 0x2e && (length === 1 || text.charCodeAt(i - 1) === 0x2e);
+    if (length === 0 || dots) throw refuse('it has an empty, "." or ".." segment');
+    if (length === 4 && text.slice(segmentStart, i).toLowerCase() === '.git') throw refuse('it has a ".git" segment');
+    segmentStart = i + 1;
   }
   return text;
 }
 
 /** Two paths that differ only in Unicode normalisation or case land on the same file on macOS and Windows. */
 export function foldPath(path: string): string {
-  return path.normalize('NFC').toLowerCase();
+  return (isAscii(path) ? path : path.normalize('NFC')).toLowerCase();
 }
 
 /**

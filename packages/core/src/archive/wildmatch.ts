@@ -102,8 +102,9 @@ function dowild(p: string, pi: number, text: string, ti: number, flags: number):
           if (!isGlobSpecial(at(p, pi))) {
             // Skip ahead to the next occurrence of the literal that follows the star.
             pCh = at(p, pi);
-            while ((tCh = at(text, ti)) !== 0 && (matchSlash || tCh !== SLASH)) {
-              if (tCh === pCh) break;
+            for (;;) {
+              tCh = at(text, ti);
+              if (tCh === 0 || (!matchSlash && tCh === SLASH) || tCh === pCh) break;
               ti++;
             }
             if (tCh !== pCh) return NOMATCH;
@@ -126,7 +127,7 @@ function dowild(p: string, pi: number, text: string, ti: number, flags: number):
         if (negated) pCh = at(p, ++pi);
         let prevCh = 0;
         let matched = false;
-        do {
+        for (;;) {
           if (pCh === 0) return ABORT_ALL;
           if (pCh === BACKSLASH) {
             pCh = at(p, ++pi);
@@ -142,27 +143,29 @@ function dowild(p: string, pi: number, text: string, ti: number, flags: number):
             pCh = 0; // so that prevCh becomes 0
           } else if (pCh === 0x5b && at(p, pi + 1) === 0x3a) {
             // [:class:]
-            pi += 2;
-            const s = pi;
-            while ((pCh = at(p, pi)) !== 0 && pCh !== 0x5d) pi++;
-            if (pCh === 0) return ABORT_ALL;
-            const i = pi - s - 1;
-            if (i < 0 || at(p, pi - 1) !== 0x3a) {
+            const s = pi + 2;
+            let end = s;
+            while (at(p, end) !== 0 && at(p, end) !== 0x5d) end++;
+            if (at(p, end) === 0) return ABORT_ALL;
+            if (end - s - 1 < 0 || at(p, end - 1) !== 0x3a) {
               // No ":]": a plain '[' in the set.
-              pi = s - 2;
               pCh = 0x5b;
               if (tCh === pCh) matched = true;
-              continue;
+            } else {
+              const test = CLASSES[p.slice(s, end - 1)];
+              if (!test) return ABORT_ALL; // malformed [:class:]
+              if (isAscii(tCh) && test(tCh)) matched = true;
+              pi = end;
+              pCh = 0;
             }
-            const test = CLASSES[p.slice(s, s + i)];
-            if (!test) return ABORT_ALL; // malformed [:class:]
-            if (isAscii(tCh) && test(tCh)) matched = true;
-            pCh = 0;
           } else if (tCh === pCh) {
             matched = true;
           }
-          // biome-ignore lint/suspicious/noAssignInExpressions: mirrors git's `while (prev_ch = p_ch, (p_ch = *++p) != ']')`
-        } while (((prevCh = pCh), (pCh = at(p, ++pi))) !== 0x5d);
+          // git's `while (prev_ch = p_ch, (p_ch = *++p) != ']')`
+          prevCh = pCh;
+          pCh = at(p, ++pi);
+          if (pCh === 0x5d) break;
+        }
         if (matched === negated || (flags & WM_PATHNAME && tCh === SLASH)) return NOMATCH;
         continue;
       }

@@ -69,7 +69,8 @@ export interface CentralFields extends EntryFields {
 /** A local file header; with `zip64` both sizes go to a zip64 extra field (as APPNOTE requires there). */
 export function localHeader(entry: EntryFields, zip64: boolean): Buffer {
   const extraLength = zip64 ? 20 : 0;
-  const b = Buffer.alloc(LOCAL_HEADER_SIZE + entry.name.length + extraLength);
+  // Every byte is written below: no need to zero the (pooled) buffer first.
+  const b = Buffer.allocUnsafe(LOCAL_HEADER_SIZE + entry.name.length + extraLength);
   b.writeUInt32LE(LOCAL_HEADER_SIGNATURE, 0);
   b.writeUInt16LE(entry.versionNeeded, 4);
   b.writeUInt16LE(entry.flags, 6);
@@ -104,7 +105,7 @@ export function centralHeader(entry: CentralFields, limit = MAX_UINT32): Buffer 
   const compressedSize = field(entry.compressedSize);
   const offset = field(entry.localHeaderOffset);
   const extraLength = wide.length > 0 ? 4 + 8 * wide.length : 0;
-  const b = Buffer.alloc(CENTRAL_HEADER_SIZE + entry.name.length + extraLength);
+  const b = Buffer.allocUnsafe(CENTRAL_HEADER_SIZE + entry.name.length + extraLength);
   b.writeUInt32LE(CENTRAL_HEADER_SIGNATURE, 0);
   b.writeUInt16LE(entry.versionMadeBy, 4);
   b.writeUInt16LE(entry.versionNeeded, 6);

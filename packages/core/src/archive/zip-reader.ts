@@ -81,7 +81,10 @@ class SequentialReader {
       return this.#buffer.subarray(position - this.#start, position - this.#start + length);
     }
     if (position + length > this.#size) {
-      throw new PhpublishError('ARCHIVE_ZIP_INVALID', { file: this.#display, problem: 'a record points outside the file' });
+      throw new PhpublishError('ARCHIVE_ZIP_INVALID', {
+        file: this.#display,
+        problem: 'a record points outside the file',
+      });
     }
     const target = length > this.#buffer.length ? Buffer.allocUnsafe(length) : this.#buffer;
     const want = Math.max(length, Math.min(target.length, this.#size - position));
@@ -97,7 +100,8 @@ class SequentialReader {
 async function readFully(file: FileHandle, target: Buffer, length: number, position: number, display: string) {
   for (let done = 0; done < length; ) {
     const { bytesRead } = await file.read(target, done, length - done, position + done);
-    if (bytesRead === 0) throw new PhpublishError('ARCHIVE_ZIP_INVALID', { file: display, problem: 'the file ended early' });
+    if (bytesRead === 0)
+      throw new PhpublishError('ARCHIVE_ZIP_INVALID', { file: display, problem: 'the file ended early' });
     done += bytesRead;
   }
 }
@@ -226,9 +230,14 @@ export class ZipReader {
         throw unsupported(`compression method ${method}`, shown);
       if (method === METHOD_STORE && size !== compressedSize)
         throw invalid(`the stored entry "${shown}" has two sizes`);
+      const kind = entryKind(name, central.readUInt16LE(at + 4) >> 8, central.readUInt32LE(at + 38), shown, display);
+      if (kind === 'directory' && (size !== 0 || compressedSize > 2)) {
+        // An empty deflate stream takes two bytes; anything more would be data no tool extracts.
+        throw invalid(`the directory entry "${shown}" carries data`);
+      }
       entries.push({
         name,
-        kind: entryKind(name, central.readUInt16LE(at + 4) >> 8, central.readUInt32LE(at + 38), shown, display),
+        kind,
         method,
         flags,
         crc: central.readUInt32LE(at + 16),
@@ -243,28 +252,20 @@ export class ZipReader {
     return new ZipReader(file, size, display, entries, centralOffset);
   }
 
-
   /**
-   * The entries in file order, each checked against its local header as it comes: entries must
-   * tile the space before the central directory exactly, so that no byte is shared by two entries
-   * (overlap) and none is hidden between them. Read an entry's content before asking for the next.
+   * The entries in file order, each checked against its local header before it is handed out:
+   * entries must tile the space before the central directory exactly, so that no byte is shared
+   * by two entries (overlap) and none is hidden between them. Read an entry's content before
+   * asking for the next.
    */
   async *inFileOrder(): AsyncGenerator<ZipEntry> {
     const display = this.#display;
     const invalid = (problem: string) => new PhpublishError('ARCHIVE_ZIP_INVALID', { file: display, problem });
     const ordered = [...this.entries].sort((a, b) => a.localHeaderOffset - b.localHeaderOffset);
-    let expected = 0;
-    let previous: ZipEntry | undefined;
+    const first = ordered[0]?.localHeaderOffset ?? this.#centralOffset;
+    if (first !== 0) throw invalid('unreferenced bytes before the first entry');
     for (const [index, entry] of ordered.entries()) {
       const shown = printablePath(entry.name);
-      if (entry.localHeaderOffset < expected) {
-        throw new PhpublishError('ARCHIVE_ZIP_OVERLAP', {
-          file: display,
-          entry: shown,
-          other: previous ? printablePath(previous.name) : '(start of file)',
-        });
-      }
-      if (entry.localHeaderOffset > expected) throw invalid(`unreferenced bytes before the entry "${shown}"`);
       const header = await this.#reader.read(entry.localHeaderOffset, LOCAL_HEADER_SIZE);
       if (header.readUInt32LE(0) !== LOCAL_HEADER_SIGNATURE) throw invalid(`the local header of "${shown}" is missing`);
       const nameLength = header.readUInt16LE(26);
@@ -272,24 +273,30 @@ export class ZipReader {
       const method = header.readUInt16LE(8);
       const encrypted = (header.readUInt16LE(6) & FLAG_ENCRYPTED) !== 0;
       const localName = await this.#reader.read(entry.localHeaderOffset + LOCAL_HEADER_SIZE, nameLength);
-      if (localName.toString('latin1') !== entry.name) throw invalid(`the two headers of "${shown}" name different files`);
+      if (localName.toString('latin1') !== entry.name)
+        throw invalid(`the two headers of "${shown}" name different files`);
       if (method !== entry.method || encrypted) throw invalid(`the two headers of "${shown}" disagree`);
       entry.dataOffset = entry.localHeaderOffset + LOCAL_HEADER_SIZE + nameLength + extraLength;
-      expected = entry.dataOffset + entry.compressedSize;
+      // Where the next entry (or the central directory) starts is where this one must end.
+      const following = ordered[index + 1];
+      const next = following?.localHeaderOffset ?? this.#centralOffset;
+      let end = entry.dataOffset + entry.compressedSize;
       if (entry.flags & FLAG_DATA_DESCRIPTOR) {
         // A data descriptor follows: 12 bytes, or 20 with zip64 sizes, each maybe after a signature.
-        const next = ordered[index + 1]?.localHeaderOffset ?? this.#centralOffset;
-        const head = expected + 4 <= this.#centralOffset ? await this.#reader.read(expected, 4) : Buffer.alloc(4);
+        const head = end + 4 <= this.#centralOffset ? await this.#reader.read(end, 4) : Buffer.alloc(4);
         const lengths = head.readUInt32LE(0) === DESCRIPTOR_SIGNATURE ? [16, 24] : [12, 20];
-        expected += lengths.find((length) => expected + length === next) ?? lengths[0]!;
+        end += lengths.find((length) => end + length === next) ?? lengths[0]!;
       }
-      if (expected > this.#centralOffset) {
-        throw new PhpublishError('ARCHIVE_ZIP_OVERLAP', { file: display, entry: shown, other: '(central directory)' });
+      if (end > next) {
+        throw new PhpublishError('ARCHIVE_ZIP_OVERLAP', {
+          file: display,
+          entry: shown,
+          other: following ? printablePath(following.name) : '(central directory)',
+        });
       }
-      previous = entry;
+      if (end < next) throw invalid(`unreferenced bytes after the entry "${shown}"`);
       yield entry;
     }
-    if (expected !== this.#centralOffset) throw invalid('unreferenced bytes before the central directory');
   }
 
   /**

@@ -3,6 +3,7 @@ import { attestErrors } from './attest-errors.js';
 import { configErrors } from './config-errors.js';
 import { packagistErrors } from './packagist-errors.js';
 import { signingErrors } from './signing-errors.js';
+import { verifyErrors } from './verify-errors.js';
 
 /** Every error phpublish can report, by code. Each area keeps its own file; this joins them. */
 export const catalogue = {
@@ -11,6 +12,7 @@ export const catalogue = {
   ...configErrors,
   ...packagistErrors,
   ...signingErrors,
+  ...verifyErrors,
 } as const;
 
 export type ErrorCode = keyof typeof catalogue;

@@ -93,9 +93,13 @@ export async function unzipListing(zip: string, folder: string): Promise<Listing
 /** A GitHub-style zipball: `git archive --format=zip` with GitHub's `<owner>-<repo>-<sha7>/` folder. */
 export async function gitHubStyleZipball(repoDir: string, ref: string, outFile: string): Promise<void> {
   const sha = (await git(repoDir, ['rev-parse', `${ref}^{commit}`], { env: archiveGitEnv })).trim();
-  await git(repoDir, ['archive', '--format=zip', `--prefix=acme-fixture-${sha.slice(0, 7)}/`, `--output=${outFile}`, ref], {
-    env: archiveGitEnv,
-  });
+  await git(
+    repoDir,
+    ['archive', '--format=zip', `--prefix=acme-fixture-${sha.slice(0, 7)}/`, `--output=${outFile}`, ref],
+    {
+      env: archiveGitEnv,
+    },
+  );
 }
 
 /** One raw tree entry for `writeRawTree`: any mode, any name bytes (git's own tools would refuse some). */

@@ -1,0 +1,65 @@
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { contentDigestOfRef, contentDigestOfZip, isPhpublishError, PhpublishError } from '@phpublish/core';
+import { EXIT } from '../exit-codes.js';
+import type { CommandIo } from '../io.js';
+import type { Command } from '../main.js';
+
+/** True when `path` names a file: then it is read as a zip, even if a ref has the same name. */
+async function isFile(path: string): Promise<boolean> {
+  return stat(path).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+}
+
+export const digestCommand: Command = {
+  summary: 'Print the content-tree digest of a zip (phpublish’s or a GitHub zipball) or of a git ref',
+  usage: 'phpublish digest <zip-or-ref> [--composer-exclude] [--json]',
+  help: [
+    'Prints the content-tree digest (phpublish-tree-v1:sha256:…) of what a package contains:',
+    '  - of a zip file: phpublish’s own, a GitHub zipball, any plain zip (a single top-level folder is',
+    '    looked inside, as Composer does when it installs); hostile zips are refused with a code;',
+    '  - of a git ref (tag, branch, commit id): what `git archive` of that commit holds, without building',
+    '    a zip.',
+    'A path that names an existing file is read as a zip; anything else as a ref.',
+    '',
+    'Options:',
+    '  --composer-exclude   for a ref: also leave out what composer.json `archive.exclude` lists',
+    '  --json               print the result as JSON on stdout',
+    '',
+    'See docs/content-digest.md for its definition.',
+  ].join('\n'),
+  options: { 'composer-exclude': { type: 'boolean' }, json: { type: 'boolean' } },
+  allowPositionals: true,
+  async run({ values, positionals }, io: CommandIo) {
+    const [input, ...extra] = positionals;
+    if (!input || extra.length > 0) {
+      io.stderr.write(`phpublish digest: name one zip or ref.\n\nUsage: ${this.usage}\n`);
+      return EXIT.usage;
+    }
+    const path = resolve(io.cwd, input);
+    let result: Record<string, unknown> & { contentDigest: string };
+    if (await isFile(path)) {
+      if (values['composer-exclude']) {
+        io.stderr.write('phpublish digest: --composer-exclude applies to refs, not to zips.\n');
+        return EXIT.usage;
+      }
+      result = { source: 'zip', input, ...(await contentDigestOfZip(path, input)) };
+    } else {
+      const digest = await contentDigestOfRef({
+        cwd: io.cwd,
+        env: io.env,
+        ref: input,
+        composerExclude: values['composer-exclude'] === true,
+      }).catch((error: unknown) => {
+        throw isPhpublishError(error, 'ARCHIVE_REF_NOT_FOUND')
+          ? new PhpublishError('DIGEST_INPUT_NOT_FOUND', { input }, { cause: error })
+          : error;
+      });
+      result = { source: 'git', input, ...digest };
+    }
+    io.stdout.write(values['json'] ? `${JSON.stringify(result, null, 2)}\n` : `${result.contentDigest}\n`);
+    return EXIT.ok;
+  },
+};

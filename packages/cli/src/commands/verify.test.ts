@@ -1,0 +1,430 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { loadSigningKey, releaseFileNames, runGit } from '@phpublish/core';
+import { type SandboxOidcIssuer, startSandboxOidcIssuer } from '@phpublish/sandbox';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { withEnv } from '../../../core/src/attest/testing/attestation-fixture.js';
+import { generateTestKey } from '../../../core/src/pgp/testing/keys.js';
+import { EXIT } from '../exit-codes.js';
+import {
+  type CliRun,
+  failures,
+  type MadeRelease,
+  PACKAGE,
+  REPOSITORY,
+  startVerifyFixture,
+  type VerifyFixture,
+} from './testing/verify-fixture.js';
+
+let fixture: VerifyFixture;
+/** A release made through phpublish before any test runs: the attacks copy and replay it. */
+let baseline: MadeRelease;
+let otherIssuer: SandboxOidcIssuer;
+
+beforeAll(async () => {
+  fixture = await startVerifyFixture();
+  baseline = await fixture.release('1.0.0');
+  otherIssuer = await startSandboxOidcIssuer();
+  // Fulcio also certifies a second GitHub-style issuer (think: a GitHub Enterprise Server).
+  fixture.attest.sandbox.sigstore.trustIssuer({
+    issuer: otherIssuer.issuer,
+    provider: 'github-workflow',
+    serverUrl: 'https://github.com',
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await otherIssuer?.close();
+  await fixture?.close();
+});
+
+/** Prints what the command said when a test fails. */
+function explainOnFailure(run: () => CliRun | undefined) {
+  onTestFailed(() => {
+    const last = run();
+    if (last) console.error(`exit ${last.code}\nstdout:\n${last.stdout}\nstderr:\n${last.stderr}`);
+  });
+}
+
+describe('phpublish verify', () => {
+  describe('when the release was made through phpublish', () => {
+    it('verifies every link of the chain with exit 0 and no warning', async () => {
+      let run: CliRun | undefined;
+      explainOnFailure(() => run);
+      const release = await fixture.release('1.1.0');
+      const verified = await fixture.verify(release.tag);
+      run = verified;
+      expect(verified.code).toBe(EXIT.ok);
+      expect(verified.stderr).not.toMatch(/^! /m);
+      const pkg = verified.report.packages[0]!;
+      expect(pkg.status).toBe('verified');
+      expect(pkg.checks.map((c) => [c.check, c.status])).toEqual([
+        ['packagist', 'passed'],
+        ['tag', 'passed'],
+        ['signature', 'passed'],
+        ['attestation', 'passed'],
+        ['content', 'passed'],
+      ]);
+      expect(pkg.checks.find((c) => c.check === 'content')?.detail).toContain(releaseFileNames(PACKAGE, '1.1.0').zip);
+      expect(verified.report.summary).toEqual({ verified: 1, failed: 0, notCovered: 0, warnings: 0 });
+    });
+
+    it('prints a table of the checks and progress lines', async () => {
+      const run = await fixture.cli(['verify', PACKAGE, baseline.tag, '--policy', fixture.policyFile]);
+      explainOnFailure(() => run);
+      expect(run.code).toBe(EXIT.ok);
+      expect(run.stdout).toMatch(/^acme\/hello v1\.0\.0 \(policy acme\/hello\): verified$/m);
+      expect(run.stdout).toMatch(/^check\s+result\s+detail$/m);
+      for (const check of ['Packagist metadata', 'release tag', 'tag signature', 'attestation', 'content']) {
+        expect(run.stdout).toMatch(new RegExp(`^${check}\\s+passed\\s+\\S`, 'm'));
+      }
+      expect(run.stderr).toContain(`acme/hello: fetching tag v1.0.0 from https://github.com/acme/hello.git`);
+      expect(run.stderr).not.toMatch(/^! /m);
+    });
+  });
+
+  describe('when an attacker changes one link (each attack has its own code)', () => {
+    it('catches an unsigned tag published with a stolen Packagist token', async () => {
+      const commit = await fixture.commit('1.2.0');
+      await fixture.repo.git(['tag', 'v1.2.0', commit]);
+      // The stolen SAFE token is enough to make Packagist crawl the repository.
+      const response = await fetch(`${fixture.packagist.url}/api/update-package`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer alice:${fixture.packagistToken}`,
+        },
+        body: JSON.stringify({ repository: 'https://github.com/acme/hello' }),
+      });
+      expect(response.status).toBe(202);
+      await fixture.packagist.idle();
+      const run = await fixture.verify('v1.2.0');
+      explainOnFailure(() => run);
+      expect(run.code).toBe(EXIT.failed);
+      expect(failures(run.report)).toEqual({
+        signature: 'VERIFY_TAG_UNSIGNED',
+        attestation: 'VERIFY_ATTESTATION_MISSING',
+      });
+    });
+
+    it('catches a tag signed by a key the policy does not know', async () => {
+      const mallory = await generateTestKey('ed25519', { userId: { name: 'Mallory', email: 'm@evil.invalid' } });
+      const key = await loadSigningKey({
+        armoredKey: mallory.armoredPrivateKey,
+        keySource: 'test',
+        passphraseSource: 'test',
+      });
+      const release = await releaseWith('1.3.0', { key });
+      const run = await fixture.verify(release.tag);
+      explainOnFailure(() => run);
+      expect(run.code).toBe(EXIT.failed);
+      expect(failures(run.report)).toEqual({ signature: 'VERIFY_TAG_UNTRUSTED_KEY' });
+    });
+
+    it('catches a tag moved after Packagist published the version', async () => {
+      const release = await fixture.release('1.4.0');
+      const other = await fixture.commit('1.4.0-moved');
+      await fixture.repo.git(['tag', '-d', release.tag]);
+      await fixture.signTag(release.tag, other);
+      await fixture.crawl(); // Packagist refuses to move a published version
+      const run = await fixture.verify(release.tag);
+      explainOnFailure(() => run);
+      expect(run.code).toBe(EXIT.failed);
+      expect(failures(run.report)).toEqual({ tag: 'VERIFY_TAG_MOVED' });
+    });
+
+    it('catches an attestation made in another repository', async () => {
+      fixture.attest.sandbox.github.addRepository('mallory/hello');
+      const release = await releaseWith('1.5.0', { attest: false });
+      const run = fixture.attest.gitHubRun(
+        { repository: 'mallory/hello', ref: `refs/tags/${release.tag}`, sha: release.commit },
+        { config: { storeReleaseAsset: false, storeGitHubAttestation: false } },
+      );
+      const { bundle } = await fixture.attestZip(release, { run });
+      await fixture.uploadAsset(release.tag, releaseFileNames(PACKAGE, '1.5.0').bundle, JSON.stringify(bundle));
+      const verified = await fixture.verify(release.tag);
+      explainOnFailure(() => verified);
+      expect(verified.code).toBe(EXIT.failed);
+      expect(failures(verified.report)).toEqual({ attestation: 'ATTEST_REPOSITORY_MISMATCH' });
+    });
+
+    it('catches an attestation made by another workflow of the repository', async () => {
+      const release = await releaseWith('1.6.0', { attest: false });
+      await fixture.attestZip(release, { job: { workflowPath: '.github/workflows/ci.yml' } });
+      const run = await fixture.verify(release.tag);
+      explainOnFailure(() => run);
+      expect(run.code).toBe(EXIT.failed);
+      expect(failures(run.report)).toEqual({ attestation: 'ATTEST_WORKFLOW_MISMATCH' });
+    });
+
+    it('catches an attestation vouched for by another OIDC issuer', async () => {
+      const release = await releaseWith('1.7.0', { attest: false });
+      const job = otherIssuer.gitHubActionsJob({ repository: REPOSITORY, ref: `refs/tags/${release.tag}` });
+      const base = fixture.attest.gitHubRun({ ref: `refs/tags/${release.tag}` });
+      await fixture.attestZip(release, { run: withEnv(base, { ...base.env, ...job.env }) });
+      const run = await fixture.verify(release.tag);
+      explainOnFailure(() => run);
+      expect(run.code).toBe(EXIT.failed);
+      expect(failures(run.report)).toEqual({ attestation: 'ATTEST_ISSUER_MISMATCH' });
+    });
+
+    it('catches a release zip swapped after it was attested', async () => {
+      const release = await releaseWith('1.8.0', { uploadZip: false });
+      // The zip of another release, under this release's name.
+      await fixture.uploadAsset(release.tag, releaseFileNames(PACKAGE, '1.8.0').zip, await readFile(baseline.zipFile));
+      const run = await fixture.verify(release.tag);
+      explainOnFailure(() => run);
+      expect(run.code).toBe(EXIT.failed);
+      expect(failures(run.report)).toEqual({ content: 'ATTEST_ZIP_MISMATCH' });
+    });
+
+    it('catches a dist zip swapped on the mirror composer.lock downloads from', async () => {
+      const release = await fixture.release('1.9.0');
+      const mirror = await serve(await readFile(baseline.zipFile));
+      try {
+        const lock = await writeLock([lockEntry(release, { distUrl: `${mirror.url}/acme-hello-1.9.0.zip` })]);
+        const run = await fixture.cli(['verify', '--lock', lock, '--json', '--policy', fixture.policyFile]);
+        explainOnFailure(() => run);
+        expect(run.code).toBe(EXIT.failed);
+        expect(failures(JSON.parse(run.stdout))).toEqual({ content: 'ATTEST_CONTENT_MISMATCH' });
+      } finally {
+        await mirror.close();
+      }
+    });
+
+    it('catches Packagist metadata that points at a commit no tag names', async () => {
+      const release = await fixture.release('1.10.0');
+      await fixture.repo.git(['tag', '-d', release.tag]);
+      const run = await fixture.verify(release.tag);
+      explainOnFailure(() => run);
+      expect(run.code).toBe(EXIT.failed);
+      expect(failures(run.report)).toEqual({ tag: 'VERIFY_TAG_MISSING' });
+    });
+
+    it('catches a signed tag copied under the name of another version', async () => {
+      const oid = await fixture.repo.git(['rev-parse', `refs/tags/${baseline.tag}`]);
+      await fixture.repo.git(['update-ref', 'refs/tags/v1.11.0', oid.trim()]);
+      await fixture.crawl();
+      const run = await fixture.verify('v1.11.0');
+      explainOnFailure(() => run);
+      expect(run.code).toBe(EXIT.failed);
+      // Same commit, so the same contents: the store's attestation of 1.0.0 is found, and refused as well.
+      expect(failures(run.report)).toEqual({
+        signature: 'VERIFY_TAG_NAME_MISMATCH',
+        attestation: 'VERIFY_ATTESTATION_OTHER_VERSION',
+      });
+    });
+
+    it('catches an old version’s attestation replayed for a new version', async () => {
+      const release = await releaseWith('1.12.0', { attest: false });
+      const { bundle } = await fixture.attestZip(baseline, { storeReleaseAsset: false, storeGitHubAttestation: false });
+      await fixture.uploadAsset(release.tag, releaseFileNames(PACKAGE, '1.12.0').bundle, JSON.stringify(bundle));
+      const run = await fixture.verify(release.tag);
+      explainOnFailure(() => run);
+      expect(run.code).toBe(EXIT.failed);
+      expect(failures(run.report)).toEqual({ attestation: 'VERIFY_ATTESTATION_OTHER_VERSION' });
+    });
+
+    it('catches a truncated bundle', async () => {
+      const release = await releaseWith('1.13.0', { attest: false });
+      const { bundle } = await fixture.attestZip(release, { storeReleaseAsset: false, storeGitHubAttestation: false });
+      const text = JSON.stringify(bundle);
+      await fixture.uploadAsset(
+        release.tag,
+        releaseFileNames(PACKAGE, '1.13.0').bundle,
+        text.slice(0, Math.floor(text.length / 2)),
+      );
+      const run = await fixture.verify(release.tag);
+      explainOnFailure(() => run);
+      expect(run.code).toBe(EXIT.failed);
+      expect(failures(run.report)).toEqual({ attestation: 'ATTEST_BUNDLE_MALFORMED' });
+    });
+
+    it('catches a garbled bundle', async () => {
+      const release = await releaseWith('1.14.0', { attest: false });
+      const { bundle } = await fixture.attestZip(release, { storeReleaseAsset: false, storeGitHubAttestation: false });
+      // Bytes of the signed statement flipped in transit or storage; the JSON stays well-formed.
+      const garbled = structuredClone(bundle) as unknown as { dsseEnvelope: { payload: string } };
+      const payload = Buffer.from(garbled.dsseEnvelope.payload, 'base64');
+      payload[payload.length - 20]! ^= 0x01;
+      garbled.dsseEnvelope.payload = payload.toString('base64');
+      await fixture.uploadAsset(release.tag, releaseFileNames(PACKAGE, '1.14.0').bundle, JSON.stringify(garbled));
+      const run = await fixture.verify(release.tag);
+      explainOnFailure(() => run);
+      expect(run.code).toBe(EXIT.failed);
+      expect(failures(run.report)).toEqual({ attestation: 'ATTEST_BUNDLE_TAMPERED' });
+    });
+
+    it('catches a tag signed with a key that had expired when it signed', async () => {
+      const release = await releaseWith('1.15.0', { key: fixture.expiredKeyTwin });
+      const run = await fixture.verify(release.tag);
+      explainOnFailure(() => run);
+      expect(run.code).toBe(EXIT.failed);
+      expect(failures(run.report)).toEqual({ signature: 'VERIFY_KEY_EXPIRED_AT_SIGNING' });
+    });
+
+    it('catches a release without any attestation', async () => {
+      const release = await releaseWith('1.16.0', { attest: false });
+      const run = await fixture.verify(release.tag);
+      explainOnFailure(() => run);
+      expect(run.code).toBe(EXIT.failed);
+      expect(failures(run.report)).toEqual({ attestation: 'VERIFY_ATTESTATION_MISSING' });
+    });
+
+    it('catches a tag whose signed bytes were edited', async () => {
+      const release = await fixture.release('1.17.0');
+      const raw = await runGit(['cat-file', 'tag', release.tag], { cwd: fixture.repo.dir });
+      // The message is edited; the signature is left as it was.
+      const edited = raw.stdout.toString('utf8').replace('Release v1.17.0\n', 'Release v1.17.0, with a fix\n');
+      const written = (
+        await runGit(['hash-object', '-t', 'tag', '-w', '--stdin'], { cwd: fixture.repo.dir, input: edited })
+      ).stdout
+        .toString('utf8')
+        .trim();
+      await fixture.repo.git(['update-ref', `refs/tags/${release.tag}`, written]);
+      const run = await fixture.verify(release.tag);
+      explainOnFailure(() => run);
+      expect(run.code).toBe(EXIT.failed);
+      expect(failures(run.report)).toEqual({ signature: 'VERIFY_TAG_SIGNATURE_BAD' });
+    });
+  });
+
+  describe('when verifying a composer.lock', () => {
+    it('verifies covered packages, reports the others as not covered, and exits 0', async () => {
+      const lock = await writeLock([
+        lockEntry(baseline),
+        {
+          name: 'other/thing',
+          version: '2.0.0',
+          source: { type: 'git', url: 'https://example.invalid/x.git', reference: 'f'.repeat(40) },
+        },
+      ]);
+      const run = await fixture.cli(['verify', '--lock', lock, '--policy', fixture.policyFile]);
+      explainOnFailure(() => run);
+      expect(run.code).toBe(EXIT.ok);
+      expect(run.stdout).toMatch(/^acme\/hello\s+v1\.0\.0\s+verified\s+5 checks passed/m);
+      expect(run.stdout).toMatch(/^other\/thing\s+2\.0\.0\s+not covered/m);
+      expect(run.stdout).toContain('2 packages: 1 verified, 0 failed, 1 not covered');
+    });
+
+    it('fails packages the policy does not cover with --strict', async () => {
+      const lock = await writeLock([{ name: 'other/thing', version: '2.0.0' }]);
+      const run = await fixture.cli(['verify', '--lock', lock, '--strict', '--json', '--policy', fixture.policyFile]);
+      explainOnFailure(() => run);
+      expect(run.code).toBe(EXIT.failed);
+      expect(failures(JSON.parse(run.stdout), 'other/thing')).toEqual({ policy: 'VERIFY_NOT_COVERED' });
+    });
+
+    it('fails a package locked at another commit than Packagist serves', async () => {
+      const lock = await writeLock([lockEntry(baseline, { reference: '0'.repeat(40) })]);
+      const run = await fixture.cli(['verify', '--lock', lock, '--json', '--policy', fixture.policyFile]);
+      explainOnFailure(() => run);
+      expect(run.code).toBe(EXIT.failed);
+      expect(failures(JSON.parse(run.stdout))).toMatchObject({ packagist: 'VERIFY_REFERENCE_MISMATCH' });
+    });
+  });
+
+  describe('when the command line or the policy is wrong', () => {
+    it.each([
+      [['verify']],
+      [['verify', 'Not A Name']],
+      [['verify', PACKAGE, '1.0.0', 'extra']],
+      [['verify', PACKAGE, '--lock', 'composer.lock']],
+      [['verify', PACKAGE, '--concurrency', '0']],
+      [['verify', '--colour']],
+    ])('exits 2 for %j', async (argv) => {
+      const run = await fixture.cli([...argv]);
+      expect(run.code).toBe(EXIT.usage);
+      expect(run.stderr).toMatch(/Usage: phpublish verify/);
+    });
+
+    it('exits 2 when no policy is given and there is none in the folder', async () => {
+      const run = await fixture.cli(['verify', PACKAGE], { cwd: fixture.repo.dir });
+      expect(run.code).toBe(EXIT.usage);
+      expect(run.stderr).toContain('no policy: pass --policy <file> or create phpublish.policy.json');
+    });
+
+    it('fails with VERIFY_POLICY_INVALID when the policy file cannot be read', async () => {
+      const run = await fixture.cli(['verify', PACKAGE, '--policy', join(fixture.work.path, 'none.json')]);
+      expect(run.code).toBe(EXIT.failed);
+      expect(run.stderr).toContain('VERIFY_POLICY_INVALID');
+    });
+
+    it('reports every problem of a broken policy with VERIFY_POLICY_INVALID and exit 1', async () => {
+      const file = join(fixture.work.path, 'broken.policy.json');
+      await writeFile(
+        file,
+        JSON.stringify({ packages: { 'acme/hello': { keys: ['missing.asc'], identities: [], colour: 1 } } }),
+      );
+      const run = await fixture.cli(['verify', PACKAGE, '--policy', file]);
+      expect(run.code).toBe(EXIT.failed);
+      expect(run.stderr).toContain('VERIFY_POLICY_INVALID');
+      expect(run.stderr).toContain('unknown field `colour`');
+      expect(run.stderr).toContain('requireAttestation needs at least one identity');
+    });
+
+    it('documents itself', async () => {
+      const run = await fixture.cli(['verify', '--help']);
+      expect(run.code).toBe(EXIT.ok);
+      expect(run.stdout).toContain('Usage: phpublish verify <vendor/name> [version]');
+      expect(run.stdout).toContain('--lock <file>');
+      const general = await fixture.cli(['--help']);
+      expect(general.stdout).toMatch(/verify\s+Verify/);
+    });
+  });
+});
+
+/** A signed, archived, attested and published release with one thing chosen by the test. */
+async function releaseWith(
+  version: string,
+  options: { key?: Parameters<VerifyFixture['signTag']>[2]; attest?: boolean; uploadZip?: boolean },
+): Promise<MadeRelease> {
+  const tag = `v${version}`;
+  const commit = await fixture.commit(version);
+  await fixture.signTag(tag, commit, options.key);
+  const release: MadeRelease = { version, tag, commit, ...(await fixture.archive(version, tag)) };
+  fixture.createRelease(tag);
+  if (options.attest !== false) await fixture.attestZip(release);
+  if (options.uploadZip !== false) {
+    await fixture.uploadAsset(tag, releaseFileNames(PACKAGE, version).zip, await readFile(release.zipFile));
+  }
+  await fixture.crawl();
+  return release;
+}
+
+function lockEntry(release: MadeRelease, override: { distUrl?: string; reference?: string } = {}) {
+  const reference = override.reference ?? release.commit;
+  return {
+    name: PACKAGE,
+    version: release.tag,
+    source: { type: 'git', url: 'https://github.com/acme/hello.git', reference },
+    dist: {
+      type: 'zip',
+      url: override.distUrl ?? `${fixture.packagist.url}/dists/${PACKAGE}/${release.commit}.zip`,
+      reference,
+      shasum: '',
+    },
+  };
+}
+
+async function writeLock(packages: unknown[]): Promise<string> {
+  const file = join(fixture.work.path, `composer-${Math.random().toString(16).slice(2)}.lock`);
+  await writeFile(file, JSON.stringify({ _readme: ['test'], 'content-hash': 'x', packages, 'packages-dev': [] }));
+  return file;
+}
+
+/** A mirror that serves the same bytes for every path. */
+async function serve(body: Buffer): Promise<{ url: string; close(): Promise<void> }> {
+  const server: Server = createServer((_request, response) => {
+    response.writeHead(200, { 'content-type': 'application/zip' });
+    response.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}

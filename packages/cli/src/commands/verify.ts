@@ -1,0 +1,232 @@
+import { access } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CHECK_TITLES,
+  createVerifyAgent,
+  loadPolicy,
+  type PackageReport,
+  POLICY_FILE_NAME,
+  Redactor,
+  readComposerLock,
+  redactingLogger,
+  systemClock,
+  userAgent,
+  type VerifyReport,
+  type VerifyTarget,
+  verifyPackages,
+} from '@phpublish/core';
+import { EXIT } from '../exit-codes.js';
+import { type CommandIo, stderrLogger, table } from '../io.js';
+import type { Command } from '../main.js';
+
+const PACKAGE_NAME = /^[a-z0-9]([_.-]?[a-z0-9]+)*\/[a-z0-9](([_.]|-{1,2})?[a-z0-9]+)*$/;
+
+export const verifyCommand: Command = {
+  summary: 'Verify installed or wanted versions: Packagist → commit → signed tag → attestation → content',
+  usage: [
+    'phpublish verify <vendor/name> [version] [--policy <file>] [--json]',
+    '       phpublish verify --lock <composer.lock> [--policy <file>] [--no-dev] [--strict] [--json]',
+  ].join('\n'),
+  help: [
+    'Checks the whole chain for a version (the newest stable one when none is given), or for every',
+    'package of a composer.lock at its locked commit:',
+    '  packagist    Packagist lists the version, at the commit composer.lock pins',
+    '  tag          the repository has the version’s tag, pointing at that commit',
+    '  signature    the tag is signed, for this version, by a key the policy trusts, valid when it signed',
+    '  attestation  a Sigstore attestation of this release, made by the identity the policy names',
+    '  content      what Composer installs (the dist zip) is what the attestation covers',
+    'The policy (docs/verify.md, schema docs/policy.schema.json) says per package or vendor which keys',
+    'and release identities are trusted and what is required. Packages it does not cover are listed as',
+    'not covered.',
+    '',
+    'Options:',
+    '  --policy <file>          the policy (default: phpublish.policy.json in the current folder)',
+    '  --lock <file>            verify every package of this composer.lock',
+    '  --no-dev                 with --lock: leave out packages-dev',
+    '  --strict                 packages the policy does not cover fail',
+    '  --concurrency <n>        packages verified at once (default 8)',
+    '  --threads <n>            threads that share the packages (default: one per CPU but one, at most 4)',
+    '  --packagist-url <url>    Composer repository with p2 metadata (default: the policy’s, else https://repo.packagist.org)',
+    '  --github-api-url <url>   GitHub’s API, for attestations (default: the policy’s, else https://api.github.com)',
+    '  --json                   print the report as JSON on stdout',
+    '',
+    'Exit codes: 0 everything covered verified, 1 a check failed, 2 wrong usage, 70 internal error.',
+    'Environment: GITHUB_TOKEN or GH_TOKEN (optional) for GitHub’s API; git uses your git configuration.',
+  ].join('\n'),
+  options: {
+    policy: { type: 'string' },
+    lock: { type: 'string' },
+    'no-dev': { type: 'boolean' },
+    strict: { type: 'boolean' },
+    concurrency: { type: 'string' },
+    threads: { type: 'string' },
+    'packagist-url': { type: 'string' },
+    'github-api-url': { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  allowPositionals: true,
+  async run({ values, positionals }, io: CommandIo) {
+    const usage = (problem: string) => {
+      io.stderr.write(`phpublish verify: ${problem}\n\nUsage: ${this.usage}\n`);
+      return EXIT.usage;
+    };
+    const lock = values['lock'] as string | undefined;
+    const [name, version, ...extra] = positionals;
+    if (lock === undefined && name === undefined) return usage('name a package, or pass --lock <composer.lock>.');
+    if (lock !== undefined && positionals.length > 0) return usage('give either a package or --lock, not both.');
+    if (extra.length > 0) return usage(`unexpected argument "${extra[0]}".`);
+    if (name !== undefined && !PACKAGE_NAME.test(name)) {
+      return usage(`"${name}" is not a package name (vendor/name, lowercase).`);
+    }
+    if (lock === undefined && values['no-dev']) return usage('--no-dev applies to --lock only.');
+    const concurrency = values['concurrency'] === undefined ? 8 : Number(values['concurrency']);
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
+      return usage('--concurrency takes a whole number from 1 to 64.');
+    }
+    // One thread per CPU but one (left to git and this thread), at most 4.
+    const threads =
+      values['threads'] === undefined
+        ? Math.max(1, Math.min(4, availableParallelism() - 1))
+        : Number(values['threads']);
+    if (!Number.isInteger(threads) || threads < 1 || threads > 16) {
+      return usage('--threads takes a whole number from 1 to 16.');
+    }
+    for (const option of ['packagist-url', 'github-api-url'] as const) {
+      const url = values[option] as string | undefined;
+      if (url !== undefined && !/^https?:\/\/[^\s]+$/.test(url)) return usage(`--${option} takes an http(s) URL.`);
+    }
+    const policyFile = (values['policy'] as string | undefined) ?? (await defaultPolicy(io.cwd));
+    if (!policyFile) {
+      return usage(`no policy: pass --policy <file> or create ${POLICY_FILE_NAME} (see docs/verify.md).`);
+    }
+
+    const redactor = new Redactor();
+    const logger = redactingLogger(stderrLogger(io), redactor);
+    const policy = await loadPolicy({ file: policyFile, cwd: io.cwd });
+    const targets: VerifyTarget[] =
+      lock === undefined
+        ? [{ packageName: name!, ...(version ? { version } : {}) }]
+        : await readComposerLock({ file: lock, cwd: io.cwd, dev: !values['no-dev'] });
+    const agent = createVerifyAgent();
+    let report: VerifyReport;
+    try {
+      report = await verifyPackages(
+        {
+          targets,
+          policy,
+          concurrency,
+          threads,
+          strict: Boolean(values['strict']),
+          endpoints: {
+            ...(values['packagist-url'] ? { packagistUrl: values['packagist-url'] as string } : {}),
+            ...(values['github-api-url'] ? { githubApiUrl: values['github-api-url'] as string } : {}),
+          },
+        },
+        {
+          cwd: io.cwd,
+          env: io.env,
+          clock: systemClock,
+          dispatcher: agent,
+          userAgent: userAgent('phpublish-verify'),
+          logger,
+          redactor,
+          tempDir: io.env['TMPDIR'] || tmpdir(),
+        },
+      );
+    } finally {
+      await agent.close();
+    }
+
+    for (const pkg of report.packages) {
+      for (const check of pkg.checks) {
+        if (check.warning) logger.warn(`${pkg.packageName} ${pkg.version ?? ''}: ${check.warning}`);
+      }
+    }
+    if (values['json']) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    else io.stdout.write(redactor.redact(lock === undefined ? singleText(report) : lockText(report)));
+    return report.summary.failed > 0 ? EXIT.failed : EXIT.ok;
+  },
+};
+
+async function defaultPolicy(cwd: string): Promise<string | undefined> {
+  const file = join(cwd, POLICY_FILE_NAME);
+  try {
+    await access(file);
+    return file;
+  } catch {
+    return undefined;
+  }
+}
+
+const RESULT: Record<string, string> = { passed: 'passed', failed: 'FAILED', skipped: 'skipped' };
+
+function checksTable(pkg: PackageReport): string {
+  return table([
+    ['check', 'result', 'detail'],
+    ...pkg.checks.map((c) => [
+      CHECK_TITLES[c.check],
+      c.warning ? 'passed (!)' : (RESULT[c.status] ?? c.status),
+      c.code ? `${c.code}: ${c.detail}` : c.warning ? `${c.detail}; ${c.warning}` : c.detail,
+    ]),
+  ]);
+}
+
+function heading(pkg: PackageReport): string {
+  const status = pkg.status === 'verified' ? 'verified' : pkg.status === 'failed' ? 'FAILED' : 'not covered';
+  const where = pkg.policyEntry ? ` (policy ${pkg.policyEntry})` : '';
+  return `${pkg.packageName}${pkg.version ? ` ${pkg.version}` : ''}${where}: ${status}`;
+}
+
+/** What to do about each failure, once per code. */
+function remedies(report: VerifyReport): string {
+  const seen = new Set<string>();
+  const lines: string[] = [];
+  for (const pkg of report.packages) {
+    for (const check of pkg.checks) {
+      if (!check.code || seen.has(check.code)) continue;
+      seen.add(check.code);
+      lines.push(`${check.code}\n  remedy: ${check.remedy}\n  docs: ${check.docsUrl}`);
+    }
+  }
+  return lines.length === 0 ? '' : `\n${lines.join('\n\n')}\n`;
+}
+
+function summaryLine(report: VerifyReport): string {
+  const { verified, failed, notCovered } = report.summary;
+  const total = report.packages.length;
+  return `${total} package${total === 1 ? '' : 's'}: ${verified} verified, ${failed} failed, ${notCovered} not covered (${(report.durationMs / 1000).toFixed(1)} s)`;
+}
+
+function singleText(report: VerifyReport): string {
+  const pkg = report.packages[0]!;
+  if (pkg.status === 'not-covered') {
+    return `${heading(pkg)}\nThe policy has no entry for ${pkg.packageName} or its vendor: nothing was verified.\n`;
+  }
+  return `${heading(pkg)}\n\n${checksTable(pkg)}\n${remedies(report)}`;
+}
+
+function lockText(report: VerifyReport): string {
+  const rows = report.packages.map((pkg) => {
+    const failure = pkg.checks.find((c) => c.status === 'failed');
+    const detail =
+      pkg.status === 'not-covered'
+        ? 'not covered by the policy: not verified'
+        : failure
+          ? `${CHECK_TITLES[failure.check]}: ${failure.code}`
+          : `${pkg.checks.filter((c) => c.status === 'passed').length} checks passed (policy ${pkg.policyEntry})`;
+    return [
+      pkg.packageName,
+      pkg.version ?? '',
+      pkg.status === 'failed' ? 'FAILED' : pkg.status === 'verified' ? 'verified' : 'not covered',
+      detail,
+    ];
+  });
+  const failures = report.packages.filter((p) => p.status === 'failed' && p.checks.length > 0);
+  return [
+    table([['package', 'version', 'result', 'detail'], ...rows]),
+    ...failures.map((pkg) => `\n${heading(pkg)}\n\n${checksTable(pkg)}`),
+    remedies(report),
+    `${summaryLine(report)}\n`,
+  ].join('\n');
+}

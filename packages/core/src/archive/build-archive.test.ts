@@ -1,0 +1,203 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { open, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { git, makeTempDir, type PhpPackageRepo, type TempDir } from '@phpublish/test-utils';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { buildArchive } from './build-archive.js';
+import { contentDigestOfRef, contentDigestOfZip } from './digest.js';
+import { archiveGitEnv, fixtureRepo, gitArchiveListing, unzipListing } from './testing/repos.js';
+import { ZipReader } from './zip-reader.js';
+
+const run = promisify(execFile);
+
+let temp: TempDir;
+let repo: PhpPackageRepo;
+let counter = 0;
+const out = () => join(temp.path, `zip-${counter++}.zip`);
+
+/** Compressible text and incompressible bytes, in many directories: enough to exercise batching. */
+function packageFiles(): Record<string, string | Buffer | { content: string; executable: true } | { symlink: string }> {
+  const files: Record<string, string | Buffer | { content: string; executable: true } | { symlink: string }> = {};
+  for (let i = 0; i < 40; i++) {
+    files[`src/Module${i % 7}/Class${i}.php`] =
+      `<?php\nnamespace Acme;\nfinal class Class${i} {}\n${'// filler\n'.repeat(i * 20)}`;
+  }
+  files['assets/noise.bin'] = createHash('sha512').update('seed').digest();
+  files['bin/console'] = { content: '#!/usr/bin/env php\n<?php\n', executable: true };
+  files['link'] = { symlink: 'src/Module0/Class0.php' };
+  files['empty.txt'] = '';
+  return files;
+}
+
+beforeAll(async () => {
+  temp = await makeTempDir('phpublish-build-archive-');
+  repo = await fixtureRepo(packageFiles(), 'acme/hello');
+});
+afterAll(async () => {
+  await repo.cleanup();
+  await temp.cleanup();
+});
+
+const sha256 = async (file: string) =>
+  createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
+
+describe('when the same commit is archived twice', () => {
+  const saved = { tz: process.env['TZ'], umask: process.umask() };
+  afterEach(() => {
+    if (saved.tz === undefined) delete process.env['TZ'];
+    else process.env['TZ'] = saved.tz;
+    process.umask(saved.umask);
+  });
+
+  it('gives the same bytes in another timezone, umask, locale, clone and with other concurrency', async () => {
+    const first = await buildArchive({
+      cwd: repo.dir,
+      env: archiveGitEnv,
+      ref: 'HEAD',
+      outFile: out(),
+      concurrency: 2,
+    });
+
+    process.env['TZ'] = 'Pacific/Chatham';
+    process.umask(0o077);
+    const clone = await makeTempDir('phpublish-clone-');
+    try {
+      // Another clone: other pack files, other object layout, same commit.
+      await git(temp.path, ['clone', '--quiet', '--no-local', repo.dir, clone.path], { env: archiveGitEnv });
+      const env = { ...archiveGitEnv, LANG: 'de_DE.UTF-8', LC_ALL: 'de_DE.UTF-8' };
+      const second = await buildArchive({ cwd: clone.path, env, ref: first.commit, outFile: out(), concurrency: 1 });
+      const third = await buildArchive({ cwd: clone.path, env, ref: first.commit, outFile: out(), concurrency: 5 });
+      expect(second.sha256).toBe(first.sha256);
+      expect(third.sha256).toBe(first.sha256);
+      expect(await sha256(second.file)).toBe(first.sha256);
+      expect(second.contentDigest).toBe(first.contentDigest);
+    } finally {
+      await clone.cleanup();
+    }
+  });
+
+  it('gives the bytes recorded here, on any machine with the same zlib', async () => {
+    // The test repository's commit is fixed (identity and dates), so its zip is too. When this
+    // changes, every phpublish zip changes: a new zlib in Node.js, or a change of format.
+    const result = await buildArchive({ cwd: repo.dir, env: archiveGitEnv, ref: 'HEAD', outFile: out() });
+    expect({ commit: result.commit, sha256: result.sha256, zlib: result.zlib }).toMatchInlineSnapshot(`
+      {
+        "commit": "00bcb27f079fd82e0d1a9328cbd1935e902a1901",
+        "sha256": "4bf0ec3208354c858eac526c17c281914542ee074af36c760aea9059253a6941",
+        "zlib": "1.3.2.1-motley-8002e91",
+      }
+    `);
+  });
+});
+
+describe('when reading the zip back', () => {
+  it('finds sorted entries under one folder, the commit’s time in UTC, normalised modes and no data descriptors', async () => {
+    const result = await buildArchive({ cwd: repo.dir, env: archiveGitEnv, ref: 'HEAD', outFile: out() });
+    const file = await open(result.file, 'r');
+    try {
+      const zip = await ZipReader.open(file, result.file);
+      const names = zip.entries.map((e) => e.name);
+      expect(names[0]).toBe(result.folder);
+      expect(result.folder).toMatch(/^acme-hello-[0-9a-f]{7}\/$/);
+      expect(names.every((n) => n.startsWith(result.folder))).toBe(true);
+      expect(names.slice(1)).toEqual(
+        [...names.slice(1)].sort((a, b) => Buffer.compare(Buffer.from(a, 'latin1'), Buffer.from(b, 'latin1'))),
+      );
+      const byName = Object.fromEntries(zip.entries.map((e) => [e.name.slice(result.folder.length), e]));
+      expect(byName['bin/console']?.kind).toBe('executable');
+      expect(byName['link']).toMatchObject({ kind: 'symlink', method: 0 });
+      expect(byName['src/Module0/Class0.php']).toMatchObject({ kind: 'file', method: 8 });
+      expect(byName['empty.txt']).toMatchObject({ kind: 'file', method: 0, size: 0 });
+      expect(byName['assets/noise.bin']?.method).toBe(0);
+      expect(zip.entries.every((e) => (e.flags & 0x08) === 0)).toBe(true);
+    } finally {
+      await file.close();
+    }
+    // Raw fields: every entry carries the commit's time (2026-01-01 00:02:00 UTC, the fixture's
+    // second commit) as DOS date and time, whatever the local timezone.
+    expect((await repo.git(['log', '-1', '--format=%cI', result.commit])).trim()).toBe('2026-01-01T00:02:00+00:00');
+    const bytes = await readFile(result.file);
+    const commitTime = { date: ((2026 - 1980) << 9) | (1 << 5) | 1, time: (0 << 11) | (2 << 5) | 0 };
+    for (let at = bytes.indexOf('PK\x01\x02'); at !== -1; at = bytes.indexOf('PK\x01\x02', at + 4)) {
+      expect({ time: bytes.readUInt16LE(at + 12), date: bytes.readUInt16LE(at + 14) }).toEqual(commitTime);
+      expect(bytes.readUInt16LE(at + 4) >> 8).toBe(3);
+    }
+    expect(bytes.subarray(bytes.length - 40).toString('latin1')).toBe(result.commit);
+    // Info-ZIP agrees that it is a valid zip.
+    await expect(run('unzip', ['-tq', result.file])).resolves.toMatchObject({
+      stdout: expect.stringContaining('No errors'),
+    });
+  });
+
+  it('streams large files and writes zip64 fields when they are needed, which unzip and PHP read', async () => {
+    const large = await fixtureRepo({
+      'data/large.txt': 'a line of a large, compressible file\n'.repeat(120_000),
+      'data/random.bin': Buffer.concat(
+        Array.from({ length: 1500 }, (_, i) => createHash('sha512').update(String(i)).digest()),
+      ),
+    });
+    try {
+      // Zip64 from 1 KiB on and streaming from 4 KiB on, so that small files take both paths.
+      const tuning = { streamFrom: 4096, limits: { zip64: 1024 } };
+      const result = await buildArchive({ cwd: large.dir, env: archiveGitEnv, ref: 'HEAD', outFile: out(), tuning });
+      expect((await readFile(result.file)).includes(Buffer.from('PK\x06\x06'))).toBe(true);
+      await expect(run('unzip', ['-tq', result.file])).resolves.toMatchObject({
+        stdout: expect.stringContaining('No errors'),
+      });
+      expect(await unzipListing(result.file, result.folder)).toEqual(await gitArchiveListing(large.dir, 'HEAD'));
+      expect((await contentDigestOfZip(result.file)).contentDigest).toBe(result.contentDigest);
+      const php = await run('php', [
+        '-r',
+        '$z = new ZipArchive(); if ($z->open($argv[1], ZipArchive::CHECKCONS) !== true) exit(1); echo $z->numFiles, " ", strlen($z->getFromName($argv[2]));',
+        result.file,
+        `${result.folder}data/large.txt`,
+      ]);
+      expect(php.stdout).toBe(`${result.directories + result.files + result.symlinks + 1} ${37 * 120_000}`);
+      // Without tuning the large file streams too (it is larger than a worker's slot), and the
+      // digest is the same whichever way the zip was written.
+      const plain = await buildArchive({ cwd: large.dir, env: archiveGitEnv, ref: 'HEAD', outFile: out() });
+      expect(plain.contentDigest).toBe(result.contentDigest);
+      expect((await contentDigestOfRef({ cwd: large.dir, env: archiveGitEnv, ref: 'HEAD' })).contentDigest).toBe(
+        result.contentDigest,
+      );
+    } finally {
+      await large.cleanup();
+    }
+  });
+});
+
+describe('when the zip cannot be built', () => {
+  it('says the ref does not exist', async () => {
+    const error = await buildArchive({ cwd: repo.dir, env: archiveGitEnv, ref: 'v9.9.9', outFile: out() }).catch(
+      (e) => e,
+    );
+    expect(error.code).toBe('ARCHIVE_REF_NOT_FOUND');
+    const option = await buildArchive({
+      cwd: repo.dir,
+      env: archiveGitEnv,
+      ref: '--output=/tmp/x',
+      outFile: out(),
+    }).catch((e) => e);
+    expect(option.code).toBe('ARCHIVE_REF_NOT_FOUND');
+  });
+
+  it('says it cannot write, and leaves no temporary file behind', async () => {
+    const missing = join(temp.path, 'no-such-dir', 'x.zip');
+    const error = await buildArchive({ cwd: repo.dir, env: archiveGitEnv, ref: 'HEAD', outFile: missing }).catch(
+      (e) => e,
+    );
+    expect(error.code).toBe('ARCHIVE_OUTPUT_FAILED');
+    expect((await readdir(temp.path)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('says when the directory is not a git repository', async () => {
+    const error = await buildArchive({ cwd: temp.path, env: archiveGitEnv, ref: 'HEAD', outFile: out() }).catch(
+      (e) => e,
+    );
+    expect(error.code).toBe('ARCHIVE_REF_NOT_FOUND');
+  });
+});

@@ -1,0 +1,180 @@
+import { rm } from 'node:fs/promises';
+import { fetchGitHubAttestations, type GitHubRepositoryApi } from '../attest/github-store.js';
+import type { SigstoreBundle } from '../attest/sign.js';
+import { releaseFileNames } from '../attest/subjects.js';
+import { isPhpublishError, PhpublishError } from '../errors/index.js';
+import { HttpNetworkError, requestWithRetry } from '../http/index.js';
+import { DownloadProblem, download } from './download.js';
+import type { VerifySession } from './session.js';
+
+/** One bundle found for the release, and where. */
+export interface FoundBundle {
+  bundle: string | SigstoreBundle;
+  where: string;
+}
+
+export interface AttestationSources {
+  /** What GitHub's attestation store holds for the content digest (read with the release). */
+  stored: FoundBundle[];
+  /**
+   * The release asset `<vendor>-<name>-<version>.sigstore.json`, downloaded when asked for: when
+   * the store's bundles already verify, it is not needed.
+   */
+  releaseAsset(): Promise<FoundBundle | undefined>;
+  /** The attested zip, when the release carries it as an asset. */
+  zip?: { name: string; sha256: string };
+  /** Where phpublish looked, for VERIFY_ATTESTATION_MISSING. */
+  looked: string[];
+  /** A source that could not be read (reported when nothing else was found). */
+  fetchError?: PhpublishError;
+}
+
+/** `v1.2.0` → `1.2.0` and `v1.2.0`: release tools name files by the version with or without its `v`. */
+export function versionNames(tag: string): string[] {
+  const bare = tag.replace(/^v(?=\d)/i, '');
+  return bare === tag ? [tag] : [bare, tag];
+}
+
+interface ReleaseAsset {
+  name: string;
+  url: string;
+}
+
+/**
+ * Collects the attestations of a release from GitHub: the release asset
+ * `<vendor>-<name>-<version>.sigstore.json` and GitHub's attestation store (by the content digest
+ * of what Composer installs), plus the attested zip when it is a release asset. Nothing found here
+ * is trusted until verifyAttestation says so.
+ */
+export async function findAttestations(input: {
+  session: VerifySession;
+  repository: string;
+  packageName: string;
+  tag: string;
+  contentSha256: string;
+  /** A scratch file for the zip asset. */
+  zipFile: string;
+}): Promise<AttestationSources> {
+  const { session, repository, packageName, tag } = input;
+  const api: GitHubRepositoryApi = {
+    baseUrl: session.endpoints.githubApiUrl,
+    repository,
+    authHeaders: session.gitHubHeaders,
+    http: session.http,
+    redactor: session.deps.redactor,
+  };
+  const names = versionNames(tag).map((version) => releaseFileNames(packageName, version));
+  const looked = [
+    `for ${names[0]!.bundle} on release ${tag} of ${repository}`,
+    `in the attestation store of ${repository} by the content digest`,
+  ];
+  const [assets, stored] = await Promise.allSettled([
+    releaseAssets(api, tag),
+    fetchGitHubAttestations(api, input.contentSha256),
+  ]);
+  const sources: AttestationSources = { stored: [], looked, releaseAsset: async () => undefined };
+  const noteFailure = (reason: unknown) => {
+    if (!isPhpublishError(reason)) throw reason;
+    sources.fetchError ??= reason;
+  };
+
+  if (stored.status === 'rejected') noteFailure(stored.reason);
+  else {
+    const seen = new Set<string>();
+    for (const bundle of stored.value) {
+      const key = canonical(bundle);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      sources.stored.push({ bundle, where: `the attestation store of ${repository}` });
+    }
+  }
+
+  if (assets.status === 'rejected') noteFailure(assets.reason);
+  else if (assets.value) {
+    const bundleAsset = names.map((n) => assets.value!.find((a) => a.name === n.bundle)).find(Boolean);
+    const zipAsset = names.map((n) => assets.value!.find((a) => a.name === n.zip)).find(Boolean);
+    if (zipAsset) {
+      try {
+        const zip = await downloadAsset(api, zipAsset, input.zipFile);
+        sources.zip = { name: zipAsset.name, sha256: zip.sha256 };
+      } catch (error) {
+        noteFailure(error);
+      } finally {
+        await rm(input.zipFile, { force: true });
+      }
+    }
+    if (bundleAsset) {
+      const already = new Set(sources.stored.map((b) => canonical(b.bundle)));
+      sources.releaseAsset = async () => {
+        const text = (await downloadAsset(api, bundleAsset)).body!.toString('utf8');
+        // The same bundle as one from the store has been tried already.
+        return already.has(canonical(text))
+          ? undefined
+          : { bundle: text, where: `${bundleAsset.name} on release ${tag}` };
+      };
+    }
+  }
+  return sources;
+}
+
+/** Bundles compared as parsed JSON, so that the same bundle from two places counts once. */
+function canonical(bundle: string | SigstoreBundle): string {
+  if (typeof bundle !== 'string') return JSON.stringify(bundle);
+  try {
+    return JSON.stringify(JSON.parse(bundle));
+  } catch {
+    return bundle;
+  }
+}
+
+/** The release of `tag` and its assets; undefined when there is no such release. */
+async function releaseAssets(api: GitHubRepositoryApi, tag: string): Promise<ReleaseAsset[] | undefined> {
+  const url = `${api.baseUrl.replace(/\/+$/, '')}/repos/${api.repository}/releases/tags/${encodeURIComponent(tag)}`;
+  let response: Awaited<ReturnType<typeof requestWithRetry>>;
+  try {
+    response = await requestWithRetry({ method: 'GET', url, headers: api.authHeaders, idempotent: true }, api.http);
+  } catch (error) {
+    if (!(error instanceof HttpNetworkError)) throw error;
+    throw new PhpublishError('ATTEST_FETCH_FAILED', { service: 'GitHub', url, reason: error.reason });
+  }
+  if (response.status === 404) return undefined;
+  let body: { assets?: { name?: unknown; url?: unknown }[] } | undefined;
+  try {
+    body = response.status === 200 ? JSON.parse(response.body) : undefined;
+  } catch {
+    body = undefined;
+  }
+  if (!body) {
+    throw new PhpublishError('ATTEST_FETCH_FAILED', {
+      service: 'GitHub',
+      url,
+      status: response.status,
+      reason: response.status === 200 ? 'the answer is not JSON' : `HTTP ${response.status}`,
+    });
+  }
+  return (body.assets ?? []).flatMap((asset) =>
+    typeof asset.name === 'string' && typeof asset.url === 'string' ? [{ name: asset.name, url: asset.url }] : [],
+  );
+}
+
+/** Downloads an asset through the API; GitHub redirects to storage, which gets no credentials. */
+async function downloadAsset(api: GitHubRepositoryApi, asset: ReleaseAsset, file?: string) {
+  try {
+    return await download({
+      url: asset.url,
+      ...(file ? { file } : {}),
+      http: api.http,
+      headers: { ...api.authHeaders, accept: 'application/octet-stream' },
+      // Bundles are a few kilobytes; a huge "bundle" is not one.
+      ...(file ? {} : { maxBytes: 16 * 1024 * 1024 }),
+    });
+  } catch (error) {
+    if (!(error instanceof DownloadProblem)) throw error;
+    throw new PhpublishError('ATTEST_FETCH_FAILED', {
+      service: 'GitHub',
+      url: api.redactor.redact(asset.url),
+      ...(error.status ? { status: error.status } : {}),
+      reason: error.reason,
+    });
+  }
+}

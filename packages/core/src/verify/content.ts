@@ -1,0 +1,51 @@
+import { rm } from 'node:fs/promises';
+import { contentDigestOfZip } from '../archive/digest.js';
+import { PhpublishError } from '../errors/index.js';
+import { DownloadProblem, download } from './download.js';
+import type { ReleaseFacts } from './resolve-release.js';
+import type { VerifySession } from './session.js';
+
+/** What Composer would install, summed up. */
+export interface InstalledContent {
+  url: string;
+  /** `phpublish-tree-v1:sha256:<hex>` of the files inside the zip's top-level folder. */
+  contentDigest: string;
+  files: number;
+}
+
+/**
+ * Downloads what Composer would install (the dist zip: GitHub's zipball for GitHub packages) and
+ * computes its content-tree digest. The zip is removed afterwards.
+ */
+export async function installedContent(
+  facts: ReleaseFacts,
+  session: VerifySession,
+  file: string,
+): Promise<InstalledContent> {
+  const url = facts.distUrl;
+  if (!url) {
+    throw new PhpublishError('VERIFY_DIST_UNAVAILABLE', {
+      url: '(none)',
+      reason: 'the metadata has no dist URL, so Composer would install from source',
+    });
+  }
+  const safeUrl = session.deps.redactor.redact(url);
+  if (facts.distType && facts.distType !== 'zip') {
+    throw new PhpublishError('VERIFY_DIST_UNAVAILABLE', {
+      url: safeUrl,
+      reason: `it is a ${facts.distType} archive; the content digest is computed from zips`,
+    });
+  }
+  try {
+    await download({ url, file, http: session.http, headers: { accept: 'application/zip, */*' } });
+    const digest = await contentDigestOfZip(file, safeUrl);
+    return { url: safeUrl, contentDigest: digest.contentDigest, files: digest.files + digest.symlinks };
+  } catch (error) {
+    if (error instanceof DownloadProblem) {
+      throw new PhpublishError('VERIFY_DIST_UNAVAILABLE', { url: safeUrl, reason: error.reason }, { cause: error });
+    }
+    throw error;
+  } finally {
+    await rm(file, { force: true });
+  }
+}

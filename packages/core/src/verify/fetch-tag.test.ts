@@ -1,0 +1,94 @@
+import { join } from 'node:path';
+import { createPhpPackageRepo, gitEnv, makeTempDir, type PhpPackageRepo, type TempDir } from '@phpublish/test-utils';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isPhpublishError } from '../errors/index.js';
+import { isFetchableTagName, isFetchableUrl, TagFetcher, takeBatchAnswer } from './fetch-tag.js';
+
+const URL = 'https://github.com/acme/hello.git';
+let repo: PhpPackageRepo;
+let scratch: TempDir;
+/** The user's environment: git reads https://github.com/acme/hello.git from the local repository. */
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  repo = await createPhpPackageRepo({ name: 'acme/hello', tags: [{ name: 'v1.0.0', annotated: true }, 'v1.1.0'] });
+  scratch = await makeTempDir('phpublish-tags-');
+  env = { ...gitEnv(), GIT_CONFIG_COUNT: '2', GIT_CONFIG_KEY_1: `url.${repo.dir}.insteadOf`, GIT_CONFIG_VALUE_1: URL };
+});
+
+afterAll(async () => {
+  await repo.cleanup();
+  await scratch.cleanup();
+});
+
+describe('TagFetcher', () => {
+  describe('when the repository has the tag', () => {
+    it('fetches an annotated tag object and the commit it peels to, again and again in one repository', async () => {
+      const fetcher = new TagFetcher(join(scratch.path, 'one'), env);
+      const first = await fetcher.fetch(URL, 'v1.0.0');
+      expect(first.kind).toBe('annotated');
+      if (first.kind !== 'annotated') return;
+      expect(first.commit).toBe(repo.head);
+      expect(first.raw.toString('utf8')).toMatch(/^object [0-9a-f]{40}\ntype commit\ntag v1\.0\.0\n/);
+      expect(await fetcher.fetch(URL, 'v1.0.0')).toEqual(first);
+      expect(await fetcher.fetch(URL, 'v1.1.0')).toEqual({ kind: 'lightweight', commit: repo.head });
+      await fetcher.close();
+    });
+  });
+
+  describe('when it does not', () => {
+    it('says the tag is missing', async () => {
+      const fetcher = new TagFetcher(join(scratch.path, 'two'), env);
+      expect(await fetcher.fetch(URL, 'v9.9.9')).toEqual({ kind: 'missing' });
+    });
+
+    it('fails with VERIFY_REPOSITORY_UNREACHABLE when git cannot fetch, with git’s reason', async () => {
+      const fetcher = new TagFetcher(join(scratch.path, 'three'), env);
+      const error = await fetcher.fetch('https://github.com/acme/gone.git', 'v1.0.0').catch((e: unknown) => e);
+      expect(isPhpublishError(error, 'VERIFY_REPOSITORY_UNREACHABLE')).toBe(true);
+      expect((error as Error).message).not.toMatch(/warning:/);
+    });
+  });
+});
+
+describe('what may be fetched', () => {
+  it.each([
+    ['https://github.com/acme/hello.git', true],
+    ['git@github.com:acme/hello.git', true],
+    ['ssh://git@example.org:2222/acme/hello.git', true],
+    ['/home/me/secret-repo', false],
+    ['file:///etc', false],
+    ['ext::sh -c touch% /tmp/pwned', false],
+    ['-uhttps://x', false],
+  ])('%s → %s', (url, fetchable) => {
+    expect(isFetchableUrl(url)).toBe(fetchable);
+  });
+
+  it.each([
+    ['v1.2.0', true],
+    ['1.2.0-RC1', true],
+    ['release-1.0+build', true],
+    ['v1:refs/heads/main', false],
+    ['--upload-pack=x', false],
+    ['a..b', false],
+    ['v1 2', false],
+  ])('tag %s → %s', (tag, fetchable) => {
+    expect(isFetchableTagName(tag)).toBe(fetchable);
+  });
+});
+
+describe('takeBatchAnswer', () => {
+  it('takes one answer of git cat-file --batch at a time, binary-safe, and waits for the rest', () => {
+    const content = Buffer.from('a\nb\0c');
+    const output = Buffer.concat([
+      Buffer.from(`${'1'.repeat(40)} blob ${content.length}\n`),
+      content,
+      Buffer.from('\nrefs/tags/nope missing\n'),
+    ]);
+    expect(takeBatchAnswer(output.subarray(0, 50))).toBeUndefined();
+    const first = takeBatchAnswer(output)!;
+    expect(first.answer).toMatchObject({ oid: '1'.repeat(40), type: 'blob' });
+    expect(first.answer!.content.equals(content)).toBe(true);
+    expect(takeBatchAnswer(first.rest)).toEqual({ answer: null, rest: Buffer.alloc(0) });
+  });
+});

@@ -1,0 +1,222 @@
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { PhpublishError } from '../errors/index.js';
+import { type GitRunResult, gitComplaint } from '../git/run.js';
+import { withoutSigningSecrets } from '../git/signed-tag.js';
+import { Redactor } from '../log/index.js';
+import { type GitRunner, inProcessGit } from './git-helper.js';
+
+/** The tag as the package's repository has it. */
+export type FetchedTag =
+  | { kind: 'missing' }
+  /** A plain ref to a commit. */
+  | { kind: 'lightweight'; commit: string }
+  /** An annotated tag object (its raw bytes) and the commit it peels to. */
+  | { kind: 'annotated'; oid: string; raw: Buffer; commit: string };
+
+/** Transports phpublish fetches tags over; anything else (local paths, `ext::`, `file://`) is refused. */
+const FETCHABLE_URL = /^(?:(?:https?|ssh|git):\/\/[^\s]+|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s]+)$/;
+
+/** What git says when the remote has no such ref (with LC_ALL=C). */
+const NO_SUCH_REF = /couldn't find remote ref/i;
+
+/** Composer versions as tag names; anything that could be read as a refspec or an option is refused. */
+export function isFetchableTagName(tag: string): boolean {
+  return /^[0-9A-Za-z][0-9A-Za-z._+-]*$/.test(tag) && !tag.includes('..') && !tag.endsWith('.lock');
+}
+
+export function isFetchableUrl(url: string): boolean {
+  return FETCHABLE_URL.test(url);
+}
+
+/**
+ * Fetches release tags with the real git into one scratch bare repository (never the user's),
+ * the tag object and its commit only: `--depth=1` and, where the server supports it, a
+ * `tree:0` filter, so a tag costs a few hundred bytes whatever the package's size. Every fetch
+ * lands on a ref of its own, so one repository serves many packages one after the other without
+ * one package's tag ever being read as another's. Not for concurrent use: one per worker.
+ */
+export class TagFetcher {
+  readonly #dir: string;
+  readonly #env: Record<string, string | undefined>;
+  readonly #git: GitRunner;
+  #ready: Promise<void> | undefined;
+  #reader: ObjectReader | undefined;
+  #fetches = 0;
+
+  /**
+   * `env`: the user's (credentials, proxies, `url.<base>.insteadOf`); signing secrets are removed.
+   * `git`: how git is started (a helper process keeps this thread free).
+   */
+  constructor(dir: string, env: Record<string, string | undefined>, git: GitRunner = inProcessGit) {
+    this.#dir = dir;
+    this.#git = git;
+    this.#env = { ...withoutSigningSecrets(env), GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
+  }
+
+  /** Throws VERIFY_REPOSITORY_UNREACHABLE when git cannot fetch for another reason than a missing tag. */
+  async fetch(url: string, tag: string): Promise<FetchedTag> {
+    await this.#init(url);
+    const options = { cwd: this.#dir, env: this.#env };
+    const ref = `refs/phpublish/${++this.#fetches}`;
+    const fetched = await this.#git.run(
+      [
+        '-c',
+        `remote.origin.url=${url}`,
+        '-c',
+        'remote.origin.promisor=true',
+        'fetch',
+        '--quiet',
+        '--no-tags',
+        '--no-write-fetch-head',
+        '--no-auto-maintenance',
+        '--recurse-submodules=no',
+        '--depth=1',
+        '--filter=tree:0',
+        'origin',
+        `+refs/tags/${tag}:${ref}`,
+      ],
+      options,
+    );
+    if (fetched.exitCode !== 0) {
+      if (NO_SUCH_REF.test(fetched.stderr)) return { kind: 'missing' };
+      throw unreachable(url, fetched);
+    }
+    // The object the ref names, and the commit it peels to, from the repository's reader.
+    this.#reader ??= new ObjectReader(this.#dir, this.#env);
+    const [named, peeled] = await this.#reader.read([ref, `${ref}^{commit}`]);
+    if (!named || !peeled || peeled.type !== 'commit') {
+      throw unreachable(url, { exitCode: 1, stdout: Buffer.alloc(0), stderr: 'the fetched tag cannot be read back' });
+    }
+    if (named.type === 'commit') return { kind: 'lightweight', commit: peeled.oid };
+    return { kind: 'annotated', oid: named.oid, raw: named.content, commit: peeled.oid };
+  }
+
+  /** Stops the repository's reader; the fetcher can be used again afterwards. */
+  async close(): Promise<void> {
+    const reader = this.#reader;
+    this.#reader = undefined;
+    await reader?.close();
+  }
+
+  /** The scratch repository, made once: bare, and a partial clone of "origin" (whose URL each fetch names). */
+  #init(url: string): Promise<void> {
+    this.#ready ??= (async () => {
+      await mkdir(this.#dir, { recursive: true });
+      const options = { cwd: this.#dir, env: this.#env };
+      for (const args of [
+        ['init', '--quiet', '--bare', this.#dir],
+        ['config', 'core.repositoryformatversion', '1'],
+        ['config', 'extensions.partialClone', 'origin'],
+      ]) {
+        const result = await this.#git.run(args, options);
+        if (result.exitCode !== 0) throw unreachable(url, result);
+      }
+    })();
+    // A failed set-up is tried again with the next package.
+    this.#ready.catch(() => {
+      this.#ready = undefined;
+    });
+    return this.#ready;
+  }
+}
+
+function unreachable(url: string, result: GitRunResult): PhpublishError {
+  const scrub = new Redactor();
+  // git's own verdict, not the warnings before it (a server without filter support says so first).
+  const fatal = result.stderr
+    .split('\n')
+    .map((line) => line.trim())
+    .find((line) => /^(fatal|error): /.test(line));
+  return new PhpublishError('VERIFY_REPOSITORY_UNREACHABLE', {
+    url: scrub.redact(url),
+    reason: scrub.redact(fatal?.replace(/^(fatal|error): /, '') ?? gitComplaint(result)),
+  });
+}
+
+/**
+ * One `git cat-file --batch` for the life of a scratch repository: starting a process per read
+ * costs more than the read (a fork copies the page tables of this whole process). It sees refs
+ * and packs that later fetches add. Requests are answered in order; one at a time.
+ */
+class ObjectReader {
+  readonly #child: ChildProcessWithoutNullStreams;
+  #buffer: Buffer = Buffer.alloc(0);
+  #pending: { count: number; objects: (BatchObject | undefined)[]; done(error?: Error): void } | undefined;
+  readonly #exited: Promise<void>;
+
+  constructor(dir: string, env: Record<string, string | undefined>) {
+    this.#child = spawn('git', ['cat-file', '--batch'], { cwd: dir, env: env as NodeJS.ProcessEnv, stdio: 'pipe' });
+    this.#child.stdin.on('error', () => {});
+    this.#child.stdout.on('data', (chunk: Buffer) => {
+      this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
+      this.#drain();
+    });
+    let stderr = '';
+    this.#child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    this.#exited = new Promise((resolve) => {
+      const finish = (reason: string) => {
+        this.#pending?.done(new Error(reason));
+        this.#pending = undefined;
+        resolve();
+      };
+      this.#child.on('error', (error) => finish(`git cat-file could not start: ${error.message}`));
+      this.#child.on('close', (code) => finish(`git cat-file stopped (${code}): ${stderr.trim()}`));
+    });
+  }
+
+  read(names: readonly string[]): Promise<(BatchObject | undefined)[]> {
+    if (this.#pending) return Promise.reject(new Error('ObjectReader: one read at a time'));
+    return new Promise((resolve, reject) => {
+      const objects: (BatchObject | undefined)[] = [];
+      this.#pending = {
+        count: names.length,
+        objects,
+        done: (error) => (error ? reject(error) : resolve(objects)),
+      };
+      this.#child.stdin.write(names.map((name) => `${name}\n`).join(''));
+    });
+  }
+
+  #drain(): void {
+    while (this.#pending && this.#pending.objects.length < this.#pending.count) {
+      const taken = takeBatchAnswer(this.#buffer);
+      if (!taken) return;
+      this.#pending.objects.push(taken.answer ?? undefined);
+      this.#buffer = taken.rest;
+    }
+    if (this.#pending && this.#pending.objects.length === this.#pending.count) {
+      const pending = this.#pending;
+      this.#pending = undefined;
+      pending.done();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#child.stdin.end();
+    await this.#exited;
+  }
+}
+
+interface BatchObject {
+  oid: string;
+  type: string;
+  content: Buffer;
+}
+
+/**
+ * The first answer in `git cat-file --batch` output: `<oid> <type> <size>\n<content>\n` (an
+ * object), or `<name> missing\n` (null); undefined while it has not all arrived.
+ */
+export function takeBatchAnswer(buffer: Buffer): { answer: BatchObject | null; rest: Buffer } | undefined {
+  const eol = buffer.indexOf(0x0a);
+  if (eol === -1) return undefined;
+  const header = buffer.subarray(0, eol).toString('latin1').split(' ');
+  if (header.length !== 3 || !/^\d+$/.test(header[2]!)) return { answer: null, rest: buffer.subarray(eol + 1) };
+  const size = Number(header[2]);
+  if (buffer.length < eol + 1 + size + 1) return undefined;
+  const content = Buffer.from(buffer.subarray(eol + 1, eol + 1 + size));
+  return { answer: { oid: header[0]!, type: header[1]!, content }, rest: buffer.subarray(eol + 1 + size + 1) };
+}

@@ -1,0 +1,105 @@
+import { Agent, type Dispatcher } from 'undici';
+import { publicGoodTrustedRoot, type TrustedRootJson } from '../attest/trusted-root.js';
+import type { Clock } from '../clock.js';
+import { DEFAULT_RETRY, type HttpDeps, type RetryPolicy } from '../http/index.js';
+import type { Logger, Redactor } from '../log/index.js';
+import { PackagistClient } from '../packagist/client.js';
+
+/** Everything verification touches, passed in. */
+export interface VerifyDeps {
+  /** Relative policy, lock and key paths are read from here. */
+  cwd: string;
+  /** For git (credentials, proxies, `url.<base>.insteadOf`) and GITHUB_TOKEN/GH_TOKEN for GitHub's API. */
+  env: Record<string, string | undefined>;
+  clock: Clock;
+  /** One agent for every request of a run: connections are reused across packages. */
+  dispatcher: Dispatcher;
+  userAgent: string;
+  /** Progress lines; should already be redacting. */
+  logger: Logger;
+  /** Tokens read from `env` are registered here. */
+  redactor: Redactor;
+  /** Where temporary repositories and downloads go (removed afterwards). */
+  tempDir: string;
+  retry?: Partial<RetryPolicy>;
+  /** Per request; 30 s by default. */
+  timeoutMs?: number;
+  /** The public-good trusted root, when a policy entry names none; through TUF by default. */
+  loadPublicGoodRoot?: () => Promise<TrustedRootJson>;
+}
+
+export interface VerifyEndpoints {
+  /** The Composer repository serving p2 metadata. */
+  packagistUrl: string;
+  githubApiUrl: string;
+}
+
+export const DEFAULT_ENDPOINTS: VerifyEndpoints = {
+  packagistUrl: 'https://repo.packagist.org',
+  githubApiUrl: 'https://api.github.com',
+};
+
+/**
+ * The HTTP agent for a verification run: kept-alive connections, a bounded pool per origin, so
+ * that hundreds of packages reuse a handful of connections. Close it when the run is over.
+ */
+export function createVerifyAgent(options: { connectionsPerOrigin?: number } = {}): Agent {
+  return new Agent({ connections: options.connectionsPerOrigin ?? 16, keepAliveTimeout: 10_000 });
+}
+
+/** What one run shares between its packages: HTTP plumbing, clients, the trusted root once loaded. */
+export interface VerifySession {
+  deps: VerifyDeps;
+  endpoints: VerifyEndpoints;
+  http: HttpDeps;
+  packagist: PackagistClient;
+  /** Headers for GitHub's API (a token when the environment has one). */
+  gitHubHeaders: Record<string, string>;
+  /** The public-good trusted root, loaded at most once. */
+  publicGoodRoot(): Promise<TrustedRootJson>;
+}
+
+export function createSession(deps: VerifyDeps, endpoints: VerifyEndpoints): VerifySession {
+  const http: HttpDeps = {
+    dispatcher: deps.dispatcher,
+    clock: deps.clock,
+    userAgent: deps.userAgent,
+    timeoutMs: deps.timeoutMs ?? 30_000,
+    retry: { ...DEFAULT_RETRY, ...deps.retry },
+    onRetry: ({ url, attempt, delayMs, reason }) =>
+      deps.logger.info(
+        `${reason} from ${deps.redactor.redact(url)}; retrying in ${Math.round(delayMs / 100) / 10} s (attempt ${attempt + 1})`,
+      ),
+  };
+  const token = deps.env['GITHUB_TOKEN']?.trim() || deps.env['GH_TOKEN']?.trim() || undefined;
+  deps.redactor.add(token);
+  let root: Promise<TrustedRootJson> | undefined;
+  return {
+    deps,
+    endpoints,
+    http,
+    packagist: new PackagistClient({
+      apiUrl: endpoints.packagistUrl,
+      repoUrl: endpoints.packagistUrl,
+      dispatcher: deps.dispatcher,
+      clock: deps.clock,
+      userAgent: deps.userAgent,
+      timeoutMs: http.timeoutMs,
+      retry: http.retry,
+      onRetry: http.onRetry,
+    }),
+    gitHubHeaders: {
+      accept: 'application/vnd.github+json',
+      'x-github-api-version': '2022-11-28',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    publicGoodRoot: () => {
+      root ??= (deps.loadPublicGoodRoot ?? (() => publicGoodTrustedRoot()))();
+      // A failed load is not remembered: the next package tries again.
+      root.catch(() => {
+        root = undefined;
+      });
+      return root;
+    },
+  };
+}

@@ -1,0 +1,204 @@
+import { join } from 'node:path';
+import { isPhpublishError, PhpublishError } from '../errors/index.js';
+import { CONTENT_CODES } from './attestation-check.js';
+import { findAcceptedAttestation } from './attestation-step.js';
+import { installedContent } from './content.js';
+import { isFetchableTagName, isFetchableUrl, type TagFetcher } from './fetch-tag.js';
+import { describeIdentity, identityPolicyFor } from './identities.js';
+import type { VerifyTarget } from './lock.js';
+import type { ResolvedPolicyEntry } from './policy.js';
+import { type CheckResult, failed, type PackageReport, passed, skipped } from './report.js';
+import { isDevVersion, type ReleaseFacts, resolveRelease } from './resolve-release.js';
+import type { VerifySession } from './session.js';
+import { checkTagSignature, checkTagTarget } from './tag-checks.js';
+
+/** Runs a check; a coded error becomes its failed row, anything else is a defect and propagates. */
+async function guarded<T>(
+  check: CheckResult['check'],
+  run: () => Promise<T>,
+): Promise<{ value: T } | { row: CheckResult }> {
+  try {
+    return { value: await run() };
+  } catch (error) {
+    if (isPhpublishError(error)) return { row: failed(check, error) };
+    throw error;
+  }
+}
+
+/**
+ * Verifies one package the policy covers, along the chain: Packagist metadata → commit → tag
+ * (exists, points at the commit, signed by a trusted key, named for the version) → attestation
+ * (from a trusted identity, for this release) → content (what Composer installs is attested). The
+ * tag and the attestation branches run side by side; each check reports on its own.
+ */
+export async function verifyPackage(
+  target: VerifyTarget,
+  entry: ResolvedPolicyEntry,
+  session: VerifySession,
+  worker: { scratch: string; tags: TagFetcher },
+): Promise<PackageReport> {
+  const report: PackageReport = {
+    packageName: target.packageName,
+    ...(target.version ? { version: target.version } : {}),
+    status: 'verified',
+    policyEntry: entry.key,
+    checks: [],
+  };
+  const log = (message: string) => session.deps.logger.info(`${target.packageName}: ${message}`);
+
+  log(`reading the Packagist metadata${target.version ? ` of ${target.version}` : ''}`);
+  let facts: ReleaseFacts | undefined;
+  const resolved = await guarded('packagist', () => resolveRelease(target, session));
+  if ('value' in resolved) {
+    facts = resolved.value.facts;
+    report.checks.push(
+      resolved.value.problem ? failed('packagist', resolved.value.problem) : passed('packagist', resolved.value.detail),
+    );
+  } else {
+    report.checks.push(resolved.row);
+    facts = factsFromLock(target);
+  }
+  if (!facts) {
+    for (const check of ['tag', 'signature', 'attestation', 'content'] as const) {
+      report.checks.push(skipped(check, 'needs the version’s commit from the metadata'));
+    }
+    return finish(report);
+  }
+  report.version = facts.version;
+  report.commit = facts.commit;
+
+  const [tagRows, attestationRows] = await Promise.all([
+    tagChecks(facts, entry, session, worker.tags, log),
+    attestationChecks(facts, entry, session, worker.scratch, log),
+  ]);
+  report.checks.push(...tagRows, ...attestationRows);
+  return finish(report);
+}
+
+function finish(report: PackageReport): PackageReport {
+  report.status = report.checks.some((c) => c.status === 'failed') ? 'failed' : 'verified';
+  return report;
+}
+
+/** With composer.lock, what is installed is known even when Packagist cannot be asked. */
+function factsFromLock(target: VerifyTarget): ReleaseFacts | undefined {
+  const locked = target.locked;
+  if (!locked?.reference || isDevVersion(locked.version)) return undefined;
+  return {
+    packageName: target.packageName,
+    version: locked.version,
+    commit: locked.reference,
+    ...(locked.sourceUrl ? { sourceUrl: locked.sourceUrl } : {}),
+    ...(locked.sourceType ? { sourceType: locked.sourceType } : {}),
+    ...(locked.distUrl ? { distUrl: locked.distUrl } : {}),
+    ...(locked.distType ? { distType: locked.distType } : {}),
+  };
+}
+
+async function tagChecks(
+  facts: ReleaseFacts,
+  entry: ResolvedPolicyEntry,
+  session: VerifySession,
+  tags: TagFetcher,
+  log: (message: string) => void,
+): Promise<CheckResult[]> {
+  if (!entry.requireSignedTag) {
+    const reason = `not required by the policy (${entry.key})`;
+    return [skipped('tag', reason), skipped('signature', reason)];
+  }
+  const tag = facts.version;
+  const url = facts.sourceUrl;
+  const sourceProblem =
+    !url || (facts.sourceType && facts.sourceType !== 'git')
+      ? 'the metadata names no git repository'
+      : !isFetchableUrl(url)
+        ? `phpublish fetches tags over https, ssh or git only, not from ${url}`
+        : !isFetchableTagName(tag)
+          ? `"${tag}" cannot be a tag name`
+          : undefined;
+  if (sourceProblem || !url) {
+    const error = new PhpublishError('VERIFY_SOURCE_MISSING', {
+      packageName: facts.packageName,
+      version: tag,
+      problem: sourceProblem ?? 'the metadata names no git repository',
+    });
+    return [failed('tag', error), skipped('signature', 'no tag to check')];
+  }
+
+  log(`fetching tag ${tag} from ${session.deps.redactor.redact(url)}`);
+  const fetched = await guarded('tag', () => tags.fetch(url, tag));
+  if ('row' in fetched) return [fetched.row, skipped('signature', 'no tag to check')];
+  const rows: CheckResult[] = [];
+  const target = await guarded('tag', async () => checkTagTarget(tag, fetched.value, { url, commit: facts.commit }));
+  rows.push('row' in target ? target.row : passed('tag', target.value));
+  const tagObject = fetched.value;
+  if (tagObject.kind === 'missing') return [...rows, skipped('signature', 'no tag to check')];
+
+  const signature = await guarded('signature', () =>
+    checkTagSignature(tag, tagObject, { trusted: entry.trustedKeys, now: new Date(session.deps.clock.now()) }),
+  );
+  if ('row' in signature) return [...rows, signature.row];
+  const { signer, signature: made, keyExpiredSince } = signature.value;
+  rows.push(
+    passed(
+      'signature',
+      `signed by ${signer.fingerprint}${signer.userId ? ` (${signer.userId})` : ''} on ${made.created.toISOString()}`,
+      keyExpiredSince ? `the key ${signer.fingerprint} has expired since it signed this tag` : undefined,
+    ),
+  );
+  return rows;
+}
+
+async function attestationChecks(
+  facts: ReleaseFacts,
+  entry: ResolvedPolicyEntry,
+  session: VerifySession,
+  scratch: string,
+  log: (message: string) => void,
+): Promise<CheckResult[]> {
+  if (!entry.requireAttestation) {
+    const reason = `not required by the policy (${entry.key})`;
+    return [skipped('attestation', reason), skipped('content', reason)];
+  }
+  log(`downloading ${facts.distUrl ? session.deps.redactor.redact(facts.distUrl) : 'the dist'}`);
+  const content = await guarded('content', () => installedContent(facts, session, join(scratch, 'dist.zip')));
+  if ('row' in content) return [skipped('attestation', 'needs the content of what Composer installs'), content.row];
+
+  const identities = entry.identities.map((identity) => identityPolicyFor(identity, facts.packageName, facts.version));
+  const attestation = await guarded('attestation', () =>
+    findAcceptedAttestation({
+      facts,
+      identities,
+      entry,
+      contentDigest: content.value.contentDigest,
+      session,
+      scratch,
+      log,
+    }),
+  );
+
+  const digest = `${content.value.contentDigest.slice(0, 'phpublish-tree-v1:sha256:'.length + 16)}…`;
+  if ('row' in attestation) {
+    const row = attestation.row;
+    if (row.code && CONTENT_CODES.has(row.code)) {
+      // Authentic, from a trusted identity and for this release: only the files differ.
+      const identity = describeIdentity(identities[0]!);
+      return [
+        passed('attestation', `made by ${identity} for ${facts.packageName} ${facts.version}`),
+        { ...row, check: 'content' },
+      ];
+    }
+    return [row, skipped('content', 'no accepted attestation to compare with')];
+  }
+  const { accepted, zip } = attestation.value;
+  return [
+    passed(
+      'attestation',
+      `made by ${accepted.signer.subjectAlternativeName} (issuer ${accepted.signer.issuer}), found in ${accepted.where}`,
+    ),
+    passed(
+      'content',
+      `the dist's ${content.value.files} files (${digest}) are attested${zip ? `, and so is ${zip.name}` : ''}`,
+    ),
+  ];
+}
