@@ -7,4 +7,3 @@ export {
 } from './content-digest.js';
 export { contentDigestOfRef, contentDigestOfZip, type RefDigest, type ZipDigest } from './digest.js';
 export { type ExportEntry, type ExportOptions, type ExportPlan, planExport } from './export-plan.js';
-export { readCommit } from './git-objects.js';
