@@ -1,7 +1,10 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { loadSigningKey, releaseFileNames, runGit } from '@phpublish/core';
 import { type SandboxOidcIssuer, startSandboxOidcIssuer } from '@phpublish/sandbox';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
@@ -16,8 +19,11 @@ import {
   REPOSITORY,
   startVerifyFixture,
   type VerifyFixture,
+  type VerifyJson,
 } from './testing/verify-fixture.js';
 
+/** The command as built (`npm test` builds first); the thread pool only runs from the build. */
+const BUILT_CLI = fileURLToPath(new URL('../../dist/bin/phpublish.js', import.meta.url));
 let fixture: VerifyFixture;
 /** A release made through phpublish before any test runs: the attacks copy and replay it. */
 let baseline: MadeRelease;
@@ -291,6 +297,100 @@ describe('phpublish verify', () => {
     });
   });
 
+  describe('when the package, the policy or the network says otherwise', () => {
+    it('passes with a warning a tag signed before its key expired', async () => {
+      const signedAt = new Date(Date.now() - 2.5 * 86_400_000);
+      const key = await loadSigningKey(
+        { armoredKey: fixture.expiredKey.armoredPrivateKey, keySource: 'test', passphraseSource: 'test' },
+        { now: signedAt },
+      );
+      const commit = await fixture.commit('2.0.0');
+      await fixture.signTag('v2.0.0', commit, key, signedAt);
+      const release: MadeRelease = {
+        version: '2.0.0',
+        tag: 'v2.0.0',
+        commit,
+        ...(await fixture.archive('2.0.0', 'v2.0.0')),
+      };
+      await fixture.attestZip(release);
+      await fixture.crawl();
+      const run = await fixture.verify('v2.0.0');
+      explainOnFailure(() => run);
+      expect(run.code).toBe(EXIT.ok);
+      const signature = run.report.packages[0]!.checks.find((c) => c.check === 'signature')!;
+      expect(signature).toMatchObject({ status: 'passed' });
+      expect(signature.warning).toMatch(/has expired since it signed this tag/);
+      expect(run.stderr).toMatch(
+        /^! acme\/hello v2\.0\.0: the key [0-9A-F]{40} has expired since it signed this tag$/m,
+      );
+      expect(run.report.summary.warnings).toBe(1);
+    });
+
+    it('fails a version Packagist does not list, and skips the rest', async () => {
+      const run = await fixture.verify('v9.9.9');
+      expect(run.code).toBe(EXIT.failed);
+      expect(failures(run.report)).toEqual({ packagist: 'VERIFY_VERSION_NOT_LISTED' });
+      expect(run.report.packages[0]!.checks.filter((c) => c.status === 'skipped')).toHaveLength(4);
+    });
+
+    it('fails a package Packagist does not know, when a vendor entry covers it', async () => {
+      const policy = await vendorPolicy({ 'acme/*': { keys: ['maintainer.asc'], requireAttestation: false } });
+      const run = await fixture.cli(['verify', 'acme/unknown', '1.0.0', '--json', '--policy', policy]);
+      expect(run.code).toBe(EXIT.failed);
+      expect(failures(JSON.parse(run.stdout), 'acme/unknown')).toEqual({ packagist: 'VERIFY_PACKAGE_NOT_FOUND' });
+    });
+
+    it('checks only what the policy requires', async () => {
+      const policy = await vendorPolicy({ 'acme/*': { requireSignedTag: false, requireAttestation: false } });
+      const run = await fixture.cli(['verify', PACKAGE, baseline.tag, '--json', '--policy', policy]);
+      explainOnFailure(() => run);
+      expect(run.code).toBe(EXIT.ok);
+      const checks = (JSON.parse(run.stdout) as VerifyJson).packages[0]!.checks;
+      expect(checks.map((c) => `${c.check}:${c.status}`)).toEqual([
+        'packagist:passed',
+        'tag:skipped',
+        'signature:skipped',
+        'attestation:skipped',
+        'content:skipped',
+      ]);
+      expect(checks[1]!.detail).toBe('not required by the policy (acme/*)');
+    });
+
+    it('fails when what Composer installs cannot be downloaded', async () => {
+      const lock = await writeLock([lockEntry(baseline, { distUrl: 'http://127.0.0.1:1/acme-hello.zip' })]);
+      const run = await fixture.cli(['verify', '--lock', lock, '--json', '--policy', fixture.policyFile]);
+      expect(run.code).toBe(EXIT.failed);
+      expect(failures(JSON.parse(run.stdout))).toEqual({ content: 'VERIFY_DIST_UNAVAILABLE' });
+    });
+
+    it('fails when git cannot fetch from the repository', async () => {
+      const lock = await writeLock([
+        {
+          ...lockEntry(baseline),
+          source: { type: 'git', url: 'https://github.com/acme/gone.git', reference: baseline.commit },
+        },
+      ]);
+      const run = await fixture.cli(['verify', '--lock', lock, '--json', '--policy', fixture.policyFile], {
+        env: {
+          GIT_CONFIG_COUNT: '3',
+          GIT_CONFIG_KEY_2: `url.${join(fixture.work.path, 'no-such-repository')}.insteadOf`,
+          GIT_CONFIG_VALUE_2: 'https://github.com/acme/gone.git',
+        },
+      });
+      expect(run.code).toBe(EXIT.failed);
+      expect(failures(JSON.parse(run.stdout))).toEqual({ tag: 'VERIFY_REPOSITORY_UNREACHABLE' });
+    });
+
+    it('refuses to fetch tags from a local path named by the metadata', async () => {
+      const lock = await writeLock([
+        { ...lockEntry(baseline), source: { type: 'git', url: fixture.repo.dir, reference: baseline.commit } },
+      ]);
+      const run = await fixture.cli(['verify', '--lock', lock, '--json', '--policy', fixture.policyFile]);
+      expect(run.code).toBe(EXIT.failed);
+      expect(failures(JSON.parse(run.stdout))).toEqual({ tag: 'VERIFY_SOURCE_MISSING' });
+    });
+  });
+
   describe('when verifying a composer.lock', () => {
     it('verifies covered packages, reports the others as not covered, and exits 0', async () => {
       const lock = await writeLock([
@@ -307,6 +407,27 @@ describe('phpublish verify', () => {
       expect(run.stdout).toMatch(/^acme\/hello\s+v1\.0\.0\s+verified\s+5 checks passed/m);
       expect(run.stdout).toMatch(/^other\/thing\s+2\.0\.0\s+not covered/m);
       expect(run.stdout).toContain('2 packages: 1 verified, 0 failed, 1 not covered');
+    });
+
+    it.skipIf(!existsSync(BUILT_CLI))('shares the packages between threads in the built command', async () => {
+      const lock = await writeLock(Array.from({ length: 16 }, () => lockEntry(baseline)));
+      const run = await new Promise<CliRun>((resolve) => {
+        execFile(
+          process.execPath,
+          [BUILT_CLI, 'verify', '--lock', lock, '--json', '--threads', '2', '--policy', fixture.policyFile],
+          { env: fixture.cliEnv(), cwd: fixture.work.path, maxBuffer: 1e8 },
+          (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
+        );
+      });
+      explainOnFailure(() => run);
+      expect(run.code).toBe(EXIT.ok);
+      expect(run.stderr).toContain('8 at a time in 2 threads');
+      expect((JSON.parse(run.stdout) as VerifyJson).summary).toEqual({
+        verified: 16,
+        failed: 0,
+        notCovered: 0,
+        warnings: 0,
+      });
     });
 
     it('fails packages the policy does not cover with --strict', async () => {
@@ -407,6 +528,13 @@ function lockEntry(release: MadeRelease, override: { distUrl?: string; reference
       shasum: '',
     },
   };
+}
+
+async function vendorPolicy(packages: Record<string, unknown>): Promise<string> {
+  const file = join(fixture.work.path, `policy-${Math.random().toString(16).slice(2)}.json`);
+  const base = JSON.parse(await readFile(fixture.policyFile, 'utf8')) as Record<string, unknown>;
+  await writeFile(file, JSON.stringify({ ...base, packages }));
+  return file;
 }
 
 async function writeLock(packages: unknown[]): Promise<string> {

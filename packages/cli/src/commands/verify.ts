@@ -143,7 +143,7 @@ export const verifyCommand: Command = {
         if (check.warning) logger.warn(`${pkg.packageName} ${pkg.version ?? ''}: ${check.warning}`);
       }
     }
-    if (values['json']) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    if (values['json']) io.stdout.write(redactor.redact(`${JSON.stringify(report, null, 2)}\n`));
     else io.stdout.write(redactor.redact(lock === undefined ? singleText(report) : lockText(report)));
     return report.summary.failed > 0 ? EXIT.failed : EXIT.ok;
   },

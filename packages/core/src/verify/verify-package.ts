@@ -95,6 +95,16 @@ function factsFromLock(target: VerifyTarget): ReleaseFacts | undefined {
   };
 }
 
+/** The git repository to fetch the tag from, or why there is none that may be fetched. */
+function fetchableSource(facts: ReleaseFacts): { url: string } | { problem: string } {
+  const url = facts.sourceUrl;
+  if (!url || (facts.sourceType && facts.sourceType !== 'git'))
+    return { problem: 'the metadata names no git repository' };
+  if (!isFetchableUrl(url)) return { problem: `phpublish fetches tags over https, ssh or git only, not from ${url}` };
+  if (!isFetchableTagName(facts.version)) return { problem: `"${facts.version}" cannot be a tag name` };
+  return { url };
+}
+
 async function tagChecks(
   facts: ReleaseFacts,
   entry: ResolvedPolicyEntry,
@@ -107,23 +117,16 @@ async function tagChecks(
     return [skipped('tag', reason), skipped('signature', reason)];
   }
   const tag = facts.version;
-  const url = facts.sourceUrl;
-  const sourceProblem =
-    !url || (facts.sourceType && facts.sourceType !== 'git')
-      ? 'the metadata names no git repository'
-      : !isFetchableUrl(url)
-        ? `phpublish fetches tags over https, ssh or git only, not from ${url}`
-        : !isFetchableTagName(tag)
-          ? `"${tag}" cannot be a tag name`
-          : undefined;
-  if (sourceProblem || !url) {
+  const source = fetchableSource(facts);
+  if ('problem' in source) {
     const error = new PhpublishError('VERIFY_SOURCE_MISSING', {
       packageName: facts.packageName,
       version: tag,
-      problem: sourceProblem ?? 'the metadata names no git repository',
+      problem: source.problem,
     });
     return [failed('tag', error), skipped('signature', 'no tag to check')];
   }
+  const { url } = source;
 
   log(`fetching tag ${tag} from ${session.deps.redactor.redact(url)}`);
   const fetched = await guarded('tag', () => tags.fetch(url, tag));

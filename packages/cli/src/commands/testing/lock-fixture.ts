@@ -5,6 +5,8 @@
  * Only for phpublish's own tests and benchmarks.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import {
   attestRelease,
@@ -149,6 +151,22 @@ export async function startLockFixture(count: number, log: (line: string) => voi
   });
   log(`  ${count} packages released in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
+  // GitHub's zipball endpoint, as composer.lock files of GitHub packages name it: the bytes the
+  // sandbox Packagist serves for each commit, fetched once and served from memory (the sandbox
+  // starts a git process for every dist request, which would measure the sandbox, not verify).
+  const zipballs = new Map<string, Buffer>();
+  await pool(releases, 8, async (r) => {
+    const response = await fetch(`${packagist.url}/dists/${r.name}/${r.commit}.zip`);
+    zipballs.set(`/repos/${r.name}/zipball/${r.commit}`, Buffer.from(await response.arrayBuffer()));
+  });
+  const zipballServer = createServer((request, response) => {
+    const zip = zipballs.get(request.url ?? '');
+    response.writeHead(zip ? 200 : 404, { 'content-type': zip ? 'application/zip' : 'text/plain' });
+    response.end(zip ?? 'Not Found');
+  });
+  await new Promise<void>((resolve) => zipballServer.listen(0, '127.0.0.1', resolve));
+  const zipballUrl = `http://127.0.0.1:${(zipballServer.address() as AddressInfo).port}`;
+
   await writeFile(join(work.path, 'maintainer.asc'), key.armoredPublicKey);
   await writeFile(join(work.path, 'trusted_root.json'), JSON.stringify(sandbox.sigstore.trustedRoot));
   const policyFile = join(work.path, 'phpublish.policy.json');
@@ -183,7 +201,12 @@ export async function startLockFixture(count: number, log: (line: string) => voi
         name: r.name,
         version: r.tag,
         source: { type: 'git', url: `https://github.com/${r.name}.git`, reference: r.commit },
-        dist: { type: 'zip', url: `${packagist.url}/dists/${r.name}/${r.commit}.zip`, reference: r.commit, shasum: '' },
+        dist: {
+          type: 'zip',
+          url: `${zipballUrl}/repos/${r.name}/zipball/${r.commit}`,
+          reference: r.commit,
+          shasum: '',
+        },
         type: 'library',
       }));
       await writeFile(file, JSON.stringify({ 'content-hash': 'bench', packages, 'packages-dev': [] }, null, 2));
@@ -203,6 +226,7 @@ export async function startLockFixture(count: number, log: (line: string) => voi
       return { code, stdout, stderr };
     },
     close: async () => {
+      await new Promise((resolve) => zipballServer.close(resolve));
       await agent.close();
       await packagist.close();
       await sandbox.close();

@@ -74,7 +74,7 @@ export interface VerifyFixture {
   /** Commits a change that makes this version's contents unique; resolves to the commit. */
   commit(version: string): Promise<string>;
   /** A signed tag (the maintainer's key by default) on `commit`. */
-  signTag(tag: string, commit: string, key?: SigningKey): Promise<void>;
+  signTag(tag: string, commit: string, key?: SigningKey, now?: Date): Promise<void>;
   /** The reproducible zip of a tag, with its digests. */
   archive(version: string, tag: string): Promise<Pick<MadeRelease, 'zipFile' | 'zipSha256' | 'contentDigest'>>;
   /** The GitHub release of a tag (created once). */
@@ -86,11 +86,16 @@ export interface VerifyFixture {
   crawl(): Promise<void>;
   /** Everything phpublish does for a release, in order; `attest: false` leaves out the attestation. */
   release(version: string, options?: { attest?: boolean; uploadZip?: boolean }): Promise<MadeRelease>;
+  /** The environment the command runs with: git reads https://github.com/acme/hello.git from the local repository. */
+  cliEnv(): Record<string, string>;
   /** `phpublish <argv>` with the real main(), git pointed at the local repository. */
   cli(argv: string[], options?: { env?: Record<string, string>; cwd?: string }): Promise<CliRun>;
   /** `phpublish verify acme/hello <version> --json --policy …` and its parsed report. */
   verify(version: string, extra?: string[]): Promise<CliRun & { report: VerifyJson }>;
-  /** A key that expired two days ago, also trusted by the policy; `signingTwin` signs with the same key material as if it never expired. */
+  /**
+   * A key that expired two days ago (valid for one day before that), also trusted by the policy;
+   * `expiredKeyTwin` signs with the same key material as if it never expired.
+   */
   readonly expiredKey: TestKey;
   readonly expiredKeyTwin: SigningKey;
   close(): Promise<void>;
@@ -187,8 +192,16 @@ export async function startVerifyFixture(): Promise<VerifyFixture> {
     expiredKey,
     expiredKeyTwin,
     commit: (version) => repo.commit({ 'VERSION.txt': `${version}\n` }, `Prepare ${version}`),
-    signTag: async (tag, commit, key = maintainerKey) => {
-      await createSignedTag({ cwd: repo.dir, env: gitTagEnv, tag, target: commit, message: `Release ${tag}`, key });
+    signTag: async (tag, commit, key = maintainerKey, now = new Date()) => {
+      await createSignedTag({
+        cwd: repo.dir,
+        env: gitTagEnv,
+        tag,
+        target: commit,
+        message: `Release ${tag}`,
+        key,
+        now,
+      });
     },
     archive: async (version, tag) => {
       const zipFile = join(work.path, `${releaseFileNames(PACKAGE, version).zip}`);
@@ -256,20 +269,20 @@ export async function startVerifyFixture(): Promise<VerifyFixture> {
       await fixture.crawl();
       return release;
     },
+    cliEnv: () => ({
+      ...gitEnv(),
+      // git fetches https://github.com/acme/hello.git from the local repository: real git, real protocol.
+      GIT_CONFIG_COUNT: '2',
+      GIT_CONFIG_KEY_1: `url.${repo.dir}.insteadOf`,
+      GIT_CONFIG_VALUE_1: `${REPOSITORY_URL}.git`,
+    }),
     cli: async (argv, options = {}) => {
       let stdout = '';
       let stderr = '';
       const code = await main({
         argv,
         cwd: options.cwd ?? work.path,
-        env: {
-          ...gitEnv(),
-          // git fetches https://github.com/acme/hello.git from the local repository: real git, real protocol.
-          GIT_CONFIG_COUNT: '2',
-          GIT_CONFIG_KEY_1: `url.${repo.dir}.insteadOf`,
-          GIT_CONFIG_VALUE_1: `${REPOSITORY_URL}.git`,
-          ...options.env,
-        },
+        env: { ...fixture.cliEnv(), ...options.env },
         stdout: { write: (s: string) => (stdout += s) },
         stderr: { write: (s: string) => (stderr += s) },
       });
