@@ -76,3 +76,18 @@ export function jsonBody<T>(
     });
   }
 }
+
+/** A forge's error answer as the store's or fetch's coded error (401 said plainly, else the server's message). */
+export function failure(
+  api: ForgeApi,
+  response: HttpResponse,
+  url: string,
+  kind: { code: ForgeFailureCode; service: string },
+): PhpublishError {
+  return new PhpublishError(kind.code, {
+    service: kind.service,
+    url,
+    status: response.status,
+    reason: response.status === 401 ? 'the token was refused (bad credentials)' : serverMessage(response, api.redactor),
+  });
+}

@@ -1,6 +1,6 @@
 import { PhpublishError } from '../errors/index.js';
 import type { HttpResponse } from '../http/index.js';
-import { type ForgeApi, joinUrl, jsonBody, send, serverMessage } from './forge-http.js';
+import { type ForgeApi, failure, joinUrl, jsonBody, send } from './forge-http.js';
 import type { SigstoreBundle } from './sign.js';
 import { claimedSubjects, parseBundleText, sameSubjects } from './stored-bundle.js';
 import type { Subject } from './subjects.js';
@@ -39,20 +39,6 @@ const FETCH = { code: 'ATTEST_FETCH_FAILED', service: 'GitHub' } as const;
 /** GitHub's answer for a token that lacks a permission (as opposed to a missing resource). */
 function isPermissionRefusal(response: HttpResponse): boolean {
   return response.status === 403 && !/rate limit/i.test(response.body);
-}
-
-function failure(
-  api: GitHubRepositoryApi,
-  response: HttpResponse,
-  url: string,
-  kind: typeof STORE | typeof FETCH,
-): PhpublishError {
-  return new PhpublishError(kind.code, {
-    service: kind.service,
-    url,
-    status: response.status,
-    reason: response.status === 401 ? 'the token was refused (bad credentials)' : serverMessage(response, api.redactor),
-  });
 }
 
 async function releaseByTag(

@@ -1,6 +1,5 @@
 import { PhpublishError } from '../errors/index.js';
-import type { HttpResponse } from '../http/index.js';
-import { type ForgeApi, joinUrl, jsonBody, send, serverMessage } from './forge-http.js';
+import { type ForgeApi, failure, joinUrl, jsonBody, send } from './forge-http.js';
 import type { StoreOutcome } from './github-store.js';
 import type { SigstoreBundle } from './sign.js';
 import { claimedSubjects, parseBundleText, sameSubjects } from './stored-bundle.js';
@@ -39,20 +38,6 @@ export function gitLabBundleUrl(api: GitLabProjectApi, version: string, fileName
     api,
     `/packages/generic/${GITLAB_ATTESTATION_PACKAGE}/${encodeURIComponent(version)}/${encodeURIComponent(fileName)}`,
   );
-}
-
-function failure(
-  api: GitLabProjectApi,
-  response: HttpResponse,
-  url: string,
-  kind: typeof STORE | typeof FETCH,
-): PhpublishError {
-  return new PhpublishError(kind.code, {
-    service: kind.service,
-    url,
-    status: response.status,
-    reason: response.status === 401 ? 'the token was refused' : serverMessage(response, api.redactor),
-  });
 }
 
 async function releaseLinks(api: GitLabProjectApi, tag: string, kind: typeof STORE | typeof FETCH) {
