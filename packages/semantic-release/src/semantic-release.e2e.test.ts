@@ -279,6 +279,24 @@ describe('@phpublish/semantic-release', () => {
     });
   });
 
+  describe('when Packagist goes down while the release is being confirmed', () => {
+    it('keeps confirming through the outage and finishes the release', async () => {
+      await writeReleaseConfig();
+      // verifyConditions, verifyRelease and publish's own first look read the metadata; then it fails
+      // for the first confirmation polls (each poll retries 4 times before counting as an outage).
+      fixture.packagist.injectFault({
+        path: '/p2/acme/hello.json',
+        skip: 3,
+        times: 5,
+        fault: { status: 503, body: 'down' },
+      });
+      const { code, output } = await semanticRelease(actionsEnv());
+      expect(code).toBe(0);
+      expect(output).toContain('HTTP 503 from');
+      expect(output).toContain('Packagist serves acme/hello v1.0.0');
+    });
+  });
+
   describe('when Packagist does not serve the release before the confirm timeout', () => {
     beforeAll(() => {
       // Packagist accepts the update but its crawl never runs while we wait.

@@ -16,6 +16,8 @@ export interface FaultRule {
   readonly path: string | RegExp;
   /** How many matching requests get the fault; 1 when absent. */
   readonly times?: number;
+  /** Matching requests to let through untouched before the fault starts (to fail a later step only). */
+  readonly skip?: number;
   /**
    * `before` (default): the request is not handled at all. `after`: it is handled (a job may be queued)
    * and the client gets the fault instead of the answer, like a proxy failing on the way back.
@@ -26,6 +28,7 @@ export interface FaultRule {
 
 interface ActiveRule extends FaultRule {
   remaining: number;
+  toSkip: number;
 }
 
 /** Faults armed by tests, each for a number of matching requests, in the order they were armed. */
@@ -35,7 +38,9 @@ export class FaultInjector {
   arm(rule: FaultRule): void {
     const times = rule.times ?? 1;
     if (!Number.isInteger(times) || times < 1) throw new Error('sandbox: fault `times` must be a positive integer');
-    this.#rules.push({ ...rule, remaining: times });
+    const skip = rule.skip ?? 0;
+    if (!Number.isInteger(skip) || skip < 0) throw new Error('sandbox: fault `skip` must be a whole number');
+    this.#rules.push({ ...rule, remaining: times, toSkip: skip });
   }
 
   /** The rule that applies to this request, if any, counting it as used. */
@@ -51,6 +56,10 @@ export class FaultInjector {
         matchesPath(candidate.path),
     );
     if (!rule) return undefined;
+    if (rule.toSkip > 0) {
+      rule.toSkip -= 1;
+      return undefined;
+    }
     rule.remaining -= 1;
     if (rule.remaining === 0) this.#rules = this.#rules.filter((candidate) => candidate !== rule);
     return rule;
