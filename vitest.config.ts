@@ -7,6 +7,7 @@ export default defineConfig({
   resolve: {
     // Tests run against the sources of sibling packages, not their last build.
     alias: {
+      '@phpublish/core/pgp': fileURLToPath(new URL('./packages/core/src/pgp/index.ts', import.meta.url)),
       // Test fixtures of the sandbox (not part of its published build); before the package alias, which would swallow it.
       '@phpublish/sandbox/testing': fileURLToPath(
         new URL('./packages/sandbox/src/test-utils/packagist-fixture.ts', import.meta.url),

@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startAttestationSandbox } from '@phpublish/sandbox';
 import { startPackagistFixture } from '@phpublish/sandbox/testing';
 import { createBareRemote, gitEnv, makeTempDir } from '@phpublish/test-utils';
 import { afterAll, bench, describe } from 'vitest';
@@ -29,6 +30,9 @@ function run(file: string, args: string[], options: { cwd?: string; env?: Record
 /** One complete release of a fresh repository; returns the wall time of semantic-release alone. */
 async function release(withPlugin: boolean): Promise<number> {
   const fixture = await startPackagistFixture({ tags: [] });
+  const services = await startAttestationSandbox();
+  services.github.addRepository('acme/hello');
+  services.github.createRelease('acme/hello', 'v1.0.0');
   const remote = await createBareRemote();
   const home = await makeTempDir('phpublish-bench-');
   try {
@@ -36,21 +40,37 @@ async function release(withPlugin: boolean): Promise<number> {
     await fixture.repo.commit({ 'src/Feature.php': '<?php\n' }, 'feat: a feature');
     await fixture.repo.git(['push', '-q', '-u', 'origin', 'main']);
     const plugins: unknown[] = ['@semantic-release/commit-analyzer', '@semantic-release/release-notes-generator'];
-    if (withPlugin)
-      plugins.push([PLUGIN, { packagist: { url: fixture.packagist.url, repoUrl: fixture.packagist.url } }]);
+    if (withPlugin) {
+      plugins.push([
+        PLUGIN,
+        {
+          attest: {
+            fulcioUrl: services.sigstore.fulcioUrl,
+            rekorUrl: services.sigstore.rekorUrl,
+            // No timestamp authority, as by default: the Rekor entry dates the signature.
+            githubApiUrl: services.github.url,
+          },
+          packagist: { url: fixture.packagist.url, repoUrl: fixture.packagist.url },
+        },
+      ]);
+    }
     await writeFile(
       join(fixture.repo.dir, '.releaserc.json'),
       JSON.stringify({ branches: ['main'], repositoryUrl: `file://${remote.dir}`, plugins }),
     );
+    // A GitHub Actions job with `id-token: write`: every layer is on (signed tag, attestation, Packagist).
+    const job = services.githubIssuer.gitHubActionsJob({
+      repository: 'acme/hello',
+      ref: 'refs/heads/main',
+      eventName: 'push',
+      sha: fixture.repo.head,
+    });
     const env = {
       ...gitEnv(),
+      ...job.env,
       HOME: home.path,
-      CI: 'true',
-      GITHUB_ACTIONS: 'true',
-      GITHUB_EVENT_NAME: 'push',
-      GITHUB_REF: 'refs/heads/main',
-      GITHUB_REPOSITORY: 'acme/hello',
-      GITHUB_SERVER_URL: 'https://github.com',
+      GITHUB_API_URL: services.github.url,
+      GITHUB_TOKEN: services.github.issueToken('acme/hello', { contents: 'write', attestations: 'write' }),
       PACKAGIST_USERNAME: 'alice',
       PACKAGIST_API_TOKEN: fixture.alice.safeToken,
       PHPUBLISH_GPG_PRIVATE_KEY: key.armoredPrivateKey,
@@ -59,6 +79,7 @@ async function release(withPlugin: boolean): Promise<number> {
     await run(process.execPath, [SEMANTIC_RELEASE], { cwd: fixture.repo.dir, env });
     return performance.now() - started;
   } finally {
+    await services.close();
     await fixture.cleanup();
     await remote.cleanup();
     await home.cleanup();
@@ -76,9 +97,15 @@ describe('semantic-release with and without @phpublish/semantic-release (same sa
     { iterations: 3, warmupIterations: 0, time: 0 },
   );
   bench(
-    'release with the plugin (signed tag, Packagist notify + confirm)',
+    'release with the plugin (signed tag, attested zip, Packagist notify + confirm)',
     async () => {
-      record('with', await release(true));
+      try {
+        record('with', await release(true));
+      } catch (error) {
+        // A failed release must show, not turn into a missing number.
+        console.error(String(error).slice(-3000));
+        throw error;
+      }
     },
     { iterations: 3, warmupIterations: 0, time: 0 },
   );

@@ -2,7 +2,8 @@
 // git's `gpg.program`: signs and verifies with openpgp.js, with the key from PHPUBLISH_GPG_PRIVATE_KEY.
 // Thin on purpose: the protocol lives in @phpublish/core (runGpgProgram); this only wires the process.
 import { readFile } from 'node:fs/promises';
-import { runGpgProgram } from '@phpublish/core';
+// Only the OpenPGP part of core: git starts this program for every signature, so it must start fast.
+import { runGpgProgram } from '@phpublish/core/pgp';
 import { writeStatusToFd } from '../gpg/status-fd.js';
 
 async function readStdin(): Promise<Uint8Array> {

@@ -58,7 +58,7 @@ export async function waitForVersion(input: WaitForVersionInput): Promise<Served
   let nextProgress = started + progressEvery;
   let lastModified: string | undefined;
   // The first polls come quickly (a crawl usually takes seconds), then back off to 10 s.
-  let delay = 250;
+  let delay = 100;
   let lastSeen = 'the version is not listed yet';
   const pendingJobs = new Set(input.jobIds ?? []);
   const jobStates = new Map<string, JobStatus>();
