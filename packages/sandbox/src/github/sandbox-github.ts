@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { sandboxAudit } from '../audit.js';
 import { headerValue, type SandboxRequest, type SandboxResponse } from '../http/exchange.js';
 import { FaultInjector, type FaultRule } from '../http/faults.js';
-import { type RecordedRequest, recordRequest, redactUrl } from '../http/request-log.js';
+import { type RecordedRequest, recordInto, redactUrl } from '../http/request-log.js';
 import { startHttpServer } from '../http/server.js';
 
 export type GitHubPermission = 'read' | 'write';
@@ -270,10 +270,7 @@ export async function startSandboxGitHub(options: SandboxGitHubOptions = {}): Pr
     port: options.port,
     faults,
     handle,
-    onRequest: (request) => {
-      sandboxAudit.requestUrls.push(request.url);
-      requests.push(recordRequest(request, secrets()));
-    },
+    onRequest: recordInto(requests, secrets),
     onResponse: (request, outcome) => log(`github: ${request.method} ${redactUrl(request.url, secrets())} ${outcome}`),
     onError: (error) => log(`sandbox github: ${(error as Error).stack ?? String(error)}`),
   });

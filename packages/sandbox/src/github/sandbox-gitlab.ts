@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { sandboxAudit } from '../audit.js';
 import { headerValue, type SandboxRequest, type SandboxResponse } from '../http/exchange.js';
 import { FaultInjector, type FaultRule } from '../http/faults.js';
-import { type RecordedRequest, recordRequest, redactUrl } from '../http/request-log.js';
+import { type RecordedRequest, recordInto, redactUrl } from '../http/request-log.js';
 import { startHttpServer } from '../http/server.js';
 
 // GitLab's release and package APIs sit beside GitHub's here: both are "the forge" the attestation is
@@ -154,10 +154,7 @@ export async function startSandboxGitLab(options: SandboxGitLabOptions = {}): Pr
     port: options.port,
     faults,
     handle,
-    onRequest: (request) => {
-      sandboxAudit.requestUrls.push(request.url);
-      requests.push(recordRequest(request, secrets()));
-    },
+    onRequest: recordInto(requests, secrets),
     onResponse: (request, outcome) => log(`gitlab: ${request.method} ${redactUrl(request.url, secrets())} ${outcome}`),
     onError: (error) => log(`sandbox gitlab: ${(error as Error).stack ?? String(error)}`),
   });

@@ -1,3 +1,4 @@
+import { sandboxAudit } from '../audit.js';
 import type { SandboxRequest } from './exchange.js';
 
 /** One request as the sandbox received it, with secrets taken out (except from `url`, see there). */
@@ -42,5 +43,19 @@ export function recordRequest(request: SandboxRequest, secrets: readonly string[
     redactedUrl: redactUrl(request.url, secrets),
     headers,
     body: scrub(request.body.toString('utf8').replace(/(^|&)(apiToken=)[^&]*/g, `$1$2${REDACTED}`), secrets),
+  };
+}
+
+/**
+ * The `onRequest` of every sandbox server: keeps the request (secrets scrubbed) and its raw URL for
+ * the suite-wide check that no client ever put a secret in a URL.
+ */
+export function recordInto(
+  requests: RecordedRequest[],
+  secrets: () => readonly string[],
+): (request: SandboxRequest) => void {
+  return (request) => {
+    sandboxAudit.requestUrls.push(request.url);
+    requests.push(recordRequest(request, secrets()));
   };
 }

@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { sandboxAudit } from '../audit.js';
 import { headerValue, type SandboxRequest, type SandboxResponse } from '../http/exchange.js';
 import { FaultInjector, type FaultRule } from '../http/faults.js';
-import { type RecordedRequest, recordRequest, redactUrl } from '../http/request-log.js';
+import { type RecordedRequest, recordInto, redactUrl } from '../http/request-log.js';
 import { startHttpServer } from '../http/server.js';
 import { type GitHubActionsJob, type GitLabCiJob, gitHubActionsClaims, gitLabCiClaims } from './claims.js';
 import { type JwtClaims, signJwt } from './jwt.js';
@@ -127,10 +127,7 @@ export async function startSandboxOidcIssuer(options: SandboxOidcIssuerOptions =
     port: options.port,
     faults,
     handle,
-    onRequest: (request) => {
-      sandboxAudit.requestUrls.push(request.url);
-      requests.push(recordRequest(request, [...issued]));
-    },
+    onRequest: recordInto(requests, () => [...issued]),
     onResponse: (request, outcome) => log(`${request.method} ${redactUrl(request.url, [...issued])} ${outcome}`),
     onError: (error) => log(`sandbox oidc: ${(error as Error).stack ?? String(error)}`),
   });

@@ -3,7 +3,7 @@ import { sandboxAudit } from '../audit.js';
 import { GitReader } from '../git/git-reader.js';
 import { htmlResponse, type SandboxRequest, type SandboxResponse } from '../http/exchange.js';
 import { FaultInjector, type FaultRule } from '../http/faults.js';
-import { type RecordedRequest, recordRequest, redactUrl } from '../http/request-log.js';
+import { type RecordedRequest, recordInto, redactUrl } from '../http/request-log.js';
 import { startHttpServer } from '../http/server.js';
 import { crawlPackage } from './crawler.js';
 import { handleCreatePackage } from './create-package.js';
@@ -210,10 +210,7 @@ export async function startSandboxPackagist(options: SandboxPackagistOptions = {
     port: options.port,
     faults,
     handle,
-    onRequest: (request) => {
-      sandboxAudit.requestUrls.push(request.url);
-      requests.push(recordRequest(request, secrets()));
-    },
+    onRequest: recordInto(requests, secrets),
     onResponse: (request, outcome) => log(`${request.method} ${redactUrl(request.url, secrets())} ${outcome}`),
     onError: (error) => log(`sandbox packagist: ${(error as Error).stack ?? String(error)}`),
   });

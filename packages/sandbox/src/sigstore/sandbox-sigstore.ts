@@ -3,7 +3,7 @@ import { initializeCA, initializeCTLog, initializeTLog, initializeTSA, tsaHandle
 import { sandboxAudit } from '../audit.js';
 import type { SandboxRequest, SandboxResponse } from '../http/exchange.js';
 import { FaultInjector, type FaultRule } from '../http/faults.js';
-import { type RecordedRequest, recordRequest, redactUrl } from '../http/request-log.js';
+import { type RecordedRequest, recordInto, redactUrl } from '../http/request-log.js';
 import { type RunningHttpServer, startHttpServer } from '../http/server.js';
 import { bytesOf, fulcioSigningCertHandler, type ServiceAnswer } from './fulcio.js';
 import type { TrustedOidcIssuer } from './fulcio-identity.js';
@@ -78,10 +78,7 @@ export async function startSandboxSigstore(options: SandboxSigstoreOptions = {})
         if (request.method !== 'POST') return { ...notFound, status: 405 };
         return toResponse(await route(request.body.toString('utf8')));
       },
-      onRequest: (request) => {
-        sandboxAudit.requestUrls.push(request.url);
-        requests[service].push(recordRequest(request, secrets()));
-      },
+      onRequest: recordInto(requests[service], secrets),
       onResponse: (request, outcome) => log(`${service}: ${request.method} ${redactUrl(request.url, [])} ${outcome}`),
       onError: (error) => log(`sandbox ${service}: ${(error as Error).stack ?? String(error)}`),
     });
