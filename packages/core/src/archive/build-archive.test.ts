@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { open, readdir, readFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, readlink, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { git, makeTempDir, type PhpPackageRepo, type TempDir } from '@phpublish/test-utils';
@@ -40,6 +40,19 @@ afterAll(async () => {
   await temp.cleanup();
 });
 
+/** Process ids of git processes still running in `dir`. */
+async function gitProcessesIn(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const pid of (await readdir('/proc')).filter((name) => /^\d+$/.test(name))) {
+    const [comm, cwd] = await Promise.all([
+      readFile(`/proc/${pid}/comm`, 'utf8').catch(() => ''),
+      readlink(`/proc/${pid}/cwd`).catch(() => ''),
+    ]);
+    if (comm.trim() === 'git' && cwd === dir) found.push(pid);
+  }
+  return found;
+}
+
 const sha256 = async (file: string) =>
   createHash('sha256')
     .update(await readFile(file))
@@ -53,7 +66,7 @@ describe('when the same commit is archived twice', () => {
     process.umask(saved.umask);
   });
 
-  it('gives the same bytes in another timezone, umask, locale, clone and with other concurrency', async () => {
+  it('gives the same bytes in another timezone, umask, locale, clone, with other concurrency and either way of deflating', async () => {
     const first = await buildArchive({
       cwd: repo.dir,
       env: archiveGitEnv,
@@ -71,8 +84,17 @@ describe('when the same commit is archived twice', () => {
       const env = { ...archiveGitEnv, LANG: 'de_DE.UTF-8', LC_ALL: 'de_DE.UTF-8' };
       const second = await buildArchive({ cwd: clone.path, env, ref: first.commit, outFile: out(), concurrency: 1 });
       const third = await buildArchive({ cwd: clone.path, env, ref: first.commit, outFile: out(), concurrency: 5 });
+      // A zlib stream per file, as on a Node.js whose zlib handle cannot be reset and reused.
+      const fourth = await buildArchive({
+        cwd: clone.path,
+        env,
+        ref: first.commit,
+        outFile: out(),
+        tuning: { deflate: 'per-file' },
+      });
       expect(second.sha256).toBe(first.sha256);
       expect(third.sha256).toBe(first.sha256);
+      expect(fourth.sha256).toBe(first.sha256);
       expect(await sha256(second.file)).toBe(first.sha256);
       expect(second.contentDigest).toBe(first.contentDigest);
     } finally {
@@ -192,6 +214,28 @@ describe('when the zip cannot be built', () => {
     );
     expect(error.code).toBe('ARCHIVE_OUTPUT_FAILED');
     expect((await readdir(temp.path)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('names the missing object of a damaged repository, and leaves no temporary file or git process behind', async () => {
+    const damaged = await fixtureRepo(packageFiles(), 'acme/hello');
+    const dir = join(temp.path, 'damaged');
+    await mkdir(dir);
+    try {
+      const oid = (await damaged.git(['rev-parse', 'HEAD:src/Module3/Class10.php'])).trim();
+      await rm(join(damaged.dir, '.git', 'objects', oid.slice(0, 2), oid.slice(2)));
+      const error = await buildArchive({
+        cwd: damaged.dir,
+        env: archiveGitEnv,
+        ref: 'HEAD',
+        outFile: join(dir, 'x.zip'),
+      }).catch((e) => e);
+      expect(error.code).toBe('ARCHIVE_GIT_FAILED');
+      expect(error.message).toContain(oid);
+      expect(await readdir(dir)).toEqual([]);
+      expect(await gitProcessesIn(damaged.dir)).toEqual([]);
+    } finally {
+      await damaged.cleanup();
+    }
   });
 
   it('says when the directory is not a git repository', async () => {

@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { crc32, createDeflateRaw } from 'node:zlib';
 import { isPhpublishError, PhpublishError } from '../errors/index.js';
-import { CompressionPool, DEFLATE_OPTIONS, SLOT_BYTES, type Slot } from './compression-pool.js';
+import { CompressionPool, DEFLATE_OPTIONS, type DeflateMode, SLOT_BYTES, type Slot } from './compression-pool.js';
 import { ContentDigestBuilder } from './content-digest.js';
 import { exportContents, STREAM_CHUNK } from './export-contents.js';
 import { type ExportEntry, type ExportOptions, type ExportPlan, planExport } from './export-plan.js';
@@ -18,8 +18,11 @@ export interface BuildArchiveInput extends ExportOptions {
   outFile: string;
   /** Worker threads that compress; by default one per core. Does not change the bytes. */
   concurrency?: number;
-  /** For tests: stream files from this size on, and use zip64 fields from this value on. */
-  tuning?: { streamFrom?: number; limits?: ZipLimits };
+  /**
+   * For tests: stream files from this size on, use zip64 fields from this value on, deflate each
+   * file with its own zlib stream (what runs when Node's zlib handle cannot be reused).
+   */
+  tuning?: { streamFrom?: number; limits?: ZipLimits; deflate?: DeflateMode };
 }
 
 export interface ArchiveResult {
@@ -96,6 +99,8 @@ interface Pending {
   target?: Buffer;
   offset?: number;
   size?: number;
+  /** For a file the worker reads from git itself. */
+  oid?: string;
 }
 
 /** Splits content already in memory into the chunks a streamed entry reads. */
@@ -112,6 +117,20 @@ async function* chunksOf(content: Buffer): AsyncGenerator<Buffer> {
  * content-tree digest.
  */
 export async function buildArchive(input: BuildArchiveInput): Promise<ArchiveResult> {
+  // The workers start while the tree is planned.
+  const pool = new CompressionPool({
+    git: { cwd: input.cwd, ...(input.env ? { env: input.env } : {}) },
+    concurrency: input.concurrency,
+    deflate: input.tuning?.deflate,
+  });
+  try {
+    return await writeArchive(input, pool);
+  } finally {
+    await pool.close();
+  }
+}
+
+async function writeArchive(input: BuildArchiveInput, pool: CompressionPool): Promise<ArchiveResult> {
   const git = { cwd: input.cwd, ...(input.env ? { env: input.env } : {}) };
   const plan = await planExport(input);
   const folder = archiveFolder(plan);
@@ -126,7 +145,6 @@ export async function buildArchive(input: BuildArchiveInput): Promise<ArchiveRes
       { cause: error },
     );
   }
-  const pool = new CompressionPool(input.concurrency);
   const digest = new ContentDigestBuilder();
   const counts = { files: 0, symlinks: 0, directories: 0 };
   let bytes: number;
@@ -134,7 +152,11 @@ export async function buildArchive(input: BuildArchiveInput): Promise<ArchiveRes
     const zip = new ZipWriter(file, plan.commit.committerTime, input.tuning?.limits);
     const nameOf = (entry: ExportEntry) =>
       Buffer.from(`${folder}${entry.path}${entry.kind === 'directory' ? '/' : ''}`, 'utf8');
-    const writes = new OrderedWrites((error) => pool.fail(error));
+    const failed = new AbortController();
+    const writes = new OrderedWrites((error) => {
+      pool.fail(error);
+      failed.abort(error);
+    });
 
     let batch: Pending[] = [];
     let slot: Slot | undefined;
@@ -143,11 +165,11 @@ export async function buildArchive(input: BuildArchiveInput): Promise<ArchiveRes
       if (batch.length === 0) return;
       const taken = batch;
       const takenSlot = slot;
-      const sizes = taken.flatMap((p) => (p.size === undefined ? [] : [p.size]));
+      const files = taken.flatMap(({ size, oid }) => (size === undefined ? [] : [oid ? { size, oid } : { size }]));
       batch = [];
       slot = undefined;
       used = 0;
-      const compressed = takenSlot && sizes.length > 0 ? pool.compress(takenSlot, sizes) : Promise.resolve([]);
+      const compressed = takenSlot && files.length > 0 ? pool.compress(takenSlot, files) : Promise.resolve([]);
       compressed.catch(() => {});
       writes.add(async () => {
         try {
@@ -189,10 +211,16 @@ export async function buildArchive(input: BuildArchiveInput): Promise<ArchiveRes
       if (slot && used + size > SLOT_BYTES) dispatch();
       slot ??= await pool.acquire();
     };
-    const stream = async (entry: ExportEntry, size: number, chunks: AsyncIterable<Buffer>) => {
-      // Everything before a large file is written first; then it streams through one deflate.
+    /**
+     * A large file streams through one deflate when its turn to be written comes; meanwhile the
+     * workers go on with the files after it (exportContents waits for its chunks to be read
+     * before it reads anything else from git).
+     */
+    const stream = (entry: ExportEntry, size: number, chunks: AsyncIterable<Buffer>) => {
       dispatch();
-      await writes.drain();
+      writes.add(() => streamEntry(entry, size, chunks));
+    };
+    const streamEntry = async (entry: ExportEntry, size: number, chunks: AsyncIterable<Buffer>) => {
       const kind = entry.kind as 'file' | 'executable';
       const { sink, finish } = await zip.startStreamedEntry(nameOf(entry), kind, size);
       const hash = createHash('sha256');
@@ -212,22 +240,26 @@ export async function buildArchive(input: BuildArchiveInput): Promise<ArchiveRes
 
     await zip.addDirectory(Buffer.from(folder, 'utf8'));
     const streamFrom = Math.min(input.tuning?.streamFrom ?? SLOT_BYTES, SLOT_BYTES);
-    for await (const item of exportContents(plan, git, { streamFrom })) {
+    for await (const item of exportContents(plan, git, { streamFrom, smallBlobs: 'unread', signal: failed.signal })) {
       const { entry } = item;
       if (item.kind === 'directory') {
         batch.push({ entry });
       } else if (item.kind === 'chunks') {
-        await stream(entry, entry.size, item.chunks);
+        stream(entry, entry.size, item.chunks);
       } else if (item.kind === 'whole' && entry.kind === 'symlink') {
         batch.push({ entry, target: item.content });
       } else if (item.kind === 'whole' && item.content.length >= streamFrom) {
-        await stream(entry, item.content.length, chunksOf(item.content));
+        stream(entry, item.content.length, chunksOf(item.content));
+      } else if (item.kind === 'whole') {
+        await room(item.content.length);
+        item.content.copy(slot!.input, used);
+        batch.push({ entry, offset: used, size: item.content.length });
+        used += item.content.length;
       } else {
-        const size = item.kind === 'whole' ? item.content.length : item.size;
+        // The worker reads it from git into the slot.
+        const size = item.size;
         await room(size);
-        if (item.kind === 'whole') item.content.copy(slot!.input, used);
-        else await item.readInto(slot!.input, used);
-        batch.push({ entry, offset: used, size });
+        batch.push({ entry, offset: used, size, oid: entry.oid });
         used += size;
       }
       if (batch.length >= BATCH_ENTRIES || used >= BATCH_BYTES) dispatch();
@@ -245,8 +277,6 @@ export async function buildArchive(input: BuildArchiveInput): Promise<ArchiveRes
       { file: input.outFile, problem: describe(error) },
       { cause: error },
     );
-  } finally {
-    await pool.close();
   }
   try {
     const sha256 = await sha256OfFile(temporary);

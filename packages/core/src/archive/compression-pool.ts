@@ -1,5 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { PhpublishError } from '../errors/index.js';
+import { CAT_FILE_BATCH, type GitContext } from './git-objects.js';
 
 /**
  * The fixed compression settings of phpublish zips: raw deflate, zlib level 6 (zlib's and git's
@@ -20,49 +22,239 @@ export interface CompressedFile {
 }
 
 /**
- * The worker's code. Many small files are the common case, and an asynchronous zlib call per file
- * costs more in bookkeeping than compressing a few kilobytes does; so files go to worker threads in
- * batches, which each worker compresses synchronously. Batches travel in shared memory slots,
- * allocated once: nothing per batch is copied between threads or left for the garbage collector,
- * so memory stays flat. Plain JavaScript evaluated in the worker, so that it runs the same from
- * the TypeScript sources (tests) and from the build; `process.getBuiltinModule` works whether the
- * worker evaluates it as CommonJS or, under `--input-type=module`, as an ES module.
+ * One file of a batch, laid out after the previous one in the slot's input. With an `oid`, the
+ * worker reads the blob from git itself; without, the content is already in the slot (a file
+ * that git converts, read and converted by the caller).
+ */
+export interface BatchFile {
+  size: number;
+  oid?: string;
+}
+
+/**
+ * The worker's code. Each worker reads the blobs of its batches from its own
+ * `git cat-file --batch` straight into the batch's shared slot, then checksums, hashes and
+ * deflates them synchronously (an asynchronous zlib call per file costs more in bookkeeping than
+ * compressing a few kilobytes does). So the file contents never pass through the main thread, and
+ * reading from git runs on every core too. Slots are allocated once and shared: nothing per batch
+ * is copied between threads or left for the garbage collector, so memory stays flat. Plain
+ * JavaScript evaluated in the worker, so that it runs the same from the TypeScript sources (tests)
+ * and from the build; `process.getBuiltinModule` works whether the worker evaluates it as CommonJS
+ * or, under `--input-type=module`, as an ES module.
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = process.getBuiltinModule('node:worker_threads');
-const { crc32, deflateRawSync } = process.getBuiltinModule('node:zlib');
+const zlib = process.getBuiltinModule('node:zlib');
 const { hash } = process.getBuiltinModule('node:crypto');
-const { options, slots } = workerData;
-parentPort.on('message', ({ slot, sizes }) => {
-  try {
-    const input = Buffer.from(slots[slot].input);
-    const output = Buffer.from(slots[slot].output);
-    const crcs = new Uint32Array(sizes.length);
-    const lengths = new Int32Array(sizes.length);
-    const shas = new Uint8Array(32 * sizes.length);
-    let read = 0;
-    let written = 0;
-    sizes.forEach((size, i) => {
-      const content = input.subarray(read, read + size);
-      read += size;
-      crcs[i] = crc32(content);
-      shas.set(hash('sha256', content, 'buffer'), 32 * i);
-      lengths[i] = -1;
-      if (size > 0) {
-        // An output chunk about the file's size: one allocation instead of zlib's 16 KiB default.
-        const chunkSize = Math.min(65536, Math.max(1024, size + 64));
-        const deflated = deflateRawSync(content, { ...options, chunkSize });
-        if (deflated.length < size) {
-          deflated.copy(output, written);
-          lengths[i] = deflated.length;
-          written += deflated.length;
-        }
+const { spawn } = process.getBuiltinModule('node:child_process');
+const { options, slots, git, catFile, mode } = workerData;
+const inputs = slots.map((s) => Buffer.from(s.input));
+const outputs = slots.map((s) => Buffer.from(s.output));
+// Input compressed between two looks at git's pipe: git keeps sending while this worker compresses.
+const TURN_BYTES = 128 * 1024;
+
+/**
+ * deflate(content, output, at) writes the raw deflate stream of content into output at offset at and
+ * returns its length, or -1 when it would not be smaller than content (the file is then stored).
+ * One zlib stream, reset between files, deflates straight into the shared slot: deflateRawSync
+ * would set up and tear down a stream and allocate its result for every file, which on many small
+ * files costs a good part of the time and most of the garbage. Both give the same bytes (zlib's
+ * deflateReset restores a fresh stream's state); the reset stream uses Node's zlib handle, so
+ * when a Node.js release does not have it, deflateRawSync is used.
+ */
+function makeDeflate() {
+  if (mode === 'reused-stream') try {
+    const stream = zlib.createDeflateRaw(options);
+    const handle = stream._handle;
+    const state = stream._writeState;
+    if (handle && typeof handle.writeSync === 'function' && typeof handle.reset === 'function' && state instanceof Uint32Array) {
+      return (content, output, at) => {
+        // Room for as many bytes as the file has: a stream that fills it is not smaller.
+        const room = Math.min(content.length, output.length - at);
+        if (room <= 1) return -1;
+        handle.reset();
+        handle.writeSync(zlib.constants.Z_FINISH, content, 0, content.length, output, at, room);
+        // Room left over means the stream ended in fewer bytes than the file has.
+        return state[0] > 0 ? room - state[0] : -1;
+      };
+    }
+  } catch {}
+  return (content, output, at) => {
+    if (content.length === 0) return -1;
+    // An output chunk about the file's size: one allocation instead of zlib's 16 KiB default.
+    const chunkSize = Math.min(65536, Math.max(1024, content.length + 64));
+    const deflated = zlib.deflateRawSync(content, { ...options, chunkSize });
+    if (deflated.length >= content.length) return -1;
+    deflated.copy(output, at);
+    return deflated.length;
+  };
+}
+const deflate = makeDeflate();
+
+// Batches in the order they came (compressed in that order), and those git still sends blobs for.
+const toCompress = [];
+const toRead = [];
+let reader;
+let failed = false;
+let scheduled = false;
+// Where the parse of git's answers stands: a header line, a blob's bytes, or the newline after it.
+let state = 'header';
+let headerParts = [];
+let copied = 0;
+
+function fail(problem) {
+  if (failed) return;
+  failed = true;
+  toRead.length = 0;
+  toCompress.length = 0;
+  parentPort.postMessage({ gitFailure: problem });
+}
+
+function startReader() {
+  const child = spawn('git', catFile, { cwd: git.cwd, env: git.env, stdio: 'pipe' });
+  reader = { child, stderr: '', closed: false };
+  child.stdout.on('data', onAnswer);
+  child.stderr.on('data', (chunk) => {
+    if (reader.stderr.length < 4096) reader.stderr += chunk.toString('utf8');
+  });
+  child.on('error', (error) => {
+    reader.stderr += String(error);
+  });
+  child.on('close', () => {
+    reader.closed = true;
+    if (toRead.length > 0) fail(reader.stderr.trim() || 'git stopped before answering');
+  });
+  // git exits early on a broken repository; what it says on stderr explains why.
+  child.stdin.on('error', () => {});
+}
+
+/** The index of the next file of the batch that git sends, from \`from\` on (files.length when none). */
+function nextRead(batch, from) {
+  let i = from;
+  while (i < batch.files.length && batch.files[i].oid === undefined) i += 1;
+  return i;
+}
+
+function onAnswer(chunk) {
+  let at = 0;
+  while (at < chunk.length && !failed) {
+    const batch = toRead[0];
+    if (!batch) return fail('git answered more than was asked');
+    const file = batch.files[batch.reading];
+    if (state === 'header') {
+      const newline = chunk.indexOf(10, at);
+      if (newline === -1) {
+        headerParts.push(chunk.subarray(at));
+        return;
       }
-    });
-    parentPort.postMessage({ slot, crcs, lengths, shas }, [crcs.buffer, lengths.buffer, shas.buffer]);
-  } catch (error) {
-    parentPort.postMessage({ slot, error: String((error && error.stack) || error) });
+      headerParts.push(chunk.subarray(at, newline));
+      const line = Buffer.concat(headerParts).toString('latin1');
+      headerParts = [];
+      at = newline + 1;
+      const [oid, type, size] = line.split(' ');
+      if (oid !== file.oid || type !== 'blob' || Number(size) !== file.size) {
+        return fail(type === 'missing' ? 'object ' + file.oid + ' is missing' : 'unexpected answer "' + line + '"');
+      }
+      copied = 0;
+      state = file.size > 0 ? 'body' : 'separator';
+    } else if (state === 'body') {
+      const n = Math.min(file.size - copied, chunk.length - at);
+      chunk.copy(inputs[batch.slot], file.offset + copied, at, at + n);
+      copied += n;
+      at += n;
+      if (copied === file.size) state = 'separator';
+    } else {
+      if (chunk[at] !== 10) return fail('unexpected answer after object ' + file.oid);
+      at += 1;
+      state = 'header';
+      batch.reading = nextRead(batch, batch.reading + 1);
+      if (batch.reading === batch.files.length) toRead.shift();
+      schedule();
+    }
   }
+}
+
+function schedule() {
+  if (scheduled || failed) return;
+  scheduled = true;
+  setImmediate(compressSome);
+}
+
+/**
+ * Compresses the files that are there, in order, a turn's worth at a time: between turns the event
+ * loop reads what git sent, straight into the slots, so git never waits long for this worker.
+ */
+function compressSome() {
+  scheduled = false;
+  let budget = TURN_BYTES;
+  while (toCompress.length > 0 && !failed) {
+    const batch = toCompress[0];
+    if (batch.done === batch.files.length) {
+      toCompress.shift();
+      const { slot, crcs, lengths, shas } = batch;
+      parentPort.postMessage({ slot, crcs, lengths, shas }, [crcs.buffer, lengths.buffer, shas.buffer]);
+      continue;
+    }
+    // Files before the one git is sending are all there.
+    if (batch.done >= batch.reading) return;
+    if (budget <= 0) return schedule();
+    try {
+      budget -= compressFile(batch);
+    } catch (error) {
+      toCompress.shift();
+      parentPort.postMessage({ slot: batch.slot, error: String((error && error.stack) || error) });
+    }
+  }
+}
+
+function compressFile(batch) {
+  const i = batch.done;
+  const { size, offset } = batch.files[i];
+  const content = inputs[batch.slot].subarray(offset, offset + size);
+  batch.crcs[i] = zlib.crc32(content);
+  batch.shas.set(hash('sha256', content, 'buffer'), 32 * i);
+  const length = deflate(content, outputs[batch.slot], batch.written);
+  batch.lengths[i] = length;
+  if (length >= 0) batch.written += length;
+  batch.done += 1;
+  return size + 256;
+}
+
+parentPort.on('message', (message) => {
+  if (message.close) {
+    if (!reader || reader.closed) process.exit(0);
+    reader.child.once('close', () => process.exit(0));
+    // With answers still on their way, git would wait for them to be read: stop it instead.
+    if (toRead.length > 0 || failed) reader.child.kill();
+    else reader.child.stdin.end();
+    return;
+  }
+  if (failed) return;
+  const files = [];
+  let offset = 0;
+  for (const { size, oid } of message.files) {
+    files.push({ size, oid, offset });
+    offset += size;
+  }
+  const count = files.length;
+  const batch = {
+    slot: message.slot,
+    files,
+    reading: 0,
+    done: 0,
+    written: 0,
+    crcs: new Uint32Array(count),
+    lengths: new Int32Array(count),
+    shas: new Uint8Array(32 * count),
+  };
+  batch.reading = nextRead(batch, 0);
+  toCompress.push(batch);
+  if (batch.reading < count) {
+    if (!reader) startReader();
+    toRead.push(batch);
+    reader.child.stdin.write(files.filter((f) => f.oid !== undefined).map((f) => f.oid).join('\\n') + '\\n');
+  }
+  schedule();
 });
 `;
 
@@ -74,11 +266,12 @@ export interface Slot {
 }
 
 interface Reply {
-  slot: number;
+  slot?: number;
   crcs?: Uint32Array;
   lengths?: Int32Array;
   shas?: Uint8Array;
   error?: string;
+  gitFailure?: string;
 }
 
 interface Job {
@@ -87,9 +280,23 @@ interface Job {
 }
 
 /**
- * Worker threads that checksum, hash and deflate batches of files in shared slots, so that every
- * core compresses. The number of slots bounds the memory in flight: the producer waits for a free
- * slot before it reads more.
+ * How workers deflate: one zlib stream reset between files (the default, when Node's zlib handle
+ * allows it) or a stream per file. Both give the same bytes.
+ */
+export type DeflateMode = 'reused-stream' | 'per-file';
+
+export interface CompressionPoolOptions {
+  /** Where the workers read blobs from. */
+  git: GitContext;
+  /** Worker threads; by default one per core. Does not change the bytes. */
+  concurrency?: number | undefined;
+  deflate?: DeflateMode | undefined;
+}
+
+/**
+ * Worker threads that read, checksum, hash and deflate batches of files in shared slots, so that
+ * every core works. The number of slots bounds the memory in flight: the producer waits for a free
+ * slot before it adds more.
  */
 export class CompressionPool {
   readonly #workers: Array<{ worker: Worker; busy: number; exited: boolean }>;
@@ -99,8 +306,8 @@ export class CompressionPool {
   readonly #jobs = new Map<number, Job>();
   #failure: Error | undefined;
 
-  constructor(size = availableParallelism()) {
-    const count = Math.max(1, size);
+  constructor({ git, concurrency = availableParallelism(), deflate = 'reused-stream' }: CompressionPoolOptions) {
+    const count = Math.max(1, concurrency);
     const shared = Array.from({ length: 2 * count + 1 }, () => ({
       input: new SharedArrayBuffer(SLOT_BYTES),
       output: new SharedArrayBuffer(SLOT_BYTES),
@@ -110,12 +317,18 @@ export class CompressionPool {
     this.#workers = Array.from({ length: count }, () => {
       const worker = new Worker(WORKER_SOURCE, {
         eval: true,
-        workerData: { options: DEFLATE_OPTIONS, slots: shared },
+        workerData: { options: DEFLATE_OPTIONS, slots: shared, git, catFile: [...CAT_FILE_BATCH], mode: deflate },
         // A small young generation: the per-file garbage of zlib is collected early and often.
         resourceLimits: { maxYoungGenerationSizeMb: 2 },
       });
       const entry = { worker, busy: 0, exited: false };
       worker.on('message', (reply: Reply) => {
+        if (reply.gitFailure !== undefined) {
+          this.fail(
+            new PhpublishError('ARCHIVE_GIT_FAILED', { command: 'cat-file --batch', problem: reply.gitFailure }),
+          );
+          return;
+        }
         entry.busy -= 1;
         this.#settle(reply);
       });
@@ -142,31 +355,49 @@ export class CompressionPool {
     else this.#free.push(slot);
   }
 
-  /** Compresses the files laid out one after the other at the start of `slot.input`. */
-  compress(slot: Slot, sizes: readonly number[]): Promise<CompressedFile[]> {
+  /**
+   * Reads (when they have an oid) and compresses the files laid out one after the other at the
+   * start of `slot.input`.
+   */
+  compress(slot: Slot, files: readonly BatchFile[]): Promise<CompressedFile[]> {
     if (this.#failure) return Promise.reject(this.#failure);
     const target = this.#workers.reduce((least, w) => (w.busy < least.busy ? w : least));
     target.busy += 1;
     return new Promise<CompressedFile[]>((resolve, reject) => {
       this.#jobs.set(slot.index, { resolve, reject });
-      target.worker.postMessage({ slot: slot.index, sizes });
+      target.worker.postMessage({ slot: slot.index, files });
     });
   }
 
+  /** Stops the workers and their git processes (nothing is left running or unreaped). */
   async close(): Promise<void> {
-    // terminate() of a worker that already exited would wait for an 'exit' event that never comes.
-    await Promise.all(this.#workers.filter((w) => !w.exited).map(({ worker }) => worker.terminate()));
+    await Promise.all(
+      this.#workers
+        .filter((w) => !w.exited)
+        .map(
+          ({ worker }) =>
+            new Promise<void>((resolve) => {
+              // A worker that does not stop on its own within the grace period is terminated.
+              const timer = setTimeout(() => void worker.terminate(), 2000);
+              worker.once('exit', () => {
+                clearTimeout(timer);
+                resolve();
+              });
+              worker.postMessage({ close: true });
+            }),
+        ),
+    );
   }
 
   #settle(reply: Reply): void {
-    const job = this.#jobs.get(reply.slot);
-    this.#jobs.delete(reply.slot);
+    const job = this.#jobs.get(reply.slot!);
+    this.#jobs.delete(reply.slot!);
     if (!job) return;
     if (reply.error !== undefined) {
       job.reject(new Error(`compression failed: ${reply.error}`));
       return;
     }
-    const slot = this.#slots[reply.slot]!;
+    const slot = this.#slots[reply.slot!]!;
     const results: CompressedFile[] = [];
     let offset = 0;
     reply.lengths!.forEach((length, i) => {

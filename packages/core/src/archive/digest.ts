@@ -40,7 +40,7 @@ export async function contentDigestOfRef(input: ExportOptions): Promise<RefDiges
       if (scratch.length < item.size) scratch = Buffer.allocUnsafe(Math.max(item.size, 64 * 1024));
       await item.readInto(scratch, 0);
       hash.update(scratch.subarray(0, item.size));
-    } else for await (const chunk of item.chunks) hash.update(chunk);
+    } else if (item.kind === 'chunks') for await (const chunk of item.chunks) hash.update(chunk);
     digest.add(item.entry.path, item.entry.kind, hash.digest());
     if (item.entry.kind === 'symlink') symlinks += 1;
   }

@@ -90,6 +90,22 @@ export async function listTree(commit: string, git: GitContext): Promise<TreeEnt
   return entries;
 }
 
+/**
+ * `git cat-file --batch` with its pack windows and delta cache bounded: git maps pack files into
+ * memory as it reads them, by default up to the whole pack, so its memory would grow with the
+ * repository; these limits keep it flat at no measurable cost in time.
+ */
+export const CAT_FILE_BATCH = [
+  '-c',
+  'core.packedGitWindowSize=1m',
+  '-c',
+  'core.packedGitLimit=16m',
+  '-c',
+  'core.deltaBaseCacheLimit=16m',
+  'cat-file',
+  '--batch',
+] as const;
+
 /** How far the reader runs ahead of its consumer: bytes buffered before git is paused. */
 const HIGH_WATER = 4 * 1024 * 1024;
 /** How many requests are written to git before their answers are read. */
@@ -112,7 +128,7 @@ export class BlobReader {
   #read = 0;
 
   constructor(git: GitContext) {
-    this.#child = spawn('git', ['cat-file', '--batch'], {
+    this.#child = spawn('git', [...CAT_FILE_BATCH], {
       cwd: git.cwd,
       env: git.env as NodeJS.ProcessEnv | undefined,
       stdio: 'pipe',
@@ -206,6 +222,8 @@ export class BlobReader {
   }
 
   #feed(): void {
+    // Top up in batches: one write (and one wake-up of git) per batch, not one per object.
+    if (this.#written - this.#read > REQUESTS_AHEAD / 2) return;
     const lines: string[] = [];
     while (this.#written < this.#pending.length && this.#written - this.#read < REQUESTS_AHEAD) {
       lines.push(this.#pending[this.#written]!);
