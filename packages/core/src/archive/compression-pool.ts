@@ -220,9 +220,12 @@ function compressFile(batch) {
   return size + 256;
 }
 
+// git starts while the main thread plans the archive.
+startReader();
+
 parentPort.on('message', (message) => {
   if (message.close) {
-    if (!reader || reader.closed) process.exit(0);
+    if (reader.closed) process.exit(0);
     reader.child.once('close', () => process.exit(0));
     // With answers still on their way, git would wait for them to be read: stop it instead.
     if (toRead.length > 0 || failed) reader.child.kill();
@@ -250,7 +253,6 @@ parentPort.on('message', (message) => {
   batch.reading = nextRead(batch, 0);
   toCompress.push(batch);
   if (batch.reading < count) {
-    if (!reader) startReader();
     toRead.push(batch);
     reader.child.stdin.write(files.filter((f) => f.oid !== undefined).map((f) => f.oid).join('\\n') + '\\n');
   }

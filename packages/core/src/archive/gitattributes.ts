@@ -227,13 +227,17 @@ function pathMatches(path: string, basenameOffset: number, pattern: Pattern, bas
  * files of the tree, keyed by the directory that holds them ('' for the top level).
  */
 export class AttributeResolver {
-  readonly #frames: ReadonlyMap<string, Rule[]>;
+  /** The directories that have rules, deepest first (so an ancestor comes after its descendants). */
+  readonly #frames: ReadonlyArray<{ base: string; rules: Rule[] }>;
   readonly #macros = new Map<string, AttributeState[]>();
   /** The names asked for, as sets, per array (callers ask with the same arrays again and again). */
   readonly #wanted = new WeakMap<readonly string[], ReadonlySet<string>>();
 
   constructor(files: ReadonlyMap<string, AttributesFile>) {
-    this.#frames = new Map([...files].map(([dir, file]) => [dir, file.rules]));
+    this.#frames = [...files]
+      .filter(([, file]) => file.rules.length > 0)
+      .map(([base, file]) => ({ base, rules: file.rules }))
+      .sort((a, b) => b.base.length - a.base.length);
     // Only the top-level file may define macros; later definitions win, and they override the builtin ones.
     for (const macro of [...BUILTIN_MACROS, ...(files.get('')?.macros ?? [])]) {
       this.#macros.set(macro.name, macro.states);
@@ -242,7 +246,7 @@ export class AttributeResolver {
 
   /** True when no `.gitattributes` file has a rule: every lookup answers "unspecified". */
   get isEmpty(): boolean {
-    return [...this.#frames.values()].every((rules) => rules.length === 0);
+    return this.#frames.length === 0;
   }
 
   /**
@@ -270,15 +274,18 @@ export class AttributeResolver {
         if (macro) fill(macro);
       }
     };
-    // From the deepest directory's file up to the top-level one.
-    for (let dirEnd = Math.max(lastSlash, 0); remaining > 0; dirEnd = path.lastIndexOf('/', dirEnd - 1)) {
-      const base = dirEnd > 0 ? path.slice(0, dirEnd) : '';
-      const rules = this.#frames.get(base);
-      for (let r = (rules?.length ?? 0) - 1; r >= 0 && remaining > 0; r--) {
-        const rule = rules![r]!;
+    // From the deepest directory's file up to the top-level one: the files of the directories
+    // that hold `path` (few trees have more than one or two, so they are scanned, not looked up).
+    for (const { base, rules } of this.#frames) {
+      if (remaining === 0) break;
+      const holds =
+        base.length === 0 ||
+        (lastSlash >= base.length && path.charCodeAt(base.length) === 0x2f && path.startsWith(base));
+      if (!holds) continue;
+      for (let r = rules.length - 1; r >= 0 && remaining > 0; r--) {
+        const rule = rules[r]!;
         if (pathMatches(path, basenameOffset, rule.pattern, base)) fill(rule.states);
       }
-      if (dirEnd <= 0) break;
     }
     const result = {} as Record<N, AttributeValue>;
     for (const name of names) result[name] = values.get(name) ?? null;
