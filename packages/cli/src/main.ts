@@ -6,18 +6,10 @@ import {
   Redactor,
   readSigningKeyMaterial,
 } from '@phpublish/core';
-import { archiveCommand } from './commands/archive.js';
-import { digestCommand } from './commands/digest.js';
-import { doctorCommand } from './commands/doctor.js';
-import { notifyCommand } from './commands/notify.js';
-import { publishCommand } from './commands/publish.js';
-import { rehearseCommand } from './commands/rehearse.js';
-import { verifyCommand } from './commands/verify.js';
 import { EXIT } from './exit-codes.js';
 import type { CommandIo } from './io.js';
 
 export interface Command {
-  summary: string;
   usage: string;
   help: string;
   options: NonNullable<Parameters<typeof parseArgs>[0]>['options'];
@@ -25,14 +17,40 @@ export interface Command {
   run(args: { values: Record<string, unknown>; positionals: string[] }, io: CommandIo): Promise<number>;
 }
 
-const commands: Record<string, Command> = {
-  publish: publishCommand,
-  rehearse: rehearseCommand,
-  doctor: doctorCommand,
-  notify: notifyCommand,
-  verify: verifyCommand,
-  archive: archiveCommand,
-  digest: digestCommand,
+/**
+ * Every command, loaded only when it runs: a command pulls in what it needs (OpenPGP, Sigstore,
+ * the sandbox), and start-up should not pay for the others. The one-line summaries live here so
+ * that the general help needs no command module.
+ */
+const commands: Record<string, { summary: string; load(): Promise<Command> }> = {
+  publish: {
+    summary: 'Release a tag through every layer: signed tag, reproducible zip, attestation, Packagist',
+    load: async () => (await import('./commands/publish.js')).publishCommand,
+  },
+  rehearse: {
+    summary: 'Rehearse a release end to end against local stand-ins (no real service, no real remote)',
+    load: async () => (await import('./commands/rehearse.js')).rehearseCommand,
+  },
+  doctor: {
+    summary: 'Show what is configured and what is missing for releases of this repository',
+    load: async () => (await import('./commands/doctor.js')).doctorCommand,
+  },
+  notify: {
+    summary: 'Tell Packagist about a pushed release tag and confirm it serves the version at that commit',
+    load: async () => (await import('./commands/notify.js')).notifyCommand,
+  },
+  verify: {
+    summary: 'Verify installed or wanted versions: Packagist → commit → signed tag → attestation → content',
+    load: async () => (await import('./commands/verify.js')).verifyCommand,
+  },
+  archive: {
+    summary: 'Build the reproducible dist zip of a commit; print its sha256 and content-tree digest',
+    load: async () => (await import('./commands/archive.js')).archiveCommand,
+  },
+  digest: {
+    summary: 'Print the content-tree digest of a zip (phpublish’s or a GitHub zipball) or of a git ref',
+    load: async () => (await import('./commands/digest.js')).digestCommand,
+  },
 };
 
 function generalHelp(): string {
@@ -63,11 +81,12 @@ export async function main(io: CommandIo): Promise<number> {
     io.stdout.write(`${PHPUBLISH_VERSION}\n`);
     return EXIT.ok;
   }
-  const command = commands[name];
-  if (!command) {
+  const entry = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (!entry) {
     io.stderr.write(`phpublish: unknown command "${name}".\n\n${generalHelp()}`);
     return EXIT.usage;
   }
+  const command = await entry.load();
   let parsed: { values: Record<string, unknown>; positionals: string[] };
   try {
     parsed = parseArgs({

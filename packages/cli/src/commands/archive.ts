@@ -5,7 +5,6 @@ import { type CommandIo, table } from '../io.js';
 import type { Command } from '../main.js';
 
 export const archiveCommand: Command = {
-  summary: 'Build the reproducible dist zip of a commit; print its sha256 and content-tree digest',
   usage: 'phpublish archive <ref> --out <file.zip> [--composer-exclude] [--json]',
   help: [
     'Builds the zip of the commit <ref> names (a tag, branch or commit id) with exactly the files',

@@ -14,7 +14,6 @@ async function isFile(path: string): Promise<boolean> {
 }
 
 export const digestCommand: Command = {
-  summary: 'Print the content-tree digest of a zip (phpublish’s or a GitHub zipball) or of a git ref',
   usage: 'phpublish digest <zip-or-ref> [--composer-exclude] [--json]',
   help: [
     'Prints the content-tree digest (phpublish-tree-v1:sha256:…) of what a package contains:',

@@ -6,7 +6,6 @@ import type { Command } from '../main.js';
 const MARK: Record<DiagnosisRow['status'], string> = { ok: '✅', warning: '⚠️', problem: '❌' };
 
 export const doctorCommand: Command = {
-  summary: 'Show what is configured and what is missing for releases of this repository',
   usage: 'phpublish doctor [--config <file>] [--json]',
   help: [
     'Checks every layer without changing anything — options and credentials, the package and its public',

@@ -11,7 +11,6 @@ import { type CommandIo, stderrLogger } from '../io.js';
 import type { Command } from '../main.js';
 
 export const notifyCommand: Command = {
-  summary: 'Tell Packagist about a pushed release tag and confirm it serves the version at that commit',
   usage: 'phpublish notify <tag> [--config <file>] [--json]',
   help: [
     'Runs the Packagist layer on its own, for any CI: checks everything first (credentials, composer.json,',

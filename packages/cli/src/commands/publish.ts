@@ -13,7 +13,6 @@ import { type CommandIo, stderrLogger } from '../io.js';
 import type { Command } from '../main.js';
 
 export const publishCommand: Command = {
-  summary: 'Release a tag through every layer: signed tag, reproducible zip, attestation, Packagist',
   usage: 'phpublish publish <tag> [--commit <ref>] [--remote <name>] [--dry-run] [--config <file>] [--json]',
   help: [
     'The whole pipeline for one release, for PHP-only repositories and any CI:',

@@ -46,7 +46,6 @@ export interface RehearsalResult {
 }
 
 export const rehearseCommand: Command = {
-  summary: 'Rehearse a release end to end against local stand-ins (no real service, no real remote)',
   usage: 'phpublish rehearse [--sample] [--version <tag>] [--json]',
   help: [
     'Copies the repository (or, with --sample, a bundled sample package) into a temporary folder and',

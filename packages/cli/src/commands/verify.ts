@@ -23,7 +23,6 @@ import type { Command } from '../main.js';
 const PACKAGE_NAME = /^[a-z0-9]([_.-]?[a-z0-9]+)*\/[a-z0-9](([_.]|-{1,2})?[a-z0-9]+)*$/;
 
 export const verifyCommand: Command = {
-  summary: 'Verify installed or wanted versions: Packagist → commit → signed tag → attestation → content',
   usage: [
     'phpublish verify <vendor/name> [version] [--policy <file>] [--json]',
     '       phpublish verify --lock <composer.lock> [--policy <file>] [--no-dev] [--strict] [--json]',

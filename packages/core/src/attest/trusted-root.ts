@@ -1,4 +1,5 @@
 import { PhpublishError } from '../errors/index.js';
+import { useFastDerEncoding } from './der-encoding.js';
 
 /** A Sigstore trusted root as JSON (trusted_root.json: protobuf-specs TrustedRoot). */
 export type TrustedRootJson = Record<string, unknown>;
@@ -6,14 +7,32 @@ export type TrustedRootJson = Record<string, unknown>;
 /** What @sigstore/verify needs, built from a trusted root. */
 export type TrustMaterial = import('@sigstore/verify').TrustMaterial;
 
+/** Trust material already built, per trusted root object: a run verifies every bundle against the same one. */
+const materials = new WeakMap<TrustedRootJson, Promise<TrustMaterial>>();
+
 /**
  * Trust material from a trusted root given as JSON (text or parsed): offline, no TUF. Throws
- * ATTEST_TRUSTED_ROOT_INVALID when it cannot describe any certificate authority.
+ * ATTEST_TRUSTED_ROOT_INVALID when it cannot describe any certificate authority. Built once per
+ * parsed root (the same object gives the same material, which nothing modifies), so that a run
+ * verifying hundreds of bundles parses the root's certificates and keys once.
  */
-export async function trustMaterialFrom(trustedRoot: string | TrustedRootJson): Promise<TrustMaterial> {
-  const [{ TrustedRoot }, { toTrustMaterial }] = await Promise.all([
+export function trustMaterialFrom(trustedRoot: string | TrustedRootJson): Promise<TrustMaterial> {
+  if (typeof trustedRoot === 'string') return buildTrustMaterial(trustedRoot);
+  let material = materials.get(trustedRoot);
+  if (!material) {
+    material = buildTrustMaterial(trustedRoot);
+    materials.set(trustedRoot, material);
+    // A root that fails stays uncached: the failure is reported each time, as before.
+    material.catch(() => materials.delete(trustedRoot));
+  }
+  return material;
+}
+
+async function buildTrustMaterial(trustedRoot: string | TrustedRootJson): Promise<TrustMaterial> {
+  const [{ TrustedRoot }, { toTrustMaterial }, { ASN1Obj }] = await Promise.all([
     import('@sigstore/protobuf-specs'),
     import('@sigstore/verify'),
+    import('@sigstore/core'),
   ]);
   let json: unknown = trustedRoot;
   if (typeof trustedRoot === 'string') {
@@ -23,10 +42,10 @@ export async function trustMaterialFrom(trustedRoot: string | TrustedRootJson): 
       throw new PhpublishError('ATTEST_TRUSTED_ROOT_INVALID', { problem: 'it is not JSON' });
     }
   }
+  let material: TrustMaterial;
   try {
-    const material = toTrustMaterial(TrustedRoot.fromJSON(json));
+    material = toTrustMaterial(TrustedRoot.fromJSON(json));
     if (material.certificateAuthorities.length === 0) throw new Error('it lists no certificate authority');
-    return material;
   } catch (error) {
     throw new PhpublishError(
       'ATTEST_TRUSTED_ROOT_INVALID',
@@ -34,6 +53,15 @@ export async function trustMaterialFrom(trustedRoot: string | TrustedRootJson): 
       { cause: error },
     );
   }
+  // The root's own certificates are the sample the fast encoder must encode identically.
+  const certificates = [...material.certificateAuthorities, ...material.timestampAuthorities].flatMap(
+    (authority) => authority.certChain,
+  );
+  useFastDerEncoding(
+    ASN1Obj.prototype,
+    certificates.map((certificate) => certificate.root),
+  );
+  return material;
 }
 
 /**

@@ -1,4 +1,5 @@
 export {
+  type AttemptAnswer,
   DEFAULT_RETRY,
   type HttpDeps,
   HttpNetworkError,
@@ -7,4 +8,5 @@ export {
   parseRetryAfter,
   type RetryPolicy,
   requestWithRetry,
+  withRetry,
 } from './request.js';

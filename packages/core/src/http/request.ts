@@ -71,30 +71,55 @@ const NOT_SENT = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND'
  * attempts with exponential backoff, honouring Retry-After, for 408/429/5xx and network failures.
  */
 export async function requestWithRetry(req: HttpRequest, deps: HttpDeps): Promise<HttpResponse> {
+  const { response, attempts } = await withRetry(req, deps, () => sendOnce(req, deps));
+  return { ...response, attempts };
+}
+
+/** One attempt's answer, as far as retrying is concerned. */
+export interface AttemptAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/**
+ * The retry loop of requestWithRetry for requests whose bodies are read otherwise (binary
+ * downloads): `attempt` sends the request once and resolves to its answer, or throws when no
+ * answer came. `discard` releases an answer that will be retried (its body is not wanted).
+ * Errors for which `isNetworkError` says false are not retried and propagate as they are;
+ * network errors become HttpNetworkError after the last attempt.
+ */
+export async function withRetry<R extends AttemptAnswer>(
+  req: Pick<HttpRequest, 'url' | 'idempotent'>,
+  deps: HttpDeps,
+  attempt: () => Promise<R>,
+  options: { isNetworkError?: (error: unknown) => boolean; discard?: (answer: R) => Promise<void> } = {},
+): Promise<{ response: R; attempts: number }> {
   const { retry, clock } = deps;
-  for (let attempt = 1; ; attempt++) {
-    const last = attempt >= retry.attempts;
-    let response: Omit<HttpResponse, 'attempts'>;
+  for (let attempts = 1; ; attempts++) {
+    const last = attempts >= retry.attempts;
+    let response: R;
     try {
-      response = await sendOnce(req, deps);
+      response = await attempt();
     } catch (error) {
+      if (options.isNetworkError && !options.isNetworkError(error)) throw error;
       const code = errorCode(error);
       const retryable = req.idempotent || NOT_SENT.has(code);
       if (last || !retryable) {
-        throw new HttpNetworkError(req.url, describeNetworkError(error, deps.timeoutMs), attempt, { cause: error });
+        throw new HttpNetworkError(req.url, describeNetworkError(error, deps.timeoutMs), attempts, { cause: error });
       }
-      const delayMs = backoff(retry, attempt);
-      deps.onRetry?.({ url: req.url, attempt, delayMs, reason: describeNetworkError(error, deps.timeoutMs) });
+      const delayMs = backoff(retry, attempts);
+      deps.onRetry?.({ url: req.url, attempt: attempts, delayMs, reason: describeNetworkError(error, deps.timeoutMs) });
       await clock.sleep(delayMs);
       continue;
     }
     const retryableStatus =
       RETRYABLE_STATUS.has(response.status) && (req.idempotent || response.status === 429 || response.status === 503);
-    if (!retryableStatus || last) return { ...response, attempts: attempt };
+    if (!retryableStatus || last) return { response, attempts };
     const retryAfterMs = parseRetryAfter(response.headers['retry-after'], clock.now());
-    if (retryAfterMs !== undefined && retryAfterMs > retry.maxRetryAfterMs) return { ...response, attempts: attempt };
-    const delayMs = Math.max(retryAfterMs ?? 0, backoff(retry, attempt));
-    deps.onRetry?.({ url: req.url, attempt, delayMs, reason: `HTTP ${response.status}` });
+    if (retryAfterMs !== undefined && retryAfterMs > retry.maxRetryAfterMs) return { response, attempts };
+    await options.discard?.(response);
+    const delayMs = Math.max(retryAfterMs ?? 0, backoff(retry, attempts));
+    deps.onRetry?.({ url: req.url, attempt: attempts, delayMs, reason: `HTTP ${response.status}` });
     await clock.sleep(delayMs);
   }
 }

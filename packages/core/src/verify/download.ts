@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { request } from 'undici';
-import type { HttpDeps } from '../http/index.js';
+import { type HttpDeps, HttpNetworkError, withRetry } from '../http/index.js';
 
 /** Why a download failed, for humans; never contains credentials. */
 export class DownloadProblem extends Error {
@@ -20,7 +20,8 @@ export interface DownloadInput {
   url: string;
   /** Where the bytes go (the file is created or truncated); in memory when absent. */
   file?: string;
-  http: Pick<HttpDeps, 'dispatcher' | 'userAgent' | 'timeoutMs'>;
+  /** Retries follow its policy (timeouts, resets, 408/429/5xx), as for every other request. */
+  http: HttpDeps;
   /** Sent with the first request only, never after a redirect (pre-signed storage, codeload). */
   headers?: Record<string, string>;
   /** Refuse bodies larger than this; 512 MiB by default. */
@@ -38,27 +39,47 @@ export interface Downloaded {
   body?: Buffer;
 }
 
+/** One attempt's outcome: the bytes when the answer was 200, else only the status. */
+interface Attempt {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  downloaded?: Downloaded;
+}
+
 /**
  * Downloads a binary body (a zip, a bundle) to a file or to memory while hashing it, following
- * redirects (GitHub's zipball and asset URLs redirect to storage on another host). One attempt:
- * requestWithRetry, phpublish's retrying client, reads bodies as text.
+ * redirects (GitHub's zipball and asset URLs redirect to storage on another host). Transient
+ * failures (no answer, a connection reset mid-body, 408/429/5xx) are retried through core's
+ * retry loop (`withRetry`), from the first URL, with the whole body read again; a body over the
+ * size limit or a redirect loop is not retried.
  */
 export async function download(input: DownloadInput): Promise<Downloaded> {
+  let outcome: { response: Attempt };
+  try {
+    outcome = await withRetry({ url: input.url, idempotent: true }, input.http, () => attempt(input), {
+      isNetworkError: (error) => !(error instanceof DownloadProblem),
+    });
+  } catch (error) {
+    if (error instanceof HttpNetworkError) throw new DownloadProblem(error.reason);
+    throw error;
+  }
+  const { status, downloaded } = outcome.response;
+  if (!downloaded) throw new DownloadProblem(`HTTP ${status}`, status);
+  return downloaded;
+}
+
+/** One attempt: redirects followed, the body of a 200 read; other answers' bodies are dumped. */
+async function attempt(input: DownloadInput): Promise<Attempt> {
   const maxBytes = input.maxBytes ?? 512 * 1024 * 1024;
   let url = input.url;
   for (let redirects = 0; ; redirects++) {
-    let response: Awaited<ReturnType<typeof request>>;
-    try {
-      response = await request(url, {
-        dispatcher: input.http.dispatcher,
-        method: 'GET',
-        headers: { 'user-agent': input.http.userAgent, ...(redirects === 0 ? input.headers : {}) },
-        headersTimeout: input.http.timeoutMs,
-        bodyTimeout: input.http.timeoutMs,
-      });
-    } catch (error) {
-      throw new DownloadProblem(networkReason(error));
-    }
+    const response = await request(url, {
+      dispatcher: input.http.dispatcher,
+      method: 'GET',
+      headers: { 'user-agent': input.http.userAgent, ...(redirects === 0 ? input.headers : {}) },
+      headersTimeout: input.http.timeoutMs,
+      bodyTimeout: input.http.timeoutMs,
+    });
     const location = response.headers['location'];
     if (REDIRECTS.has(response.statusCode) && typeof location === 'string') {
       await response.body.dump();
@@ -68,7 +89,7 @@ export async function download(input: DownloadInput): Promise<Downloaded> {
     }
     if (response.statusCode !== 200) {
       await response.body.dump();
-      throw new DownloadProblem(`HTTP ${response.statusCode}`, response.statusCode);
+      return { status: response.statusCode, headers: response.headers };
     }
     const declared = Number(response.headers['content-length']);
     if (Number.isFinite(declared) && declared > maxBytes) {
@@ -87,21 +108,9 @@ export async function download(input: DownloadInput): Promise<Downloaded> {
         callback(null, chunk);
       },
     });
-    try {
-      if (input.file) await pipeline(response.body, meter, createWriteStream(input.file));
-      else await pipeline(response.body, meter, new Writable({ write: (_chunk, _encoding, done) => done() }));
-    } catch (error) {
-      if (error instanceof DownloadProblem) throw error;
-      throw new DownloadProblem(networkReason(error));
-    }
-    return { sha256: hash.digest('hex'), bytes, ...(input.file ? {} : { body: Buffer.concat(chunks) }) };
+    if (input.file) await pipeline(response.body, meter, createWriteStream(input.file));
+    else await pipeline(response.body, meter, new Writable({ write: (_chunk, _encoding, done) => done() }));
+    const downloaded = { sha256: hash.digest('hex'), bytes, ...(input.file ? {} : { body: Buffer.concat(chunks) }) };
+    return { status: 200, headers: response.headers, downloaded };
   }
-}
-
-function networkReason(error: unknown): string {
-  const code = String((error as { code?: unknown })?.code ?? '');
-  if (code === 'ECONNREFUSED') return 'connection refused';
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host name not found';
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return 'no answer in time';
-  return (error as Error)?.message?.split('\n')[0] ?? 'network error';
 }
