@@ -7,7 +7,7 @@ import { crc32, createDeflateRaw } from 'node:zlib';
 import { isPhpublishError, PhpublishError } from '../errors/index.js';
 import { CompressionPool, DEFLATE_OPTIONS, type DeflateMode, SLOT_BYTES, type Slot } from './compression-pool.js';
 import { ContentDigestBuilder } from './content-digest.js';
-import { exportContents, STREAM_CHUNK } from './export-contents.js';
+import { type FileContent, isRegularFile, readFiles, STREAM_CHUNK } from './export-contents.js';
 import { type ExportEntry, type ExportOptions, type ExportPlan, planExport } from './export-plan.js';
 import { METHOD_DEFLATE, METHOD_STORE } from './zip-format.js';
 import { type ZipLimits, ZipWriter } from './zip-writer.js';
@@ -187,26 +187,29 @@ async function writeArchive(input: BuildArchiveInput, pool: CompressionPool): Pr
           let next = 0;
           for (const { entry, target, offset, size } of taken) {
             if (entry.kind === 'directory') {
-              await zip.addDirectory(nameOf(entry));
+              const pending = zip.addDirectory(nameOf(entry));
+              if (pending) await pending;
               counts.directories += 1;
             } else if (target) {
-              await zip.addEntry(nameOf(entry), 'symlink', {
+              const pending = zip.addEntry(nameOf(entry), 'symlink', {
                 method: METHOD_STORE,
                 data: target,
                 crc: crc32(target),
                 size: target.length,
               });
+              if (pending) await pending;
               digest.add(entry.path, 'symlink', sha256(target));
               counts.symlinks += 1;
             } else {
               const result = results[next++]!;
               const kind = entry.kind as 'file' | 'executable';
-              await zip.addEntry(nameOf(entry), kind, {
+              const pending = zip.addEntry(nameOf(entry), kind, {
                 method: result.deflated ? METHOD_DEFLATE : METHOD_STORE,
                 data: result.deflated ?? takenSlot!.input.subarray(offset!, offset! + size!),
                 crc: result.crc,
                 size: size!,
               });
+              if (pending) await pending;
               digest.add(entry.path, kind, result.sha256);
               counts.files += 1;
             }
@@ -215,11 +218,6 @@ async function writeArchive(input: BuildArchiveInput, pool: CompressionPool): Pr
           if (takenSlot) pool.release(takenSlot);
         }
       });
-    };
-    /** Room for `size` more bytes in the current batch's slot. */
-    const room = async (size: number) => {
-      if (slot && used + size > SLOT_BYTES) dispatch();
-      slot ??= await pool.acquire();
     };
     /**
      * A large file streams through one deflate when its turn to be written comes; meanwhile the
@@ -248,31 +246,49 @@ async function writeArchive(input: BuildArchiveInput, pool: CompressionPool): Pr
       counts.files += 1;
     };
 
-    await zip.addDirectory(Buffer.from(folder, 'utf8'));
+    const top = zip.addDirectory(Buffer.from(folder, 'utf8'));
+    if (top) await top;
     const streamFrom = Math.min(input.tuning?.streamFrom ?? SLOT_BYTES, SLOT_BYTES);
-    for await (const item of exportContents(plan, git, { streamFrom, smallBlobs: 'unread', signal: failed.signal })) {
-      const { entry } = item;
-      if (item.kind === 'directory') {
-        batch.push({ entry });
-      } else if (item.kind === 'chunks') {
-        stream(entry, entry.size, item.chunks);
-      } else if (item.kind === 'whole' && entry.kind === 'symlink') {
-        batch.push({ entry, target: item.content });
-      } else if (item.kind === 'whole' && item.content.length >= streamFrom) {
-        stream(entry, item.content.length, chunksOf(item.content));
-      } else if (item.kind === 'whole') {
-        await room(item.content.length);
-        item.content.copy(slot!.input, used);
-        batch.push({ entry, offset: used, size: item.content.length });
-        used += item.content.length;
-      } else {
-        // The worker reads it from git into the slot.
-        const size = item.size;
-        await room(size);
-        batch.push({ entry, offset: used, size, oid: entry.oid });
-        used += size;
+    // Most files go to the workers as they are (they read them from git); this thread reads only
+    // the files git converts and the large ones.
+    const readHere = (entry: ExportEntry) => entry.conversion !== undefined || entry.size >= streamFrom;
+    const contents = readFiles(
+      plan,
+      git,
+      plan.entries.filter((e) => isRegularFile(e) && readHere(e)),
+      { streamFrom, signal: failed.signal },
+    );
+    try {
+      for (const entry of plan.entries) {
+        if (entry.kind === 'directory') {
+          batch.push({ entry });
+        } else if (entry.kind === 'symlink') {
+          batch.push({ entry, target: plan.symlinkTargets.get(entry.path)! });
+        } else if (!readHere(entry)) {
+          if (slot && used + entry.size > SLOT_BYTES) dispatch();
+          slot ??= await pool.acquire();
+          batch.push({ entry, offset: used, size: entry.size, oid: entry.oid });
+          used += entry.size;
+        } else {
+          const item = (await contents.next()).value as FileContent;
+          if (item.kind === 'chunks') {
+            stream(entry, entry.size, item.chunks);
+          } else if (item.kind === 'whole' && item.content.length >= streamFrom) {
+            stream(entry, item.content.length, chunksOf(item.content));
+          } else if (item.kind === 'whole') {
+            if (slot && used + item.content.length > SLOT_BYTES) dispatch();
+            slot ??= await pool.acquire();
+            item.content.copy(slot.input, used);
+            batch.push({ entry, offset: used, size: item.content.length });
+            used += item.content.length;
+          } else {
+            throw new Error(`unexpected content for ${entry.path}`);
+          }
+        }
+        if (batch.length >= BATCH_ENTRIES || used >= BATCH_BYTES) dispatch();
       }
-      if (batch.length >= BATCH_ENTRIES || used >= BATCH_BYTES) dispatch();
+    } finally {
+      await contents.return(undefined);
     }
     dispatch();
     await writes.drain();

@@ -6,23 +6,25 @@ import { BlobReader, type GitContext } from './git-objects.js';
 /** Streamed files come in chunks of exactly this size (the last one shorter), so that deflate always sees the same input. */
 export const STREAM_CHUNK = 256 * 1024;
 
-/** One entry with its bytes; read a `blob` or `chunks` item completely before asking for the next. */
-export type ExportedContent =
-  | { entry: ExportEntry; kind: 'directory' }
-  /** Converted files and symlink targets, in memory. */
+/** A regular file with its bytes; read a `blob` or `chunks` item completely before asking for the next. */
+export type FileContent =
+  /** A converted file, in memory. */
   | { entry: ExportEntry; kind: 'whole'; content: Buffer }
   /** A file smaller than `streamFrom`, copied where the consumer wants it. */
   | { entry: ExportEntry; kind: 'blob'; size: number; readInto(target: Uint8Array, offset: number): Promise<void> }
   /** A larger file, in chunks of STREAM_CHUNK bytes. */
-  | { entry: ExportEntry; kind: 'chunks'; chunks: AsyncIterable<Buffer> }
-  /** With `smallBlobs: 'unread'`: a file smaller than `streamFrom` that git does not convert, for the consumer to read by its oid. */
-  | { entry: ExportEntry; kind: 'unread'; size: number };
+  | { entry: ExportEntry; kind: 'chunks'; chunks: AsyncIterable<Buffer> };
 
-export interface ExportContentsOptions {
+/** One entry with its bytes: directories, symlink targets and files. */
+export type ExportedContent =
+  | { entry: ExportEntry; kind: 'directory' }
+  /** Symlink targets (and converted files), in memory. */
+  | { entry: ExportEntry; kind: 'whole'; content: Buffer }
+  | FileContent;
+
+export interface ReadFilesOptions {
   /** Files from this size on come in chunks. */
   streamFrom: number;
-  /** `unread` leaves small files that need no conversion to the consumer (who reads them elsewhere); default `read`. */
-  smallBlobs?: 'read' | 'unread';
   /** Stops waiting for a `chunks` item to be read (its consumer failed). */
   signal?: AbortSignal;
 }
@@ -48,22 +50,40 @@ function unlessAborted(promise: Promise<void> | undefined, signal: AbortSignal |
 export async function* exportContents(
   plan: ExportPlan,
   git: GitContext,
-  { streamFrom, smallBlobs = 'read', signal }: ExportContentsOptions,
+  options: ReadFilesOptions,
 ): AsyncGenerator<ExportedContent> {
-  const leftUnread = (e: ExportEntry) => smallBlobs === 'unread' && !e.conversion && e.size < streamFrom;
-  const files = plan.entries.filter((e) => (e.kind === 'file' || e.kind === 'executable') && !leftUnread(e));
-  // No git process when every file is left to the consumer.
-  let started: BlobReader | undefined;
-  const reader = () => {
-    started ??= new BlobReader(git);
-    return started;
-  };
+  const files = readFiles(plan, git, plan.entries.filter(isRegularFile), options);
+  try {
+    for (const entry of plan.entries) {
+      if (entry.kind === 'directory') yield { entry, kind: 'directory' };
+      else if (entry.kind === 'symlink') yield { entry, kind: 'whole', content: plan.symlinkTargets.get(entry.path)! };
+      else yield (await files.next()).value as FileContent;
+    }
+  } finally {
+    await files.return(undefined);
+  }
+}
+
+export const isRegularFile = (entry: ExportEntry) => entry.kind === 'file' || entry.kind === 'executable';
+
+/**
+ * The bytes of `files` (regular files of the plan, in the plan's order) as `git archive` writes
+ * them, from one `git cat-file --batch` (started only when there is a file to read).
+ */
+export async function* readFiles(
+  plan: ExportPlan,
+  git: GitContext,
+  files: readonly ExportEntry[],
+  { streamFrom, signal }: ReadFilesOptions,
+): AsyncGenerator<FileContent> {
+  if (files.length === 0) return;
+  const reader = new BlobReader(git);
   const expander = new SubstExpander(git, plan.commit.commit);
   // A `chunks` item may be read after the next items are produced (they are written later): the
   // reader moves on to another object only once its chunks have all been read.
   let streaming: Promise<void> | undefined;
   const chunksOf = (size: number): AsyncIterable<Buffer> => {
-    const chunks = reader().readChunks(size, STREAM_CHUNK);
+    const chunks = reader.readChunks(size, STREAM_CHUNK);
     let done!: () => void;
     streaming = new Promise((resolve) => {
       done = resolve;
@@ -79,26 +99,14 @@ export async function* exportContents(
     };
   };
   try {
-    if (files.length > 0) reader().request(files.map((e) => e.oid));
-    for (const entry of plan.entries) {
-      if (entry.kind === 'directory') {
-        yield { entry, kind: 'directory' };
-        continue;
-      }
-      if (entry.kind === 'symlink') {
-        yield { entry, kind: 'whole', content: plan.symlinkTargets.get(entry.path)! };
-        continue;
-      }
-      if (leftUnread(entry)) {
-        yield { entry, kind: 'unread', size: entry.size };
-        continue;
-      }
+    reader.request(files.map((e) => e.oid));
+    for (const entry of files) {
       await unlessAborted(streaming, signal);
-      const { size } = await reader().next(entry.oid);
+      const { size } = await reader.next(entry.oid);
       const conversion = entry.conversion;
       if (conversion) {
         // git converts in this order: ident, end of lines, then export-subst on the result.
-        let content = await reader().readAll(size);
+        let content = await reader.readAll(size);
         if (conversion.ident) content = expandIdent(content, entry.oid);
         if (conversion.crlf) content = convertToCrlf(content, conversion.crlf);
         if (conversion.subst) {
@@ -109,13 +117,13 @@ export async function* exportContents(
         }
         yield { entry, kind: 'whole', content };
       } else if (size < streamFrom) {
-        yield { entry, kind: 'blob', size, readInto: (target, offset) => reader().readInto(size, target, offset) };
+        yield { entry, kind: 'blob', size, readInto: (target, offset) => reader.readInto(size, target, offset) };
       } else {
         yield { entry, kind: 'chunks', chunks: chunksOf(size) };
       }
     }
     await unlessAborted(streaming, signal);
   } finally {
-    await started?.close();
+    await reader.close();
   }
 }

@@ -26,6 +26,8 @@ const MODES: Record<EntryKind, number> = {
 /** MS-DOS "directory" attribute, for readers that ignore Unix modes. */
 const DOS_DIRECTORY = 0x10;
 
+const EMPTY = Buffer.alloc(0);
+
 /** Writes are gathered up to this size, then written with one call. */
 const WRITE_BUFFER = 1024 * 1024;
 
@@ -79,13 +81,17 @@ export class ZipWriter {
     return this.#entries;
   }
 
-  async addDirectory(name: Buffer): Promise<void> {
-    await this.#addEntry(name, 'directory', { method: METHOD_STORE, data: Buffer.alloc(0), crc: 0, size: 0 });
+  /**
+   * Adds a directory. Like addEntry, returns a promise only when it had to wait for the disk;
+   * otherwise the entry is already in the zip's buffer (most entries: no promise per entry).
+   */
+  addDirectory(name: Buffer): Promise<void> | undefined {
+    return this.#addEntry(name, 'directory', { method: METHOD_STORE, data: EMPTY, crc: 0, size: 0 });
   }
 
-  /** A file or symlink whose stored bytes are known. */
-  async addEntry(name: Buffer, kind: Exclude<EntryKind, 'directory'>, stored: StoredData): Promise<void> {
-    await this.#addEntry(name, kind, stored);
+  /** A file or symlink whose stored bytes are known; a promise only when it waits for the disk. */
+  addEntry(name: Buffer, kind: Exclude<EntryKind, 'directory'>, stored: StoredData): Promise<void> | undefined {
+    return this.#addEntry(name, kind, stored);
   }
 
   /**
@@ -107,7 +113,9 @@ export class ZipWriter {
     const sink = new Writable({
       write: (chunk: Buffer, _encoding, callback) => {
         written += chunk.length;
-        this.#write(chunk).then(() => callback(), callback);
+        const pending = this.#write(chunk);
+        if (pending) pending.then(() => callback(), callback);
+        else callback();
       },
     });
     const finish = async (crc: number) => {
@@ -146,7 +154,7 @@ export class ZipWriter {
     return this.#position;
   }
 
-  async #addEntry(name: Buffer, kind: EntryKind, stored: StoredData): Promise<void> {
+  #addEntry(name: Buffer, kind: EntryKind, stored: StoredData): Promise<void> | undefined {
     const offset = this.#position;
     const compressedSize = stored.data.length;
     const zip64 = stored.size >= this.#limit || compressedSize >= this.#limit;
@@ -160,9 +168,16 @@ export class ZipWriter {
       zip64 || offset >= this.#limit,
       offset,
     );
-    await this.#write(localHeader(fields, zip64));
-    if (stored.data.length > 0) await this.#write(stored.data);
+    const header = this.#write(localHeader(fields, zip64));
+    if (header) return header.then(() => this.#addData(stored.data, fields));
+    return this.#addData(stored.data, fields);
+  }
+
+  #addData(data: Buffer, fields: CentralFields): Promise<void> | undefined {
+    const written = data.length > 0 ? this.#write(data) : undefined;
+    if (written) return written.then(() => this.#record(fields));
     this.#record(fields);
+    return undefined;
   }
 
   #record(fields: CentralFields): void {
@@ -206,8 +221,21 @@ export class ZipWriter {
     };
   }
 
-  /** Copies `data` into the zip; its memory can be reused as soon as this returns. */
-  async #write(data: Uint8Array): Promise<void> {
+  /**
+   * Copies `data` into the zip; its memory can be reused as soon as this returns (or, when it
+   * returns a promise, once that settles). A promise only when a full buffer goes to the disk.
+   */
+  #write(data: Uint8Array): Promise<void> | undefined {
+    if (this.#fill + data.length < WRITE_BUFFER) {
+      this.#buffers[this.#current]!.set(data, this.#fill);
+      this.#fill += data.length;
+      this.#position += data.length;
+      return undefined;
+    }
+    return this.#writeAcrossBuffers(data);
+  }
+
+  async #writeAcrossBuffers(data: Uint8Array): Promise<void> {
     for (let offset = 0; offset < data.length; ) {
       const n = Math.min(data.length - offset, WRITE_BUFFER - this.#fill);
       this.#buffers[this.#current]!.set(data.subarray(offset, offset + n), this.#fill);
