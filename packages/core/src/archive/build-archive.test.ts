@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, open, readdir, readFile, readlink, rm } from 'node:fs/promises';
+import { chmod, mkdir, open, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { git, makeTempDir, type PhpPackageRepo, type TempDir } from '@phpublish/test-utils';
@@ -230,6 +230,33 @@ describe('when the zip cannot be built', () => {
         outFile: join(dir, 'x.zip'),
       }).catch((e) => e);
       expect(error.code).toBe('ARCHIVE_GIT_FAILED');
+      expect(error.message).toContain(oid);
+      expect(await readdir(dir)).toEqual([]);
+      expect(await gitProcessesIn(damaged.dir)).toEqual([]);
+    } finally {
+      await damaged.cleanup();
+    }
+  });
+
+  it('says git failed when an object cannot be read while the zip is written, and leaves nothing behind', async () => {
+    const damaged = await fixtureRepo(packageFiles(), 'acme/hello');
+    const dir = join(temp.path, 'corrupt');
+    await mkdir(dir);
+    try {
+      // A loose object cut short: its header (and size) still reads, its content does not.
+      const oid = (await damaged.git(['rev-parse', 'HEAD:src/Module4/Class39.php'])).trim();
+      const object = join(damaged.dir, '.git', 'objects', oid.slice(0, 2), oid.slice(2));
+      const bytes = await readFile(object);
+      await chmod(object, 0o644);
+      await writeFile(object, bytes.subarray(0, Math.floor(bytes.length / 2)));
+      const error = await buildArchive({
+        cwd: damaged.dir,
+        env: archiveGitEnv,
+        ref: 'HEAD',
+        outFile: join(dir, 'x.zip'),
+      }).catch((e) => e);
+      expect(error.code).toBe('ARCHIVE_GIT_FAILED');
+      expect(error.message).toContain('cat-file');
       expect(error.message).toContain(oid);
       expect(await readdir(dir)).toEqual([]);
       expect(await gitProcessesIn(damaged.dir)).toEqual([]);

@@ -102,15 +102,25 @@ class OrderedWrites {
   }
 }
 
-/** An entry waiting in a batch; `size` and `offset` place a regular file's bytes in the batch's slot. */
-interface Pending {
-  entry: ExportEntry;
-  /** Symlink target (stored as is). */
-  target?: Buffer;
-  offset?: number;
-  size?: number;
-  /** For a file the worker reads from git itself. */
-  oid?: string;
+/**
+ * The entries of one batch, in order. Their files (not directories, not symlinks) lie one after
+ * the other in the batch's slot: `sizes[i]` bytes for the i-th, read by a worker from git when
+ * `oids[i]` is an object id, or already copied there when it is '' (a converted file). Arrays,
+ * not an object per entry: the main thread keeps little alive between garbage collections.
+ */
+class Batch {
+  readonly entries: ExportEntry[] = [];
+  readonly sizes: number[] = [];
+  readonly oids: string[] = [];
+  /** Bytes of the slot in use. */
+  used = 0;
+
+  addFile(entry: ExportEntry, size: number, oid: string): void {
+    this.entries.push(entry);
+    this.sizes.push(size);
+    this.oids.push(oid);
+    this.used += size;
+  }
 }
 
 /** Splits content already in memory into the chunks a streamed entry reads. */
@@ -168,51 +178,57 @@ async function writeArchive(input: BuildArchiveInput, pool: CompressionPool): Pr
       failed.abort(error);
     });
 
-    let batch: Pending[] = [];
+    let batch = new Batch();
     let slot: Slot | undefined;
-    let used = 0;
     const dispatch = () => {
-      if (batch.length === 0) return;
+      if (batch.entries.length === 0) return;
       const taken = batch;
       const takenSlot = slot;
-      const files = taken.flatMap(({ size, oid }) => (size === undefined ? [] : [oid ? { size, oid } : { size }]));
-      batch = [];
+      batch = new Batch();
       slot = undefined;
-      used = 0;
-      const compressed = takenSlot && files.length > 0 ? pool.compress(takenSlot, files) : Promise.resolve([]);
-      compressed.catch(() => {});
+      const compressed =
+        takenSlot && taken.sizes.length > 0 ? pool.compress(takenSlot, taken.sizes, taken.oids) : undefined;
+      compressed?.catch(() => {});
       writes.add(async () => {
         try {
           const results = await compressed;
-          let next = 0;
-          for (const { entry, target, offset, size } of taken) {
+          let file = 0;
+          let input = 0;
+          let output = 0;
+          for (const entry of taken.entries) {
+            let pending: Promise<void> | undefined;
             if (entry.kind === 'directory') {
-              const pending = zip.addDirectory(nameOf(entry));
-              if (pending) await pending;
+              pending = zip.addDirectory(nameOf(entry));
               counts.directories += 1;
-            } else if (target) {
-              const pending = zip.addEntry(nameOf(entry), 'symlink', {
+            } else if (entry.kind === 'symlink') {
+              const target = plan.symlinkTargets.get(entry.path)!;
+              pending = zip.addEntry(nameOf(entry), 'symlink', {
                 method: METHOD_STORE,
                 data: target,
                 crc: crc32(target),
                 size: target.length,
               });
-              if (pending) await pending;
               digest.add(entry.path, 'symlink', sha256(target));
               counts.symlinks += 1;
             } else {
-              const result = results[next++]!;
-              const kind = entry.kind as 'file' | 'executable';
-              const pending = zip.addEntry(nameOf(entry), kind, {
-                method: result.deflated ? METHOD_DEFLATE : METHOD_STORE,
-                data: result.deflated ?? takenSlot!.input.subarray(offset!, offset! + size!),
-                crc: result.crc,
-                size: size!,
+              const size = taken.sizes[file]!;
+              const deflated = results!.lengths[file]!;
+              pending = zip.addEntry(nameOf(entry), entry.kind, {
+                method: deflated >= 0 ? METHOD_DEFLATE : METHOD_STORE,
+                data:
+                  deflated >= 0
+                    ? takenSlot!.output.subarray(output, output + deflated)
+                    : takenSlot!.input.subarray(input, input + size),
+                crc: results!.crcs[file]!,
+                size,
               });
-              if (pending) await pending;
-              digest.add(entry.path, kind, result.sha256);
+              digest.add(entry.path, entry.kind, results!.shas.subarray(32 * file, 32 * file + 32));
               counts.files += 1;
+              input += size;
+              if (deflated >= 0) output += deflated;
+              file += 1;
             }
+            if (pending) await pending;
           }
         } finally {
           if (takenSlot) pool.release(takenSlot);
@@ -260,15 +276,12 @@ async function writeArchive(input: BuildArchiveInput, pool: CompressionPool): Pr
     );
     try {
       for (const entry of plan.entries) {
-        if (entry.kind === 'directory') {
-          batch.push({ entry });
-        } else if (entry.kind === 'symlink') {
-          batch.push({ entry, target: plan.symlinkTargets.get(entry.path)! });
+        if (entry.kind === 'directory' || entry.kind === 'symlink') {
+          batch.entries.push(entry);
         } else if (!readHere(entry)) {
-          if (slot && used + entry.size > SLOT_BYTES) dispatch();
+          if (slot && batch.used + entry.size > SLOT_BYTES) dispatch();
           slot ??= await pool.acquire();
-          batch.push({ entry, offset: used, size: entry.size, oid: entry.oid });
-          used += entry.size;
+          batch.addFile(entry, entry.size, entry.oid);
         } else {
           const item = (await contents.next()).value as FileContent;
           if (item.kind === 'chunks') {
@@ -276,16 +289,15 @@ async function writeArchive(input: BuildArchiveInput, pool: CompressionPool): Pr
           } else if (item.kind === 'whole' && item.content.length >= streamFrom) {
             stream(entry, item.content.length, chunksOf(item.content));
           } else if (item.kind === 'whole') {
-            if (slot && used + item.content.length > SLOT_BYTES) dispatch();
+            if (slot && batch.used + item.content.length > SLOT_BYTES) dispatch();
             slot ??= await pool.acquire();
-            item.content.copy(slot.input, used);
-            batch.push({ entry, offset: used, size: item.content.length });
-            used += item.content.length;
+            item.content.copy(slot.input, batch.used);
+            batch.addFile(entry, item.content.length, '');
           } else {
             throw new Error(`unexpected content for ${entry.path}`);
           }
         }
-        if (batch.length >= BATCH_ENTRIES || used >= BATCH_BYTES) dispatch();
+        if (batch.entries.length >= BATCH_ENTRIES || batch.used >= BATCH_BYTES) dispatch();
       }
     } finally {
       await contents.return(undefined);

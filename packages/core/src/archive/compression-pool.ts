@@ -13,22 +13,16 @@ export const DEFLATE_OPTIONS = { level: 6, windowBits: 15, memLevel: 8, strategy
 /** Bytes of file content one slot holds; files up to this size are compressed by the workers. */
 export const SLOT_BYTES = 1024 * 1024;
 
-/** What a worker found for one file of a batch. */
-export interface CompressedFile {
-  crc: number;
-  sha256: Buffer;
-  /** The raw deflate stream, or undefined when deflate does not make the file smaller (it is stored). */
-  deflated: Buffer | undefined;
-}
-
 /**
- * One file of a batch, laid out after the previous one in the slot's input. With an `oid`, the
- * worker reads the blob from git itself; without, the content is already in the slot (a file
- * that git converts, read and converted by the caller).
+ * What a worker found for the files of a batch, by their index in the batch: CRC-32, SHA-256
+ * (32 bytes each) and the length of the raw deflate stream in the slot's output, one after the
+ * other, or -1 for a file that deflate does not make smaller (it is stored as it is in the input).
+ * Plain typed arrays, not an object per file: nothing per file outlives the batch.
  */
-export interface BatchFile {
-  size: number;
-  oid?: string;
+export interface CompressedBatch {
+  crcs: Uint32Array;
+  lengths: Int32Array;
+  shas: Uint8Array;
 }
 
 /**
@@ -235,10 +229,11 @@ parentPort.on('message', (message) => {
   if (failed) return;
   const files = [];
   let offset = 0;
-  for (const { size, oid } of message.files) {
-    files.push({ size, oid, offset });
+  message.sizes.forEach((size, i) => {
+    const oid = message.oids[i];
+    files.push({ size, oid: oid === '' ? undefined : oid, offset });
     offset += size;
-  }
+  });
   const count = files.length;
   const batch = {
     slot: message.slot,
@@ -277,7 +272,7 @@ interface Reply {
 }
 
 interface Job {
-  resolve(results: CompressedFile[]): void;
+  resolve(results: CompressedBatch): void;
   reject(error: Error): void;
 }
 
@@ -358,16 +353,17 @@ export class CompressionPool {
   }
 
   /**
-   * Reads (when they have an oid) and compresses the files laid out one after the other at the
-   * start of `slot.input`.
+   * Reads and compresses the files laid out one after the other at the start of `slot.input`:
+   * `sizes[i]` bytes each; the worker reads file i from git when `oids[i]` is an object id, and
+   * finds it in the slot already when it is ''.
    */
-  compress(slot: Slot, files: readonly BatchFile[]): Promise<CompressedFile[]> {
+  compress(slot: Slot, sizes: readonly number[], oids: readonly string[]): Promise<CompressedBatch> {
     if (this.#failure) return Promise.reject(this.#failure);
     const target = this.#workers.reduce((least, w) => (w.busy < least.busy ? w : least));
     target.busy += 1;
-    return new Promise<CompressedFile[]>((resolve, reject) => {
+    return new Promise<CompressedBatch>((resolve, reject) => {
       this.#jobs.set(slot.index, { resolve, reject });
-      target.worker.postMessage({ slot: slot.index, files });
+      target.worker.postMessage({ slot: slot.index, sizes, oids });
     });
   }
 
@@ -399,19 +395,7 @@ export class CompressionPool {
       job.reject(new Error(`compression failed: ${reply.error}`));
       return;
     }
-    const slot = this.#slots[reply.slot!]!;
-    const results: CompressedFile[] = [];
-    let offset = 0;
-    reply.lengths!.forEach((length, i) => {
-      const sha256 = Buffer.from(reply.shas!.buffer, 32 * i, 32);
-      if (length < 0) {
-        results.push({ crc: reply.crcs![i]!, sha256, deflated: undefined });
-      } else {
-        results.push({ crc: reply.crcs![i]!, sha256, deflated: slot.output.subarray(offset, offset + length) });
-        offset += length;
-      }
-    });
-    job.resolve(results);
+    job.resolve({ crcs: reply.crcs!, lengths: reply.lengths!, shas: reply.shas! });
   }
 
   /** Stops the pool after a failure anywhere: pending jobs and whoever waits for a slot get the error. */

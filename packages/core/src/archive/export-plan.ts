@@ -2,7 +2,15 @@ import { isValidPackageName } from '../composer/composer-json.js';
 import { PhpublishError } from '../errors/index.js';
 import { composerExcludeMatcher } from './composer-exclude.js';
 import { CONTENT_ATTRIBUTES, type Conversion, conversionFor, needsConversion } from './conversions.js';
-import { BlobReader, type CommitInfo, type GitContext, listTree, readCommit, type TreeEntry } from './git-objects.js';
+import {
+  BlobReader,
+  type CommitInfo,
+  type GitContext,
+  listTree,
+  MISSING,
+  readCommit,
+  type TreeEntry,
+} from './git-objects.js';
 import {
   AttributeResolver,
   type AttributesFile,
@@ -226,6 +234,14 @@ export async function planExport(options: ExportOptions): Promise<ExportPlan> {
     });
   }
 
+  // git archive would stop at an object it cannot read; say which one before anything is written.
+  const unreadable = entries.find((e) => e.kind !== 'directory' && e.size === MISSING);
+  if (unreadable) {
+    throw new PhpublishError('ARCHIVE_GIT_FAILED', {
+      command: 'ls-tree',
+      problem: `object ${unreadable.oid} (${unreadable.path}) is missing`,
+    });
+  }
   const collisions = new PathCollisions();
   for (const entry of entries) collisions.add(entry.path, entry.kind === 'directory' ? 'directory' : 'file');
   checkSymlinks(symlinkTargets);

@@ -15,7 +15,7 @@ export interface TreeEntry {
   mode: number;
   type: TreeEntryType;
   oid: string;
-  /** Blob size in bytes; 0 for trees and submodules. */
+  /** Blob size in bytes; 0 for trees and submodules; MISSING when git cannot read the object. */
   size: number;
   /** The path's raw bytes as git stores them, as a Latin-1 string (one character per byte). */
   path: string;
@@ -57,6 +57,29 @@ export async function readCommit(ref: string, git: GitContext): Promise<CommitIn
 
 const TYPES: Record<string, TreeEntryType> = { blob: 'blob', tree: 'tree', commit: 'commit' };
 
+/** The size of an object ls-tree could not read. */
+export const MISSING = -1;
+
+/**
+ * The number written in `out[from, to)` in `base`, ignoring the spaces that pad it; `-` (the size
+ * ls-tree gives trees and submodules) is 0; NaN when it is anything else. Parsed from the bytes:
+ * no string per field for tens of thousands of entries.
+ */
+function digits(out: Buffer, from: number, to: number, base: 8 | 10): number {
+  let value = 0;
+  let seen = false;
+  for (let i = from; i < to; i++) {
+    const c = out[i]!;
+    if (c === 0x20) continue;
+    if (c === 0x2d && !seen && i === to - 1) return 0;
+    const digit = c - 0x30;
+    if (digit < 0 || digit >= base) return Number.NaN;
+    value = value * base + digit;
+    seen = true;
+  }
+  return seen ? value : Number.NaN;
+}
+
 /** Every entry of a commit's tree, directories included, in git's order (parents before children). */
 export async function listTree(commit: string, git: GitContext): Promise<TreeEntry[]> {
   const out = await plumbing(['ls-tree', '-r', '-t', '-z', '-l', '--full-tree', commit], git);
@@ -74,15 +97,25 @@ export async function listTree(commit: string, git: GitContext): Promise<TreeEnt
     const afterType = out.indexOf(0x20, afterMode + 1);
     const afterOid = out.indexOf(0x20, afterType + 1);
     const type = TYPES[out.toString('latin1', afterMode + 1, afterType)];
-    if (afterMode === -1 || afterType === -1 || afterOid === -1 || afterOid > tab || !type) {
+    const mode = digits(out, start, afterMode, 8);
+    // ls-tree says BAD for the size of an object it cannot read (a damaged repository).
+    const size = out.toString('latin1', tab - 3, tab) === 'BAD' ? MISSING : digits(out, afterOid, tab, 10);
+    if (
+      afterMode === -1 ||
+      afterType === -1 ||
+      afterOid === -1 ||
+      afterOid > tab ||
+      !type ||
+      mode < 0 ||
+      Number.isNaN(size)
+    ) {
       throw new PhpublishError('ARCHIVE_GIT_FAILED', { command: 'ls-tree', problem: 'unexpected output' });
     }
-    const size = out.toString('latin1', afterOid, tab).trim();
     entries.push({
-      mode: Number.parseInt(out.toString('latin1', start, afterMode), 8),
+      mode,
       type,
       oid: out.toString('latin1', afterType + 1, afterOid),
-      size: size === '-' ? 0 : Number(size),
+      size,
       path: out.toString('latin1', tab + 1, end),
     });
     start = end + 1;

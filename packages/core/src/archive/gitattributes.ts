@@ -232,6 +232,10 @@ export class AttributeResolver {
   readonly #macros = new Map<string, AttributeState[]>();
   /** The names asked for, as sets, per array (callers ask with the same arrays again and again). */
   readonly #wanted = new WeakMap<readonly string[], ReadonlySet<string>>();
+  /** The lookup under way: what is set so far, the names asked for, how many of them are still unset. */
+  readonly #values = new Map<string, AttributeValue>();
+  #asked: ReadonlySet<string> = new Set();
+  #remaining = 0;
 
   constructor(files: ReadonlyMap<string, AttributesFile>) {
     this.#frames = [...files]
@@ -262,33 +266,38 @@ export class AttributeResolver {
       wanted = new Set(names);
       this.#wanted.set(names, wanted);
     }
-    const values = new Map<string, AttributeValue>();
-    let remaining = wanted.size;
-    const fill = (states: AttributeState[]) => {
-      for (let i = states.length - 1; i >= 0 && remaining > 0; i--) {
-        const state = states[i]!;
-        if (values.has(state.name)) continue;
-        values.set(state.name, state.value);
-        if (wanted!.has(state.name)) remaining -= 1;
-        const macro = state.value === true ? this.#macros.get(state.name) : undefined;
-        if (macro) fill(macro);
-      }
-    };
+    // One map and one counter reused by every lookup (a tree asks thousands of times).
+    const values = this.#values;
+    values.clear();
+    this.#asked = wanted;
+    this.#remaining = wanted.size;
     // From the deepest directory's file up to the top-level one: the files of the directories
     // that hold `path` (few trees have more than one or two, so they are scanned, not looked up).
     for (const { base, rules } of this.#frames) {
-      if (remaining === 0) break;
+      if (this.#remaining === 0) break;
       const holds =
         base.length === 0 ||
         (lastSlash >= base.length && path.charCodeAt(base.length) === 0x2f && path.startsWith(base));
       if (!holds) continue;
-      for (let r = rules.length - 1; r >= 0 && remaining > 0; r--) {
+      for (let r = rules.length - 1; r >= 0 && this.#remaining > 0; r--) {
         const rule = rules[r]!;
-        if (pathMatches(path, basenameOffset, rule.pattern, base)) fill(rule.states);
+        if (pathMatches(path, basenameOffset, rule.pattern, base)) this.#fill(rule.states);
       }
     }
     const result = {} as Record<N, AttributeValue>;
     for (const name of names) result[name] = values.get(name) ?? null;
     return result;
+  }
+
+  /** Sets the states not set yet, last first; a macro set to true sets its own states next. */
+  #fill(states: readonly AttributeState[]): void {
+    for (let i = states.length - 1; i >= 0 && this.#remaining > 0; i--) {
+      const state = states[i]!;
+      if (this.#values.has(state.name)) continue;
+      this.#values.set(state.name, state.value);
+      if (this.#asked.has(state.name)) this.#remaining -= 1;
+      const macro = state.value === true ? this.#macros.get(state.name) : undefined;
+      if (macro) this.#fill(macro);
+    }
   }
 }
