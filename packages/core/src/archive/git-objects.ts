@@ -29,11 +29,13 @@ export interface CommitInfo {
 }
 
 async function plumbing(args: string[], git: GitContext): Promise<Buffer> {
+  // Messages name the command, not the `-c` settings it runs with.
+  const shown = args.filter((arg, i) => arg !== '-c' && args[i - 1] !== '-c');
   const result = await runGit(args, git).catch((error: unknown) => {
-    throw new PhpublishError('ARCHIVE_GIT_FAILED', { command: args[0]!, problem: String(error) }, { cause: error });
+    throw new PhpublishError('ARCHIVE_GIT_FAILED', { command: shown[0]!, problem: String(error) }, { cause: error });
   });
   if (result.exitCode !== 0) {
-    throw new PhpublishError('ARCHIVE_GIT_FAILED', { command: args.join(' '), problem: gitComplaint(result) });
+    throw new PhpublishError('ARCHIVE_GIT_FAILED', { command: shown.join(' '), problem: gitComplaint(result) });
   }
   return result.stdout;
 }
@@ -82,7 +84,8 @@ function digits(out: Buffer, from: number, to: number, base: 8 | 10): number {
 
 /** Every entry of a commit's tree, directories included, in git's order (parents before children). */
 export async function listTree(commit: string, git: GitContext): Promise<TreeEntry[]> {
-  const out = await plumbing(['ls-tree', '-r', '-t', '-z', '-l', '--full-tree', commit], git);
+  // -l reads every blob's header: the pack is mapped as cat-file maps it.
+  const out = await plumbing([...PACK_MEMORY_LIMITS, 'ls-tree', '-r', '-t', '-z', '-l', '--full-tree', commit], git);
   const entries: TreeEntry[] = [];
   let start = 0;
   while (start < out.length) {
@@ -124,20 +127,21 @@ export async function listTree(commit: string, git: GitContext): Promise<TreeEnt
 }
 
 /**
- * `git cat-file --batch` with its pack windows and delta cache bounded: git maps pack files into
- * memory as it reads them, by default up to the whole pack, so its memory would grow with the
- * repository; these limits keep it flat at no measurable cost in time.
+ * git maps pack files into memory as it reads them, by default up to the whole pack, so its
+ * memory would grow with the repository: these limits on pack windows and the delta cache keep it
+ * flat, at no measurable cost in time. For every git that reads many objects here.
  */
-export const CAT_FILE_BATCH = [
+export const PACK_MEMORY_LIMITS = [
   '-c',
   'core.packedGitWindowSize=1m',
   '-c',
   'core.packedGitLimit=16m',
   '-c',
   'core.deltaBaseCacheLimit=16m',
-  'cat-file',
-  '--batch',
 ] as const;
+
+/** `git cat-file --batch` within PACK_MEMORY_LIMITS. */
+export const CAT_FILE_BATCH = [...PACK_MEMORY_LIMITS, 'cat-file', '--batch'] as const;
 
 /** How far the reader runs ahead of its consumer: bytes buffered before git is paused. */
 const HIGH_WATER = 4 * 1024 * 1024;
