@@ -256,7 +256,9 @@ async function writeArchive(input: BuildArchiveInput, pool: CompressionPool): Pr
           yield chunk;
         }
       };
-      await pipeline(Readable.from(tapped()), createDeflateRaw(DEFLATE_OPTIONS), sink);
+      // Output chunks as large as the input's: fewer round trips to zlib's thread (the bytes of a
+      // deflate stream do not depend on how its output is cut).
+      await pipeline(Readable.from(tapped()), createDeflateRaw({ ...DEFLATE_OPTIONS, chunkSize: STREAM_CHUNK }), sink);
       await finish(crc);
       digest.add(entry.path, kind, hash.digest());
       counts.files += 1;
