@@ -306,6 +306,8 @@ async function writeArchive(input: BuildArchiveInput, pool: CompressionPool): Pr
     }
     dispatch();
     await writes.drain();
+    // Every file is compressed: the workers and their git stop while the zip is finished.
+    void pool.close();
     bytes = await zip.finish(Buffer.from(plan.commit.commit, 'latin1'));
     await file.close();
   } catch (error) {

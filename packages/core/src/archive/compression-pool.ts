@@ -302,6 +302,7 @@ export class CompressionPool {
   readonly #waiting: Array<{ resolve(slot: Slot): void; reject(error: unknown): void }> = [];
   readonly #jobs = new Map<number, Job>();
   #failure: Error | undefined;
+  #closing: Promise<void> | undefined;
 
   constructor({ git, concurrency = availableParallelism(), deflate = 'reused-stream' }: CompressionPoolOptions) {
     const count = Math.max(1, concurrency);
@@ -367,8 +368,13 @@ export class CompressionPool {
     });
   }
 
-  /** Stops the workers and their git processes (nothing is left running or unreaped). */
-  async close(): Promise<void> {
+  /** Stops the workers and their git processes (nothing is left running or unreaped); once. */
+  close(): Promise<void> {
+    this.#closing ??= this.#stop();
+    return this.#closing;
+  }
+
+  async #stop(): Promise<void> {
     await Promise.all(
       this.#workers
         .filter((w) => !w.exited)
