@@ -216,53 +216,47 @@ describe('when the zip cannot be built', () => {
     expect((await readdir(temp.path)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
-  it('names the missing object of a damaged repository, and leaves no temporary file or git process behind', async () => {
+  /**
+   * Damages the loose object of `path` in a fresh repository, builds its zip and returns the error
+   * with the object's id, after checking that no temporary file and no git process is left.
+   */
+  async function buildDamaged(path: string, damage: (object: string) => Promise<void>) {
     const damaged = await fixtureRepo(packageFiles(), 'acme/hello');
-    const dir = join(temp.path, 'damaged');
+    const dir = join(temp.path, `damaged-${counter++}`);
     await mkdir(dir);
     try {
-      const oid = (await damaged.git(['rev-parse', 'HEAD:src/Module3/Class10.php'])).trim();
-      await rm(join(damaged.dir, '.git', 'objects', oid.slice(0, 2), oid.slice(2)));
+      const oid = (await damaged.git(['rev-parse', `HEAD:${path}`])).trim();
+      await damage(join(damaged.dir, '.git', 'objects', oid.slice(0, 2), oid.slice(2)));
       const error = await buildArchive({
         cwd: damaged.dir,
         env: archiveGitEnv,
         ref: 'HEAD',
         outFile: join(dir, 'x.zip'),
       }).catch((e) => e);
-      expect(error.code).toBe('ARCHIVE_GIT_FAILED');
-      expect(error.message).toContain(oid);
       expect(await readdir(dir)).toEqual([]);
       expect(await gitProcessesIn(damaged.dir)).toEqual([]);
+      return { error, oid };
     } finally {
       await damaged.cleanup();
     }
+  }
+
+  it('names the missing object of a damaged repository, and leaves no temporary file or git process behind', async () => {
+    const { error, oid } = await buildDamaged('src/Module3/Class10.php', (object) => rm(object));
+    expect(error.code).toBe('ARCHIVE_GIT_FAILED');
+    expect(error.message).toContain(oid);
   });
 
   it('says git failed when an object cannot be read while the zip is written, and leaves nothing behind', async () => {
-    const damaged = await fixtureRepo(packageFiles(), 'acme/hello');
-    const dir = join(temp.path, 'corrupt');
-    await mkdir(dir);
-    try {
-      // A loose object cut short: its header (and size) still reads, its content does not.
-      const oid = (await damaged.git(['rev-parse', 'HEAD:src/Module4/Class39.php'])).trim();
-      const object = join(damaged.dir, '.git', 'objects', oid.slice(0, 2), oid.slice(2));
+    // A loose object cut short: its header (and size) still reads, its content does not.
+    const { error, oid } = await buildDamaged('src/Module4/Class39.php', async (object) => {
       const bytes = await readFile(object);
       await chmod(object, 0o644);
       await writeFile(object, bytes.subarray(0, Math.floor(bytes.length / 2)));
-      const error = await buildArchive({
-        cwd: damaged.dir,
-        env: archiveGitEnv,
-        ref: 'HEAD',
-        outFile: join(dir, 'x.zip'),
-      }).catch((e) => e);
-      expect(error.code).toBe('ARCHIVE_GIT_FAILED');
-      expect(error.message).toContain('cat-file');
-      expect(error.message).toContain(oid);
-      expect(await readdir(dir)).toEqual([]);
-      expect(await gitProcessesIn(damaged.dir)).toEqual([]);
-    } finally {
-      await damaged.cleanup();
-    }
+    });
+    expect(error.code).toBe('ARCHIVE_GIT_FAILED');
+    expect(error.message).toContain('cat-file');
+    expect(error.message).toContain(oid);
   });
 
   it('says when the directory is not a git repository', async () => {
