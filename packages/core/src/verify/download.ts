@@ -25,6 +25,8 @@ export interface DownloadInput {
    * file being written only for larger ones. 0 by default (always the file).
    */
   memoryUpTo?: number;
+  /** Only the hash and size are wanted: the bytes are neither kept nor written (no `file`). */
+  hashOnly?: boolean;
   /** Retries follow its policy (timeouts, resets, 408/429/5xx), as for every other request. */
   http: HttpDeps;
   /** Sent with the first request only, never after a redirect (pre-signed storage, codeload). */
@@ -111,9 +113,11 @@ async function attempt(input: DownloadInput): Promise<Attempt> {
         callback(null, chunk);
       },
     });
-    const sink = new MemoryOrFile(input.file, input.file ? (input.memoryUpTo ?? 0) : Number.POSITIVE_INFINITY);
-    await pipeline(response.body, meter, sink);
-    const body = sink.body();
+    const sink = input.hashOnly
+      ? undefined
+      : new MemoryOrFile(input.file, input.file ? (input.memoryUpTo ?? 0) : Number.POSITIVE_INFINITY);
+    await pipeline(response.body, meter, sink ?? new Writable({ write: (_chunk, _encoding, done) => done() }));
+    const body = sink?.body();
     const downloaded = { sha256: hash.digest('hex'), bytes, ...(body ? { body } : {}) };
     return { status: 200, headers: response.headers, downloaded };
   }

@@ -176,7 +176,6 @@ async function attestationChecks(
       entry,
       contentDigest: content.value.contentDigest,
       session,
-      scratch,
       log,
     }),
   );
