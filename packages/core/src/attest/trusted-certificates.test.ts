@@ -1,12 +1,13 @@
 import { type SandboxSigstore, startSandboxSigstore } from '@phpublish/sandbox';
 import { crypto, X509Certificate } from '@sigstore/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { keepTrustedCertificateWork } from './trusted-certificates.js';
+import { compareCertificatesOnceEncoded, keepTrustedCertificateWork } from './trusted-certificates.js';
 
 let sigstore: SandboxSigstore;
 /** The sandbox instance's CA and TSA certificates, parsed by @sigstore/core. */
 let rawCertificates: Buffer[];
 const libraryVerify = X509Certificate.prototype.verify;
+const libraryEquals = X509Certificate.prototype.equals;
 
 beforeAll(async () => {
   sigstore = await startSandboxSigstore();
@@ -17,6 +18,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   X509Certificate.prototype.verify = libraryVerify;
+  X509Certificate.prototype.equals = libraryEquals;
   await sigstore.close();
 });
 
@@ -47,5 +49,14 @@ describe('keeping the trusted certificates’ DER and keys', () => {
       expect(certificate.root.toDER().equals(rawCertificates[i]!)).toBe(true);
       expect(Object.hasOwn(certificate.root, 'toDER')).toBe(true);
     }
+  });
+
+  it('compares certificates by their bytes, encoded once each', () => {
+    compareCertificatesOnceEncoded(X509Certificate.prototype);
+    expect(X509Certificate.prototype.equals).not.toBe(libraryEquals);
+    const [first, second] = rawCertificates.map((raw) => X509Certificate.parse(raw));
+    expect(first!.equals(X509Certificate.parse(rawCertificates[0]!))).toBe(true);
+    expect(first!.equals(second!)).toBe(false);
+    expect(first!.equals(second!)).toBe(libraryEquals.call(first!, second!));
   });
 });

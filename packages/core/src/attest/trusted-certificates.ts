@@ -81,3 +81,31 @@ function keepDer(node: Asn1Node): void {
   const der = node.toDER();
   Object.defineProperty(node, 'toDER', { value: () => der, enumerable: false });
 }
+
+/** Each certificate's DER, by certificate object (parsed certificates are not modified). */
+const encodedCertificates = new WeakMap<object, Buffer>();
+const comparing = new WeakSet<object>();
+
+/**
+ * Has `prototype.equals` (X509Certificate's: the two certificates' DER encodings are the same
+ * bytes) encode each certificate once instead of at every comparison: path building compares a
+ * bundle's certificate with every trusted one, and again while it walks the path. Same bytes
+ * compared, same answer.
+ */
+export function compareCertificatesOnceEncoded(prototype: {
+  equals(this: { root: Asn1Node }, other: { root: Asn1Node }): boolean;
+}): void {
+  if (comparing.has(prototype) || typeof prototype.equals !== 'function') return;
+  const encoded = (certificate: { root: Asn1Node }): Buffer => {
+    let der = encodedCertificates.get(certificate);
+    if (!der) {
+      der = certificate.root.toDER();
+      encodedCertificates.set(certificate, der);
+    }
+    return der;
+  };
+  prototype.equals = function (this: { root: Asn1Node }, other: { root: Asn1Node }): boolean {
+    return encoded(this).equals(encoded(other));
+  };
+  comparing.add(prototype);
+}

@@ -1,6 +1,6 @@
 import { PhpublishError } from '../errors/index.js';
 import { useFastDerEncoding } from './der-encoding.js';
-import { keepTrustedCertificateWork } from './trusted-certificates.js';
+import { compareCertificatesOnceEncoded, keepTrustedCertificateWork } from './trusted-certificates.js';
 
 /** A Sigstore trusted root as JSON (trusted_root.json: protobuf-specs TrustedRoot). */
 export type TrustedRootJson = Record<string, unknown>;
@@ -63,6 +63,7 @@ async function buildTrustMaterial(trustedRoot: string | TrustedRootJson): Promis
     certificates.map((certificate) => certificate.root),
   );
   keepTrustedCertificateWork(X509Certificate.prototype, crypto, certificates);
+  compareCertificatesOnceEncoded(X509Certificate.prototype);
   return material;
 }
 

@@ -40,6 +40,8 @@ export async function installedContent(
       reason: `it is a ${facts.distType} archive; the content digest is computed from zips`,
     });
   }
+  // Whether the zip stayed in memory: then there is no scratch file to remove.
+  let inMemory = false;
   try {
     const downloaded = await download({
       url,
@@ -48,6 +50,7 @@ export async function installedContent(
       http: session.http,
       headers: { accept: 'application/zip, */*' },
     });
+    inMemory = downloaded.body !== undefined;
     const digest = downloaded.body
       ? await contentDigestOfZipBytes(downloaded.body, safeUrl)
       : await contentDigestOfZip(file, safeUrl);
@@ -58,6 +61,6 @@ export async function installedContent(
     }
     throw error;
   } finally {
-    await rm(file, { force: true });
+    if (!inMemory) await rm(file, { force: true });
   }
 }
