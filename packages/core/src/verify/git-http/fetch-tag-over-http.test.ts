@@ -22,6 +22,7 @@ import { Redactor } from '../../log/index.js';
 import { type FetchedTag, TagFetcher } from '../fetch-tag.js';
 import { inProcessGit } from '../git-helper.js';
 import { HttpFirstTagSource } from '../tag-source.js';
+import { fetchTagOverHttp } from './fetch-tag-over-http.js';
 import { environmentConfig, gitHttpConfigFrom, readGitHttpConfig, rewriteUrl } from './git-config.js';
 
 const URL = 'https://github.com/acme/hello.git';
@@ -110,6 +111,13 @@ describe('tags over git’s smart HTTP protocol v2, against git’s own server (
     expect(notices).toEqual([]);
     expect(backend.requests).toContain('POST /acme/hello.git/git-upload-pack');
     await source.close();
+  });
+
+  it('refuses a tag name that could smuggle protocol lines, before any request', async () => {
+    const before = backend.requests.length;
+    const url = `${backend.url}/acme/hello.git`;
+    await expect(fetchTagOverHttp({ url, tag: 'v1\n0000', display: url, http })).rejects.toThrow(/not a fetchable tag/);
+    expect(backend.requests.length).toBe(before);
   });
 
   it('sees a tag that was moved since the last fetch', async () => {

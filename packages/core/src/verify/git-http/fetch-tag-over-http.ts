@@ -1,7 +1,7 @@
 import { request } from 'undici';
 import { PhpublishError } from '../../errors/index.js';
 import { type HttpDeps, HttpNetworkError, withRetry } from '../../http/index.js';
-import type { FetchedTag } from '../fetch-tag.js';
+import { type FetchedTag, isFetchableTagName } from '../fetch-tag.js';
 import { type PackedObject, PackProblem, readPack } from './packfile.js';
 import { PktLineProblem } from './pkt-line.js';
 import {
@@ -48,6 +48,8 @@ const INFO_REFS = '/info/refs?service=git-upload-pack';
  * when the server's objects contradict its refs, VERIFY_REPOSITORY_UNREACHABLE when no answer came.
  */
 export async function fetchTagOverHttp(input: TagOverHttpInput): Promise<FetchedTag> {
+  // The name goes into protocol lines: callers check it first (verifyPackage does).
+  if (!isFetchableTagName(input.tag)) throw new Error(`fetchTagOverHttp: "${input.tag}" is not a fetchable tag name`);
   let repository: URL;
   try {
     repository = new URL(input.url);
