@@ -1,6 +1,12 @@
 export { sandboxAudit, secretsInRequestUrls } from './audit.js';
 export { type ComposerInstallInput, type ComposerInstallResult, installWithComposer } from './composer/install.js';
 export {
+  type SandboxGitHttpBackend,
+  type SandboxGitHttpBackendOptions,
+  startSandboxGitHttpBackend,
+} from './git/git-http-backend.js';
+export { type SandboxGitTagServer, startSandboxGitTagServer } from './git/git-tag-server.js';
+export {
   type GitHubTokenPermissions,
   type SandboxAttestation,
   type SandboxGitHub,

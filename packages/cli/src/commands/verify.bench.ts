@@ -46,7 +46,7 @@ async function verifyLock(size: number): Promise<void> {
   timings.get(size)!.push(ms);
 }
 
-describe('phpublish verify --lock (built CLI, real git, sandbox Packagist/GitHub/Sigstore)', () => {
+describe('phpublish verify --lock (built CLI, sandbox git server, Packagist, GitHub, Sigstore)', () => {
   for (const size of SIZES) {
     bench(`${size} packages`, () => verifyLock(size), { iterations: 3, warmupIterations: 1, time: 0 });
   }

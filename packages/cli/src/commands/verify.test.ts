@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadSigningKey, releaseFileNames, runGit } from '@phpublish/core';
-import { type SandboxOidcIssuer, startSandboxOidcIssuer } from '@phpublish/sandbox';
+import { type SandboxOidcIssuer, startSandboxGitTagServer, startSandboxOidcIssuer } from '@phpublish/sandbox';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { withEnv } from '../../../core/src/attest/testing/attestation-fixture.js';
 import { generateTestKey } from '../../../core/src/pgp/testing/keys.js';
@@ -64,6 +64,9 @@ describe('phpublish verify', () => {
       run = verified;
       expect(verified.code).toBe(EXIT.ok);
       expect(verified.stderr).not.toMatch(/^! /m);
+      // The tag came over git's smart HTTP from this process: nothing was handed to git.
+      expect(verified.stderr).not.toContain('fetched with git');
+      expect(fixture.gitServer.requests).toContain(`POST /${REPOSITORY}.git/git-upload-pack`);
       const pkg = verified.report.packages[0]!;
       expect(pkg.status).toBe('verified');
       expect(pkg.checks.map((c) => [c.check, c.status])).toEqual([
@@ -75,6 +78,18 @@ describe('phpublish verify', () => {
       ]);
       expect(pkg.checks.find((c) => c.check === 'content')?.detail).toContain(releaseFileNames(PACKAGE, '1.1.0').zip);
       expect(verified.report.summary).toEqual({ verified: 1, failed: 0, notCovered: 0, warnings: 0 });
+    });
+
+    it('fetches the tag with git itself when git reaches the repository other than over HTTP', async () => {
+      const run = await fixture.cli(['verify', PACKAGE, baseline.tag, '--json', '--policy', fixture.policyFile], {
+        env: fixture.localGitEnv,
+      });
+      explainOnFailure(() => run);
+      expect(run.code).toBe(EXIT.ok);
+      expect(run.stderr).toContain(
+        'Tags of repositories that git reaches other than over HTTP(S) are fetched with git',
+      );
+      expect(failures(JSON.parse(run.stdout))).toEqual({});
     });
 
     it('prints a table of the checks and progress lines', async () => {
@@ -294,6 +309,29 @@ describe('phpublish verify', () => {
       explainOnFailure(() => run);
       expect(run.code).toBe(EXIT.failed);
       expect(failures(run.report)).toEqual({ signature: 'VERIFY_TAG_SIGNATURE_BAD' });
+    });
+  });
+
+  describe('when the git server lies', () => {
+    it('catches a server that sends other bytes than the tag object it advertises', async () => {
+      const liar = await startSandboxGitTagServer();
+      try {
+        await liar.addRepository(`/${REPOSITORY}.git`, fixture.repo.dir);
+        const raw = await runGit(['cat-file', 'tag', baseline.tag], { cwd: fixture.repo.dir });
+        await liar.forgeTag(
+          `/${REPOSITORY}.git`,
+          baseline.tag,
+          Buffer.from(raw.stdout.toString('utf8').replace('Release', 'Forged')),
+        );
+        const run = await fixture.cli(['verify', PACKAGE, baseline.tag, '--json', '--policy', fixture.policyFile], {
+          env: { GIT_CONFIG_KEY_1: `url.${liar.url}/${REPOSITORY}.git.insteadOf` },
+        });
+        explainOnFailure(() => run);
+        expect(run.code).toBe(EXIT.failed);
+        expect(failures(JSON.parse(run.stdout))).toEqual({ tag: 'VERIFY_TAG_FORGED' });
+      } finally {
+        await liar.close();
+      }
     });
   });
 

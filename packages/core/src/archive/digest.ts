@@ -5,7 +5,7 @@ import { ContentDigestBuilder } from './content-digest.js';
 import { exportContents } from './export-contents.js';
 import { type ExportOptions, planExport } from './export-plan.js';
 import { checkedPath, checkSymlinks, PathCollisions } from './paths.js';
-import { type ZipEntry, ZipReader } from './zip-reader.js';
+import { type ZipEntry, type ZipInput, ZipReader, zipInMemory } from './zip-reader.js';
 
 export interface RefDigest {
   commit: string;
@@ -81,45 +81,54 @@ export async function contentDigestOfZip(path: string, display = path): Promise<
     );
   }
   try {
-    const zip = await ZipReader.open(file, display);
-    const folder = singleTopFolder(zip.entries);
-    const collisions = new PathCollisions();
-    const paths = new Map<ZipEntry, string>();
-    for (const entry of zip.entries) {
-      let name = folder ? entry.name.slice(folder.length + 1) : entry.name;
-      if (folder && name.length === 0) continue; // the folder's own entry
-      if (entry.kind === 'directory') name = name.slice(0, -1);
-      const path = checkedPath(name);
-      collisions.add(path, entry.kind === 'directory' ? 'directory' : 'file');
-      if (entry.kind === 'symlink' && entry.size > MAX_SYMLINK_TARGET) {
-        throw new PhpublishError('ARCHIVE_SYMLINK_ESCAPES', { path, target: `(${entry.size} bytes)` });
-      }
-      paths.set(entry, path);
-    }
-    // One pass front to back, which also checks every local header.
-    const digest = new ContentDigestBuilder();
-    const targets = new Map<string, Buffer>();
-    for await (const entry of zip.inFileOrder()) {
-      const path = paths.get(entry);
-      if (entry.kind === 'directory' || path === undefined) continue;
-      const hash = createHash('sha256');
-      const target: Buffer[] = [];
-      for await (const chunk of zip.content(entry)) {
-        hash.update(chunk);
-        // Chunks are reused by the reader: a target to keep is copied.
-        if (entry.kind === 'symlink') target.push(Buffer.from(chunk));
-      }
-      if (entry.kind === 'symlink') targets.set(path, Buffer.concat(target));
-      digest.add(path, entry.kind as Exclude<ZipEntry['kind'], 'directory'>, hash.digest());
-    }
-    checkSymlinks(targets);
-    return {
-      contentDigest: digest.digest(),
-      files: digest.count - targets.size,
-      symlinks: targets.size,
-      folder: folder === undefined ? undefined : `${Buffer.from(folder, 'latin1').toString('utf8')}/`,
-    };
+    return await digestZip(file, display);
   } finally {
     await file.close();
   }
+}
+
+/** The same digest of a zip already in memory (a download small enough to keep): no scratch file. */
+export function contentDigestOfZipBytes(bytes: Uint8Array, display: string): Promise<ZipDigest> {
+  return digestZip(zipInMemory(bytes), display);
+}
+
+async function digestZip(input: ZipInput, display: string): Promise<ZipDigest> {
+  const zip = await ZipReader.open(input, display);
+  const folder = singleTopFolder(zip.entries);
+  const collisions = new PathCollisions();
+  const paths = new Map<ZipEntry, string>();
+  for (const entry of zip.entries) {
+    let name = folder ? entry.name.slice(folder.length + 1) : entry.name;
+    if (folder && name.length === 0) continue; // the folder's own entry
+    if (entry.kind === 'directory') name = name.slice(0, -1);
+    const path = checkedPath(name);
+    collisions.add(path, entry.kind === 'directory' ? 'directory' : 'file');
+    if (entry.kind === 'symlink' && entry.size > MAX_SYMLINK_TARGET) {
+      throw new PhpublishError('ARCHIVE_SYMLINK_ESCAPES', { path, target: `(${entry.size} bytes)` });
+    }
+    paths.set(entry, path);
+  }
+  // One pass front to back, which also checks every local header.
+  const digest = new ContentDigestBuilder();
+  const targets = new Map<string, Buffer>();
+  for await (const entry of zip.inFileOrder()) {
+    const path = paths.get(entry);
+    if (entry.kind === 'directory' || path === undefined) continue;
+    const hash = createHash('sha256');
+    const target: Buffer[] = [];
+    for await (const chunk of zip.content(entry)) {
+      hash.update(chunk);
+      // Chunks are reused by the reader: a target to keep is copied.
+      if (entry.kind === 'symlink') target.push(Buffer.from(chunk));
+    }
+    if (entry.kind === 'symlink') targets.set(path, Buffer.concat(target));
+    digest.add(path, entry.kind as Exclude<ZipEntry['kind'], 'directory'>, hash.digest());
+  }
+  checkSymlinks(targets);
+  return {
+    contentDigest: digest.digest(),
+    files: digest.count - targets.size,
+    symlinks: targets.size,
+    folder: folder === undefined ? undefined : `${Buffer.from(folder, 'latin1').toString('utf8')}/`,
+  };
 }

@@ -5,7 +5,7 @@ import { deflateRawSync } from 'node:zlib';
 import { makeTempDir, type TempDir } from '@phpublish/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ContentDigestBuilder } from './content-digest.js';
-import { contentDigestOfZip } from './digest.js';
+import { contentDigestOfZip, contentDigestOfZipBytes } from './digest.js';
 import { type CraftEntry, type CraftOptions, craftZip } from './testing/zip-craft.js';
 
 /** Zips crafted byte by byte: the reader must refuse each trick with its code, and never follow one. */
@@ -19,9 +19,19 @@ afterAll(async () => {
   await temp.cleanup();
 });
 
+/** The digest read from a file; read from memory (no scratch file), the zip must give the same digest or error. */
 async function digestOf(entries: CraftEntry[], options?: CraftOptions) {
+  const bytes = craftZip(entries, options);
   const file = join(temp.path, `crafted-${counter++}.zip`);
-  await writeFile(file, craftZip(entries, options));
+  await writeFile(file, bytes);
+  const outcome = (digest: Promise<unknown>) =>
+    digest.then(
+      (value) => ({ value }),
+      (error: { code?: string; message: string }) => ({ error: error.code ?? error.message }),
+    );
+  const fromMemory = await outcome(contentDigestOfZipBytes(bytes, file));
+  const fromFile = await outcome(contentDigestOfZip(file));
+  expect(fromMemory).toEqual(fromFile);
   return contentDigestOfZip(file);
 }
 

@@ -1,4 +1,3 @@
-import type { FileHandle } from 'node:fs/promises';
 import { crc32, createInflateRaw, inflateRawSync } from 'node:zlib';
 import { PhpublishError } from '../errors/index.js';
 import { printablePath } from './paths.js';
@@ -51,6 +50,28 @@ export interface ZipEntry {
   dataOffset: number;
 }
 
+/**
+ * What the reader needs of a zip: its size and positioned reads. A FileHandle is one; so is a
+ * zip already in memory (`zipInMemory`), which then needs no scratch file.
+ */
+export interface ZipInput {
+  stat(): Promise<{ size: number }>;
+  read(target: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+}
+
+/** A zip held in memory, read like a file. */
+export function zipInMemory(bytes: Uint8Array): ZipInput {
+  return {
+    stat: async () => ({ size: bytes.length }),
+    read: async (target, offset, length, position) => {
+      const end = Math.min(bytes.length, position + length);
+      if (position >= end) return { bytesRead: 0 };
+      target.set(bytes.subarray(position, end), offset);
+      return { bytesRead: end - position };
+    },
+  };
+}
+
 /** The central directory is read whole; beyond this a zip is refused (about 600,000 entries). */
 const MAX_CENTRAL_DIRECTORY = 64 * 1024 * 1024;
 /** Entries whose data is up to this size are read and inflated in one call; larger ones stream. */
@@ -63,14 +84,14 @@ const DESCRIPTOR_SIGNATURE = 0x08074b50;
  * so almost every read is served from memory. A returned buffer is valid until the next read.
  */
 class SequentialReader {
-  readonly #file: FileHandle;
+  readonly #file: ZipInput;
   readonly #size: number;
   readonly #display: string;
   readonly #buffer = Buffer.allocUnsafe(1024 * 1024);
   #start = 0;
   #length = 0;
 
-  constructor(file: FileHandle, size: number, display: string) {
+  constructor(file: ZipInput, size: number, display: string) {
     this.#file = file;
     this.#size = size;
     this.#display = display;
@@ -97,7 +118,7 @@ class SequentialReader {
   }
 }
 
-async function readFully(file: FileHandle, target: Buffer, length: number, position: number, display: string) {
+async function readFully(file: ZipInput, target: Buffer, length: number, position: number, display: string) {
   for (let done = 0; done < length; ) {
     const { bytesRead } = await file.read(target, done, length - done, position + done);
     if (bytesRead === 0)
@@ -113,7 +134,7 @@ export class ZipReader {
   readonly #reader: SequentialReader;
   readonly #centralOffset: number;
 
-  private constructor(file: FileHandle, size: number, display: string, entries: ZipEntry[], centralOffset: number) {
+  private constructor(file: ZipInput, size: number, display: string, entries: ZipEntry[], centralOffset: number) {
     this.#display = display;
     this.#reader = new SequentialReader(file, size, display);
     this.entries = entries;
@@ -121,7 +142,7 @@ export class ZipReader {
   }
 
   /** Reads and checks the end records and the central directory. */
-  static async open(file: FileHandle, display: string): Promise<ZipReader> {
+  static async open(file: ZipInput, display: string): Promise<ZipReader> {
     const { size } = await file.stat();
     const invalid = (problem: string) => new PhpublishError('ARCHIVE_ZIP_INVALID', { file: display, problem });
     const unsupported = (problem: string, entry?: string) =>

@@ -1,5 +1,6 @@
 import { PhpublishError } from '../errors/index.js';
 import { useFastDerEncoding } from './der-encoding.js';
+import { compareCertificatesOnceEncoded, keepTrustedCertificateWork } from './trusted-certificates.js';
 
 /** A Sigstore trusted root as JSON (trusted_root.json: protobuf-specs TrustedRoot). */
 export type TrustedRootJson = Record<string, unknown>;
@@ -29,7 +30,7 @@ export function trustMaterialFrom(trustedRoot: string | TrustedRootJson): Promis
 }
 
 async function buildTrustMaterial(trustedRoot: string | TrustedRootJson): Promise<TrustMaterial> {
-  const [{ TrustedRoot }, { toTrustMaterial }, { ASN1Obj }] = await Promise.all([
+  const [{ TrustedRoot }, { toTrustMaterial }, { ASN1Obj, X509Certificate, crypto }] = await Promise.all([
     import('@sigstore/protobuf-specs'),
     import('@sigstore/verify'),
     import('@sigstore/core'),
@@ -61,6 +62,8 @@ async function buildTrustMaterial(trustedRoot: string | TrustedRootJson): Promis
     ASN1Obj.prototype,
     certificates.map((certificate) => certificate.root),
   );
+  keepTrustedCertificateWork(X509Certificate.prototype, crypto, certificates);
+  compareCertificatesOnceEncoded(X509Certificate.prototype);
   return material;
 }
 

@@ -95,6 +95,14 @@ export const verifyErrors = defineErrors({
       'What you would install is not what the tag names now. Do not install this version until the maintainers explain the move (a published version must never move).',
     docs: 'verify.md#the-release-tag',
   } satisfies ErrorDefinition<{ tag: string; expected: string; actual: string }>,
+  VERIFY_TAG_FORGED: {
+    title: 'The repository sent git objects that contradict its tag',
+    message: (p: { tag: string; url: string; oid: string; problem: string }) =>
+      `${p.url} names tag ${p.tag} as object ${p.oid}, but ${p.problem}.`,
+    remedy: () =>
+      'The server, or something between you and it (a proxy, TLS interception), altered what git would have fetched. Do not install this version; fetch the tag with git from another network and tell the maintainers.',
+    docs: 'verify.md#the-release-tag',
+  } satisfies ErrorDefinition<{ tag: string; url: string; oid: string; problem: string }>,
   VERIFY_TAG_UNSIGNED: {
     title: 'The release tag is not signed',
     message: (p: { tag: string; lightweight: boolean }) =>

@@ -1,4 +1,3 @@
-import { rm } from 'node:fs/promises';
 import { fetchGitHubAttestations, type GitHubRepositoryApi } from '../attest/github-store.js';
 import type { SigstoreBundle } from '../attest/sign.js';
 import { releaseFileNames } from '../attest/subjects.js';
@@ -52,8 +51,6 @@ export async function findAttestations(input: {
   packageName: string;
   tag: string;
   contentSha256: string;
-  /** A scratch file for the zip asset. */
-  zipFile: string;
 }): Promise<AttestationSources> {
   const { session, repository, packageName, tag } = input;
   const api: GitHubRepositoryApi = {
@@ -95,12 +92,11 @@ export async function findAttestations(input: {
     const zipAsset = names.map((n) => assets.value!.find((a) => a.name === n.zip)).find(Boolean);
     if (zipAsset) {
       try {
-        const zip = await downloadAsset(api, zipAsset, input.zipFile);
+        // Only its hash is compared with the attestation's subject: the bytes are not kept.
+        const zip = await downloadAsset(api, zipAsset, { hashOnly: true });
         sources.zip = { name: zipAsset.name, sha256: zip.sha256 };
       } catch (error) {
         noteFailure(error);
-      } finally {
-        await rm(input.zipFile, { force: true });
       }
     }
     if (bundleAsset) {
@@ -158,15 +154,14 @@ async function releaseAssets(api: GitHubRepositoryApi, tag: string): Promise<Rel
 }
 
 /** Downloads an asset through the API; GitHub redirects to storage, which gets no credentials. */
-async function downloadAsset(api: GitHubRepositoryApi, asset: ReleaseAsset, file?: string) {
+async function downloadAsset(api: GitHubRepositoryApi, asset: ReleaseAsset, options: { hashOnly?: boolean } = {}) {
   try {
     return await download({
       url: asset.url,
-      ...(file ? { file } : {}),
       http: api.http,
       headers: { ...api.authHeaders, accept: 'application/octet-stream' },
-      // Bundles are a few kilobytes; a huge "bundle" is not one.
-      ...(file ? {} : { maxBytes: 16 * 1024 * 1024 }),
+      // Bundles are a few kilobytes and kept in memory; a huge "bundle" is not one.
+      ...(options.hashOnly ? { hashOnly: true } : { maxBytes: 16 * 1024 * 1024 }),
     });
   } catch (error) {
     if (!(error instanceof DownloadProblem)) throw error;

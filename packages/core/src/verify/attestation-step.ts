@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { IdentityPolicy } from '../attest/identity-policy.js';
 import { parseContentDigest } from '../attest/subjects.js';
 import { isPhpublishError, PhpublishError } from '../errors/index.js';
@@ -21,7 +20,6 @@ export async function findAcceptedAttestation(input: {
   entry: ResolvedPolicyEntry;
   contentDigest: string;
   session: VerifySession;
-  scratch: string;
   log: (message: string) => void;
 }): Promise<{ accepted: AcceptedAttestation; zip?: { name: string; sha256: string } }> {
   const { facts, identities, session } = input;
@@ -44,7 +42,6 @@ export async function findAcceptedAttestation(input: {
     packageName: facts.packageName,
     tag: facts.version,
     contentSha256: parseContentDigest(input.contentDigest).sha256,
-    zipFile: join(input.scratch, 'release.zip'),
   });
   const trustedRoot = input.entry.trustedRoot ?? (await session.publicGoodRoot());
   const accept = async (bundles: FoundBundle[]) => ({

@@ -1,5 +1,5 @@
 import { rm } from 'node:fs/promises';
-import { contentDigestOfZip } from '../archive/digest.js';
+import { contentDigestOfZip, contentDigestOfZipBytes } from '../archive/digest.js';
 import { PhpublishError } from '../errors/index.js';
 import { DownloadProblem, download } from './download.js';
 import type { ReleaseFacts } from './resolve-release.js';
@@ -13,9 +13,13 @@ export interface InstalledContent {
   files: number;
 }
 
+/** Zips up to this size are digested in memory; larger ones go through a scratch file. */
+const IN_MEMORY_UP_TO = 64 * 1024 * 1024;
+
 /**
  * Downloads what Composer would install (the dist zip: GitHub's zipball for GitHub packages) and
- * computes its content-tree digest. The zip is removed afterwards.
+ * computes its content-tree digest, from memory when it is small enough (writing it out and
+ * reading it back cost more than the digest), else from a scratch file removed afterwards.
  */
 export async function installedContent(
   facts: ReleaseFacts,
@@ -36,9 +40,20 @@ export async function installedContent(
       reason: `it is a ${facts.distType} archive; the content digest is computed from zips`,
     });
   }
+  // Whether the zip stayed in memory: then there is no scratch file to remove.
+  let inMemory = false;
   try {
-    await download({ url, file, http: session.http, headers: { accept: 'application/zip, */*' } });
-    const digest = await contentDigestOfZip(file, safeUrl);
+    const downloaded = await download({
+      url,
+      file,
+      memoryUpTo: IN_MEMORY_UP_TO,
+      http: session.http,
+      headers: { accept: 'application/zip, */*' },
+    });
+    inMemory = downloaded.body !== undefined;
+    const digest = downloaded.body
+      ? await contentDigestOfZipBytes(downloaded.body, safeUrl)
+      : await contentDigestOfZip(file, safeUrl);
     return { url: safeUrl, contentDigest: digest.contentDigest, files: digest.files + digest.symlinks };
   } catch (error) {
     if (error instanceof DownloadProblem) {
@@ -46,6 +61,6 @@ export async function installedContent(
     }
     throw error;
   } finally {
-    await rm(file, { force: true });
+    if (!inMemory) await rm(file, { force: true });
   }
 }

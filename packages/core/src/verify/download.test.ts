@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -109,5 +109,15 @@ describe('download', () => {
     });
     expect(result.body).toEqual(ZIP);
     expect(redirected?.headers['authorization']).toBeUndefined();
+  });
+
+  it('keeps a body up to memoryUpTo in memory without writing the file, and a larger one only in the file', async () => {
+    const file = join(dir, 'dist.zip');
+    const small = await download({ url: `${baseUrl}/zipball`, file, memoryUpTo: ZIP.length, http: http() });
+    expect(small).toEqual({ sha256: ZIP_SHA256, bytes: ZIP.length, body: ZIP });
+    await expect(access(file)).rejects.toMatchObject({ code: 'ENOENT' });
+    const large = await download({ url: `${baseUrl}/zipball`, file, memoryUpTo: ZIP.length - 1, http: http() });
+    expect(large).toEqual({ sha256: ZIP_SHA256, bytes: ZIP.length });
+    expect(await readFile(file)).toEqual(ZIP);
   });
 });

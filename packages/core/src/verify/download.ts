@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { Transform, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { finished, pipeline } from 'node:stream/promises';
 import { request } from 'undici';
 import { type HttpDeps, HttpNetworkError, withRetry } from '../http/index.js';
 
@@ -20,6 +20,13 @@ export interface DownloadInput {
   url: string;
   /** Where the bytes go (the file is created or truncated); in memory when absent. */
   file?: string;
+  /**
+   * With `file`: a body up to this size is kept in memory instead (and returned as `body`), the
+   * file being written only for larger ones. 0 by default (always the file).
+   */
+  memoryUpTo?: number;
+  /** Only the hash and size are wanted: the bytes are neither kept nor written (no `file`). */
+  hashOnly?: boolean;
   /** Retries follow its policy (timeouts, resets, 408/429/5xx), as for every other request. */
   http: HttpDeps;
   /** Sent with the first request only, never after a redirect (pre-signed storage, codeload). */
@@ -35,7 +42,7 @@ export interface Downloaded {
   /** SHA-256 of the bytes, lowercase hex. */
   sha256: string;
   bytes: number;
-  /** The bytes, when no file was given. */
+  /** The bytes, when they were kept in memory (no file, or small enough). */
   body?: Buffer;
 }
 
@@ -97,20 +104,84 @@ async function attempt(input: DownloadInput): Promise<Attempt> {
       throw new DownloadProblem(`it is ${declared} bytes, more than the ${maxBytes} allowed`);
     }
     const hash = createHash('sha256');
-    const chunks: Buffer[] = [];
     let bytes = 0;
     const meter = new Transform({
       transform(chunk: Buffer, _encoding, callback) {
         bytes += chunk.length;
         if (bytes > maxBytes) return callback(new DownloadProblem(`it is more than the ${maxBytes} bytes allowed`));
         hash.update(chunk);
-        if (!input.file) chunks.push(chunk);
         callback(null, chunk);
       },
     });
-    if (input.file) await pipeline(response.body, meter, createWriteStream(input.file));
-    else await pipeline(response.body, meter, new Writable({ write: (_chunk, _encoding, done) => done() }));
-    const downloaded = { sha256: hash.digest('hex'), bytes, ...(input.file ? {} : { body: Buffer.concat(chunks) }) };
+    const sink = input.hashOnly
+      ? undefined
+      : new MemoryOrFile(input.file, input.file ? (input.memoryUpTo ?? 0) : Number.POSITIVE_INFINITY);
+    await pipeline(response.body, meter, sink ?? new Writable({ write: (_chunk, _encoding, done) => done() }));
+    const body = sink?.body();
+    const downloaded = { sha256: hash.digest('hex'), bytes, ...(body ? { body } : {}) };
     return { status: 200, headers: response.headers, downloaded };
+  }
+}
+
+/**
+ * Keeps a body in memory while it is at most `memoryUpTo` bytes, and moves it to `file` (what it
+ * has so far, then the rest as it comes) once it is larger: small zips are digested without a
+ * scratch file, large ones never sit in memory whole.
+ */
+class MemoryOrFile extends Writable {
+  readonly #file: string | undefined;
+  readonly #memoryUpTo: number;
+  #chunks: Buffer[] = [];
+  #size = 0;
+  #out: WriteStream | undefined;
+
+  constructor(file: string | undefined, memoryUpTo: number) {
+    super();
+    this.#file = file;
+    this.#memoryUpTo = memoryUpTo;
+  }
+
+  /** The whole body, unless it went to the file. */
+  body(): Buffer | undefined {
+    return this.#out ? undefined : Buffer.concat(this.#chunks, this.#size);
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
+    this.#size += chunk.length;
+    if (!this.#out && (this.#size <= this.#memoryUpTo || !this.#file)) {
+      this.#chunks.push(chunk);
+      done();
+      return;
+    }
+    const out = this.#toFile();
+    if (out.write(chunk)) done();
+    else out.once('drain', () => done());
+  }
+
+  override _final(done: (error?: Error | null) => void): void {
+    // Without a memory allowance the file is written even for an empty body, as before.
+    const out = this.#out ?? (this.#file && this.#memoryUpTo === 0 ? this.#toFile() : undefined);
+    if (!out) {
+      done();
+      return;
+    }
+    out.end();
+    finished(out).then(() => done(), done);
+  }
+
+  override _destroy(error: Error | null, done: (error?: Error | null) => void): void {
+    this.#out?.destroy();
+    done(error);
+  }
+
+  /** The file, opened once; what was held in memory goes first. */
+  #toFile(): WriteStream {
+    if (this.#out) return this.#out;
+    const out = createWriteStream(this.#file!);
+    out.on('error', (error) => this.destroy(error));
+    for (const held of this.#chunks) out.write(held);
+    this.#chunks = [];
+    this.#out = out;
+    return out;
   }
 }

@@ -3,7 +3,7 @@ import { isPhpublishError, PhpublishError } from '../errors/index.js';
 import { CONTENT_CODES } from './attestation-check.js';
 import { findAcceptedAttestation } from './attestation-step.js';
 import { installedContent } from './content.js';
-import { isFetchableTagName, isFetchableUrl, type TagFetcher } from './fetch-tag.js';
+import { isFetchableTagName, isFetchableUrl } from './fetch-tag.js';
 import { describeIdentity, identityPolicyFor } from './identities.js';
 import type { VerifyTarget } from './lock.js';
 import type { ResolvedPolicyEntry } from './policy.js';
@@ -11,6 +11,7 @@ import { type CheckResult, failed, type PackageReport, passed, skipped } from '.
 import { isDevVersion, type ReleaseFacts, resolveRelease } from './resolve-release.js';
 import type { VerifySession } from './session.js';
 import { checkTagSignature, checkTagTarget } from './tag-checks.js';
+import type { TagSource } from './tag-source.js';
 
 /** Runs a check; a coded error becomes its failed row, anything else is a defect and propagates. */
 async function guarded<T>(
@@ -35,7 +36,7 @@ export async function verifyPackage(
   target: VerifyTarget,
   entry: ResolvedPolicyEntry,
   session: VerifySession,
-  worker: { scratch: string; tags: TagFetcher },
+  worker: { scratch: string; tags: TagSource },
 ): Promise<PackageReport> {
   const report: PackageReport = {
     packageName: target.packageName,
@@ -109,7 +110,7 @@ async function tagChecks(
   facts: ReleaseFacts,
   entry: ResolvedPolicyEntry,
   session: VerifySession,
-  tags: TagFetcher,
+  tags: TagSource,
   log: (message: string) => void,
 ): Promise<CheckResult[]> {
   if (!entry.requireSignedTag) {
@@ -175,7 +176,6 @@ async function attestationChecks(
       entry,
       contentDigest: content.value.contentDigest,
       session,
-      scratch,
       log,
     }),
   );

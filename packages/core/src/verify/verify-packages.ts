@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { PhpublishError } from '../errors/index.js';
 import { TagFetcher } from './fetch-tag.js';
 import { startGitHelper } from './git-helper.js';
+import { readGitHttpConfig } from './git-http/git-config.js';
 import type { VerifyTarget } from './lock.js';
 import { policyEntryFor, type VerifyPolicy } from './policy.js';
 import { failed, type PackageReport, summarize, type VerifyReport } from './report.js';
@@ -13,6 +14,7 @@ import {
   type VerifyEndpoints,
   type VerifySession,
 } from './session.js';
+import { HttpFirstTagSource, onceOnly } from './tag-source.js';
 import { verifyPackage } from './verify-package.js';
 import { verifyInWorkers, workerModule } from './worker-pool.js';
 
@@ -96,7 +98,7 @@ export async function verifyPackages(input: VerifyPackagesInput, deps: VerifyDep
     const session = createSession(many ? { ...deps, logger: { ...deps.logger, info: () => {} } } : deps, endpoints);
     await verifyInThisThread(
       indexed,
-      { policy: input.policy, session, concurrency, strict, tempDir: deps.tempDir },
+      { policy: input.policy, session, concurrency, strict, tempDir: deps.tempDir, notice: (m) => deps.logger.info(m) },
       onDone,
     );
   }
@@ -105,19 +107,40 @@ export async function verifyPackages(input: VerifyPackagesInput, deps: VerifyDep
 
 /**
  * Verifies packages in this thread, `concurrency` at a time. Each slot has its own scratch
- * repository for tags (git never works on one concurrently) and scratch files; all are removed
- * at the end.
+ * repository for the tags git fetches (git never works on one concurrently) and scratch files;
+ * all are removed at the end. The user's git configuration is read once for all of them.
  */
 export async function verifyInThisThread(
   work: readonly { index: number; target: VerifyTarget }[],
-  options: { policy: VerifyPolicy; session: VerifySession; concurrency: number; strict: boolean; tempDir: string },
+  options: {
+    policy: VerifyPolicy;
+    session: VerifySession;
+    concurrency: number;
+    strict: boolean;
+    tempDir: string;
+    /** Where a line that must be seen even among many packages goes (tags fetched with git, and why). */
+    notice: (message: string) => void;
+  },
   onDone: (index: number, report: PackageReport) => void,
 ): Promise<void> {
   const scratch = await mkdtemp(join(options.tempDir, 'phpublish-verify-'));
   const git = startGitHelper();
+  const { deps } = options.session;
+  // Outside any repository (the scratch directory): what `git fetch` in a scratch repository sees.
+  const gitConfig = await readGitHttpConfig(git, {
+    cwd: scratch,
+    env: { ...deps.env, GIT_CEILING_DIRECTORIES: options.tempDir, LC_ALL: 'C' },
+  });
+  const notice = onceOnly(options.notice);
   let next = 0;
   const slot = async (number: number) => {
-    const tags = new TagFetcher(join(scratch, `tags-${number}`), options.session.deps.env, git);
+    const tags = new HttpFirstTagSource({
+      config: gitConfig,
+      http: options.session.http,
+      redactor: deps.redactor,
+      git: new TagFetcher(join(scratch, `tags-${number}`), deps.env, git),
+      notice,
+    });
     const files = join(scratch, `files-${number}`);
     await mkdir(files);
     try {

@@ -43,7 +43,14 @@ try {
   );
   await verifyInThisThread(
     input.share,
-    { policy, session, concurrency: input.concurrency, strict: input.strict, tempDir: input.tempDir },
+    {
+      policy,
+      session,
+      concurrency: input.concurrency,
+      strict: input.strict,
+      tempDir: input.tempDir,
+      notice: (message) => post({ type: 'log', level: 'info', message: redactor.redact(message) }),
+    },
     (index, report) => post({ type: 'done', index, report }),
   );
 } finally {

@@ -23,7 +23,7 @@ export interface WorkerInput {
 
 export type WorkerMessage =
   | { type: 'done'; index: number; report: PackageReport }
-  | { type: 'log'; level: 'warn' | 'error'; message: string };
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
 
 /**
  * The compiled thread module, when this code runs from the build. From the TypeScript sources

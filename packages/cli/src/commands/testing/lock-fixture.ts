@@ -23,8 +23,10 @@ import {
 } from '@phpublish/core';
 import {
   type AttestationSandbox,
+  type SandboxGitTagServer,
   type SandboxPackagist,
   startAttestationSandbox,
+  startSandboxGitTagServer,
   startSandboxPackagist,
 } from '@phpublish/sandbox';
 import { createPhpPackageRepo, gitEnv, makeTempDir, type TempDir } from '@phpublish/test-utils';
@@ -45,7 +47,7 @@ export interface LockFixture {
   readonly policyFile: string;
   /** A composer.lock with the first `count` packages. */
   writeLock(count: number): Promise<string>;
-  /** `phpublish <argv>` with the real main(); git reads https://github.com/bench/* from local repositories. */
+  /** `phpublish <argv>` with the real main(); https://github.com/bench/* is served by the sandbox's git tag server. */
   cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
   /** The environment `phpublish` needs to find the packages' repositories (for a separate process). */
   readonly env: Record<string, string>;
@@ -70,6 +72,9 @@ export async function startLockFixture(count: number, log: (line: string) => voi
   await mkdir(repos);
   const sandbox: AttestationSandbox = await startAttestationSandbox();
   const packagist: SandboxPackagist = await startSandboxPackagist({ crawlDelayMs: 0 });
+  // GitHub's git server for the packages' tags: answers computed once per tag, so that the measured
+  // CPU is the client's (a hosted server's is not ours).
+  const gitServer: SandboxGitTagServer = await startSandboxGitTagServer();
   const agent = createVerifyAgent();
   const maintainer = packagist.addUser({ username: 'maintainer' });
   const key = await generateTestKey('ed25519');
@@ -143,6 +148,7 @@ export async function startLockFixture(count: number, log: (line: string) => voi
 
     const repositoryUrl = `https://github.com/${name}`;
     packagist.addRemote(repositoryUrl, repo.dir);
+    await gitServer.addRepository(`/${name}.git`, repo.dir);
     packagist.addPackage({ name, repositoryUrl, maintainers: [maintainer.username] });
     const crawl = await packagist.crawlNow(name);
     if (crawl.status !== 'completed') throw new Error(`crawl of ${name}: ${crawl.message}`);
@@ -187,9 +193,9 @@ export async function startLockFixture(count: number, log: (line: string) => voi
 
   const env = {
     ...gitEnv(),
-    // Every https://github.com/bench/<name> is read from <repos>/<name>: real git, one mapping.
+    // Every https://github.com/bench/<name>.git is served by the git tag server: one mapping.
     GIT_CONFIG_COUNT: '2',
-    GIT_CONFIG_KEY_1: `url.${repos}/.insteadOf`,
+    GIT_CONFIG_KEY_1: `url.${gitServer.url}/${VENDOR}/.insteadOf`,
     GIT_CONFIG_VALUE_1: `https://github.com/${VENDOR}/`,
   };
   return {
@@ -227,6 +233,7 @@ export async function startLockFixture(count: number, log: (line: string) => voi
     },
     close: async () => {
       await new Promise((resolve) => zipballServer.close(resolve));
+      await gitServer.close();
       await agent.close();
       await packagist.close();
       await sandbox.close();

@@ -17,7 +17,13 @@ import {
   releaseSubjects,
   type SigningKey,
 } from '@phpublish/core';
-import { type GitHubActionsJob, type SandboxPackagist, startSandboxPackagist } from '@phpublish/sandbox';
+import {
+  type GitHubActionsJob,
+  type SandboxGitHttpBackend,
+  type SandboxPackagist,
+  startSandboxGitHttpBackend,
+  startSandboxPackagist,
+} from '@phpublish/sandbox';
 import { createPhpPackageRepo, gitEnv, makeTempDir, type PhpPackageRepo, type TempDir } from '@phpublish/test-utils';
 import {
   type AttestFixture,
@@ -64,6 +70,10 @@ export interface VerifyFixture {
   readonly attest: AttestFixture;
   readonly packagist: SandboxPackagist;
   readonly repo: PhpPackageRepo;
+  /** Serves the repository over git's smart HTTP (git's own http-backend): where the command fetches tags. */
+  readonly gitServer: SandboxGitHttpBackend;
+  /** Environment overrides that make git read https://github.com/acme/hello.git from the local path instead (not HTTP: git itself fetches). */
+  readonly localGitEnv: Record<string, string>;
   readonly work: TempDir;
   /** The SAFE token of alice, who maintains acme/hello on Packagist (what an attacker would steal). */
   readonly packagistToken: string;
@@ -86,7 +96,7 @@ export interface VerifyFixture {
   crawl(): Promise<void>;
   /** Everything phpublish does for a release, in order; `attest: false` leaves out the attestation. */
   release(version: string, options?: { attest?: boolean; uploadZip?: boolean }): Promise<MadeRelease>;
-  /** The environment the command runs with: git reads https://github.com/acme/hello.git from the local repository. */
+  /** The environment the command runs with: https://github.com/acme/hello.git is rewritten to the sandbox's git server. */
   cliEnv(): Record<string, string>;
   /** `phpublish <argv>` with the real main(), git pointed at the local repository. */
   cli(argv: string[], options?: { env?: Record<string, string>; cwd?: string }): Promise<CliRun>;
@@ -142,6 +152,8 @@ export async function startVerifyFixture(): Promise<VerifyFixture> {
   const packagist = await startSandboxPackagist({ crawlDelayMs: 1 });
   const repo = await createPhpPackageRepo({ name: PACKAGE });
   packagist.addRemote(REPOSITORY_URL, repo.dir);
+  const gitServer = await startSandboxGitHttpBackend();
+  gitServer.addRepository(`/${REPOSITORY}.git`, repo.dir);
   const alice = packagist.addUser({ username: 'alice' });
   packagist.addPackage({ name: PACKAGE, repositoryUrl: REPOSITORY_URL, maintainers: [alice.username] });
 
@@ -185,6 +197,8 @@ export async function startVerifyFixture(): Promise<VerifyFixture> {
     attest,
     packagist,
     repo,
+    gitServer,
+    localGitEnv: { GIT_CONFIG_KEY_1: `url.${repo.dir}.insteadOf` },
     work,
     packagistToken: alice.safeToken,
     maintainerKey,
@@ -271,9 +285,9 @@ export async function startVerifyFixture(): Promise<VerifyFixture> {
     },
     cliEnv: () => ({
       ...gitEnv(),
-      // git fetches https://github.com/acme/hello.git from the local repository: real git, real protocol.
+      // https://github.com/acme/hello.git is served by git's own http-backend, as a hosted server would.
       GIT_CONFIG_COUNT: '2',
-      GIT_CONFIG_KEY_1: `url.${repo.dir}.insteadOf`,
+      GIT_CONFIG_KEY_1: `url.${gitServer.url}/${REPOSITORY}.git.insteadOf`,
       GIT_CONFIG_VALUE_1: `${REPOSITORY_URL}.git`,
     }),
     cli: async (argv, options = {}) => {
@@ -299,6 +313,7 @@ export async function startVerifyFixture(): Promise<VerifyFixture> {
       return { ...run, report };
     },
     close: async () => {
+      await gitServer.close();
       await packagist.close();
       await attest.close();
       await repo.cleanup();
