@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { SandboxRequest, SandboxResponse } from '../http/exchange.js';
+import { FaultInjector } from '../http/faults.js';
+import { type RecordedRequest, recordInto } from '../http/request-log.js';
+import { startHttpServer } from '../http/server.js';
 
 /**
  * A stand-in for a hosted git server's tag fetches (GitHub's), answering git's smart HTTP protocol
@@ -94,54 +96,60 @@ async function packOf(dir: string, oids: readonly string[]): Promise<Buffer> {
 export async function startSandboxGitTagServer(): Promise<SandboxGitTagServer> {
   const repositories = new Map<string, { dir: string; tags: Map<string, ServedTag> }>();
   const requests: string[] = [];
-  const server = createServer((message, response) => {
-    const chunks: Buffer[] = [];
-    message.on('data', (chunk: Buffer) => chunks.push(chunk));
-    message.on('end', () => {
-      const url = new URL(message.url ?? '/', 'http://sandbox');
-      requests.push(`${message.method} ${url.pathname}`);
-      const answer = (status: number, type: string, body: Buffer | string) => {
-        response.writeHead(status, { 'content-type': type, 'cache-control': 'no-cache' });
-        response.end(body);
-      };
-      const match = /^(.*)\/(info\/refs|git-upload-pack)$/.exec(url.pathname);
-      const repository = match ? repositories.get(match[1]!) : undefined;
-      if (!match || !repository) return answer(404, 'text/plain', 'Not Found\n');
-      if (match[2] === 'info/refs') {
-        if (url.searchParams.get('service') !== 'git-upload-pack') return answer(403, 'text/plain', 'Forbidden\n');
-        return answer(
-          200,
-          'application/x-git-upload-pack-advertisement',
-          Buffer.concat([...CAPABILITIES.map((line) => pkt(`${line}\n`)), FLUSH]),
-        );
-      }
-      const lines = requestLines(Buffer.concat(chunks));
-      const result = (body: Buffer) => answer(200, 'application/x-git-upload-pack-result', body);
-      if (lines[0] === 'command=ls-refs') {
-        const prefixes = lines.filter((l) => l.startsWith('ref-prefix ')).map((l) => l.slice('ref-prefix '.length));
-        const peel = lines.includes('peel');
-        const refs = [...repository.tags.values()].filter((t) => prefixes.some((p) => t.ref.startsWith(p)));
-        return result(
-          Buffer.concat([
-            ...refs.map((t) => pkt(`${t.oid} ${t.ref}${peel && t.peeled ? ` peeled:${t.peeled}` : ''}\n`)),
-            FLUSH,
-          ]),
-        );
-      }
-      if (lines[0] === 'command=fetch') {
-        const wants = lines.filter((l) => l.startsWith('want ')).map((l) => l.slice('want '.length));
-        const served = [...repository.tags.values()].find((t) => t.oid === wants[0]);
-        if (wants.length !== 1 || !served) return result(Buffer.concat([pkt(`ERR not our ref ${wants[0]}\n`)]));
-        return result(served.fetchAnswer);
-      }
-      return result(pkt('ERR unknown command\n'));
-    });
+  const recorded: RecordedRequest[] = [];
+  const answer = (status: number, type: string, body: Buffer | string): SandboxResponse => ({
+    status,
+    headers: { 'content-type': type, 'cache-control': 'no-cache' },
+    body,
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
+  const handle = async (request: SandboxRequest): Promise<SandboxResponse> => {
+    const match = /^(.*)\/(info\/refs|git-upload-pack)$/.exec(request.path);
+    const repository = match ? repositories.get(match[1]!) : undefined;
+    if (!match || !repository) return answer(404, 'text/plain', 'Not Found\n');
+    if (match[2] === 'info/refs') {
+      if (request.query.get('service') !== 'git-upload-pack') return answer(403, 'text/plain', 'Forbidden\n');
+      return answer(
+        200,
+        'application/x-git-upload-pack-advertisement',
+        Buffer.concat([...CAPABILITIES.map((line) => pkt(`${line}\n`)), FLUSH]),
+      );
+    }
+    const lines = requestLines(request.body);
+    const result = (body: Buffer) => answer(200, 'application/x-git-upload-pack-result', body);
+    if (lines[0] === 'command=ls-refs') {
+      const prefixes = lines.filter((l) => l.startsWith('ref-prefix ')).map((l) => l.slice('ref-prefix '.length));
+      const peel = lines.includes('peel');
+      const refs = [...repository.tags.values()].filter((t) => prefixes.some((p) => t.ref.startsWith(p)));
+      return result(
+        Buffer.concat([
+          ...refs.map((t) => pkt(`${t.oid} ${t.ref}${peel && t.peeled ? ` peeled:${t.peeled}` : ''}\n`)),
+          FLUSH,
+        ]),
+      );
+    }
+    if (lines[0] === 'command=fetch') {
+      const wants = lines.filter((l) => l.startsWith('want ')).map((l) => l.slice('want '.length));
+      const served = [...repository.tags.values()].find((t) => t.oid === wants[0]);
+      if (wants.length !== 1 || !served) return result(Buffer.concat([pkt(`ERR not our ref ${wants[0]}\n`)]));
+      return result(served.fetchAnswer);
+    }
+    return result(pkt('ERR unknown command\n'));
+  };
+  // The sandbox's one server: the same request recorder (and URL audit) as every other stand-in.
+  const record = recordInto(recorded, () => []);
+  const server = await startHttpServer({
+    faults: new FaultInjector(),
+    handle,
+    onRequest: (request) => {
+      record(request);
+      requests.push(`${request.method} ${request.path}`);
+    },
+    onResponse: () => {},
+    onError: (error) => process.stderr.write(`sandbox git tag server: ${(error as Error).stack ?? String(error)}\n`),
+  });
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: server.url,
     requests,
     addRepository: async (path, dir) => {
       const listing = await git(dir, [
@@ -176,10 +184,6 @@ export async function startSandboxGitTagServer(): Promise<SandboxGitTagServer> {
         .trim();
       served.fetchAnswer = fetchAnswer(served.peeled, await packOf(repository.dir, [forgedOid, served.peeled]));
     },
-    close: async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await closed;
-    },
+    close: () => server.close(),
   };
 }
