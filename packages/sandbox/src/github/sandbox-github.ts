@@ -2,8 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { sandboxAudit } from '../audit.js';
 import { headerValue, type SandboxRequest, type SandboxResponse } from '../http/exchange.js';
 import { FaultInjector, type FaultRule } from '../http/faults.js';
-import { type RecordedRequest, recordInto, redactUrl } from '../http/request-log.js';
-import { startHttpServer } from '../http/server.js';
+import type { RecordedRequest } from '../http/request-log.js';
+import { startStandInServer } from '../http/server.js';
 
 export type GitHubPermission = 'read' | 'write';
 
@@ -265,14 +265,16 @@ export async function startSandboxGitHub(options: SandboxGitHubOptions = {}): Pr
   };
 
   const secrets = () => [...tokens.keys()];
-  const server = await startHttpServer({
+  const server = await startStandInServer({
+    name: 'github',
+    linePrefix: 'github: ',
     host: options.host,
     port: options.port,
     faults,
     handle,
-    onRequest: recordInto(requests, secrets),
-    onResponse: (request, outcome) => log(`github: ${request.method} ${redactUrl(request.url, secrets())} ${outcome}`),
-    onError: (error) => log(`sandbox github: ${(error as Error).stack ?? String(error)}`),
+    requests,
+    secrets,
+    log,
   });
   baseUrl = server.url;
 

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { sandboxAudit } from '../audit.js';
 import { headerValue, type SandboxRequest, type SandboxResponse } from '../http/exchange.js';
 import { FaultInjector, type FaultRule } from '../http/faults.js';
-import { type RecordedRequest, recordInto, redactUrl } from '../http/request-log.js';
-import { startHttpServer } from '../http/server.js';
+import type { RecordedRequest } from '../http/request-log.js';
+import { startStandInServer } from '../http/server.js';
 
 // GitLab's release and package APIs sit beside GitHub's here: both are "the forge" the attestation is
 // stored on, and they share nothing with the Packagist or Sigstore stand-ins.
@@ -149,14 +149,16 @@ export async function startSandboxGitLab(options: SandboxGitLabOptions = {}): Pr
   };
 
   const secrets = () => [...tokens.keys()];
-  const server = await startHttpServer({
+  const server = await startStandInServer({
+    name: 'gitlab',
+    linePrefix: 'gitlab: ',
     host: options.host,
     port: options.port,
     faults,
     handle,
-    onRequest: recordInto(requests, secrets),
-    onResponse: (request, outcome) => log(`gitlab: ${request.method} ${redactUrl(request.url, secrets())} ${outcome}`),
-    onError: (error) => log(`sandbox gitlab: ${(error as Error).stack ?? String(error)}`),
+    requests,
+    secrets,
+    log,
   });
   apiUrl = `${server.url}/api/v4`;
 

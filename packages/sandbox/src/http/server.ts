@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { SandboxRequest, SandboxResponse } from './exchange.js';
 import type { FaultInjector } from './faults.js';
+import { type RecordedRequest, recordInto, redactUrl } from './request-log.js';
 
 export interface HttpServerOptions {
   /** Only loopback addresses make sense for a sandbox; 127.0.0.1 by default. */
@@ -142,4 +143,38 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       await closed;
     },
   };
+}
+
+export interface StandInServerOptions {
+  /** Names the stand-in in its error lines (`sandbox <name>: …`). */
+  readonly name: string;
+  /** Starts each request's log line (`github: ` …; '' for none). */
+  readonly linePrefix: string;
+  readonly host?: string | undefined;
+  readonly port?: number | undefined;
+  readonly faults: FaultInjector;
+  readonly handle: (request: SandboxRequest) => Promise<SandboxResponse>;
+  /** Where the requests are kept, secrets scrubbed. */
+  readonly requests: RecordedRequest[];
+  /** The secrets this stand-in issued, kept out of the request log and the log lines. */
+  readonly secrets: () => readonly string[];
+  readonly log: (line: string) => void;
+}
+
+/**
+ * A sandbox stand-in's server: every request recorded (and audited for secrets in URLs), one log
+ * line per answer with its URL redacted, internal errors logged.
+ */
+export function startStandInServer(options: StandInServerOptions): Promise<RunningHttpServer> {
+  const { log, secrets } = options;
+  return startHttpServer({
+    ...(options.host === undefined ? {} : { host: options.host }),
+    ...(options.port === undefined ? {} : { port: options.port }),
+    faults: options.faults,
+    handle: options.handle,
+    onRequest: recordInto(options.requests, secrets),
+    onResponse: (request, outcome) =>
+      log(`${options.linePrefix}${request.method} ${redactUrl(request.url, secrets())} ${outcome}`),
+    onError: (error) => log(`sandbox ${options.name}: ${(error as Error).stack ?? String(error)}`),
+  });
 }

@@ -3,8 +3,8 @@ import { promisify } from 'node:util';
 import { sandboxAudit } from '../audit.js';
 import { headerValue, type SandboxRequest, type SandboxResponse } from '../http/exchange.js';
 import { FaultInjector, type FaultRule } from '../http/faults.js';
-import { type RecordedRequest, recordInto, redactUrl } from '../http/request-log.js';
-import { startHttpServer } from '../http/server.js';
+import type { RecordedRequest } from '../http/request-log.js';
+import { startStandInServer } from '../http/server.js';
 import { type GitHubActionsJob, type GitLabCiJob, gitHubActionsClaims, gitLabCiClaims } from './claims.js';
 import { type JwtClaims, signJwt } from './jwt.js';
 
@@ -122,14 +122,16 @@ export async function startSandboxOidcIssuer(options: SandboxOidcIssuerOptions =
     return json(404, { message: 'Not Found' });
   };
 
-  const server = await startHttpServer({
+  const server = await startStandInServer({
+    name: 'oidc',
+    linePrefix: '',
     host: options.host,
     port: options.port,
     faults,
     handle,
-    onRequest: recordInto(requests, () => [...issued]),
-    onResponse: (request, outcome) => log(`${request.method} ${redactUrl(request.url, [...issued])} ${outcome}`),
-    onError: (error) => log(`sandbox oidc: ${(error as Error).stack ?? String(error)}`),
+    requests,
+    secrets: () => [...issued],
+    log,
   });
   baseUrl = server.url;
   issuer = options.issuer ?? server.url;

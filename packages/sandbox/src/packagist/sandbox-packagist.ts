@@ -3,8 +3,8 @@ import { sandboxAudit } from '../audit.js';
 import { GitReader } from '../git/git-reader.js';
 import { htmlResponse, type SandboxRequest, type SandboxResponse } from '../http/exchange.js';
 import { FaultInjector, type FaultRule } from '../http/faults.js';
-import { type RecordedRequest, recordInto, redactUrl } from '../http/request-log.js';
-import { startHttpServer } from '../http/server.js';
+import type { RecordedRequest } from '../http/request-log.js';
+import { startStandInServer } from '../http/server.js';
 import { crawlPackage } from './crawler.js';
 import { handleCreatePackage } from './create-package.js';
 import { archiveFolderName, DistArchives } from './dist-archives.js';
@@ -205,14 +205,16 @@ export async function startSandboxPackagist(options: SandboxPackagistOptions = {
     };
   };
 
-  const server = await startHttpServer({
+  const server = await startStandInServer({
+    name: 'packagist',
+    linePrefix: '',
     host: options.host,
     port: options.port,
     faults,
     handle,
-    onRequest: recordInto(requests, secrets),
-    onResponse: (request, outcome) => log(`${request.method} ${redactUrl(request.url, secrets())} ${outcome}`),
-    onError: (error) => log(`sandbox packagist: ${(error as Error).stack ?? String(error)}`),
+    requests,
+    secrets,
+    log,
   });
   baseUrl = server.url;
 

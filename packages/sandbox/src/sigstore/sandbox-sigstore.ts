@@ -3,8 +3,8 @@ import { initializeCA, initializeCTLog, initializeTLog, initializeTSA, tsaHandle
 import { sandboxAudit } from '../audit.js';
 import type { SandboxRequest, SandboxResponse } from '../http/exchange.js';
 import { FaultInjector, type FaultRule } from '../http/faults.js';
-import { type RecordedRequest, recordInto, redactUrl } from '../http/request-log.js';
-import { type RunningHttpServer, startHttpServer } from '../http/server.js';
+import type { RecordedRequest } from '../http/request-log.js';
+import { type RunningHttpServer, startStandInServer } from '../http/server.js';
 import { bytesOf, fulcioSigningCertHandler, type ServiceAnswer } from './fulcio.js';
 import type { TrustedOidcIssuer } from './fulcio-identity.js';
 import { rekorCreateEntryHandler, type TLog } from './rekor.js';
@@ -69,7 +69,9 @@ export async function startSandboxSigstore(options: SandboxSigstoreOptions = {})
   const secrets = () => [...sandboxAudit.issuedSecrets];
 
   const serve = (service: SigstoreService, routes: Record<string, (body: string) => Promise<ServiceAnswer>>) =>
-    startHttpServer({
+    startStandInServer({
+      name: service,
+      linePrefix: `${service}: `,
       host: options.host,
       faults: faults[service],
       handle: async (request: SandboxRequest) => {
@@ -78,9 +80,9 @@ export async function startSandboxSigstore(options: SandboxSigstoreOptions = {})
         if (request.method !== 'POST') return { ...notFound, status: 405 };
         return toResponse(await route(request.body.toString('utf8')));
       },
-      onRequest: recordInto(requests[service], secrets),
-      onResponse: (request, outcome) => log(`${service}: ${request.method} ${redactUrl(request.url, [])} ${outcome}`),
-      onError: (error) => log(`sandbox ${service}: ${(error as Error).stack ?? String(error)}`),
+      requests: requests[service],
+      secrets,
+      log,
     });
 
   // Certificates are checked against the signing time: a root that starts an hour ago tolerates clock skew.
