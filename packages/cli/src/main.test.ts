@@ -2,20 +2,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from './commands/testing/run-cli.js';
 import { EXIT } from './exit-codes.js';
-import { main } from './main.js';
 
 function capture(argv: string[], cwd: string, env: Record<string, string | undefined> = {}) {
-  let stdout = '';
-  let stderr = '';
-  const run = main({
-    argv,
-    cwd,
-    env: { PATH: process.env['PATH'], ...env },
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-  });
-  return run.then((code) => ({ code, stdout, stderr }));
+  return runCli(argv, { cwd, env: { PATH: process.env['PATH'], ...env } });
 }
 
 let dir: string;

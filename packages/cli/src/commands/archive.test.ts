@@ -4,7 +4,7 @@ import { makeTempDir, type PhpPackageRepo, type TempDir } from '@phpublish/test-
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveGitEnv, fixtureRepo } from '../../../core/src/archive/testing/repos.js';
 import { EXIT } from '../exit-codes.js';
-import { main } from '../main.js';
+import { runCli } from './testing/run-cli.js';
 
 let repo: PhpPackageRepo;
 let temp: TempDir;
@@ -18,18 +18,7 @@ afterAll(async () => {
   await temp.cleanup();
 });
 
-async function phpublish(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main({
-    argv,
-    cwd: repo.dir,
-    env: archiveGitEnv,
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-  });
-  return { code, stdout, stderr };
-}
+const phpublish = (argv: string[]) => runCli(argv, { cwd: repo.dir, env: archiveGitEnv });
 
 describe('phpublish archive', () => {
   it('builds the zip of a tag and prints its sha256 and content digest', async () => {

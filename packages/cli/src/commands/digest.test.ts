@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveGitEnv, fixtureRepo, gitHubStyleZipball } from '../../../core/src/archive/testing/repos.js';
 import { craftZip } from '../../../core/src/archive/testing/zip-craft.js';
 import { EXIT } from '../exit-codes.js';
-import { main } from '../main.js';
+import { runCli } from './testing/run-cli.js';
 
 let repo: PhpPackageRepo;
 let temp: TempDir;
@@ -18,18 +18,7 @@ afterAll(async () => {
   await temp.cleanup();
 });
 
-async function phpublish(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main({
-    argv,
-    cwd: repo.dir,
-    env: archiveGitEnv,
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-  });
-  return { code, stdout, stderr };
-}
+const phpublish = (argv: string[]) => runCli(argv, { cwd: repo.dir, env: archiveGitEnv });
 
 describe('phpublish digest', () => {
   it('gives a GitHub-style zipball the digest of its commit, and says which folder it looked inside', async () => {

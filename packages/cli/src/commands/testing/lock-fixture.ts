@@ -31,7 +31,7 @@ import {
 } from '@phpublish/sandbox';
 import { createPhpPackageRepo, gitEnv, makeTempDir, type TempDir } from '@phpublish/test-utils';
 import { generateTestKey } from '../../../../core/src/pgp/testing/keys.js';
-import { main } from '../../main.js';
+import { runCli } from './run-cli.js';
 
 export const VENDOR = 'bench';
 const WORKFLOW = '.github/workflows/release.yml';
@@ -219,18 +219,7 @@ export async function startLockFixture(count: number, log: (line: string) => voi
       return file;
     },
     env,
-    cli: async (argv) => {
-      let stdout = '';
-      let stderr = '';
-      const code = await main({
-        argv,
-        cwd: work.path,
-        env,
-        stdout: { write: (s: string) => (stdout += s) },
-        stderr: { write: (s: string) => (stderr += s) },
-      });
-      return { code, stdout, stderr };
-    },
+    cli: (argv) => runCli(argv, { cwd: work.path, env }),
     close: async () => {
       await new Promise((resolve) => zipballServer.close(resolve));
       await gitServer.close();

@@ -32,7 +32,7 @@ import {
 } from '../../../../core/src/attest/testing/attestation-fixture.js';
 import { loadOpenPgp } from '../../../../core/src/pgp/openpgp.js';
 import { generateTestKey, type TestKey } from '../../../../core/src/pgp/testing/keys.js';
-import { main } from '../../main.js';
+import { runCli } from './run-cli.js';
 
 export const PACKAGE = 'acme/hello';
 export const REPOSITORY = 'acme/hello';
@@ -290,18 +290,8 @@ export async function startVerifyFixture(): Promise<VerifyFixture> {
       GIT_CONFIG_KEY_1: `url.${gitServer.url}/${REPOSITORY}.git.insteadOf`,
       GIT_CONFIG_VALUE_1: `${REPOSITORY_URL}.git`,
     }),
-    cli: async (argv, options = {}) => {
-      let stdout = '';
-      let stderr = '';
-      const code = await main({
-        argv,
-        cwd: options.cwd ?? work.path,
-        env: { ...fixture.cliEnv(), ...options.env },
-        stdout: { write: (s: string) => (stdout += s) },
-        stderr: { write: (s: string) => (stderr += s) },
-      });
-      return { code, stdout, stderr };
-    },
+    cli: (argv, options = {}) =>
+      runCli(argv, { cwd: options.cwd ?? work.path, env: { ...fixture.cliEnv(), ...options.env } }),
     verify: async (version, extra = []) => {
       const run = await fixture.cli(['verify', PACKAGE, version, '--json', '--policy', policyFile, ...extra]);
       let report: VerifyJson;
