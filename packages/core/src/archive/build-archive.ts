@@ -237,7 +237,7 @@ async function writeArchive(input: BuildArchiveInput, pool: CompressionPool): Pr
     };
     /**
      * A large file streams through one deflate when its turn to be written comes; meanwhile the
-     * workers go on with the files after it (exportContents waits for its chunks to be read
+     * workers go on with the files after it (readFiles waits for its chunks to be read
      * before it reads anything else from git).
      */
     const stream = (entry: ExportEntry, size: number, chunks: AsyncIterable<Buffer>) => {
