@@ -1,14 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { type FileHandle, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { crc32, createDeflateRaw } from 'node:zlib';
+import { crc32 } from 'node:zlib';
 import { isPhpublishError, PhpublishError } from '../errors/index.js';
-import { CompressionPool, DEFLATE_OPTIONS, type DeflateMode, SLOT_BYTES, type Slot } from './compression-pool.js';
+import { CompressionPool, type DeflateMode, SLOT_BYTES, SLOT_FILES, type Slot } from './compression-pool.js';
 import { ContentDigestBuilder } from './content-digest.js';
 import { type FileContent, isRegularFile, readFiles, STREAM_CHUNK } from './export-contents.js';
 import { type ExportEntry, type ExportOptions, type ExportPlan, planExport } from './export-plan.js';
+import type { GitContext } from './git-objects.js';
+import { type SpilledFile, SpillFiles } from './large-files.js';
 import { METHOD_DEFLATE, METHOD_STORE } from './zip-format.js';
 import { type ZipLimits, ZipWriter } from './zip-writer.js';
 
@@ -43,7 +43,7 @@ export interface ArchiveResult {
 
 /** A batch goes to a worker once it holds this many bytes or entries (a slot holds at most SLOT_BYTES). */
 const BATCH_BYTES = 512 * 1024;
-const BATCH_ENTRIES = 128;
+const BATCH_ENTRIES = SLOT_FILES;
 
 /**
  * The zip's single top-level folder, named like GitHub's zipballs (`<vendor>-<name>-<short sha>/`):
@@ -59,23 +59,6 @@ function describe(error: unknown): string {
   const code = (error as NodeJS.ErrnoException)?.code;
   const message = error instanceof Error ? error.message : String(error);
   return code && !message.includes(code) ? `${code}: ${message}` : message;
-}
-
-/** SHA-256 of a file, read through one reused buffer: memory does not grow with the file. */
-async function sha256OfFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  const buffer = Buffer.allocUnsafe(1024 * 1024);
-  const file = await open(path, 'r');
-  try {
-    for (;;) {
-      const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
-      if (bytesRead === 0) break;
-      hash.update(buffer.subarray(0, bytesRead));
-    }
-  } finally {
-    await file.close();
-  }
-  return hash.digest('hex');
 }
 
 /**
@@ -150,11 +133,51 @@ export async function buildArchive(input: BuildArchiveInput): Promise<ArchiveRes
   }
 }
 
+/**
+ * Deflates the large files that git stores as they are exported (too large for a worker's slot)
+ * into the spill files, while the workers compress the rest: the files are dealt to the lanes in
+ * turn, and each lane reads its own in the plan's order from its own `git cat-file --batch`. Each
+ * file's promise settles when its deflate has ended; when one fails, all that are left fail with it.
+ */
+function deflateLargeFiles(
+  plan: ExportPlan,
+  git: GitContext,
+  files: readonly ExportEntry[],
+  spill: SpillFiles,
+  options: { streamFrom: number; signal: AbortSignal },
+): { results: Map<ExportEntry, Promise<SpilledFile>>; done: Promise<void> } {
+  const results = new Map<ExportEntry, Promise<SpilledFile>>();
+  const settlers = new Map<ExportEntry, { resolve(file: SpilledFile): void; reject(error: unknown): void }>();
+  for (const entry of files) {
+    const result = new Promise<SpilledFile>((resolve, reject) => settlers.set(entry, { resolve, reject }));
+    // Whoever writes the entry waits for it; after an earlier failure nobody does.
+    result.catch(() => {});
+    results.set(entry, result);
+  }
+  const lane = async (index: number) => {
+    const mine = files.filter((_, i) => i % spill.lanes === index);
+    for await (const item of readFiles(plan, git, mine, options)) {
+      if (item.kind !== 'chunks') throw new Error(`unexpected content for ${item.entry.path}`);
+      settlers.get(item.entry)!.resolve(await spill.add(index, item.entry.size, item.chunks));
+    }
+  };
+  const done = Promise.all(Array.from({ length: Math.min(spill.lanes, files.length) }, (_, i) => lane(i))).then(
+    () => {},
+  );
+  // A settled promise ignores the later rejection.
+  done.catch((error: unknown) => {
+    for (const settler of settlers.values()) settler.reject(error);
+  });
+  return { results, done };
+}
+
 async function writeArchive(input: BuildArchiveInput, pool: CompressionPool): Promise<ArchiveResult> {
   const git = { cwd: input.cwd, ...(input.env ? { env: input.env } : {}) };
   const plan = await planExport(input);
   const folder = archiveFolder(plan);
-  const temporary = join(dirname(input.outFile), `.${basename(input.outFile)}.${randomBytes(6).toString('hex')}.tmp`);
+  // Temporary files beside the zip: `.<name>.<random>.tmp` (the zip until it is complete) and the spill files.
+  const stem = join(dirname(input.outFile), `.${basename(input.outFile)}.${randomBytes(6).toString('hex')}`);
+  const temporary = `${stem}.tmp`;
   let file: FileHandle;
   try {
     file = await open(temporary, 'wx');
@@ -167,12 +190,14 @@ async function writeArchive(input: BuildArchiveInput, pool: CompressionPool): Pr
   }
   const digest = new ContentDigestBuilder();
   const counts = { files: 0, symlinks: 0, directories: 0 };
-  let bytes: number;
+  const failed = new AbortController();
+  const spill = new SpillFiles((lane) => `${stem}.large-${lane}.tmp`, pool.size, failed.signal);
+  let large: Promise<void> = Promise.resolve();
+  let written: { bytes: number; sha256: string };
   try {
     const zip = new ZipWriter(file, plan.commit.committerTime, input.tuning?.limits);
     const nameOf = (entry: ExportEntry) =>
       Buffer.from(`${folder}${entry.path}${entry.kind === 'directory' ? '/' : ''}`, 'utf8');
-    const failed = new AbortController();
     const writes = new OrderedWrites((error) => {
       pool.fail(error);
       failed.abort(error);
@@ -235,104 +260,91 @@ async function writeArchive(input: BuildArchiveInput, pool: CompressionPool): Pr
         }
       });
     };
-    /**
-     * A large file streams through one deflate when its turn to be written comes; meanwhile the
-     * workers go on with the files after it (readFiles waits for its chunks to be read
-     * before it reads anything else from git).
-     */
-    const stream = (entry: ExportEntry, size: number, chunks: AsyncIterable<Buffer>) => {
+    /** A large file goes into the zip from its spill file, once it is there and its turn comes. */
+    const writeSpilled = (entry: ExportEntry, spilled: Promise<SpilledFile>) => {
       dispatch();
-      writes.add(() => streamEntry(entry, size, chunks));
-    };
-    const streamEntry = async (entry: ExportEntry, size: number, chunks: AsyncIterable<Buffer>) => {
-      const kind = entry.kind as 'file' | 'executable';
-      const { sink, finish } = await zip.startStreamedEntry(nameOf(entry), kind, size);
-      const hash = createHash('sha256');
-      let crc = 0;
-      const tapped = async function* () {
-        for await (const chunk of chunks) {
-          crc = crc32(chunk, crc);
-          hash.update(chunk);
-          yield chunk;
-        }
-      };
-      // Output chunks as large as the input's: fewer round trips to zlib's thread (the bytes of a
-      // deflate stream do not depend on how its output is cut).
-      await pipeline(Readable.from(tapped()), createDeflateRaw({ ...DEFLATE_OPTIONS, chunkSize: STREAM_CHUNK }), sink);
-      await finish(crc);
-      digest.add(entry.path, kind, hash.digest());
-      counts.files += 1;
+      writes.add(async () => {
+        const kind = entry.kind as 'file' | 'executable';
+        const large = await spilled;
+        await zip.addLargeEntry(nameOf(entry), kind, large, spill.read(large));
+        digest.add(entry.path, kind, large.sha256);
+        counts.files += 1;
+      });
     };
 
     const top = zip.addDirectory(Buffer.from(folder, 'utf8'));
     if (top) await top;
     const streamFrom = Math.min(input.tuning?.streamFrom ?? SLOT_BYTES, SLOT_BYTES);
-    // Most files go to the workers as they are (they read them from git); this thread reads only
-    // the files git converts and the large ones.
-    const readHere = (entry: ExportEntry) => entry.conversion !== undefined || entry.size >= streamFrom;
-    const contents = readFiles(
+    // Most files go to the workers as they are (they read them from git); large ones are deflated
+    // into the spill file as soon as possible; this thread reads only the files git converts.
+    const isLarge = (entry: ExportEntry) => entry.conversion === undefined && entry.size >= streamFrom;
+    const regular = plan.entries.filter(isRegularFile);
+    const largeFiles = deflateLargeFiles(plan, git, regular.filter(isLarge), spill, {
+      streamFrom,
+      signal: failed.signal,
+    });
+    large = largeFiles.done;
+    // Converted large files are dealt to the lanes after the others.
+    let largeCount = largeFiles.results.size;
+    const converted = readFiles(
       plan,
       git,
-      plan.entries.filter((e) => isRegularFile(e) && readHere(e)),
+      regular.filter((e) => e.conversion !== undefined),
       { streamFrom, signal: failed.signal },
     );
     try {
       for (const entry of plan.entries) {
         if (entry.kind === 'directory' || entry.kind === 'symlink') {
           batch.entries.push(entry);
-        } else if (!readHere(entry)) {
+        } else if (isLarge(entry)) {
+          writeSpilled(entry, largeFiles.results.get(entry)!);
+        } else if (entry.conversion === undefined) {
           if (slot && batch.used + entry.size > SLOT_BYTES) dispatch();
           slot ??= await pool.acquire();
           batch.addFile(entry, entry.size, entry.oid);
         } else {
-          const item = (await contents.next()).value as FileContent;
-          if (item.kind === 'chunks') {
-            stream(entry, entry.size, item.chunks);
-          } else if (item.kind === 'whole' && item.content.length >= streamFrom) {
-            stream(entry, item.content.length, chunksOf(item.content));
-          } else if (item.kind === 'whole') {
+          const item = (await converted.next()).value as FileContent;
+          if (item.kind !== 'whole') throw new Error(`unexpected content for ${entry.path}`);
+          if (item.content.length >= streamFrom) {
+            const spilled = spill.add(largeCount++, item.content.length, chunksOf(item.content));
+            spilled.catch(() => {});
+            writeSpilled(entry, spilled);
+          } else {
             if (slot && batch.used + item.content.length > SLOT_BYTES) dispatch();
             slot ??= await pool.acquire();
             item.content.copy(slot.input, batch.used);
             batch.addFile(entry, item.content.length, '');
-          } else {
-            throw new Error(`unexpected content for ${entry.path}`);
           }
         }
         if (batch.entries.length >= BATCH_ENTRIES || batch.used >= BATCH_BYTES) dispatch();
       }
     } finally {
-      await contents.return(undefined);
+      await converted.return(undefined);
     }
     dispatch();
     await writes.drain();
     // Every file is compressed: the workers and their git stop while the zip is finished.
     void pool.close();
-    bytes = await zip.finish(Buffer.from(plan.commit.commit, 'latin1'));
+    written = await zip.finish(Buffer.from(plan.commit.commit, 'latin1'));
     await file.close();
   } catch (error) {
+    failed.abort(error);
     await file.close().catch(() => {});
     await rm(temporary, { force: true });
-    if (isPhpublishError(error)) throw error;
-    throw new PhpublishError(
-      'ARCHIVE_OUTPUT_FAILED',
-      { file: input.outFile, problem: describe(error) },
-      { cause: error },
-    );
+    throw isPhpublishError(error)
+      ? error
+      : new PhpublishError(
+          'ARCHIVE_OUTPUT_FAILED',
+          { file: input.outFile, problem: describe(error) },
+          { cause: error },
+        );
+  } finally {
+    // The large files' git and deflate have stopped (they end or see the abort) before the spill file goes.
+    await large.catch(() => {});
+    await spill.close();
   }
   try {
-    const sha256 = await sha256OfFile(temporary);
     await rename(temporary, input.outFile);
-    return {
-      commit: plan.commit.commit,
-      file: input.outFile,
-      sha256,
-      bytes,
-      contentDigest: digest.digest(),
-      folder,
-      ...counts,
-      zlib: process.versions.zlib ?? 'unknown',
-    };
   } catch (error) {
     await rm(temporary, { force: true });
     throw new PhpublishError(
@@ -341,6 +353,16 @@ async function writeArchive(input: BuildArchiveInput, pool: CompressionPool): Pr
       { cause: error },
     );
   }
+  return {
+    commit: plan.commit.commit,
+    file: input.outFile,
+    sha256: written.sha256,
+    bytes: written.bytes,
+    contentDigest: digest.digest(),
+    folder,
+    ...counts,
+    zlib: process.versions.zlib ?? 'unknown',
+  };
 }
 
 function sha256(data: Buffer): Buffer {

@@ -13,11 +13,24 @@ export const DEFLATE_OPTIONS = { level: 6, windowBits: 15, memLevel: 8, strategy
 /** Bytes of file content one slot holds; files up to this size are compressed by the workers. */
 export const SLOT_BYTES = 1024 * 1024;
 
+/** Files one slot holds at most: room for their results is part of the slot. */
+export const SLOT_FILES = 128;
+
+/** The views of a slot's results (CompressedBatch) over its shared bytes. */
+function resultViews(meta: SharedArrayBuffer): CompressedBatch {
+  return {
+    crcs: new Uint32Array(meta, 0, SLOT_FILES),
+    lengths: new Int32Array(meta, 4 * SLOT_FILES, SLOT_FILES),
+    shas: new Uint8Array(meta, 8 * SLOT_FILES, 32 * SLOT_FILES),
+  };
+}
+
 /**
  * What a worker found for the files of a batch, by their index in the batch: CRC-32, SHA-256
  * (32 bytes each) and the length of the raw deflate stream in the slot's output, one after the
  * other, or -1 for a file that deflate does not make smaller (it is stored as it is in the input).
- * Plain typed arrays, not an object per file: nothing per file outlives the batch.
+ * Typed arrays over the slot's shared memory, valid until the slot is released: nothing per file
+ * is allocated, copied between threads or left for the garbage collector.
  */
 export interface CompressedBatch {
   crcs: Uint32Array;
@@ -41,9 +54,15 @@ const { parentPort, workerData } = process.getBuiltinModule('node:worker_threads
 const zlib = process.getBuiltinModule('node:zlib');
 const { hash } = process.getBuiltinModule('node:crypto');
 const { spawn } = process.getBuiltinModule('node:child_process');
-const { options, slots, git, catFile, mode } = workerData;
+const { options, slots, git, catFile, mode, slotFiles } = workerData;
 const inputs = slots.map((s) => Buffer.from(s.input));
 const outputs = slots.map((s) => Buffer.from(s.output));
+// Where the results go, laid out as resultViews lays them out.
+const results = slots.map((s) => ({
+  crcs: new Uint32Array(s.meta, 0, slotFiles),
+  lengths: new Int32Array(s.meta, 4 * slotFiles, slotFiles),
+  shas: new Uint8Array(s.meta, 8 * slotFiles, 32 * slotFiles),
+}));
 // Input compressed between two looks at git's pipe: git keeps sending while this worker compresses.
 const TURN_BYTES = 128 * 1024;
 
@@ -185,8 +204,7 @@ function compressSome() {
     const batch = toCompress[0];
     if (batch.done === batch.files.length) {
       toCompress.shift();
-      const { slot, crcs, lengths, shas } = batch;
-      parentPort.postMessage({ slot, crcs, lengths, shas }, [crcs.buffer, lengths.buffer, shas.buffer]);
+      parentPort.postMessage({ slot: batch.slot });
       continue;
     }
     // Files before the one git is sending are all there.
@@ -235,16 +253,7 @@ parentPort.on('message', (message) => {
     offset += size;
   });
   const count = files.length;
-  const batch = {
-    slot: message.slot,
-    files,
-    reading: 0,
-    done: 0,
-    written: 0,
-    crcs: new Uint32Array(count),
-    lengths: new Int32Array(count),
-    shas: new Uint8Array(32 * count),
-  };
+  const batch = { slot: message.slot, files, reading: 0, done: 0, written: 0, ...results[message.slot] };
   batch.reading = nextRead(batch, 0);
   toCompress.push(batch);
   if (batch.reading < count) {
@@ -255,18 +264,19 @@ parentPort.on('message', (message) => {
 });
 `;
 
-/** One shared buffer pair: the batch's contents in, the deflated streams out (never larger than what went in). */
+/**
+ * Shared memory for one batch: its contents in, the deflated streams out (never larger than what
+ * went in), and the results per file.
+ */
 export interface Slot {
   readonly index: number;
   readonly input: Buffer;
   readonly output: Buffer;
+  readonly results: CompressedBatch;
 }
 
 interface Reply {
   slot?: number;
-  crcs?: Uint32Array;
-  lengths?: Int32Array;
-  shas?: Uint8Array;
   error?: string;
   gitFailure?: string;
 }
@@ -309,13 +319,26 @@ export class CompressionPool {
     const shared = Array.from({ length: 2 * count + 1 }, () => ({
       input: new SharedArrayBuffer(SLOT_BYTES),
       output: new SharedArrayBuffer(SLOT_BYTES),
+      meta: new SharedArrayBuffer(40 * SLOT_FILES),
     }));
-    this.#slots = shared.map((s, index) => ({ index, input: Buffer.from(s.input), output: Buffer.from(s.output) }));
+    this.#slots = shared.map((s, index) => ({
+      index,
+      input: Buffer.from(s.input),
+      output: Buffer.from(s.output),
+      results: resultViews(s.meta),
+    }));
     this.#free = [...this.#slots];
     this.#workers = Array.from({ length: count }, () => {
       const worker = new Worker(WORKER_SOURCE, {
         eval: true,
-        workerData: { options: DEFLATE_OPTIONS, slots: shared, git, catFile: [...CAT_FILE_BATCH], mode: deflate },
+        workerData: {
+          options: DEFLATE_OPTIONS,
+          slots: shared,
+          slotFiles: SLOT_FILES,
+          git,
+          catFile: [...CAT_FILE_BATCH],
+          mode: deflate,
+        },
         // A small young generation: the per-file garbage of zlib is collected early and often.
         resourceLimits: { maxYoungGenerationSizeMb: 2 },
       });
@@ -339,6 +362,11 @@ export class CompressionPool {
     });
   }
 
+  /** How many workers compress. */
+  get size(): number {
+    return this.#workers.length;
+  }
+
   /** A free slot to fill; waits while all are in use. */
   acquire(): Promise<Slot> {
     if (this.#failure) return Promise.reject(this.#failure);
@@ -360,6 +388,7 @@ export class CompressionPool {
    */
   compress(slot: Slot, sizes: readonly number[], oids: readonly string[]): Promise<CompressedBatch> {
     if (this.#failure) return Promise.reject(this.#failure);
+    if (sizes.length > SLOT_FILES) throw new Error(`a batch holds at most ${SLOT_FILES} files`);
     const target = this.#workers.reduce((least, w) => (w.busy < least.busy ? w : least));
     target.busy += 1;
     return new Promise<CompressedBatch>((resolve, reject) => {
@@ -401,7 +430,7 @@ export class CompressionPool {
       job.reject(new Error(`compression failed: ${reply.error}`));
       return;
     }
-    job.resolve({ crcs: reply.crcs!, lengths: reply.lengths!, shas: reply.shas! });
+    job.resolve(this.#slots[reply.slot!]!.results);
   }
 
   /** Stops the pool after a failure anywhere: pending jobs and whoever waits for a slot get the error. */

@@ -1,5 +1,5 @@
+import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
-import { Writable } from 'node:stream';
 import {
   type CentralFields,
   centralHeader,
@@ -50,8 +50,8 @@ function deflateBound(size: number): number {
 }
 
 /**
- * Writes a zip front to back into an open file: local header and data per entry, in the order
- * given, then the central directory. Every field is a function of the entries and the one
+ * Writes a zip front to back into an open file, each byte once: local header and data per entry,
+ * in the order given, then the central directory. Every field is a function of the entries and the one
  * timestamp, so the same entries always give the same bytes.
  */
 export class ZipWriter {
@@ -70,6 +70,8 @@ export class ZipWriter {
   #current = 0;
   #fill = 0;
   #writing: Promise<void> = Promise.resolve();
+  /** SHA-256 of what has gone to the file: no read-back once the zip is written. */
+  readonly #hash = createHash('sha256');
 
   constructor(file: FileHandle, timestamp: number, limits: ZipLimits = { zip64: MAX_UINT32 }) {
     this.#file = file;
@@ -95,46 +97,50 @@ export class ZipWriter {
   }
 
   /**
-   * Starts a deflated entry whose data is written as it is produced (a large file). Its header
-   * gets CRC and sizes once `finish` knows them; zip64 is decided from the size alone, so that the
-   * header's length is known up front.
+   * Adds a large file: `compressedSize` bytes (its raw deflate stream, or the file as it is when
+   * stored) that `data` yields in pieces (a piece's memory can be reused once the next is asked
+   * for). Zip64 is decided from the file's size alone (with deflate's bound), however it was stored.
    */
-  async startStreamedEntry(
+  async addLargeEntry(
     name: Buffer,
     kind: 'file' | 'executable',
-    size: number,
-  ): Promise<{ sink: Writable; finish: (crc: number) => Promise<void> }> {
+    stored: { method: typeof METHOD_STORE | typeof METHOD_DEFLATE; crc: number; size: number; compressedSize: number },
+    data: AsyncIterable<Uint8Array>,
+  ): Promise<void> {
     const offset = this.#position;
-    const localZip64 = size >= this.#limit || deflateBound(size) >= this.#limit;
-    const fields = this.#fields(name, kind, METHOD_DEFLATE, 0, 0, size, localZip64 || offset >= this.#limit, offset);
-    await this.#write(localHeader(fields, localZip64));
-    await this.#flush();
+    const localZip64 = stored.size >= this.#limit || deflateBound(stored.size) >= this.#limit;
+    if (!localZip64 && stored.compressedSize >= this.#limit) {
+      throw new Error(`deflate produced ${stored.compressedSize} bytes from ${stored.size}, beyond its bound`);
+    }
+    const fields = this.#fields(
+      name,
+      kind,
+      stored.method,
+      stored.crc,
+      stored.compressedSize,
+      stored.size,
+      localZip64 || offset >= this.#limit,
+      offset,
+    );
+    const header = this.#write(localHeader(fields, localZip64));
+    if (header) await header;
     let written = 0;
-    const sink = new Writable({
-      write: (chunk: Buffer, _encoding, callback) => {
-        written += chunk.length;
-        const pending = this.#write(chunk);
-        if (pending) pending.then(() => callback(), callback);
-        else callback();
-      },
-    });
-    const finish = async (crc: number) => {
-      await this.#flush();
-      if (!localZip64 && written >= this.#limit) {
-        throw new Error(`deflate produced ${written} bytes from ${size}, beyond its bound`);
-      }
-      fields.crc = crc;
-      fields.compressedSize = written;
-      // Rewrite the header in place with CRC and sizes; its length cannot have changed.
-      const finished = localHeader(fields, localZip64);
-      await this.#file.write(finished, 0, finished.length, offset);
-      this.#record(fields);
-    };
-    return { sink, finish };
+    for await (const piece of data) {
+      written += piece.length;
+      const pending = this.#write(piece);
+      if (pending) await pending;
+    }
+    if (written !== stored.compressedSize) {
+      throw new Error(`expected ${stored.compressedSize} deflated bytes, got ${written}`);
+    }
+    this.#record(fields);
   }
 
-  /** Writes the central directory and the end records; `comment` is the zip's comment. */
-  async finish(comment: Buffer): Promise<number> {
+  /**
+   * Writes the central directory and the end records; `comment` is the zip's comment. Returns the
+   * zip's length and SHA-256 (of the bytes as they went to the file: each is written once, in order).
+   */
+  async finish(comment: Buffer): Promise<{ bytes: number; sha256: string }> {
     const centralOffset = this.#position;
     await this.#write(this.#directory.subarray(0, this.#directoryUsed));
     const centralSize = this.#position - centralOffset;
@@ -151,7 +157,7 @@ export class ZipWriter {
       ),
     );
     await this.#flush();
-    return this.#position;
+    return { bytes: this.#position, sha256: this.#hash.digest('hex') };
   }
 
   #addEntry(name: Buffer, kind: EntryKind, stored: StoredData): Promise<void> | undefined {
@@ -251,6 +257,7 @@ export class ZipWriter {
     const buffer = this.#buffers[this.#current]!;
     const length = this.#fill;
     await this.#writing;
+    this.#hash.update(buffer.subarray(0, length));
     this.#writing = writeFully(this.#file, buffer, length, this.#position - length);
     // A failure surfaces at the next swap or flush.
     this.#writing.catch(() => {});
@@ -264,7 +271,7 @@ export class ZipWriter {
   }
 }
 
-async function writeFully(file: FileHandle, buffer: Buffer, length: number, position: number): Promise<void> {
+export async function writeFully(file: FileHandle, buffer: Buffer, length: number, position: number): Promise<void> {
   for (let done = 0; done < length; ) {
     // A write may be short (a full disk, a signal): continue where it stopped.
     const { bytesWritten } = await file.write(buffer, done, length - done, position + done);
