@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { git, makeTempDir, type PhpPackageRepo, type TempDir } from '@phpublish/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildArchive } from './build-archive.js';
+import { type BuildArchiveInput, buildArchive } from './build-archive.js';
 import { contentDigestOfRef, contentDigestOfZip } from './digest.js';
 import { archiveGitEnv, fixtureRepo, gitArchiveListing, unzipListing } from './testing/repos.js';
 import { ZipReader } from './zip-reader.js';
@@ -167,6 +167,8 @@ describe('when reading the zip back', () => {
       const tuning = { streamFrom: 4096, limits: { zip64: 1024 } };
       const result = await buildArchive({ cwd: large.dir, env: archiveGitEnv, ref: 'HEAD', outFile: out(), tuning });
       expect((await readFile(result.file)).includes(Buffer.from('PK\x06\x06'))).toBe(true);
+      // The spill files the large files went through are gone.
+      expect((await readdir(temp.path)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
       await expect(run('unzip', ['-tq', result.file])).resolves.toMatchObject({
         stdout: expect.stringContaining('No errors'),
       });
@@ -179,6 +181,19 @@ describe('when reading the zip back', () => {
         `${result.folder}data/large.txt`,
       ]);
       expect(php.stdout).toBe(`${result.directories + result.files + result.symlinks + 1} ${37 * 120_000}`);
+      // Large files that shrink are deflated; random bytes are stored as they are.
+      const handle = await open(result.file, 'r');
+      try {
+        const methods = Object.fromEntries(
+          (await ZipReader.open(handle, result.file)).entries.map((e) => [
+            e.name.slice(result.folder.length),
+            e.method,
+          ]),
+        );
+        expect(methods).toMatchObject({ 'data/large.txt': 8, 'data/random.bin': 0 });
+      } finally {
+        await handle.close();
+      }
       // Without tuning the large file streams too (it is larger than a worker's slot), and the
       // digest is the same whichever way the zip was written.
       const plain = await buildArchive({ cwd: large.dir, env: archiveGitEnv, ref: 'HEAD', outFile: out() });
@@ -220,7 +235,11 @@ describe('when the zip cannot be built', () => {
    * Damages the loose object of `path` in a fresh repository, builds its zip and returns the error
    * with the object's id, after checking that no temporary file and no git process is left.
    */
-  async function buildDamaged(path: string, damage: (object: string) => Promise<void>) {
+  async function buildDamaged(
+    path: string,
+    damage: (object: string) => Promise<void>,
+    tuning?: BuildArchiveInput['tuning'],
+  ) {
     const damaged = await fixtureRepo(packageFiles(), 'acme/hello');
     const dir = join(temp.path, `damaged-${counter++}`);
     await mkdir(dir);
@@ -232,7 +251,9 @@ describe('when the zip cannot be built', () => {
         env: archiveGitEnv,
         ref: 'HEAD',
         outFile: join(dir, 'x.zip'),
+        ...(tuning ? { tuning } : {}),
       }).catch((e) => e);
+      // Neither the zip, nor its temporary file, nor a spill file.
       expect(await readdir(dir)).toEqual([]);
       expect(await gitProcessesIn(damaged.dir)).toEqual([]);
       return { error, oid };
@@ -247,13 +268,23 @@ describe('when the zip cannot be built', () => {
     expect(error.message).toContain(oid);
   });
 
+  /** A loose object cut short: its header (and size) still reads, its content does not. */
+  const cutShort = async (object: string) => {
+    const bytes = await readFile(object);
+    await chmod(object, 0o644);
+    await writeFile(object, bytes.subarray(0, Math.floor(bytes.length / 2)));
+  };
+
   it('says git failed when an object cannot be read while the zip is written, and leaves nothing behind', async () => {
-    // A loose object cut short: its header (and size) still reads, its content does not.
-    const { error, oid } = await buildDamaged('src/Module4/Class39.php', async (object) => {
-      const bytes = await readFile(object);
-      await chmod(object, 0o644);
-      await writeFile(object, bytes.subarray(0, Math.floor(bytes.length / 2)));
-    });
+    const { error, oid } = await buildDamaged('src/Module4/Class39.php', cutShort);
+    expect(error.code).toBe('ARCHIVE_GIT_FAILED');
+    expect(error.message).toContain('cat-file');
+    expect(error.message).toContain(oid);
+  });
+
+  it('says the same of a large file (spilled beside the zip), and leaves no spill file behind', async () => {
+    // From 4 KiB on a file is large: this one (7.8 KB) goes through the spill files.
+    const { error, oid } = await buildDamaged('src/Module4/Class39.php', cutShort, { streamFrom: 4096 });
     expect(error.code).toBe('ARCHIVE_GIT_FAILED');
     expect(error.message).toContain('cat-file');
     expect(error.message).toContain(oid);

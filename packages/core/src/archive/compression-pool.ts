@@ -316,7 +316,7 @@ export class CompressionPool {
 
   constructor({ git, concurrency = availableParallelism(), deflate = 'reused-stream' }: CompressionPoolOptions) {
     const count = Math.max(1, concurrency);
-    const shared = Array.from({ length: 2 * count + 1 }, () => ({
+    const shared = Array.from({ length: 4 * count + 1 }, () => ({
       input: new SharedArrayBuffer(SLOT_BYTES),
       output: new SharedArrayBuffer(SLOT_BYTES),
       meta: new SharedArrayBuffer(40 * SLOT_FILES),

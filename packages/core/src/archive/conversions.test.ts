@@ -88,6 +88,18 @@ describe('when files carry export-subst, ident and end-of-line attributes', () =
       /^\$Id: [0-9a-f]{40} \$\n\$Id: [0-9a-f]{40} \$\n\$Id: from another vcs \$/,
     );
 
+    // Converted files that count as large (here from 16 bytes on) go through the spill files
+    // from memory: the same contents.
+    const spilled = await buildArchive({
+      cwd: repo.dir,
+      env: archiveGitEnv,
+      ref: 'v1.0.0',
+      outFile: join(temp.path, 'conversions-spilled.zip'),
+      tuning: { streamFrom: 16 },
+    });
+    expect(await unzipListing(spilled.file, spilled.folder)).toEqual(ours);
+    expect(spilled.contentDigest).toBe(result.contentDigest);
+
     const zipball = join(temp.path, 'conversions-github.zip');
     await gitHubStyleZipball(repo.dir, 'v1.0.0', zipball);
     expect((await contentDigestOfZip(zipball)).contentDigest).toBe(result.contentDigest);

@@ -24,17 +24,20 @@ export interface SpilledFile {
 
 const deflateRawAsync = promisify(deflateRaw);
 
+/** How much of a large file decides whether it is deflated. */
+export const SAMPLE_BYTES = 64 * 1024;
+
 /**
- * Whether a large file is deflated: when its first piece (STREAM_CHUNK bytes) deflates to at most
- * 63/64 of its size. Otherwise it is stored as it is: compressed media, archives and random bytes
- * would cost deflate's full time for nothing (`git archive` deflates them, then stores them when
- * the result is not smaller). A function of the bytes alone, so the same file is always treated
- * the same way.
+ * Whether a large file is deflated: when its first SAMPLE_BYTES deflate to at most 63/64 of their
+ * size. Otherwise it is stored as it is: compressed media, archives and random bytes would cost
+ * deflate's full time for nothing (`git archive` deflates them, then stores them when the result
+ * is not smaller). A function of the bytes alone, so the same file is always treated the same way.
  */
 export async function worthDeflating(first: Buffer): Promise<boolean> {
-  if (first.length === 0) return false;
-  const sample = await deflateRawAsync(first, DEFLATE_OPTIONS);
-  return sample.length * 64 <= first.length * 63;
+  const sample = first.subarray(0, SAMPLE_BYTES);
+  if (sample.length === 0) return false;
+  const deflated = await deflateRawAsync(sample, DEFLATE_OPTIONS);
+  return deflated.length * 64 <= sample.length * 63;
 }
 
 /** Pieces a spill file is copied into the zip in. */
