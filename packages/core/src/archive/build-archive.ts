@@ -144,7 +144,7 @@ function deflateLargeFiles(
   git: GitContext,
   files: readonly ExportEntry[],
   spill: SpillFiles,
-  options: { streamFrom: number; signal: AbortSignal },
+  options: { signal: AbortSignal },
 ): { results: Map<ExportEntry, Promise<SpilledFile>>; done: Promise<void> } {
   const results = new Map<ExportEntry, Promise<SpilledFile>>();
   const settlers = new Map<ExportEntry, { resolve(file: SpilledFile): void; reject(error: unknown): void }>();
@@ -279,10 +279,7 @@ async function writeArchive(input: BuildArchiveInput, pool: CompressionPool): Pr
     // into the spill file as soon as possible; this thread reads only the files git converts.
     const isLarge = (entry: ExportEntry) => entry.conversion === undefined && entry.size >= streamFrom;
     const regular = plan.entries.filter(isRegularFile);
-    const largeFiles = deflateLargeFiles(plan, git, regular.filter(isLarge), spill, {
-      streamFrom,
-      signal: failed.signal,
-    });
+    const largeFiles = deflateLargeFiles(plan, git, regular.filter(isLarge), spill, { signal: failed.signal });
     large = largeFiles.done;
     // Converted large files are dealt to the lanes after the others.
     let largeCount = largeFiles.results.size;
@@ -290,7 +287,7 @@ async function writeArchive(input: BuildArchiveInput, pool: CompressionPool): Pr
       plan,
       git,
       regular.filter((e) => e.conversion !== undefined),
-      { streamFrom, signal: failed.signal },
+      { signal: failed.signal },
     );
     try {
       for (const entry of plan.entries) {

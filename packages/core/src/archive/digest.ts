@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
 import { type FileHandle, open } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { PhpublishError } from '../errors/index.js';
+import { hashBlobs } from './blob-hashes.js';
 import { ContentDigestBuilder } from './content-digest.js';
-import { exportContents } from './export-contents.js';
-import { type ExportOptions, planExport } from './export-plan.js';
+import { isRegularFile, readFiles } from './export-contents.js';
+import { type ExportEntry, type ExportOptions, type ExportPlan, planExport } from './export-plan.js';
+import type { GitContext } from './git-objects.js';
 import { checkedPath, checkSymlinks, PathCollisions } from './paths.js';
 import { type ZipEntry, type ZipInput, ZipReader, zipInMemory } from './zip-reader.js';
 
@@ -22,30 +25,57 @@ export interface ZipDigest {
   folder: string | undefined;
 }
 
-/** Files up to this size are hashed from one reused buffer, larger ones chunk by chunk. */
-const STREAM_FROM = 1024 * 1024;
-
-/** The content-tree digest of what `git archive` of `ref` contains, without building a zip. */
+/**
+ * The content-tree digest of what `git archive` of `ref` contains, without building a zip. The
+ * files git exports as they are stored are hashed as git delivers them (by one git per core);
+ * the few it converts are read and converted first.
+ */
 export async function contentDigestOfRef(input: ExportOptions): Promise<RefDigest> {
   const git = { cwd: input.cwd, ...(input.env ? { env: input.env } : {}) };
   const plan = await planExport(input);
+  const files = plan.entries.filter(isRegularFile);
+  const plain = files.filter((e) => e.conversion === undefined);
+  const [hashes, converted] = await Promise.all([
+    hashBlobs(git, plain, availableParallelism()),
+    hashConverted(
+      plan,
+      git,
+      files.filter((e) => e.conversion !== undefined),
+    ),
+  ]);
   const digest = new ContentDigestBuilder();
   let symlinks = 0;
-  let scratch = Buffer.alloc(0);
-  for await (const item of exportContents(plan, git, { streamFrom: STREAM_FROM })) {
-    if (item.kind === 'directory' || item.entry.kind === 'directory') continue;
-    const hash = createHash('sha256');
-    if (item.kind === 'whole') hash.update(item.content);
-    else if (item.kind === 'blob') {
-      if (scratch.length < item.size) scratch = Buffer.allocUnsafe(Math.max(item.size, 64 * 1024));
-      await item.readInto(scratch, 0);
-      hash.update(scratch.subarray(0, item.size));
-    } else if (item.kind === 'chunks') for await (const chunk of item.chunks) hash.update(chunk);
-    digest.add(item.entry.path, item.entry.kind, hash.digest());
-    if (item.entry.kind === 'symlink') symlinks += 1;
+  let next = 0;
+  for (const entry of plan.entries) {
+    if (entry.kind === 'directory') continue;
+    if (entry.kind === 'symlink') {
+      digest.add(entry.path, 'symlink', sha256(plan.symlinkTargets.get(entry.path)!));
+      symlinks += 1;
+    } else if (entry.conversion !== undefined) {
+      digest.add(entry.path, entry.kind, converted.get(entry)!);
+    } else {
+      digest.add(entry.path, entry.kind, hashes.subarray(32 * next, 32 * next + 32));
+      next += 1;
+    }
   }
   return { commit: plan.commit.commit, contentDigest: digest.digest(), files: digest.count - symlinks, symlinks };
 }
+
+/** SHA-256 of the files git converts, as `git archive` writes them. */
+async function hashConverted(
+  plan: ExportPlan,
+  git: GitContext,
+  files: readonly ExportEntry[],
+): Promise<Map<ExportEntry, Buffer>> {
+  const hashes = new Map<ExportEntry, Buffer>();
+  for await (const item of readFiles(plan, git, files)) {
+    if (item.kind !== 'whole') throw new Error(`unexpected content for ${item.entry.path}`);
+    hashes.set(item.entry, sha256(item.content));
+  }
+  return hashes;
+}
+
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest();
 
 /**
  * The folder every entry of a zip lies in, when there is exactly one: Composer installs what is

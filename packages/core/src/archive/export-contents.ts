@@ -6,25 +6,14 @@ import { BlobReader, type GitContext } from './git-objects.js';
 /** Streamed files come in chunks of exactly this size (the last one shorter), so that deflate always sees the same input. */
 export const STREAM_CHUNK = 256 * 1024;
 
-/** A regular file with its bytes; read a `blob` or `chunks` item completely before asking for the next. */
+/** A regular file with its bytes; read a `chunks` item completely before asking for the next. */
 export type FileContent =
   /** A converted file, in memory. */
   | { entry: ExportEntry; kind: 'whole'; content: Buffer }
-  /** A file smaller than `streamFrom`, copied where the consumer wants it. */
-  | { entry: ExportEntry; kind: 'blob'; size: number; readInto(target: Uint8Array, offset: number): Promise<void> }
-  /** A larger file, in chunks of STREAM_CHUNK bytes. */
+  /** A file git exports as it is stored, in chunks of STREAM_CHUNK bytes. */
   | { entry: ExportEntry; kind: 'chunks'; chunks: AsyncIterable<Buffer> };
 
-/** One entry with its bytes: directories, symlink targets and files. */
-export type ExportedContent =
-  | { entry: ExportEntry; kind: 'directory' }
-  /** Symlink targets (and converted files), in memory. */
-  | { entry: ExportEntry; kind: 'whole'; content: Buffer }
-  | FileContent;
-
 export interface ReadFilesOptions {
-  /** Files from this size on come in chunks. */
-  streamFrom: number;
   /** Stops waiting for a `chunks` item to be read (its consumer failed). */
   signal?: AbortSignal;
 }
@@ -43,27 +32,6 @@ function unlessAborted(promise: Promise<void> | undefined, signal: AbortSignal |
   });
 }
 
-/**
- * The entries of a plan with their bytes as `git archive` writes them. One `git cat-file --batch`
- * serves them all, read at the consumer's pace, so memory does not depend on the files' sizes.
- */
-export async function* exportContents(
-  plan: ExportPlan,
-  git: GitContext,
-  options: ReadFilesOptions,
-): AsyncGenerator<ExportedContent> {
-  const files = readFiles(plan, git, plan.entries.filter(isRegularFile), options);
-  try {
-    for (const entry of plan.entries) {
-      if (entry.kind === 'directory') yield { entry, kind: 'directory' };
-      else if (entry.kind === 'symlink') yield { entry, kind: 'whole', content: plan.symlinkTargets.get(entry.path)! };
-      else yield (await files.next()).value as FileContent;
-    }
-  } finally {
-    await files.return(undefined);
-  }
-}
-
 export const isRegularFile = (entry: ExportEntry) => entry.kind === 'file' || entry.kind === 'executable';
 
 /**
@@ -74,7 +42,7 @@ export async function* readFiles(
   plan: ExportPlan,
   git: GitContext,
   files: readonly ExportEntry[],
-  { streamFrom, signal }: ReadFilesOptions,
+  { signal }: ReadFilesOptions = {},
 ): AsyncGenerator<FileContent> {
   if (files.length === 0) return;
   const reader = new BlobReader(git);
@@ -116,8 +84,6 @@ export async function* readFiles(
           content = substitute(content, placeholders, expansions);
         }
         yield { entry, kind: 'whole', content };
-      } else if (size < streamFrom) {
-        yield { entry, kind: 'blob', size, readInto: (target, offset) => reader.readInto(size, target, offset) };
       } else {
         yield { entry, kind: 'chunks', chunks: chunksOf(size) };
       }

@@ -220,19 +220,6 @@ export class BlobReader {
     return content;
   }
 
-  /** Copies the content of the current object into `target` at `offset`, then reads the separator. */
-  async readInto(size: number, target: Uint8Array, offset: number): Promise<void> {
-    for (let done = 0; done < size; ) {
-      await this.#fill(1);
-      const chunk = this.#chunks[0]!;
-      const n = Math.min(chunk.length, size - done);
-      target.set(chunk.subarray(0, n), offset + done);
-      done += n;
-      await this.#take(n);
-    }
-    await this.#take(1);
-  }
-
   /**
    * The content of the current object in chunks of exactly `chunkSize` bytes (the last one
    * shorter), whatever git's pipe delivers: what consumes them sees the same input every time.

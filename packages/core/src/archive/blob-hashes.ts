@@ -1,0 +1,117 @@
+import { spawn } from 'node:child_process';
+import { createHash, type Hash } from 'node:crypto';
+import { PhpublishError } from '../errors/index.js';
+import { CAT_FILE_BATCH, type GitContext } from './git-objects.js';
+
+/** A blob to hash: its object id and the size ls-tree gave. */
+export interface BlobToHash {
+  oid: string;
+  size: number;
+}
+
+/**
+ * The SHA-256 of each blob, in the order given, 32 bytes each one after the other. Several
+ * `git cat-file --batch` read consecutive parts of the list side by side (inflating git's objects
+ * is most of the work), and each answer is hashed as its bytes arrive: no promise, copy or buffer
+ * per blob, and memory does not grow with a blob's size.
+ */
+export async function hashBlobs(git: GitContext, blobs: readonly BlobToHash[], readers: number): Promise<Buffer> {
+  const hashes = Buffer.alloc(32 * blobs.length);
+  // Parts of about equal bytes, each a run of consecutive blobs (neighbours in the tree are often
+  // neighbours in the pack).
+  const total = blobs.reduce((sum, blob) => sum + blob.size + 1024, 0);
+  const parts: Array<[number, number]> = [];
+  let start = 0;
+  let bytes = 0;
+  for (let i = 0; i < blobs.length; i++) {
+    bytes += blobs[i]!.size + 1024;
+    if (bytes >= (total / Math.max(1, readers)) * (parts.length + 1) || i === blobs.length - 1) {
+      parts.push([start, i + 1]);
+      start = i + 1;
+    }
+  }
+  await Promise.all(parts.map(([from, to]) => hashPart(git, blobs, from, to, hashes)));
+  return hashes;
+}
+
+function gitFailure(problem: string): PhpublishError {
+  return new PhpublishError('ARCHIVE_GIT_FAILED', { command: 'cat-file --batch', problem });
+}
+
+function hashPart(git: GitContext, blobs: readonly BlobToHash[], from: number, to: number, hashes: Buffer) {
+  return new Promise<void>((resolve, reject) => {
+    const child = spawn('git', [...CAT_FILE_BATCH], {
+      cwd: git.cwd,
+      env: git.env as NodeJS.ProcessEnv | undefined,
+      stdio: 'pipe',
+    });
+    let stderr = '';
+    let failure: Error | undefined;
+    // Where the parse of git's answers stands: a header line, a blob's bytes, or the newline after it.
+    let next = from;
+    let state: 'header' | 'body' | 'separator' = 'header';
+    let header: Buffer[] = [];
+    let left = 0;
+    let hash: Hash | undefined;
+    const fail = (error: Error) => {
+      failure ??= error;
+      child.kill();
+    };
+    child.stdout.on('data', (chunk: Buffer) => {
+      let at = 0;
+      while (at < chunk.length && !failure) {
+        const blob = blobs[next];
+        if (!blob) return fail(gitFailure('git answered more than was asked'));
+        if (state === 'header') {
+          const newline = chunk.indexOf(10, at);
+          header.push(chunk.subarray(at, newline === -1 ? chunk.length : newline));
+          if (newline === -1) return;
+          at = newline + 1;
+          const line = Buffer.concat(header).toString('latin1');
+          header = [];
+          const [oid, type, size] = line.split(' ');
+          if (oid !== blob.oid || type !== 'blob' || Number(size) !== blob.size) {
+            const problem =
+              type === 'missing' ? `object ${blob.oid} is missing` : `unexpected answer "${line}" for ${blob.oid}`;
+            return fail(gitFailure(problem));
+          }
+          hash = createHash('sha256');
+          left = blob.size;
+          state = left > 0 ? 'body' : 'separator';
+        } else if (state === 'body') {
+          const n = Math.min(left, chunk.length - at);
+          hash!.update(chunk.subarray(at, at + n));
+          at += n;
+          left -= n;
+          if (left === 0) state = 'separator';
+        } else {
+          if (chunk[at] !== 10) return fail(gitFailure(`unexpected answer after object ${blob.oid}`));
+          at += 1;
+          hash!.digest().copy(hashes, 32 * next);
+          next += 1;
+          state = 'header';
+          if (next === to) child.stdin.end();
+        }
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      if (stderr.length < 4096) stderr += chunk.toString('utf8');
+    });
+    child.on('error', (error) => fail(gitFailure(String(error))));
+    // git exits early on a broken repository; what it says on stderr explains why.
+    child.stdin.on('error', () => {});
+    child.on('close', () => {
+      if (failure) reject(failure);
+      else if (next < to) reject(gitFailure(stderr.trim() || 'git stopped before answering'));
+      else resolve();
+    });
+    if (from === to) child.stdin.end();
+    else
+      child.stdin.write(
+        `${blobs
+          .slice(from, to)
+          .map((blob) => `${blob.oid}\n`)
+          .join('')}`,
+      );
+  });
+}
