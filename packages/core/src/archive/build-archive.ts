@@ -188,7 +188,8 @@ async function writeArchive(input: BuildArchiveInput, pool: CompressionPool): Pr
       { cause: error },
     );
   }
-  const digest = new ContentDigestBuilder();
+  // Entries are added in the zip's order, git's tree order: the byte order of the paths.
+  const digest = new ContentDigestBuilder({ ordered: true });
   const counts = { files: 0, symlinks: 0, directories: 0 };
   const failed = new AbortController();
   const spill = new SpillFiles((lane) => `${stem}.large-${lane}.tmp`, pool.size, failed.signal);

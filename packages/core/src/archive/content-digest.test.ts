@@ -33,6 +33,31 @@ describe('when computing the content-tree digest', () => {
     expect(builder.count).toBe(7);
   });
 
+  it('gives the same digest when entries come in order and are hashed as they come, and refuses disorder then', () => {
+    const entries: Array<[string, 'file' | 'executable' | 'symlink', string]> = [
+      ['README.md', 'file', '# Hello\n'],
+      ['bin/run', 'executable', '#!/bin/sh\n'],
+      ['link', 'symlink', 'src/Hello.php'],
+      ['src.php', 'file', ''],
+      ['src/Hello.php', 'file', '<?php\n'],
+      ['\uFF61.txt', 'file', 'halfwidth'],
+      ['\u{1F600}.txt', 'file', 'emoji'],
+    ];
+    const kept = new ContentDigestBuilder();
+    const streamed = new ContentDigestBuilder({ ordered: true });
+    for (const [path, kind, content] of entries) {
+      kept.add(path, kind, sha(content));
+      streamed.add(path, kind, sha(content));
+    }
+    expect(streamed.digest()).toBe(kept.digest());
+    expect(streamed.count).toBe(entries.length);
+
+    const disordered = new ContentDigestBuilder({ ordered: true });
+    disordered.add('src/Hello.php', 'file', sha('<?php\n'));
+    expect(() => disordered.add('src.php', 'file', sha(''))).toThrow(/does not come after/);
+    expect(() => disordered.add('src/Hello.php', 'file', sha(''))).toThrow(/does not come after/);
+  });
+
   it('gives the documented value for the example of docs/content-digest.md', () => {
     const builder = new ContentDigestBuilder();
     builder.add('composer.json', 'file', sha('{"name":"acme/hello"}\n'));

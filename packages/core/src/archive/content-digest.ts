@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 
 /**
  * The content-tree digest, version 1 (docs/content-digest.md is its specification): a SHA-256 over
@@ -20,21 +20,46 @@ const SHA256_BYTES = 32;
  * Collects the entries of one package tree and gives its digest. Paths are package-relative UTF-8
  * and must already satisfy the path rules (paths.ts); directories are not entries. Entries are
  * kept packed in one buffer (`path NUL mode sha256` each), not as objects, so that a large
- * package costs little memory; they are sorted only if they did not arrive in order (from git they
- * do: git's tree order is the byte order of the paths).
+ * package costs little memory; they are sorted only if they did not arrive in order.
+ *
+ * `ordered: true` is for entries that come in the byte order of their paths (from git they do:
+ * git's tree order is the byte order of the paths): each is hashed as it comes and nothing is
+ * kept, so memory does not grow with the package; an entry out of order is a bug and throws.
  */
 export class ContentDigestBuilder {
-  #arena = Buffer.allocUnsafe(64 * 1024);
+  #arena = Buffer.allocUnsafe(0);
   #used = 0;
   readonly #starts: number[] = [];
   #sorted = true;
   #previous = -1;
+  readonly #ordered: { hash: Hash; previous: Buffer | undefined; count: number } | undefined;
+
+  constructor({ ordered = false }: { ordered?: boolean } = {}) {
+    if (ordered) {
+      const hash = createHash('sha256').update(`${CONTENT_DIGEST_VERSION}\n`, 'latin1');
+      this.#ordered = { hash, previous: undefined, count: 0 };
+    }
+  }
 
   add(path: string, kind: ContentKind, sha256: Uint8Array): void {
+    const ordered = this.#ordered;
+    if (ordered) {
+      const bytes = Buffer.from(`${path}\0`, 'utf8');
+      if (ordered.previous && Buffer.compare(ordered.previous, bytes) >= 0) {
+        throw new Error(`content digest: "${path}" does not come after the entry before it`);
+      }
+      ordered.previous = bytes;
+      ordered.count += 1;
+      // The line digest() writes for each entry.
+      const sha = Buffer.from(sha256.buffer, sha256.byteOffset, SHA256_BYTES).toString('hex');
+      ordered.hash.update(`${MODES[MODE_INDEX[kind]]} ${sha} `, 'latin1');
+      ordered.hash.update(bytes);
+      return;
+    }
     const length = Buffer.byteLength(path, 'utf8');
     const need = length + 2 + SHA256_BYTES;
     if (this.#used + need > this.#arena.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(this.#arena.length * 2, this.#used + need));
+      const bigger = Buffer.allocUnsafe(Math.max(this.#arena.length * 2, this.#used + need, 64 * 1024));
       this.#arena.copy(bigger, 0, 0, this.#used);
       this.#arena = bigger;
     }
@@ -50,11 +75,12 @@ export class ContentDigestBuilder {
   }
 
   get count(): number {
-    return this.#starts.length;
+    return this.#ordered ? this.#ordered.count : this.#starts.length;
   }
 
   /** `phpublish-tree-v1:sha256:<64 hex digits>`. */
   digest(): string {
+    if (this.#ordered) return CONTENT_DIGEST_PREFIX + this.#ordered.hash.digest('hex');
     const hash = createHash('sha256').update(`${CONTENT_DIGEST_VERSION}\n`, 'latin1');
     const order = this.#sorted ? this.#starts : [...this.#starts].sort((a, b) => this.#compare(a, b));
     for (const start of order) {

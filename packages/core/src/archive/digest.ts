@@ -43,7 +43,8 @@ export async function contentDigestOfRef(input: ExportOptions): Promise<RefDiges
       files.filter((e) => e.conversion !== undefined),
     ),
   ]);
-  const digest = new ContentDigestBuilder();
+  // In the plan's order, git's tree order: the byte order of the paths.
+  const digest = new ContentDigestBuilder({ ordered: true });
   let symlinks = 0;
   let next = 0;
   for (const entry of plan.entries) {
