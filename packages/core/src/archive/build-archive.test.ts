@@ -155,7 +155,7 @@ describe('when reading the zip back', () => {
     });
   });
 
-  it('streams large files and writes zip64 fields when they are needed, which unzip and PHP read', async () => {
+  it('writes large files through spill files, deflated or stored, and zip64 fields when they are needed, which unzip and PHP read', async () => {
     const large = await fixtureRepo({
       'data/large.txt': 'a line of a large, compressible file\n'.repeat(120_000),
       'data/random.bin': Buffer.concat(
@@ -163,8 +163,8 @@ describe('when reading the zip back', () => {
       ),
     });
     try {
-      // Zip64 from 1 KiB on and streaming from 4 KiB on, so that small files take both paths.
-      const tuning = { streamFrom: 4096, limits: { zip64: 1024 } };
+      // Zip64 from 1 KiB on and large files from 4 KiB on, so that small files take both paths.
+      const tuning = { largeFrom: 4096, limits: { zip64: 1024 } };
       const result = await buildArchive({ cwd: large.dir, env: archiveGitEnv, ref: 'HEAD', outFile: out(), tuning });
       expect((await readFile(result.file)).includes(Buffer.from('PK\x06\x06'))).toBe(true);
       // The spill files the large files went through are gone.
@@ -194,7 +194,7 @@ describe('when reading the zip back', () => {
       } finally {
         await handle.close();
       }
-      // Without tuning the large file streams too (it is larger than a worker's slot), and the
+      // Without tuning the large file is large too (it is larger than a worker's slot), and the
       // digest is the same whichever way the zip was written.
       const plain = await buildArchive({ cwd: large.dir, env: archiveGitEnv, ref: 'HEAD', outFile: out() });
       expect(plain.contentDigest).toBe(result.contentDigest);
@@ -284,7 +284,7 @@ describe('when the zip cannot be built', () => {
 
   it('says the same of a large file (spilled beside the zip), and leaves no spill file behind', async () => {
     // From 4 KiB on a file is large: this one (7.8 KB) goes through the spill files.
-    const { error, oid } = await buildDamaged('src/Module4/Class39.php', cutShort, { streamFrom: 4096 });
+    const { error, oid } = await buildDamaged('src/Module4/Class39.php', cutShort, { largeFrom: 4096 });
     expect(error.code).toBe('ARCHIVE_GIT_FAILED');
     expect(error.message).toContain('cat-file');
     expect(error.message).toContain(oid);

@@ -18,10 +18,11 @@ export interface BuildArchiveInput extends ExportOptions {
   /** Worker threads that compress; by default one per core. Does not change the bytes. */
   concurrency?: number;
   /**
-   * For tests: stream files from this size on, use zip64 fields from this value on, deflate each
-   * file with its own zlib stream (what runs when Node's zlib handle cannot be reused).
+   * For tests: treat files as large (spill files, the large files' compression rule) from this
+   * size on, use zip64 fields from this value on, deflate each file with its own zlib stream (what
+   * runs when Node's zlib handle cannot be reused).
    */
-  tuning?: { streamFrom?: number; limits?: ZipLimits; deflate?: DeflateMode };
+  tuning?: { largeFrom?: number; limits?: ZipLimits; deflate?: DeflateMode };
 }
 
 export interface ArchiveResult {
@@ -106,7 +107,7 @@ class Batch {
   }
 }
 
-/** Splits content already in memory into the chunks a streamed entry reads. */
+/** Splits content already in memory into the chunks a large file is deflated in. */
 async function* chunksOf(content: Buffer): AsyncGenerator<Buffer> {
   for (let offset = 0; offset < content.length; offset += STREAM_CHUNK) {
     yield content.subarray(offset, offset + STREAM_CHUNK);
@@ -275,10 +276,10 @@ async function writeArchive(input: BuildArchiveInput, pool: CompressionPool): Pr
 
     const top = zip.addDirectory(Buffer.from(folder, 'utf8'));
     if (top) await top;
-    const streamFrom = Math.min(input.tuning?.streamFrom ?? SLOT_BYTES, SLOT_BYTES);
+    const largeFrom = Math.min(input.tuning?.largeFrom ?? SLOT_BYTES, SLOT_BYTES);
     // Most files go to the workers as they are (they read them from git); large ones are deflated
     // into the spill file as soon as possible; this thread reads only the files git converts.
-    const isLarge = (entry: ExportEntry) => entry.conversion === undefined && entry.size >= streamFrom;
+    const isLarge = (entry: ExportEntry) => entry.conversion === undefined && entry.size >= largeFrom;
     const regular = plan.entries.filter(isRegularFile);
     const largeFiles = deflateLargeFiles(plan, git, regular.filter(isLarge), spill, { signal: failed.signal });
     large = largeFiles.done;
@@ -303,7 +304,7 @@ async function writeArchive(input: BuildArchiveInput, pool: CompressionPool): Pr
         } else {
           const item = (await converted.next()).value as FileContent;
           if (item.kind !== 'whole') throw new Error(`unexpected content for ${entry.path}`);
-          if (item.content.length >= streamFrom) {
+          if (item.content.length >= largeFrom) {
             const spilled = spill.add(largeCount++, item.content.length, chunksOf(item.content));
             spilled.catch(() => {});
             writeSpilled(entry, spilled);

@@ -95,7 +95,7 @@ describe('when files carry export-subst, ident and end-of-line attributes', () =
       env: archiveGitEnv,
       ref: 'v1.0.0',
       outFile: join(temp.path, 'conversions-spilled.zip'),
-      tuning: { streamFrom: 16 },
+      tuning: { largeFrom: 16 },
     });
     expect(await unzipListing(spilled.file, spilled.folder)).toEqual(ours);
     expect(spilled.contentDigest).toBe(result.contentDigest);

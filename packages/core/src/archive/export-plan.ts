@@ -68,7 +68,7 @@ function isAttributesFile(entry: TreeEntry): boolean {
 }
 
 /** Blobs needed before deciding anything: attribute files, composer.json and symlink targets. */
-async function readSmallBlobs(entries: readonly TreeEntry[], git: GitContext): Promise<Map<TreeEntry, Buffer>> {
+async function readSmallBlobs(entries: readonly TreeEntry[], reader: BlobReader): Promise<Map<TreeEntry, Buffer>> {
   const wanted = entries.filter(
     (e) =>
       isAttributesFile(e) ||
@@ -76,16 +76,10 @@ async function readSmallBlobs(entries: readonly TreeEntry[], git: GitContext): P
       (e.type === 'blob' && isSymlink(e.mode) && e.size <= MAX_SYMLINK_SIZE),
   );
   const blobs = new Map<TreeEntry, Buffer>();
-  if (wanted.length === 0) return blobs;
-  const reader = new BlobReader(git);
-  try {
-    reader.request(wanted.map((e) => e.oid));
-    for (const entry of wanted) {
-      const { size } = await reader.next(entry.oid);
-      blobs.set(entry, Buffer.from(await reader.readAll(size)));
-    }
-  } finally {
-    await reader.close();
+  reader.request(wanted.map((e) => e.oid));
+  for (const entry of wanted) {
+    const { size } = await reader.next(entry.oid);
+    blobs.set(entry, Buffer.from(await reader.readAll(size)));
   }
   return blobs;
 }
@@ -204,10 +198,19 @@ function exportEntry(entry: TreeEntry, kind: EntryKind): ExportEntry {
 /** Decides what an archive of `ref` contains, refusing (coded) what phpublish must not archive. */
 export async function planExport(options: ExportOptions): Promise<ExportPlan> {
   const git: GitContext = { cwd: options.cwd, ...(options.env ? { env: options.env } : {}) };
-  const commit = await readCommit(options.ref, git);
-  if (!commit) throw new PhpublishError('ARCHIVE_REF_NOT_FOUND', { ref: options.ref });
-  const tree = await listTree(commit.commit, git);
-  const blobs = await readSmallBlobs(tree, git);
+  // One git reads the commit, then the few blobs the plan needs.
+  const reader = new BlobReader(git);
+  let commit: CommitInfo | undefined;
+  let tree: TreeEntry[];
+  let blobs: Map<TreeEntry, Buffer>;
+  try {
+    commit = await readCommit(options.ref, reader);
+    if (!commit) throw new PhpublishError('ARCHIVE_REF_NOT_FOUND', { ref: options.ref });
+    tree = await listTree(commit.commit, git);
+    blobs = await readSmallBlobs(tree, reader);
+  } finally {
+    await reader.close();
+  }
 
   const composerEntry = tree.find((e) => e.type === 'blob' && e.path === COMPOSER_JSON);
   if (options.composerExclude && composerEntry && !blobs.has(composerEntry)) {

@@ -1,5 +1,5 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { PhpublishError } from '../errors/index.js';
+import { isPhpublishError, PhpublishError } from '../errors/index.js';
 import { gitComplaint, runGit } from '../git/run.js';
 
 /** Where git runs: an explicit working directory and environment, nothing taken from the process. */
@@ -40,21 +40,31 @@ async function plumbing(args: string[], git: GitContext): Promise<Buffer> {
   return result.stdout;
 }
 
-/** The commit a ref names, with its tree and time; undefined when there is no such commit. */
-export async function readCommit(ref: string, git: GitContext): Promise<CommitInfo | undefined> {
-  // A ref starting with '-' would be read as an option.
-  if (ref.startsWith('-') || ref.includes('\0')) return undefined;
-  const resolved = await runGit(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], git);
-  if (resolved.exitCode !== 0) return undefined;
-  const commit = resolved.stdout.toString('latin1').trim();
-  const raw = (await plumbing(['cat-file', 'commit', commit], git)).toString('latin1');
+/**
+ * The commit a ref names, with its tree and time, read with `reader` (the ref is asked for as
+ * `<ref>^{commit}`, the way `git rev-parse` resolves it); undefined when there is no such commit.
+ */
+export async function readCommit(ref: string, reader: BlobReader): Promise<CommitInfo | undefined> {
+  // A ref starting with '-' would be an option elsewhere; a line break would be a second request.
+  if (ref.startsWith('-') || /[\0\n\r]/.test(ref)) return undefined;
+  reader.request([`${ref}^{commit}`]);
+  // git stops at once outside a repository: no commit by that name here either (as rev-parse says).
+  const object = await reader.nextNamed().catch((error: unknown) => {
+    if (isPhpublishError(error) && error.code === 'ARCHIVE_GIT_FAILED') return undefined;
+    throw error;
+  });
+  if (!object) return undefined;
+  const raw = (await reader.readAll(object.size)).toString('latin1');
   const header = raw.slice(0, raw.indexOf('\n\n') === -1 ? raw.length : raw.indexOf('\n\n'));
   const tree = /^tree ([0-9a-f]{40,64})$/m.exec(header)?.[1];
   const time = /^committer .* (-?\d+) [+-]\d{4}$/m.exec(header)?.[1];
-  if (!tree || time === undefined) {
-    throw new PhpublishError('ARCHIVE_GIT_FAILED', { command: 'cat-file commit', problem: 'unreadable commit object' });
+  if (object.type !== 'commit' || !tree || time === undefined) {
+    throw new PhpublishError('ARCHIVE_GIT_FAILED', {
+      command: 'cat-file --batch',
+      problem: 'unreadable commit object',
+    });
   }
-  return { commit, tree, committerTime: Number(time) };
+  return { commit: object.oid, tree, committerTime: Number(time) };
 }
 
 const TYPES: Record<string, TreeEntryType> = { blob: 'blob', tree: 'tree', commit: 'commit' };
@@ -196,6 +206,26 @@ export class BlobReader {
   request(oids: Iterable<string>): void {
     for (const oid of oids) this.#pending.push(oid);
     this.#feed();
+  }
+
+  /**
+   * Reads the header of the next requested object, asked for by name (not by id); undefined when
+   * git finds no such object (the caller then reads nothing), else the caller reads `size` bytes.
+   */
+  async nextNamed(): Promise<{ oid: string; type: string; size: number } | undefined> {
+    this.#read += 1;
+    this.#feed();
+    const line = await this.#readLine();
+    const [oid, type, size] = line.split(' ');
+    // "<name> missing", "<name> ambiguous": nothing follows.
+    if (size === undefined) return undefined;
+    if (!/^[0-9a-f]{40,64}$/.test(oid!) || !/^\d+$/.test(size)) {
+      throw new PhpublishError('ARCHIVE_GIT_FAILED', {
+        command: 'cat-file --batch',
+        problem: `unexpected answer "${line}"`,
+      });
+    }
+    return { oid: oid!, type: type!, size: Number(size) };
   }
 
   /** Reads the next requested object's header; the caller then reads exactly `size` bytes. */
