@@ -26,6 +26,8 @@ interface Pattern {
   /** Length of the literal prefix (git's `nowildcardlen`). */
   literal: number;
   flags: number;
+  /** `text` without its leading '/' (an anchored pattern), or `text`. */
+  unanchored: string;
 }
 
 interface Rule {
@@ -144,7 +146,8 @@ function parsePattern(raw: string): Pattern | undefined {
     while (rest < p.length && !isGlobSpecial(p.charCodeAt(rest))) rest++;
     if (rest === p.length) flags |= PATTERN_ENDSWITH;
   }
-  return { text: p.slice(0, len), literal, flags };
+  const text = p.slice(0, len);
+  return { text, literal, flags, unanchored: text.charCodeAt(0) === 0x2f ? text.slice(1) : text };
 }
 
 /** Parses one `.gitattributes` file; macros only count where git allows them (the top-level file). */
@@ -196,14 +199,20 @@ function matchBasename(basename: string, pattern: Pattern): boolean {
 function matchPathname(path: string, base: string, pattern: Pattern): boolean {
   let text = pattern.text;
   let literal = pattern.literal;
-  if (text.startsWith('/')) {
-    text = text.slice(1);
-    literal -= 1;
-  }
+  const anchored = text.charCodeAt(0) === 0x2f;
   if (path.length < base.length + 1 || (base.length > 0 && path[base.length] !== '/') || !path.startsWith(base)) {
     return false;
   }
-  let name = base.length > 0 ? path.slice(base.length + 1) : path;
+  const nameStart = base.length > 0 ? base.length + 1 : 0;
+  // A pattern without wildcards (most are, like "/tests"): the name must be it, compared in place.
+  if (literal === text.length) {
+    return path.length - nameStart === pattern.unanchored.length && path.startsWith(pattern.unanchored, nameStart);
+  }
+  if (anchored) {
+    text = text.slice(1);
+    literal -= 1;
+  }
+  let name = nameStart > 0 ? path.slice(nameStart) : path;
   if (literal > 0) {
     if (literal > name.length || !name.startsWith(text.slice(0, literal))) return false;
     text = text.slice(literal);

@@ -80,6 +80,8 @@ export class PathCollisions {
   /** Directories, explicit or implied by a deeper path, by folded path. */
   readonly #directories = new Map<string, string>();
   readonly #explicitDirectories = new Set<string>();
+  /** The parent directory of the last path added, whose ancestors are all known to be directories. */
+  #checkedParent = '';
 
   add(path: string, kind: 'file' | 'directory'): void {
     const folded = foldPath(path);
@@ -95,7 +97,12 @@ export class PathCollisions {
       this.#explicitDirectories.add(path);
       if (!this.#directories.has(folded)) this.#directories.set(folded, path);
     }
-    for (let slash = path.lastIndexOf('/'); slash > 0; slash = path.lastIndexOf('/', slash - 1)) {
+    // Paths come grouped by directory: a parent met just before has been checked, and a file
+    // added since under the same folded name would have been refused then.
+    const last = path.lastIndexOf('/');
+    if (last > 0 && last === this.#checkedParent.length && path.startsWith(this.#checkedParent)) return;
+    if (last > 0) this.#checkedParent = path.slice(0, last);
+    for (let slash = last; slash > 0; slash = path.lastIndexOf('/', slash - 1)) {
       const parent = path.slice(0, slash);
       const foldedParent = foldPath(parent);
       const file = this.#files.get(foldedParent);
