@@ -6,8 +6,9 @@
 //   - phpublish's zip (the archive module in a fresh Node process, and the whole `phpublish` CLI),
 //   - `git archive --format=zip` and `composer archive --format=zip`,
 //   - the content-tree digest of the commit and of the zip.
-// Each is run several times (the median counts), in its own process; peak memory is the largest
-// resident set of the process tree, sampled from /proc every few milliseconds.
+// Each is run several times in its own process, in rounds (the median wall time counts); peak
+// memory is the largest resident set of the process tree, sampled from /proc every few
+// milliseconds in as many runs again that are not timed.
 //
 // Options: --runs <n> (default 3), --json (machine-readable result on stdout).
 import { spawn } from 'node:child_process';
@@ -160,8 +161,12 @@ function treeRss(pid) {
 /** GNU time, when installed, adds the CPU time (user + system, children included) of each run. */
 const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
-/** Runs a command once: wall time in ms, CPU seconds (with GNU time) and the peak resident set of its process tree in MiB. */
-function measure(cmd, args, cwd) {
+/**
+ * Runs a command once: wall time in ms, CPU seconds (with GNU time) and, when `sampleMemory`, the
+ * peak resident set of its process tree in MiB (sampling /proc takes CPU from what is timed, so
+ * timed runs do not sample).
+ */
+function measure(cmd, args, cwd, sampleMemory) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const [file, argv] = gnuTime ? [gnuTime, ['-f', 'cpu %U %S', cmd, ...args]] : [cmd, args];
@@ -169,9 +174,11 @@ function measure(cmd, args, cwd) {
     let stderr = '';
     let peak = 0;
     child.stderr.on('data', (d) => (stderr += d));
-    const sampler = setInterval(() => {
-      peak = Math.max(peak, treeRss(child.pid));
-    }, 10);
+    const sampler = sampleMemory
+      ? setInterval(() => {
+          peak = Math.max(peak, treeRss(child.pid));
+        }, 10)
+      : undefined;
     child.on('error', reject);
     child.on('close', (code) => {
       const ms = performance.now() - started;
@@ -185,20 +192,29 @@ function measure(cmd, args, cwd) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function bench(label, cmd, args, cwd) {
-  const runs = [];
-  for (let i = 0; i < RUNS; i++) runs.push(await measure(cmd, args, cwd));
-  const cpu = runs.every((r) => r.cpuSeconds !== undefined) ? median(runs.map((r) => r.cpuSeconds)) : undefined;
-  const result = {
-    label,
-    ms: median(runs.map((r) => r.ms)),
-    cpuSeconds: cpu,
-    peakMiB: Math.max(...runs.map((r) => r.peakMiB)),
-  };
-  log(
-    `  ${label.padEnd(34)} ${result.ms.toFixed(0).padStart(6)} ms  ${cpu === undefined ? '' : `${cpu.toFixed(2)} s CPU  `}${result.peakMiB.toFixed(0).padStart(5)} MiB`,
-  );
-  return result;
+/**
+ * Times every command RUNS times, in rounds (each command once per round, in the order given), so
+ * that the machine's ups and downs reach all of them alike; then measures peak memory in RUNS
+ * runs of each that are not timed.
+ */
+async function benchAll(commands, cwd) {
+  const timed = commands.map(() => []);
+  for (let round = 0; round < RUNS; round++) {
+    for (const [i, c] of commands.entries()) timed[i].push(await measure(c.cmd, c.args, cwd, false));
+  }
+  const results = {};
+  for (const [i, c] of commands.entries()) {
+    const peaks = [];
+    for (let run = 0; run < RUNS; run++) peaks.push((await measure(c.cmd, c.args, cwd, true)).peakMiB);
+    const runs = timed[i];
+    const cpu = runs.every((r) => r.cpuSeconds !== undefined) ? median(runs.map((r) => r.cpuSeconds)) : undefined;
+    const result = { label: c.label, ms: median(runs.map((r) => r.ms)), cpuSeconds: cpu, peakMiB: Math.max(...peaks) };
+    log(
+      `  ${c.label.padEnd(34)} ${result.ms.toFixed(0).padStart(6)} ms  ${cpu === undefined ? '' : `${cpu.toFixed(2)} s CPU  `}${result.peakMiB.toFixed(0).padStart(5)} MiB`,
+    );
+    results[c.key] = result;
+  }
+  return results;
 }
 
 /** A fresh Node process that imports only the archive module and calls it. */
@@ -219,39 +235,32 @@ async function benchTree(files) {
   await mkdir(out);
   const zip = join(out, 'ours.zip');
   const env = JSON.stringify(gitEnv);
-  const results = {
-    ours: await bench(
-      'phpublish zip (archive module)',
-      ...engine(
-        `a.buildArchive({ cwd: ${JSON.stringify(dir)}, env: ${env}, ref: 'HEAD', outFile: ${JSON.stringify(zip)} })`,
-      ),
-      dir,
-    ),
-    cli: await bench(
-      'phpublish archive (whole CLI)',
-      process.execPath,
-      [cli, 'archive', 'HEAD', '--out', join(out, 'cli.zip')],
-      dir,
-    ),
-    git: await bench(
-      'git archive --format=zip',
-      'git',
-      ['archive', '--format=zip', '-o', join(out, 'git.zip'), 'HEAD'],
-      dir,
-    ),
-    composer: await bench(
-      'composer archive --format=zip',
-      'composer',
-      ['archive', '--format=zip', `--dir=${out}`, '--file=composer', '--no-interaction', '--quiet'],
-      dir,
-    ),
-    digestRef: await bench(
-      'digest of the commit',
-      ...engine(`a.contentDigestOfRef({ cwd: ${JSON.stringify(dir)}, env: ${env}, ref: 'HEAD' })`),
-      dir,
-    ),
-    digestZip: await bench('digest of our zip', ...engine(`a.contentDigestOfZip(${JSON.stringify(zip)})`), dir),
-  };
+  const gitArchive = ['archive', '--format=zip', '-o', join(out, 'git.zip'), 'HEAD'];
+  const composerArchive = ['archive', '--format=zip', `--dir=${out}`, '--file=composer', '--no-interaction', '--quiet'];
+  const [oursCmd, oursArgs] = engine(
+    `a.buildArchive({ cwd: ${JSON.stringify(dir)}, env: ${env}, ref: 'HEAD', outFile: ${JSON.stringify(zip)} })`,
+  );
+  const [digestRefCmd, digestRefArgs] = engine(
+    `a.contentDigestOfRef({ cwd: ${JSON.stringify(dir)}, env: ${env}, ref: 'HEAD' })`,
+  );
+  const [digestZipCmd, digestZipArgs] = engine(`a.contentDigestOfZip(${JSON.stringify(zip)})`);
+  // In this order: the digest of our zip reads the zip the first command writes.
+  const results = await benchAll(
+    [
+      { key: 'ours', label: 'phpublish zip (archive module)', cmd: oursCmd, args: oursArgs },
+      {
+        key: 'cli',
+        label: 'phpublish archive (whole CLI)',
+        cmd: process.execPath,
+        args: [cli, 'archive', 'HEAD', '--out', join(out, 'cli.zip')],
+      },
+      { key: 'git', label: 'git archive --format=zip', cmd: 'git', args: gitArchive },
+      { key: 'composer', label: 'composer archive --format=zip', cmd: 'composer', args: composerArchive },
+      { key: 'digestRef', label: 'digest of the commit', cmd: digestRefCmd, args: digestRefArgs },
+      { key: 'digestZip', label: 'digest of our zip', cmd: digestZipCmd, args: digestZipArgs },
+    ],
+    dir,
+  );
   await rm(out, { recursive: true, force: true });
   // Other processes on the machine slow everything down, and parallel work most: say how busy it was.
   const load = loadavg()[0];
@@ -301,7 +310,7 @@ if (values.json) {
   }
   console.log(
     [
-      `Machine: ${machine.cores} cores, ${machine.cpu}, ${machine.memoryGiB} GiB RAM; Node ${machine.node} (zlib ${machine.zlib}); ${machine.git}. Median of ${RUNS} runs.`,
+      `Machine: ${machine.cores} cores, ${machine.cpu}, ${machine.memoryGiB} GiB RAM; Node ${machine.node} (zlib ${machine.zlib}); ${machine.git}. Median of ${RUNS} runs taken in rounds; peak memory from ${RUNS} more runs of each.`,
       '',
       '| tree | what | wall time | vs git archive | CPU time | peak memory |',
       '| --- | --- | --- | --- | --- | --- |',
