@@ -316,7 +316,9 @@ export class CompressionPool {
 
   constructor({ git, concurrency = availableParallelism(), deflate = 'reused-stream' }: CompressionPoolOptions) {
     const count = Math.max(1, concurrency);
-    const shared = Array.from({ length: 4 * count + 1 }, () => ({
+    // Eight slots a worker: enough for the workers to go on while the writer waits for the large
+    // files before their batches (a few MiB of them), at a fixed 2 MiB a slot.
+    const shared = Array.from({ length: 8 * count + 1 }, () => ({
       input: new SharedArrayBuffer(SLOT_BYTES),
       output: new SharedArrayBuffer(SLOT_BYTES),
       meta: new SharedArrayBuffer(40 * SLOT_FILES),

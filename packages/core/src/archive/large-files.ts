@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
+import { writeSync } from 'node:fs';
 import { type FileHandle, open, rm } from 'node:fs/promises';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { promisify } from 'node:util';
-import { crc32, createDeflateRaw, deflateRaw } from 'node:zlib';
+import { crc32, createDeflateRaw, deflateRawSync } from 'node:zlib';
 import { DEFLATE_OPTIONS } from './compression-pool.js';
 import { STREAM_CHUNK } from './export-contents.js';
 import { METHOD_DEFLATE, METHOD_STORE } from './zip-format.js';
@@ -22,8 +22,6 @@ export interface SpilledFile {
   compressedSize: number;
 }
 
-const deflateRawAsync = promisify(deflateRaw);
-
 /** How much of a large file decides whether it is deflated. */
 export const SAMPLE_BYTES = 64 * 1024;
 
@@ -33,11 +31,11 @@ export const SAMPLE_BYTES = 64 * 1024;
  * deflate's full time for nothing (`git archive` deflates them, then stores them when the result
  * is not smaller). A function of the bytes alone, so the same file is always treated the same way.
  */
-export async function worthDeflating(first: Buffer): Promise<boolean> {
+export function worthDeflating(first: Buffer): boolean {
   const sample = first.subarray(0, SAMPLE_BYTES);
   if (sample.length === 0) return false;
-  const deflated = await deflateRawAsync(sample, DEFLATE_OPTIONS);
-  return deflated.length * 64 <= sample.length * 63;
+  // A millisecond or two here: less than a round trip to zlib's threads costs when every core is busy.
+  return deflateRawSync(sample, DEFLATE_OPTIONS).length * 64 <= sample.length * 63;
 }
 
 /** Pieces a spill file is copied into the zip in. */
@@ -131,7 +129,7 @@ export class SpillFiles {
     let written = 0;
     const pieces = chunks[Symbol.asyncIterator]();
     const first = await pieces.next();
-    const deflate = !first.done && (await worthDeflating(first.value));
+    const deflate = !first.done && worthDeflating(first.value);
     async function* tapped() {
       for (let piece = first; !piece.done; piece = await pieces.next()) {
         crc = crc32(piece.value, crc);
@@ -147,13 +145,20 @@ export class SpillFiles {
         writeFully(file, chunk, chunk.length, at).then(() => callback(), callback);
       },
     });
-    const options = { signal: this.#signal };
     if (deflate) {
       // Output pieces as large as the input's: fewer round trips to zlib's thread.
       const deflater = createDeflateRaw({ ...DEFLATE_OPTIONS, chunkSize: STREAM_CHUNK });
-      await pipeline(Readable.from(tapped()), deflater, sink, options);
+      await pipeline(Readable.from(tapped()), deflater, sink, { signal: this.#signal });
     } else {
-      await pipeline(Readable.from(tapped()), sink, options);
+      // Copied as it is, with plain writes: a piece goes to the page cache faster than a round
+      // trip to the thread pool would take.
+      for await (const piece of tapped()) {
+        this.#signal.throwIfAborted();
+        for (let done = 0; done < piece.length; ) {
+          done += writeSync(file.fd, piece, done, piece.length - done, offset + written + done);
+        }
+        written += piece.length;
+      }
     }
     if (read !== size) throw new Error(`expected ${size} bytes, read ${read}`);
     lane.end = offset + written;
