@@ -30,15 +30,35 @@ export async function hashBlobs(git: GitContext, blobs: readonly BlobToHash[], r
       start = i + 1;
     }
   }
-  await Promise.all(parts.map(([from, to]) => hashPart(git, blobs, from, to, hashes)));
+  // When one part fails, the others' gits are stopped too, and none outlives this call.
+  const stop = new AbortController();
+  const results = await Promise.allSettled(
+    parts.map(([from, to]) =>
+      hashPart(git, blobs, from, to, hashes, stop.signal).catch((error: unknown) => {
+        stop.abort();
+        throw error;
+      }),
+    ),
+  );
+  const failure = results.find((r) => r.status === 'rejected' && !isAbort(r.reason));
+  if (failure) throw (failure as PromiseRejectedResult).reason;
   return hashes;
 }
+
+const isAbort = (error: unknown) => error instanceof Error && error.name === 'AbortError';
 
 function gitFailure(problem: string): PhpublishError {
   return new PhpublishError('ARCHIVE_GIT_FAILED', { command: 'cat-file --batch', problem });
 }
 
-function hashPart(git: GitContext, blobs: readonly BlobToHash[], from: number, to: number, hashes: Buffer) {
+function hashPart(
+  git: GitContext,
+  blobs: readonly BlobToHash[],
+  from: number,
+  to: number,
+  hashes: Buffer,
+  signal: AbortSignal,
+) {
   return new Promise<void>((resolve, reject) => {
     const child = spawn('git', [...CAT_FILE_BATCH], {
       cwd: git.cwd,
@@ -100,7 +120,10 @@ function hashPart(git: GitContext, blobs: readonly BlobToHash[], from: number, t
     child.on('error', (error) => fail(gitFailure(String(error))));
     // git exits early on a broken repository; what it says on stderr explains why.
     child.stdin.on('error', () => {});
+    const onAbort = () => fail(new DOMException('another part failed', 'AbortError'));
+    signal.addEventListener('abort', onAbort, { once: true });
     child.on('close', () => {
+      signal.removeEventListener('abort', onAbort);
       if (failure) reject(failure);
       else if (next < to) reject(gitFailure(stderr.trim() || 'git stopped before answering'));
       else resolve();

@@ -290,6 +290,21 @@ describe('when the zip cannot be built', () => {
     expect(error.message).toContain(oid);
   });
 
+  it('says the same when the digest of a commit meets such an object, and leaves no git process behind', async () => {
+    const damaged = await fixtureRepo(packageFiles(), 'acme/hello');
+    try {
+      const oid = (await damaged.git(['rev-parse', 'HEAD:src/Module4/Class39.php'])).trim();
+      await cutShort(join(damaged.dir, '.git', 'objects', oid.slice(0, 2), oid.slice(2)));
+      const error = await contentDigestOfRef({ cwd: damaged.dir, env: archiveGitEnv, ref: 'HEAD' }).catch((e) => e);
+      expect(error.code).toBe('ARCHIVE_GIT_FAILED');
+      expect(error.message).toContain('cat-file');
+      expect(error.message).toContain(oid);
+      expect(await gitProcessesIn(damaged.dir)).toEqual([]);
+    } finally {
+      await damaged.cleanup();
+    }
+  });
+
   it('says when the directory is not a git repository', async () => {
     const error = await buildArchive({ cwd: temp.path, env: archiveGitEnv, ref: 'HEAD', outFile: out() }).catch(
       (e) => e,
