@@ -207,6 +207,27 @@ describe('when reading the zip back', () => {
   });
 });
 
+describe('when a package has many files', () => {
+  it('writes a central directory of several pieces that unzip and the strict reader accept', async () => {
+    // 800 entries of about 100 bytes each in the central directory: more than one 64 KiB piece.
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 800; i++)
+      files[`src/Generated/Module${i % 9}/SomeGeneratedClassName${i}.php`] = `<?php // ${i}\n`;
+    const many = await fixtureRepo(files, 'acme/many');
+    try {
+      const result = await buildArchive({ cwd: many.dir, env: archiveGitEnv, ref: 'HEAD', outFile: out() });
+      expect(result.files).toBeGreaterThanOrEqual(800);
+      await expect(run('unzip', ['-tq', result.file])).resolves.toMatchObject({
+        stdout: expect.stringContaining('No errors'),
+      });
+      expect(await unzipListing(result.file, result.folder)).toEqual(await gitArchiveListing(many.dir, 'HEAD'));
+      expect((await contentDigestOfZip(result.file)).contentDigest).toBe(result.contentDigest);
+    } finally {
+      await many.cleanup();
+    }
+  });
+});
+
 describe('when the zip cannot be built', () => {
   it('says the ref does not exist', async () => {
     const error = await buildArchive({ cwd: repo.dir, env: archiveGitEnv, ref: 'v9.9.9', outFile: out() }).catch(

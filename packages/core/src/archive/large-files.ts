@@ -62,6 +62,7 @@ interface Lane {
 export class SpillFiles {
   readonly #lanes: Lane[];
   readonly #signal: AbortSignal;
+  #copyBuffer: Buffer | undefined;
 
   /** `path(lane)` names each lane's spill file; it is made when the lane first needs it. */
   constructor(path: (lane: number) => string, lanes: number, signal: AbortSignal) {
@@ -89,10 +90,14 @@ export class SpillFiles {
     return done;
   }
 
-  /** The bytes of `file` for the zip, in pieces read through one reused buffer. */
+  /**
+   * The bytes of `file` for the zip, in pieces read through one buffer shared by every read (one
+   * file is copied at a time: a piece's memory is reused once the next is asked for).
+   */
   async *read(file: SpilledFile): AsyncGenerator<Buffer> {
     const handle = await this.#open(this.#lanes[file.lane]!);
-    const buffer = Buffer.allocUnsafe(Math.min(COPY_PIECE, Math.max(1, file.compressedSize)));
+    this.#copyBuffer ??= Buffer.allocUnsafe(COPY_PIECE);
+    const buffer = this.#copyBuffer;
     for (let at = 0; at < file.compressedSize; ) {
       const want = Math.min(buffer.length, file.compressedSize - at);
       const { bytesRead } = await handle.read(buffer, 0, want, file.offset + at);

@@ -28,6 +28,9 @@ const DOS_DIRECTORY = 0x10;
 
 const EMPTY = Buffer.alloc(0);
 
+/** The central directory is kept in pieces of this size until it is written. */
+const DIRECTORY_PIECE = 64 * 1024;
+
 /** Writes are gathered up to this size, then written with one call. */
 const WRITE_BUFFER = 1024 * 1024;
 
@@ -60,8 +63,8 @@ export class ZipWriter {
   readonly #time: number;
   readonly #limit: number;
   /** The central directory, encoded as entries are added (not kept as objects: large packages stay cheap). */
-  #directory = Buffer.allocUnsafe(64 * 1024);
-  #directoryUsed = 0;
+  readonly #directory: Buffer[] = [];
+  #directoryUsed = DIRECTORY_PIECE;
   #entries = 0;
   /** Bytes the zip has so far, written or waiting in the current buffer. */
   #position = 0;
@@ -142,7 +145,10 @@ export class ZipWriter {
    */
   async finish(comment: Buffer): Promise<{ bytes: number; sha256: string }> {
     const centralOffset = this.#position;
-    await this.#write(this.#directory.subarray(0, this.#directoryUsed));
+    for (const [i, piece] of this.#directory.entries()) {
+      const last = i === this.#directory.length - 1;
+      await this.#write(last ? piece.subarray(0, this.#directoryUsed) : piece);
+    }
     const centralSize = this.#position - centralOffset;
     await this.#write(
       endRecords(
@@ -188,13 +194,18 @@ export class ZipWriter {
 
   #record(fields: CentralFields): void {
     const header = centralHeader(fields, this.#limit);
-    if (this.#directoryUsed + header.length > this.#directory.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(this.#directory.length * 2, this.#directoryUsed + header.length));
-      this.#directory.copy(bigger, 0, 0, this.#directoryUsed);
-      this.#directory = bigger;
+    // Pieces of a fixed size, filled to the brim (a header may straddle two): the directory takes
+    // what it needs, with nothing copied or left behind as it grows.
+    for (let at = 0; at < header.length; ) {
+      if (this.#directoryUsed === DIRECTORY_PIECE) {
+        this.#directory.push(Buffer.allocUnsafe(DIRECTORY_PIECE));
+        this.#directoryUsed = 0;
+      }
+      const n = Math.min(header.length - at, DIRECTORY_PIECE - this.#directoryUsed);
+      header.copy(this.#directory[this.#directory.length - 1]!, this.#directoryUsed, at, at + n);
+      this.#directoryUsed += n;
+      at += n;
     }
-    header.copy(this.#directory, this.#directoryUsed);
-    this.#directoryUsed += header.length;
     this.#entries += 1;
   }
 
