@@ -135,12 +135,13 @@ export async function buildArchive(input: BuildArchiveInput): Promise<ArchiveRes
 }
 
 /**
- * Deflates the large files that git stores as they are exported (too large for a worker's slot)
- * into the spill files, while the workers compress the rest: the files are dealt to the lanes in
- * turn, and each lane reads its own in the plan's order from its own `git cat-file --batch`. Each
- * file's promise settles when its deflate has ended; when one fails, all that are left fail with it.
+ * Puts the large files that git exports as they are stored (too large for a worker's slot) into
+ * the spill files, deflated or as they are, while the workers compress the rest: the files are
+ * dealt to the lanes in turn, and each lane reads its own in the plan's order from its own
+ * `git cat-file --batch`. Each file's promise settles when it is in its spill file; when one
+ * fails, all that are left fail with it.
  */
-function deflateLargeFiles(
+function spillLargeFiles(
   plan: ExportPlan,
   git: GitContext,
   files: readonly ExportEntry[],
@@ -277,11 +278,11 @@ async function writeArchive(input: BuildArchiveInput, pool: CompressionPool): Pr
     const top = zip.addDirectory(Buffer.from(folder, 'utf8'));
     if (top) await top;
     const largeFrom = Math.min(input.tuning?.largeFrom ?? SLOT_BYTES, SLOT_BYTES);
-    // Most files go to the workers as they are (they read them from git); large ones are deflated
-    // into the spill file as soon as possible; this thread reads only the files git converts.
+    // Most files go to the workers as they are (they read them from git); large ones go into the
+    // spill files as soon as possible; this thread reads only the files git converts.
     const isLarge = (entry: ExportEntry) => entry.conversion === undefined && entry.size >= largeFrom;
     const regular = plan.entries.filter(isRegularFile);
-    const largeFiles = deflateLargeFiles(plan, git, regular.filter(isLarge), spill, { signal: failed.signal });
+    const largeFiles = spillLargeFiles(plan, git, regular.filter(isLarge), spill, { signal: failed.signal });
     large = largeFiles.done;
     // Converted large files are dealt to the lanes after the others.
     let largeCount = largeFiles.results.size;
