@@ -53,11 +53,11 @@ interface Lane {
  * Deflates large files (those too large for a worker's slot) as soon as they are known, on zlib's
  * thread pool, in lanes that run side by side: each lane deflates its files one after the other
  * into its own spill file (or copies them there as they are, when worthDeflating says so), and the
- * zip copies each file in when its turn comes. So a large file
- * neither holds up the workers nor waits for the files before it to be written, and memory does not
- * grow with its size (the spill files do, by the deflated sizes, until close). The bytes are those
- * of the same file deflated where it stands in the zip: the same settings and the same input pieces
- * (STREAM_CHUNK each), and a deflate stream does not depend on how its output is cut.
+ * zip copies each file in when its turn comes. So a large file neither holds up the workers nor
+ * waits for the files before it to be written, and memory does not grow with its size (the spill
+ * files do, by the deflated sizes, until close). The bytes are those of the same file deflated
+ * where it stands in the zip: the same settings and the same input pieces (STREAM_CHUNK each), and
+ * a deflate stream does not depend on how its output is cut.
  */
 export class SpillFiles {
   readonly #lanes: Lane[];
