@@ -67,29 +67,43 @@ function isAttributesFile(entry: TreeEntry): boolean {
   return entry.path === GITATTRIBUTES || entry.path.endsWith(`/${GITATTRIBUTES}`);
 }
 
-/** Blobs needed before deciding anything: attribute files, composer.json and symlink targets. */
-async function readSmallBlobs(entries: readonly TreeEntry[], reader: BlobReader): Promise<Map<TreeEntry, Buffer>> {
-  const wanted = entries.filter(
-    (e) =>
+/**
+ * Blobs needed before deciding anything, by path: attribute files, composer.json and symlink
+ * targets; and the composer.json entry, even one too large to read.
+ */
+async function readSmallBlobs(
+  tree: Iterable<TreeEntry>,
+  reader: BlobReader,
+): Promise<{ blobs: Map<string, Buffer>; attributeFiles: string[]; composerEntry: TreeEntry | undefined }> {
+  const wanted: TreeEntry[] = [];
+  const attributeFiles: string[] = [];
+  let composerEntry: TreeEntry | undefined;
+  for (const e of tree) {
+    if (e.type === 'blob' && e.path === COMPOSER_JSON) composerEntry = e;
+    if (isAttributesFile(e)) attributeFiles.push(e.path);
+    if (
       isAttributesFile(e) ||
       (e.type === 'blob' && e.path === COMPOSER_JSON && e.size <= MAX_COMPOSER_JSON_SIZE) ||
-      (e.type === 'blob' && isSymlink(e.mode) && e.size <= MAX_SYMLINK_SIZE),
-  );
-  const blobs = new Map<TreeEntry, Buffer>();
+      (e.type === 'blob' && isSymlink(e.mode) && e.size <= MAX_SYMLINK_SIZE)
+    ) {
+      wanted.push(e);
+    }
+  }
+  const blobs = new Map<string, Buffer>();
   reader.request(wanted.map((e) => e.oid));
   for (const entry of wanted) {
     const { size } = await reader.next(entry.oid);
-    blobs.set(entry, Buffer.from(await reader.readAll(size)));
+    blobs.set(entry.path, Buffer.from(await reader.readAll(size)));
   }
-  return blobs;
+  return { blobs, attributeFiles, composerEntry };
 }
 
-function attributeResolver(blobs: Map<TreeEntry, Buffer>): AttributeResolver {
+function attributeResolver(blobs: Map<string, Buffer>, attributeFiles: readonly string[]): AttributeResolver {
   const files = new Map<string, AttributesFile>();
-  for (const [entry, content] of blobs) {
-    if (!isAttributesFile(entry)) continue;
-    const slash = entry.path.lastIndexOf('/');
-    const dir = slash === -1 ? '' : entry.path.slice(0, slash);
+  for (const path of attributeFiles) {
+    const content = blobs.get(path)!;
+    const slash = path.lastIndexOf('/');
+    const dir = slash === -1 ? '' : path.slice(0, slash);
     files.set(dir, parseAttributesFile(content, { macrosAllowed: dir === '' }));
   }
   return new AttributeResolver(files);
@@ -140,9 +154,9 @@ const isInside = (path: string, prefix: string) =>
  * one that is itself export-ignored, which is how `git archive` leaves empty directories).
  */
 function selectEntries(
-  tree: readonly TreeEntry[],
+  tree: Iterable<TreeEntry>,
   attributes: AttributeResolver,
-  blobs: ReadonlyMap<TreeEntry, Buffer>,
+  blobs: ReadonlyMap<string, Buffer>,
 ): { entries: ExportEntry[]; symlinkTargets: Map<string, Buffer> } {
   const lookups = !attributes.isEmpty;
   const selected: ExportEntry[] = [];
@@ -179,7 +193,7 @@ function selectEntries(
       if (needsConversion(conversion)) exported.conversion = conversion;
     }
     if (kind === 'symlink') {
-      const target = blobs.get(entry);
+      const target = blobs.get(entry.path);
       if (!target) {
         // Only targets up to PATH_MAX were read.
         throw new PhpublishError('ARCHIVE_SYMLINK_ESCAPES', { path: exported.path, target: `(${entry.size} bytes)` });
@@ -201,31 +215,30 @@ export async function planExport(options: ExportOptions): Promise<ExportPlan> {
   // One git reads the commit, then the few blobs the plan needs.
   const reader = new BlobReader(git);
   let commit: CommitInfo | undefined;
-  let tree: TreeEntry[];
-  let blobs: Map<TreeEntry, Buffer>;
+  let tree: Iterable<TreeEntry>;
+  let small: Awaited<ReturnType<typeof readSmallBlobs>>;
   try {
     commit = await readCommit(options.ref, reader);
     if (!commit) throw new PhpublishError('ARCHIVE_REF_NOT_FOUND', { ref: options.ref });
     tree = await listTree(commit.commit, git);
-    blobs = await readSmallBlobs(tree, reader);
+    small = await readSmallBlobs(tree, reader);
   } finally {
     await reader.close();
   }
-
-  const composerEntry = tree.find((e) => e.type === 'blob' && e.path === COMPOSER_JSON);
-  if (options.composerExclude && composerEntry && !blobs.has(composerEntry)) {
+  const { blobs, attributeFiles, composerEntry } = small;
+  if (options.composerExclude && composerEntry && !blobs.has(composerEntry.path)) {
     throw new PhpublishError('COMPOSER_JSON_INVALID', {
       path: 'composer.json',
       problem: `it is larger than ${MAX_COMPOSER_JSON_SIZE} bytes`,
     });
   }
   const composer = readComposerJson(
-    composerEntry && blobs.get(composerEntry),
+    composerEntry && blobs.get(composerEntry.path),
     commit.commit,
     options.composerExclude === true,
   );
 
-  const selected = selectEntries(tree, attributeResolver(blobs), blobs);
+  const selected = selectEntries(tree, attributeResolver(blobs, attributeFiles), blobs);
   let entries = selected.entries;
   const symlinkTargets = selected.symlinkTargets;
   if (options.composerExclude && composer.exclude.length > 0) {

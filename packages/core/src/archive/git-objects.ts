@@ -92,11 +92,18 @@ function digits(out: Buffer, from: number, to: number, base: 8 | 10): number {
   return seen ? value : Number.NaN;
 }
 
-/** Every entry of a commit's tree, directories included, in git's order (parents before children). */
-export async function listTree(commit: string, git: GitContext): Promise<TreeEntry[]> {
+/**
+ * Every entry of a commit's tree, directories included, in git's order (parents before children):
+ * git's output, kept as it came (a hundred bytes or so an entry), read into an object per entry
+ * each time it is iterated, so that no object per entry outlives its use.
+ */
+export async function listTree(commit: string, git: GitContext): Promise<Iterable<TreeEntry>> {
   // -l reads every blob's header: the pack is mapped as cat-file maps it.
   const out = await plumbing([...PACK_MEMORY_LIMITS, 'ls-tree', '-r', '-t', '-z', '-l', '--full-tree', commit], git);
-  const entries: TreeEntry[] = [];
+  return { [Symbol.iterator]: () => treeEntries(out) };
+}
+
+function* treeEntries(out: Buffer): Generator<TreeEntry> {
   let start = 0;
   while (start < out.length) {
     let end = out.indexOf(0, start);
@@ -124,16 +131,15 @@ export async function listTree(commit: string, git: GitContext): Promise<TreeEnt
     ) {
       throw new PhpublishError('ARCHIVE_GIT_FAILED', { command: 'ls-tree', problem: 'unexpected output' });
     }
-    entries.push({
+    yield {
       mode,
       type,
       oid: out.toString('latin1', afterType + 1, afterOid),
       size,
       path: out.toString('latin1', tab + 1, end),
-    });
+    };
     start = end + 1;
   }
-  return entries;
 }
 
 /**
