@@ -71,31 +71,80 @@ export function foldPath(path: string): string {
 }
 
 /**
+ * 32-bit FNV-1a of the folded form of `path` (foldPath): ASCII letters are lowered on the fly, so
+ * that most paths are hashed without making their folded copy.
+ */
+function foldedHash(path: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < path.length; i++) {
+    let c = path.charCodeAt(i);
+    if (c > 0x7f) return stringHash(foldPath(path));
+    if (c >= 0x41 && c <= 0x5a) c += 0x20;
+    hash = Math.imul(hash ^ c, 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+/** The same hash over a string's UTF-16 code units as they are (a folded path that is not ASCII). */
+function stringHash(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
+}
+
+/**
+ * Paths by their folded form, keeping only a hash of it and the path itself (which the caller
+ * holds anyway): a folded copy of each path would cost more than the rest of the bookkeeping.
+ * Paths whose hashes meet are told apart by folding them then.
+ */
+class FoldedPaths {
+  readonly #byHash = new Map<number, string | string[]>();
+
+  /** The path added before that folds like `path`, if any. */
+  find(path: string): string | undefined {
+    const found = this.#byHash.get(foldedHash(path));
+    if (found === undefined) return undefined;
+    const folded = foldPath(path);
+    for (const candidate of typeof found === 'string' ? [found] : found) {
+      if (foldPath(candidate) === folded) return candidate;
+    }
+    return undefined;
+  }
+
+  add(path: string): void {
+    const hash = foldedHash(path);
+    const found = this.#byHash.get(hash);
+    if (found === undefined) this.#byHash.set(hash, path);
+    else if (typeof found === 'string') this.#byHash.set(hash, [found, path]);
+    else found.push(path);
+  }
+}
+
+/**
  * Collects the paths of a package and refuses the second of two entries that would be installed at
  * the same place: equal once folded, or a file where another entry needs a directory.
  */
 export class PathCollisions {
-  /** Files and symlinks, by folded path. */
-  readonly #files = new Map<string, string>();
-  /** Directories, explicit or implied by a deeper path, by folded path. */
-  readonly #directories = new Map<string, string>();
+  /** Files and symlinks. */
+  readonly #files = new FoldedPaths();
+  /** Directories, explicit or implied by a deeper path. */
+  readonly #directories = new FoldedPaths();
   readonly #explicitDirectories = new Set<string>();
   /** The parent directory of the last path added, whose ancestors are all known to be directories. */
   #checkedParent = '';
 
   add(path: string, kind: 'file' | 'directory'): void {
-    const folded = foldPath(path);
     const duplicate = (other: string) => new PhpublishError('ARCHIVE_DUPLICATE_PATH', { path, other });
     if (kind === 'file') {
-      const other = this.#files.get(folded) ?? this.#directories.get(folded);
+      const other = this.#files.find(path) ?? this.#directories.find(path);
       if (other !== undefined) throw duplicate(other);
-      this.#files.set(folded, path);
+      this.#files.add(path);
     } else {
-      const file = this.#files.get(folded);
+      const file = this.#files.find(path);
       if (file !== undefined) throw duplicate(file);
       if (this.#explicitDirectories.has(path)) throw duplicate(path);
       this.#explicitDirectories.add(path);
-      if (!this.#directories.has(folded)) this.#directories.set(folded, path);
+      if (this.#directories.find(path) === undefined) this.#directories.add(path);
     }
     // Paths come grouped by directory: a parent met just before has been checked, and a file
     // added since under the same folded name would have been refused then.
@@ -104,11 +153,10 @@ export class PathCollisions {
     if (last > 0) this.#checkedParent = path.slice(0, last);
     for (let slash = last; slash > 0; slash = path.lastIndexOf('/', slash - 1)) {
       const parent = path.slice(0, slash);
-      const foldedParent = foldPath(parent);
-      const file = this.#files.get(foldedParent);
+      const file = this.#files.find(parent);
       if (file !== undefined) throw duplicate(file);
-      if (this.#directories.has(foldedParent)) break;
-      this.#directories.set(foldedParent, parent);
+      if (this.#directories.find(parent) !== undefined) break;
+      this.#directories.add(parent);
     }
   }
 }
