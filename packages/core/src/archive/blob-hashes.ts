@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { createHash, type Hash } from 'node:crypto';
 import { PhpublishError } from '../errors/index.js';
 import { CAT_FILE_BATCH, type GitContext } from './git-objects.js';
@@ -9,40 +9,94 @@ export interface BlobToHash {
   size: number;
 }
 
+/** One `git cat-file --batch`, started before it is needed; what it said on stderr, and when it ended. */
+interface Reader {
+  child: ChildProcessWithoutNullStreams;
+  stderr: string;
+  closed: Promise<void>;
+  exited: boolean;
+}
+
+function startReader(git: GitContext): Reader {
+  const child = spawn('git', [...CAT_FILE_BATCH], {
+    cwd: git.cwd,
+    env: git.env as NodeJS.ProcessEnv | undefined,
+    stdio: 'pipe',
+  });
+  const reader: Reader = { child, stderr: '', closed: Promise.resolve(), exited: false };
+  reader.closed = new Promise<void>((resolve) =>
+    child.on('close', () => {
+      reader.exited = true;
+      resolve();
+    }),
+  );
+  child.stderr.on('data', (chunk: Buffer) => {
+    if (reader.stderr.length < 4096) reader.stderr += chunk.toString('utf8');
+  });
+  child.on('error', (error) => {
+    reader.stderr += String(error);
+  });
+  // git exits early on a broken repository; what it says on stderr explains why.
+  child.stdin.on('error', () => {});
+  return reader;
+}
+
 /**
- * The SHA-256 of each blob, in the order given, 32 bytes each one after the other. Several
- * `git cat-file --batch` read consecutive parts of the list side by side (inflating git's objects
- * is most of the work), and each answer is hashed as its bytes arrive: no promise, copy or buffer
- * per blob, and memory does not grow with a blob's size.
+ * Gits that hash blobs, started at once (one per core) so that their start-up overlaps whatever
+ * comes before the list of blobs is known. `hash` uses them once; `close` stops any left.
  */
-export async function hashBlobs(git: GitContext, blobs: readonly BlobToHash[], readers: number): Promise<Buffer> {
-  const hashes = Buffer.alloc(32 * blobs.length);
-  // Parts of about equal bytes, each a run of consecutive blobs (neighbours in the tree are often
-  // neighbours in the pack).
-  const total = blobs.reduce((sum, blob) => sum + blob.size + 1024, 0);
-  const parts: Array<[number, number]> = [];
-  let start = 0;
-  let bytes = 0;
-  for (let i = 0; i < blobs.length; i++) {
-    bytes += blobs[i]!.size + 1024;
-    if (bytes >= (total / Math.max(1, readers)) * (parts.length + 1) || i === blobs.length - 1) {
-      parts.push([start, i + 1]);
-      start = i + 1;
+export class BlobHashers {
+  readonly #readers: Reader[];
+
+  constructor(git: GitContext, readers: number) {
+    this.#readers = Array.from({ length: Math.max(1, readers) }, () => startReader(git));
+  }
+
+  /**
+   * The SHA-256 of each blob, in the order given, 32 bytes each one after the other. The gits read
+   * consecutive parts of the list side by side (inflating git's objects is most of the work), and
+   * each answer is hashed as its bytes arrive: no promise, copy or buffer per blob, and memory does
+   * not grow with a blob's size.
+   */
+  async hash(blobs: readonly BlobToHash[]): Promise<Buffer> {
+    const hashes = Buffer.alloc(32 * blobs.length);
+    // Parts of about equal bytes, each a run of consecutive blobs (neighbours in the tree are often
+    // neighbours in the pack).
+    const total = blobs.reduce((sum, blob) => sum + blob.size + 1024, 0);
+    const parts: Array<[number, number]> = [];
+    let start = 0;
+    let bytes = 0;
+    for (let i = 0; i < blobs.length; i++) {
+      bytes += blobs[i]!.size + 1024;
+      if (bytes >= (total / this.#readers.length) * (parts.length + 1) || i === blobs.length - 1) {
+        parts.push([start, i + 1]);
+        start = i + 1;
+      }
+    }
+    // When one part fails, the others' gits are stopped too.
+    const stop = new AbortController();
+    const results = await Promise.allSettled(
+      parts.map(([from, to], i) =>
+        hashPart(this.#readers[i]!, blobs, from, to, hashes, stop.signal).catch((error: unknown) => {
+          stop.abort();
+          throw error;
+        }),
+      ),
+    );
+    const failure = results.find((r) => r.status === 'rejected' && !isAbort(r.reason));
+    if (failure) throw (failure as PromiseRejectedResult).reason;
+    return hashes;
+  }
+
+  /** Stops the gits (those not used end their input; none outlives this). */
+  async close(): Promise<void> {
+    for (const reader of this.#readers) {
+      if (!reader.exited) reader.child.stdin.end();
+      const timer = setTimeout(() => reader.child.kill(), 2000);
+      await reader.closed;
+      clearTimeout(timer);
     }
   }
-  // When one part fails, the others' gits are stopped too, and none outlives this call.
-  const stop = new AbortController();
-  const results = await Promise.allSettled(
-    parts.map(([from, to]) =>
-      hashPart(git, blobs, from, to, hashes, stop.signal).catch((error: unknown) => {
-        stop.abort();
-        throw error;
-      }),
-    ),
-  );
-  const failure = results.find((r) => r.status === 'rejected' && !isAbort(r.reason));
-  if (failure) throw (failure as PromiseRejectedResult).reason;
-  return hashes;
 }
 
 const isAbort = (error: unknown) => error instanceof Error && error.name === 'AbortError';
@@ -52,20 +106,15 @@ function gitFailure(problem: string): PhpublishError {
 }
 
 function hashPart(
-  git: GitContext,
+  reader: Reader,
   blobs: readonly BlobToHash[],
   from: number,
   to: number,
   hashes: Buffer,
   signal: AbortSignal,
 ) {
+  const { child } = reader;
   return new Promise<void>((resolve, reject) => {
-    const child = spawn('git', [...CAT_FILE_BATCH], {
-      cwd: git.cwd,
-      env: git.env as NodeJS.ProcessEnv | undefined,
-      stdio: 'pipe',
-    });
-    let stderr = '';
     let failure: Error | undefined;
     // Where the parse of git's answers stands: a header line, a blob's bytes, or the newline after it.
     let next = from;
@@ -114,27 +163,19 @@ function hashPart(
         }
       }
     });
-    child.stderr.on('data', (chunk: Buffer) => {
-      if (stderr.length < 4096) stderr += chunk.toString('utf8');
-    });
-    child.on('error', (error) => fail(gitFailure(String(error))));
-    // git exits early on a broken repository; what it says on stderr explains why.
-    child.stdin.on('error', () => {});
     const onAbort = () => fail(new DOMException('another part failed', 'AbortError'));
     signal.addEventListener('abort', onAbort, { once: true });
-    child.on('close', () => {
+    void reader.closed.then(() => {
       signal.removeEventListener('abort', onAbort);
       if (failure) reject(failure);
-      else if (next < to) reject(gitFailure(stderr.trim() || 'git stopped before answering'));
+      else if (next < to) reject(gitFailure(reader.stderr.trim() || 'git stopped before answering'));
       else resolve();
     });
-    if (from === to) child.stdin.end();
-    else
-      child.stdin.write(
-        `${blobs
-          .slice(from, to)
-          .map((blob) => `${blob.oid}\n`)
-          .join('')}`,
-      );
+    child.stdin.write(
+      blobs
+        .slice(from, to)
+        .map((blob) => `${blob.oid}\n`)
+        .join(''),
+    );
   });
 }

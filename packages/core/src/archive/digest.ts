@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { type FileHandle, open } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { PhpublishError } from '../errors/index.js';
-import { hashBlobs } from './blob-hashes.js';
+import { BlobHashers } from './blob-hashes.js';
 import { ContentDigestBuilder } from './content-digest.js';
 import { isRegularFile, readFiles } from './export-contents.js';
 import { type ExportEntry, type ExportOptions, type ExportPlan, planExport } from './export-plan.js';
@@ -32,11 +32,21 @@ export interface ZipDigest {
  */
 export async function contentDigestOfRef(input: ExportOptions): Promise<RefDigest> {
   const git = { cwd: input.cwd, ...(input.env ? { env: input.env } : {}) };
+  // The gits that hash start while the tree is planned.
+  const hashers = new BlobHashers(git, availableParallelism());
+  try {
+    return await digestOfRef(input, git, hashers);
+  } finally {
+    await hashers.close();
+  }
+}
+
+async function digestOfRef(input: ExportOptions, git: GitContext, hashers: BlobHashers): Promise<RefDigest> {
   const plan = await planExport(input);
   const files = plan.entries.filter(isRegularFile);
   const plain = files.filter((e) => e.conversion === undefined);
   const [hashes, converted] = await Promise.all([
-    hashBlobs(git, plain, availableParallelism()),
+    hashers.hash(plain),
     hashConverted(
       plan,
       git,
