@@ -9,6 +9,7 @@ import {
   listTree,
   MISSING,
   readCommit,
+  type Tree,
   type TreeEntry,
 } from './git-objects.js';
 import {
@@ -72,13 +73,14 @@ function isAttributesFile(entry: TreeEntry): boolean {
  * targets; and the composer.json entry, even one too large to read.
  */
 async function readSmallBlobs(
-  tree: Iterable<TreeEntry>,
+  tree: Tree,
   reader: BlobReader,
 ): Promise<{ blobs: Map<string, Buffer>; attributeFiles: string[]; composerEntry: TreeEntry | undefined }> {
   const wanted: TreeEntry[] = [];
   const attributeFiles: string[] = [];
   let composerEntry: TreeEntry | undefined;
-  for (const e of tree) {
+  // Only the lines that can be one of these are read into entries.
+  for (const e of tree.where(mayBeSmallBlob)) {
     if (e.type === 'blob' && e.path === COMPOSER_JSON) composerEntry = e;
     if (isAttributesFile(e)) attributeFiles.push(e.path);
     if (
@@ -96,6 +98,23 @@ async function readSmallBlobs(
     blobs.set(entry.path, Buffer.from(await reader.readAll(size)));
   }
   return { blobs, attributeFiles, composerEntry };
+}
+
+const GITATTRIBUTES_BYTES = Buffer.from(`/${GITATTRIBUTES}`, 'latin1');
+const COMPOSER_JSON_BYTES = Buffer.from(COMPOSER_JSON, 'latin1');
+
+/** Whether a raw listing line may be an attributes file, composer.json or a symlink (a superset). */
+function mayBeSmallBlob(line: Buffer, pathStart: number): boolean {
+  const pathLength = line.length - pathStart;
+  // A symlink's mode is 12xxxx in octal (ls-tree prints six digits).
+  if (line[0] === 0x31 && line[1] === 0x32 && line[6] === 0x20) return true;
+  if (pathLength === COMPOSER_JSON_BYTES.length && line.subarray(pathStart).equals(COMPOSER_JSON_BYTES)) return true;
+  // ".gitattributes" at the top, or "/.gitattributes" at the end of a deeper path.
+  if (pathLength === GITATTRIBUTES.length) return line.subarray(pathStart).equals(GITATTRIBUTES_BYTES.subarray(1));
+  return (
+    pathLength > GITATTRIBUTES.length &&
+    line.subarray(line.length - GITATTRIBUTES_BYTES.length).equals(GITATTRIBUTES_BYTES)
+  );
 }
 
 function attributeResolver(blobs: Map<string, Buffer>, attributeFiles: readonly string[]): AttributeResolver {
@@ -215,7 +234,7 @@ export async function planExport(options: ExportOptions): Promise<ExportPlan> {
   // One git reads the commit, then the few blobs the plan needs.
   const reader = new BlobReader(git);
   let commit: CommitInfo | undefined;
-  let tree: Iterable<TreeEntry>;
+  let tree: Tree;
   let small: Awaited<ReturnType<typeof readSmallBlobs>>;
   try {
     commit = await readCommit(options.ref, reader);

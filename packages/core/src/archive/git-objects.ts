@@ -97,13 +97,27 @@ function digits(out: Buffer, from: number, to: number, base: 8 | 10): number {
  * git's output, kept as it came (a hundred bytes or so an entry), read into an object per entry
  * each time it is iterated, so that no object per entry outlives its use.
  */
-export async function listTree(commit: string, git: GitContext): Promise<Iterable<TreeEntry>> {
+export async function listTree(commit: string, git: GitContext): Promise<Tree> {
   // -l reads every blob's header: the pack is mapped as cat-file maps it.
   const out = await plumbing([...PACK_MEMORY_LIMITS, 'ls-tree', '-r', '-t', '-z', '-l', '--full-tree', commit], git);
-  return { [Symbol.iterator]: () => treeEntries(out) };
+  return {
+    [Symbol.iterator]: () => treeEntries(out),
+    where: (test) => treeEntries(out, test),
+  };
 }
 
-function* treeEntries(out: Buffer): Generator<TreeEntry> {
+/** A tree listing; `where` reads only the entries whose raw line passes `test` (no object for the others). */
+export interface Tree extends Iterable<TreeEntry> {
+  where(test: RawEntryTest): Iterable<TreeEntry>;
+}
+
+/**
+ * A look at one line of the listing before it is read: `line.subarray(pathStart)` is the path's
+ * raw bytes, `line` starts with the octal mode.
+ */
+export type RawEntryTest = (line: Buffer, pathStart: number) => boolean;
+
+function* treeEntries(out: Buffer, test?: RawEntryTest): Generator<TreeEntry> {
   let start = 0;
   while (start < out.length) {
     let end = out.indexOf(0, start);
@@ -111,6 +125,10 @@ function* treeEntries(out: Buffer): Generator<TreeEntry> {
     const tab = out.indexOf(0x09, start);
     if (tab === -1 || tab > end) {
       throw new PhpublishError('ARCHIVE_GIT_FAILED', { command: 'ls-tree', problem: 'unexpected output' });
+    }
+    if (test && !test(out.subarray(start, end), tab + 1 - start)) {
+      start = end + 1;
+      continue;
     }
     // "<mode> <type> <oid> <padded size>\t<path>"
     const afterMode = out.indexOf(0x20, start);
