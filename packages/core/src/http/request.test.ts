@@ -2,8 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { virtualClock } from '../clock.js';
-import { DEFAULT_RETRY, type HttpDeps, HttpNetworkError, parseRetryAfter, requestWithRetry } from './request.js';
+import { DEFAULT_RETRY, HttpNetworkError, parseRetryAfter, requestWithRetry } from './request.js';
+import { testHttpDeps } from './testing/deps.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -32,16 +32,7 @@ afterEach(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-function deps(overrides: Partial<HttpDeps> = {}): HttpDeps & { clock: ReturnType<typeof virtualClock> } {
-  return {
-    dispatcher: agent,
-    clock: virtualClock(),
-    userAgent: 'phpublish-test/1',
-    timeoutMs: 2000,
-    retry: DEFAULT_RETRY,
-    ...overrides,
-  } as never;
-}
+const deps = (overrides: Parameters<typeof testHttpDeps>[1] = {}) => testHttpDeps(agent, overrides);
 
 const status =
   (code: number, headers: Record<string, string> = {}, body = ''): Handler =>

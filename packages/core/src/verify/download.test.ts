@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { virtualClock } from '../clock.js';
-import { DEFAULT_RETRY, type HttpDeps } from '../http/index.js';
+import { DEFAULT_RETRY } from '../http/index.js';
+import { testHttpDeps } from '../http/testing/deps.js';
 import { DownloadProblem, download } from './download.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -53,15 +53,7 @@ const cutMidBody: Handler = (_req, res) => {
   res.write(ZIP.subarray(0, ZIP.length / 2), () => res.socket?.destroy());
 };
 
-function http(): HttpDeps & { clock: ReturnType<typeof virtualClock> } {
-  return {
-    dispatcher: agent,
-    clock: virtualClock(),
-    userAgent: 'phpublish-test/1',
-    timeoutMs: 2000,
-    retry: DEFAULT_RETRY,
-  };
-}
+const http = () => testHttpDeps(agent);
 
 describe('download', () => {
   it('retries a 503 and a connection cut mid-body, and returns the whole body', async () => {
