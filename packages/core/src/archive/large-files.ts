@@ -84,8 +84,9 @@ export class SpillFiles {
    * last), into lane `lane`'s spill file after the files added to it before.
    */
   add(lane: number, size: number, chunks: AsyncIterable<Buffer>): Promise<SpilledFile> {
-    const target = this.#lanes[lane % this.#lanes.length]!;
-    const done = target.queue.then(() => this.#spill(lane % this.#lanes.length, size, chunks));
+    const index = lane % this.#lanes.length;
+    const target = this.#lanes[index]!;
+    const done = target.queue.then(() => this.#spill(index, size, chunks));
     target.queue = done.catch(() => {});
     return done;
   }

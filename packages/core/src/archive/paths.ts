@@ -105,10 +105,8 @@ class FoldedPaths {
     const found = this.#byHash.get(foldedHash(path));
     if (found === undefined) return undefined;
     const folded = foldPath(path);
-    for (const candidate of typeof found === 'string' ? [found] : found) {
-      if (foldPath(candidate) === folded) return candidate;
-    }
-    return undefined;
+    if (typeof found === 'string') return foldPath(found) === folded ? found : undefined;
+    return found.find((candidate) => foldPath(candidate) === folded);
   }
 
   add(path: string): void {
