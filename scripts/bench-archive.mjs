@@ -13,7 +13,7 @@
 // Options: --runs <n> (default 3), --json (machine-readable result on stdout).
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -149,9 +149,11 @@ function treeRss(pid) {
   let total = 0;
   try {
     total += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-    // Processes are started from the main thread (libuv, git, php), so its children are all of them.
-    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
-    for (const child of children ? children.split(' ') : []) total += treeRss(child);
+    // A child belongs to the thread that started it: phpublish's worker threads start gits too.
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+      for (const child of children ? children.split(' ') : []) total += treeRss(child);
+    }
   } catch {
     // The process ended between two reads.
   }

@@ -137,40 +137,21 @@ export async function buildArchive(input: BuildArchiveInput): Promise<ArchiveRes
 /**
  * Puts the large files that git exports as they are stored (too large for a worker's slot) into
  * the spill files, deflated or as they are, while the workers compress the rest: the files are
- * dealt to the lanes in turn, and each lane reads its own in the plan's order from its own
- * `git cat-file --batch`. Each file's promise settles when it is in its spill file; when one
- * fails, all that are left fail with it.
+ * dealt to the lanes in turn, and each lane takes its own, in the plan's order, from its own
+ * `git cat-file --batch`. Each file's promise settles when it is in its spill file.
  */
 function spillLargeFiles(
-  plan: ExportPlan,
   git: GitContext,
   files: readonly ExportEntry[],
   spill: SpillFiles,
-  options: { signal: AbortSignal },
-): { results: Map<ExportEntry, Promise<SpilledFile>>; done: Promise<void> } {
+): Map<ExportEntry, Promise<SpilledFile>> {
   const results = new Map<ExportEntry, Promise<SpilledFile>>();
-  const settlers = new Map<ExportEntry, { resolve(file: SpilledFile): void; reject(error: unknown): void }>();
-  for (const entry of files) {
-    const result = new Promise<SpilledFile>((resolve, reject) => settlers.set(entry, { resolve, reject }));
-    // Whoever writes the entry waits for it; after an earlier failure nobody does.
-    result.catch(() => {});
-    results.set(entry, result);
+  for (let lane = 0; lane < Math.min(spill.lanes, files.length); lane++) {
+    const mine = files.filter((_, i) => i % spill.lanes === lane);
+    const spilled = spill.addFromGit(lane, git, mine);
+    for (const [i, entry] of mine.entries()) results.set(entry, spilled[i]!);
   }
-  const lane = async (index: number) => {
-    const mine = files.filter((_, i) => i % spill.lanes === index);
-    for await (const item of readFiles(plan, git, mine, options)) {
-      if (item.kind !== 'chunks') throw new Error(`unexpected content for ${item.entry.path}`);
-      settlers.get(item.entry)!.resolve(await spill.add(index, item.entry.size, item.chunks));
-    }
-  };
-  const done = Promise.all(Array.from({ length: Math.min(spill.lanes, files.length) }, (_, i) => lane(i))).then(
-    () => {},
-  );
-  // A settled promise ignores the later rejection.
-  done.catch((error: unknown) => {
-    for (const settler of settlers.values()) settler.reject(error);
-  });
-  return { results, done };
+  return results;
 }
 
 async function writeArchive(input: BuildArchiveInput, pool: CompressionPool): Promise<ArchiveResult> {
@@ -195,7 +176,6 @@ async function writeArchive(input: BuildArchiveInput, pool: CompressionPool): Pr
   const counts = { files: 0, symlinks: 0, directories: 0 };
   const failed = new AbortController();
   const spill = new SpillFiles((lane) => `${stem}.large-${lane}.tmp`, pool.size, failed.signal);
-  let large: Promise<void> = Promise.resolve();
   let written: { bytes: number; sha256: string };
   try {
     const zip = new ZipWriter(file, plan.commit.committerTime, input.tuning?.limits);
@@ -282,29 +262,26 @@ async function writeArchive(input: BuildArchiveInput, pool: CompressionPool): Pr
     // spill files as soon as possible; this thread reads only the files git converts.
     const isLarge = (entry: ExportEntry) => entry.conversion === undefined && entry.size >= largeFrom;
     const regular = plan.entries.filter(isRegularFile);
-    const largeFiles = spillLargeFiles(plan, git, regular.filter(isLarge), spill, { signal: failed.signal });
-    large = largeFiles.done;
+    const largeFiles = spillLargeFiles(git, regular.filter(isLarge), spill);
     // Converted large files are dealt to the lanes after the others.
-    let largeCount = largeFiles.results.size;
+    let largeCount = largeFiles.size;
     const converted = readFiles(
       plan,
       git,
       regular.filter((e) => e.conversion !== undefined),
-      { signal: failed.signal },
     );
     try {
       for (const entry of plan.entries) {
         if (entry.kind === 'directory' || entry.kind === 'symlink') {
           batch.entries.push(entry);
         } else if (isLarge(entry)) {
-          writeSpilled(entry, largeFiles.results.get(entry)!);
+          writeSpilled(entry, largeFiles.get(entry)!);
         } else if (entry.conversion === undefined) {
           if (slot && batch.used + entry.size > SLOT_BYTES) dispatch();
           slot ??= await pool.acquire();
           batch.addFile(entry, entry.size, entry.oid);
         } else {
           const item = (await converted.next()).value as FileContent;
-          if (item.kind !== 'whole') throw new Error(`unexpected content for ${entry.path}`);
           if (item.content.length >= largeFrom) {
             const spilled = spill.add(largeCount++, item.content.length, chunksOf(item.content));
             spilled.catch(() => {});
@@ -339,8 +316,7 @@ async function writeArchive(input: BuildArchiveInput, pool: CompressionPool): Pr
           { cause: error },
         );
   } finally {
-    // The large files' git and deflate have stopped (they end or see the abort) before the spill file goes.
-    await large.catch(() => {});
+    // The large files' gits and deflates have stopped (they end or see the abort) before the spill files go.
     await spill.close();
   }
   try {

@@ -274,19 +274,6 @@ export class BlobReader {
     return content;
   }
 
-  /**
-   * The content of the current object in chunks of exactly `chunkSize` bytes (the last one
-   * shorter), whatever git's pipe delivers: what consumes them sees the same input every time.
-   */
-  async *readChunks(size: number, chunkSize: number): AsyncGenerator<Buffer> {
-    for (let left = size; left > 0; ) {
-      const n = Math.min(left, chunkSize);
-      yield await this.#take(n);
-      left -= n;
-    }
-    await this.#take(1);
-  }
-
   async close(): Promise<void> {
     if (this.#child.exitCode === null && this.#child.signalCode === null) {
       const exited = new Promise((resolve) => this.#child.once('close', resolve));

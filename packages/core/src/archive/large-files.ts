@@ -1,11 +1,14 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { writeSync } from 'node:fs';
 import { type FileHandle, open, rm } from 'node:fs/promises';
-import { Readable, Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { crc32, createDeflateRaw, deflateRawSync } from 'node:zlib';
+import { PhpublishError } from '../errors/index.js';
 import { DEFLATE_OPTIONS } from './compression-pool.js';
 import { STREAM_CHUNK } from './export-contents.js';
+import { CAT_FILE_BATCH, type GitContext } from './git-objects.js';
 import { METHOD_DEFLATE, METHOD_STORE } from './zip-format.js';
 import { writeFully } from './zip-writer.js';
 
@@ -41,12 +44,19 @@ export function worthDeflating(first: Buffer): boolean {
 /** Pieces a spill file is copied into the zip in. */
 const COPY_PIECE = 1024 * 1024;
 
-/** One lane: its spill file, where that ends, and the deflates waiting their turn. */
+/** A blob git exports as it is stored: its object id and the size ls-tree gave. */
+export interface LargeBlob {
+  oid: string;
+  size: number;
+}
+
+/** One lane: its spill file, where that ends, the work waiting its turn, and the buffer files are read back through. */
 interface Lane {
   path: string;
   file: Promise<FileHandle> | undefined;
   end: number;
   queue: Promise<unknown>;
+  buffer?: Buffer;
 }
 
 /**
@@ -54,8 +64,9 @@ interface Lane {
  * thread pool, in lanes that run side by side: each lane deflates its files one after the other
  * into its own spill file (or copies them there as they are, when worthDeflating says so), and the
  * zip copies each file in when its turn comes. So a large file neither holds up the workers nor
- * waits for the files before it to be written, and memory does not grow with its size (the spill
- * files do, by the deflated sizes, until close). The bytes are those of the same file deflated
+ * waits for the files before it to be written, and memory grows neither with its size nor with the
+ * number of large files (the spill files do, by the files' sizes as git gave them plus the deflated
+ * sizes, until close). The bytes are those of the same file deflated
  * where it stands in the zip: the same settings and the same input pieces (STREAM_CHUNK each), and
  * a deflate stream does not depend on how its output is cut.
  */
@@ -84,9 +95,36 @@ export class SpillFiles {
    * last), into lane `lane`'s spill file after the files added to it before.
    */
   add(lane: number, size: number, chunks: AsyncIterable<Buffer>): Promise<SpilledFile> {
+    return this.#enqueue(lane, (index) => this.#spill(index, size, chunks));
+  }
+
+  /**
+   * Files that git exports as they are stored, taken by lane `lane` from its own
+   * `git cat-file --batch`, which appends its answers straight to the spill file: their bytes never
+   * pass through a pipe to this process. (Each piece read from a pipe is a new buffer left to the
+   * garbage collector, and on this thread, which allocates little else meanwhile, those would pile
+   * up until it runs: memory would grow with the large files' total size.) A promise per file, in
+   * order, each settled once that file is ready; when one fails, all that are left fail with it.
+   */
+  addFromGit(lane: number, git: GitContext, blobs: readonly LargeBlob[]): Promise<SpilledFile>[] {
+    const settlers: Settler[] = [];
+    const results = blobs.map(
+      (_, i) => new Promise<SpilledFile>((resolve, reject) => (settlers[i] = { resolve, reject })),
+    );
+    // Whoever writes a file waits for it; after an earlier failure nobody does.
+    for (const result of results) result.catch(() => {});
+    // A settled promise ignores the later rejection.
+    this.#enqueue(lane, (index) => this.#fromGit(index, git, blobs, settlers)).catch((error: unknown) => {
+      for (const settler of settlers) settler.reject(error);
+    });
+    return results;
+  }
+
+  /** Runs `work` on lane `lane` once the work queued there before it has ended. */
+  #enqueue<T>(lane: number, work: (index: number) => Promise<T>): Promise<T> {
     const index = lane % this.#lanes.length;
     const target = this.#lanes[index]!;
-    const done = target.queue.then(() => this.#spill(index, size, chunks));
+    const done = target.queue.then(() => work(index));
     target.queue = done.catch(() => {});
     return done;
   }
@@ -124,50 +162,68 @@ export class SpillFiles {
     return lane.file;
   }
 
-  async #spill(index: number, size: number, chunks: AsyncIterable<Buffer>): Promise<SpilledFile> {
+  async #spill(index: number, size: number, chunks: AsyncIterable<Buffer>, rawAt?: number): Promise<SpilledFile> {
     this.#signal.throwIfAborted();
     const lane = this.#lanes[index]!;
     const file = await this.#open(lane);
-    const offset = lane.end;
     const hash = createHash('sha256');
     let crc = 0;
     let read = 0;
     let written = 0;
+    const take = (piece: Buffer) => {
+      crc = crc32(piece, crc);
+      hash.update(piece);
+      read += piece.length;
+    };
     const pieces = chunks[Symbol.asyncIterator]();
-    const first = await pieces.next();
+    const first: IteratorResult<Buffer> = await pieces.next();
     const deflate = !first.done && worthDeflating(first.value);
-    async function* tapped() {
-      for (let piece = first; !piece.done; piece = await pieces.next()) {
-        crc = crc32(piece.value, crc);
-        hash.update(piece.value);
-        read += piece.value.length;
-        yield piece.value;
-      }
-    }
-    const sink = new Writable({
-      write: (chunk: Buffer, _encoding, callback) => {
-        const at = offset + written;
-        written += chunk.length;
-        writeFully(file, chunk, chunk.length, at).then(() => callback(), callback);
-      },
-    });
+    // A file stored as it is stays where git put it; anything else goes to the end of the spill file.
+    const offset = !deflate && rawAt !== undefined ? rawAt : lane.end;
     if (deflate) {
       // Output pieces as large as the input's: fewer round trips to zlib's thread.
       const deflater = createDeflateRaw({ ...DEFLATE_OPTIONS, chunkSize: STREAM_CHUNK });
-      await pipeline(Readable.from(tapped()), deflater, sink, { signal: this.#signal });
-    } else {
+      const sink = new Writable({
+        write: (chunk: Buffer, _encoding, callback) => {
+          const at = offset + written;
+          written += chunk.length;
+          writeFully(file, chunk, chunk.length, at).then(() => callback(), callback);
+        },
+      });
+      const output = pipeline(deflater, sink, { signal: this.#signal });
+      try {
+        for (let piece: IteratorResult<Buffer> = first; !piece.done; piece = await pieces.next()) {
+          take(piece.value);
+          // The next piece is asked for only once zlib has taken this one in: its memory may be reused.
+          await Promise.race([
+            output,
+            new Promise<void>((resolve, reject) =>
+              deflater.write(piece.value, (error) => (error ? reject(error) : resolve())),
+            ),
+          ]);
+        }
+        deflater.end();
+      } catch (error) {
+        deflater.destroy(error as Error);
+      }
+      await output;
+    } else if (rawAt === undefined) {
       // Copied as it is, with plain writes: a piece goes to the page cache faster than a round
       // trip to the thread pool would take.
-      for await (const piece of tapped()) {
+      for (let piece: IteratorResult<Buffer> = first; !piece.done; piece = await pieces.next()) {
         this.#signal.throwIfAborted();
-        for (let done = 0; done < piece.length; ) {
-          done += writeSync(file.fd, piece, done, piece.length - done, offset + written + done);
+        take(piece.value);
+        for (let done = 0; done < piece.value.length; ) {
+          done += writeSync(file.fd, piece.value, done, piece.value.length - done, offset + written + done);
         }
-        written += piece.length;
+        written += piece.value.length;
       }
+    } else {
+      for (let piece: IteratorResult<Buffer> = first; !piece.done; piece = await pieces.next()) take(piece.value);
+      written = read;
     }
     if (read !== size) throw new Error(`expected ${size} bytes, read ${read}`);
-    lane.end = offset + written;
+    if (offset === lane.end) lane.end = offset + written;
     return {
       method: deflate ? METHOD_DEFLATE : METHOD_STORE,
       size,
@@ -178,4 +234,131 @@ export class SpillFiles {
       compressedSize: written,
     };
   }
+
+  /**
+   * Lane `index`'s files from git: its `git cat-file --batch` appends every answer to the spill
+   * file, and once git has ended and every answer is checked, each file is checksummed, hashed and
+   * deflated (or left where it is) in turn, read back through the lane's buffer.
+   */
+  async #fromGit(index: number, git: GitContext, blobs: readonly LargeBlob[], settlers: Settler[]): Promise<void> {
+    this.#signal.throwIfAborted();
+    const lane = this.#lanes[index]!;
+    const file = await this.#open(lane);
+    const start = lane.end;
+    const { code, stderr } = await catFileInto(lane.path, git, blobs, this.#signal);
+    this.#signal.throwIfAborted();
+    const end = (await file.stat()).size;
+    lane.end = end;
+    // "<oid> blob <size>\n", the bytes, "\n": where each file's bytes start.
+    const starts: number[] = [];
+    let at = start;
+    for (const { oid, size } of blobs) {
+      const header = Buffer.from(`${oid} blob ${size}\n`, 'latin1');
+      const answer = await readAt(file, Math.min(header.length, end - at), at);
+      const separator = at + header.length + size;
+      if (!answer.equals(header) || separator >= end || (await readAt(file, 1, separator))[0] !== 0x0a) {
+        const line = answer.toString('latin1').split('\n')[0]!;
+        throw new PhpublishError('ARCHIVE_GIT_FAILED', {
+          command: 'cat-file --batch',
+          problem:
+            line === `${oid} missing`
+              ? `object ${oid} is missing`
+              : `object ${oid} could not be read${stderr ? `: ${stderr}` : line ? ` (git answered "${line}")` : ''}`,
+        });
+      }
+      starts.push(at + header.length);
+      at = separator + 1;
+    }
+    if (code !== 0 || at !== end) {
+      throw new PhpublishError('ARCHIVE_GIT_FAILED', {
+        command: 'cat-file --batch',
+        problem: stderr || (code !== 0 ? `git ended with code ${code}` : 'unexpected output'),
+      });
+    }
+    lane.buffer ??= Buffer.allocUnsafe(STREAM_CHUNK);
+    for (let i = 0; i < blobs.length; i++) {
+      const size = blobs[i]!.size;
+      settlers[i]!.resolve(await this.#spill(index, size, piecesAt(file, lane.buffer, starts[i]!, size), starts[i]));
+    }
+  }
+}
+
+/** A file's settlement: resolved when it is in its spill file. */
+interface Settler {
+  resolve(file: SpilledFile): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Runs `git cat-file --batch` for `blobs` with its standard output appended to the file at `path`
+ * (its own open file, so that its writes and this process's do not share an offset). Stopped when
+ * `signal` aborts.
+ */
+async function catFileInto(
+  path: string,
+  git: GitContext,
+  blobs: readonly LargeBlob[],
+  signal: AbortSignal,
+): Promise<{ code: number | null; stderr: string }> {
+  const output = await open(path, 'a');
+  let child: ChildProcess;
+  try {
+    child = spawn('git', [...CAT_FILE_BATCH], {
+      cwd: git.cwd,
+      env: git.env as NodeJS.ProcessEnv | undefined,
+      stdio: ['pipe', output.fd, 'pipe'],
+    });
+  } finally {
+    // git has its own copy of the descriptor once spawn returns.
+    await output.close();
+  }
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    if (stderr.length < 4096) stderr += chunk.toString('utf8');
+  });
+  // git exits early on a broken repository; what it says on stderr explains why.
+  child.stdin!.on('error', () => {});
+  const stop = () => child.kill();
+  signal.addEventListener('abort', stop, { once: true });
+  try {
+    const code = await new Promise<number | null>((resolve) => {
+      child.on('error', (error) => {
+        stderr += String(error);
+      });
+      child.on('close', (exitCode) => resolve(exitCode));
+      child.stdin!.end(blobs.map((blob) => `${blob.oid}\n`).join(''));
+    });
+    return { code, stderr: stderr.trim() };
+  } finally {
+    signal.removeEventListener('abort', stop);
+  }
+}
+
+/** `length` bytes of `file` from `position` (fewer only at its end). */
+function readAt(file: FileHandle, length: number, position: number): Promise<Buffer> {
+  return readInto(file, Buffer.allocUnsafe(Math.max(0, length)), length, position);
+}
+
+/**
+ * `size` bytes of `file` from `offset`, in pieces of `buffer.length` bytes (the last one shorter),
+ * each read into `buffer`: a piece's memory is reused once the next is asked for.
+ */
+async function* piecesAt(file: FileHandle, buffer: Buffer, offset: number, size: number): AsyncGenerator<Buffer> {
+  for (let at = 0; at < size; ) {
+    const want = Math.min(buffer.length, size - at);
+    const piece = await readInto(file, buffer, want, offset + at);
+    if (piece.length < want) throw new Error('the spill file ended early');
+    at += want;
+    yield piece;
+  }
+}
+
+async function readInto(file: FileHandle, buffer: Buffer, length: number, position: number): Promise<Buffer> {
+  let got = 0;
+  while (got < length) {
+    const { bytesRead } = await file.read(buffer, got, length - got, position + got);
+    if (bytesRead === 0) break;
+    got += bytesRead;
+  }
+  return buffer.subarray(0, got);
 }
