@@ -5,12 +5,14 @@ import { crc32 } from 'node:zlib';
 import { isPhpublishError, PhpublishError } from '../errors/index.js';
 import { CompressionPool, type DeflateMode, SLOT_BYTES, SLOT_FILES, type Slot } from './compression-pool.js';
 import { ContentDigestBuilder } from './content-digest.js';
-import { type FileContent, isRegularFile, readFiles, STREAM_CHUNK } from './export-contents.js';
+import type { Conversion } from './conversions.js';
+import { type FileContent, readFiles, STREAM_CHUNK } from './export-contents.js';
+import { isRegularKind } from './export-entries.js';
 import { type ExportEntry, type ExportOptions, type ExportPlan, planExport } from './export-plan.js';
 import type { GitContext } from './git-objects.js';
 import { type SpilledFile, SpillFiles } from './large-files.js';
 import { METHOD_DEFLATE, METHOD_STORE } from './zip-format.js';
-import { type ZipLimits, ZipWriter } from './zip-writer.js';
+import { type EntryKind, type ZipLimits, ZipWriter } from './zip-writer.js';
 
 export interface BuildArchiveInput extends ExportOptions {
   /** Where to write the zip; it is written to a temporary file beside it, then renamed. */
@@ -144,12 +146,13 @@ function spillLargeFiles(
   git: GitContext,
   files: readonly ExportEntry[],
   spill: SpillFiles,
-): Map<ExportEntry, Promise<SpilledFile>> {
-  const results = new Map<ExportEntry, Promise<SpilledFile>>();
+): Map<number, Promise<SpilledFile>> {
+  // By the entries' places in the plan.
+  const results = new Map<number, Promise<SpilledFile>>();
   for (let lane = 0; lane < Math.min(spill.lanes, files.length); lane++) {
     const mine = files.filter((_, i) => i % spill.lanes === lane);
     const spilled = spill.addFromGit(lane, git, mine);
-    for (const [i, entry] of mine.entries()) results.set(entry, spilled[i]!);
+    for (const [i, entry] of mine.entries()) results.set(entry.index, spilled[i]!);
   }
   return results;
 }
@@ -260,22 +263,22 @@ async function writeArchive(input: BuildArchiveInput, pool: CompressionPool): Pr
     const largeFrom = Math.min(input.tuning?.largeFrom ?? SLOT_BYTES, SLOT_BYTES);
     // Most files go to the workers as they are (they read them from git); large ones go into the
     // spill files as soon as possible; this thread reads only the files git converts.
-    const isLarge = (entry: ExportEntry) => entry.conversion === undefined && entry.size >= largeFrom;
-    const regular = plan.entries.filter(isRegularFile);
-    const largeFiles = spillLargeFiles(git, regular.filter(isLarge), spill);
+    const isLarge = (kind: EntryKind, size: number, conversion: Conversion | undefined) =>
+      isRegularKind(kind) && conversion === undefined && size >= largeFrom;
+    const largeFiles = spillLargeFiles(git, plan.entries.pick(isLarge), spill);
     // Converted large files are dealt to the lanes after the others.
     let largeCount = largeFiles.size;
     const converted = readFiles(
       plan,
       git,
-      regular.filter((e) => e.conversion !== undefined),
+      plan.entries.pick((kind, _size, conversion) => isRegularKind(kind) && conversion !== undefined),
     );
     try {
       for (const entry of plan.entries) {
         if (entry.kind === 'directory' || entry.kind === 'symlink') {
           batch.entries.push(entry);
-        } else if (isLarge(entry)) {
-          writeSpilled(entry, largeFiles.get(entry)!);
+        } else if (isLarge(entry.kind, entry.size, entry.conversion)) {
+          writeSpilled(entry, largeFiles.get(entry.index)!);
         } else if (entry.conversion === undefined) {
           if (slot && batch.used + entry.size > SLOT_BYTES) dispatch();
           slot ??= await pool.acquire();

@@ -4,7 +4,8 @@ import { availableParallelism } from 'node:os';
 import { PhpublishError } from '../errors/index.js';
 import { BlobHashers } from './blob-hashes.js';
 import { ContentDigestBuilder } from './content-digest.js';
-import { isRegularFile, readFiles } from './export-contents.js';
+import { readFiles } from './export-contents.js';
+import { isRegularKind } from './export-entries.js';
 import { type ExportEntry, type ExportOptions, type ExportPlan, planExport } from './export-plan.js';
 import type { GitContext } from './git-objects.js';
 import { checkedPath, checkSymlinks, PathCollisions } from './paths.js';
@@ -43,14 +44,12 @@ export async function contentDigestOfRef(input: ExportOptions): Promise<RefDiges
 
 async function digestOfRef(input: ExportOptions, git: GitContext, hashers: BlobHashers): Promise<RefDigest> {
   const plan = await planExport(input);
-  const files = plan.entries.filter(isRegularFile);
-  const plain = files.filter((e) => e.conversion === undefined);
   const [hashes, converted] = await Promise.all([
-    hashers.hash(plain),
+    hashers.hash(plan.entries.pick((kind, _size, conversion) => isRegularKind(kind) && conversion === undefined)),
     hashConverted(
       plan,
       git,
-      files.filter((e) => e.conversion !== undefined),
+      plan.entries.pick((kind, _size, conversion) => isRegularKind(kind) && conversion !== undefined),
     ),
   ]);
   // In the plan's order, git's tree order: the byte order of the paths.
@@ -63,7 +62,7 @@ async function digestOfRef(input: ExportOptions, git: GitContext, hashers: BlobH
       digest.add(entry.path, 'symlink', sha256(plan.symlinkTargets.get(entry.path)!));
       symlinks += 1;
     } else if (entry.conversion !== undefined) {
-      digest.add(entry.path, entry.kind, converted.get(entry)!);
+      digest.add(entry.path, entry.kind, converted.get(entry.index)!);
     } else {
       digest.add(entry.path, entry.kind, hashes.subarray(32 * next, 32 * next + 32));
       next += 1;
@@ -77,10 +76,11 @@ async function hashConverted(
   plan: ExportPlan,
   git: GitContext,
   files: readonly ExportEntry[],
-): Promise<Map<ExportEntry, Buffer>> {
-  const hashes = new Map<ExportEntry, Buffer>();
+): Promise<Map<number, Buffer>> {
+  // By the entries' places in the plan.
+  const hashes = new Map<number, Buffer>();
   for await (const item of readFiles(plan, git, files)) {
-    hashes.set(item.entry, sha256(item.content));
+    hashes.set(item.entry.index, sha256(item.content));
   }
   return hashes;
 }

@@ -12,8 +12,6 @@ export interface FileContent {
   content: Buffer;
 }
 
-export const isRegularFile = (entry: ExportEntry) => entry.kind === 'file' || entry.kind === 'executable';
-
 /**
  * The bytes of `files` (regular files of the plan, in the plan's order) as `git archive` writes
  * them, each whole in memory (for the files git converts; large files that git exports as they are

@@ -2,6 +2,7 @@ import { isValidPackageName } from '../composer/composer-json.js';
 import { PhpublishError } from '../errors/index.js';
 import { composerExcludeMatcher } from './composer-exclude.js';
 import { CONTENT_ATTRIBUTES, type Conversion, conversionFor, needsConversion } from './conversions.js';
+import { type ExportEntries, ExportEntriesBuilder } from './export-entries.js';
 import {
   BlobReader,
   type CommitInfo,
@@ -21,6 +22,9 @@ import {
 import { checkedPath, checkSymlinks, PathCollisions } from './paths.js';
 import type { EntryKind } from './zip-writer.js';
 
+export type { ExportEntry } from './export-entries.js';
+export { ExportEntries } from './export-entries.js';
+
 /**
  * Which entries `git archive` puts into an archive of a commit, and how it converts them — decided
  * from the tree alone (git 2.39 archive.c), before any content is read. Also checks the result
@@ -33,21 +37,10 @@ export interface ExportOptions extends GitContext {
   composerExclude?: boolean;
 }
 
-export interface ExportEntry {
-  /** Package-relative path (checked UTF-8), without a trailing slash. */
-  path: string;
-  kind: EntryKind;
-  oid: string;
-  /** Size of the blob as stored; contents may change size when converted. */
-  size: number;
-  /** For regular files that git converts: how. */
-  conversion?: Conversion;
-}
-
 export interface ExportPlan {
   commit: CommitInfo;
   /** In `git archive` order: git's tree order, parents before children. */
-  entries: ExportEntry[];
+  entries: ExportEntries;
   /** Targets of the exported symbolic links, by path. */
   symlinkTargets: Map<string, Buffer>;
   /** `name` from composer.json at the commit, when it is a valid package name. */
@@ -173,12 +166,12 @@ const isInside = (path: string, prefix: string) =>
  * one that is itself export-ignored, which is how `git archive` leaves empty directories).
  */
 function selectEntries(
-  tree: Iterable<TreeEntry>,
+  tree: Tree,
   attributes: AttributeResolver,
   blobs: ReadonlyMap<string, Buffer>,
-): { entries: ExportEntry[]; symlinkTargets: Map<string, Buffer> } {
+): { entries: ExportEntries; symlinkTargets: Map<string, Buffer> } {
   const lookups = !attributes.isEmpty;
-  const selected: ExportEntry[] = [];
+  const selected = new ExportEntriesBuilder(tree.listing);
   const symlinkTargets = new Map<string, Buffer>();
   const queued: TreeEntry[] = [];
   let ignored: string | undefined;
@@ -192,16 +185,20 @@ function selectEntries(
       } else queued.push(entry);
       continue;
     }
-    for (const dir of queued) selected.push(exportEntry(dir, 'directory'));
+    for (const dir of queued) {
+      checkedPath(dir.path);
+      selected.add(dir.line, 'directory', dir.size);
+    }
     queued.length = 0;
     // Submodules are looked up like directories, with a trailing slash.
     const lookupPath = entry.type === 'commit' ? `${entry.path}/` : entry.path;
     const attrs = lookups ? attributes.lookup(lookupPath, FILE_ATTRIBUTES) : undefined;
     if (attrs?.['export-ignore'] === true) continue;
     const kind = kindOf(entry);
-    const exported = exportEntry(entry, kind);
+    const path = checkedPath(entry.path);
+    let conversion: Conversion | undefined;
     if (kind === 'file' || kind === 'executable') {
-      const conversion = conversionFor(exported.path, entry.size, {
+      const wanted = conversionFor(path, entry.size, {
         'export-subst': attrs?.['export-subst'] ?? null,
         ident: attrs?.ident ?? null,
         text: attrs?.text ?? null,
@@ -209,23 +206,19 @@ function selectEntries(
         eol: attrs?.eol ?? null,
         'working-tree-encoding': attrs?.['working-tree-encoding'] ?? null,
       });
-      if (needsConversion(conversion)) exported.conversion = conversion;
+      if (needsConversion(wanted)) conversion = wanted;
     }
     if (kind === 'symlink') {
       const target = blobs.get(entry.path);
       if (!target) {
         // Only targets up to PATH_MAX were read.
-        throw new PhpublishError('ARCHIVE_SYMLINK_ESCAPES', { path: exported.path, target: `(${entry.size} bytes)` });
+        throw new PhpublishError('ARCHIVE_SYMLINK_ESCAPES', { path, target: `(${entry.size} bytes)` });
       }
-      symlinkTargets.set(exported.path, target);
+      symlinkTargets.set(path, target);
     }
-    selected.push(exported);
+    selected.add(entry.line, kind, entry.size, conversion);
   }
-  return { entries: selected, symlinkTargets };
-}
-
-function exportEntry(entry: TreeEntry, kind: EntryKind): ExportEntry {
-  return { path: checkedPath(entry.path), kind, oid: entry.oid, size: entry.size };
+  return { entries: selected.build(), symlinkTargets };
 }
 
 /** Decides what an archive of `ref` contains, refusing (coded) what phpublish must not archive. */
@@ -262,7 +255,7 @@ export async function planExport(options: ExportOptions): Promise<ExportPlan> {
   const symlinkTargets = selected.symlinkTargets;
   if (options.composerExclude && composer.exclude.length > 0) {
     const excluded = composerExcludeMatcher(composer.exclude);
-    entries = entries.filter((e) => {
+    entries = entries.keep((e) => {
       const keep = !excluded(e.path);
       if (!keep) symlinkTargets.delete(e.path);
       return keep;
@@ -270,7 +263,7 @@ export async function planExport(options: ExportOptions): Promise<ExportPlan> {
   }
 
   // git archive would stop at an object it cannot read; say which one before anything is written.
-  const unreadable = entries.find((e) => e.kind !== 'directory' && e.size === MISSING);
+  const [unreadable] = entries.pick((kind, size) => kind !== 'directory' && size === MISSING);
   if (unreadable) {
     throw new PhpublishError('ARCHIVE_GIT_FAILED', {
       command: 'ls-tree',

@@ -19,6 +19,8 @@ export interface TreeEntry {
   size: number;
   /** The path's raw bytes as git stores them, as a Latin-1 string (one character per byte). */
   path: string;
+  /** Where the entry's line starts in the tree's listing. */
+  line: number;
 }
 
 export interface CommitInfo {
@@ -101,6 +103,7 @@ export async function listTree(commit: string, git: GitContext): Promise<Tree> {
   // -l reads every blob's header: the pack is mapped as cat-file maps it.
   const out = await plumbing([...PACK_MEMORY_LIMITS, 'ls-tree', '-r', '-t', '-z', '-l', '--full-tree', commit], git);
   return {
+    listing: out,
     [Symbol.iterator]: () => treeEntries(out),
     where: (test) => treeEntries(out, test),
   };
@@ -108,6 +111,8 @@ export async function listTree(commit: string, git: GitContext): Promise<Tree> {
 
 /** A tree listing; `where` reads only the entries whose raw line passes `test` (no object for the others). */
 export interface Tree extends Iterable<TreeEntry> {
+  /** git's output: lines "<mode> <type> <oid> <padded size>\t<path>", each ending in a NUL byte. */
+  listing: Buffer;
   where(test: RawEntryTest): Iterable<TreeEntry>;
 }
 
@@ -155,6 +160,7 @@ function* treeEntries(out: Buffer, test?: RawEntryTest): Generator<TreeEntry> {
       oid: out.toString('latin1', afterType + 1, afterOid),
       size,
       path: out.toString('latin1', tab + 1, end),
+      line: start,
     };
     start = end + 1;
   }

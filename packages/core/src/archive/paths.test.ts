@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PathCollisions } from './paths.js';
+import { checkedPath, PathCollisions } from './paths.js';
 
 /** 32-bit FNV-1a, the hash the collision check keeps of each folded path. */
 function fnv1a(text: string): number {
@@ -46,5 +46,13 @@ describe('when paths are checked for collisions', () => {
     expect(() => collisions.add('\u212Aelvin.txt', 'file')).toThrow(
       expect.objectContaining({ code: 'ARCHIVE_DUPLICATE_PATH' }),
     );
+  });
+});
+
+describe('when a raw path is read as text', () => {
+  it('keeps a byte order mark at its start, as git archive keeps its bytes in the name', () => {
+    const raw = Buffer.from('\uFEFFnotes.md', 'utf8').toString('latin1');
+    expect(checkedPath(raw)).toBe('\uFEFFnotes.md');
+    expect(Buffer.from(checkedPath(raw), 'utf8').toString('latin1')).toBe(raw);
   });
 });

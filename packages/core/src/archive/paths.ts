@@ -6,7 +6,8 @@ import { PhpublishError } from '../errors/index.js';
  * part of the content-tree digest's definition (docs/content-digest.md).
  */
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// A byte order mark at the start of a name is part of the name (the decoder would drop it by default).
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 function isAscii(raw: string): boolean {
   for (let i = 0; i < raw.length; i++) if (raw.charCodeAt(i) > 0x7f) return false;
   return true;
