@@ -95,14 +95,16 @@ class OrderedWrites {
  * not an object per entry: the main thread keeps little alive between garbage collections.
  */
 class Batch {
-  readonly entries: ExportEntry[] = [];
+  /** The entries' places in the plan, in order. */
+  readonly entries: number[] = [];
   readonly sizes: number[] = [];
-  readonly oids: string[] = [];
+  /** Dropped once the worker has them. */
+  oids: string[] = [];
   /** Bytes of the slot in use. */
   used = 0;
 
-  addFile(entry: ExportEntry, size: number, oid: string): void {
-    this.entries.push(entry);
+  addFile(index: number, size: number, oid: string): void {
+    this.entries.push(index);
     this.sizes.push(size);
     this.oids.push(oid);
     this.used += size;
@@ -182,8 +184,8 @@ async function writeArchive(input: BuildArchiveInput, pool: CompressionPool): Pr
   let written: { bytes: number; sha256: string };
   try {
     const zip = new ZipWriter(file, plan.commit.committerTime, input.tuning?.limits);
-    const nameOf = (entry: ExportEntry) =>
-      Buffer.from(`${folder}${entry.path}${entry.kind === 'directory' ? '/' : ''}`, 'utf8');
+    const nameOf = (path: string, kind: EntryKind) =>
+      Buffer.from(`${folder}${path}${kind === 'directory' ? '/' : ''}`, 'utf8');
     const writes = new OrderedWrites((error) => {
       pool.fail(error);
       failed.abort(error);
@@ -200,31 +202,34 @@ async function writeArchive(input: BuildArchiveInput, pool: CompressionPool): Pr
       const compressed =
         takenSlot && taken.sizes.length > 0 ? pool.compress(takenSlot, taken.sizes, taken.oids) : undefined;
       compressed?.catch(() => {});
+      taken.oids = [];
       writes.add(async () => {
         try {
           const results = await compressed;
           let file = 0;
           let input = 0;
           let output = 0;
-          for (const entry of taken.entries) {
+          for (const index of taken.entries) {
+            const kind = plan.entries.kindAt(index);
+            const path = plan.entries.pathAt(index);
             let pending: Promise<void> | undefined;
-            if (entry.kind === 'directory') {
-              pending = zip.addDirectory(nameOf(entry));
+            if (kind === 'directory') {
+              pending = zip.addDirectory(nameOf(path, kind));
               counts.directories += 1;
-            } else if (entry.kind === 'symlink') {
-              const target = plan.symlinkTargets.get(entry.path)!;
-              pending = zip.addEntry(nameOf(entry), 'symlink', {
+            } else if (kind === 'symlink') {
+              const target = plan.symlinkTargets.get(path)!;
+              pending = zip.addEntry(nameOf(path, kind), 'symlink', {
                 method: METHOD_STORE,
                 data: target,
                 crc: crc32(target),
                 size: target.length,
               });
-              digest.add(entry.path, 'symlink', sha256(target));
+              digest.add(path, 'symlink', sha256(target));
               counts.symlinks += 1;
             } else {
               const size = taken.sizes[file]!;
               const deflated = results!.lengths[file]!;
-              pending = zip.addEntry(nameOf(entry), entry.kind, {
+              pending = zip.addEntry(nameOf(path, kind), kind, {
                 method: deflated >= 0 ? METHOD_DEFLATE : METHOD_STORE,
                 data:
                   deflated >= 0
@@ -233,7 +238,7 @@ async function writeArchive(input: BuildArchiveInput, pool: CompressionPool): Pr
                 crc: results!.crcs[file]!,
                 size,
               });
-              digest.add(entry.path, entry.kind, results!.shas.subarray(32 * file, 32 * file + 32));
+              digest.add(path, kind, results!.shas.subarray(32 * file, 32 * file + 32));
               counts.files += 1;
               input += size;
               if (deflated >= 0) output += deflated;
@@ -247,13 +252,14 @@ async function writeArchive(input: BuildArchiveInput, pool: CompressionPool): Pr
       });
     };
     /** A large file goes into the zip from its spill file, once it is there and its turn comes. */
-    const writeSpilled = (entry: ExportEntry, spilled: Promise<SpilledFile>) => {
+    const writeSpilled = (index: number, spilled: Promise<SpilledFile>) => {
       dispatch();
       writes.add(async () => {
-        const kind = entry.kind as 'file' | 'executable';
+        const kind = plan.entries.kindAt(index) as 'file' | 'executable';
+        const path = plan.entries.pathAt(index);
         const large = await spilled;
-        await zip.addLargeEntry(nameOf(entry), kind, large, spill.read(large));
-        digest.add(entry.path, kind, large.sha256);
+        await zip.addLargeEntry(nameOf(path, kind), kind, large, spill.read(large));
+        digest.add(path, kind, large.sha256);
         counts.files += 1;
       });
     };
@@ -274,26 +280,32 @@ async function writeArchive(input: BuildArchiveInput, pool: CompressionPool): Pr
       plan.entries.pick((kind, _size, conversion) => isRegularKind(kind) && conversion !== undefined),
     );
     try {
-      for (const entry of plan.entries) {
-        if (entry.kind === 'directory' || entry.kind === 'symlink') {
-          batch.entries.push(entry);
-        } else if (isLarge(entry.kind, entry.size, entry.conversion)) {
-          writeSpilled(entry, largeFiles.get(entry.index)!);
-        } else if (entry.conversion === undefined) {
-          if (slot && batch.used + entry.size > SLOT_BYTES) dispatch();
+      // By place in the plan: an entry is read from the listing where it is needed, and what waits
+      // to be written is numbers (the main thread keeps little alive between garbage collections).
+      const entries = plan.entries;
+      for (let index = 0; index < entries.length; index++) {
+        const kind = entries.kindAt(index);
+        const size = entries.sizeAt(index);
+        const conversion = entries.conversionAt(index);
+        if (kind === 'directory' || kind === 'symlink') {
+          batch.entries.push(index);
+        } else if (isLarge(kind, size, conversion)) {
+          writeSpilled(index, largeFiles.get(index)!);
+        } else if (conversion === undefined) {
+          if (slot && batch.used + size > SLOT_BYTES) dispatch();
           slot ??= await pool.acquire();
-          batch.addFile(entry, entry.size, entry.oid);
+          batch.addFile(index, size, entries.oidAt(index));
         } else {
           const item = (await converted.next()).value as FileContent;
           if (item.content.length >= largeFrom) {
             const spilled = spill.add(largeCount++, item.content.length, chunksOf(item.content));
             spilled.catch(() => {});
-            writeSpilled(entry, spilled);
+            writeSpilled(index, spilled);
           } else {
             if (slot && batch.used + item.content.length > SLOT_BYTES) dispatch();
             slot ??= await pool.acquire();
             item.content.copy(slot.input, batch.used);
-            batch.addFile(entry, item.content.length, '');
+            batch.addFile(index, item.content.length, '');
           }
         }
         if (batch.entries.length >= BATCH_ENTRIES || batch.used >= BATCH_BYTES) dispatch();

@@ -63,21 +63,30 @@ export class ExportEntries implements Iterable<ExportEntry> {
     return this.#conversions.get(index);
   }
 
-  /** The entry at `index`, read from its line of the listing (its path was checked when the plan was made). */
-  at(index: number): ExportEntry {
+  /** The path of the entry at `index`, read from its line of the listing (it was checked when the plan was made). */
+  pathAt(index: number): string {
+    const listing = this.#listing;
+    // "<mode> <type> <oid> <padded size>\t<path>\0"
+    const tab = listing.indexOf(0x09, this.#lines[index]!);
+    const end = listing.indexOf(0, tab);
+    return listing.toString('utf8', tab + 1, end === -1 ? listing.length : end);
+  }
+
+  /** The object id of the entry at `index`, read from its line of the listing. */
+  oidAt(index: number): string {
     const listing = this.#listing;
     const start = this.#lines[index]!;
-    // "<mode> <type> <oid> <padded size>\t<path>\0"
     const afterType = listing.indexOf(0x20, listing.indexOf(0x20, start) + 1);
-    const afterOid = listing.indexOf(0x20, afterType + 1);
-    const tab = listing.indexOf(0x09, afterOid);
-    let end = listing.indexOf(0, tab);
-    if (end === -1) end = listing.length;
+    return listing.toString('latin1', afterType + 1, listing.indexOf(0x20, afterType + 1));
+  }
+
+  /** The entry at `index`, as an object. */
+  at(index: number): ExportEntry {
     const entry: ExportEntry = {
       index,
-      path: listing.toString('utf8', tab + 1, end),
+      path: this.pathAt(index),
       kind: KINDS[this.#kinds[index]!]!,
-      oid: listing.toString('latin1', afterType + 1, afterOid),
+      oid: this.oidAt(index),
       size: this.#sizes[index]!,
     };
     const conversion = this.#conversions.get(index);

@@ -168,14 +168,15 @@ function* treeEntries(out: Buffer, test?: RawEntryTest): Generator<TreeEntry> {
 
 /**
  * git maps pack files into memory as it reads them, by default up to the whole pack, so its
- * memory would grow with the repository: these limits on pack windows and the delta cache keep it
- * flat, at no measurable cost in time. For every git that reads many objects here.
+ * memory would grow with the repository: these limits on pack windows (four windows of 1 MiB at
+ * most; with 16 MiB a git grew until it had mapped 16 MiB of a large pack) and the delta cache keep
+ * it flat, at no measurable cost in time. For every git that reads many objects here.
  */
 export const PACK_MEMORY_LIMITS = [
   '-c',
   'core.packedGitWindowSize=1m',
   '-c',
-  'core.packedGitLimit=16m',
+  'core.packedGitLimit=4m',
   '-c',
   'core.deltaBaseCacheLimit=16m',
 ] as const;
