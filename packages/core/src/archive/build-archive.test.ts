@@ -7,7 +7,7 @@ import { git, makeTempDir, type PhpPackageRepo, type TempDir } from '@phpublish/
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type BuildArchiveInput, buildArchive } from './build-archive.js';
 import { contentDigestOfRef, contentDigestOfZip } from './digest.js';
-import { archiveGitEnv, fixtureRepo, gitArchiveListing, unzipListing } from './testing/repos.js';
+import { archiveGitEnv, type FixtureFile, fixtureRepo, gitArchiveListing, unzipListing } from './testing/repos.js';
 import { ZipReader } from './zip-reader.js';
 
 const run = promisify(execFile);
@@ -309,6 +309,36 @@ describe('when the zip cannot be built', () => {
     expect(error.code).toBe('ARCHIVE_GIT_FAILED');
     expect(error.message).toContain('cat-file');
     expect(error.message).toContain(oid);
+  });
+
+  it('refuses what it finds late in a large tree, whose plan is selected while the workers compress, and leaves nothing behind', async () => {
+    // More entries than are selected at a time, then two names that fold alike; or a link that
+    // escapes near the start, which is refused once every entry is selected.
+    const many: Record<string, FixtureFile> = {};
+    for (let i = 0; i < 1500; i++) many[`src/F${String(i).padStart(4, '0')}.php`] = `<?php // ${i}\n`;
+    const late = await fixtureRepo({ ...many, 'zz/Readme.md': 'a', 'zz/README.md': 'b' }, 'acme/late');
+    const escaping = await fixtureRepo({ 'a/link': { symlink: '../../etc/passwd' }, ...many }, 'acme/escaping');
+    try {
+      for (const [refused, code] of [
+        [late, 'ARCHIVE_DUPLICATE_PATH'],
+        [escaping, 'ARCHIVE_SYMLINK_ESCAPES'],
+      ] as const) {
+        const dir = join(temp.path, `late-${counter++}`);
+        await mkdir(dir);
+        const error = await buildArchive({
+          cwd: refused.dir,
+          env: archiveGitEnv,
+          ref: 'HEAD',
+          outFile: join(dir, 'x.zip'),
+        }).catch((e) => e);
+        expect(error.code).toBe(code);
+        expect(await readdir(dir)).toEqual([]);
+        expect(await gitProcessesIn(refused.dir)).toEqual([]);
+      }
+    } finally {
+      await late.cleanup();
+      await escaping.cleanup();
+    }
   });
 
   it('says the same when the digest of a commit meets such an object, and leaves no git process behind', async () => {

@@ -6,9 +6,9 @@ import { isPhpublishError, PhpublishError } from '../errors/index.js';
 import { CompressionPool, type DeflateMode, SLOT_BYTES, SLOT_FILES, type Slot } from './compression-pool.js';
 import { ContentDigestBuilder } from './content-digest.js';
 import type { Conversion } from './conversions.js';
-import { type FileContent, readFiles, STREAM_CHUNK } from './export-contents.js';
+import { ConvertedFiles, STREAM_CHUNK } from './export-contents.js';
 import { isRegularKind } from './export-entries.js';
-import { type ExportEntry, type ExportOptions, type ExportPlan, planExport } from './export-plan.js';
+import { type ExportEntry, type ExportOptions, type ExportPlan, startExport } from './export-plan.js';
 import type { GitContext } from './git-objects.js';
 import { type SpilledFile, SpillFiles } from './large-files.js';
 import { METHOD_DEFLATE, METHOD_STORE } from './zip-format.js';
@@ -47,6 +47,8 @@ export interface ArchiveResult {
 /** A batch goes to a worker once it holds this many bytes or entries (a slot holds at most SLOT_BYTES). */
 const BATCH_BYTES = 512 * 1024;
 const BATCH_ENTRIES = SLOT_FILES;
+/** Entries of the plan selected at a time (see startExport). */
+const SELECT_AHEAD = 1024;
 
 /**
  * The zip's single top-level folder, named like GitHub's zipballs (`<vendor>-<name>-<short sha>/`):
@@ -141,27 +143,29 @@ export async function buildArchive(input: BuildArchiveInput): Promise<ArchiveRes
 /**
  * Puts the large files that git exports as they are stored (too large for a worker's slot) into
  * the spill files, deflated or as they are, while the workers compress the rest: the files are
- * dealt to the lanes in turn, and each lane takes its own, in the plan's order, from its own
- * `git cat-file --batch`. Each file's promise settles when it is in its spill file.
+ * dealt to the lanes in turn from lane `dealt` on, and each lane takes its own, in the plan's
+ * order, from its own `git cat-file --batch`. Each file's promise, by its place in the plan, goes
+ * into `results`; it settles when the file is in its spill file. Returns how many files have been
+ * dealt.
  */
 function spillLargeFiles(
   git: GitContext,
   files: readonly ExportEntry[],
   spill: SpillFiles,
-): Map<number, Promise<SpilledFile>> {
-  // By the entries' places in the plan.
-  const results = new Map<number, Promise<SpilledFile>>();
+  dealt: number,
+  results: Map<number, Promise<SpilledFile>>,
+): number {
   for (let lane = 0; lane < Math.min(spill.lanes, files.length); lane++) {
-    const mine = files.filter((_, i) => i % spill.lanes === lane);
+    const mine = files.filter((_, i) => (dealt + i) % spill.lanes === lane);
     const spilled = spill.addFromGit(lane, git, mine);
     for (const [i, entry] of mine.entries()) results.set(entry.index, spilled[i]!);
   }
-  return results;
+  return dealt + files.length;
 }
 
 async function writeArchive(input: BuildArchiveInput, pool: CompressionPool): Promise<ArchiveResult> {
   const git = { cwd: input.cwd, ...(input.env ? { env: input.env } : {}) };
-  const plan = await planExport(input);
+  const plan = await startExport(input);
   const folder = archiveFolder(plan);
   // Temporary files beside the zip: `.<name>.<random>.tmp` (the zip until it is complete) and the spill files.
   const stem = join(dirname(input.outFile), `.${basename(input.outFile)}.${randomBytes(6).toString('hex')}`);
@@ -182,14 +186,16 @@ async function writeArchive(input: BuildArchiveInput, pool: CompressionPool): Pr
   const failed = new AbortController();
   const spill = new SpillFiles((lane) => `${stem}.large-${lane}.tmp`, pool.size, failed.signal);
   let written: { bytes: number; sha256: string };
+  let writes: OrderedWrites | undefined;
   try {
     const zip = new ZipWriter(file, plan.commit.committerTime, input.tuning?.limits);
     const nameOf = (path: string, kind: EntryKind) =>
       Buffer.from(`${folder}${path}${kind === 'directory' ? '/' : ''}`, 'utf8');
-    const writes = new OrderedWrites((error) => {
+    const ordered = new OrderedWrites((error) => {
       pool.fail(error);
       failed.abort(error);
     });
+    writes = ordered;
 
     let batch = new Batch();
     let slot: Slot | undefined;
@@ -203,7 +209,7 @@ async function writeArchive(input: BuildArchiveInput, pool: CompressionPool): Pr
         takenSlot && taken.sizes.length > 0 ? pool.compress(takenSlot, taken.sizes, taken.oids) : undefined;
       compressed?.catch(() => {});
       taken.oids = [];
-      writes.add(async () => {
+      ordered.add(async () => {
         try {
           const results = await compressed;
           let file = 0;
@@ -254,7 +260,7 @@ async function writeArchive(input: BuildArchiveInput, pool: CompressionPool): Pr
     /** A large file goes into the zip from its spill file, once it is there and its turn comes. */
     const writeSpilled = (index: number, spilled: Promise<SpilledFile>) => {
       dispatch();
-      writes.add(async () => {
+      ordered.add(async () => {
         const kind = plan.entries.kindAt(index) as 'file' | 'executable';
         const path = plan.entries.pathAt(index);
         const large = await spilled;
@@ -271,56 +277,66 @@ async function writeArchive(input: BuildArchiveInput, pool: CompressionPool): Pr
     // spill files as soon as possible; this thread reads only the files git converts.
     const isLarge = (kind: EntryKind, size: number, conversion: Conversion | undefined) =>
       isRegularKind(kind) && conversion === undefined && size >= largeFrom;
-    const largeFiles = spillLargeFiles(git, plan.entries.pick(isLarge), spill);
-    // Converted large files are dealt to the lanes after the others.
-    let largeCount = largeFiles.size;
-    const converted = readFiles(
-      plan,
-      git,
-      plan.entries.pick((kind, _size, conversion) => isRegularKind(kind) && conversion !== undefined),
-    );
+    const largeFiles = new Map<number, Promise<SpilledFile>>();
+    // Large files are dealt to the lanes in turn, in the order they come.
+    let dealt = 0;
+    const converted = new ConvertedFiles(plan.commit.commit, git);
     try {
-      // By place in the plan: an entry is read from the listing where it is needed, and what waits
-      // to be written is numbers (the main thread keeps little alive between garbage collections).
+      // The plan is selected a part at a time, each part's files handed out before the next part is
+      // selected: the workers start on the first files while the tree is still being selected.
       const entries = plan.entries;
-      for (let index = 0; index < entries.length; index++) {
-        const kind = entries.kindAt(index);
-        const size = entries.sizeAt(index);
-        const conversion = entries.conversionAt(index);
-        if (kind === 'directory' || kind === 'symlink') {
-          batch.entries.push(index);
-        } else if (isLarge(kind, size, conversion)) {
-          writeSpilled(index, largeFiles.get(index)!);
-        } else if (conversion === undefined) {
-          if (slot && batch.used + size > SLOT_BYTES) dispatch();
-          slot ??= await pool.acquire();
-          batch.addFile(index, size, entries.oidAt(index));
-        } else {
-          const item = (await converted.next()).value as FileContent;
-          if (item.content.length >= largeFrom) {
-            const spilled = spill.add(largeCount++, item.content.length, chunksOf(item.content));
-            spilled.catch(() => {});
-            writeSpilled(index, spilled);
-          } else {
-            if (slot && batch.used + item.content.length > SLOT_BYTES) dispatch();
+      for (let from = 0, to = plan.selectMore(SELECT_AHEAD); from < to; from = to, to = plan.selectMore(SELECT_AHEAD)) {
+        // What this part's large files and converted files are is known before any of it is written.
+        dealt = spillLargeFiles(git, entries.pick(isLarge, from, to), spill, dealt, largeFiles);
+        converted.want(
+          entries.pick((kind, _size, conversion) => isRegularKind(kind) && conversion !== undefined, from, to),
+        );
+        // By place in the plan: an entry is read from the listing where it is needed, and what
+        // waits to be written is numbers (the main thread keeps little alive between garbage
+        // collections).
+        for (let index = from; index < to; index++) {
+          const kind = entries.kindAt(index);
+          const size = entries.sizeAt(index);
+          const conversion = entries.conversionAt(index);
+          if (kind === 'directory' || kind === 'symlink') {
+            batch.entries.push(index);
+          } else if (isLarge(kind, size, conversion)) {
+            writeSpilled(index, largeFiles.get(index)!);
+            largeFiles.delete(index);
+          } else if (conversion === undefined) {
+            if (slot && batch.used + size > SLOT_BYTES) dispatch();
             slot ??= await pool.acquire();
-            item.content.copy(slot.input, batch.used);
-            batch.addFile(index, item.content.length, '');
+            batch.addFile(index, size, entries.oidAt(index));
+          } else {
+            const item = await converted.next();
+            if (item.content.length >= largeFrom) {
+              const spilled = spill.add(dealt++, item.content.length, chunksOf(item.content));
+              spilled.catch(() => {});
+              writeSpilled(index, spilled);
+            } else {
+              if (slot && batch.used + item.content.length > SLOT_BYTES) dispatch();
+              slot ??= await pool.acquire();
+              item.content.copy(slot.input, batch.used);
+              batch.addFile(index, item.content.length, '');
+            }
           }
+          if (batch.entries.length >= BATCH_ENTRIES || batch.used >= BATCH_BYTES) dispatch();
         }
-        if (batch.entries.length >= BATCH_ENTRIES || batch.used >= BATCH_BYTES) dispatch();
       }
     } finally {
-      await converted.return(undefined);
+      await converted.close();
     }
     dispatch();
-    await writes.drain();
+    await ordered.drain();
     // Every file is compressed: the workers and their git stop while the zip is finished.
     void pool.close();
     written = await zip.finish(Buffer.from(plan.commit.commit, 'latin1'));
     await file.close();
   } catch (error) {
     failed.abort(error);
+    // What is on its way stops (compression and large files fail with the error) before the file goes.
+    pool.fail(error);
+    await writes?.drain().catch(() => {});
     await file.close().catch(() => {});
     await rm(temporary, { force: true });
     throw isPhpublishError(error)

@@ -25,30 +25,37 @@ export const isRegularKind = (kind: EntryKind) => kind === 'file' || kind === 'e
  * size; an entry is read into an object only while it is used. Held as objects (path, object id,
  * size), the plan would keep a few hundred bytes an entry on the heap for the whole run, and V8
  * keeps room in proportion to what survives: memory would grow with the number of files.
+ * Entries are added in order while the plan is selected.
  */
 export class ExportEntries implements Iterable<ExportEntry> {
   readonly #listing: Buffer;
-  readonly #lines: Float64Array;
-  readonly #sizes: Float64Array;
-  readonly #kinds: Uint8Array;
-  readonly #conversions: ReadonlyMap<number, Conversion>;
+  #lines = new Float64Array(1024);
+  #sizes = new Float64Array(1024);
+  #kinds = new Uint8Array(1024);
+  readonly #conversions = new Map<number, Conversion>();
+  #length = 0;
 
-  constructor(
-    listing: Buffer,
-    lines: Float64Array,
-    sizes: Float64Array,
-    kinds: Uint8Array,
-    conversions: ReadonlyMap<number, Conversion>,
-  ) {
+  constructor(listing: Buffer) {
     this.#listing = listing;
-    this.#lines = lines;
-    this.#sizes = sizes;
-    this.#kinds = kinds;
-    this.#conversions = conversions;
   }
 
   get length(): number {
-    return this.#kinds.length;
+    return this.#length;
+  }
+
+  /** Adds the entry whose line starts at `line` in the listing. */
+  add(line: number, kind: EntryKind, size: number, conversion?: Conversion): void {
+    if (this.#length === this.#kinds.length) {
+      const capacity = this.#length * 2;
+      this.#lines = grown(this.#lines, new Float64Array(capacity));
+      this.#sizes = grown(this.#sizes, new Float64Array(capacity));
+      this.#kinds = grown(this.#kinds, new Uint8Array(capacity));
+    }
+    this.#lines[this.#length] = line;
+    this.#sizes[this.#length] = size;
+    this.#kinds[this.#length] = KIND_CODES[kind];
+    if (conversion) this.#conversions.set(this.#length, conversion);
+    this.#length += 1;
   }
 
   kindAt(index: number): EntryKind {
@@ -95,68 +102,27 @@ export class ExportEntries implements Iterable<ExportEntry> {
   }
 
   *[Symbol.iterator](): Iterator<ExportEntry> {
-    for (let i = 0; i < this.length; i++) yield this.at(i);
+    for (let i = 0; i < this.#length; i++) yield this.at(i);
   }
 
-  /** The entries, as objects, whose kind, size and conversion pass `test` (the others are not read). */
-  pick(test: (kind: EntryKind, size: number, conversion: Conversion | undefined) => boolean): ExportEntry[] {
+  /**
+   * The entries from `from` on (to `to`, by default the last), as objects, whose kind, size and
+   * conversion pass `test` (the others are not read).
+   */
+  pick(
+    test: (kind: EntryKind, size: number, conversion: Conversion | undefined) => boolean,
+    from = 0,
+    to = this.#length,
+  ): ExportEntry[] {
     const picked: ExportEntry[] = [];
-    for (let i = 0; i < this.length; i++) {
+    for (let i = from; i < to; i++) {
       if (test(this.kindAt(i), this.#sizes[i]!, this.#conversions.get(i))) picked.push(this.at(i));
     }
     return picked;
   }
-
-  /** The entries that pass `keep`, numbered anew. */
-  keep(keep: (entry: ExportEntry) => boolean): ExportEntries {
-    const kept = new ExportEntriesBuilder(this.#listing);
-    for (let i = 0; i < this.length; i++) {
-      if (keep(this.at(i))) kept.add(this.#lines[i]!, this.kindAt(i), this.#sizes[i]!, this.#conversions.get(i));
-    }
-    return kept.build();
-  }
 }
 
-/** Collects a plan's entries, in order, as ExportEntries holds them. */
-export class ExportEntriesBuilder {
-  readonly #listing: Buffer;
-  #lines = new Float64Array(1024);
-  #sizes = new Float64Array(1024);
-  #kinds = new Uint8Array(1024);
-  readonly #conversions = new Map<number, Conversion>();
-  #length = 0;
-
-  constructor(listing: Buffer) {
-    this.#listing = listing;
-  }
-
-  /** Adds the entry whose line starts at `line` in the listing. */
-  add(line: number, kind: EntryKind, size: number, conversion?: Conversion): void {
-    if (this.#length === this.#kinds.length) {
-      const grow = <T extends Float64Array | Uint8Array>(from: T, to: T) => {
-        to.set(from);
-        return to;
-      };
-      const capacity = this.#length * 2;
-      this.#lines = grow(this.#lines, new Float64Array(capacity));
-      this.#sizes = grow(this.#sizes, new Float64Array(capacity));
-      this.#kinds = grow(this.#kinds, new Uint8Array(capacity));
-    }
-    this.#lines[this.#length] = line;
-    this.#sizes[this.#length] = size;
-    this.#kinds[this.#length] = KIND_CODES[kind];
-    if (conversion) this.#conversions.set(this.#length, conversion);
-    this.#length += 1;
-  }
-
-  build(): ExportEntries {
-    const n = this.#length;
-    return new ExportEntries(
-      this.#listing,
-      this.#lines.slice(0, n),
-      this.#sizes.slice(0, n),
-      this.#kinds.slice(0, n),
-      this.#conversions,
-    );
-  }
+function grown<T extends Float64Array | Uint8Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
 }

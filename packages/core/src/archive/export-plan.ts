@@ -2,7 +2,7 @@ import { isValidPackageName } from '../composer/composer-json.js';
 import { PhpublishError } from '../errors/index.js';
 import { composerExcludeMatcher } from './composer-exclude.js';
 import { CONTENT_ATTRIBUTES, type Conversion, conversionFor, needsConversion } from './conversions.js';
-import { type ExportEntries, ExportEntriesBuilder } from './export-entries.js';
+import { ExportEntries } from './export-entries.js';
 import {
   BlobReader,
   type CommitInfo,
@@ -160,19 +160,45 @@ function kindOf(entry: TreeEntry): EntryKind {
 const isInside = (path: string, prefix: string) =>
   path.length > prefix.length && path.charCodeAt(prefix.length) === 0x2f && path.startsWith(prefix);
 
+/** Where a selection puts what it selects, and what it leaves out besides export-ignore. */
+interface SelectionTarget {
+  entries: ExportEntries;
+  symlinkTargets: Map<string, Buffer>;
+  /** composer.json `archive.exclude`, when asked for. */
+  excluded: ((path: string) => boolean) | undefined;
+}
+
 /**
  * archive.c's traversal: a directory marked export-ignore is skipped with everything below it;
  * other directories are written when the first non-directory entry below them is reached (even
  * one that is itself export-ignored, which is how `git archive` leaves empty directories).
+ * Each entry is checked as it is selected (its path, its object, collisions with the entries
+ * before it); the symbolic links are checked together once every entry is selected. Yields after
+ * each tree entry, so that the plan can be selected a part at a time.
  */
-function selectEntries(
+function* selectEntries(
   tree: Tree,
   attributes: AttributeResolver,
   blobs: ReadonlyMap<string, Buffer>,
-): { entries: ExportEntries; symlinkTargets: Map<string, Buffer> } {
+  target: SelectionTarget,
+): Generator<void> {
   const lookups = !attributes.isEmpty;
-  const selected = new ExportEntriesBuilder(tree.listing);
-  const symlinkTargets = new Map<string, Buffer>();
+  const { entries, symlinkTargets, excluded } = target;
+  const collisions = new PathCollisions();
+  /** Adds an entry unless composer.json excludes it; whether it was added. */
+  const add = (entry: TreeEntry, path: string, kind: EntryKind, conversion?: Conversion) => {
+    if (excluded?.(path)) return false;
+    // git archive would stop at an object it cannot read; say which one before the zip exists.
+    if (kind !== 'directory' && entry.size === MISSING) {
+      throw new PhpublishError('ARCHIVE_GIT_FAILED', {
+        command: 'ls-tree',
+        problem: `object ${entry.oid} (${path}) is missing`,
+      });
+    }
+    collisions.add(path, kind === 'directory' ? 'directory' : 'file');
+    entries.add(entry.line, kind, entry.size, conversion);
+    return true;
+  };
   const queued: TreeEntry[] = [];
   let ignored: string | undefined;
   for (const entry of tree) {
@@ -185,10 +211,7 @@ function selectEntries(
       } else queued.push(entry);
       continue;
     }
-    for (const dir of queued) {
-      checkedPath(dir.path);
-      selected.add(dir.line, 'directory', dir.size);
-    }
+    for (const dir of queued) add(dir, checkedPath(dir.path), 'directory');
     queued.length = 0;
     // Submodules are looked up like directories, with a trailing slash.
     const lookupPath = entry.type === 'commit' ? `${entry.path}/` : entry.path;
@@ -209,20 +232,49 @@ function selectEntries(
       if (needsConversion(wanted)) conversion = wanted;
     }
     if (kind === 'symlink') {
-      const target = blobs.get(entry.path);
-      if (!target) {
+      const linkTarget = blobs.get(entry.path);
+      if (!linkTarget) {
         // Only targets up to PATH_MAX were read.
         throw new PhpublishError('ARCHIVE_SYMLINK_ESCAPES', { path, target: `(${entry.size} bytes)` });
       }
-      symlinkTargets.set(path, target);
+      if (add(entry, path, kind)) symlinkTargets.set(path, linkTarget);
+    } else {
+      add(entry, path, kind, conversion);
     }
-    selected.add(entry.line, kind, entry.size, conversion);
+    yield;
   }
-  return { entries: selected.build(), symlinkTargets };
+  checkSymlinks(symlinkTargets);
+}
+
+/**
+ * A plan being selected: its entries are selected and checked a part at a time, so that what
+ * consumes them can start on the first ones while the rest are selected (building a zip does:
+ * its workers start compressing before the tree is through). A refusal comes from `selectMore`,
+ * at the entry it is about, or at the end for what concerns the plan as a whole.
+ */
+export interface ExportSelection extends ExportPlan {
+  /**
+   * Selects and checks at least `count` more entries, fewer only when the tree ends; returns how
+   * many entries there are now. Once every entry is selected, the checks of the whole plan run.
+   */
+  selectMore(count: number): number;
+  /** Whether every entry is selected and the whole plan checked. */
+  readonly complete: boolean;
 }
 
 /** Decides what an archive of `ref` contains, refusing (coded) what phpublish must not archive. */
 export async function planExport(options: ExportOptions): Promise<ExportPlan> {
+  const selection = await startExport(options);
+  selection.selectMore(Number.POSITIVE_INFINITY);
+  return selection;
+}
+
+/**
+ * Reads what a plan of `ref` is decided from (the commit, its tree, its attribute files and
+ * composer.json), refusing (coded) what phpublish must not archive; the entries are then selected
+ * with `selectMore`.
+ */
+export async function startExport(options: ExportOptions): Promise<ExportSelection> {
   const git: GitContext = { cwd: options.cwd, ...(options.env ? { env: options.env } : {}) };
   // One git reads the commit, then the few blobs the plan needs.
   const reader = new BlobReader(git);
@@ -250,28 +302,30 @@ export async function planExport(options: ExportOptions): Promise<ExportPlan> {
     options.composerExclude === true,
   );
 
-  const selected = selectEntries(tree, attributeResolver(blobs, attributeFiles), blobs);
-  let entries = selected.entries;
-  const symlinkTargets = selected.symlinkTargets;
-  if (options.composerExclude && composer.exclude.length > 0) {
-    const excluded = composerExcludeMatcher(composer.exclude);
-    entries = entries.keep((e) => {
-      const keep = !excluded(e.path);
-      if (!keep) symlinkTargets.delete(e.path);
-      return keep;
-    });
-  }
-
-  // git archive would stop at an object it cannot read; say which one before anything is written.
-  const [unreadable] = entries.pick((kind, size) => kind !== 'directory' && size === MISSING);
-  if (unreadable) {
-    throw new PhpublishError('ARCHIVE_GIT_FAILED', {
-      command: 'ls-tree',
-      problem: `object ${unreadable.oid} (${unreadable.path}) is missing`,
-    });
-  }
-  const collisions = new PathCollisions();
-  for (const entry of entries) collisions.add(entry.path, entry.kind === 'directory' ? 'directory' : 'file');
-  checkSymlinks(symlinkTargets);
-  return { commit, entries, symlinkTargets, packageName: composer.name };
+  const entries = new ExportEntries(tree.listing);
+  const symlinkTargets = new Map<string, Buffer>();
+  const excluded =
+    options.composerExclude && composer.exclude.length > 0 ? composerExcludeMatcher(composer.exclude) : undefined;
+  const steps = selectEntries(tree, attributeResolver(blobs, attributeFiles), blobs, {
+    entries,
+    symlinkTargets,
+    excluded,
+  });
+  let complete = false;
+  return {
+    commit,
+    entries,
+    symlinkTargets,
+    packageName: composer.name,
+    get complete() {
+      return complete;
+    },
+    selectMore(count: number): number {
+      const wanted = entries.length + count;
+      while (!complete && entries.length < wanted) {
+        if (steps.next().done) complete = true;
+      }
+      return entries.length;
+    },
+  };
 }
