@@ -8,7 +8,7 @@ import { ContentDigestBuilder } from './content-digest.js';
 import type { Conversion } from './conversions.js';
 import { ConvertedFiles, STREAM_CHUNK } from './export-contents.js';
 import { isRegularKind } from './export-entries.js';
-import { type ExportEntry, type ExportOptions, type ExportPlan, startExport } from './export-plan.js';
+import { type ExportEntry, type ExportOptions, type ExportPlan, SELECT_AHEAD, startExport } from './export-plan.js';
 import type { GitContext } from './git-objects.js';
 import { type SpilledFile, SpillFiles } from './large-files.js';
 import { METHOD_DEFLATE, METHOD_STORE } from './zip-format.js';
@@ -47,8 +47,6 @@ export interface ArchiveResult {
 /** A batch goes to a worker once it holds this many bytes or entries (a slot holds at most SLOT_BYTES). */
 const BATCH_BYTES = 512 * 1024;
 const BATCH_ENTRIES = SLOT_FILES;
-/** Entries of the plan selected at a time (see startExport). */
-const SELECT_AHEAD = 1024;
 
 /**
  * The zip's single top-level folder, named like GitHub's zipballs (`<vendor>-<name>-<short sha>/`):

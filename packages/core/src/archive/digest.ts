@@ -44,27 +44,30 @@ export async function contentDigestOfRef(input: ExportOptions): Promise<RefDiges
 
 async function digestOfRef(input: ExportOptions, git: GitContext, hashers: BlobHashers): Promise<RefDigest> {
   const plan = await planExport(input);
+  const entries = plan.entries;
   const [hashes, converted] = await Promise.all([
-    hashers.hash(plan.entries.pick((kind, _size, conversion) => isRegularKind(kind) && conversion === undefined)),
+    hashers.hash(entries.blobs((kind, conversion) => isRegularKind(kind) && conversion === undefined)),
     hashConverted(
       plan,
       git,
-      plan.entries.pick((kind, _size, conversion) => isRegularKind(kind) && conversion !== undefined),
+      entries.pick((kind, _size, conversion) => isRegularKind(kind) && conversion !== undefined),
     ),
   ]);
   // In the plan's order, git's tree order: the byte order of the paths.
   const digest = new ContentDigestBuilder({ ordered: true });
   let symlinks = 0;
   let next = 0;
-  for (const entry of plan.entries) {
-    if (entry.kind === 'directory') continue;
-    if (entry.kind === 'symlink') {
-      digest.add(entry.path, 'symlink', sha256(plan.symlinkTargets.get(entry.path)!));
+  for (let index = 0; index < entries.length; index++) {
+    const kind = entries.kindAt(index);
+    if (kind === 'directory') continue;
+    const path = entries.pathAt(index);
+    if (kind === 'symlink') {
+      digest.add(path, 'symlink', sha256(plan.symlinkTargets.get(path)!));
       symlinks += 1;
-    } else if (entry.conversion !== undefined) {
-      digest.add(entry.path, entry.kind, converted.get(entry.index)!);
+    } else if (entries.conversionAt(index) !== undefined) {
+      digest.add(path, kind, converted.get(index)!);
     } else {
-      digest.add(entry.path, entry.kind, hashes.subarray(32 * next, 32 * next + 32));
+      digest.add(path, kind, hashes.subarray(32 * next, 32 * next + 32));
       next += 1;
     }
   }

@@ -105,6 +105,15 @@ export class ExportEntries implements Iterable<ExportEntry> {
     for (let i = 0; i < this.#length; i++) yield this.at(i);
   }
 
+  /** The object ids and sizes of the entries whose kind and conversion pass `test`, in order (nothing else is read). */
+  blobs(test: (kind: EntryKind, conversion: Conversion | undefined) => boolean): Array<{ oid: string; size: number }> {
+    const blobs: Array<{ oid: string; size: number }> = [];
+    for (let i = 0; i < this.#length; i++) {
+      if (test(this.kindAt(i), this.#conversions.get(i))) blobs.push({ oid: this.oidAt(i), size: this.#sizes[i]! });
+    }
+    return blobs;
+  }
+
   /**
    * The entries from `from` on (to `to`, by default the last), as objects, whose kind, size and
    * conversion pass `test` (the others are not read).

@@ -27,8 +27,8 @@ export { ExportEntries } from './export-entries.js';
 
 /**
  * Which entries `git archive` puts into an archive of a commit, and how it converts them — decided
- * from the tree alone (git 2.39 archive.c), before any content is read. Also checks the result
- * against the path rules, so that a refusal comes before any work.
+ * from the tree alone (git 2.39 archive.c), without reading the files. Also checks the result
+ * against the path rules: no zip is left and no digest given for a plan that is refused.
  */
 
 export interface ExportOptions extends GitContext {
@@ -188,7 +188,7 @@ function* selectEntries(
   /** Adds an entry unless composer.json excludes it; whether it was added. */
   const add = (entry: TreeEntry, path: string, kind: EntryKind, conversion?: Conversion) => {
     if (excluded?.(path)) return false;
-    // git archive would stop at an object it cannot read; say which one before the zip exists.
+    // git archive would stop at an object it cannot read; say which one (no zip is left).
     if (kind !== 'directory' && entry.size === MISSING) {
       throw new PhpublishError('ARCHIVE_GIT_FAILED', {
         command: 'ls-tree',
@@ -245,6 +245,9 @@ function* selectEntries(
   }
   checkSymlinks(symlinkTargets);
 }
+
+/** How many entries a consumer of a plan being selected (ExportSelection) selects at a time. */
+export const SELECT_AHEAD = 1024;
 
 /**
  * A plan being selected: its entries are selected and checked a part at a time, so that what
