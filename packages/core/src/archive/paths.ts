@@ -93,31 +93,71 @@ function stringHash(text: string): number {
   return hash >>> 0;
 }
 
-/**
- * Paths by their folded form, keeping only a hash of it and the path itself (which the caller
- * holds anyway): a folded copy of each path would cost more than the rest of the bookkeeping.
- * Paths whose hashes meet are told apart by folding them then.
- */
-class FoldedPaths {
-  readonly #byHash = new Map<number, string | string[]>();
+/** Hashes fit V8's small integers (31 bits): a larger number would be an object of its own in a Map. */
+const SMALL_HASH = 0x3fffffff;
 
-  /** The path added before that folds like `path`, if any. */
+/**
+ * A set of paths compared as `same` says, kept out of the JavaScript heap: each path's UTF-8 bytes
+ * in one growing buffer, and a map from a 30-bit hash of its compared form to its number. A string
+ * per path would stay on the heap while a plan is selected and its files compressed, and what
+ * survives that long makes V8 keep more room. Paths whose hashes meet are told apart by `same`.
+ */
+class PathSet {
+  readonly #hash: (path: string) => number;
+  readonly #same: (a: string, b: string) => boolean;
+  readonly #byHash = new Map<number, number | number[]>();
+  #bytes = Buffer.allocUnsafe(64 * 1024);
+  #used = 0;
+  /** Where each path's bytes start and end in `#bytes`, by its number. */
+  #bounds = new Float64Array(2 * 256);
+  #count = 0;
+
+  constructor(hash: (path: string) => number, same: (a: string, b: string) => boolean) {
+    this.#hash = hash;
+    this.#same = same;
+  }
+
+  /** The path added before that is the same as `path`, if any. */
   find(path: string): string | undefined {
-    const found = this.#byHash.get(foldedHash(path));
+    const found = this.#byHash.get(this.#hash(path) & SMALL_HASH);
     if (found === undefined) return undefined;
-    const folded = foldPath(path);
-    if (typeof found === 'string') return foldPath(found) === folded ? found : undefined;
-    return found.find((candidate) => foldPath(candidate) === folded);
+    for (const number of typeof found === 'number' ? [found] : found) {
+      const candidate = this.#path(number);
+      if (this.#same(candidate, path)) return candidate;
+    }
+    return undefined;
   }
 
   add(path: string): void {
-    const hash = foldedHash(path);
+    const length = Buffer.byteLength(path, 'utf8');
+    if (this.#used + length > this.#bytes.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(2 * this.#bytes.length, this.#used + length));
+      this.#bytes.copy(bigger, 0, 0, this.#used);
+      this.#bytes = bigger;
+    }
+    if (2 * this.#count === this.#bounds.length) {
+      const bigger = new Float64Array(2 * this.#bounds.length);
+      bigger.set(this.#bounds);
+      this.#bounds = bigger;
+    }
+    const number = this.#count++;
+    this.#bounds[2 * number] = this.#used;
+    this.#used += this.#bytes.write(path, this.#used, 'utf8');
+    this.#bounds[2 * number + 1] = this.#used;
+    const hash = this.#hash(path) & SMALL_HASH;
     const found = this.#byHash.get(hash);
-    if (found === undefined) this.#byHash.set(hash, path);
-    else if (typeof found === 'string') this.#byHash.set(hash, [found, path]);
-    else found.push(path);
+    if (found === undefined) this.#byHash.set(hash, number);
+    else if (typeof found === 'number') this.#byHash.set(hash, [found, number]);
+    else found.push(number);
+  }
+
+  #path(number: number): string {
+    return this.#bytes.toString('utf8', this.#bounds[2 * number], this.#bounds[2 * number + 1]);
   }
 }
+
+/** Paths by their folded form (foldPath); a folded copy of each is never kept. */
+const foldedPaths = () => new PathSet(foldedHash, (a, b) => foldPath(a) === foldPath(b));
 
 /**
  * Collects the paths of a package and refuses the second of two entries that would be installed at
@@ -125,10 +165,10 @@ class FoldedPaths {
  */
 export class PathCollisions {
   /** Files and symlinks. */
-  readonly #files = new FoldedPaths();
+  readonly #files = foldedPaths();
   /** Directories, explicit or implied by a deeper path. */
-  readonly #directories = new FoldedPaths();
-  readonly #explicitDirectories = new Set<string>();
+  readonly #directories = foldedPaths();
+  readonly #explicitDirectories = new PathSet(stringHash, (a, b) => a === b);
   /** The parent directory of the last path added, whose ancestors are all known to be directories. */
   #checkedParent = '';
 
@@ -141,7 +181,7 @@ export class PathCollisions {
     } else {
       const file = this.#files.find(path);
       if (file !== undefined) throw duplicate(file);
-      if (this.#explicitDirectories.has(path)) throw duplicate(path);
+      if (this.#explicitDirectories.find(path) !== undefined) throw duplicate(path);
       this.#explicitDirectories.add(path);
       if (this.#directories.find(path) === undefined) this.#directories.add(path);
     }
