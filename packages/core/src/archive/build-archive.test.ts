@@ -7,6 +7,7 @@ import { git, makeTempDir, type PhpPackageRepo, type TempDir } from '@phpublish/
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type BuildArchiveInput, buildArchive } from './build-archive.js';
 import { contentDigestOfRef, contentDigestOfZip } from './digest.js';
+import { startExport } from './export-plan.js';
 import { archiveGitEnv, type FixtureFile, fixtureRepo, gitArchiveListing, unzipListing } from './testing/repos.js';
 import { ZipReader } from './zip-reader.js';
 
@@ -334,6 +335,11 @@ describe('when the zip cannot be built', () => {
         expect(error.code).toBe(code);
         expect(await readdir(dir)).toEqual([]);
         expect(await gitProcessesIn(refused.dir)).toEqual([]);
+        // A selection that has refused refuses again, and is never complete.
+        const selection = await startExport({ cwd: refused.dir, env: archiveGitEnv, ref: 'HEAD' });
+        expect(() => selection.selectMore(Number.POSITIVE_INFINITY)).toThrow(expect.objectContaining({ code }));
+        expect(() => selection.selectMore(1)).toThrow(expect.objectContaining({ code }));
+        expect(selection.complete).toBe(false);
       }
     } finally {
       await late.cleanup();

@@ -165,12 +165,21 @@ async function writeArchive(input: BuildArchiveInput, pool: CompressionPool): Pr
   const git = { cwd: input.cwd, ...(input.env ? { env: input.env } : {}) };
   const plan = await startExport(input);
   const folder = archiveFolder(plan);
-  // Temporary files beside the zip: `.<name>.<random>.tmp` (the zip until it is complete) and the spill files.
+  // Temporary files beside the zip: `.<name>.<random>.tmp` (the zip until it is complete), the
+  // central directory's and the spill files.
   const stem = join(dirname(input.outFile), `.${basename(input.outFile)}.${randomBytes(6).toString('hex')}`);
   const temporary = `${stem}.tmp`;
+  // Where the central directory waits until it is written, beside the zip too.
+  const directoryPath = `${stem}.directory.tmp`;
   let file: FileHandle;
+  let directoryFile: FileHandle;
   try {
     file = await open(temporary, 'wx');
+    directoryFile = await open(directoryPath, 'wx+').catch(async (error: unknown) => {
+      await file.close();
+      await rm(temporary, { force: true });
+      throw error;
+    });
   } catch (error) {
     throw new PhpublishError(
       'ARCHIVE_OUTPUT_FAILED',
@@ -186,7 +195,7 @@ async function writeArchive(input: BuildArchiveInput, pool: CompressionPool): Pr
   let written: { bytes: number; sha256: string };
   let writes: OrderedWrites | undefined;
   try {
-    const zip = new ZipWriter(file, plan.commit.committerTime, input.tuning?.limits);
+    const zip = new ZipWriter(file, plan.commit.committerTime, input.tuning?.limits, directoryFile);
     const nameOf = (path: string, kind: EntryKind) =>
       Buffer.from(`${folder}${path}${kind === 'directory' ? '/' : ''}`, 'utf8');
     const ordered = new OrderedWrites((error) => {
@@ -347,6 +356,8 @@ async function writeArchive(input: BuildArchiveInput, pool: CompressionPool): Pr
   } finally {
     // The large files' gits and deflates have stopped (they end or see the abort) before the spill files go.
     await spill.close();
+    await directoryFile.close().catch(() => {});
+    await rm(directoryPath, { force: true });
   }
   try {
     await rename(temporary, input.outFile);

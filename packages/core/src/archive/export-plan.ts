@@ -309,24 +309,33 @@ export async function startExport(options: ExportOptions): Promise<ExportSelecti
   const symlinkTargets = new Map<string, Buffer>();
   const excluded =
     options.composerExclude && composer.exclude.length > 0 ? composerExcludeMatcher(composer.exclude) : undefined;
-  const steps = selectEntries(tree, attributeResolver(blobs, attributeFiles), blobs, {
+  // Dropped once every entry is selected: what the checks kept goes with it.
+  let steps: Generator<void> | undefined = selectEntries(tree, attributeResolver(blobs, attributeFiles), blobs, {
     entries,
     symlinkTargets,
     excluded,
   });
-  let complete = false;
+  // A refusal ends the selection: asked again, it refuses again (the tree is not through).
+  let refusal: { error: unknown } | undefined;
   return {
     commit,
     entries,
     symlinkTargets,
     packageName: composer.name,
     get complete() {
-      return complete;
+      return steps === undefined && refusal === undefined;
     },
     selectMore(count: number): number {
+      if (refusal) throw refusal.error;
       const wanted = entries.length + count;
-      while (!complete && entries.length < wanted) {
-        if (steps.next().done) complete = true;
+      try {
+        while (steps && entries.length < wanted) {
+          if (steps.next().done) steps = undefined;
+        }
+      } catch (error) {
+        refusal = { error };
+        steps = undefined;
+        throw error;
       }
       return entries.length;
     },

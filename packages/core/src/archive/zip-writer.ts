@@ -28,7 +28,7 @@ const DOS_DIRECTORY = 0x10;
 
 const EMPTY = Buffer.alloc(0);
 
-/** The central directory is kept in pieces of this size until it is written. */
+/** The central directory is kept, or set aside in its file, in pieces of this size until it is written. */
 const DIRECTORY_PIECE = 64 * 1024;
 
 /** Writes are gathered up to this size, then written with one call. */
@@ -62,9 +62,16 @@ export class ZipWriter {
   readonly #date: number;
   readonly #time: number;
   readonly #limit: number;
-  /** The central directory, encoded as entries are added (not kept as objects: large packages stay cheap). */
+  /**
+   * The central directory, encoded as entries are added (not kept as objects: large packages stay
+   * cheap). With a directory file, only the piece being filled is kept: each full piece goes to the
+   * file until the directory is written, so memory does not grow with the number of entries.
+   */
   readonly #directory: Buffer[] = [];
   #directoryUsed = DIRECTORY_PIECE;
+  readonly #directoryFile: FileHandle | undefined;
+  #directorySetAside = 0;
+  #directoryWrites: Promise<void> = Promise.resolve();
   #entries = 0;
   /** Bytes the zip has so far, written or waiting in the current buffer. */
   #position = 0;
@@ -76,8 +83,15 @@ export class ZipWriter {
   /** SHA-256 of what has gone to the file: no read-back once the zip is written. */
   readonly #hash = createHash('sha256');
 
-  constructor(file: FileHandle, timestamp: number, limits: ZipLimits = { zip64: MAX_UINT32 }) {
+  /** `directoryFile`: an empty file where the central directory waits until it is written. */
+  constructor(
+    file: FileHandle,
+    timestamp: number,
+    limits: ZipLimits = { zip64: MAX_UINT32 },
+    directoryFile?: FileHandle,
+  ) {
     this.#file = file;
+    this.#directoryFile = directoryFile;
     ({ date: this.#date, time: this.#time } = dosDateTime(timestamp));
     this.#limit = limits.zip64;
   }
@@ -145,6 +159,17 @@ export class ZipWriter {
    */
   async finish(comment: Buffer): Promise<{ bytes: number; sha256: string }> {
     const centralOffset = this.#position;
+    if (this.#directoryFile && this.#directorySetAside > 0) {
+      await this.#directoryWrites;
+      const buffer = Buffer.allocUnsafe(DIRECTORY_PIECE);
+      for (let at = 0; at < this.#directorySetAside; ) {
+        const { bytesRead } = await this.#directoryFile.read(buffer, 0, DIRECTORY_PIECE, at);
+        if (bytesRead === 0) throw new Error('the central directory file ended early');
+        at += bytesRead;
+        const pending = this.#write(buffer.subarray(0, bytesRead));
+        if (pending) await pending;
+      }
+    }
     for (const [i, piece] of this.#directory.entries()) {
       const last = i === this.#directory.length - 1;
       await this.#write(last ? piece.subarray(0, this.#directoryUsed) : piece);
@@ -198,6 +223,7 @@ export class ZipWriter {
     // what it needs, with nothing copied or left behind as it grows.
     for (let at = 0; at < header.length; ) {
       if (this.#directoryUsed === DIRECTORY_PIECE) {
+        if (this.#directoryFile && this.#directory.length > 0) this.#setAside(this.#directory.pop()!);
         this.#directory.push(Buffer.allocUnsafe(DIRECTORY_PIECE));
         this.#directoryUsed = 0;
       }
@@ -207,6 +233,16 @@ export class ZipWriter {
       at += n;
     }
     this.#entries += 1;
+  }
+
+  /** Appends a full piece of the central directory to its file (one write after the other). */
+  #setAside(piece: Buffer): void {
+    const file = this.#directoryFile!;
+    const at = this.#directorySetAside;
+    this.#directorySetAside += piece.length;
+    this.#directoryWrites = this.#directoryWrites.then(() => writeFully(file, piece, piece.length, at));
+    // A failure surfaces at finish().
+    this.#directoryWrites.catch(() => {});
   }
 
   #fields(
