@@ -1,5 +1,5 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { createHash, type Hash } from 'node:crypto';
+import { createHash, type Hash, hash as oneShotHash } from 'node:crypto';
 import { PhpublishError } from '../errors/index.js';
 import { CAT_FILE_BATCH, type GitContext } from './git-objects.js';
 
@@ -101,6 +101,8 @@ export class BlobHashers {
 
 const isAbort = (error: unknown) => error instanceof Error && error.name === 'AbortError';
 
+const oneShot = (data: Buffer): Buffer => oneShotHash('sha256', data, 'buffer');
+
 function gitFailure(problem: string): PhpublishError {
   return new PhpublishError('ARCHIVE_GIT_FAILED', { command: 'cat-file --batch', problem });
 }
@@ -144,9 +146,18 @@ function hashPart(
               type === 'missing' ? `object ${blob.oid} is missing` : `unexpected answer "${line}" for ${blob.oid}`;
             return fail(gitFailure(problem));
           }
-          hash = createHash('sha256');
           left = blob.size;
-          state = left > 0 ? 'body' : 'separator';
+          if (at + left <= chunk.length) {
+            // The whole blob is in this piece (most are): hashed in one call, with no hash object.
+            oneShot(chunk.subarray(at, at + left)).copy(hashes, 32 * next);
+            at += left;
+            left = 0;
+            hash = undefined;
+            state = 'separator';
+          } else {
+            hash = createHash('sha256');
+            state = 'body';
+          }
         } else if (state === 'body') {
           const n = Math.min(left, chunk.length - at);
           hash!.update(chunk.subarray(at, at + n));
@@ -156,7 +167,7 @@ function hashPart(
         } else {
           if (chunk[at] !== 10) return fail(gitFailure(`unexpected answer after object ${blob.oid}`));
           at += 1;
-          hash!.digest().copy(hashes, 32 * next);
+          hash?.digest().copy(hashes, 32 * next);
           next += 1;
           state = 'header';
           if (next === to) child.stdin.end();

@@ -45,6 +45,21 @@ describe('when computing the content-tree digest', () => {
     expect(() => disordered.add('src/Hello.php', 'file', sha(''))).toThrow(/does not come after/);
   });
 
+  it('gives the same digest in order over many entries, non-ASCII paths and a path longer than its line buffer', () => {
+    const kept = new ContentDigestBuilder();
+    const streamed = new ContentDigestBuilder({ ordered: true });
+    const entries: Array<{ path: string; kind: 'file' | 'executable' | 'symlink' }> = [];
+    for (let i = 0; i < 3000; i++) entries.push({ path: `src/F${String(i).padStart(5, '0')}.php`, kind: 'file' });
+    entries.push({ path: `src/${'x'.repeat(70_000)}`, kind: 'executable' });
+    entries.push({ path: 'src/\u00e9t\u00e9/caf\u00e9.php', kind: 'symlink' });
+    for (const { path, kind } of entries) {
+      kept.add(path, kind, sha(path));
+      streamed.add(path, kind, sha(path));
+    }
+    expect(streamed.digest()).toBe(kept.digest());
+    expect(streamed.count).toBe(entries.length);
+  });
+
   it('gives the documented value for the example of docs/content-digest.md', () => {
     const builder = new ContentDigestBuilder();
     builder.add('composer.json', 'file', sha('{"name":"acme/hello"}\n'));

@@ -32,28 +32,15 @@ export class ContentDigestBuilder {
   readonly #starts: number[] = [];
   #sorted = true;
   #previous = -1;
-  readonly #ordered: { hash: Hash; previous: Buffer | undefined; count: number } | undefined;
+  readonly #ordered: OrderedLines | undefined;
 
   constructor({ ordered = false }: { ordered?: boolean } = {}) {
-    if (ordered) {
-      const hash = createHash('sha256').update(`${CONTENT_DIGEST_VERSION}\n`, 'latin1');
-      this.#ordered = { hash, previous: undefined, count: 0 };
-    }
+    if (ordered) this.#ordered = new OrderedLines();
   }
 
   add(path: string, kind: ContentKind, sha256: Uint8Array): void {
-    const ordered = this.#ordered;
-    if (ordered) {
-      const bytes = Buffer.from(`${path}\0`, 'utf8');
-      if (ordered.previous && Buffer.compare(ordered.previous, bytes) >= 0) {
-        throw new Error(`content digest: "${path}" does not come after the entry before it`);
-      }
-      ordered.previous = bytes;
-      ordered.count += 1;
-      // The line digest() writes for each entry.
-      const sha = Buffer.from(sha256.buffer, sha256.byteOffset, SHA256_BYTES).toString('hex');
-      ordered.hash.update(`${MODES[MODE_INDEX[kind]]} ${sha} `, 'latin1');
-      ordered.hash.update(bytes);
+    if (this.#ordered) {
+      this.#ordered.add(path, kind, sha256);
       return;
     }
     const length = Buffer.byteLength(path, 'utf8');
@@ -80,7 +67,7 @@ export class ContentDigestBuilder {
 
   /** `phpublish-tree-v1:sha256:<64 hex digits>`. */
   digest(): string {
-    if (this.#ordered) return CONTENT_DIGEST_PREFIX + this.#ordered.hash.digest('hex');
+    if (this.#ordered) return CONTENT_DIGEST_PREFIX + this.#ordered.digest();
     const hash = createHash('sha256').update(`${CONTENT_DIGEST_VERSION}\n`, 'latin1');
     const order = this.#sorted ? this.#starts : [...this.#starts].sort((a, b) => this.#compare(a, b));
     for (const start of order) {
@@ -99,5 +86,64 @@ export class ContentDigestBuilder {
     const endA = this.#arena.indexOf(0, a);
     const endB = this.#arena.indexOf(0, b);
     return Buffer.compare(this.#arena.subarray(a, endA), this.#arena.subarray(b, endB));
+  }
+}
+
+const HEX = Buffer.from('0123456789abcdef', 'latin1');
+/** Lines are gathered up to this size, then hashed with one call. */
+const LINES_BUFFER = 64 * 1024;
+
+/**
+ * The ordered form: each entry's line ("<mode> <sha256 hex> <path>" and a NUL, as digest() writes
+ * it) is written into a buffer as it comes, and the buffer is hashed each time it is full: no
+ * string, buffer or hash call per entry. The path's bytes are kept (in a buffer reused from one
+ * entry to the next) to check that the next one comes after it.
+ */
+class OrderedLines {
+  readonly #hash: Hash = createHash('sha256').update(`${CONTENT_DIGEST_VERSION}\n`, 'latin1');
+  #lines = Buffer.allocUnsafe(LINES_BUFFER);
+  #used = 0;
+  #previous = Buffer.allocUnsafe(1024);
+  #previousLength = -1;
+  count = 0;
+
+  add(path: string, kind: ContentKind, sha256: Uint8Array): void {
+    const pathLength = Buffer.byteLength(path, 'utf8');
+    // "100644 " + 64 hex digits + " " + path + NUL
+    const need = 7 + 2 * SHA256_BYTES + 1 + pathLength + 1;
+    if (this.#used + need > this.#lines.length) {
+      this.#hash.update(this.#lines.subarray(0, this.#used));
+      this.#used = 0;
+      if (need > this.#lines.length) this.#lines = Buffer.allocUnsafe(need);
+    }
+    const lines = this.#lines;
+    let at = this.#used;
+    at += lines.write(MODES[MODE_INDEX[kind]]!, at, 'latin1');
+    lines[at++] = 0x20;
+    for (let i = 0; i < SHA256_BYTES; i++) {
+      const byte = sha256[i]!;
+      lines[at++] = HEX[byte >> 4]!;
+      lines[at++] = HEX[byte & 0x0f]!;
+    }
+    lines[at++] = 0x20;
+    const pathStart = at;
+    at += lines.write(path, at, 'utf8');
+    lines[at++] = 0;
+    // Path and NUL compared with the entry before (the NUL sorts a path before its extensions).
+    const bytes = lines.subarray(pathStart, at);
+    if (this.#previousLength >= 0 && Buffer.compare(this.#previous.subarray(0, this.#previousLength), bytes) >= 0) {
+      throw new Error(`content digest: "${path}" does not come after the entry before it`);
+    }
+    if (bytes.length > this.#previous.length) this.#previous = Buffer.allocUnsafe(2 * bytes.length);
+    bytes.copy(this.#previous);
+    this.#previousLength = bytes.length;
+    this.#used = at;
+    this.count += 1;
+  }
+
+  digest(): string {
+    this.#hash.update(this.#lines.subarray(0, this.#used));
+    this.#used = 0;
+    return this.#hash.digest('hex');
   }
 }
