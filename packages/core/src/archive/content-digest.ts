@@ -14,6 +14,7 @@ export type ContentKind = 'file' | 'executable' | 'symlink';
 
 const MODES: readonly string[] = ['100644', '100755', '120000'];
 const MODE_INDEX: Record<ContentKind, number> = { file: 0, executable: 1, symlink: 2 };
+const KINDS: readonly ContentKind[] = ['file', 'executable', 'symlink'];
 const SHA256_BYTES = 32;
 
 /**
@@ -68,17 +69,18 @@ export class ContentDigestBuilder {
   /** `phpublish-tree-v1:sha256:<64 hex digits>`. */
   digest(): string {
     if (this.#ordered) return CONTENT_DIGEST_PREFIX + this.#ordered.digest();
-    const hash = createHash('sha256').update(`${CONTENT_DIGEST_VERSION}\n`, 'latin1');
+    // The kept entries, sorted when they did not come in order, written as the ordered form writes them.
+    const lines = new OrderedLines();
     const order = this.#sorted ? this.#starts : [...this.#starts].sort((a, b) => this.#compare(a, b));
     for (const start of order) {
       const end = this.#arena.indexOf(0, start);
-      const mode = MODES[this.#arena[end + 1]!]!;
-      const sha = this.#arena.toString('hex', end + 2, end + 2 + SHA256_BYTES);
-      // One line per entry: "<mode> <sha256 hex> <path>" and a NUL.
-      hash.update(`${mode} ${sha} `, 'latin1');
-      hash.update(this.#arena.subarray(start, end + 1));
+      lines.add(
+        this.#arena.toString('utf8', start, end),
+        KINDS[this.#arena[end + 1]!]!,
+        this.#arena.subarray(end + 2, end + 2 + SHA256_BYTES),
+      );
     }
-    return CONTENT_DIGEST_PREFIX + hash.digest('hex');
+    return CONTENT_DIGEST_PREFIX + lines.digest();
   }
 
   /** Byte order of the paths of two entries (each ends with NUL, which sorts before any path byte). */
@@ -94,9 +96,9 @@ const HEX = Buffer.from('0123456789abcdef', 'latin1');
 const LINES_BUFFER = 64 * 1024;
 
 /**
- * The ordered form: each entry's line ("<mode> <sha256 hex> <path>" and a NUL, as digest() writes
- * it) is written into a buffer as it comes, and the buffer is hashed each time it is full: no
- * string, buffer or hash call per entry. The path's bytes are kept (in a buffer reused from one
+ * The digest's lines, from entries in the byte order of their paths: one line per entry,
+ * "<mode> <sha256 hex> <path>" and a NUL, written into a buffer as it comes, and the buffer hashed
+ * each time it is full: no string, buffer or hash call per entry. The path's bytes are kept (in a buffer reused from one
  * entry to the next) to check that the next one comes after it.
  */
 class OrderedLines {

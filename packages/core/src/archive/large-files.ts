@@ -136,14 +136,7 @@ export class SpillFiles {
   async *read(file: SpilledFile): AsyncGenerator<Buffer> {
     const handle = await this.#open(this.#lanes[file.lane]!);
     this.#copyBuffer ??= Buffer.allocUnsafe(COPY_PIECE);
-    const buffer = this.#copyBuffer;
-    for (let at = 0; at < file.compressedSize; ) {
-      const want = Math.min(buffer.length, file.compressedSize - at);
-      const { bytesRead } = await handle.read(buffer, 0, want, file.offset + at);
-      if (bytesRead === 0) throw new Error('the spill file ended early');
-      at += bytesRead;
-      yield buffer.subarray(0, bytesRead);
-    }
+    yield* piecesAt(handle, this.#copyBuffer, file.offset, file.compressedSize);
   }
 
   /** Closes and removes the spill files that were made, once every file added has been written. */

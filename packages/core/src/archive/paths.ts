@@ -121,11 +121,18 @@ class PathSet {
   find(path: string): string | undefined {
     const found = this.#byHash.get(this.#hash(path) & SMALL_HASH);
     if (found === undefined) return undefined;
-    for (const number of typeof found === 'number' ? [found] : found) {
-      const candidate = this.#path(number);
-      if (this.#same(candidate, path)) return candidate;
+    if (typeof found === 'number') return this.#sameAs(found, path);
+    for (const number of found) {
+      const candidate = this.#sameAs(number, path);
+      if (candidate !== undefined) return candidate;
     }
     return undefined;
+  }
+
+  /** Path number `number`, when it is the same as `path`. */
+  #sameAs(number: number, path: string): string | undefined {
+    const candidate = this.#path(number);
+    return this.#same(candidate, path) ? candidate : undefined;
   }
 
   add(path: string): void {
