@@ -111,6 +111,36 @@ class Batch {
   }
 }
 
+/**
+ * The zip's names of entries: the top-level folder, the path, a slash after a directory, made in
+ * one buffer reused from entry to entry (the zip writer copies a name before it returns), so that
+ * no string or buffer is made per entry.
+ */
+class EntryNames {
+  readonly #folderLength: number;
+  #buffer: Buffer;
+
+  constructor(folder: string) {
+    const prefix = Buffer.from(folder, 'utf8');
+    this.#folderLength = prefix.length;
+    this.#buffer = Buffer.allocUnsafe(prefix.length + 4096);
+    prefix.copy(this.#buffer);
+  }
+
+  /** The name of the entry at `path` (its bytes); valid until the next call. */
+  of(path: Uint8Array, kind: EntryKind): Buffer {
+    const length = this.#folderLength + path.length + (kind === 'directory' ? 1 : 0);
+    if (length > this.#buffer.length) {
+      const bigger = Buffer.allocUnsafe(length);
+      this.#buffer.copy(bigger, 0, 0, this.#folderLength);
+      this.#buffer = bigger;
+    }
+    this.#buffer.set(path, this.#folderLength);
+    if (kind === 'directory') this.#buffer[length - 1] = 0x2f;
+    return this.#buffer.subarray(0, length);
+  }
+}
+
 /** Splits content already in memory into the chunks a large file is deflated in. */
 async function* chunksOf(content: Buffer): AsyncGenerator<Buffer> {
   for (let offset = 0; offset < content.length; offset += STREAM_CHUNK) {
@@ -196,8 +226,7 @@ async function writeArchive(input: BuildArchiveInput, pool: CompressionPool): Pr
   let writes: OrderedWrites | undefined;
   try {
     const zip = new ZipWriter(file, plan.commit.committerTime, input.tuning?.limits, directoryFile);
-    const nameOf = (path: string, kind: EntryKind) =>
-      Buffer.from(`${folder}${path}${kind === 'directory' ? '/' : ''}`, 'utf8');
+    const names = new EntryNames(folder);
     const ordered = new OrderedWrites((error) => {
       pool.fail(error);
       failed.abort(error);
@@ -224,14 +253,15 @@ async function writeArchive(input: BuildArchiveInput, pool: CompressionPool): Pr
           let output = 0;
           for (const index of taken.entries) {
             const kind = plan.entries.kindAt(index);
-            const path = plan.entries.pathAt(index);
+            // The path's bytes as the listing has them (checked UTF-8 when the plan was made).
+            const path = plan.entries.pathBytes(index);
             let pending: Promise<void> | undefined;
             if (kind === 'directory') {
-              pending = zip.addDirectory(nameOf(path, kind));
+              pending = zip.addDirectory(names.of(path, kind));
               counts.directories += 1;
             } else if (kind === 'symlink') {
-              const target = plan.symlinkTargets.get(path)!;
-              pending = zip.addEntry(nameOf(path, kind), 'symlink', {
+              const target = plan.symlinkTargets.get(plan.entries.pathAt(index))!;
+              pending = zip.addEntry(names.of(path, kind), 'symlink', {
                 method: METHOD_STORE,
                 data: target,
                 crc: crc32(target),
@@ -242,7 +272,7 @@ async function writeArchive(input: BuildArchiveInput, pool: CompressionPool): Pr
             } else {
               const size = taken.sizes[file]!;
               const deflated = results!.lengths[file]!;
-              pending = zip.addEntry(nameOf(path, kind), kind, {
+              pending = zip.addEntry(names.of(path, kind), kind, {
                 method: deflated >= 0 ? METHOD_DEFLATE : METHOD_STORE,
                 data:
                   deflated >= 0
@@ -269,9 +299,9 @@ async function writeArchive(input: BuildArchiveInput, pool: CompressionPool): Pr
       dispatch();
       ordered.add(async () => {
         const kind = plan.entries.kindAt(index) as 'file' | 'executable';
-        const path = plan.entries.pathAt(index);
         const large = await spilled;
-        await zip.addLargeEntry(nameOf(path, kind), kind, large, spill.read(large));
+        const path = plan.entries.pathBytes(index);
+        await zip.addLargeEntry(names.of(path, kind), kind, large, spill.read(large));
         digest.add(path, kind, large.sha256);
         counts.files += 1;
       });

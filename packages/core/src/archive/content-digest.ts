@@ -39,12 +39,13 @@ export class ContentDigestBuilder {
     if (ordered) this.#ordered = new OrderedLines();
   }
 
-  add(path: string, kind: ContentKind, sha256: Uint8Array): void {
+  /** `path` as text, or as its UTF-8 bytes. */
+  add(path: string | Uint8Array, kind: ContentKind, sha256: Uint8Array): void {
     if (this.#ordered) {
       this.#ordered.add(path, kind, sha256);
       return;
     }
-    const length = Buffer.byteLength(path, 'utf8');
+    const length = byteLength(path);
     const need = length + 2 + SHA256_BYTES;
     if (this.#used + need > this.#arena.length) {
       const bigger = Buffer.allocUnsafe(Math.max(this.#arena.length * 2, this.#used + need, 64 * 1024));
@@ -52,7 +53,7 @@ export class ContentDigestBuilder {
       this.#arena = bigger;
     }
     const start = this.#used;
-    this.#arena.write(path, start, 'utf8');
+    writePath(this.#arena, path, start);
     this.#arena[start + length] = 0;
     this.#arena[start + length + 1] = MODE_INDEX[kind];
     this.#arena.set(sha256, start + length + 2);
@@ -91,6 +92,16 @@ export class ContentDigestBuilder {
   }
 }
 
+const byteLength = (path: string | Uint8Array) =>
+  typeof path === 'string' ? Buffer.byteLength(path, 'utf8') : path.length;
+
+/** Writes a path (text or UTF-8 bytes) into `target` at `at`; returns how many bytes. */
+function writePath(target: Buffer, path: string | Uint8Array, at: number): number {
+  if (typeof path === 'string') return target.write(path, at, 'utf8');
+  target.set(path, at);
+  return path.length;
+}
+
 const HEX = Buffer.from('0123456789abcdef', 'latin1');
 /** Lines are gathered up to this size, then hashed with one call. */
 const LINES_BUFFER = 64 * 1024;
@@ -109,8 +120,8 @@ class OrderedLines {
   #previousLength = -1;
   count = 0;
 
-  add(path: string, kind: ContentKind, sha256: Uint8Array): void {
-    const pathLength = Buffer.byteLength(path, 'utf8');
+  add(path: string | Uint8Array, kind: ContentKind, sha256: Uint8Array): void {
+    const pathLength = byteLength(path);
     // "100644 " + 64 hex digits + " " + path + NUL
     const need = 7 + 2 * SHA256_BYTES + 1 + pathLength + 1;
     if (this.#used + need > this.#lines.length) {
@@ -129,12 +140,14 @@ class OrderedLines {
     }
     lines[at++] = 0x20;
     const pathStart = at;
-    at += lines.write(path, at, 'utf8');
+    at += writePath(lines, path, at);
     lines[at++] = 0;
     // Path and NUL compared with the entry before (the NUL sorts a path before its extensions).
     const bytes = lines.subarray(pathStart, at);
     if (this.#previousLength >= 0 && Buffer.compare(this.#previous.subarray(0, this.#previousLength), bytes) >= 0) {
-      throw new Error(`content digest: "${path}" does not come after the entry before it`);
+      throw new Error(
+        `content digest: "${Buffer.from(bytes.subarray(0, -1)).toString('utf8')}" does not come after the entry before it`,
+      );
     }
     if (bytes.length > this.#previous.length) this.#previous = Buffer.allocUnsafe(2 * bytes.length);
     bytes.copy(this.#previous);

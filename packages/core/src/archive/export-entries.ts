@@ -79,6 +79,14 @@ export class ExportEntries implements Iterable<ExportEntry> {
     return listing.toString('utf8', tab + 1, end === -1 ? listing.length : end);
   }
 
+  /** The raw bytes of the path of the entry at `index`: a view of its line of the listing (checked UTF-8). */
+  pathBytes(index: number): Buffer {
+    const listing = this.#listing;
+    const tab = listing.indexOf(0x09, this.#lines[index]!);
+    const end = listing.indexOf(0, tab);
+    return listing.subarray(tab + 1, end === -1 ? listing.length : end);
+  }
+
   /** The object id of the entry at `index`, read from its line of the listing. */
   oidAt(index: number): string {
     const listing = this.#listing;

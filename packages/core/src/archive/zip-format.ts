@@ -66,74 +66,104 @@ export interface CentralFields extends EntryFields {
   localHeaderOffset: number;
 }
 
-/** A local file header; with `zip64` both sizes go to a zip64 extra field (as APPNOTE requires there). */
-export function localHeader(entry: EntryFields, zip64: boolean): Buffer {
-  const extraLength = zip64 ? 20 : 0;
-  // Every byte is written below: no need to zero the (pooled) buffer first.
-  const b = Buffer.allocUnsafe(LOCAL_HEADER_SIZE + entry.name.length + extraLength);
-  b.writeUInt32LE(LOCAL_HEADER_SIGNATURE, 0);
-  b.writeUInt16LE(entry.versionNeeded, 4);
-  b.writeUInt16LE(entry.flags, 6);
-  b.writeUInt16LE(entry.method, 8);
-  b.writeUInt16LE(entry.time, 10);
-  b.writeUInt16LE(entry.date, 12);
-  b.writeUInt32LE(entry.crc >>> 0, 14);
-  b.writeUInt32LE(zip64 ? MAX_UINT32 : entry.compressedSize, 18);
-  b.writeUInt32LE(zip64 ? MAX_UINT32 : entry.size, 22);
-  b.writeUInt16LE(entry.name.length, 26);
-  b.writeUInt16LE(extraLength, 28);
-  entry.name.copy(b, LOCAL_HEADER_SIZE);
+/** The length of a local file header: with `zip64`, a zip64 extra field carries both sizes. */
+export function localHeaderLength(entry: EntryFields, zip64: boolean): number {
+  return LOCAL_HEADER_SIZE + entry.name.length + (zip64 ? 20 : 0);
+}
+
+/**
+ * Writes a local file header into `b` at `at` (localHeaderLength bytes); with `zip64` both sizes
+ * go to a zip64 extra field (as APPNOTE requires there). Returns where it ends. Every byte is
+ * written: the target need not be zeroed.
+ */
+export function writeLocalHeader(b: Buffer, at: number, entry: EntryFields, zip64: boolean): number {
+  b.writeUInt32LE(LOCAL_HEADER_SIGNATURE, at);
+  b.writeUInt16LE(entry.versionNeeded, at + 4);
+  b.writeUInt16LE(entry.flags, at + 6);
+  b.writeUInt16LE(entry.method, at + 8);
+  b.writeUInt16LE(entry.time, at + 10);
+  b.writeUInt16LE(entry.date, at + 12);
+  b.writeUInt32LE(entry.crc >>> 0, at + 14);
+  b.writeUInt32LE(zip64 ? MAX_UINT32 : entry.compressedSize, at + 18);
+  b.writeUInt32LE(zip64 ? MAX_UINT32 : entry.size, at + 22);
+  b.writeUInt16LE(entry.name.length, at + 26);
+  b.writeUInt16LE(zip64 ? 20 : 0, at + 28);
+  b.set(entry.name, at + LOCAL_HEADER_SIZE);
+  let end = at + LOCAL_HEADER_SIZE + entry.name.length;
   if (zip64) {
-    const at = LOCAL_HEADER_SIZE + entry.name.length;
-    b.writeUInt16LE(ZIP64_EXTRA_ID, at);
-    b.writeUInt16LE(16, at + 2);
-    b.writeBigUInt64LE(BigInt(entry.size), at + 4);
-    b.writeBigUInt64LE(BigInt(entry.compressedSize), at + 12);
+    b.writeUInt16LE(ZIP64_EXTRA_ID, end);
+    b.writeUInt16LE(16, end + 2);
+    b.writeBigUInt64LE(BigInt(entry.size), end + 4);
+    b.writeBigUInt64LE(BigInt(entry.compressedSize), end + 12);
+    end += 20;
   }
+  return end;
+}
+
+/** A local file header in a buffer of its own (writeLocalHeader). */
+export function localHeader(entry: EntryFields, zip64: boolean): Buffer {
+  const b = Buffer.allocUnsafe(localHeaderLength(entry, zip64));
+  writeLocalHeader(b, 0, entry, zip64);
   return b;
 }
 
-/** A central directory header; fields at or above `limit` move to a zip64 extra field, in APPNOTE's order. */
-export function centralHeader(entry: CentralFields, limit = MAX_UINT32): Buffer {
-  const wide: bigint[] = [];
-  const field = (value: number) => {
-    if (value < limit) return value;
-    wide.push(BigInt(value));
-    return MAX_UINT32;
-  };
-  const size = field(entry.size);
-  const compressedSize = field(entry.compressedSize);
-  const offset = field(entry.localHeaderOffset);
-  const extraLength = wide.length > 0 ? 4 + 8 * wide.length : 0;
-  const b = Buffer.allocUnsafe(CENTRAL_HEADER_SIZE + entry.name.length + extraLength);
-  b.writeUInt32LE(CENTRAL_HEADER_SIGNATURE, 0);
-  b.writeUInt16LE(entry.versionMadeBy, 4);
-  b.writeUInt16LE(entry.versionNeeded, 6);
-  b.writeUInt16LE(entry.flags, 8);
-  b.writeUInt16LE(entry.method, 10);
-  b.writeUInt16LE(entry.time, 12);
-  b.writeUInt16LE(entry.date, 14);
-  b.writeUInt32LE(entry.crc >>> 0, 16);
-  b.writeUInt32LE(compressedSize, 20);
-  b.writeUInt32LE(size, 24);
-  b.writeUInt16LE(entry.name.length, 28);
-  b.writeUInt16LE(extraLength, 30);
-  b.writeUInt16LE(0, 32); // comment length
-  b.writeUInt16LE(0, 34); // disk number start
-  b.writeUInt16LE(0, 36); // internal attributes
-  b.writeUInt32LE(entry.externalAttributes >>> 0, 38);
-  b.writeUInt32LE(offset, 42);
-  entry.name.copy(b, CENTRAL_HEADER_SIZE);
-  if (wide.length > 0) {
-    let at = CENTRAL_HEADER_SIZE + entry.name.length;
-    b.writeUInt16LE(ZIP64_EXTRA_ID, at);
-    b.writeUInt16LE(8 * wide.length, at + 2);
-    at += 4;
-    for (const value of wide) {
-      b.writeBigUInt64LE(value, at);
-      at += 8;
+/** How many of a central header's size, compressed size and offset are at or above `limit` (zip64 fields). */
+function wideFields(entry: CentralFields, limit: number): number {
+  return (
+    (entry.size >= limit ? 1 : 0) + (entry.compressedSize >= limit ? 1 : 0) + (entry.localHeaderOffset >= limit ? 1 : 0)
+  );
+}
+
+/** The length of a central directory header (writeCentralHeader). */
+export function centralHeaderLength(entry: CentralFields, limit = MAX_UINT32): number {
+  const wide = wideFields(entry, limit);
+  return CENTRAL_HEADER_SIZE + entry.name.length + (wide > 0 ? 4 + 8 * wide : 0);
+}
+
+/**
+ * Writes a central directory header into `b` at `at` (centralHeaderLength bytes); fields at or
+ * above `limit` move to a zip64 extra field, in APPNOTE's order. Returns where it ends.
+ */
+export function writeCentralHeader(b: Buffer, at: number, entry: CentralFields, limit = MAX_UINT32): number {
+  const wide = wideFields(entry, limit);
+  const field = (value: number) => (value < limit ? value : MAX_UINT32);
+  b.writeUInt32LE(CENTRAL_HEADER_SIGNATURE, at);
+  b.writeUInt16LE(entry.versionMadeBy, at + 4);
+  b.writeUInt16LE(entry.versionNeeded, at + 6);
+  b.writeUInt16LE(entry.flags, at + 8);
+  b.writeUInt16LE(entry.method, at + 10);
+  b.writeUInt16LE(entry.time, at + 12);
+  b.writeUInt16LE(entry.date, at + 14);
+  b.writeUInt32LE(entry.crc >>> 0, at + 16);
+  b.writeUInt32LE(field(entry.compressedSize), at + 20);
+  b.writeUInt32LE(field(entry.size), at + 24);
+  b.writeUInt16LE(entry.name.length, at + 28);
+  b.writeUInt16LE(wide > 0 ? 4 + 8 * wide : 0, at + 30);
+  b.writeUInt16LE(0, at + 32); // comment length
+  b.writeUInt16LE(0, at + 34); // disk number start
+  b.writeUInt16LE(0, at + 36); // internal attributes
+  b.writeUInt32LE(entry.externalAttributes >>> 0, at + 38);
+  b.writeUInt32LE(field(entry.localHeaderOffset), at + 42);
+  b.set(entry.name, at + CENTRAL_HEADER_SIZE);
+  let end = at + CENTRAL_HEADER_SIZE + entry.name.length;
+  if (wide > 0) {
+    b.writeUInt16LE(ZIP64_EXTRA_ID, end);
+    b.writeUInt16LE(8 * wide, end + 2);
+    end += 4;
+    // APPNOTE's order: size, compressed size, offset; only those that overflow.
+    for (const value of [entry.size, entry.compressedSize, entry.localHeaderOffset]) {
+      if (value < limit) continue;
+      b.writeBigUInt64LE(BigInt(value), end);
+      end += 8;
     }
   }
+  return end;
+}
+
+/** A central directory header in a buffer of its own (writeCentralHeader). */
+export function centralHeader(entry: CentralFields, limit = MAX_UINT32): Buffer {
+  const b = Buffer.allocUnsafe(centralHeaderLength(entry, limit));
+  writeCentralHeader(b, 0, entry, limit);
   return b;
 }
 

@@ -1,16 +1,20 @@
 import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import {
+  CENTRAL_HEADER_SIZE,
   type CentralFields,
-  centralHeader,
+  centralHeaderLength,
   dosDateTime,
   endRecords,
   FLAG_UTF8,
   HOST_UNIX,
-  localHeader,
+  localHeaderLength,
+  MAX_UINT16,
   MAX_UINT32,
   METHOD_DEFLATE,
   METHOD_STORE,
+  writeCentralHeader,
+  writeLocalHeader,
 } from './zip-format.js';
 
 /** What an entry is; it decides the Unix mode the zip records. */
@@ -33,6 +37,9 @@ const DIRECTORY_PIECE = 64 * 1024;
 
 /** Writes are gathered up to this size, then written with one call. */
 const WRITE_BUFFER = 1024 * 1024;
+
+/** The longest header: a central one with the longest name and a zip64 field of three values. */
+const MAX_HEADER = CENTRAL_HEADER_SIZE + MAX_UINT16 + 4 + 3 * 8;
 
 export interface StoredData {
   method: typeof METHOD_STORE | typeof METHOD_DEFLATE;
@@ -82,6 +89,13 @@ export class ZipWriter {
   #writing: Promise<void> = Promise.resolve();
   /** SHA-256 of what has gone to the file: no read-back once the zip is written. */
   readonly #hash = createHash('sha256');
+  /**
+   * Where a header is made when it does not fit where it goes (the rest of the write buffer, or
+   * of the directory's piece): one for local headers, which may wait for the disk, one for
+   * central ones. Otherwise headers are written in place: no buffer per entry.
+   */
+  readonly #localScratch = Buffer.allocUnsafe(MAX_HEADER);
+  readonly #centralScratch = Buffer.allocUnsafe(MAX_HEADER);
 
   /** `directoryFile`: an empty file where the central directory waits until it is written. */
   constructor(
@@ -102,7 +116,8 @@ export class ZipWriter {
 
   /**
    * Adds a directory. Like addEntry, returns a promise only when it had to wait for the disk;
-   * otherwise the entry is already in the zip's buffer (most entries: no promise per entry).
+   * otherwise the entry is already in the zip's buffer (most entries: no promise per entry). The
+   * name's bytes are copied before this returns: its memory can be reused at once.
    */
   addDirectory(name: Buffer): Promise<void> | undefined {
     return this.#addEntry(name, 'directory', { method: METHOD_STORE, data: EMPTY, crc: 0, size: 0 });
@@ -139,7 +154,9 @@ export class ZipWriter {
       localZip64 || offset >= this.#limit,
       offset,
     );
-    const header = this.#write(localHeader(fields, localZip64));
+    const header = this.#writeLocalHeader(fields, localZip64);
+    // Recorded at once, like every entry: the name is not needed once this has begun.
+    this.#record(fields);
     if (header) await header;
     let written = 0;
     for await (const piece of data) {
@@ -150,7 +167,6 @@ export class ZipWriter {
     if (written !== stored.compressedSize) {
       throw new Error(`expected ${stored.compressedSize} deflated bytes, got ${written}`);
     }
-    this.#record(fields);
   }
 
   /**
@@ -193,41 +209,59 @@ export class ZipWriter {
 
   #addEntry(name: Buffer, kind: EntryKind, stored: StoredData): Promise<void> | undefined {
     const offset = this.#position;
-    const compressedSize = stored.data.length;
-    const zip64 = stored.size >= this.#limit || compressedSize >= this.#limit;
+    const data = stored.data;
+    const zip64 = stored.size >= this.#limit || data.length >= this.#limit;
     const fields = this.#fields(
       name,
       kind,
       stored.method,
       stored.crc,
-      compressedSize,
+      data.length,
       stored.size,
       zip64 || offset >= this.#limit,
       offset,
     );
-    const header = this.#write(localHeader(fields, zip64));
-    if (header) return header.then(() => this.#addData(stored.data, fields));
-    return this.#addData(stored.data, fields);
+    const header = this.#writeLocalHeader(fields, zip64);
+    // The central header is known now: recorded at once, so that the name's memory is free when
+    // this returns. A zip whose data then fails to be written is not finished anyway.
+    this.#record(fields);
+    if (data.length === 0) return header;
+    if (header) return header.then(() => this.#write(data));
+    return this.#write(data);
   }
 
-  #addData(data: Buffer, fields: CentralFields): Promise<void> | undefined {
-    const written = data.length > 0 ? this.#write(data) : undefined;
-    if (written) return written.then(() => this.#record(fields));
-    this.#record(fields);
-    return undefined;
+  /** Writes a local header in place in the write buffer, or through the scratch buffer when it does not fit. */
+  #writeLocalHeader(fields: CentralFields, zip64: boolean): Promise<void> | undefined {
+    const length = localHeaderLength(fields, zip64);
+    if (this.#fill + length < WRITE_BUFFER) {
+      writeLocalHeader(this.#buffers[this.#current]!, this.#fill, fields, zip64);
+      this.#fill += length;
+      this.#position += length;
+      return undefined;
+    }
+    writeLocalHeader(this.#localScratch, 0, fields, zip64);
+    return this.#write(this.#localScratch.subarray(0, length));
   }
 
   #record(fields: CentralFields): void {
-    const header = centralHeader(fields, this.#limit);
+    const length = centralHeaderLength(fields, this.#limit);
+    if (this.#directoryUsed + length <= DIRECTORY_PIECE) {
+      writeCentralHeader(this.#directory[this.#directory.length - 1]!, this.#directoryUsed, fields, this.#limit);
+      this.#directoryUsed += length;
+      this.#entries += 1;
+      return;
+    }
+    const header = this.#centralScratch;
+    writeCentralHeader(header, 0, fields, this.#limit);
     // Pieces of a fixed size, filled to the brim (a header may straddle two): the directory takes
     // what it needs, with nothing copied or left behind as it grows.
-    for (let at = 0; at < header.length; ) {
+    for (let at = 0; at < length; ) {
       if (this.#directoryUsed === DIRECTORY_PIECE) {
         if (this.#directoryFile && this.#directory.length > 0) this.#setAside(this.#directory.pop()!);
         this.#directory.push(Buffer.allocUnsafe(DIRECTORY_PIECE));
         this.#directoryUsed = 0;
       }
-      const n = Math.min(header.length - at, DIRECTORY_PIECE - this.#directoryUsed);
+      const n = Math.min(length - at, DIRECTORY_PIECE - this.#directoryUsed);
       header.copy(this.#directory[this.#directory.length - 1]!, this.#directoryUsed, at, at + n);
       this.#directoryUsed += n;
       at += n;
@@ -261,7 +295,7 @@ export class ZipWriter {
     return {
       name,
       method,
-      flags: name.some((byte) => byte >= 0x80) ? FLAG_UTF8 : 0,
+      flags: isAscii(name) ? 0 : FLAG_UTF8,
       date: this.#date,
       time: this.#time,
       crc,
@@ -316,6 +350,11 @@ export class ZipWriter {
     if (this.#fill > 0) await this.#swap();
     await this.#writing;
   }
+}
+
+function isAscii(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i]! >= 0x80) return false;
+  return true;
 }
 
 export async function writeFully(file: FileHandle, buffer: Buffer, length: number, position: number): Promise<void> {
