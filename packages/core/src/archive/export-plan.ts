@@ -97,17 +97,19 @@ const GITATTRIBUTES_BYTES = Buffer.from(`/${GITATTRIBUTES}`, 'latin1');
 const COMPOSER_JSON_BYTES = Buffer.from(COMPOSER_JSON, 'latin1');
 
 /** Whether a raw listing line may be an attributes file, composer.json or a symlink (a superset). */
-function mayBeSmallBlob(line: Buffer, pathStart: number): boolean {
-  const pathLength = line.length - pathStart;
+function mayBeSmallBlob(listing: Buffer, lineStart: number, pathStart: number, lineEnd: number): boolean {
+  const pathLength = lineEnd - pathStart;
   // A symlink's mode is 12xxxx in octal (ls-tree prints six digits).
-  if (line[0] === 0x31 && line[1] === 0x32 && line[6] === 0x20) return true;
-  if (pathLength === COMPOSER_JSON_BYTES.length && line.subarray(pathStart).equals(COMPOSER_JSON_BYTES)) return true;
+  if (listing[lineStart] === 0x31 && listing[lineStart + 1] === 0x32 && listing[lineStart + 6] === 0x20) return true;
+  if (pathLength === COMPOSER_JSON_BYTES.length && endsWith(listing, lineEnd, COMPOSER_JSON_BYTES, 0)) return true;
   // ".gitattributes" at the top, or "/.gitattributes" at the end of a deeper path.
-  if (pathLength === GITATTRIBUTES.length) return line.subarray(pathStart).equals(GITATTRIBUTES_BYTES.subarray(1));
-  return (
-    pathLength > GITATTRIBUTES.length &&
-    line.subarray(line.length - GITATTRIBUTES_BYTES.length).equals(GITATTRIBUTES_BYTES)
-  );
+  if (pathLength === GITATTRIBUTES.length) return endsWith(listing, lineEnd, GITATTRIBUTES_BYTES, 1);
+  return pathLength > GITATTRIBUTES.length && endsWith(listing, lineEnd, GITATTRIBUTES_BYTES, 0);
+}
+
+/** Whether `listing[.., end)` ends with `bytes[from..]`, compared in place. */
+function endsWith(listing: Buffer, end: number, bytes: Buffer, from: number): boolean {
+  return listing.compare(bytes, from, bytes.length, end - (bytes.length - from), end) === 0;
 }
 
 function attributeResolver(blobs: Map<string, Buffer>, attributeFiles: readonly string[]): AttributeResolver {

@@ -69,7 +69,19 @@ export async function readCommit(ref: string, reader: BlobReader): Promise<Commi
   return { commit: object.oid, tree, committerTime: Number(time) };
 }
 
-const TYPES: Record<string, TreeEntryType> = { blob: 'blob', tree: 'tree', commit: 'commit' };
+const TYPE_WORDS: ReadonlyArray<[Buffer, TreeEntryType]> = (['blob', 'tree', 'commit'] as const).map((type) => [
+  Buffer.from(type, 'latin1'),
+  type,
+]);
+const BAD = Buffer.from('BAD', 'latin1');
+
+/** The object type written in `out[from, to)`, compared in place; undefined when it is none of git's three. */
+function typeAt(out: Buffer, from: number, to: number): TreeEntryType | undefined {
+  for (const [word, type] of TYPE_WORDS) {
+    if (to - from === word.length && out.compare(word, 0, word.length, from, to) === 0) return type;
+  }
+  return undefined;
+}
 
 /** The size of an object ls-tree could not read. */
 export const MISSING = -1;
@@ -117,10 +129,34 @@ export interface Tree extends Iterable<TreeEntry> {
 }
 
 /**
- * A look at one line of the listing before it is read: `line.subarray(pathStart)` is the path's
- * raw bytes, `line` starts with the octal mode.
+ * A look at one line of the listing before it is read, in place: the line is
+ * `listing[lineStart, lineEnd)`, starting with the octal mode; its path's raw bytes are
+ * `listing[pathStart, lineEnd)`.
  */
-export type RawEntryTest = (line: Buffer, pathStart: number) => boolean;
+export type RawEntryTest = (listing: Buffer, lineStart: number, pathStart: number, lineEnd: number) => boolean;
+
+/**
+ * An entry read from the listing; its object id is read from the listing only when asked for
+ * (most entries' never are, during a selection).
+ */
+class ListedEntry implements TreeEntry {
+  constructor(
+    readonly mode: number,
+    readonly type: TreeEntryType,
+    readonly size: number,
+    readonly path: string,
+    readonly line: number,
+    readonly listing: Buffer,
+    readonly oidEnd: number,
+  ) {}
+
+  get oid(): string {
+    // "<mode> <type> <oid>": the oid runs from after the second space to oidEnd.
+    const afterMode = this.listing.indexOf(0x20, this.line);
+    const afterType = this.listing.indexOf(0x20, afterMode + 1);
+    return this.listing.toString('latin1', afterType + 1, this.oidEnd);
+  }
+}
 
 function* treeEntries(out: Buffer, test?: RawEntryTest): Generator<TreeEntry> {
   let start = 0;
@@ -131,7 +167,7 @@ function* treeEntries(out: Buffer, test?: RawEntryTest): Generator<TreeEntry> {
     if (tab === -1 || tab > end) {
       throw new PhpublishError('ARCHIVE_GIT_FAILED', { command: 'ls-tree', problem: 'unexpected output' });
     }
-    if (test && !test(out.subarray(start, end), tab + 1 - start)) {
+    if (test && !test(out, start, tab + 1, end)) {
       start = end + 1;
       continue;
     }
@@ -139,10 +175,11 @@ function* treeEntries(out: Buffer, test?: RawEntryTest): Generator<TreeEntry> {
     const afterMode = out.indexOf(0x20, start);
     const afterType = out.indexOf(0x20, afterMode + 1);
     const afterOid = out.indexOf(0x20, afterType + 1);
-    const type = TYPES[out.toString('latin1', afterMode + 1, afterType)];
+    const type = typeAt(out, afterMode + 1, afterType);
     const mode = digits(out, start, afterMode, 8);
     // ls-tree says BAD for the size of an object it cannot read (a damaged repository).
-    const size = out.toString('latin1', tab - 3, tab) === 'BAD' ? MISSING : digits(out, afterOid, tab, 10);
+    const size =
+      tab - start >= 3 && out.compare(BAD, 0, 3, tab - 3, tab) === 0 ? MISSING : digits(out, afterOid, tab, 10);
     if (
       afterMode === -1 ||
       afterType === -1 ||
@@ -154,14 +191,7 @@ function* treeEntries(out: Buffer, test?: RawEntryTest): Generator<TreeEntry> {
     ) {
       throw new PhpublishError('ARCHIVE_GIT_FAILED', { command: 'ls-tree', problem: 'unexpected output' });
     }
-    yield {
-      mode,
-      type,
-      oid: out.toString('latin1', afterType + 1, afterOid),
-      size,
-      path: out.toString('latin1', tab + 1, end),
-      line: start,
-    };
+    yield new ListedEntry(mode, type, size, out.toString('latin1', tab + 1, end), start, out, afterOid);
     start = end + 1;
   }
 }

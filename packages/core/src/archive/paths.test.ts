@@ -34,6 +34,28 @@ describe('when paths are checked for collisions', () => {
     );
   });
 
+  it('still finds the paths added first after the set has grown many times', () => {
+    const collisions = new PathCollisions();
+    const paths = Array.from({ length: 5000 }, (_, i) => `lib/part${i % 37}/File${i}.php`);
+    for (const path of paths) collisions.add(path, 'file');
+    expect(() => collisions.add('LIB/part0/file0.php', 'file')).toThrow(
+      expect.objectContaining({
+        code: 'ARCHIVE_DUPLICATE_PATH',
+        message: expect.stringContaining('lib/part0/File0.php'),
+      }),
+    );
+    expect(() => collisions.add('lib/PART36/file36.php/inner.php', 'file')).toThrow(
+      expect.objectContaining({
+        code: 'ARCHIVE_DUPLICATE_PATH',
+        message: expect.stringContaining('lib/part36/File36.php'),
+      }),
+    );
+    expect(() => collisions.add('lib/Part5', 'file')).toThrow(
+      expect.objectContaining({ code: 'ARCHIVE_DUPLICATE_PATH' }),
+    );
+    collisions.add('lib/part37/File0.php', 'file');
+  });
+
   it('refuses a file where a directory is, in another case or Unicode form', () => {
     const collisions = new PathCollisions();
     collisions.add('Docs/caf\u00e9.md', 'file');

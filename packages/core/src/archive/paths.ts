@@ -83,79 +83,85 @@ function foldedHash(path: string): number {
     if (c >= 0x41 && c <= 0x5a) c += 0x20;
     hash = Math.imul(hash ^ c, 0x01000193);
   }
-  return hash >>> 0;
+  return hash | 0;
 }
 
 /** The same hash over a string's UTF-16 code units as they are (a folded path that is not ASCII). */
 function stringHash(text: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
-  return hash >>> 0;
+  return hash | 0;
 }
-
-/** Hashes fit V8's small integers (31 bits): a larger number would be an object of its own in a Map. */
-const SMALL_HASH = 0x3fffffff;
 
 /**
  * A set of paths compared as `same` says, kept out of the JavaScript heap: each path's UTF-8 bytes
- * in one growing buffer, and a map from a 30-bit hash of its compared form to its number. A string
- * per path would stay on the heap while a plan is selected and its files compressed, and what
- * survives that long makes V8 keep more room. Paths whose hashes meet are told apart by `same`.
+ * in one growing buffer, and an open-addressing table (typed arrays) from a 32-bit hash of its
+ * compared form to its number. A string per path, or a Map entry, would stay on the heap while a
+ * plan is selected and its files compressed, and what survives that long makes V8 keep more room.
+ * Paths whose hashes meet are told apart by `same`. The caller gives the hash (`hash(path)`), so
+ * that sets hashed alike share one computation.
  */
 class PathSet {
-  readonly #hash: (path: string) => number;
   readonly #same: (a: string, b: string) => boolean;
-  readonly #byHash = new Map<number, number | number[]>();
+  /** Path number + 1 by slot (0: empty); a power of two long, at most half full. */
+  #table = new Int32Array(1024);
+  /** Each path's hash, by its number. */
+  #hashes = new Int32Array(512);
   #bytes = Buffer.allocUnsafe(64 * 1024);
   #used = 0;
   /** Where each path's bytes start and end in `#bytes`, by its number. */
-  #bounds = new Float64Array(2 * 256);
+  #bounds = new Float64Array(2 * 512);
   #count = 0;
 
-  constructor(hash: (path: string) => number, same: (a: string, b: string) => boolean) {
-    this.#hash = hash;
+  constructor(same: (a: string, b: string) => boolean) {
     this.#same = same;
   }
 
-  /** The path added before that is the same as `path`, if any. */
-  find(path: string): string | undefined {
-    const found = this.#byHash.get(this.#hash(path) & SMALL_HASH);
-    if (found === undefined) return undefined;
-    if (typeof found === 'number') return this.#sameAs(found, path);
-    for (const number of found) {
-      const candidate = this.#sameAs(number, path);
-      if (candidate !== undefined) return candidate;
+  /** The path added before that is the same as `path` (whose hash is `hash`), if any. */
+  find(path: string, hash: number): string | undefined {
+    const table = this.#table;
+    const mask = table.length - 1;
+    for (let slot = hash & mask; table[slot] !== 0; slot = (slot + 1) & mask) {
+      const number = table[slot]! - 1;
+      if (this.#hashes[number] !== hash) continue;
+      const candidate = this.#path(number);
+      if (this.#same(candidate, path)) return candidate;
     }
     return undefined;
   }
 
-  /** Path number `number`, when it is the same as `path`. */
-  #sameAs(number: number, path: string): string | undefined {
-    const candidate = this.#path(number);
-    return this.#same(candidate, path) ? candidate : undefined;
-  }
-
-  add(path: string): void {
+  /** Adds `path`, whose hash is `hash`. */
+  add(path: string, hash: number): void {
     const length = Buffer.byteLength(path, 'utf8');
     if (this.#used + length > this.#bytes.length) {
       const bigger = Buffer.allocUnsafe(Math.max(2 * this.#bytes.length, this.#used + length));
       this.#bytes.copy(bigger, 0, 0, this.#used);
       this.#bytes = bigger;
     }
-    if (2 * this.#count === this.#bounds.length) {
-      const bigger = new Float64Array(2 * this.#bounds.length);
-      bigger.set(this.#bounds);
-      this.#bounds = bigger;
+    if (this.#count === this.#hashes.length) {
+      this.#hashes = grown(this.#hashes, new Int32Array(2 * this.#hashes.length));
+      this.#bounds = grown(this.#bounds, new Float64Array(2 * this.#bounds.length));
     }
     const number = this.#count++;
+    this.#hashes[number] = hash;
     this.#bounds[2 * number] = this.#used;
     this.#used += this.#bytes.write(path, this.#used, 'utf8');
     this.#bounds[2 * number + 1] = this.#used;
-    const hash = this.#hash(path) & SMALL_HASH;
-    const found = this.#byHash.get(hash);
-    if (found === undefined) this.#byHash.set(hash, number);
-    else if (typeof found === 'number') this.#byHash.set(hash, [found, number]);
-    else found.push(number);
+    if (2 * this.#count > this.#table.length) this.#rehash(2 * this.#table.length);
+    else this.#place(number);
+  }
+
+  #place(number: number): void {
+    const table = this.#table;
+    const mask = table.length - 1;
+    let slot = this.#hashes[number]! & mask;
+    while (table[slot] !== 0) slot = (slot + 1) & mask;
+    table[slot] = number + 1;
+  }
+
+  #rehash(size: number): void {
+    this.#table = new Int32Array(size);
+    for (let number = 0; number < this.#count; number++) this.#place(number);
   }
 
   #path(number: number): string {
@@ -163,8 +169,13 @@ class PathSet {
   }
 }
 
-/** Paths by their folded form (foldPath); a folded copy of each is never kept. */
-const foldedPaths = () => new PathSet(foldedHash, (a, b) => foldPath(a) === foldPath(b));
+function grown<T extends Int32Array | Float64Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
+}
+
+/** Paths by their folded form (foldPath), hashed with foldedHash; a folded copy of each is never kept. */
+const foldedPaths = () => new PathSet((a, b) => foldPath(a) === foldPath(b));
 
 /**
  * Collects the paths of a package and refuses the second of two entries that would be installed at
@@ -175,22 +186,25 @@ export class PathCollisions {
   readonly #files = foldedPaths();
   /** Directories, explicit or implied by a deeper path. */
   readonly #directories = foldedPaths();
-  readonly #explicitDirectories = new PathSet(stringHash, (a, b) => a === b);
+  readonly #explicitDirectories = new PathSet((a, b) => a === b);
   /** The parent directory of the last path added, whose ancestors are all known to be directories. */
   #checkedParent = '';
 
   add(path: string, kind: 'file' | 'directory'): void {
     const duplicate = (other: string) => new PhpublishError('ARCHIVE_DUPLICATE_PATH', { path, other });
+    // Both folded sets hash alike: one hash for the path's three look-ups.
+    const hash = foldedHash(path);
     if (kind === 'file') {
-      const other = this.#files.find(path) ?? this.#directories.find(path);
+      const other = this.#files.find(path, hash) ?? this.#directories.find(path, hash);
       if (other !== undefined) throw duplicate(other);
-      this.#files.add(path);
+      this.#files.add(path, hash);
     } else {
-      const file = this.#files.find(path);
+      const file = this.#files.find(path, hash);
       if (file !== undefined) throw duplicate(file);
-      if (this.#explicitDirectories.find(path) !== undefined) throw duplicate(path);
-      this.#explicitDirectories.add(path);
-      if (this.#directories.find(path) === undefined) this.#directories.add(path);
+      const exact = stringHash(path);
+      if (this.#explicitDirectories.find(path, exact) !== undefined) throw duplicate(path);
+      this.#explicitDirectories.add(path, exact);
+      if (this.#directories.find(path, hash) === undefined) this.#directories.add(path, hash);
     }
     // Paths come grouped by directory: a parent met just before has been checked, and a file
     // added since under the same folded name would have been refused then.
@@ -199,10 +213,11 @@ export class PathCollisions {
     if (last > 0) this.#checkedParent = path.slice(0, last);
     for (let slash = last; slash > 0; slash = path.lastIndexOf('/', slash - 1)) {
       const parent = path.slice(0, slash);
-      const file = this.#files.find(parent);
+      const parentHash = foldedHash(parent);
+      const file = this.#files.find(parent, parentHash);
       if (file !== undefined) throw duplicate(file);
-      if (this.#directories.find(parent) !== undefined) break;
-      this.#directories.add(parent);
+      if (this.#directories.find(parent, parentHash) !== undefined) break;
+      this.#directories.add(parent, parentHash);
     }
   }
 }
