@@ -148,6 +148,20 @@ function nextRead(batch, from) {
   return i;
 }
 
+const BLOB = Buffer.from(' blob ', 'latin1');
+
+/** Whether header[from, to) is "<oid> blob <size>" for file, compared byte by byte (no string per file). */
+function isHeaderOf(header, from, to, file) {
+  const oid = file.oid;
+  const sizeText = String(file.size);
+  if (to - from !== oid.length + BLOB.length + sizeText.length) return false;
+  for (let i = 0; i < oid.length; i++) if (header[from + i] !== oid.charCodeAt(i)) return false;
+  if (header.compare(BLOB, 0, BLOB.length, from + oid.length, from + oid.length + BLOB.length) !== 0) return false;
+  const sizeAt = from + oid.length + BLOB.length;
+  for (let i = 0; i < sizeText.length; i++) if (header[sizeAt + i] !== sizeText.charCodeAt(i)) return false;
+  return true;
+}
+
 function onAnswer(chunk) {
   let at = 0;
   while (at < chunk.length && !failed) {
@@ -160,13 +174,21 @@ function onAnswer(chunk) {
         headerParts.push(chunk.subarray(at));
         return;
       }
-      headerParts.push(chunk.subarray(at, newline));
-      const line = Buffer.concat(headerParts).toString('latin1');
-      headerParts = [];
+      // Most headers arrive whole and are compared in place; one cut by the pipe is put together.
+      let header = chunk;
+      let from = at;
+      let to = newline;
+      if (headerParts.length > 0) {
+        headerParts.push(chunk.subarray(at, newline));
+        header = Buffer.concat(headerParts);
+        headerParts = [];
+        from = 0;
+        to = header.length;
+      }
       at = newline + 1;
-      const [oid, type, size] = line.split(' ');
-      if (oid !== file.oid || type !== 'blob' || Number(size) !== file.size) {
-        return fail(type === 'missing' ? 'object ' + file.oid + ' is missing' : 'unexpected answer "' + line + '"');
+      if (!isHeaderOf(header, from, to, file)) {
+        const line = header.toString('latin1', from, to);
+        return fail(line === file.oid + ' missing' ? 'object ' + file.oid + ' is missing' : 'unexpected answer "' + line + '"');
       }
       copied = 0;
       state = file.size > 0 ? 'body' : 'separator';
