@@ -29,14 +29,19 @@ export const isRegularKind = (kind: EntryKind) => kind === 'file' || kind === 'e
  */
 export class ExportEntries implements Iterable<ExportEntry> {
   readonly #listing: Buffer;
-  #lines = new Float64Array(1024);
-  #sizes = new Float64Array(1024);
-  #kinds = new Uint8Array(1024);
+  #lines: Float64Array;
+  #sizes: Float64Array;
+  #kinds: Uint8Array;
   readonly #conversions = new Map<number, Conversion>();
   #length = 0;
 
-  constructor(listing: Buffer) {
+  /** `capacity`: how many entries there will be at most (the listing's), when known: sized once. */
+  constructor(listing: Buffer, capacity = 1024) {
     this.#listing = listing;
+    const size = Math.max(16, capacity);
+    this.#lines = new Float64Array(size);
+    this.#sizes = new Float64Array(size);
+    this.#kinds = new Uint8Array(size);
   }
 
   get length(): number {

@@ -6,6 +6,7 @@ import { ExportEntries } from './export-entries.js';
 import {
   BlobReader,
   type CommitInfo,
+  countListing,
   type GitContext,
   listTree,
   MISSING,
@@ -168,6 +169,8 @@ interface SelectionTarget {
   symlinkTargets: Map<string, Buffer>;
   /** composer.json `archive.exclude`, when asked for. */
   excluded: ((path: string) => boolean) | undefined;
+  /** The collision check of the entries selected. */
+  collisions: PathCollisions;
 }
 
 /**
@@ -185,8 +188,7 @@ function* selectEntries(
   target: SelectionTarget,
 ): Generator<void> {
   const lookups = !attributes.isEmpty;
-  const { entries, symlinkTargets, excluded } = target;
-  const collisions = new PathCollisions();
+  const { entries, symlinkTargets, excluded, collisions } = target;
   /** Adds an entry unless composer.json excludes it; whether it was added. */
   const add = (entry: TreeEntry, path: string, kind: EntryKind, conversion?: Conversion) => {
     if (excluded?.(path)) return false;
@@ -197,7 +199,7 @@ function* selectEntries(
         problem: `object ${entry.oid} (${path}) is missing`,
       });
     }
-    collisions.add(path, kind === 'directory' ? 'directory' : 'file');
+    collisions.add(path, kind === 'directory' ? 'directory' : 'file', entry.pathStart);
     entries.add(entry.line, kind, entry.size, conversion);
     return true;
   };
@@ -307,7 +309,9 @@ export async function startExport(options: ExportOptions): Promise<ExportSelecti
     options.composerExclude === true,
   );
 
-  const entries = new ExportEntries(tree.listing);
+  // Sized once, for every entry the listing has.
+  const counts = countListing(tree.listing);
+  const entries = new ExportEntries(tree.listing, counts.entries);
   const symlinkTargets = new Map<string, Buffer>();
   const excluded =
     options.composerExclude && composer.exclude.length > 0 ? composerExcludeMatcher(composer.exclude) : undefined;
@@ -316,6 +320,8 @@ export async function startExport(options: ExportOptions): Promise<ExportSelecti
     entries,
     symlinkTargets,
     excluded,
+    // The paths' bytes are in the listing: the check copies none. Dropped with the selection.
+    collisions: new PathCollisions({ listing: tree.listing, files: counts.blobs, directories: counts.others }),
   });
   // A refusal ends the selection: asked again, it refuses again (the tree is not through).
   let refusal: { error: unknown } | undefined;

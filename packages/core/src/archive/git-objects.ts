@@ -21,6 +21,8 @@ export interface TreeEntry {
   path: string;
   /** Where the entry's line starts in the tree's listing. */
   line: number;
+  /** Where the path's raw bytes start in the tree's listing. */
+  pathStart: number;
 }
 
 export interface CommitInfo {
@@ -136,6 +138,24 @@ export interface Tree extends Iterable<TreeEntry> {
 export type RawEntryTest = (listing: Buffer, lineStart: number, pathStart: number, lineEnd: number) => boolean;
 
 /**
+ * How many entries a listing has, and how many of them are blobs (files and symlinks) and trees or
+ * submodules, read from the type after the six-digit mode of each line. For sizing what holds one
+ * value per entry; not a check of the listing (treeEntries checks each line).
+ */
+export function countListing(listing: Buffer): { entries: number; blobs: number; others: number } {
+  let entries = 0;
+  let blobs = 0;
+  for (let start = 0; start < listing.length; ) {
+    let end = listing.indexOf(0, start);
+    if (end === -1) end = listing.length;
+    entries += 1;
+    if (listing[start + 7] === 0x62) blobs += 1;
+    start = end + 1;
+  }
+  return { entries, blobs, others: entries - blobs };
+}
+
+/**
  * An entry read from the listing; its object id is read from the listing only when asked for
  * (most entries' never are, during a selection).
  */
@@ -146,6 +166,7 @@ class ListedEntry implements TreeEntry {
     readonly size: number,
     readonly path: string,
     readonly line: number,
+    readonly pathStart: number,
     readonly listing: Buffer,
     readonly oidEnd: number,
   ) {}
@@ -191,7 +212,7 @@ function* treeEntries(out: Buffer, test?: RawEntryTest): Generator<TreeEntry> {
     ) {
       throw new PhpublishError('ARCHIVE_GIT_FAILED', { command: 'ls-tree', problem: 'unexpected output' });
     }
-    yield new ListedEntry(mode, type, size, out.toString('latin1', tab + 1, end), start, out, afterOid);
+    yield new ListedEntry(mode, type, size, out.toString('latin1', tab + 1, end), start, tab + 1, out, afterOid);
     start = end + 1;
   }
 }

@@ -94,27 +94,40 @@ function stringHash(text: string): number {
 }
 
 /**
- * A set of paths compared as `same` says, kept out of the JavaScript heap: each path's UTF-8 bytes
- * in one growing buffer, and an open-addressing table (typed arrays) from a 32-bit hash of its
- * compared form to its number. A string per path, or a Map entry, would stay on the heap while a
- * plan is selected and its files compressed, and what survives that long makes V8 keep more room.
- * Paths whose hashes meet are told apart by `same`. The caller gives the hash (`hash(path)`), so
- * that sets hashed alike share one computation.
+ * A set of paths compared as `same` says, kept out of the JavaScript heap: per path its hash, where
+ * its UTF-8 bytes are and how many, in typed arrays, and an open-addressing table from the hash to
+ * the path's number. The bytes are those of a source the caller keeps anyway (a tree's listing:
+ * the set then copies nothing), or else the set's own growing buffer. A string per path, or a Map
+ * entry, would stay on the heap while a plan is selected and its files compressed, and what
+ * survives that long makes V8 keep more room; arrays that double leave the old ones behind until
+ * the next collection, so a set that knows how many paths it will hold is sized once. Paths whose
+ * hashes meet are told apart by `same`. The caller gives the hash (`hash(path)`), so that sets
+ * hashed alike share one computation.
  */
 class PathSet {
   readonly #same: (a: string, b: string) => boolean;
-  /** Path number + 1 by slot (0: empty); a power of two long, at most half full. */
-  #table = new Int32Array(1024);
-  /** Each path's hash, by its number. */
-  #hashes = new Int32Array(512);
-  #bytes = Buffer.allocUnsafe(64 * 1024);
+  /** Where the paths' bytes are: the caller's source, or the set's own buffer. */
+  #bytes: Buffer;
+  readonly #inSource: boolean;
+  /** Bytes used in the set's own buffer. */
   #used = 0;
-  /** Where each path's bytes start and end in `#bytes`, by its number. */
-  #bounds = new Float64Array(2 * 512);
+  /** Path number + 1 by slot (0: empty); a power of two long, at most half full. */
+  #table: Int32Array;
+  /** Each path's hash, where its bytes start and how many, by its number. */
+  #hashes: Int32Array;
+  #starts: Float64Array;
+  #lengths: Uint32Array;
   #count = 0;
 
-  constructor(same: (a: string, b: string) => boolean) {
+  constructor(same: (a: string, b: string) => boolean, { source, capacity = 512 }: PathSetOptions = {}) {
     this.#same = same;
+    this.#inSource = source !== undefined;
+    this.#bytes = source ?? Buffer.allocUnsafe(64 * 1024);
+    const size = Math.max(16, capacity);
+    this.#hashes = new Int32Array(size);
+    this.#starts = new Float64Array(size);
+    this.#lengths = new Uint32Array(size);
+    this.#table = new Int32Array(2 ** Math.ceil(Math.log2(2 * size)));
   }
 
   /** The path added before that is the same as `path` (whose hash is `hash`), if any. */
@@ -130,23 +143,35 @@ class PathSet {
     return undefined;
   }
 
-  /** Adds `path`, whose hash is `hash`. */
-  add(path: string, hash: number): void {
-    const length = Buffer.byteLength(path, 'utf8');
-    if (this.#used + length > this.#bytes.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(2 * this.#bytes.length, this.#used + length));
-      this.#bytes.copy(bigger, 0, 0, this.#used);
-      this.#bytes = bigger;
+  /**
+   * Adds `path`, whose hash is `hash`; in a set over a source, `at` is where its bytes start
+   * there (the path's UTF-8 bytes are the source's from `at` on).
+   */
+  add(path: string, hash: number, at?: number): void {
+    const length = isAscii(path) ? path.length : Buffer.byteLength(path, 'utf8');
+    let start: number;
+    if (this.#inSource) {
+      if (at === undefined) throw new Error('a path set over a source needs where each path is');
+      start = at;
+    } else {
+      if (this.#used + length > this.#bytes.length) {
+        const bigger = Buffer.allocUnsafe(Math.max(2 * this.#bytes.length, this.#used + length));
+        this.#bytes.copy(bigger, 0, 0, this.#used);
+        this.#bytes = bigger;
+      }
+      start = this.#used;
+      this.#used += this.#bytes.write(path, start, 'utf8');
     }
     if (this.#count === this.#hashes.length) {
-      this.#hashes = grown(this.#hashes, new Int32Array(2 * this.#hashes.length));
-      this.#bounds = grown(this.#bounds, new Float64Array(2 * this.#bounds.length));
+      const size = 2 * this.#hashes.length;
+      this.#hashes = grown(this.#hashes, new Int32Array(size));
+      this.#starts = grown(this.#starts, new Float64Array(size));
+      this.#lengths = grown(this.#lengths, new Uint32Array(size));
     }
     const number = this.#count++;
     this.#hashes[number] = hash;
-    this.#bounds[2 * number] = this.#used;
-    this.#used += this.#bytes.write(path, this.#used, 'utf8');
-    this.#bounds[2 * number + 1] = this.#used;
+    this.#starts[number] = start;
+    this.#lengths[number] = length;
     if (2 * this.#count > this.#table.length) this.#rehash(2 * this.#table.length);
     else this.#place(number);
   }
@@ -165,17 +190,36 @@ class PathSet {
   }
 
   #path(number: number): string {
-    return this.#bytes.toString('utf8', this.#bounds[2 * number], this.#bounds[2 * number + 1]);
+    const start = this.#starts[number]!;
+    return this.#bytes.toString('utf8', start, start + this.#lengths[number]!);
   }
 }
 
-function grown<T extends Int32Array | Float64Array>(from: T, to: T): T {
+interface PathSetOptions {
+  /** Where the paths' bytes are (each path is added with where it starts there). */
+  source?: Buffer | undefined;
+  /** How many paths the set will hold, when known. */
+  capacity?: number | undefined;
+}
+
+function grown<T extends Int32Array | Uint32Array | Float64Array>(from: T, to: T): T {
   to.set(from);
   return to;
 }
 
 /** Paths by their folded form (foldPath), hashed with foldedHash; a folded copy of each is never kept. */
-const foldedPaths = () => new PathSet((a, b) => foldPath(a) === foldPath(b));
+const foldedPaths = (options: PathSetOptions) => new PathSet((a, b) => foldPath(a) === foldPath(b), options);
+
+/**
+ * Where the paths of a tree's listing are: its bytes, and how many files (blobs) and directories
+ * (trees and submodules) it lists. With it the collision check copies no path and sizes its sets
+ * once.
+ */
+export interface ListingPaths {
+  listing: Buffer;
+  files: number;
+  directories: number;
+}
 
 /**
  * Collects the paths of a package and refuses the second of two entries that would be installed at
@@ -183,28 +227,41 @@ const foldedPaths = () => new PathSet((a, b) => foldPath(a) === foldPath(b));
  */
 export class PathCollisions {
   /** Files and symlinks. */
-  readonly #files = foldedPaths();
+  readonly #files: PathSet;
   /** Directories, explicit or implied by a deeper path. */
-  readonly #directories = foldedPaths();
-  readonly #explicitDirectories = new PathSet((a, b) => a === b);
+  readonly #directories: PathSet;
+  readonly #explicitDirectories: PathSet;
+  readonly #fromListing: boolean;
   /** The parent directory of the last path added, whose ancestors are all known to be directories. */
   #checkedParent = '';
 
-  add(path: string, kind: 'file' | 'directory'): void {
+  /** Over a tree's listing, `add` is given where each path starts in it. */
+  constructor(paths?: ListingPaths) {
+    const source = paths?.listing;
+    this.#fromListing = source !== undefined;
+    this.#files = foldedPaths({ source, capacity: paths?.files });
+    this.#directories = foldedPaths({ source, capacity: paths?.directories });
+    this.#explicitDirectories = new PathSet((a, b) => a === b, { source, capacity: paths?.directories });
+  }
+
+  /** `at`: where the path's bytes start in the listing, for a check over one (required then). */
+  add(path: string, kind: 'file' | 'directory', at?: number): void {
+    if (this.#fromListing && at === undefined)
+      throw new Error('a collision check over a listing needs where each path is');
     const duplicate = (other: string) => new PhpublishError('ARCHIVE_DUPLICATE_PATH', { path, other });
     // Both folded sets hash alike: one hash for the path's three look-ups.
     const hash = foldedHash(path);
     if (kind === 'file') {
       const other = this.#files.find(path, hash) ?? this.#directories.find(path, hash);
       if (other !== undefined) throw duplicate(other);
-      this.#files.add(path, hash);
+      this.#files.add(path, hash, at);
     } else {
       const file = this.#files.find(path, hash);
       if (file !== undefined) throw duplicate(file);
       const exact = stringHash(path);
       if (this.#explicitDirectories.find(path, exact) !== undefined) throw duplicate(path);
-      this.#explicitDirectories.add(path, exact);
-      if (this.#directories.find(path, hash) === undefined) this.#directories.add(path, hash);
+      this.#explicitDirectories.add(path, exact, at);
+      if (this.#directories.find(path, hash) === undefined) this.#directories.add(path, hash, at);
     }
     // Paths come grouped by directory: a parent met just before has been checked, and a file
     // added since under the same folded name would have been refused then.
@@ -217,7 +274,8 @@ export class PathCollisions {
       const file = this.#files.find(parent, parentHash);
       if (file !== undefined) throw duplicate(file);
       if (this.#directories.find(parent, parentHash) !== undefined) break;
-      this.#directories.add(parent, parentHash);
+      // A parent's bytes are the start of the path's.
+      this.#directories.add(parent, parentHash, at);
     }
   }
 }

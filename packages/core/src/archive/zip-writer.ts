@@ -79,6 +79,8 @@ export class ZipWriter {
   readonly #directoryFile: FileHandle | undefined;
   #directorySetAside = 0;
   #directoryWrites: Promise<void> = Promise.resolve();
+  /** Pieces whose bytes are in the directory file: filled again instead of new ones (no garbage per piece). */
+  readonly #freePieces: Buffer[] = [];
   #entries = 0;
   /** Bytes the zip has so far, written or waiting in the current buffer. */
   #position = 0;
@@ -258,7 +260,7 @@ export class ZipWriter {
     for (let at = 0; at < length; ) {
       if (this.#directoryUsed === DIRECTORY_PIECE) {
         if (this.#directoryFile && this.#directory.length > 0) this.#setAside(this.#directory.pop()!);
-        this.#directory.push(Buffer.allocUnsafe(DIRECTORY_PIECE));
+        this.#directory.push(this.#freePieces.pop() ?? Buffer.allocUnsafe(DIRECTORY_PIECE));
         this.#directoryUsed = 0;
       }
       const n = Math.min(length - at, DIRECTORY_PIECE - this.#directoryUsed);
@@ -274,7 +276,11 @@ export class ZipWriter {
     const file = this.#directoryFile!;
     const at = this.#directorySetAside;
     this.#directorySetAside += piece.length;
-    this.#directoryWrites = this.#directoryWrites.then(() => writeFully(file, piece, piece.length, at));
+    this.#directoryWrites = this.#directoryWrites
+      .then(() => writeFully(file, piece, piece.length, at))
+      .then(() => {
+        this.#freePieces.push(piece);
+      });
     // A failure surfaces at finish().
     this.#directoryWrites.catch(() => {});
   }
