@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { watch } from 'node:fs';
 import { chmod, mkdir, open, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -101,6 +102,42 @@ describe('when the same commit is archived twice', () => {
     } finally {
       await clone.cleanup();
     }
+  });
+
+  it("reads git's answers through local sockets beside the zip, or through pipes where that path is too long, with the same bytes and nothing left behind", async () => {
+    /** Builds the zip into `dir` and returns it with the names of the files made there meanwhile. */
+    const buildWatched = async (dir: string) => {
+      await mkdir(dir);
+      const made = new Set<string>();
+      const watcher = watch(dir, (_event, name) => {
+        if (name) made.add(name);
+      });
+      try {
+        const result = await buildArchive({
+          cwd: repo.dir,
+          env: archiveGitEnv,
+          ref: 'HEAD',
+          outFile: join(dir, 'x.zip'),
+          concurrency: 2,
+        });
+        // inotify's events arrive after the work that made them.
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        return { result, sockets: [...made].filter((name) => name.endsWith('.sock')) };
+      } finally {
+        watcher.close();
+      }
+    };
+    const short = join(temp.path, `sockets-${counter++}`);
+    const viaSockets = await buildWatched(short);
+    expect(viaSockets.sockets).toHaveLength(2);
+    expect(viaSockets.sockets.every((name) => /^\.x\.zip\.[0-9a-f]{12}\.answers-[01]\.sock$/.test(name))).toBe(true);
+    // A directory whose sockets' paths would pass 100 bytes (the most macOS allows is 104).
+    const long = join(temp.path, `pipes-${counter++}-${'d'.repeat(100)}`);
+    const viaPipes = await buildWatched(long);
+    expect(viaPipes.sockets).toEqual([]);
+    expect(viaPipes.result.sha256).toBe(viaSockets.result.sha256);
+    expect(await readdir(short)).toEqual(['x.zip']);
+    expect(await readdir(long)).toEqual(['x.zip']);
   });
 
   it('gives the bytes recorded here, on any machine with the same zlib', async () => {
@@ -261,9 +298,11 @@ describe('when the zip cannot be built', () => {
     path: string,
     damage: (object: string) => Promise<void>,
     tuning?: BuildArchiveInput['tuning'],
+    { longDirectory = false } = {},
   ) {
     const damaged = await fixtureRepo(packageFiles(), 'acme/hello');
-    const dir = join(temp.path, `damaged-${counter++}`);
+    // A long directory: the workers' local sockets would have too long a path, their gits answer through pipes.
+    const dir = join(temp.path, `damaged-${counter++}${longDirectory ? `-${'d'.repeat(100)}` : ''}`);
     await mkdir(dir);
     try {
       const oid = (await damaged.git(['rev-parse', `HEAD:${path}`])).trim();
@@ -298,10 +337,12 @@ describe('when the zip cannot be built', () => {
   };
 
   it('says git failed when an object cannot be read while the zip is written, and leaves nothing behind', async () => {
-    const { error, oid } = await buildDamaged('src/Module4/Class39.php', cutShort);
-    expect(error.code).toBe('ARCHIVE_GIT_FAILED');
-    expect(error.message).toContain('cat-file');
-    expect(error.message).toContain(oid);
+    for (const longDirectory of [false, true]) {
+      const { error, oid } = await buildDamaged('src/Module4/Class39.php', cutShort, undefined, { longDirectory });
+      expect(error.code).toBe('ARCHIVE_GIT_FAILED');
+      expect(error.message).toContain('cat-file');
+      expect(error.message).toContain(oid);
+    }
   });
 
   it('says the same of a large file (spilled beside the zip), and leaves no spill file behind', async () => {

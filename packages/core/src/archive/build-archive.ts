@@ -155,14 +155,18 @@ async function* chunksOf(content: Buffer): AsyncGenerator<Buffer> {
  * content-tree digest.
  */
 export async function buildArchive(input: BuildArchiveInput): Promise<ArchiveResult> {
+  // Temporary files beside the zip: `.<name>.<random>.tmp` (the zip until it is complete), the
+  // central directory's and the spill files; the workers' sockets for a moment.
+  const stem = join(dirname(input.outFile), `.${basename(input.outFile)}.${randomBytes(6).toString('hex')}`);
   // The workers start while the tree is planned.
   const pool = new CompressionPool({
     git: { cwd: input.cwd, ...(input.env ? { env: input.env } : {}) },
     concurrency: input.concurrency,
     deflate: input.tuning?.deflate,
+    answerSockets: `${stem}.answers`,
   });
   try {
-    return await writeArchive(input, pool);
+    return await writeArchive(input, pool, stem);
   } finally {
     await pool.close();
   }
@@ -191,13 +195,10 @@ function spillLargeFiles(
   return dealt + files.length;
 }
 
-async function writeArchive(input: BuildArchiveInput, pool: CompressionPool): Promise<ArchiveResult> {
+async function writeArchive(input: BuildArchiveInput, pool: CompressionPool, stem: string): Promise<ArchiveResult> {
   const git = { cwd: input.cwd, ...(input.env ? { env: input.env } : {}) };
   const plan = await startExport(input);
   const folder = archiveFolder(plan);
-  // Temporary files beside the zip: `.<name>.<random>.tmp` (the zip until it is complete), the
-  // central directory's and the spill files.
-  const stem = join(dirname(input.outFile), `.${basename(input.outFile)}.${randomBytes(6).toString('hex')}`);
   const temporary = `${stem}.tmp`;
   // Where the central directory waits until it is written, beside the zip too.
   const directoryPath = `${stem}.directory.tmp`;

@@ -54,7 +54,9 @@ const { parentPort, workerData } = process.getBuiltinModule('node:worker_threads
 const zlib = process.getBuiltinModule('node:zlib');
 const { hash } = process.getBuiltinModule('node:crypto');
 const { spawn } = process.getBuiltinModule('node:child_process');
-const { options, slots, git, catFile, mode, slotFiles } = workerData;
+const net = process.getBuiltinModule('node:net');
+const { unlinkSync } = process.getBuiltinModule('node:fs');
+const { options, slots, git, catFile, mode, slotFiles, answerSocket } = workerData;
 const inputs = slots.map((s) => Buffer.from(s.input));
 const outputs = slots.map((s) => Buffer.from(s.output));
 // Where the results go, laid out as resultViews lays them out.
@@ -123,22 +125,113 @@ function fail(problem) {
   parentPort.postMessage({ gitFailure: problem });
 }
 
+/**
+ * Starts this worker's git. Its answers come, where it can be set up, through a local socket read
+ * into one buffer reused from read to read (net's onread): a pipe from child_process gives a new
+ * buffer for every read, left to the garbage collector, which costs time and lets tens of
+ * megabytes pile up between collections. Where the socket cannot be set up, through a pipe.
+ * What this worker asks for before git has started waits in reader.waiting.
+ */
 function startReader() {
-  const child = spawn('git', catFile, { cwd: git.cwd, env: git.env, stdio: 'pipe' });
-  reader = { child, stderr: '', closed: false };
-  child.stdout.on('data', onAnswer);
+  reader = { child: undefined, stderr: '', exited: false, ended: false, closed: false, waiting: [] };
+  if (!answerSocket) return spawnGit(undefined);
+  connectAnswers(answerSocket).then(spawnGit, () => spawnGit(undefined));
+}
+
+// The buffer git's answers are read into through the socket; each read is handled before the next.
+const ANSWER_BUFFER_BYTES = 256 * 1024;
+
+/**
+ * A connected pair of sockets through a listening socket at \`path\` (removed as soon as the
+ * pair is connected): \`reader\` reads into a reused buffer, \`peer\` becomes git's standard output.
+ */
+function connectAnswers(path) {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    let socket;
+    const stopListening = () => {
+      server.close();
+      try {
+        unlinkSync(path);
+      } catch {}
+    };
+    const refuse = (error) => {
+      stopListening();
+      socket?.destroy();
+      reject(error);
+    };
+    server.once('error', refuse);
+    server.once('connection', (peer) => {
+      stopListening();
+      resolve({ socket, peer });
+    });
+    server.listen(path, () => {
+      const buffer = Buffer.allocUnsafe(ANSWER_BUFFER_BYTES);
+      socket = net.connect({
+        path,
+        onread: {
+          buffer,
+          callback: (length, bytes) => {
+            onAnswer(bytes.subarray(0, length));
+            return true;
+          },
+        },
+      });
+      socket.once('error', refuse);
+    });
+  });
+}
+
+function spawnGit(pair) {
+  const child = spawn('git', catFile, { cwd: git.cwd, env: git.env, stdio: ['pipe', pair ? pair.peer : 'pipe', 'pipe'] });
+  reader.child = child;
+  if (pair) {
+    // git has its own copy of its end.
+    pair.peer.destroy();
+    pair.socket.removeAllListeners('error');
+    pair.socket.on('error', (error) => {
+      reader.stderr += String(error);
+    });
+    pair.socket.on('close', () => readerDone('ended'));
+  } else {
+    child.stdout.on('data', onAnswer);
+    child.stdout.on('close', () => readerDone('ended'));
+  }
   child.stderr.on('data', (chunk) => {
     if (reader.stderr.length < 4096) reader.stderr += chunk.toString('utf8');
   });
   child.on('error', (error) => {
     reader.stderr += String(error);
   });
-  child.on('close', () => {
-    reader.closed = true;
-    if (toRead.length > 0) fail(reader.stderr.trim() || 'git stopped before answering');
-  });
+  child.on('close', () => readerDone('exited'));
   // git exits early on a broken repository; what it says on stderr explains why.
   child.stdin.on('error', () => {});
+  for (const text of reader.waiting) child.stdin.write(text);
+  reader.waiting = [];
+  if (closing) stopReader();
+}
+
+/** Once git has exited and every answer it wrote has been read: what was not answered fails. */
+function readerDone(what) {
+  reader[what] = true;
+  if (!reader.exited || !reader.ended || reader.closed) return;
+  reader.closed = true;
+  if (toRead.length > 0) fail(reader.stderr.trim() || 'git stopped before answering');
+  if (closing) process.exit(0);
+}
+
+function ask(text) {
+  if (reader.child) reader.child.stdin.write(text);
+  else reader.waiting.push(text);
+}
+
+let closing = false;
+
+/** Ends git's input (or stops it, with answers still on their way: git would wait for them to be read). */
+function stopReader() {
+  if (reader.closed) process.exit(0);
+  if (toRead.length > 0 || failed) reader.child.kill();
+  else reader.child.stdin.end();
 }
 
 /** The index of the next file of the batch that git sends, from \`from\` on (files.length when none). */
@@ -171,7 +264,8 @@ function onAnswer(chunk) {
     if (state === 'header') {
       const newline = chunk.indexOf(10, at);
       if (newline === -1) {
-        headerParts.push(chunk.subarray(at));
+        // A copy: the buffer git's answers are read into is reused by the next read.
+        headerParts.push(Buffer.from(chunk.subarray(at)));
         return;
       }
       // Most headers arrive whole and are compared in place; one cut by the pipe is put together.
@@ -259,11 +353,8 @@ startReader();
 
 parentPort.on('message', (message) => {
   if (message.close) {
-    if (reader.closed) process.exit(0);
-    reader.child.once('close', () => process.exit(0));
-    // With answers still on their way, git would wait for them to be read: stop it instead.
-    if (toRead.length > 0 || failed) reader.child.kill();
-    else reader.child.stdin.end();
+    closing = true;
+    if (reader.child) stopReader();
     return;
   }
   if (failed) return;
@@ -280,7 +371,7 @@ parentPort.on('message', (message) => {
   toCompress.push(batch);
   if (batch.reading < count) {
     toRead.push(batch);
-    reader.child.stdin.write(files.filter((f) => f.oid !== undefined).map((f) => f.oid).join('\\n') + '\\n');
+    ask(files.filter((f) => f.oid !== undefined).map((f) => f.oid).join('\\n') + '\\n');
   }
   schedule();
 });
@@ -320,7 +411,16 @@ export interface CompressionPoolOptions {
   /** Worker threads; by default one per core. Does not change the bytes. */
   concurrency?: number | undefined;
   deflate?: DeflateMode | undefined;
+  /**
+   * Where each worker may make the local socket its git answers through, for a moment:
+   * `${answerSockets}-<worker>.sock` (a path beside the zip: the pool reads no environment).
+   * Without it, or where such a path is too long for a socket, the answers come through pipes.
+   */
+  answerSockets?: string | undefined;
 }
+
+/** The longest path a local socket may have everywhere (macOS allows 104 bytes, Linux 108). */
+const MAX_SOCKET_PATH = 100;
 
 /**
  * Worker threads that read, checksum, hash and deflate batches of files in shared slots, so that
@@ -336,7 +436,12 @@ export class CompressionPool {
   #failure: Error | undefined;
   #closing: Promise<void> | undefined;
 
-  constructor({ git, concurrency = availableParallelism(), deflate = 'reused-stream' }: CompressionPoolOptions) {
+  constructor({
+    git,
+    concurrency = availableParallelism(),
+    deflate = 'reused-stream',
+    answerSockets,
+  }: CompressionPoolOptions) {
     const count = Math.max(1, concurrency);
     // Eight slots a worker: enough for the workers to go on while the writer waits for the large
     // files before their batches (a few MiB of them), at a fixed 2 MiB a slot.
@@ -352,7 +457,10 @@ export class CompressionPool {
       results: resultViews(s.meta),
     }));
     this.#free = [...this.#slots];
-    this.#workers = Array.from({ length: count }, () => {
+    this.#workers = Array.from({ length: count }, (_, index) => {
+      const socket = answerSockets === undefined ? undefined : `${answerSockets}-${index}.sock`;
+      const usable =
+        socket !== undefined && process.platform !== 'win32' && Buffer.byteLength(socket) <= MAX_SOCKET_PATH;
       const worker = new Worker(WORKER_SOURCE, {
         eval: true,
         workerData: {
@@ -362,6 +470,7 @@ export class CompressionPool {
           git,
           catFile: [...CAT_FILE_BATCH],
           mode: deflate,
+          answerSocket: usable ? socket : undefined,
         },
         // A small young generation: the per-file garbage of zlib is collected early and often.
         resourceLimits: { maxYoungGenerationSizeMb: 2 },
