@@ -1,6 +1,7 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, type Hash, hash as oneShotHash } from 'node:crypto';
 import { PhpublishError } from '../errors/index.js';
+import { type AnswerSocket, canMakeSocket, connectAnswerSocket } from './answer-socket.js';
 import { CAT_FILE_BATCH, type GitContext } from './git-objects.js';
 
 /** A blob to hash: its object id and the size ls-tree gave. */
@@ -9,35 +10,72 @@ export interface BlobToHash {
   size: number;
 }
 
-/** One `git cat-file --batch`, started before it is needed; what it said on stderr, and when it ended. */
+/**
+ * One `git cat-file --batch`, started before it is needed: where its answers go, what it said on
+ * stderr, and when it ended (exited, and every answer read). Its answers come through a local
+ * socket read into one reused buffer where one can be made, else through a pipe.
+ */
 interface Reader {
-  child: ChildProcessWithoutNullStreams;
+  /** Once git has started: `child` is set. */
+  started: Promise<void>;
+  child: ChildProcess | undefined;
+  onAnswers: (bytes: Buffer) => void;
   stderr: string;
   closed: Promise<void>;
   exited: boolean;
 }
 
-function startReader(git: GitContext): Reader {
-  const child = spawn('git', [...CAT_FILE_BATCH], {
-    cwd: git.cwd,
-    env: git.env as NodeJS.ProcessEnv | undefined,
-    stdio: 'pipe',
-  });
-  const reader: Reader = { child, stderr: '', closed: Promise.resolve(), exited: false };
-  reader.closed = new Promise<void>((resolve) =>
-    child.on('close', () => {
-      reader.exited = true;
-      resolve();
-    }),
-  );
-  child.stderr.on('data', (chunk: Buffer) => {
-    if (reader.stderr.length < 4096) reader.stderr += chunk.toString('utf8');
-  });
-  child.on('error', (error) => {
-    reader.stderr += String(error);
-  });
-  // git exits early on a broken repository; what it says on stderr explains why.
-  child.stdin.on('error', () => {});
+function startReader(git: GitContext, socketPrefix: string | undefined): Reader {
+  const reader: Reader = {
+    started: Promise.resolve(),
+    child: undefined,
+    onAnswers: () => {},
+    stderr: '',
+    closed: Promise.resolve(),
+    exited: false,
+  };
+  const startGit = (pair?: AnswerSocket) => {
+    const child = spawn('git', [...CAT_FILE_BATCH], {
+      cwd: git.cwd,
+      env: git.env as NodeJS.ProcessEnv | undefined,
+      stdio: ['pipe', pair ? pair.peer : 'pipe', 'pipe'],
+    });
+    reader.child = child;
+    const exited = new Promise<void>((resolve) =>
+      child.on('close', () => {
+        reader.exited = true;
+        resolve();
+      }),
+    );
+    let answered: Promise<void>;
+    if (pair) {
+      // git has its own copy of its end.
+      pair.peer.destroy();
+      pair.reader.on('error', (error) => {
+        reader.stderr += String(error);
+      });
+      answered = new Promise((resolve) => pair.reader.on('close', () => resolve()));
+    } else {
+      child.stdout!.on('data', (chunk: Buffer) => reader.onAnswers(chunk));
+      answered = new Promise((resolve) => child.stdout!.on('close', () => resolve()));
+    }
+    reader.closed = Promise.all([exited, answered]).then(() => {});
+    child.stderr!.on('data', (chunk: Buffer) => {
+      if (reader.stderr.length < 4096) reader.stderr += chunk.toString('utf8');
+    });
+    child.on('error', (error) => {
+      reader.stderr += String(error);
+    });
+    // git exits early on a broken repository; what it says on stderr explains why.
+    child.stdin!.on('error', () => {});
+  };
+  if (canMakeSocket(socketPrefix)) {
+    reader.started = connectAnswerSocket(socketPrefix, (bytes) => reader.onAnswers(bytes)).then(startGit, () =>
+      startGit(),
+    );
+  } else {
+    startGit();
+  }
   return reader;
 }
 
@@ -48,8 +86,12 @@ function startReader(git: GitContext): Reader {
 export class BlobHashers {
   readonly #readers: Reader[];
 
-  constructor(git: GitContext, readers: number) {
-    this.#readers = Array.from({ length: Math.max(1, readers) }, () => startReader(git));
+  /**
+   * `socketPrefix`: where each git's local socket may be made, for a moment, in a private
+   * directory `mkdtemp(socketPrefix)`; without it, its answers come through a pipe.
+   */
+  constructor(git: GitContext, readers: number, socketPrefix?: string) {
+    this.#readers = Array.from({ length: Math.max(1, readers) }, () => startReader(git, socketPrefix));
   }
 
   /**
@@ -60,6 +102,7 @@ export class BlobHashers {
    */
   async hash(blobs: readonly BlobToHash[]): Promise<Buffer> {
     const hashes = Buffer.alloc(32 * blobs.length);
+    await Promise.all(this.#readers.map((reader) => reader.started));
     // Parts of about equal bytes, each a run of consecutive blobs (neighbours in the tree are often
     // neighbours in the pack).
     const total = blobs.reduce((sum, blob) => sum + blob.size + 1024, 0);
@@ -91,8 +134,9 @@ export class BlobHashers {
   /** Stops the gits (those not used end their input; none outlives this). */
   async close(): Promise<void> {
     for (const reader of this.#readers) {
-      if (!reader.exited) reader.child.stdin.end();
-      const timer = setTimeout(() => reader.child.kill(), 2000);
+      await reader.started;
+      if (!reader.exited) reader.child!.stdin!.end();
+      const timer = setTimeout(() => reader.child!.kill(), 2000);
       await reader.closed;
       clearTimeout(timer);
     }
@@ -115,7 +159,7 @@ function hashPart(
   hashes: Buffer,
   signal: AbortSignal,
 ) {
-  const { child } = reader;
+  const child = reader.child!;
   return new Promise<void>((resolve, reject) => {
     let failure: Error | undefined;
     // Where the parse of git's answers stands: a header line, a blob's bytes, or the newline after it.
@@ -128,15 +172,19 @@ function hashPart(
       failure ??= error;
       child.kill();
     };
-    child.stdout.on('data', (chunk: Buffer) => {
+    reader.onAnswers = (chunk: Buffer) => {
       let at = 0;
       while (at < chunk.length && !failure) {
         const blob = blobs[next];
         if (!blob) return fail(gitFailure('git answered more than was asked'));
         if (state === 'header') {
           const newline = chunk.indexOf(10, at);
-          header.push(chunk.subarray(at, newline === -1 ? chunk.length : newline));
-          if (newline === -1) return;
+          if (newline === -1) {
+            // A copy: a piece's memory may be reused by the next read.
+            header.push(Buffer.from(chunk.subarray(at)));
+            return;
+          }
+          header.push(chunk.subarray(at, newline));
           at = newline + 1;
           const line = Buffer.concat(header).toString('latin1');
           header = [];
@@ -170,10 +218,10 @@ function hashPart(
           hash?.digest().copy(hashes, 32 * next);
           next += 1;
           state = 'header';
-          if (next === to) child.stdin.end();
+          if (next === to) child.stdin!.end();
         }
       }
-    });
+    };
     const onAbort = () => fail(new DOMException('another part failed', 'AbortError'));
     signal.addEventListener('abort', onAbort, { once: true });
     void reader.closed.then(() => {
@@ -182,7 +230,7 @@ function hashPart(
       else if (next < to) reject(gitFailure(reader.stderr.trim() || 'git stopped before answering'));
       else resolve();
     });
-    child.stdin.write(
+    child.stdin!.write(
       blobs
         .slice(from, to)
         .map((blob) => `${blob.oid}\n`)

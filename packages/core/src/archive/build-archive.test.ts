@@ -122,7 +122,8 @@ describe('when the same commit is archived twice', () => {
         });
         // inotify's events arrive after the work that made them.
         await new Promise((resolve) => setTimeout(resolve, 100));
-        return { result, sockets: [...made].filter((name) => name.endsWith('.sock')) };
+        // Each socket is made in a private directory of its own, `.x.zip.<random>.answers-<worker>-<mkdtemp's six>`.
+        return { result, sockets: [...made].filter((name) => name.includes('.answers-')) };
       } finally {
         watcher.close();
       }
@@ -130,7 +131,7 @@ describe('when the same commit is archived twice', () => {
     const short = join(temp.path, `sockets-${counter++}`);
     const viaSockets = await buildWatched(short);
     expect(viaSockets.sockets).toHaveLength(2);
-    expect(viaSockets.sockets.every((name) => /^\.x\.zip\.[0-9a-f]{12}\.answers-[01]\.sock$/.test(name))).toBe(true);
+    expect(viaSockets.sockets.every((name) => /^\.x\.zip\.[0-9a-f]{12}\.answers-[01]-\w{6}$/.test(name))).toBe(true);
     // A directory whose sockets' paths would pass 100 bytes (the most macOS allows is 104).
     const long = join(temp.path, `pipes-${counter++}-${'d'.repeat(100)}`);
     const viaPipes = await buildWatched(long);
@@ -138,6 +139,33 @@ describe('when the same commit is archived twice', () => {
     expect(viaPipes.result.sha256).toBe(viaSockets.result.sha256);
     expect(await readdir(short)).toEqual(['x.zip']);
     expect(await readdir(long)).toEqual(['x.zip']);
+  });
+
+  it("hashes a commit's blobs for its digest through local sockets under the environment's TMPDIR, or pipes where that path is too long, with the same digest and nothing left behind", async () => {
+    const digestWatched = async (dir: string) => {
+      await mkdir(dir);
+      const made = new Set<string>();
+      const watcher = watch(dir, (_event, name) => {
+        if (name) made.add(name);
+      });
+      try {
+        const result = await contentDigestOfRef({ cwd: repo.dir, env: { ...archiveGitEnv, TMPDIR: dir }, ref: 'HEAD' });
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        return { result, made: [...made] };
+      } finally {
+        watcher.close();
+      }
+    };
+    const short = join(temp.path, `tmp-${counter++}`);
+    const viaSockets = await digestWatched(short);
+    expect(viaSockets.made.length).toBeGreaterThan(0);
+    expect(viaSockets.made.every((name) => /^phpublish-answers-\w{6}$/.test(name))).toBe(true);
+    const long = join(temp.path, `tmp-${counter++}-${'d'.repeat(100)}`);
+    const viaPipes = await digestWatched(long);
+    expect(viaPipes.made).toEqual([]);
+    expect(viaPipes.result.contentDigest).toBe(viaSockets.result.contentDigest);
+    expect(await readdir(short)).toEqual([]);
+    expect(await readdir(long)).toEqual([]);
   });
 
   it('gives the bytes recorded here, on any machine with the same zlib', async () => {

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { PhpublishError } from '../errors/index.js';
+import { canMakeSocket } from './answer-socket.js';
 import { CAT_FILE_BATCH, type GitContext } from './git-objects.js';
 
 /**
@@ -55,7 +56,7 @@ const zlib = process.getBuiltinModule('node:zlib');
 const { hash } = process.getBuiltinModule('node:crypto');
 const { spawn } = process.getBuiltinModule('node:child_process');
 const net = process.getBuiltinModule('node:net');
-const { unlinkSync } = process.getBuiltinModule('node:fs');
+const { mkdtempSync, rmSync } = process.getBuiltinModule('node:fs');
 const { options, slots, git, catFile, mode, slotFiles, answerSocket } = workerData;
 const inputs = slots.map((s) => Buffer.from(s.input));
 const outputs = slots.map((s) => Buffer.from(s.output));
@@ -142,27 +143,34 @@ function startReader() {
 const ANSWER_BUFFER_BYTES = 256 * 1024;
 
 /**
- * A connected pair of sockets through a listening socket at \`path\` (removed as soon as the
- * pair is connected): \`reader\` reads into a reused buffer, \`peer\` becomes git's standard output.
+ * A connected pair of local sockets (as answer-socket.ts makes them, in this worker): they meet
+ * through a socket in a private directory \`mkdtemp(prefix)\`, removed as soon as they are
+ * connected; \`socket\` reads into a reused buffer, \`peer\` becomes git's standard output.
  */
-function connectAnswers(path) {
+function connectAnswers(prefix) {
   return new Promise((resolve, reject) => {
+    let directory;
+    try {
+      directory = mkdtempSync(prefix);
+    } catch (error) {
+      return reject(error);
+    }
+    const path = directory + '/s';
     const server = net.createServer();
     let socket;
-    const stopListening = () => {
+    const removeMeetingPoint = () => {
       server.close();
-      try {
-        unlinkSync(path);
-      } catch {}
+      rmSync(directory, { recursive: true, force: true });
     };
     const refuse = (error) => {
-      stopListening();
+      removeMeetingPoint();
       socket?.destroy();
       reject(error);
     };
     server.once('error', refuse);
     server.once('connection', (peer) => {
-      stopListening();
+      removeMeetingPoint();
+      socket.removeListener('error', refuse);
       resolve({ socket, peer });
     });
     server.listen(path, () => {
@@ -188,7 +196,6 @@ function spawnGit(pair) {
   if (pair) {
     // git has its own copy of its end.
     pair.peer.destroy();
-    pair.socket.removeAllListeners('error');
     pair.socket.on('error', (error) => {
       reader.stderr += String(error);
     });
@@ -412,15 +419,12 @@ export interface CompressionPoolOptions {
   concurrency?: number | undefined;
   deflate?: DeflateMode | undefined;
   /**
-   * Where each worker may make the local socket its git answers through, for a moment:
-   * `${answerSockets}-<worker>.sock` (a path beside the zip: the pool reads no environment).
-   * Without it, or where such a path is too long for a socket, the answers come through pipes.
+   * Where each worker may make the local socket its git answers through, for a moment, in a
+   * private directory `mkdtemp(`${answerSockets}-<worker>-`)` (beside the zip: the pool reads no
+   * environment). Without it, or where such a path is too long for a socket, through pipes.
    */
   answerSockets?: string | undefined;
 }
-
-/** The longest path a local socket may have everywhere (macOS allows 104 bytes, Linux 108). */
-const MAX_SOCKET_PATH = 100;
 
 /**
  * Worker threads that read, checksum, hash and deflate batches of files in shared slots, so that
@@ -458,9 +462,7 @@ export class CompressionPool {
     }));
     this.#free = [...this.#slots];
     this.#workers = Array.from({ length: count }, (_, index) => {
-      const socket = answerSockets === undefined ? undefined : `${answerSockets}-${index}.sock`;
-      const usable =
-        socket !== undefined && process.platform !== 'win32' && Buffer.byteLength(socket) <= MAX_SOCKET_PATH;
+      const socketPrefix = answerSockets === undefined ? undefined : `${answerSockets}-${index}-`;
       const worker = new Worker(WORKER_SOURCE, {
         eval: true,
         workerData: {
@@ -470,7 +472,7 @@ export class CompressionPool {
           git,
           catFile: [...CAT_FILE_BATCH],
           mode: deflate,
-          answerSocket: usable ? socket : undefined,
+          answerSocket: canMakeSocket(socketPrefix) ? socketPrefix : undefined,
         },
         // A small young generation: the per-file garbage of zlib is collected early and often.
         resourceLimits: { maxYoungGenerationSizeMb: 2 },

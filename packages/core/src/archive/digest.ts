@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type FileHandle, open } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { PhpublishError } from '../errors/index.js';
 import { BlobHashers } from './blob-hashes.js';
 import { ContentDigestBuilder } from './content-digest.js';
@@ -33,8 +34,13 @@ export interface ZipDigest {
  */
 export async function contentDigestOfRef(input: ExportOptions): Promise<RefDigest> {
   const git = { cwd: input.cwd, ...(input.env ? { env: input.env } : {}) };
-  // The gits that hash start while the tree is planned.
-  const hashers = new BlobHashers(git, availableParallelism());
+  // The gits that hash start while the tree is planned. Their answers come through local sockets
+  // made for a moment in a private directory under the environment's TMPDIR (or /tmp).
+  const hashers = new BlobHashers(
+    git,
+    availableParallelism(),
+    join(input.env?.['TMPDIR'] || '/tmp', 'phpublish-answers-'),
+  );
   try {
     return await digestOfRef(input, git, hashers);
   } finally {
