@@ -55,6 +55,23 @@ async function gitProcessesIn(dir: string): Promise<string[]> {
   return found;
 }
 
+/** Makes `dir`, runs `work` and returns its result with the names of the files made in `dir` meanwhile. */
+async function watchingFilesMade<T>(dir: string, work: () => Promise<T>): Promise<{ result: T; made: string[] }> {
+  await mkdir(dir);
+  const made = new Set<string>();
+  const watcher = watch(dir, (_event, name) => {
+    if (name) made.add(name);
+  });
+  try {
+    const result = await work();
+    // inotify's events arrive after the work that made them.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    return { result, made: [...made] };
+  } finally {
+    watcher.close();
+  }
+}
+
 const sha256 = async (file: string) =>
   createHash('sha256')
     .update(await readFile(file))
@@ -107,26 +124,11 @@ describe('when the same commit is archived twice', () => {
   it("reads git's answers through local sockets beside the zip, or through pipes where that path is too long, with the same bytes and nothing left behind", async () => {
     /** Builds the zip into `dir` and returns it with the names of the files made there meanwhile. */
     const buildWatched = async (dir: string) => {
-      await mkdir(dir);
-      const made = new Set<string>();
-      const watcher = watch(dir, (_event, name) => {
-        if (name) made.add(name);
-      });
-      try {
-        const result = await buildArchive({
-          cwd: repo.dir,
-          env: archiveGitEnv,
-          ref: 'HEAD',
-          outFile: join(dir, 'x.zip'),
-          concurrency: 2,
-        });
-        // inotify's events arrive after the work that made them.
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        // Each socket is made in a private directory of its own, `.x.zip.<random>.answers-<worker>-<mkdtemp's six>`.
-        return { result, sockets: [...made].filter((name) => name.includes('.answers-')) };
-      } finally {
-        watcher.close();
-      }
+      const { result, made } = await watchingFilesMade(dir, () =>
+        buildArchive({ cwd: repo.dir, env: archiveGitEnv, ref: 'HEAD', outFile: join(dir, 'x.zip'), concurrency: 2 }),
+      );
+      // Each socket is made in a private directory of its own, `.x.zip.<random>.answers-<worker>-<mkdtemp's six>`.
+      return { result, sockets: made.filter((name) => name.includes('.answers-')) };
     };
     const short = join(temp.path, `sockets-${counter++}`);
     const viaSockets = await buildWatched(short);
@@ -142,20 +144,10 @@ describe('when the same commit is archived twice', () => {
   });
 
   it("hashes a commit's blobs for its digest through local sockets under the environment's TMPDIR, or pipes where that path is too long, with the same digest and nothing left behind", async () => {
-    const digestWatched = async (dir: string) => {
-      await mkdir(dir);
-      const made = new Set<string>();
-      const watcher = watch(dir, (_event, name) => {
-        if (name) made.add(name);
-      });
-      try {
-        const result = await contentDigestOfRef({ cwd: repo.dir, env: { ...archiveGitEnv, TMPDIR: dir }, ref: 'HEAD' });
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        return { result, made: [...made] };
-      } finally {
-        watcher.close();
-      }
-    };
+    const digestWatched = (dir: string) =>
+      watchingFilesMade(dir, () =>
+        contentDigestOfRef({ cwd: repo.dir, env: { ...archiveGitEnv, TMPDIR: dir }, ref: 'HEAD' }),
+      );
     const short = join(temp.path, `tmp-${counter++}`);
     const viaSockets = await digestWatched(short);
     expect(viaSockets.made.length).toBeGreaterThan(0);

@@ -66,6 +66,16 @@ export interface CentralFields extends EntryFields {
   localHeaderOffset: number;
 }
 
+/** Version needed, flags, method, time, date and CRC-32: laid out alike in both headers, from `at`. */
+function writeSharedFields(b: Buffer, at: number, entry: EntryFields): void {
+  b.writeUInt16LE(entry.versionNeeded, at);
+  b.writeUInt16LE(entry.flags, at + 2);
+  b.writeUInt16LE(entry.method, at + 4);
+  b.writeUInt16LE(entry.time, at + 6);
+  b.writeUInt16LE(entry.date, at + 8);
+  b.writeUInt32LE(entry.crc >>> 0, at + 10);
+}
+
 /** The length of a local file header: with `zip64`, a zip64 extra field carries both sizes. */
 export function localHeaderLength(entry: EntryFields, zip64: boolean): number {
   return LOCAL_HEADER_SIZE + entry.name.length + (zip64 ? 20 : 0);
@@ -78,12 +88,7 @@ export function localHeaderLength(entry: EntryFields, zip64: boolean): number {
  */
 export function writeLocalHeader(b: Buffer, at: number, entry: EntryFields, zip64: boolean): number {
   b.writeUInt32LE(LOCAL_HEADER_SIGNATURE, at);
-  b.writeUInt16LE(entry.versionNeeded, at + 4);
-  b.writeUInt16LE(entry.flags, at + 6);
-  b.writeUInt16LE(entry.method, at + 8);
-  b.writeUInt16LE(entry.time, at + 10);
-  b.writeUInt16LE(entry.date, at + 12);
-  b.writeUInt32LE(entry.crc >>> 0, at + 14);
+  writeSharedFields(b, at + 4, entry);
   b.writeUInt32LE(zip64 ? MAX_UINT32 : entry.compressedSize, at + 18);
   b.writeUInt32LE(zip64 ? MAX_UINT32 : entry.size, at + 22);
   b.writeUInt16LE(entry.name.length, at + 26);
@@ -129,12 +134,7 @@ export function writeCentralHeader(b: Buffer, at: number, entry: CentralFields, 
   const field = (value: number) => (value < limit ? value : MAX_UINT32);
   b.writeUInt32LE(CENTRAL_HEADER_SIGNATURE, at);
   b.writeUInt16LE(entry.versionMadeBy, at + 4);
-  b.writeUInt16LE(entry.versionNeeded, at + 6);
-  b.writeUInt16LE(entry.flags, at + 8);
-  b.writeUInt16LE(entry.method, at + 10);
-  b.writeUInt16LE(entry.time, at + 12);
-  b.writeUInt16LE(entry.date, at + 14);
-  b.writeUInt32LE(entry.crc >>> 0, at + 16);
+  writeSharedFields(b, at + 6, entry);
   b.writeUInt32LE(field(entry.compressedSize), at + 20);
   b.writeUInt32LE(field(entry.size), at + 24);
   b.writeUInt16LE(entry.name.length, at + 28);
