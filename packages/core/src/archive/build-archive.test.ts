@@ -128,7 +128,11 @@ describe('when the same commit is archived twice', () => {
         buildArchive({ cwd: repo.dir, env: archiveGitEnv, ref: 'HEAD', outFile: join(dir, 'x.zip'), concurrency: 2 }),
       );
       // Each socket is made in a private directory of its own, `.x.zip.<random>.answers-<worker>-<mkdtemp's six>`.
-      return { result, sockets: made.filter((name) => name.includes('.answers-')) };
+      return {
+        result,
+        sockets: made.filter((name) => name.includes('.answers-')),
+        listings: made.filter((name) => name.endsWith('.listing.tmp')),
+      };
     };
     const short = join(temp.path, `sockets-${counter++}`);
     const viaSockets = await buildWatched(short);
@@ -139,22 +143,36 @@ describe('when the same commit is archived twice', () => {
     const viaPipes = await buildWatched(long);
     expect(viaPipes.sockets).toEqual([]);
     expect(viaPipes.result.sha256).toBe(viaSockets.result.sha256);
+    // git wrote the tree's listing beside the zip for a moment, both times.
+    expect(viaSockets.listings).toHaveLength(1);
+    expect(viaPipes.listings).toHaveLength(1);
     expect(await readdir(short)).toEqual(['x.zip']);
     expect(await readdir(long)).toEqual(['x.zip']);
   });
 
   it("hashes a commit's blobs for its digest through local sockets under the environment's TMPDIR, or pipes where that path is too long, with the same digest and nothing left behind", async () => {
-    const digestWatched = (dir: string) =>
-      watchingFilesMade(dir, () =>
+    const digestWatched = async (dir: string) => {
+      const { result, made } = await watchingFilesMade(dir, () =>
         contentDigestOfRef({ cwd: repo.dir, env: { ...archiveGitEnv, TMPDIR: dir }, ref: 'HEAD' }),
       );
+      return {
+        result,
+        sockets: made.filter((name) => name.startsWith('phpublish-answers-')),
+        listings: made.filter((name) => /^phpublish-listing-[0-9a-f]{12}\.tmp$/.test(name)),
+        others: made.filter((name) => !name.startsWith('phpublish-answers-') && !name.startsWith('phpublish-listing-')),
+      };
+    };
     const short = join(temp.path, `tmp-${counter++}`);
     const viaSockets = await digestWatched(short);
-    expect(viaSockets.made.length).toBeGreaterThan(0);
-    expect(viaSockets.made.every((name) => /^phpublish-answers-\w{6}$/.test(name))).toBe(true);
+    expect(viaSockets.sockets.length).toBeGreaterThan(0);
+    expect(viaSockets.sockets.every((name) => /^phpublish-answers-\w{6}$/.test(name))).toBe(true);
+    // The tree's listing, written by git there for a moment.
+    expect(viaSockets.listings).toHaveLength(1);
+    expect(viaSockets.others).toEqual([]);
     const long = join(temp.path, `tmp-${counter++}-${'d'.repeat(100)}`);
     const viaPipes = await digestWatched(long);
-    expect(viaPipes.made).toEqual([]);
+    expect(viaPipes.sockets).toEqual([]);
+    expect(viaPipes.listings).toHaveLength(1);
     expect(viaPipes.result.contentDigest).toBe(viaSockets.result.contentDigest);
     expect(await readdir(short)).toEqual([]);
     expect(await readdir(long)).toEqual([]);

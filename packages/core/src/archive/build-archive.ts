@@ -197,7 +197,7 @@ function spillLargeFiles(
 
 async function writeArchive(input: BuildArchiveInput, pool: CompressionPool, stem: string): Promise<ArchiveResult> {
   const git = { cwd: input.cwd, ...(input.env ? { env: input.env } : {}) };
-  const plan = await startExport(input);
+  const plan = await startExport({ ...input, listingFile: `${stem}.listing.tmp` });
   const folder = archiveFolder(plan);
   const temporary = `${stem}.tmp`;
   // Where the central directory waits until it is written, beside the zip too.

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { type FileHandle, open } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -34,15 +34,17 @@ export interface ZipDigest {
  */
 export async function contentDigestOfRef(input: ExportOptions): Promise<RefDigest> {
   const git = { cwd: input.cwd, ...(input.env ? { env: input.env } : {}) };
-  // The gits that hash start while the tree is planned. Their answers come through local sockets
-  // made for a moment in a private directory under the environment's TMPDIR (or /tmp).
-  const hashers = new BlobHashers(
-    git,
-    availableParallelism(),
-    join(input.env?.['TMPDIR'] || '/tmp', 'phpublish-answers-'),
-  );
+  // Temporary files, for a moment, under the environment's TMPDIR (or /tmp): the gits' local
+  // sockets, each in a private directory, and the tree's listing.
+  const temporary = input.env?.['TMPDIR'] || '/tmp';
+  // The gits that hash start while the tree is planned.
+  const hashers = new BlobHashers(git, availableParallelism(), join(temporary, 'phpublish-answers-'));
   try {
-    return await digestOfRef(input, git, hashers);
+    return await digestOfRef(
+      { ...input, listingFile: join(temporary, `phpublish-listing-${randomBytes(6).toString('hex')}.tmp`) },
+      git,
+      hashers,
+    );
   } finally {
     await hashers.close();
   }

@@ -36,6 +36,12 @@ export interface ExportOptions extends GitContext {
   ref: string;
   /** Also leave out what composer.json `archive.exclude` lists. */
   composerExclude?: boolean;
+  /**
+   * Where git may write the tree's listing for a moment (a file that must not exist; it is
+   * removed before the plan is returned). Read back in one piece, the listing costs its size in
+   * memory once; read from a pipe (without it), nearly three times.
+   */
+  listingFile?: string | undefined;
 }
 
 export interface ExportPlan {
@@ -291,7 +297,7 @@ export async function startExport(options: ExportOptions): Promise<ExportSelecti
   try {
     commit = await readCommit(options.ref, reader);
     if (!commit) throw new PhpublishError('ARCHIVE_REF_NOT_FOUND', { ref: options.ref });
-    tree = await listTree(commit.commit, git);
+    tree = await listTree(commit.commit, git, options.listingFile);
     small = await readSmallBlobs(tree, reader);
   } finally {
     await reader.close();

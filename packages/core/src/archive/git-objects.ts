@@ -1,4 +1,5 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { type FileHandle, open, readFile, rm } from 'node:fs/promises';
 import { isPhpublishError, PhpublishError } from '../errors/index.js';
 import { gitComplaint, runGit } from '../git/run.js';
 
@@ -42,6 +43,56 @@ async function plumbing(args: string[], git: GitContext): Promise<Buffer> {
     throw new PhpublishError('ARCHIVE_GIT_FAILED', { command: shown.join(' '), problem: gitComplaint(result) });
   }
   return result.stdout;
+}
+
+/**
+ * Like plumbing, but git writes its output into `file` (which must not exist; it is made private
+ * to this user and removed before this returns), which is then read back in one piece. Read from
+ * a pipe, output arrives in pieces that stay in memory until the garbage collector runs, and
+ * reading it raises the process's resident set by nearly three times its size; read back from a
+ * file, by its size. Where the file cannot be made, through a pipe after all.
+ */
+async function plumbingThroughFile(args: string[], git: GitContext, file: string): Promise<Buffer> {
+  const shown = args.filter((arg, i) => arg !== '-c' && args[i - 1] !== '-c');
+  const failed = (problem: string, cause?: unknown) =>
+    new PhpublishError('ARCHIVE_GIT_FAILED', { command: shown.join(' '), problem }, cause ? { cause } : undefined);
+  let output: FileHandle | undefined;
+  try {
+    output = await open(file, 'wx', 0o600);
+  } catch {
+    return plumbing(args, git);
+  }
+  try {
+    const child = spawn('git', args, {
+      cwd: git.cwd,
+      env: git.env as NodeJS.ProcessEnv | undefined,
+      stdio: ['ignore', output.fd, 'pipe'],
+    });
+    // Listened to before anything is awaited: with no input to wait for, git may be done at once.
+    const stderr: Buffer[] = [];
+    child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk));
+    const ended = new Promise<number>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+    });
+    ended.catch(() => {});
+    // git has its own copy of the descriptor once spawn returns.
+    await output.close();
+    output = undefined;
+    const exitCode = await ended.catch((error: unknown) => {
+      throw failed(String(error), error);
+    });
+    if (exitCode !== 0) {
+      throw failed(gitComplaint({ exitCode, stdout: Buffer.alloc(0), stderr: Buffer.concat(stderr).toString('utf8') }));
+    }
+    return await readFile(file);
+  } catch (error) {
+    if (isPhpublishError(error)) throw error;
+    throw failed(String(error), error);
+  } finally {
+    await output?.close().catch(() => {});
+    await rm(file, { force: true });
+  }
 }
 
 /**
@@ -113,9 +164,10 @@ function digits(out: Buffer, from: number, to: number, base: 8 | 10): number {
  * git's output, kept as it came (a hundred bytes or so an entry), read into an object per entry
  * each time it is iterated, so that no object per entry outlives its use.
  */
-export async function listTree(commit: string, git: GitContext): Promise<Tree> {
+export async function listTree(commit: string, git: GitContext, listingFile?: string): Promise<Tree> {
   // -l reads every blob's header: the pack is mapped as cat-file maps it.
-  const out = await plumbing([...PACK_MEMORY_LIMITS, 'ls-tree', '-r', '-t', '-z', '-l', '--full-tree', commit], git);
+  const args = [...PACK_MEMORY_LIMITS, 'ls-tree', '-r', '-t', '-z', '-l', '--full-tree', commit];
+  const out = listingFile === undefined ? await plumbing(args, git) : await plumbingThroughFile(args, git, listingFile);
   return {
     listing: out,
     [Symbol.iterator]: () => treeEntries(out),

@@ -295,17 +295,24 @@ async function catFileInto(
 ): Promise<{ code: number | null; stderr: string }> {
   const output = await open(path, 'a');
   let child: ChildProcess;
+  let stderr = '';
+  let closed: Promise<number | null>;
   try {
     child = spawn('git', [...CAT_FILE_BATCH], {
       cwd: git.cwd,
       env: git.env as NodeJS.ProcessEnv | undefined,
       stdio: ['pipe', output.fd, 'pipe'],
     });
+    // Listened to before anything is awaited: a git that cannot start ends at once.
+    const started = child;
+    closed = new Promise((resolve) => started.on('close', (exitCode) => resolve(exitCode)));
+    child.on('error', (error) => {
+      stderr += String(error);
+    });
   } finally {
     // git has its own copy of the descriptor once spawn returns.
     await output.close();
   }
-  let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => {
     if (stderr.length < 4096) stderr += chunk.toString('utf8');
   });
@@ -314,13 +321,8 @@ async function catFileInto(
   const stop = () => child.kill();
   signal.addEventListener('abort', stop, { once: true });
   try {
-    const code = await new Promise<number | null>((resolve) => {
-      child.on('error', (error) => {
-        stderr += String(error);
-      });
-      child.on('close', (exitCode) => resolve(exitCode));
-      child.stdin!.end(blobs.map((blob) => `${blob.oid}\n`).join(''));
-    });
+    child.stdin!.end(blobs.map((blob) => `${blob.oid}\n`).join(''));
+    const code = await closed;
     return { code, stderr: stderr.trim() };
   } finally {
     signal.removeEventListener('abort', stop);
