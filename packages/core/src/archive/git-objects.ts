@@ -1,7 +1,7 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { type FileHandle, open, readFile, rm } from 'node:fs/promises';
 import { isPhpublishError, PhpublishError } from '../errors/index.js';
-import { gitComplaint, runGit } from '../git/run.js';
+import { gitComplaint, runGit, runGitIntoFile } from '../git/run.js';
 
 /** Where git runs: an explicit working directory and environment, nothing taken from the process. */
 export interface GitContext {
@@ -33,9 +33,11 @@ export interface CommitInfo {
   committerTime: number;
 }
 
+/** A command as messages name it: without the `-c` settings it runs with. */
+const shownCommand = (args: readonly string[]) => args.filter((arg, i) => arg !== '-c' && args[i - 1] !== '-c');
+
 async function plumbing(args: string[], git: GitContext): Promise<Buffer> {
-  // Messages name the command, not the `-c` settings it runs with.
-  const shown = args.filter((arg, i) => arg !== '-c' && args[i - 1] !== '-c');
+  const shown = shownCommand(args);
   const result = await runGit(args, git).catch((error: unknown) => {
     throw new PhpublishError('ARCHIVE_GIT_FAILED', { command: shown[0]!, problem: String(error) }, { cause: error });
   });
@@ -53,44 +55,28 @@ async function plumbing(args: string[], git: GitContext): Promise<Buffer> {
  * file, by its size. Where the file cannot be made, through a pipe after all.
  */
 async function plumbingThroughFile(args: string[], git: GitContext, file: string): Promise<Buffer> {
-  const shown = args.filter((arg, i) => arg !== '-c' && args[i - 1] !== '-c');
-  const failed = (problem: string, cause?: unknown) =>
-    new PhpublishError('ARCHIVE_GIT_FAILED', { command: shown.join(' '), problem }, cause ? { cause } : undefined);
-  let output: FileHandle | undefined;
+  let output: FileHandle;
   try {
     output = await open(file, 'wx', 0o600);
   } catch {
     return plumbing(args, git);
   }
+  const failed = (problem: string, cause?: unknown) =>
+    new PhpublishError(
+      'ARCHIVE_GIT_FAILED',
+      { command: shownCommand(args).join(' '), problem },
+      cause ? { cause } : undefined,
+    );
   try {
-    const child = spawn('git', args, {
-      cwd: git.cwd,
-      env: git.env as NodeJS.ProcessEnv | undefined,
-      stdio: ['ignore', output.fd, 'pipe'],
-    });
-    // Listened to before anything is awaited: with no input to wait for, git may be done at once.
-    const stderr: Buffer[] = [];
-    child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk));
-    const ended = new Promise<number>((resolve, reject) => {
-      child.on('error', reject);
-      child.on('close', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
-    });
-    ended.catch(() => {});
-    // git has its own copy of the descriptor once spawn returns.
-    await output.close();
-    output = undefined;
-    const exitCode = await ended.catch((error: unknown) => {
-      throw failed(String(error), error);
-    });
+    const { exitCode, signal, stderr } = await runGitIntoFile(args, git, output);
     if (exitCode !== 0) {
-      throw failed(gitComplaint({ exitCode, stdout: Buffer.alloc(0), stderr: Buffer.concat(stderr).toString('utf8') }));
+      throw failed(gitComplaint({ exitCode: exitCode ?? (signal ? 128 : 1), stdout: Buffer.alloc(0), stderr }));
     }
     return await readFile(file);
   } catch (error) {
     if (isPhpublishError(error)) throw error;
     throw failed(String(error), error);
   } finally {
-    await output?.close().catch(() => {});
     await rm(file, { force: true });
   }
 }

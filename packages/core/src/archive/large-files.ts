@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { writeSync } from 'node:fs';
 import { type FileHandle, open, rm } from 'node:fs/promises';
@@ -6,6 +5,7 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { crc32, createDeflateRaw, deflateRawSync } from 'node:zlib';
 import { PhpublishError } from '../errors/index.js';
+import { runGitIntoFile } from '../git/run.js';
 import { DEFLATE_OPTIONS } from './compression-pool.js';
 import { STREAM_CHUNK } from './export-contents.js';
 import { CAT_FILE_BATCH, type GitContext } from './git-objects.js';
@@ -293,40 +293,12 @@ async function catFileInto(
   blobs: readonly LargeBlob[],
   signal: AbortSignal,
 ): Promise<{ code: number | null; stderr: string }> {
-  const output = await open(path, 'a');
-  let child: ChildProcess;
-  let stderr = '';
-  let closed: Promise<number | null>;
-  try {
-    child = spawn('git', [...CAT_FILE_BATCH], {
-      cwd: git.cwd,
-      env: git.env as NodeJS.ProcessEnv | undefined,
-      stdio: ['pipe', output.fd, 'pipe'],
-    });
-    // Listened to before anything is awaited: a git that cannot start ends at once.
-    const started = child;
-    closed = new Promise((resolve) => started.on('close', (exitCode) => resolve(exitCode)));
-    child.on('error', (error) => {
-      stderr += String(error);
-    });
-  } finally {
-    // git has its own copy of the descriptor once spawn returns.
-    await output.close();
-  }
-  child.stderr!.on('data', (chunk: Buffer) => {
-    if (stderr.length < 4096) stderr += chunk.toString('utf8');
-  });
-  // git exits early on a broken repository; what it says on stderr explains why.
-  child.stdin!.on('error', () => {});
-  const stop = () => child.kill();
-  signal.addEventListener('abort', stop, { once: true });
-  try {
-    child.stdin!.end(blobs.map((blob) => `${blob.oid}\n`).join(''));
-    const code = await closed;
-    return { code, stderr: stderr.trim() };
-  } finally {
-    signal.removeEventListener('abort', stop);
-  }
+  const { exitCode, stderr } = await runGitIntoFile(
+    CAT_FILE_BATCH,
+    { ...git, input: blobs.map((blob) => `${blob.oid}\n`).join(''), signal },
+    await open(path, 'a'),
+  );
+  return { code: exitCode, stderr: stderr.trim() };
 }
 
 /** `length` bytes of `file` from `position` (fewer only at its end). */
