@@ -3,16 +3,17 @@ import { type FileHandle, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { isPhpublishError, PhpublishError } from '../errors/index.js';
+import { copyBytes } from './bytes.js';
 import { CompressionPool, type DeflateMode, SLOT_BYTES, SLOT_FILES, type Slot } from './compression-pool.js';
 import { ContentDigestBuilder } from './content-digest.js';
 import type { Conversion } from './conversions.js';
 import { ConvertedFiles, STREAM_CHUNK } from './export-contents.js';
-import { isRegularKind } from './export-entries.js';
+import { type ExportEntries, isRegularKind } from './export-entries.js';
 import { type ExportEntry, type ExportOptions, type ExportPlan, SELECT_AHEAD, startExport } from './export-plan.js';
 import type { GitContext } from './git-objects.js';
 import { type SpilledFile, SpillFiles } from './large-files.js';
 import { METHOD_DEFLATE, METHOD_STORE } from './zip-format.js';
-import { type EntryKind, type ZipLimits, ZipWriter } from './zip-writer.js';
+import { type EntryKind, type StoredData, type ZipLimits, ZipWriter } from './zip-writer.js';
 
 export interface BuildArchiveInput extends ExportOptions {
   /** Where to write the zip; it is written to a temporary file beside it, then renamed. */
@@ -113,12 +114,16 @@ class Batch {
 
 /**
  * The zip's names of entries: the top-level folder, the path, a slash after a directory, made in
- * one buffer reused from entry to entry (the zip writer copies a name before it returns), so that
- * no string or buffer is made per entry.
+ * one buffer reused from entry to entry (the zip writer copies a name before it returns), with
+ * one view of it kept per length of name and of path: nothing is made per entry.
  */
 class EntryNames {
   readonly #folderLength: number;
   #buffer: Buffer;
+  /** Views of the buffer from its start (names) and from the path's start (paths), by length. */
+  #names: Buffer[] = [];
+  #paths: Buffer[] = [];
+  #pathLength = 0;
 
   constructor(folder: string) {
     const prefix = Buffer.from(folder, 'utf8');
@@ -127,17 +132,30 @@ class EntryNames {
     prefix.copy(this.#buffer);
   }
 
-  /** The name of the entry at `path` (its bytes); valid until the next call. */
-  of(path: Uint8Array, kind: EntryKind): Buffer {
-    const length = this.#folderLength + path.length + (kind === 'directory' ? 1 : 0);
+  /** The name of the plan's entry at `index`, from the listing's bytes; valid until the next call. */
+  of(entries: ExportEntries, index: number, kind: EntryKind): Buffer {
+    const pathStart = entries.pathStartAt(index);
+    const pathEnd = entries.pathEndAt(pathStart);
+    this.#pathLength = pathEnd - pathStart;
+    const length = this.#folderLength + this.#pathLength + (kind === 'directory' ? 1 : 0);
     if (length > this.#buffer.length) {
       const bigger = Buffer.allocUnsafe(length);
       this.#buffer.copy(bigger, 0, 0, this.#folderLength);
       this.#buffer = bigger;
+      this.#names = [];
+      this.#paths = [];
     }
-    this.#buffer.set(path, this.#folderLength);
+    copyBytes(entries.listing, pathStart, pathEnd, this.#buffer, this.#folderLength);
     if (kind === 'directory') this.#buffer[length - 1] = 0x2f;
-    return this.#buffer.subarray(0, length);
+    this.#names[length] ??= this.#buffer.subarray(0, length);
+    return this.#names[length]!;
+  }
+
+  /** The path's bytes of the last name made (without the folder or a directory's slash); valid until the next call. */
+  get path(): Buffer {
+    const length = this.#pathLength;
+    this.#paths[length] ??= this.#buffer.subarray(this.#folderLength, this.#folderLength + length);
+    return this.#paths[length]!;
   }
 }
 
@@ -228,6 +246,7 @@ async function writeArchive(input: BuildArchiveInput, pool: CompressionPool, ste
   try {
     const zip = new ZipWriter(file, plan.commit.committerTime, input.tuning?.limits, directoryFile);
     const names = new EntryNames(folder);
+    const stored: StoredData = { method: METHOD_STORE, data: Buffer.alloc(0), crc: 0, size: 0 };
     const ordered = new OrderedWrites((error) => {
       pool.fail(error);
       failed.abort(error);
@@ -254,35 +273,35 @@ async function writeArchive(input: BuildArchiveInput, pool: CompressionPool, ste
           let output = 0;
           for (const index of taken.entries) {
             const kind = plan.entries.kindAt(index);
-            // The path's bytes as the listing has them (checked UTF-8 when the plan was made).
-            const path = plan.entries.pathBytes(index);
+            // The name from the path's bytes as the listing has them (checked UTF-8 when the plan was made).
+            const name = names.of(plan.entries, index, kind);
             let pending: Promise<void> | undefined;
             if (kind === 'directory') {
-              pending = zip.addDirectory(names.of(path, kind));
+              pending = zip.addDirectory(name);
               counts.directories += 1;
             } else if (kind === 'symlink') {
               const target = plan.symlinkTargets.get(plan.entries.pathAt(index))!;
-              pending = zip.addEntry(names.of(path, kind), 'symlink', {
+              pending = zip.addEntry(name, 'symlink', {
                 method: METHOD_STORE,
                 data: target,
                 crc: crc32(target),
                 size: target.length,
               });
-              digest.add(path, 'symlink', sha256(target));
+              digest.add(names.path, 'symlink', sha256(target));
               counts.symlinks += 1;
             } else {
               const size = taken.sizes[file]!;
               const deflated = results!.lengths[file]!;
-              pending = zip.addEntry(names.of(path, kind), kind, {
-                method: deflated >= 0 ? METHOD_DEFLATE : METHOD_STORE,
-                data:
-                  deflated >= 0
-                    ? takenSlot!.output.subarray(output, output + deflated)
-                    : takenSlot!.input.subarray(input, input + size),
-                crc: results!.crcs[file]!,
-                size,
-              });
-              digest.add(path, kind, results!.shas.subarray(32 * file, 32 * file + 32));
+              // One object filled for every file (the writer reads it before it returns).
+              stored.method = deflated >= 0 ? METHOD_DEFLATE : METHOD_STORE;
+              stored.data =
+                deflated >= 0
+                  ? takenSlot!.output.subarray(output, output + deflated)
+                  : takenSlot!.input.subarray(input, input + size);
+              stored.crc = results!.crcs[file]!;
+              stored.size = size;
+              pending = zip.addEntry(name, kind, stored);
+              digest.add(names.path, kind, results!.shas, 32 * file);
               counts.files += 1;
               input += size;
               if (deflated >= 0) output += deflated;
@@ -301,9 +320,9 @@ async function writeArchive(input: BuildArchiveInput, pool: CompressionPool, ste
       ordered.add(async () => {
         const kind = plan.entries.kindAt(index) as 'file' | 'executable';
         const large = await spilled;
-        const path = plan.entries.pathBytes(index);
-        await zip.addLargeEntry(names.of(path, kind), kind, large, spill.read(large));
-        digest.add(path, kind, large.sha256);
+        const name = names.of(plan.entries, index, kind);
+        digest.add(names.path, kind, large.sha256);
+        await zip.addLargeEntry(name, kind, large, spill.read(large));
         counts.files += 1;
       });
     };

@@ -241,25 +241,35 @@ function stopReader() {
   else reader.child.stdin.end();
 }
 
-/** The index of the next file of the batch that git sends, from \`from\` on (files.length when none). */
+/** The index of the next file of the batch that git sends, from \`from\` on (count when none): '' is a converted file, already in the slot. */
 function nextRead(batch, from) {
   let i = from;
-  while (i < batch.files.length && batch.files[i].oid === undefined) i += 1;
+  while (i < batch.count && batch.oids[i] === '') i += 1;
   return i;
 }
 
 const BLOB = Buffer.from(' blob ', 'latin1');
 
-/** Whether header[from, to) is "<oid> blob <size>" for file, compared byte by byte (no string per file). */
-function isHeaderOf(header, from, to, file) {
-  const oid = file.oid;
-  const sizeText = String(file.size);
-  if (to - from !== oid.length + BLOB.length + sizeText.length) return false;
-  for (let i = 0; i < oid.length; i++) if (header[from + i] !== oid.charCodeAt(i)) return false;
-  if (header.compare(BLOB, 0, BLOB.length, from + oid.length, from + oid.length + BLOB.length) !== 0) return false;
-  const sizeAt = from + oid.length + BLOB.length;
-  for (let i = 0; i < sizeText.length; i++) if (header[sizeAt + i] !== sizeText.charCodeAt(i)) return false;
-  return true;
+/**
+ * Whether header[from, to) is "<oid> blob <size>" for the batch's file i, compared byte by byte
+ * (no string per file).
+ */
+function isHeaderOf(header, from, to, batch, i) {
+  const oid = batch.oids[i];
+  if (to - from <= oid.length + BLOB.length) return false;
+  for (let k = 0; k < oid.length; k++) if (header[from + k] !== oid.charCodeAt(k)) return false;
+  const blobAt = from + oid.length;
+  for (let k = 0; k < BLOB.length; k++) if (header[blobAt + k] !== BLOB[k]) return false;
+  // The size in decimal, without leading zeros (as git writes it).
+  const sizeAt = blobAt + BLOB.length;
+  if (header[sizeAt] === 0x30 && to - sizeAt > 1) return false;
+  let size = 0;
+  for (let k = sizeAt; k < to; k++) {
+    const digit = header[k] - 0x30;
+    if (digit < 0 || digit > 9) return false;
+    size = size * 10 + digit;
+  }
+  return size === batch.sizes[i];
 }
 
 function onAnswer(chunk) {
@@ -267,7 +277,7 @@ function onAnswer(chunk) {
   while (at < chunk.length && !failed) {
     const batch = toRead[0];
     if (!batch) return fail('git answered more than was asked');
-    const file = batch.files[batch.reading];
+    const file = batch.reading;
     if (state === 'header') {
       const newline = chunk.indexOf(10, at);
       if (newline === -1) {
@@ -287,24 +297,26 @@ function onAnswer(chunk) {
         to = header.length;
       }
       at = newline + 1;
-      if (!isHeaderOf(header, from, to, file)) {
+      if (!isHeaderOf(header, from, to, batch, file)) {
         const line = header.toString('latin1', from, to);
-        return fail(line === file.oid + ' missing' ? 'object ' + file.oid + ' is missing' : 'unexpected answer "' + line + '"');
+        const oid = batch.oids[file];
+        return fail(line === oid + ' missing' ? 'object ' + oid + ' is missing' : 'unexpected answer "' + line + '"');
       }
       copied = 0;
-      state = file.size > 0 ? 'body' : 'separator';
+      state = batch.sizes[file] > 0 ? 'body' : 'separator';
     } else if (state === 'body') {
-      const n = Math.min(file.size - copied, chunk.length - at);
-      chunk.copy(inputs[batch.slot], file.offset + copied, at, at + n);
+      const size = batch.sizes[file];
+      const n = Math.min(size - copied, chunk.length - at);
+      chunk.copy(inputs[batch.slot], batch.offsets[file] + copied, at, at + n);
       copied += n;
       at += n;
-      if (copied === file.size) state = 'separator';
+      if (copied === size) state = 'separator';
     } else {
-      if (chunk[at] !== 10) return fail('unexpected answer after object ' + file.oid);
+      if (chunk[at] !== 10) return fail('unexpected answer after object ' + batch.oids[file]);
       at += 1;
       state = 'header';
       batch.reading = nextRead(batch, batch.reading + 1);
-      if (batch.reading === batch.files.length) toRead.shift();
+      if (batch.reading === batch.count) toRead.shift();
       schedule();
     }
   }
@@ -325,7 +337,7 @@ function compressSome() {
   let budget = TURN_BYTES;
   while (toCompress.length > 0 && !failed) {
     const batch = toCompress[0];
-    if (batch.done === batch.files.length) {
+    if (batch.done === batch.count) {
       toCompress.shift();
       parentPort.postMessage({ slot: batch.slot });
       continue;
@@ -344,10 +356,14 @@ function compressSome() {
 
 function compressFile(batch) {
   const i = batch.done;
-  const { size, offset } = batch.files[i];
+  const size = batch.sizes[i];
+  const offset = batch.offsets[i];
   const content = inputs[batch.slot].subarray(offset, offset + size);
   batch.crcs[i] = zlib.crc32(content);
-  batch.shas.set(hash('sha256', content, 'buffer'), 32 * i);
+  // As a Latin-1 string, one character a byte: smaller than a Buffer, and 'latin1' is an encoding
+  // crypto takes on its fast path ('buffer' is not, and costs a lowered copy of its name per call).
+  const digest = hash('sha256', content, 'latin1');
+  for (let k = 0; k < 32; k++) batch.shas[32 * i + k] = digest.charCodeAt(k);
   const length = deflate(content, outputs[batch.slot], batch.written);
   batch.lengths[i] = length;
   if (length >= 0) batch.written += length;
@@ -365,20 +381,24 @@ parentPort.on('message', (message) => {
     return;
   }
   if (failed) return;
-  const files = [];
+  // The batch's files by their index in it, in the message's arrays: no object per file.
+  const { sizes, oids } = message;
+  const count = sizes.length;
+  const offsets = new Array(count);
   let offset = 0;
-  message.sizes.forEach((size, i) => {
-    const oid = message.oids[i];
-    files.push({ size, oid: oid === '' ? undefined : oid, offset });
-    offset += size;
-  });
-  const count = files.length;
-  const batch = { slot: message.slot, files, reading: 0, done: 0, written: 0, ...results[message.slot] };
+  let read = 0;
+  for (let i = 0; i < count; i++) {
+    offsets[i] = offset;
+    offset += sizes[i];
+    if (oids[i] !== '') read += 1;
+  }
+  const { crcs, lengths, shas } = results[message.slot];
+  const batch = { slot: message.slot, count, sizes, oids, offsets, reading: 0, done: 0, written: 0, crcs, lengths, shas };
   batch.reading = nextRead(batch, 0);
   toCompress.push(batch);
-  if (batch.reading < count) {
+  if (read > 0) {
     toRead.push(batch);
-    ask(files.filter((f) => f.oid !== undefined).map((f) => f.oid).join('\\n') + '\\n');
+    ask((read === count ? oids : oids.filter((oid) => oid !== '')).join('\\n') + '\\n');
   }
   schedule();
 });

@@ -1,4 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
+import { compareBytes, copyBytes } from './bytes.js';
 
 /**
  * The content-tree digest, version 1 (docs/content-digest.md is its specification): a SHA-256 over
@@ -13,6 +14,7 @@ export const CONTENT_DIGEST_PREFIX = `${CONTENT_DIGEST_VERSION}:sha256:`;
 export type ContentKind = 'file' | 'executable' | 'symlink';
 
 const MODES: readonly string[] = ['100644', '100755', '120000'];
+const MODE_BYTES: readonly Buffer[] = MODES.map((mode) => Buffer.from(mode, 'latin1'));
 const MODE_INDEX: Record<ContentKind, number> = { file: 0, executable: 1, symlink: 2 };
 const KINDS: readonly ContentKind[] = ['file', 'executable', 'symlink'];
 const SHA256_BYTES = 32;
@@ -39,10 +41,10 @@ export class ContentDigestBuilder {
     if (ordered) this.#ordered = new OrderedLines();
   }
 
-  /** `path` as text, or as its UTF-8 bytes. */
-  add(path: string | Uint8Array, kind: ContentKind, sha256: Uint8Array): void {
+  /** `path` as text, or as its UTF-8 bytes; the SHA-256 is `sha256[shaStart, shaStart + 32)`. */
+  add(path: string | Uint8Array, kind: ContentKind, sha256: Uint8Array, shaStart = 0): void {
     if (this.#ordered) {
-      this.#ordered.add(path, kind, sha256);
+      this.#ordered.add(path, kind, sha256, shaStart);
       return;
     }
     const length = byteLength(path);
@@ -56,7 +58,7 @@ export class ContentDigestBuilder {
     writePath(this.#arena, path, start);
     this.#arena[start + length] = 0;
     this.#arena[start + length + 1] = MODE_INDEX[kind];
-    this.#arena.set(sha256, start + length + 2);
+    copyBytes(sha256, shaStart, shaStart + SHA256_BYTES, this.#arena, start + length + 2);
     this.#used += need;
     if (this.#previous >= 0 && this.#compare(this.#previous, start) >= 0) this.#sorted = false;
     this.#previous = start;
@@ -75,11 +77,7 @@ export class ContentDigestBuilder {
     const order = this.#sorted ? this.#starts : [...this.#starts].sort((a, b) => this.#compare(a, b));
     for (const start of order) {
       const end = this.#arena.indexOf(0, start);
-      lines.add(
-        this.#arena.toString('utf8', start, end),
-        KINDS[this.#arena[end + 1]!]!,
-        this.#arena.subarray(end + 2, end + 2 + SHA256_BYTES),
-      );
+      lines.add(this.#arena.toString('utf8', start, end), KINDS[this.#arena[end + 1]!]!, this.#arena, end + 2);
     }
     return CONTENT_DIGEST_PREFIX + lines.digest();
   }
@@ -120,7 +118,7 @@ class OrderedLines {
   #previousLength = -1;
   count = 0;
 
-  add(path: string | Uint8Array, kind: ContentKind, sha256: Uint8Array): void {
+  add(path: string | Uint8Array, kind: ContentKind, sha256: Uint8Array, shaStart: number): void {
     const pathLength = byteLength(path);
     // "100644 " + 64 hex digits + " " + path + NUL
     const need = 7 + 2 * SHA256_BYTES + 1 + pathLength + 1;
@@ -131,9 +129,10 @@ class OrderedLines {
     }
     const lines = this.#lines;
     let at = this.#used;
-    at += lines.write(MODES[MODE_INDEX[kind]]!, at, 'latin1');
+    const mode = MODE_BYTES[MODE_INDEX[kind]]!;
+    at = copyBytes(mode, 0, mode.length, lines, at);
     lines[at++] = 0x20;
-    for (let i = 0; i < SHA256_BYTES; i++) {
+    for (let i = shaStart; i < shaStart + SHA256_BYTES; i++) {
       const byte = sha256[i]!;
       lines[at++] = HEX[byte >> 4]!;
       lines[at++] = HEX[byte & 0x0f]!;
@@ -142,16 +141,17 @@ class OrderedLines {
     const pathStart = at;
     at += writePath(lines, path, at);
     lines[at++] = 0;
-    // Path and NUL compared with the entry before (the NUL sorts a path before its extensions).
-    const bytes = lines.subarray(pathStart, at);
-    if (this.#previousLength >= 0 && Buffer.compare(this.#previous.subarray(0, this.#previousLength), bytes) >= 0) {
+    // Path and NUL compared with the entry before (the NUL sorts a path before its extensions),
+    // in place: nothing made per entry.
+    const previous = this.#previous;
+    if (this.#previousLength >= 0 && compareBytes(previous, 0, this.#previousLength, lines, pathStart, at) >= 0) {
       throw new Error(
-        `content digest: "${Buffer.from(bytes.subarray(0, -1)).toString('utf8')}" does not come after the entry before it`,
+        `content digest: "${lines.toString('utf8', pathStart, at - 1)}" does not come after the entry before it`,
       );
     }
-    if (bytes.length > this.#previous.length) this.#previous = Buffer.allocUnsafe(2 * bytes.length);
-    bytes.copy(this.#previous);
-    this.#previousLength = bytes.length;
+    if (at - pathStart > previous.length) this.#previous = Buffer.allocUnsafe(2 * (at - pathStart));
+    copyBytes(lines, pathStart, at, this.#previous, 0);
+    this.#previousLength = at - pathStart;
     this.#used = at;
     this.count += 1;
   }

@@ -21,6 +21,9 @@ export interface Conversion {
   crlf: CrlfConversion;
 }
 
+/** What conversionFor answers for a file git exports as it is stored. */
+export const NO_CONVERSION: Readonly<Conversion> = Object.freeze({ subst: false, ident: false, crlf: undefined });
+
 /** Blobs above git's core.bigFileThreshold are streamed by `git archive` without conversion (unless export-subst). */
 export const GIT_BIG_FILE_THRESHOLD = 512 * 1024 * 1024;
 /** Converting needs the whole file in memory; larger files that need it are refused. */
@@ -80,9 +83,11 @@ export function conversionFor(path: string, size: number, attributes: ContentAtt
       problem: 're-encoding files from UTF-8 depends on the iconv of the machine, so phpublish does not reproduce it',
     });
   }
-  const conversion: Conversion = streamedByGit
-    ? { subst: false, ident: false, crlf: undefined }
-    : { subst, ident: attributes.ident === true, crlf: crlfConversion(attributes) };
+  const ident = !streamedByGit && attributes.ident === true;
+  const crlf = streamedByGit ? undefined : crlfConversion(attributes);
+  // Most files need none: one shared answer for them, not an object per file.
+  if (!subst && !ident && crlf === undefined) return NO_CONVERSION;
+  const conversion: Conversion = { subst, ident, crlf };
   if ((conversion.subst || conversion.ident || conversion.crlf) && size > MAX_CONVERTED_SIZE) {
     throw new PhpublishError('ARCHIVE_FILE_TOO_LARGE', {
       path,

@@ -75,7 +75,7 @@ async function digestOfRef(input: ExportOptions, git: GitContext, hashers: BlobH
     } else if (entries.conversionAt(index) !== undefined) {
       digest.add(path, kind, converted.get(index)!);
     } else {
-      digest.add(path, kind, hashes.subarray(32 * next, 32 * next + 32));
+      digest.add(path, kind, hashes, 32 * next);
       next += 1;
     }
   }

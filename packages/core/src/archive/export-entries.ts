@@ -84,12 +84,23 @@ export class ExportEntries implements Iterable<ExportEntry> {
     return listing.toString('utf8', tab + 1, end === -1 ? listing.length : end);
   }
 
-  /** The raw bytes of the path of the entry at `index`: a view of its line of the listing (checked UTF-8). */
-  pathBytes(index: number): Buffer {
-    const listing = this.#listing;
-    const tab = listing.indexOf(0x09, this.#lines[index]!);
-    const end = listing.indexOf(0, tab);
-    return listing.subarray(tab + 1, end === -1 ? listing.length : end);
+  /** The listing the entries are read from (git's output, kept as it came). */
+  get listing(): Buffer {
+    return this.#listing;
+  }
+
+  /**
+   * Where the raw bytes of the path of the entry at `index` start in the listing (checked UTF-8
+   * when the plan was made); they end at pathEndAt. Two numbers, not a view: nothing is made.
+   */
+  pathStartAt(index: number): number {
+    return this.#listing.indexOf(0x09, this.#lines[index]!) + 1;
+  }
+
+  /** Where the path that starts at `pathStart` (pathStartAt) ends in the listing. */
+  pathEndAt(pathStart: number): number {
+    const end = this.#listing.indexOf(0, pathStart);
+    return end === -1 ? this.#listing.length : end;
   }
 
   /** The object id of the entry at `index`, read from its line of the listing. */

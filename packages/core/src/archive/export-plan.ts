@@ -1,7 +1,14 @@
 import { isValidPackageName } from '../composer/composer-json.js';
 import { PhpublishError } from '../errors/index.js';
+import { bytesEqual } from './bytes.js';
 import { composerExcludeMatcher } from './composer-exclude.js';
-import { CONTENT_ATTRIBUTES, type Conversion, conversionFor, needsConversion } from './conversions.js';
+import {
+  CONTENT_ATTRIBUTES,
+  type ContentAttributes,
+  type Conversion,
+  conversionFor,
+  needsConversion,
+} from './conversions.js';
 import { ExportEntries } from './export-entries.js';
 import {
   BlobReader,
@@ -62,6 +69,10 @@ const MAX_SYMLINK_SIZE = 4095;
 const isSymlink = (mode: number) => (mode & 0o170000) === 0o120000;
 const DIRECTORY_ATTRIBUTES = ['export-ignore'] as const;
 const FILE_ATTRIBUTES = ['export-ignore', ...CONTENT_ATTRIBUTES] as const;
+/** The content attributes of every file when no `.gitattributes` file has a rule. */
+const NO_ATTRIBUTES: Readonly<ContentAttributes> = Object.freeze(
+  Object.fromEntries(CONTENT_ATTRIBUTES.map((name) => [name, null])) as ContentAttributes,
+);
 
 function isAttributesFile(entry: TreeEntry): boolean {
   if (entry.type !== 'blob' || entry.size >= MAX_ATTRIBUTES_FILE_SIZE) return false;
@@ -116,7 +127,8 @@ function mayBeSmallBlob(listing: Buffer, lineStart: number, pathStart: number, l
 
 /** Whether `listing[.., end)` ends with `bytes[from..]`, compared in place. */
 function endsWith(listing: Buffer, end: number, bytes: Buffer, from: number): boolean {
-  return listing.compare(bytes, from, bytes.length, end - (bytes.length - from), end) === 0;
+  const length = bytes.length - from;
+  return bytesEqual(listing, end - length, bytes, from, length);
 }
 
 function attributeResolver(blobs: Map<string, Buffer>, attributeFiles: readonly string[]): AttributeResolver {
@@ -231,14 +243,7 @@ function* selectEntries(
     const path = checkedPath(entry.path);
     let conversion: Conversion | undefined;
     if (kind === 'file' || kind === 'executable') {
-      const wanted = conversionFor(path, entry.size, {
-        'export-subst': attrs?.['export-subst'] ?? null,
-        ident: attrs?.ident ?? null,
-        text: attrs?.text ?? null,
-        crlf: attrs?.crlf ?? null,
-        eol: attrs?.eol ?? null,
-        'working-tree-encoding': attrs?.['working-tree-encoding'] ?? null,
-      });
+      const wanted = conversionFor(path, entry.size, attrs ?? NO_ATTRIBUTES);
       if (needsConversion(wanted)) conversion = wanted;
     }
     if (kind === 'symlink') {

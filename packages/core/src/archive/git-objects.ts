@@ -2,6 +2,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { type FileHandle, open, readFile, rm } from 'node:fs/promises';
 import { isPhpublishError, PhpublishError } from '../errors/index.js';
 import { gitComplaint, runGit, runGitIntoFile } from '../git/run.js';
+import { bytesEqual } from './bytes.js';
 
 /** Where git runs: an explicit working directory and environment, nothing taken from the process. */
 export interface GitContext {
@@ -108,16 +109,15 @@ export async function readCommit(ref: string, reader: BlobReader): Promise<Commi
   return { commit: object.oid, tree, committerTime: Number(time) };
 }
 
-const TYPE_WORDS: ReadonlyArray<[Buffer, TreeEntryType]> = (['blob', 'tree', 'commit'] as const).map((type) => [
-  Buffer.from(type, 'latin1'),
-  type,
-]);
+const TYPES: readonly TreeEntryType[] = ['blob', 'tree', 'commit'];
+const TYPE_WORDS: readonly Buffer[] = TYPES.map((type) => Buffer.from(type, 'latin1'));
 const BAD = Buffer.from('BAD', 'latin1');
 
 /** The object type written in `out[from, to)`, compared in place; undefined when it is none of git's three. */
 function typeAt(out: Buffer, from: number, to: number): TreeEntryType | undefined {
-  for (const [word, type] of TYPE_WORDS) {
-    if (to - from === word.length && out.compare(word, 0, word.length, from, to) === 0) return type;
+  for (let i = 0; i < TYPE_WORDS.length; i++) {
+    const word = TYPE_WORDS[i]!;
+    if (to - from === word.length && bytesEqual(out, from, word, 0, word.length)) return TYPES[i];
   }
   return undefined;
 }
@@ -237,8 +237,7 @@ function* treeEntries(out: Buffer, test?: RawEntryTest): Generator<TreeEntry> {
     const type = typeAt(out, afterMode + 1, afterType);
     const mode = digits(out, start, afterMode, 8);
     // ls-tree says BAD for the size of an object it cannot read (a damaged repository).
-    const size =
-      tab - start >= 3 && out.compare(BAD, 0, 3, tab - 3, tab) === 0 ? MISSING : digits(out, afterOid, tab, 10);
+    const size = tab - start >= 3 && bytesEqual(out, tab - 3, BAD, 0, 3) ? MISSING : digits(out, afterOid, tab, 10);
     if (
       afterMode === -1 ||
       afterType === -1 ||

@@ -28,6 +28,8 @@ interface Pattern {
   flags: number;
   /** `text` without its leading '/' (an anchored pattern), or `text`. */
   unanchored: string;
+  /** `text` without its first character: what a name ends with for a PATTERN_ENDSWITH pattern ("*.md"). */
+  suffix: string;
 }
 
 interface Rule {
@@ -147,7 +149,13 @@ function parsePattern(raw: string): Pattern | undefined {
     if (rest === p.length) flags |= PATTERN_ENDSWITH;
   }
   const text = p.slice(0, len);
-  return { text, literal, flags, unanchored: text.charCodeAt(0) === 0x2f ? text.slice(1) : text };
+  return {
+    text,
+    literal,
+    flags,
+    unanchored: text.charCodeAt(0) === 0x2f ? text.slice(1) : text,
+    suffix: text.slice(1),
+  };
 }
 
 /** Parses one `.gitattributes` file; macros only count where git allows them (the top-level file). */
@@ -192,7 +200,7 @@ function parseLine(line: string, macrosAllowed: boolean, file: AttributesFile): 
 function matchBasename(basename: string, pattern: Pattern): boolean {
   const { text, literal, flags } = pattern;
   if (literal === text.length) return text === basename;
-  if (flags & PATTERN_ENDSWITH) return basename.endsWith(text.slice(1));
+  if (flags & PATTERN_ENDSWITH) return basename.endsWith(pattern.suffix);
   return wildmatch(text, basename, 0);
 }
 
@@ -239,10 +247,22 @@ export class AttributeResolver {
   /** The directories that have rules, deepest first (so an ancestor comes after its descendants). */
   readonly #frames: ReadonlyArray<{ base: string; rules: Rule[] }>;
   readonly #macros = new Map<string, AttributeState[]>();
-  /** The names asked for, as sets, per array (callers ask with the same arrays again and again). */
-  readonly #wanted = new WeakMap<readonly string[], ReadonlySet<string>>();
-  /** The lookup under way: what is set so far, the names asked for, how many of them are still unset. */
+  /**
+   * Per array of names asked for (callers ask with the same arrays again and again): the names as
+   * a set, and the one record each lookup with that array fills and returns.
+   */
+  readonly #asks = new WeakMap<
+    readonly string[],
+    { names: ReadonlySet<string>; result: Record<string, AttributeValue> }
+  >();
+  /**
+   * The lookup under way: the value of each attribute set so far, and the lookup that set it (a
+   * value from an earlier lookup is not set in this one). Nothing is cleared or made per lookup:
+   * a tree asks tens of thousands of times.
+   */
   readonly #values = new Map<string, AttributeValue>();
+  readonly #setIn = new Map<string, number>();
+  #lookup = 0;
   #asked: ReadonlySet<string> = new Set();
   #remaining = 0;
 
@@ -265,25 +285,27 @@ export class AttributeResolver {
   /**
    * The values of `names` for `path` (a Latin-1 byte string; a directory ends with '/'), with
    * git's precedence: deeper files over shallower ones, later lines over earlier ones, and in a
-   * line later states over earlier ones; macros expand where they are set.
+   * line later states over earlier ones; macros expand where they are set. The record returned
+   * is the same one for every lookup with the same `names` array, filled again by each: read it
+   * before asking again.
    */
-  lookup<N extends string>(path: string, names: readonly N[]): Record<N, AttributeValue> {
+  lookup<N extends string>(path: string, names: readonly N[]): Readonly<Record<N, AttributeValue>> {
     const lastSlash = path.lastIndexOf('/', path.length - 2);
     const basenameOffset = lastSlash + 1;
-    let wanted = this.#wanted.get(names);
-    if (!wanted) {
-      wanted = new Set(names);
-      this.#wanted.set(names, wanted);
+    let ask = this.#asks.get(names);
+    if (!ask) {
+      ask = { names: new Set(names), result: {} };
+      for (const name of names) ask.result[name] = null;
+      this.#asks.set(names, ask);
     }
-    // One map and one counter reused by every lookup (a tree asks thousands of times).
-    const values = this.#values;
-    values.clear();
-    this.#asked = wanted;
-    this.#remaining = wanted.size;
+    this.#lookup += 1;
+    this.#asked = ask.names;
+    this.#remaining = ask.names.size;
     // From the deepest directory's file up to the top-level one: the files of the directories
     // that hold `path` (few trees have more than one or two, so they are scanned, not looked up).
-    for (const { base, rules } of this.#frames) {
-      if (this.#remaining === 0) break;
+    const frames = this.#frames;
+    for (let f = 0; f < frames.length && this.#remaining > 0; f++) {
+      const { base, rules } = frames[f]!;
       const holds =
         base.length === 0 ||
         (lastSlash >= base.length && path.charCodeAt(base.length) === 0x2f && path.startsWith(base));
@@ -293,17 +315,25 @@ export class AttributeResolver {
         if (pathMatches(path, basenameOffset, rule.pattern, base)) this.#fill(rule.states);
       }
     }
-    const result = {} as Record<N, AttributeValue>;
-    for (const name of names) result[name] = values.get(name) ?? null;
-    return result;
+    const result = ask.result;
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
+      result[name] = this.#isSet(name) ? this.#values.get(name)! : null;
+    }
+    return result as Record<N, AttributeValue>;
+  }
+
+  #isSet(name: string): boolean {
+    return this.#setIn.get(name) === this.#lookup;
   }
 
   /** Sets the states not set yet, last first; a macro set to true sets its own states next. */
   #fill(states: readonly AttributeState[]): void {
     for (let i = states.length - 1; i >= 0 && this.#remaining > 0; i--) {
       const state = states[i]!;
-      if (this.#values.has(state.name)) continue;
+      if (this.#isSet(state.name)) continue;
       this.#values.set(state.name, state.value);
+      this.#setIn.set(state.name, this.#lookup);
       if (this.#asked.has(state.name)) this.#remaining -= 1;
       const macro = state.value === true ? this.#macros.get(state.name) : undefined;
       if (macro) this.#fill(macro);

@@ -34,8 +34,16 @@ export function printablePath(raw: string): string {
   return raw.replace(/[^\x20-\x7e]/g, (c) => hex(c.charCodeAt(0)));
 }
 
+/** A Windows drive ("C:"): once, not a regular expression made per path. */
+const DRIVE_LETTER = /^[A-Za-z]:/;
+
 /** The longest name a zip can carry. */
 const MAX_PATH_BYTES = 0xffff;
+
+/** The refusal of a path (a function, not a closure in checkedPath: nothing made per path checked). */
+function unsafePath(raw: string, problem: string): PhpublishError {
+  return new PhpublishError('ARCHIVE_PATH_UNSAFE', { path: printablePath(raw), problem });
+}
 
 /**
  * Checks one package path (relative, '/'-separated, no trailing slash), given as raw bytes in a
@@ -44,23 +52,23 @@ const MAX_PATH_BYTES = 0xffff;
 export function checkedPath(raw: string): string {
   const text = utf8Text(raw);
   if (text === undefined) throw new PhpublishError('ARCHIVE_PATH_NOT_UTF8', { path: printablePath(raw) });
-  const refuse = (problem: string) => new PhpublishError('ARCHIVE_PATH_UNSAFE', { path: printablePath(raw), problem });
-  if (raw.length === 0) throw refuse('it is empty');
-  if (raw.length > MAX_PATH_BYTES) throw refuse(`it is longer than ${MAX_PATH_BYTES} bytes`);
-  if (text.charCodeAt(0) === 0x2f) throw refuse('it is absolute');
-  if (/^[A-Za-z]:/.test(text)) throw refuse('it starts with a drive letter');
+  if (raw.length === 0) throw unsafePath(raw, 'it is empty');
+  if (raw.length > MAX_PATH_BYTES) throw unsafePath(raw, `it is longer than ${MAX_PATH_BYTES} bytes`);
+  if (text.charCodeAt(0) === 0x2f) throw unsafePath(raw, 'it is absolute');
+  if (DRIVE_LETTER.test(text)) throw unsafePath(raw, 'it starts with a drive letter');
   // One pass over the characters: separators, control characters and each segment.
   let segmentStart = 0;
   for (let i = 0; i <= text.length; i++) {
     const c = i < text.length ? text.charCodeAt(i) : 0x2f;
-    if (c === 0x5c) throw refuse('it contains a backslash, a directory separator on Windows');
-    if (c < 0x20 || c === 0x7f) throw refuse('it contains a control character');
+    if (c === 0x5c) throw unsafePath(raw, 'it contains a backslash, a directory separator on Windows');
+    if (c < 0x20 || c === 0x7f) throw unsafePath(raw, 'it contains a control character');
     if (c !== 0x2f) continue;
     const length = i - segmentStart;
     const dots =
       length <= 2 && text.charCodeAt(segmentStart) === 0x2e && (length === 1 || text.charCodeAt(i - 1) === 0x2e);
-    if (length === 0 || dots) throw refuse('it has an empty, "." or ".." segment');
-    if (length === 4 && text.slice(segmentStart, i).toLowerCase() === '.git') throw refuse('it has a ".git" segment');
+    if (length === 0 || dots) throw unsafePath(raw, 'it has an empty, "." or ".." segment');
+    if (length === 4 && text.slice(segmentStart, i).toLowerCase() === '.git')
+      throw unsafePath(raw, 'it has a ".git" segment');
     segmentStart = i + 1;
   }
   return text;

@@ -119,6 +119,11 @@ function wideFields(entry: CentralFields, limit: number): number {
   );
 }
 
+/** A central header's 32-bit field: the value, or all ones when the zip64 field carries it. */
+function narrowField(value: number, limit: number): number {
+  return value < limit ? value : MAX_UINT32;
+}
+
 /** The length of a central directory header (writeCentralHeader). */
 export function centralHeaderLength(entry: CentralFields, limit = MAX_UINT32): number {
   const wide = wideFields(entry, limit);
@@ -131,19 +136,18 @@ export function centralHeaderLength(entry: CentralFields, limit = MAX_UINT32): n
  */
 export function writeCentralHeader(b: Buffer, at: number, entry: CentralFields, limit = MAX_UINT32): number {
   const wide = wideFields(entry, limit);
-  const field = (value: number) => (value < limit ? value : MAX_UINT32);
   b.writeUInt32LE(CENTRAL_HEADER_SIGNATURE, at);
   b.writeUInt16LE(entry.versionMadeBy, at + 4);
   writeSharedFields(b, at + 6, entry);
-  b.writeUInt32LE(field(entry.compressedSize), at + 20);
-  b.writeUInt32LE(field(entry.size), at + 24);
+  b.writeUInt32LE(narrowField(entry.compressedSize, limit), at + 20);
+  b.writeUInt32LE(narrowField(entry.size, limit), at + 24);
   b.writeUInt16LE(entry.name.length, at + 28);
   b.writeUInt16LE(wide > 0 ? 4 + 8 * wide : 0, at + 30);
   b.writeUInt16LE(0, at + 32); // comment length
   b.writeUInt16LE(0, at + 34); // disk number start
   b.writeUInt16LE(0, at + 36); // internal attributes
   b.writeUInt32LE(entry.externalAttributes >>> 0, at + 38);
-  b.writeUInt32LE(field(entry.localHeaderOffset), at + 42);
+  b.writeUInt32LE(narrowField(entry.localHeaderOffset, limit), at + 42);
   b.set(entry.name, at + CENTRAL_HEADER_SIZE);
   let end = at + CENTRAL_HEADER_SIZE + entry.name.length;
   if (wide > 0) {

@@ -31,6 +31,8 @@ const MODES: Record<EntryKind, number> = {
 const DOS_DIRECTORY = 0x10;
 
 const EMPTY = Buffer.alloc(0);
+/** What every directory stores: nothing. */
+const NO_DATA: StoredData = { method: METHOD_STORE, data: EMPTY, crc: 0, size: 0 };
 
 /** The central directory is kept, or set aside in its file, in pieces of this size until it is written. */
 const DIRECTORY_PIECE = 64 * 1024;
@@ -98,6 +100,24 @@ export class ZipWriter {
    */
   readonly #localScratch = Buffer.allocUnsafe(MAX_HEADER);
   readonly #centralScratch = Buffer.allocUnsafe(MAX_HEADER);
+  /**
+   * The fields of the entry being added, filled again for each: both of its headers are written
+   * before an entry's add returns, so one object serves them all (no object per entry).
+   */
+  readonly #entryFields: CentralFields = {
+    name: EMPTY,
+    method: 0,
+    flags: 0,
+    date: 0,
+    time: 0,
+    crc: 0,
+    compressedSize: 0,
+    size: 0,
+    versionNeeded: 0,
+    versionMadeBy: 0,
+    externalAttributes: 0,
+    localHeaderOffset: 0,
+  };
 
   /** `directoryFile`: an empty file where the central directory waits until it is written. */
   constructor(
@@ -122,10 +142,13 @@ export class ZipWriter {
    * name's bytes are copied before this returns: its memory can be reused at once.
    */
   addDirectory(name: Buffer): Promise<void> | undefined {
-    return this.#addEntry(name, 'directory', { method: METHOD_STORE, data: EMPTY, crc: 0, size: 0 });
+    return this.#addEntry(name, 'directory', NO_DATA);
   }
 
-  /** A file or symlink whose stored bytes are known; a promise only when it waits for the disk. */
+  /**
+   * A file or symlink whose stored bytes are known; a promise only when it waits for the disk.
+   * `stored` is read before this returns: the caller may fill the same object for the next entry.
+   */
   addEntry(name: Buffer, kind: Exclude<EntryKind, 'directory'>, stored: StoredData): Promise<void> | undefined {
     return this.#addEntry(name, kind, stored);
   }
@@ -285,6 +308,7 @@ export class ZipWriter {
     this.#directoryWrites.catch(() => {});
   }
 
+  /** The entry's fields, in the one object reused from entry to entry (see #entryFields). */
   #fields(
     name: Buffer,
     kind: EntryKind,
@@ -298,20 +322,20 @@ export class ZipWriter {
     // 1.0 is enough to extract a stored file; directories and deflate need 2.0; zip64 4.5.
     const versionNeeded = zip64 ? 45 : kind === 'directory' || method === METHOD_DEFLATE ? 20 : 10;
     const mode = MODES[kind];
-    return {
-      name,
-      method,
-      flags: isAscii(name) ? 0 : FLAG_UTF8,
-      date: this.#date,
-      time: this.#time,
-      crc,
-      compressedSize,
-      size,
-      versionNeeded,
-      versionMadeBy: (HOST_UNIX << 8) | (zip64 ? 45 : 20),
-      externalAttributes: ((mode << 16) | (kind === 'directory' ? DOS_DIRECTORY : 0)) >>> 0,
-      localHeaderOffset: offset,
-    };
+    const fields = this.#entryFields;
+    fields.name = name;
+    fields.method = method;
+    fields.flags = isAscii(name) ? 0 : FLAG_UTF8;
+    fields.date = this.#date;
+    fields.time = this.#time;
+    fields.crc = crc;
+    fields.compressedSize = compressedSize;
+    fields.size = size;
+    fields.versionNeeded = versionNeeded;
+    fields.versionMadeBy = (HOST_UNIX << 8) | (zip64 ? 45 : 20);
+    fields.externalAttributes = ((mode << 16) | (kind === 'directory' ? DOS_DIRECTORY : 0)) >>> 0;
+    fields.localHeaderOffset = offset;
+    return fields;
   }
 
   /**
