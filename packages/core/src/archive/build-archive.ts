@@ -3,15 +3,22 @@ import { type FileHandle, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { isPhpublishError, PhpublishError } from '../errors/index.js';
-import { copyBytes } from './bytes.js';
 import { CompressionPool, type DeflateMode, SLOT_BYTES, SLOT_FILES, type Slot } from './compression-pool.js';
 import { ContentDigestBuilder } from './content-digest.js';
 import type { Conversion } from './conversions.js';
 import { ConvertedFiles, STREAM_CHUNK } from './export-contents.js';
 import { type ExportEntries, isRegularKind } from './export-entries.js';
-import { type ExportEntry, type ExportOptions, type ExportPlan, SELECT_AHEAD, startExport } from './export-plan.js';
+import {
+  type ExportEntry,
+  type ExportOptions,
+  type ExportPlan,
+  type ExportSelection,
+  SELECT_AHEAD,
+  startExport,
+} from './export-plan.js';
 import type { GitContext } from './git-objects.js';
 import { type SpilledFile, SpillFiles } from './large-files.js';
+import { LISTING_WINDOW_BYTES } from './tree-listing.js';
 import { METHOD_DEFLATE, METHOD_STORE } from './zip-format.js';
 import { type EntryKind, type StoredData, type ZipLimits, ZipWriter } from './zip-writer.js';
 
@@ -23,9 +30,10 @@ export interface BuildArchiveInput extends ExportOptions {
   /**
    * For tests: treat files as large (spill files, the large files' compression rule) from this
    * size on, use zip64 fields from this value on, deflate each file with its own zlib stream (what
-   * runs when Node's zlib handle cannot be reused).
+   * runs when Node's zlib handle cannot be reused), read the tree's listing through a window of
+   * this many bytes at first.
    */
-  tuning?: { largeFrom?: number; limits?: ZipLimits; deflate?: DeflateMode };
+  tuning?: { largeFrom?: number; limits?: ZipLimits; deflate?: DeflateMode; listingWindow?: number };
 }
 
 export interface ArchiveResult {
@@ -145,7 +153,7 @@ class EntryNames {
       this.#names = [];
       this.#paths = [];
     }
-    copyBytes(entries.listing, pathStart, pathEnd, this.#buffer, this.#folderLength);
+    entries.listing.copyTo(pathStart, pathEnd, this.#buffer, this.#folderLength);
     if (kind === 'directory') this.#buffer[length - 1] = 0x2f;
     this.#names[length] ??= this.#buffer.subarray(0, length);
     return this.#names[length]!;
@@ -214,8 +222,26 @@ function spillLargeFiles(
 }
 
 async function writeArchive(input: BuildArchiveInput, pool: CompressionPool, stem: string): Promise<ArchiveResult> {
+  // The listing is read through a window that keeps only the lines of entries not yet written.
+  const plan = await startExport({
+    ...input,
+    listingFile: `${stem}.listing.tmp`,
+    listingWindow: input.tuning?.listingWindow ?? LISTING_WINDOW_BYTES,
+  });
+  try {
+    return await writePlan(input, pool, stem, plan);
+  } finally {
+    plan.close();
+  }
+}
+
+async function writePlan(
+  input: BuildArchiveInput,
+  pool: CompressionPool,
+  stem: string,
+  plan: ExportSelection,
+): Promise<ArchiveResult> {
   const git = { cwd: input.cwd, ...(input.env ? { env: input.env } : {}) };
-  const plan = await startExport({ ...input, listingFile: `${stem}.listing.tmp` });
   const folder = archiveFolder(plan);
   const temporary = `${stem}.tmp`;
   // Where the central directory waits until it is written, beside the zip too.
@@ -309,6 +335,8 @@ async function writeArchive(input: BuildArchiveInput, pool: CompressionPool, ste
             }
             if (pending) await pending;
           }
+          // Written: their lines of the listing are no longer needed.
+          plan.entries.release(taken.entries[taken.entries.length - 1]! + 1);
         } finally {
           if (takenSlot) pool.release(takenSlot);
         }
@@ -323,6 +351,7 @@ async function writeArchive(input: BuildArchiveInput, pool: CompressionPool, ste
         const name = names.of(plan.entries, index, kind);
         digest.add(names.path, kind, large.sha256);
         await zip.addLargeEntry(name, kind, large, spill.read(large));
+        plan.entries.release(index + 1);
         counts.files += 1;
       });
     };

@@ -1,4 +1,5 @@
 import type { Conversion } from './conversions.js';
+import type { TreeListing } from './tree-listing.js';
 import type { EntryKind } from './zip-writer.js';
 
 export interface ExportEntry {
@@ -28,7 +29,7 @@ export const isRegularKind = (kind: EntryKind) => kind === 'file' || kind === 'e
  * Entries are added in order while the plan is selected.
  */
 export class ExportEntries implements Iterable<ExportEntry> {
-  readonly #listing: Buffer;
+  readonly #listing: TreeListing;
   #lines: Float64Array;
   #sizes: Float64Array;
   #kinds: Uint8Array;
@@ -36,8 +37,10 @@ export class ExportEntries implements Iterable<ExportEntry> {
   #length = 0;
 
   /** `capacity`: how many entries there will be at most (the listing's), when known: sized once. */
-  constructor(listing: Buffer, capacity = 1024) {
+  constructor(listing: TreeListing, capacity = 1024) {
     this.#listing = listing;
+    // Every entry added is read again later (its path and object id), until released.
+    listing.keepFrom(0);
     const size = Math.max(16, capacity);
     this.#lines = new Float64Array(size);
     this.#sizes = new Float64Array(size);
@@ -75,17 +78,24 @@ export class ExportEntries implements Iterable<ExportEntry> {
     return this.#conversions.get(index);
   }
 
-  /** The path of the entry at `index`, read from its line of the listing (it was checked when the plan was made). */
-  pathAt(index: number): string {
-    const listing = this.#listing;
-    // "<mode> <type> <oid> <padded size>\t<path>\0"
-    const tab = listing.indexOf(0x09, this.#lines[index]!);
-    const end = listing.indexOf(0, tab);
-    return listing.toString('utf8', tab + 1, end === -1 ? listing.length : end);
+  /**
+   * Says that the entries before `index` will not be read again: a listing read through a window
+   * (TreeListing) no longer keeps their lines. Entries are released in order.
+   */
+  release(index: number): void {
+    // Entries added later have lines after the last one added so far.
+    const line = index < this.#length ? this.#lines[index]! : this.#length > 0 ? this.#lines[this.#length - 1]! + 1 : 0;
+    this.#listing.keepFrom(line);
   }
 
-  /** The listing the entries are read from (git's output, kept as it came). */
-  get listing(): Buffer {
+  /** The path of the entry at `index`, read from its line of the listing (it was checked when the plan was made). */
+  pathAt(index: number): string {
+    const start = this.pathStartAt(index);
+    return this.#listing.text('utf8', start, this.pathEndAt(start));
+  }
+
+  /** The listing the entries are read from (git's output, kept as it came or read through a window). */
+  get listing(): TreeListing {
     return this.#listing;
   }
 
@@ -94,21 +104,20 @@ export class ExportEntries implements Iterable<ExportEntry> {
    * when the plan was made); they end at pathEndAt. Two numbers, not a view: nothing is made.
    */
   pathStartAt(index: number): number {
-    return this.#listing.indexOf(0x09, this.#lines[index]!) + 1;
+    return this.#listing.find(0x09, this.#lines[index]!) + 1;
   }
 
   /** Where the path that starts at `pathStart` (pathStartAt) ends in the listing. */
   pathEndAt(pathStart: number): number {
-    const end = this.#listing.indexOf(0, pathStart);
-    return end === -1 ? this.#listing.length : end;
+    return this.#listing.lineEnd(pathStart);
   }
 
   /** The object id of the entry at `index`, read from its line of the listing. */
   oidAt(index: number): string {
     const listing = this.#listing;
     const start = this.#lines[index]!;
-    const afterType = listing.indexOf(0x20, listing.indexOf(0x20, start) + 1);
-    return listing.toString('latin1', afterType + 1, listing.indexOf(0x20, afterType + 1));
+    const afterType = listing.find(0x20, listing.find(0x20, start) + 1);
+    return listing.text('latin1', afterType + 1, listing.find(0x20, afterType + 1));
   }
 
   /** The entry at `index`, as an object. */

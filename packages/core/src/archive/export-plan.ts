@@ -49,6 +49,13 @@ export interface ExportOptions extends GitContext {
    * memory once; read from a pipe (without it), nearly three times.
    */
   listingFile?: string | undefined;
+  /**
+   * With `listingFile`: read the listing through a window over the file, of this many bytes at
+   * first (LISTING_WINDOW_BYTES suits), instead of in one piece — for a consumer that releases
+   * the entries it has used (ExportEntries.release) and closes the selection: memory then does
+   * not grow with the listing.
+   */
+  listingWindow?: number | undefined;
 }
 
 export interface ExportPlan {
@@ -278,6 +285,8 @@ export interface ExportSelection extends ExportPlan {
   selectMore(count: number): number;
   /** Whether every entry is selected and the whole plan checked. */
   readonly complete: boolean;
+  /** Closes the listing's file, for a listing read through a window (`listingWindow`); the entries can no longer be read. */
+  close(): void;
 }
 
 /** Decides what an archive of `ref` contains, refusing (coded) what phpublish must not archive. */
@@ -302,11 +311,29 @@ export async function startExport(options: ExportOptions): Promise<ExportSelecti
   try {
     commit = await readCommit(options.ref, reader);
     if (!commit) throw new PhpublishError('ARCHIVE_REF_NOT_FOUND', { ref: options.ref });
-    tree = await listTree(commit.commit, git, options.listingFile);
-    small = await readSmallBlobs(tree, reader);
+    tree = await listTree(commit.commit, git, options.listingFile, { window: options.listingWindow });
+    small = await readSmallBlobs(tree, reader).catch((error: unknown) => {
+      tree.listing.close();
+      throw error;
+    });
   } finally {
     await reader.close();
   }
+  try {
+    return selectionOf(tree, commit, small, options);
+  } catch (error) {
+    tree.listing.close();
+    throw error;
+  }
+}
+
+/** The selection of a plan of `commit`, once its tree is listed and its small blobs read. */
+function selectionOf(
+  tree: Tree,
+  commit: CommitInfo,
+  small: Awaited<ReturnType<typeof readSmallBlobs>>,
+  options: ExportOptions,
+): ExportSelection {
   const { blobs, attributeFiles, composerEntry } = small;
   if (options.composerExclude && composerEntry && !blobs.has(composerEntry.path)) {
     throw new PhpublishError('COMPOSER_JSON_INVALID', {
@@ -343,6 +370,9 @@ export async function startExport(options: ExportOptions): Promise<ExportSelecti
     packageName: composer.name,
     get complete() {
       return steps === undefined && refusal === undefined;
+    },
+    close() {
+      tree.listing.close();
     },
     selectMore(count: number): number {
       if (refusal) throw refusal.error;

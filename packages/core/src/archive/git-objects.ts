@@ -1,8 +1,10 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { closeSync, fstatSync, openSync } from 'node:fs';
 import { type FileHandle, open, readFile, rm } from 'node:fs/promises';
 import { isPhpublishError, PhpublishError } from '../errors/index.js';
 import { gitComplaint, runGit, runGitIntoFile } from '../git/run.js';
 import { bytesEqual } from './bytes.js';
+import { TreeListing } from './tree-listing.js';
 
 /** Where git runs: an explicit working directory and environment, nothing taken from the process. */
 export interface GitContext {
@@ -50,17 +52,24 @@ async function plumbing(args: string[], git: GitContext): Promise<Buffer> {
 
 /**
  * Like plumbing, but git writes its output into `file` (which must not exist; it is made private
- * to this user and removed before this returns), which is then read back in one piece. Read from
- * a pipe, output arrives in pieces that stay in memory until the garbage collector runs, and
- * reading it raises the process's resident set by nearly three times its size; read back from a
- * file, by its size. Where the file cannot be made, through a pipe after all.
+ * to this user and removed before this returns), which is then read back: in one piece, or, with
+ * a `window` size, through a window (TreeListing.fromFile) over the file, which stays open (unlinked:
+ * nothing is left behind, whatever happens next) until the listing is closed. Read from a pipe,
+ * output arrives in pieces that stay in memory until the garbage collector runs, and reading it
+ * raises the process's resident set by nearly three times its size; read back from a file, by its
+ * size, or by the window's. Where the file cannot be made, through a pipe after all.
  */
-async function plumbingThroughFile(args: string[], git: GitContext, file: string): Promise<Buffer> {
+async function plumbingThroughFile(
+  args: string[],
+  git: GitContext,
+  file: string,
+  window: number | undefined,
+): Promise<TreeListing> {
   let output: FileHandle;
   try {
     output = await open(file, 'wx', 0o600);
   } catch {
-    return plumbing(args, git);
+    return TreeListing.whole(await plumbing(args, git));
   }
   const failed = (problem: string, cause?: unknown) =>
     new PhpublishError(
@@ -73,7 +82,14 @@ async function plumbingThroughFile(args: string[], git: GitContext, file: string
     if (exitCode !== 0) {
       throw failed(gitComplaint({ exitCode: exitCode ?? (signal ? 128 : 1), stdout: Buffer.alloc(0), stderr }));
     }
-    return await readFile(file);
+    if (window === undefined) return TreeListing.whole(await readFile(file));
+    const fd = openSync(file, 'r');
+    try {
+      return TreeListing.fromFile(fd, fstatSync(fd).size, window);
+    } catch (error) {
+      closeSync(fd);
+      throw error;
+    }
   } catch (error) {
     if (isPhpublishError(error)) throw error;
     throw failed(String(error), error);
@@ -147,47 +163,56 @@ function digits(out: Buffer, from: number, to: number, base: 8 | 10): number {
 
 /**
  * Every entry of a commit's tree, directories included, in git's order (parents before children):
- * git's output, kept as it came (a hundred bytes or so an entry), read into an object per entry
- * each time it is iterated, so that no object per entry outlives its use.
+ * git's output, kept as it came (a hundred bytes or so an entry) or, with a `window` size and
+ * a `listingFile`, read through a window over it (TreeListing), read into an object per entry each
+ * time it is iterated, so that no object per entry outlives its use. A windowed tree must be
+ * closed (`listing.close()`).
  */
-export async function listTree(commit: string, git: GitContext, listingFile?: string): Promise<Tree> {
+export async function listTree(
+  commit: string,
+  git: GitContext,
+  listingFile?: string,
+  { window }: { window?: number | undefined } = {},
+): Promise<Tree> {
   // -l reads every blob's header: the pack is mapped as cat-file maps it.
   const args = [...PACK_MEMORY_LIMITS, 'ls-tree', '-r', '-t', '-z', '-l', '--full-tree', commit];
-  const out = listingFile === undefined ? await plumbing(args, git) : await plumbingThroughFile(args, git, listingFile);
+  const listing =
+    listingFile === undefined
+      ? TreeListing.whole(await plumbing(args, git))
+      : await plumbingThroughFile(args, git, listingFile, window);
   return {
-    listing: out,
-    [Symbol.iterator]: () => treeEntries(out),
-    where: (test) => treeEntries(out, test),
+    listing,
+    [Symbol.iterator]: () => treeEntries(listing),
+    where: (test) => treeEntries(listing, test),
   };
 }
 
 /** A tree listing; `where` reads only the entries whose raw line passes `test` (no object for the others). */
 export interface Tree extends Iterable<TreeEntry> {
   /** git's output: lines "<mode> <type> <oid> <padded size>\t<path>", each ending in a NUL byte. */
-  listing: Buffer;
+  listing: TreeListing;
   where(test: RawEntryTest): Iterable<TreeEntry>;
 }
 
 /**
  * A look at one line of the listing before it is read, in place: the line is
- * `listing[lineStart, lineEnd)`, starting with the octal mode; its path's raw bytes are
- * `listing[pathStart, lineEnd)`.
+ * `bytes[lineStart, lineEnd)`, starting with the octal mode; its path's raw bytes are
+ * `bytes[pathStart, lineEnd)` (offsets into the bytes given, not into the listing).
  */
-export type RawEntryTest = (listing: Buffer, lineStart: number, pathStart: number, lineEnd: number) => boolean;
+export type RawEntryTest = (bytes: Buffer, lineStart: number, pathStart: number, lineEnd: number) => boolean;
 
 /**
  * How many entries a listing has, and how many of them are blobs (files and symlinks) and trees or
  * submodules, read from the type after the six-digit mode of each line. For sizing what holds one
  * value per entry; not a check of the listing (treeEntries checks each line).
  */
-export function countListing(listing: Buffer): { entries: number; blobs: number; others: number } {
+export function countListing(listing: TreeListing): { entries: number; blobs: number; others: number } {
   let entries = 0;
   let blobs = 0;
   for (let start = 0; start < listing.length; ) {
-    let end = listing.indexOf(0, start);
-    if (end === -1) end = listing.length;
+    const end = listing.lineEnd(start);
     entries += 1;
-    if (listing[start + 7] === 0x62) blobs += 1;
+    if (start + 7 < end && listing.bytes[start + 7 - listing.base] === 0x62) blobs += 1;
     start = end + 1;
   }
   return { entries, blobs, others: entries - blobs };
@@ -205,39 +230,41 @@ class ListedEntry implements TreeEntry {
     readonly path: string,
     readonly line: number,
     readonly pathStart: number,
-    readonly listing: Buffer,
+    readonly listing: TreeListing,
+    readonly oidStart: number,
     readonly oidEnd: number,
   ) {}
 
   get oid(): string {
-    // "<mode> <type> <oid>": the oid runs from after the second space to oidEnd.
-    const afterMode = this.listing.indexOf(0x20, this.line);
-    const afterType = this.listing.indexOf(0x20, afterMode + 1);
-    return this.listing.toString('latin1', afterType + 1, this.oidEnd);
+    return this.listing.text('latin1', this.oidStart, this.oidEnd);
   }
 }
 
-function* treeEntries(out: Buffer, test?: RawEntryTest): Generator<TreeEntry> {
+function* treeEntries(listing: TreeListing, test?: RawEntryTest): Generator<TreeEntry> {
   let start = 0;
-  while (start < out.length) {
-    let end = out.indexOf(0, start);
-    if (end === -1) end = out.length;
-    const tab = out.indexOf(0x09, start);
+  while (start < listing.length) {
+    // The window holds the line once its end is found; offsets into it are relative to its base.
+    const lineEnd = listing.lineEnd(start);
+    const out = listing.bytes;
+    const base = listing.base;
+    const from = start - base;
+    const end = lineEnd - base;
+    const tab = out.indexOf(0x09, from);
     if (tab === -1 || tab > end) {
       throw new PhpublishError('ARCHIVE_GIT_FAILED', { command: 'ls-tree', problem: 'unexpected output' });
     }
-    if (test && !test(out, start, tab + 1, end)) {
-      start = end + 1;
+    if (test && !test(out, from, tab + 1, end)) {
+      start = lineEnd + 1;
       continue;
     }
     // "<mode> <type> <oid> <padded size>\t<path>"
-    const afterMode = out.indexOf(0x20, start);
+    const afterMode = out.indexOf(0x20, from);
     const afterType = out.indexOf(0x20, afterMode + 1);
     const afterOid = out.indexOf(0x20, afterType + 1);
     const type = typeAt(out, afterMode + 1, afterType);
-    const mode = digits(out, start, afterMode, 8);
+    const mode = digits(out, from, afterMode, 8);
     // ls-tree says BAD for the size of an object it cannot read (a damaged repository).
-    const size = tab - start >= 3 && bytesEqual(out, tab - 3, BAD, 0, 3) ? MISSING : digits(out, afterOid, tab, 10);
+    const size = tab - from >= 3 && bytesEqual(out, tab - 3, BAD, 0, 3) ? MISSING : digits(out, afterOid, tab, 10);
     if (
       afterMode === -1 ||
       afterType === -1 ||
@@ -249,8 +276,18 @@ function* treeEntries(out: Buffer, test?: RawEntryTest): Generator<TreeEntry> {
     ) {
       throw new PhpublishError('ARCHIVE_GIT_FAILED', { command: 'ls-tree', problem: 'unexpected output' });
     }
-    yield new ListedEntry(mode, type, size, out.toString('latin1', tab + 1, end), start, tab + 1, out, afterOid);
-    start = end + 1;
+    yield new ListedEntry(
+      mode,
+      type,
+      size,
+      out.toString('latin1', tab + 1, end),
+      start,
+      base + tab + 1,
+      listing,
+      base + afterType + 1,
+      base + afterOid,
+    );
+    start = lineEnd + 1;
   }
 }
 

@@ -1,4 +1,5 @@
 import { PhpublishError } from '../errors/index.js';
+import type { TreeListing } from './tree-listing.js';
 
 /**
  * The rules every path of a package must follow, whatever it comes from (a git tree, our zip, a
@@ -114,9 +115,9 @@ function stringHash(text: string): number {
  */
 class PathSet {
   readonly #same: (a: string, b: string) => boolean;
-  /** Where the paths' bytes are: the caller's source, or the set's own buffer. */
+  /** Where the paths' bytes are: the caller's source, or else the set's own buffer. */
+  readonly #source: TreeListing | undefined;
   #bytes: Buffer;
-  readonly #inSource: boolean;
   /** Bytes used in the set's own buffer. */
   #used = 0;
   /** Path number + 1 by slot (0: empty); a power of two long, at most half full. */
@@ -129,8 +130,8 @@ class PathSet {
 
   constructor(same: (a: string, b: string) => boolean, { source, capacity = 512 }: PathSetOptions = {}) {
     this.#same = same;
-    this.#inSource = source !== undefined;
-    this.#bytes = source ?? Buffer.allocUnsafe(64 * 1024);
+    this.#source = source;
+    this.#bytes = Buffer.allocUnsafe(source ? 0 : 64 * 1024);
     const size = Math.max(16, capacity);
     this.#hashes = new Int32Array(size);
     this.#starts = new Float64Array(size);
@@ -158,7 +159,7 @@ class PathSet {
   add(path: string, hash: number, at?: number): void {
     const length = isAscii(path) ? path.length : Buffer.byteLength(path, 'utf8');
     let start: number;
-    if (this.#inSource) {
+    if (this.#source) {
       if (at === undefined) throw new Error('a path set over a source needs where each path is');
       start = at;
     } else {
@@ -199,13 +200,14 @@ class PathSet {
 
   #path(number: number): string {
     const start = this.#starts[number]!;
-    return this.#bytes.toString('utf8', start, start + this.#lengths[number]!);
+    const end = start + this.#lengths[number]!;
+    return this.#source ? this.#source.text('utf8', start, end) : this.#bytes.toString('utf8', start, end);
   }
 }
 
 interface PathSetOptions {
   /** Where the paths' bytes are (each path is added with where it starts there). */
-  source?: Buffer | undefined;
+  source?: TreeListing | undefined;
   /** How many paths the set will hold, when known. */
   capacity?: number | undefined;
 }
@@ -224,7 +226,7 @@ const foldedPaths = (options: PathSetOptions) => new PathSet((a, b) => foldPath(
  * once.
  */
 export interface ListingPaths {
-  listing: Buffer;
+  listing: TreeListing;
   files: number;
   directories: number;
 }
