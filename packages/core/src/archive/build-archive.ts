@@ -100,23 +100,54 @@ class OrderedWrites {
 /**
  * The entries of one batch, in order. Their files (not directories, not symlinks) lie one after
  * the other in the batch's slot: `sizes[i]` bytes for the i-th, read by a worker from git when
- * `oids[i]` is an object id, or already copied there when it is '' (a converted file). Arrays,
- * not an object per entry: the main thread keeps little alive between garbage collections.
+ * `oids[i]` is an object id, or already copied there when it is '' (a converted file). Numbers in
+ * typed arrays of a fixed size, and batches used again once written (Batches): a batch lives until
+ * its files are in the zip, across many garbage collections, and what survives them makes V8 keep
+ * more memory as the run goes on.
  */
 class Batch {
-  /** The entries' places in the plan, in order. */
-  readonly entries: number[] = [];
-  readonly sizes: number[] = [];
+  /** The entries' places in the plan, in order: `count` of them. */
+  readonly entries = new Int32Array(BATCH_ENTRIES);
+  count = 0;
+  /** The files' sizes: `files` of them. */
+  readonly sizes = new Float64Array(BATCH_ENTRIES);
+  files = 0;
   /** Dropped once the worker has them. */
   oids: string[] = [];
   /** Bytes of the slot in use. */
   used = 0;
 
+  add(index: number): void {
+    this.entries[this.count++] = index;
+  }
+
   addFile(index: number, size: number, oid: string): void {
-    this.entries.push(index);
-    this.sizes.push(size);
+    this.add(index);
+    this.sizes[this.files++] = size;
     this.oids.push(oid);
     this.used += size;
+  }
+
+  /** The last entry's place in the plan. */
+  get last(): number {
+    return this.entries[this.count - 1]!;
+  }
+}
+
+/** Batches to fill, used again once written. */
+class Batches {
+  readonly #spare: Batch[] = [];
+
+  take(): Batch {
+    return this.#spare.pop() ?? new Batch();
+  }
+
+  giveBack(batch: Batch): void {
+    batch.count = 0;
+    batch.files = 0;
+    batch.oids = [];
+    batch.used = 0;
+    this.#spare.push(batch);
   }
 }
 
@@ -279,16 +310,19 @@ async function writePlan(
     });
     writes = ordered;
 
-    let batch = new Batch();
+    const batches = new Batches();
+    let batch = batches.take();
     let slot: Slot | undefined;
     const dispatch = () => {
-      if (batch.entries.length === 0) return;
+      if (batch.count === 0) return;
       const taken = batch;
       const takenSlot = slot;
-      batch = new Batch();
+      batch = batches.take();
       slot = undefined;
       const compressed =
-        takenSlot && taken.sizes.length > 0 ? pool.compress(takenSlot, taken.sizes, taken.oids) : undefined;
+        takenSlot && taken.files > 0
+          ? pool.compress(takenSlot, taken.sizes.subarray(0, taken.files), taken.oids)
+          : undefined;
       compressed?.catch(() => {});
       taken.oids = [];
       ordered.add(async () => {
@@ -297,7 +331,8 @@ async function writePlan(
           let file = 0;
           let input = 0;
           let output = 0;
-          for (const index of taken.entries) {
+          for (let entry = 0; entry < taken.count; entry++) {
+            const index = taken.entries[entry]!;
             const kind = plan.entries.kindAt(index);
             // The name from the path's bytes as the listing has them (checked UTF-8 when the plan was made).
             const name = names.of(plan.entries, index, kind);
@@ -336,9 +371,10 @@ async function writePlan(
             if (pending) await pending;
           }
           // Written: their lines of the listing are no longer needed.
-          plan.entries.release(taken.entries[taken.entries.length - 1]! + 1);
+          plan.entries.release(taken.last + 1);
         } finally {
           if (takenSlot) pool.release(takenSlot);
+          batches.giveBack(taken);
         }
       });
     };
@@ -385,7 +421,7 @@ async function writePlan(
           const size = entries.sizeAt(index);
           const conversion = entries.conversionAt(index);
           if (kind === 'directory' || kind === 'symlink') {
-            batch.entries.push(index);
+            batch.add(index);
           } else if (isLarge(kind, size, conversion)) {
             writeSpilled(index, largeFiles.get(index)!);
             largeFiles.delete(index);
@@ -406,7 +442,7 @@ async function writePlan(
               batch.addFile(index, item.content.length, '');
             }
           }
-          if (batch.entries.length >= BATCH_ENTRIES || batch.used >= BATCH_BYTES) dispatch();
+          if (batch.count >= BATCH_ENTRIES || batch.used >= BATCH_BYTES) dispatch();
         }
       }
     } finally {

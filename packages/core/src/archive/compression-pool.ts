@@ -541,7 +541,7 @@ export class CompressionPool {
    * `sizes[i]` bytes each; the worker reads file i from git when `oids[i]` is an object id, and
    * finds it in the slot already when it is ''.
    */
-  compress(slot: Slot, sizes: readonly number[], oids: readonly string[]): Promise<CompressedBatch> {
+  compress(slot: Slot, sizes: ArrayLike<number>, oids: readonly string[]): Promise<CompressedBatch> {
     if (this.#failure) return Promise.reject(this.#failure);
     if (sizes.length > SLOT_FILES) throw new Error(`a batch holds at most ${SLOT_FILES} files`);
     const target = this.#workers.reduce((least, w) => (w.busy < least.busy ? w : least));
