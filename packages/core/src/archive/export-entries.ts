@@ -21,9 +21,10 @@ const KIND_CODES: Readonly<Record<EntryKind, number>> = { directory: 0, file: 1,
 export const isRegularKind = (kind: EntryKind) => kind === 'file' || kind === 'executable';
 
 /**
- * A plan's entries, held compactly: the tree's listing as git gave it (about a hundred bytes an
- * entry, outside the JavaScript heap) and, per entry, where its line starts, its kind and its
- * size; an entry is read into an object only while it is used. Held as objects (path, object id,
+ * A plan's entries, held compactly: the tree's listing as git gave it (TreeListing: whole, about a
+ * hundred bytes an entry outside the JavaScript heap, or through a window that keeps the lines of
+ * the entries not yet released) and, per entry, where its line starts, its kind and its size
+ * (17 bytes); an entry is read into an object only while it is used. Held as objects (path, object id,
  * size), the plan would keep a few hundred bytes an entry on the heap for the whole run, and V8
  * keeps room in proportion to what survives: memory would grow with the number of files.
  * Entries are added in order while the plan is selected.

@@ -105,8 +105,9 @@ function stringHash(text: string): number {
 /**
  * A set of paths compared as `same` says, kept out of the JavaScript heap: per path its hash, where
  * its UTF-8 bytes are and how many, in typed arrays, and an open-addressing table from the hash to
- * the path's number. The bytes are those of a source the caller keeps anyway (a tree's listing:
- * the set then copies nothing), or else the set's own growing buffer. A string per path, or a Map
+ * the path's number. The bytes are those of a source the caller has anyway (a tree's listing,
+ * which reads them back from its file when its window has left them: the set copies nothing), or
+ * else the set's own growing buffer. A string per path, or a Map
  * entry, would stay on the heap while a plan is selected and its files compressed, and what
  * survives that long makes V8 keep more room; arrays that double leave the old ones behind until
  * the next collection, so a set that knows how many paths it will hold is sized once. Paths whose
