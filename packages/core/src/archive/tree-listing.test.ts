@@ -151,13 +151,8 @@ describe('when a plan is selected over a windowed listing', () => {
     const build = async (listingWindow?: number) => {
       const dir = join(temp.path, `zip-${counter++}`);
       await mkdir(dir);
-      const result = await buildArchive({
-        cwd: repo.dir,
-        env: archiveGitEnv,
-        ref: 'HEAD',
-        outFile: join(dir, 'x.zip'),
-        ...(listingWindow ? { tuning: { listingWindow } } : {}),
-      });
+      const tuning = listingWindow === undefined ? {} : { tuning: { listingWindow } };
+      const result = await buildArchive({ ...git, ref: 'HEAD', outFile: join(dir, 'x.zip'), ...tuning });
       expect(await readdir(dir)).toEqual(['x.zip']);
       return result;
     };
