@@ -36,3 +36,9 @@ export function copyBytes(source: Uint8Array, start: number, end: number, target
   for (let i = start; i < end; i++) target[at++] = source[i]!;
   return at;
 }
+
+/** Where `byte` first is in `bytes[from, to)`; -1 when it is not there (Buffer.indexOf allocates on each call). */
+export function indexOfByte(bytes: Uint8Array, byte: number, from: number, to: number): number {
+  for (let i = Math.max(0, from); i < to; i++) if (bytes[i] === byte) return i;
+  return -1;
+}

@@ -204,7 +204,7 @@ interface SelectionTarget {
  * one that is itself export-ignored, which is how `git archive` leaves empty directories).
  * Each entry is checked as it is selected (its path, its object, collisions with the entries
  * before it); the symbolic links are checked together once every entry is selected. Yields after
- * each tree entry, so that the plan can be selected a part at a time.
+ * every few tree entries (SELECTION_STEP), so that the plan can be selected a part at a time.
  */
 function* selectEntries(
   tree: Tree,
@@ -230,14 +230,17 @@ function* selectEntries(
   };
   const queued: TreeEntry[] = [];
   let ignored: string | undefined;
-  for (const entry of tree) {
+  const cursor = tree.cursor();
+  // Yields every few entries, not after each: a generator's step makes an object each time.
+  let sinceYield = 0;
+  for (let entry = cursor.next(); entry !== undefined; entry = cursor.next()) {
     if (ignored !== undefined && isInside(entry.path, ignored)) continue;
     ignored = undefined;
     while (queued.length > 0 && !isInside(entry.path, queued[queued.length - 1]!.path)) queued.pop();
     if (entry.type === 'tree') {
       if (lookups && attributes.lookup(`${entry.path}/`, DIRECTORY_ATTRIBUTES)['export-ignore'] === true) {
         ignored = entry.path;
-      } else queued.push(entry);
+      } else queued.push(entry.copy()); // the entry object is filled again for the next line
       continue;
     }
     for (const dir of queued) add(dir, checkedPath(dir.path), 'directory');
@@ -263,10 +266,16 @@ function* selectEntries(
     } else {
       add(entry, path, kind, conversion);
     }
-    yield;
+    if (++sinceYield === SELECTION_STEP) {
+      sinceYield = 0;
+      yield;
+    }
   }
   checkSymlinks(symlinkTargets);
 }
+
+/** Tree entries selectEntries goes through between two yields (a yield makes an object). */
+const SELECTION_STEP = 32;
 
 /** How many entries a consumer of a plan being selected (ExportSelection) selects at a time. */
 export const SELECT_AHEAD = 1024;

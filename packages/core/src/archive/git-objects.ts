@@ -3,7 +3,7 @@ import { closeSync, fstatSync, openSync } from 'node:fs';
 import { type FileHandle, open, readFile, rm } from 'node:fs/promises';
 import { isPhpublishError, PhpublishError } from '../errors/index.js';
 import { gitComplaint, runGit, runGitIntoFile } from '../git/run.js';
-import { bytesEqual } from './bytes.js';
+import { bytesEqual, indexOfByte } from './bytes.js';
 import { TreeListing } from './tree-listing.js';
 
 /** Where git runs: an explicit working directory and environment, nothing taken from the process. */
@@ -183,14 +183,26 @@ export async function listTree(
   return {
     listing,
     [Symbol.iterator]: () => treeEntries(listing),
+    cursor: () => new TreeCursor(listing),
     where: (test) => treeEntries(listing, test),
   };
 }
 
-/** A tree listing; `where` reads only the entries whose raw line passes `test` (no object for the others). */
-export interface Tree extends Iterable<TreeEntry> {
+/** An entry of a pass over the whole tree: filled again for the next line, unless copied. */
+export interface ReusedTreeEntry extends TreeEntry {
+  copy(): TreeEntry;
+}
+
+/**
+ * A tree listing. Iterated, one entry object is filled again for every line (ReusedTreeEntry);
+ * `where` reads only the entries whose raw line passes `test`, each an object of its own (no
+ * object for the others).
+ */
+export interface Tree extends Iterable<ReusedTreeEntry> {
   /** git's output: lines "<mode> <type> <oid> <padded size>\t<path>", each ending in a NUL byte. */
   listing: TreeListing;
+  /** A pass over every entry without an iterator result per entry (TreeCursor). */
+  cursor(): { next(): ReusedTreeEntry | undefined };
   where(test: RawEntryTest): Iterable<TreeEntry>;
 }
 
@@ -220,75 +232,105 @@ export function countListing(listing: TreeListing): { entries: number; blobs: nu
 
 /**
  * An entry read from the listing; its object id is read from the listing only when asked for
- * (most entries' never are, during a selection).
+ * (most entries' never are, during a selection). A pass over the whole tree fills one entry
+ * again for each line (`copy` keeps one): an object per entry, made for tens of thousands of
+ * entries, costs garbage collections, and some of them live long enough to be kept.
  */
 class ListedEntry implements TreeEntry {
   constructor(
-    readonly mode: number,
-    readonly type: TreeEntryType,
-    readonly size: number,
-    readonly path: string,
-    readonly line: number,
-    readonly pathStart: number,
+    public mode: number,
+    public type: TreeEntryType,
+    public size: number,
+    public path: string,
+    public line: number,
+    public pathStart: number,
     readonly listing: TreeListing,
-    readonly oidStart: number,
-    readonly oidEnd: number,
+    public oidStart: number,
+    public oidEnd: number,
   ) {}
 
   get oid(): string {
     return this.listing.text('latin1', this.oidStart, this.oidEnd);
   }
+
+  copy(): ListedEntry {
+    const { mode, type, size, path, line, pathStart, listing, oidStart, oidEnd } = this;
+    return new ListedEntry(mode, type, size, path, line, pathStart, listing, oidStart, oidEnd);
+  }
 }
 
-function* treeEntries(listing: TreeListing, test?: RawEntryTest): Generator<TreeEntry> {
-  let start = 0;
-  while (start < listing.length) {
-    // The window holds the line once its end is found; offsets into it are relative to its base.
-    const lineEnd = listing.lineEnd(start);
-    const out = listing.bytes;
-    const base = listing.base;
-    const from = start - base;
-    const end = lineEnd - base;
-    const tab = out.indexOf(0x09, from);
-    if (tab === -1 || tab > end) {
-      throw new PhpublishError('ARCHIVE_GIT_FAILED', { command: 'ls-tree', problem: 'unexpected output' });
-    }
-    if (test && !test(out, from, tab + 1, end)) {
-      start = lineEnd + 1;
-      continue;
-    }
-    // "<mode> <type> <oid> <padded size>\t<path>"
-    const afterMode = out.indexOf(0x20, from);
-    const afterType = out.indexOf(0x20, afterMode + 1);
-    const afterOid = out.indexOf(0x20, afterType + 1);
-    const type = typeAt(out, afterMode + 1, afterType);
-    const mode = digits(out, from, afterMode, 8);
-    // ls-tree says BAD for the size of an object it cannot read (a damaged repository).
-    const size = tab - from >= 3 && bytesEqual(out, tab - 3, BAD, 0, 3) ? MISSING : digits(out, afterOid, tab, 10);
-    if (
-      afterMode === -1 ||
-      afterType === -1 ||
-      afterOid === -1 ||
-      afterOid > tab ||
-      !type ||
-      mode < 0 ||
-      Number.isNaN(size)
-    ) {
-      throw new PhpublishError('ARCHIVE_GIT_FAILED', { command: 'ls-tree', problem: 'unexpected output' });
-    }
-    yield new ListedEntry(
-      mode,
-      type,
-      size,
-      out.toString('latin1', tab + 1, end),
-      start,
-      base + tab + 1,
-      listing,
-      base + afterType + 1,
-      base + afterOid,
-    );
-    start = lineEnd + 1;
+/**
+ * Reads the entries of a listing in order, one per `next()` (undefined at the end): no iterator
+ * result per entry. Without `test`, one entry object is filled again for every line: what is
+ * kept past the next call must be copied (`copy()`). With `test`, only the lines that pass are
+ * read, each into an object of its own (few pass).
+ */
+export class TreeCursor {
+  readonly #listing: TreeListing;
+  readonly #test: RawEntryTest | undefined;
+  #reused: ListedEntry | undefined;
+  #start = 0;
+
+  constructor(listing: TreeListing, test?: RawEntryTest) {
+    this.#listing = listing;
+    this.#test = test;
   }
+
+  next(): ListedEntry | undefined {
+    const listing = this.#listing;
+    const test = this.#test;
+    while (this.#start < listing.length) {
+      const start = this.#start;
+      // The window holds the line once its end is found; offsets into it are relative to its base.
+      const lineEnd = listing.lineEnd(start);
+      this.#start = lineEnd + 1;
+      const out = listing.bytes;
+      const base = listing.base;
+      const from = start - base;
+      const end = lineEnd - base;
+      const tab = indexOfByte(out, 0x09, from, end);
+      if (tab === -1) {
+        throw new PhpublishError('ARCHIVE_GIT_FAILED', { command: 'ls-tree', problem: 'unexpected output' });
+      }
+      if (test && !test(out, from, tab + 1, end)) continue;
+      // "<mode> <type> <oid> <padded size>\t<path>"
+      const afterMode = indexOfByte(out, 0x20, from, tab);
+      const afterType = indexOfByte(out, 0x20, afterMode + 1, tab);
+      const afterOid = indexOfByte(out, 0x20, afterType + 1, tab);
+      const type = typeAt(out, afterMode + 1, afterType);
+      const mode = digits(out, from, afterMode, 8);
+      // ls-tree says BAD for the size of an object it cannot read (a damaged repository).
+      const size = tab - from >= 3 && bytesEqual(out, tab - 3, BAD, 0, 3) ? MISSING : digits(out, afterOid, tab, 10);
+      if (afterMode === -1 || afterType === -1 || afterOid === -1 || !type || mode < 0 || Number.isNaN(size)) {
+        throw new PhpublishError('ARCHIVE_GIT_FAILED', { command: 'ls-tree', problem: 'unexpected output' });
+      }
+      const path = out.toString('latin1', tab + 1, end);
+      const pathStart = base + tab + 1;
+      const oidStart = base + afterType + 1;
+      const oidEnd = base + afterOid;
+      const reused = this.#reused;
+      if (test || !reused) {
+        const entry = new ListedEntry(mode, type, size, path, start, pathStart, listing, oidStart, oidEnd);
+        if (!test) this.#reused = entry;
+        return entry;
+      }
+      reused.mode = mode;
+      reused.type = type;
+      reused.size = size;
+      reused.path = path;
+      reused.line = start;
+      reused.pathStart = pathStart;
+      reused.oidStart = oidStart;
+      reused.oidEnd = oidEnd;
+      return reused;
+    }
+    return undefined;
+  }
+}
+
+function* treeEntries(listing: TreeListing, test?: RawEntryTest): Generator<ListedEntry> {
+  const cursor = new TreeCursor(listing, test);
+  for (let entry = cursor.next(); entry !== undefined; entry = cursor.next()) yield entry;
 }
 
 /**

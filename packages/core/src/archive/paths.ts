@@ -232,6 +232,11 @@ export interface ListingPaths {
   directories: number;
 }
 
+/** The refusal of `path`, which lands where `other` does (a function: no closure made per path added). */
+function duplicatePath(path: string, other: string): PhpublishError {
+  return new PhpublishError('ARCHIVE_DUPLICATE_PATH', { path, other });
+}
+
 /**
  * Collects the paths of a package and refuses the second of two entries that would be installed at
  * the same place: equal once folded, or a file where another entry needs a directory.
@@ -259,18 +264,17 @@ export class PathCollisions {
   add(path: string, kind: 'file' | 'directory', at?: number): void {
     if (this.#fromListing && at === undefined)
       throw new Error('a collision check over a listing needs where each path is');
-    const duplicate = (other: string) => new PhpublishError('ARCHIVE_DUPLICATE_PATH', { path, other });
     // Both folded sets hash alike: one hash for the path's three look-ups.
     const hash = foldedHash(path);
     if (kind === 'file') {
       const other = this.#files.find(path, hash) ?? this.#directories.find(path, hash);
-      if (other !== undefined) throw duplicate(other);
+      if (other !== undefined) throw duplicatePath(path, other);
       this.#files.add(path, hash, at);
     } else {
       const file = this.#files.find(path, hash);
-      if (file !== undefined) throw duplicate(file);
+      if (file !== undefined) throw duplicatePath(path, file);
       const exact = stringHash(path);
-      if (this.#explicitDirectories.find(path, exact) !== undefined) throw duplicate(path);
+      if (this.#explicitDirectories.find(path, exact) !== undefined) throw duplicatePath(path, path);
       this.#explicitDirectories.add(path, exact, at);
       if (this.#directories.find(path, hash) === undefined) this.#directories.add(path, hash, at);
     }
@@ -283,7 +287,7 @@ export class PathCollisions {
       const parent = path.slice(0, slash);
       const parentHash = foldedHash(parent);
       const file = this.#files.find(parent, parentHash);
-      if (file !== undefined) throw duplicate(file);
+      if (file !== undefined) throw duplicatePath(path, file);
       if (this.#directories.find(parent, parentHash) !== undefined) break;
       // A parent's bytes are the start of the path's.
       this.#directories.add(parent, parentHash, at);

@@ -1,5 +1,6 @@
 import { closeSync, readSync } from 'node:fs';
 import { PhpublishError } from '../errors/index.js';
+import { indexOfByte } from './bytes.js';
 
 /** How much of a listing file a window holds at first; it grows only if a consumer keeps more. */
 export const LISTING_WINDOW_BYTES = 256 * 1024;
@@ -119,8 +120,8 @@ export class TreeListing {
     this.ensure(from, from + 1);
     let searched = from;
     for (;;) {
-      const found = this.#bytes.indexOf(byte, searched - this.#base);
-      if (found !== -1 && found < this.#filled) return this.#base + found;
+      const found = indexOfByte(this.#bytes, byte, searched - this.#base, this.#filled);
+      if (found !== -1) return this.#base + found;
       const windowEnd = this.#base + this.#filled;
       if (windowEnd >= this.length) return -1;
       searched = windowEnd;

@@ -66,14 +66,31 @@ export interface CentralFields extends EntryFields {
   localHeaderOffset: number;
 }
 
+/**
+ * Little-endian fields written byte by byte: the headers' fields are written for every entry,
+ * and Buffer's write methods check their arguments in calls that can box a number per field.
+ * Every value here is an integer that fits (sizes and offsets that do not go to zip64 fields).
+ */
+function u16(b: Uint8Array, at: number, value: number): void {
+  b[at] = value & 0xff;
+  b[at + 1] = (value >>> 8) & 0xff;
+}
+
+function u32(b: Uint8Array, at: number, value: number): void {
+  b[at] = value & 0xff;
+  b[at + 1] = (value >>> 8) & 0xff;
+  b[at + 2] = (value >>> 16) & 0xff;
+  b[at + 3] = (value >>> 24) & 0xff;
+}
+
 /** Version needed, flags, method, time, date and CRC-32: laid out alike in both headers, from `at`. */
 function writeSharedFields(b: Buffer, at: number, entry: EntryFields): void {
-  b.writeUInt16LE(entry.versionNeeded, at);
-  b.writeUInt16LE(entry.flags, at + 2);
-  b.writeUInt16LE(entry.method, at + 4);
-  b.writeUInt16LE(entry.time, at + 6);
-  b.writeUInt16LE(entry.date, at + 8);
-  b.writeUInt32LE(entry.crc >>> 0, at + 10);
+  u16(b, at, entry.versionNeeded);
+  u16(b, at + 2, entry.flags);
+  u16(b, at + 4, entry.method);
+  u16(b, at + 6, entry.time);
+  u16(b, at + 8, entry.date);
+  u32(b, at + 10, entry.crc >>> 0);
 }
 
 /** The length of a local file header: with `zip64`, a zip64 extra field carries both sizes. */
@@ -87,17 +104,17 @@ export function localHeaderLength(entry: EntryFields, zip64: boolean): number {
  * written: the target need not be zeroed.
  */
 export function writeLocalHeader(b: Buffer, at: number, entry: EntryFields, zip64: boolean): number {
-  b.writeUInt32LE(LOCAL_HEADER_SIGNATURE, at);
+  u32(b, at, LOCAL_HEADER_SIGNATURE);
   writeSharedFields(b, at + 4, entry);
-  b.writeUInt32LE(zip64 ? MAX_UINT32 : entry.compressedSize, at + 18);
-  b.writeUInt32LE(zip64 ? MAX_UINT32 : entry.size, at + 22);
-  b.writeUInt16LE(entry.name.length, at + 26);
-  b.writeUInt16LE(zip64 ? 20 : 0, at + 28);
+  u32(b, at + 18, zip64 ? MAX_UINT32 : entry.compressedSize);
+  u32(b, at + 22, zip64 ? MAX_UINT32 : entry.size);
+  u16(b, at + 26, entry.name.length);
+  u16(b, at + 28, zip64 ? 20 : 0);
   b.set(entry.name, at + LOCAL_HEADER_SIZE);
   let end = at + LOCAL_HEADER_SIZE + entry.name.length;
   if (zip64) {
-    b.writeUInt16LE(ZIP64_EXTRA_ID, end);
-    b.writeUInt16LE(16, end + 2);
+    u16(b, end, ZIP64_EXTRA_ID);
+    u16(b, end + 2, 16);
     b.writeBigUInt64LE(BigInt(entry.size), end + 4);
     b.writeBigUInt64LE(BigInt(entry.compressedSize), end + 12);
     end += 20;
@@ -136,23 +153,23 @@ export function centralHeaderLength(entry: CentralFields, limit = MAX_UINT32): n
  */
 export function writeCentralHeader(b: Buffer, at: number, entry: CentralFields, limit = MAX_UINT32): number {
   const wide = wideFields(entry, limit);
-  b.writeUInt32LE(CENTRAL_HEADER_SIGNATURE, at);
-  b.writeUInt16LE(entry.versionMadeBy, at + 4);
+  u32(b, at, CENTRAL_HEADER_SIGNATURE);
+  u16(b, at + 4, entry.versionMadeBy);
   writeSharedFields(b, at + 6, entry);
-  b.writeUInt32LE(narrowField(entry.compressedSize, limit), at + 20);
-  b.writeUInt32LE(narrowField(entry.size, limit), at + 24);
-  b.writeUInt16LE(entry.name.length, at + 28);
-  b.writeUInt16LE(wide > 0 ? 4 + 8 * wide : 0, at + 30);
-  b.writeUInt16LE(0, at + 32); // comment length
-  b.writeUInt16LE(0, at + 34); // disk number start
-  b.writeUInt16LE(0, at + 36); // internal attributes
-  b.writeUInt32LE(entry.externalAttributes >>> 0, at + 38);
-  b.writeUInt32LE(narrowField(entry.localHeaderOffset, limit), at + 42);
+  u32(b, at + 20, narrowField(entry.compressedSize, limit));
+  u32(b, at + 24, narrowField(entry.size, limit));
+  u16(b, at + 28, entry.name.length);
+  u16(b, at + 30, wide > 0 ? 4 + 8 * wide : 0);
+  u16(b, at + 32, 0); // comment length
+  u16(b, at + 34, 0); // disk number start
+  u16(b, at + 36, 0); // internal attributes
+  u32(b, at + 38, entry.externalAttributes >>> 0);
+  u32(b, at + 42, narrowField(entry.localHeaderOffset, limit));
   b.set(entry.name, at + CENTRAL_HEADER_SIZE);
   let end = at + CENTRAL_HEADER_SIZE + entry.name.length;
   if (wide > 0) {
-    b.writeUInt16LE(ZIP64_EXTRA_ID, end);
-    b.writeUInt16LE(8 * wide, end + 2);
+    u16(b, end, ZIP64_EXTRA_ID);
+    u16(b, end + 2, 8 * wide);
     end += 4;
     // APPNOTE's order: size, compressed size, offset; only those that overflow.
     for (const value of [entry.size, entry.compressedSize, entry.localHeaderOffset]) {
