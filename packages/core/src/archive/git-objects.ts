@@ -183,7 +183,7 @@ export async function listTree(
   return {
     listing,
     [Symbol.iterator]: () => treeEntries(listing),
-    cursor: () => new TreeCursor(listing),
+    cursor: () => new TreeCursor(listing, { reuse: true }),
     where: (test) => treeEntries(listing, test),
   };
 }
@@ -194,11 +194,11 @@ export interface ReusedTreeEntry extends TreeEntry {
 }
 
 /**
- * A tree listing. Iterated, one entry object is filled again for every line (ReusedTreeEntry);
- * `where` reads only the entries whose raw line passes `test`, each an object of its own (no
- * object for the others).
+ * A tree listing. Iterated, each entry is an object of its own; `cursor` fills one entry object
+ * again for every line (ReusedTreeEntry); `where` reads only the entries whose raw line passes
+ * `test` (no object for the others).
  */
-export interface Tree extends Iterable<ReusedTreeEntry> {
+export interface Tree extends Iterable<TreeEntry> {
   /** git's output: lines "<mode> <type> <oid> <padded size>\t<path>", each ending in a NUL byte. */
   listing: TreeListing;
   /** A pass over every entry without an iterator result per entry (TreeCursor). */
@@ -261,19 +261,21 @@ class ListedEntry implements TreeEntry {
 
 /**
  * Reads the entries of a listing in order, one per `next()` (undefined at the end): no iterator
- * result per entry. Without `test`, one entry object is filled again for every line: what is
- * kept past the next call must be copied (`copy()`). With `test`, only the lines that pass are
- * read, each into an object of its own (few pass).
+ * result per entry. With `reuse`, one entry object is filled again for every line: what is kept
+ * past the next call must be copied (`copy()`); otherwise each entry is an object of its own.
+ * With `test`, only the lines that pass are read.
  */
-export class TreeCursor {
+class TreeCursor {
   readonly #listing: TreeListing;
   readonly #test: RawEntryTest | undefined;
+  readonly #reuse: boolean;
   #reused: ListedEntry | undefined;
   #start = 0;
 
-  constructor(listing: TreeListing, test?: RawEntryTest) {
+  constructor(listing: TreeListing, { test, reuse = false }: { test?: RawEntryTest; reuse?: boolean } = {}) {
     this.#listing = listing;
     this.#test = test;
+    this.#reuse = reuse;
   }
 
   next(): ListedEntry | undefined {
@@ -309,9 +311,9 @@ export class TreeCursor {
       const oidStart = base + afterType + 1;
       const oidEnd = base + afterOid;
       const reused = this.#reused;
-      if (test || !reused) {
+      if (!reused) {
         const entry = new ListedEntry(mode, type, size, path, start, pathStart, listing, oidStart, oidEnd);
-        if (!test) this.#reused = entry;
+        if (this.#reuse) this.#reused = entry;
         return entry;
       }
       reused.mode = mode;
@@ -328,8 +330,9 @@ export class TreeCursor {
   }
 }
 
+/** The entries of a listing (those whose line passes `test`), each an object of its own. */
 function* treeEntries(listing: TreeListing, test?: RawEntryTest): Generator<ListedEntry> {
-  const cursor = new TreeCursor(listing, test);
+  const cursor = new TreeCursor(listing, { test });
   for (let entry = cursor.next(); entry !== undefined; entry = cursor.next()) yield entry;
 }
 

@@ -53,8 +53,14 @@ describe('when a listing is read through a window over its file', () => {
         expect(windowed.listing.isWhole).toBe(false);
         expect(windowed.listing.length).toBe(whole.listing.length);
         const entries = [...windowed];
+        // Iterated, each entry is an object of its own (the cursor is what fills one again).
+        expect(new Set(entries).size).toBe(entries.length);
         expect(entries.map(fields)).toEqual([...whole].map(fields));
         expect(entries.length).toBeGreaterThan(300);
+        const cursor = windowed.cursor();
+        const read: unknown[][] = [];
+        for (let entry = cursor.next(); entry !== undefined; entry = cursor.next()) read.push(fields(entry));
+        expect(read).toEqual(entries.map(fields));
         // Object ids are read when asked for: after the pass, from lines the window has left.
         expect(entries.map((e) => e.oid)).toEqual([...whole].map((e) => e.oid));
         expect(countListing(windowed.listing)).toEqual(countListing(whole.listing));

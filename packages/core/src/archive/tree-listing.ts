@@ -1,6 +1,6 @@
 import { closeSync, readSync } from 'node:fs';
 import { PhpublishError } from '../errors/index.js';
-import { indexOfByte } from './bytes.js';
+import { copyBytes, indexOfByte } from './bytes.js';
 
 /** How much of a listing file a window holds at first; it grows only if a consumer keeps more. */
 export const LISTING_WINDOW_BYTES = 256 * 1024;
@@ -141,29 +141,23 @@ export class TreeListing {
     if (from >= this.#base && to <= this.#base + this.#filled) {
       return this.#bytes.toString(encoding, from - this.#base, to - this.#base);
     }
+    return this.#outside(from, to).toString(encoding, 0, to - from);
+  }
+
+  /** The bytes `[from, to)` read from the file into the scratch buffer (from its start). */
+  #outside(from: number, to: number): Buffer {
     const length = to - from;
     if (!this.#scratch || this.#scratch.length < length) this.#scratch = Buffer.allocUnsafe(Math.max(length, 4096));
     this.#readFully(this.#scratch, length, from);
-    return this.#scratch.toString(encoding, 0, length);
+    return this.#scratch;
   }
 
-  /** The byte at `offset`, wherever it is. */
-  byteAt(offset: number): number {
-    if (offset >= this.#base && offset < this.#base + this.#filled) return this.#bytes[offset - this.#base]!;
-    return this.text('latin1', offset, offset + 1).charCodeAt(0);
-  }
-
-  /** Copies `[from, to)` into `target` at `at`; returns where the copy ends there. */
+  /** Copies `[from, to)` into `target` at `at`, wherever the bytes are; returns where the copy ends there. */
   copyTo(from: number, to: number, target: Uint8Array, at: number): number {
     if (from >= this.#base && to <= this.#base + this.#filled) {
-      const bytes = this.#bytes;
-      const offset = from - this.#base;
-      for (let i = 0; i < to - from; i++) target[at + i] = bytes[offset + i]!;
-      return at + (to - from);
+      return copyBytes(this.#bytes, from - this.#base, to - this.#base, target, at);
     }
-    const text = this.text('latin1', from, to);
-    for (let i = 0; i < text.length; i++) target[at + i] = text.charCodeAt(i);
-    return at + text.length;
+    return copyBytes(this.#outside(from, to), 0, to - from, target, at);
   }
 
   /** Closes the listing's file (the window can no longer move); nothing for a listing held whole. */
