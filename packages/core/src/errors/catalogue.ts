@@ -1,7 +1,9 @@
 import { archiveErrors } from './archive-errors.js';
 import { attestErrors } from './attest-errors.js';
 import { configErrors } from './config-errors.js';
+import { inputErrors } from './input-errors.js';
 import { packagistErrors } from './packagist-errors.js';
+import { remoteErrors } from './remote-errors.js';
 import { signingErrors } from './signing-errors.js';
 import { verifyErrors } from './verify-errors.js';
 
@@ -10,7 +12,9 @@ export const catalogue = {
   ...archiveErrors,
   ...attestErrors,
   ...configErrors,
+  ...inputErrors,
   ...packagistErrors,
+  ...remoteErrors,
   ...signingErrors,
   ...verifyErrors,
 } as const;
