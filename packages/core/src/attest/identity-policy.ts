@@ -22,15 +22,31 @@ export interface IdentityPolicy {
   workflow: string;
   /** The repository that holds `workflow`, when it is a reusable workflow elsewhere; `repository` by default. */
   workflowRepository?: string;
-  /** The ref the signing run was for, e.g. `refs/tags/v1.2.0`; any ref when absent. */
-  ref?: string;
+  /**
+   * The refs the signing run may have been for (the certificate's Source Repository Ref), e.g.
+   * `refs/tags/v1.2.0` or `refs/heads/main`; one match is enough. Any ref when absent or empty.
+   */
+  refs?: readonly string[];
+  /**
+   * The ref of `workflow` in `workflowRepository`, for a reusable workflow in another repository:
+   * Fulcio writes that ref into the SAN, and no other certificate field holds it.
+   */
+  workflowRef?: string;
+}
+
+/** `ref` (one) or `refs` (any of them) as the policy's list; absent when neither is given. */
+function refsOf(input: { ref?: string; refs?: readonly string[] }): { refs?: readonly string[] } {
+  const refs = [...(input.ref ? [input.ref] : []), ...(input.refs ?? [])];
+  return refs.length > 0 ? { refs } : {};
 }
 
 export function gitHubActionsPolicy(input: {
   repository: string;
   workflow: string;
   ref?: string;
+  refs?: readonly string[];
   workflowRepository?: string;
+  workflowRef?: string;
   serverUrl?: string;
   issuer?: string;
 }): IdentityPolicy {
@@ -41,7 +57,8 @@ export function gitHubActionsPolicy(input: {
     repository: input.repository,
     workflow: input.workflow,
     ...(input.workflowRepository ? { workflowRepository: input.workflowRepository } : {}),
-    ...(input.ref ? { ref: input.ref } : {}),
+    ...(input.workflowRef ? { workflowRef: input.workflowRef } : {}),
+    ...refsOf(input),
   };
 }
 
@@ -49,6 +66,7 @@ export function gitLabCiPolicy(input: {
   project: string;
   workflow?: string;
   ref?: string;
+  refs?: readonly string[];
   serverUrl?: string;
   issuer?: string;
 }): IdentityPolicy {
@@ -59,7 +77,7 @@ export function gitLabCiPolicy(input: {
     serverUrl,
     repository: input.project,
     workflow: input.workflow ?? '.gitlab-ci.yml',
-    ...(input.ref ? { ref: input.ref } : {}),
+    ...refsOf(input),
   };
 }
 
@@ -77,9 +95,42 @@ export function workflowIdentity(policy: IdentityPolicy): string {
     : `${server}/${repository}//${policy.workflow}`;
 }
 
+/** Whether the workflow is a reusable one in another repository than the source. */
+function isReusable(policy: IdentityPolicy): boolean {
+  return (
+    policy.workflowRepository !== undefined &&
+    policy.workflowRepository.toLowerCase() !== policy.repository.toLowerCase()
+  );
+}
+
 /**
- * Checks a verified signer against the policy, in this order: issuer, source repository, workflow,
- * ref. Each failure has its own code; nothing is matched by a pattern.
+ * The whole SAN the policy expects, and how long its case-insensitive part (server and repository)
+ * is. The workflow's ref is the run's own ref (the certificate's Source Repository Ref, a field of
+ * its own), or the pinned ref of a reusable workflow in another repository. Built from the policy,
+ * never by splitting the certificate's SAN: a workflow file named `release.yml@evil.yml` is not
+ * `release.yml`.
+ */
+export function expectedSan(policy: IdentityPolicy, runRef: string): { san: string; caseInsensitive: number } {
+  const server = trimSlash(policy.serverUrl);
+  const repository = policy.workflowRepository ?? policy.repository;
+  const workflowRef = isReusable(policy) ? (policy.workflowRef ?? '') : runRef;
+  return { san: `${workflowIdentity(policy)}@${workflowRef}`, caseInsensitive: `${server}/${repository}`.length };
+}
+
+/** Two SANs are the same when equal to the letter, except the case of the server and repository part. */
+function sameSan(actual: string, expected: { san: string; caseInsensitive: number }): boolean {
+  const { san, caseInsensitive } = expected;
+  return (
+    actual.length === san.length &&
+    actual.slice(0, caseInsensitive).toLowerCase() === san.slice(0, caseInsensitive).toLowerCase() &&
+    actual.slice(caseInsensitive) === san.slice(caseInsensitive)
+  );
+}
+
+/**
+ * Checks a verified signer against the policy, in this order: issuer, source repository, workflow
+ * (the whole SAN), ref. Each failure has its own code; every comparison is of whole strings built
+ * from the policy and the certificate's separate fields, nothing is matched by a pattern or split.
  */
 export function checkIdentity(signer: SignerIdentity, policy: IdentityPolicy): void {
   if (signer.issuer !== policy.issuer) {
@@ -96,43 +147,33 @@ export function checkIdentity(signer: SignerIdentity, policy: IdentityPolicy): v
   }
 
   const san = signer.subjectAlternativeName;
-  const expectedWorkflow = workflowIdentity(policy);
-  const at = san.indexOf('@', trimSlash(policy.serverUrl).length + 1);
-  if (!san.startsWith(`${trimSlash(policy.serverUrl)}/`) || at === -1) {
-    // Not a workflow identity of this forge at all (a person, another forge).
+  const runRef = signer.sourceRepositoryRef;
+  if (!runRef) {
+    // Without the run's ref nothing says where the workflow identity ends: refuse rather than guess.
     throw new PhpublishError('ATTEST_IDENTITY_MISMATCH', {
-      expected: `${expectedWorkflow}@…`,
-      actual: san || '(none)',
+      expected: `${workflowIdentity(policy)}@<the run's ref>`,
+      actual: `${san || '(no SAN)'} (the certificate names no source repository ref)`,
     });
   }
-  const actualWorkflow = san.slice(0, at);
-  const actualRef = san.slice(at + 1);
-  const sameRepositoryPart = (a: string, b: string) => {
-    // The repository part of the SAN is case-insensitive like the repository; the file path is not.
-    const split = policy.platform === 'github-actions' ? splitGitHubWorkflow : splitGitLabWorkflow;
-    const [aRepo, aPath] = split(a);
-    const [bRepo, bPath] = split(b);
-    return aRepo.toLowerCase() === bRepo.toLowerCase() && aPath === bPath;
-  };
-  if (!sameRepositoryPart(actualWorkflow, expectedWorkflow)) {
-    throw new PhpublishError('ATTEST_WORKFLOW_MISMATCH', { expected: expectedWorkflow, actual: actualWorkflow });
+  const expected = expectedSan(policy, runRef);
+  if (!sameSan(san, expected)) {
+    if (!san.toLowerCase().startsWith(`${trimSlash(policy.serverUrl).toLowerCase()}/`)) {
+      // Not a workflow identity of this forge at all (a person, another forge).
+      throw new PhpublishError('ATTEST_IDENTITY_MISMATCH', { expected: expected.san, actual: san || '(none)' });
+    }
+    if (isReusable(policy) && !policy.workflowRef) {
+      throw new PhpublishError('ATTEST_WORKFLOW_MISMATCH', {
+        expected: `${workflowIdentity(policy)}@<a pinned workflowRef>`,
+        actual: `${san} (the policy names no workflowRef for this reusable workflow)`,
+      });
+    }
+    throw new PhpublishError('ATTEST_WORKFLOW_MISMATCH', { expected: expected.san, actual: san });
   }
-  if (policy.ref !== undefined && actualRef !== policy.ref) {
+  const refs = policy.refs ?? [];
+  if (refs.length > 0 && !refs.includes(runRef)) {
     throw new PhpublishError('ATTEST_IDENTITY_MISMATCH', {
-      expected: `${expectedWorkflow}@${policy.ref}`,
-      actual: san,
+      expected: `${workflowIdentity(policy)} run for ${refs.join(' or ')}`,
+      actual: `${san} run for ${runRef}`,
     });
   }
-}
-
-/** `https://github.com/o/r/.github/workflows/x.yml` → [`https://github.com/o/r`, `.github/workflows/x.yml`]. */
-function splitGitHubWorkflow(identity: string): [string, string] {
-  const marker = identity.indexOf('/.github/');
-  return marker === -1 ? [identity, ''] : [identity.slice(0, marker), identity.slice(marker + 1)];
-}
-
-/** `https://gitlab.com/g/p//.gitlab-ci.yml` → [`https://gitlab.com/g/p`, `.gitlab-ci.yml`]. */
-function splitGitLabWorkflow(identity: string): [string, string] {
-  const marker = identity.indexOf('//', identity.indexOf('://') + 3);
-  return marker === -1 ? [identity, ''] : [identity.slice(0, marker), identity.slice(marker + 2)];
 }

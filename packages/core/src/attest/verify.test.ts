@@ -262,7 +262,11 @@ describe('verifyAttestation', () => {
       );
       // A prefix is not a match (no unanchored patterns).
       expect(await codeOf(genuine, { policy: policy({ repository: 'acme/hell' }) })).toBe('ATTEST_REPOSITORY_MISMATCH');
-      expect(await codeOf(genuine, { policy: policy({ ref: 'refs/tags/v1.0' }) })).toBe('ATTEST_IDENTITY_MISMATCH');
+      expect(await codeOf(genuine, { policy: policy({ refs: ['refs/tags/v1.0'] }) })).toBe('ATTEST_IDENTITY_MISMATCH');
+      // One of several allowed refs is enough.
+      expect(await codeOf(genuine, { policy: policy({ refs: ['refs/heads/main', 'refs/tags/v1.0.0'] }) })).toBe(
+        'verified',
+      );
     });
   });
 });

@@ -62,6 +62,19 @@ export async function verifyAttestation(input: VerifyAttestationInput): Promise<
   if (!input.subjects.zip && !input.subjects.contentDigest) {
     throw new PhpublishError('ATTEST_SUBJECTS_INVALID', { problem: 'neither a zip nor a content digest to verify' });
   }
+  const verified = await verifySignedStatement(input);
+  checkSubjects(verified.statement, input.subjects);
+  return verified;
+}
+
+/**
+ * The first half of verifyAttestation: the bundle is authentic (signature, certificate chain, log
+ * proof, timestamps) and signed by the policy's identity. What it vouches for is left to the caller,
+ * which may have more to check (the release it names, the commit it was made on) before the digests.
+ */
+export async function verifySignedStatement(
+  input: Omit<VerifyAttestationInput, 'subjects'>,
+): Promise<VerifiedAttestation> {
   const trustMaterial = await trustMaterialFrom(input.trustedRoot);
   const [{ bundleFromJSON }, { Verifier, toSignedEntity, VerificationError }] = await Promise.all([
     import('@sigstore/bundle'),
@@ -101,7 +114,6 @@ export async function verifyAttestation(input: VerifyAttestationInput): Promise<
   const statement = readStatement(envelope.payloadType, envelope.payload);
   const signer = signerIdentity(identity);
   checkIdentity(signer, input.policy);
-  checkSubjects(statement, input.subjects);
   return { statement, signer };
 }
 
@@ -150,7 +162,8 @@ function readStatement(payloadType: string, payload: Buffer): ProvenanceStatemen
   return statement as ProvenanceStatement;
 }
 
-function checkSubjects(statement: ProvenanceStatement, expected: ExpectedSubjects): void {
+/** That the statement's subjects cover the zip and the content given (each by its digest). */
+export function checkSubjects(statement: ProvenanceStatement, expected: ExpectedSubjects): void {
   const subjects = statement.subject;
   if (expected.zip) {
     const sha256 = expected.zip.sha256.toLowerCase();

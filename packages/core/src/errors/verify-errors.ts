@@ -179,6 +179,22 @@ export const verifyErrors = defineErrors({
     remedy: () => 'Another package’s attestation was passed off as this one’s. Do not install this version.',
     docs: 'verify.md#the-attestation',
   } satisfies ErrorDefinition<PackageAt & { attested: string }>,
+  VERIFY_ATTESTATION_OTHER_COMMIT: {
+    title: 'The attestation was made on another commit than the release',
+    message: (p: PackageAt & { commit: string; attested: string; where: string }) =>
+      `The attestation offered for ${p.packageName} ${p.version} was made on commit ${p.attested} (${p.where}), not on ${p.commit}, the commit that would be installed.`,
+    remedy: () =>
+      'The release workflow ran on other code than the signed release (someone with push access ran it on their own commit, or the tag was moved while it ran). Do not install this version; tell the maintainers.',
+    docs: 'verify.md#the-attestation',
+  } satisfies ErrorDefinition<PackageAt & { commit: string; attested: string; where: string }>,
+  VERIFY_ATTESTATION_SUBJECTS: {
+    title: 'The attestation’s subjects do not describe this release',
+    message: (p: PackageAt & { problem: string }) =>
+      `The attestation offered for ${p.packageName} ${p.version} cannot vouch for it: ${p.problem}.`,
+    remedy: () =>
+      'A release attestation names exactly one content subject (`phpublish-tree-v1:<vendor>/<name>@<version>`) and at most the release zip besides. Do not install this version; tell the maintainers.',
+    docs: 'attestation.md#subjects',
+  } satisfies ErrorDefinition<PackageAt & { problem: string }>,
   VERIFY_DIST_UNAVAILABLE: {
     title: 'What Composer would install could not be downloaded',
     message: (p: { url: string; reason: string }) => `Could not download ${p.url}: ${p.reason}.`,

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import type { VerifiedAttestation } from '../attest/verify.js';
 import { type ErrorCode, isPhpublishError, PhpublishError } from '../errors/index.js';
-import { checkReleaseNames, type ExpectedRelease, furthest } from './attestation-check.js';
+import { checkReleaseNames, checkSourceCommit, type ExpectedRelease, furthest, stageOf } from './attestation-check.js';
 
 const digest = { sha256: 'c3'.repeat(32) };
-const expected: ExpectedRelease = { packageName: 'acme/hello', version: 'v1.2.0', subjects: {} };
+const COMMIT = 'a1'.repeat(20);
+const expected: ExpectedRelease = { packageName: 'acme/hello', version: 'v1.2.0', commit: COMMIT, subjects: {} };
 const subjects = (...names: string[]) => names.map((name) => ({ name, digest }));
 
 function codeOf(run: () => void): ErrorCode | 'accepted' {
@@ -40,8 +42,70 @@ describe('checkReleaseNames', () => {
     );
   });
 
-  it('leaves statements without a named content subject to the digest checks', () => {
-    expect(codeOf(() => checkReleaseNames(subjects('hello.zip'), expected))).toBe('accepted');
+  it('refuses statements that name no release, or vouch for more than the release', () => {
+    const refused = (...names: string[]) => codeOf(() => checkReleaseNames(subjects(...names), expected));
+    // No content subject: nothing says which release the digests are of.
+    expect(refused('acme-hello-1.2.0.zip')).toBe('VERIFY_ATTESTATION_SUBJECTS');
+    expect(refused()).toBe('VERIFY_ATTESTATION_SUBJECTS');
+    // Two content subjects, two zips, or anything else beside them.
+    expect(refused('phpublish-tree-v1:acme/hello@1.2.0', 'phpublish-tree-v1:acme/hello@v1.2.0')).toBe(
+      'VERIFY_ATTESTATION_SUBJECTS',
+    );
+    expect(refused('phpublish-tree-v1:acme/hello@1.2.0', 'acme-hello-1.2.0.zip', 'acme-hello-v1.2.0.zip')).toBe(
+      'VERIFY_ATTESTATION_SUBJECTS',
+    );
+    expect(refused('phpublish-tree-v1:acme/hello@1.2.0', 'src/Backdoor.php')).toBe('VERIFY_ATTESTATION_SUBJECTS');
+    // Another release's zip beside this release's content.
+    expect(refused('phpublish-tree-v1:acme/hello@1.2.0', 'acme-hello-1.1.0.zip')).toBe('VERIFY_ATTESTATION_SUBJECTS');
+    // A subject without a usable SHA-256.
+    expect(
+      codeOf(() =>
+        checkReleaseNames(
+          [{ name: 'phpublish-tree-v1:acme/hello@1.2.0', digest: { sha1: 'c3'.repeat(20) } }],
+          expected,
+        ),
+      ),
+    ).toBe('VERIFY_ATTESTATION_SUBJECTS');
+  });
+});
+
+describe('checkSourceCommit', () => {
+  const attestation = (certified: string | undefined, gitCommits: string[]) =>
+    ({
+      signer: { subjectAlternativeName: 'x', issuer: 'y', ...(certified ? { sourceRepositoryDigest: certified } : {}) },
+      statement: {
+        predicate: {
+          buildDefinition: {
+            resolvedDependencies: gitCommits.map((gitCommit) => ({ uri: 'git+x', digest: { gitCommit } })),
+          },
+        },
+      },
+    }) as unknown as VerifiedAttestation;
+  const check = (verified: VerifiedAttestation) => codeOf(() => checkSourceCommit(verified, expected));
+
+  it('accepts an attestation made on the release commit, in the certificate and the provenance', () => {
+    expect(check(attestation(COMMIT, [COMMIT]))).toBe('accepted');
+    expect(check(attestation(COMMIT.toUpperCase(), [COMMIT.toUpperCase()]))).toBe('accepted');
+  });
+
+  it('refuses one made on another commit, or that does not say which', () => {
+    const other = 'b2'.repeat(20);
+    expect(check(attestation(other, [COMMIT]))).toBe('VERIFY_ATTESTATION_OTHER_COMMIT');
+    expect(check(attestation(COMMIT, [other]))).toBe('VERIFY_ATTESTATION_OTHER_COMMIT');
+    expect(check(attestation(COMMIT, [COMMIT, other]))).toBe('VERIFY_ATTESTATION_OTHER_COMMIT');
+    expect(check(attestation(undefined, [COMMIT]))).toBe('VERIFY_ATTESTATION_OTHER_COMMIT');
+    expect(check(attestation(COMMIT, []))).toBe('VERIFY_ATTESTATION_OTHER_COMMIT');
+    // A prefix of the commit is not the commit.
+    expect(check(attestation(COMMIT.slice(0, 12), [COMMIT]))).toBe('VERIFY_ATTESTATION_OTHER_COMMIT');
+  });
+});
+
+describe('stageOf', () => {
+  it('ranks an identity failure whose issuer matched above one whose issuer did not', () => {
+    expect(stageOf('ATTEST_WORKFLOW_MISMATCH')).toBeGreaterThan(stageOf('ATTEST_ISSUER_MISMATCH'));
+    expect(stageOf('ATTEST_REPOSITORY_MISMATCH')).toBeGreaterThan(stageOf('ATTEST_ISSUER_MISMATCH'));
+    expect(stageOf('VERIFY_ATTESTATION_OTHER_COMMIT')).toBeGreaterThan(stageOf('ATTEST_IDENTITY_MISMATCH'));
+    expect(stageOf('ATTEST_ISSUER_MISMATCH')).toBeGreaterThan(stageOf('ATTEST_BUNDLE_TAMPERED'));
   });
 });
 

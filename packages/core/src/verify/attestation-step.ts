@@ -52,6 +52,7 @@ export async function findAcceptedAttestation(input: {
       expected: {
         packageName: facts.packageName,
         version: facts.version,
+        commit: facts.commit,
         subjects: { contentDigest: input.contentDigest, ...(sources.zip ? { zip: sources.zip } : {}) },
       },
     }),

@@ -16,14 +16,17 @@ function substitute(text: string, packageName: string, tag: string): string {
 /** A policy identity as the exact identity policy attest/ verifies against. */
 export function identityPolicyFor(identity: PolicyIdentity, packageName: string, tag: string): IdentityPolicy {
   const repository = substitute(identity.repository, packageName, tag);
-  const ref = identity.ref === undefined ? undefined : substitute(identity.ref, packageName, tag);
+  const given = identity.ref === undefined ? [] : typeof identity.ref === 'string' ? [identity.ref] : identity.ref;
+  const refs = given.map((ref) => substitute(ref, packageName, tag));
   const workflowRepository =
     identity.workflowRepository === undefined ? undefined : substitute(identity.workflowRepository, packageName, tag);
+  const workflowRef =
+    identity.workflowRef === undefined ? undefined : substitute(identity.workflowRef, packageName, tag);
   if (identity.platform === 'gitlab-ci') {
     return gitLabCiPolicy({
       project: repository,
       workflow: identity.workflow,
-      ...(ref ? { ref } : {}),
+      refs,
       ...(identity.serverUrl ? { serverUrl: identity.serverUrl } : {}),
       ...(identity.issuer ? { issuer: identity.issuer } : {}),
     });
@@ -32,13 +35,15 @@ export function identityPolicyFor(identity: PolicyIdentity, packageName: string,
     repository,
     workflow: identity.workflow,
     issuer: identity.issuer ?? GITHUB_ACTIONS_ISSUER,
-    ...(ref ? { ref } : {}),
+    refs,
     ...(workflowRepository ? { workflowRepository } : {}),
+    ...(workflowRef ? { workflowRef } : {}),
     ...(identity.serverUrl ? { serverUrl: identity.serverUrl } : {}),
   });
 }
 
-/** `https://github.com/acme/hello/.github/workflows/release.yml@refs/heads/main`-like, for tables. */
+/** `https://github.com/acme/hello/.github/workflows/release.yml (run for refs/heads/main)`, for tables. */
 export function describeIdentity(policy: IdentityPolicy): string {
-  return `${workflowIdentity(policy)}${policy.ref ? `@${policy.ref}` : ''}`;
+  const refs = policy.refs ?? [];
+  return `${workflowIdentity(policy)}${refs.length > 0 ? ` (run for ${refs.join(' or ')})` : ''}`;
 }

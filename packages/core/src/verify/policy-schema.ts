@@ -2,6 +2,10 @@ import { z } from 'zod';
 
 const httpUrl = () => z.url({ protocol: /^https?$/ });
 
+/** A full ref as the certificate names it; `{tag}` stands for the version's tag. */
+const FULL_REF = /^refs\/\S+$/;
+const FULL_REF_MESSAGE = 'must be a full ref such as refs/heads/main or refs/tags/{tag}';
+
 /** `acme/hello` (one package) or `acme/*` (every package of the vendor). */
 export const POLICY_KEY = /^[a-z0-9]([_.-]?[a-z0-9]+)*\/([a-z0-9](([_.]|-{1,2})?[a-z0-9]+)*|\*)$/;
 
@@ -40,13 +44,41 @@ export const identitySchema = z
       .regex(/^[^\s/]+(\/[^\s/]+)+$/, 'must be owner/name')
       .optional()
       .describe('The repository that holds `workflow` when it is a reusable workflow elsewhere.'),
-    ref: z
+    workflowRef: z
       .string()
-      .min(1)
+      .regex(/^refs\/(heads|tags)\/\S+$/, 'must be a full ref such as refs/heads/main or refs/tags/v1')
       .optional()
       .describe(
-        'The ref the signing run was for, exactly, e.g. `refs/heads/main`, or `refs/tags/{tag}` for the release’s own tag. Any ref when absent.',
+        'The ref of the reusable workflow in `workflowRepository`, exactly, e.g. `refs/heads/main` or `refs/tags/v2`. Required with a `workflowRepository` other than `repository`: the certificate names that ref only inside its SAN.',
       ),
+    ref: z
+      .union([
+        z.string().regex(FULL_REF, FULL_REF_MESSAGE),
+        z.array(z.string().regex(FULL_REF, FULL_REF_MESSAGE)).min(1),
+      ])
+      .optional()
+      .describe(
+        'Where the signing run may have run, exactly: one ref or a list of them (one match is enough), e.g. `refs/tags/{tag}` for a workflow that runs on the release’s own tag, or `["refs/heads/main"]` for release tools that release from a branch. Any ref when absent (not recommended: then a run on any branch can attest).',
+      ),
+  })
+  .superRefine((identity, context) => {
+    const reusable =
+      identity.workflowRepository !== undefined &&
+      identity.workflowRepository.toLowerCase() !== identity.repository.toLowerCase();
+    if (reusable && identity.workflowRef === undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['workflowRef'],
+        message: 'a reusable workflow in another repository needs its ref pinned (e.g. "refs/heads/main")',
+      });
+    }
+    if (!reusable && identity.workflowRef !== undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['workflowRef'],
+        message: 'applies to a reusable workflow in another `workflowRepository` only (the run’s ref is `ref`)',
+      });
+    }
   })
   .describe('A release identity: the workflow of a repository, on a CI whose OIDC issuer is given.');
 
