@@ -6,6 +6,7 @@ export * from './config/index.js';
 export * from './errors/index.js';
 export * from './git/index.js';
 export * from './http/index.js';
+export * from './input/index.js';
 export * from './log/index.js';
 export * from './packagist/index.js';
 export * from './pgp/index.js';
