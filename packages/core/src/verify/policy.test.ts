@@ -113,18 +113,101 @@ describe('loadPolicy', () => {
           'acme/other': { keys: ['keys/garbage.asc'], identities: [identity] },
         },
       });
-      expect(error.message).toMatch(/packages\["acme\/hello"\]\.keys\[0\]: .*missing\.asc cannot be read \(ENOENT\)/);
+      expect(error.message).toMatch(/packages\["acme\/hello"\]\.keys\[0\]: .*missing\.asc does not exist \(ENOENT\)/);
       expect(error.message).toContain('packages["acme/hello"].fingerprints[0]: "ABC" is not a 40-hex-digit');
       expect(error.message).toMatch(
         /packages\["acme\/other"\]\.keys: .*garbage\.asc is not a usable OpenPGP public key/,
       );
-      expect(error.message).toMatch(/trustedRoot: .*nowhere\.json cannot be read/);
+      expect(error.message).toMatch(/trustedRoot: .*nowhere\.json does not exist \(ENOENT\)/);
     });
 
     it('refuses a file that is not JSON, or is missing', async () => {
       expect((await refusal('{ "packages": ')).message).toContain('it is not valid JSON');
       const missing = await loadPolicy({ file: 'missing.json', cwd: dir.path }).catch((e: PhpublishError) => e);
-      expect((missing as PhpublishError).message).toContain('it cannot be read (ENOENT)');
+      expect((missing as PhpublishError).message).toContain('it does not exist (ENOENT)');
+    });
+  });
+
+  describe('when a key is given twice, at any depth (JSON.parse would keep the last one)', () => {
+    const entry = `"keys": ["keys/acme.asc"], "identities": [${JSON.stringify(identity)}]`;
+    it.each([
+      [
+        'a check switched off by a second field',
+        `{"packages": {"acme/hello": {${entry}, "requireSignedTag": true, "requireAttestation": true, "requireSignedTag": false}}}`,
+        'packages["acme/hello"].requireSignedTag is given twice in the same object',
+      ],
+      [
+        'a package entry replaced by a second one',
+        `{"packages": {"acme/hello": {${entry}}, "acme/hello": {"requireSignedTag": false, "requireAttestation": false}}}`,
+        'packages["acme/hello"] is given twice',
+      ],
+      [
+        'an identity field',
+        `{"packages": {"acme/hello": {"keys": ["keys/acme.asc"], "identities": [{"repository": "acme/hello", "workflow": "a.yml", "workflow": "b.yml"}]}}}`,
+        'packages["acme/hello"].identities[0].workflow is given twice',
+      ],
+      [
+        'a top-level field',
+        `{"packagistUrl": "https://repo.packagist.org", "packages": {}, "packagistUrl": "http://evil.invalid"}`,
+        'packagistUrl is given twice',
+      ],
+    ])('refuses %s with VERIFY_POLICY_INVALID, naming its path', async (_, content, problem) => {
+      expect((await refusal(content)).message).toContain(`it is not valid JSON: ${problem}`);
+    });
+
+    it('refuses a trusted root with a key given twice', async () => {
+      await writeFile(join(dir.path, 'twice-root.json'), '{"mediaType": "a", "mediaType": "b"}');
+      const error = await refusal({ trustedRoot: 'twice-root.json', packages: {} });
+      expect(error.message).toMatch(/trustedRoot: .*twice-root\.json is not valid JSON: mediaType is given twice/);
+    });
+  });
+
+  describe('when a key is "__proto__" (JSON.parse keeps it, the schema would drop it silently)', () => {
+    it.each([
+      ['{"packages": {"__proto__": {"requireSignedTag": false, "requireAttestation": false}}}', 'packages.__proto__'],
+      [`{"__proto__": {"x": 1}, "packages": {}}`, '__proto__'],
+    ])('refuses %s', async (content, where) => {
+      expect((await refusal(content)).message).toContain(`${where}: a "__proto__" key is not allowed`);
+    });
+  });
+
+  describe('when the file starts with a UTF-8 byte order mark', () => {
+    it('reads the policy, and trusted roots with one too', async () => {
+      await writeFile(join(dir.path, 'bom-root.json'), '\ufeff{"mediaType": "bom"}');
+      const file = await policyFile(
+        `\ufeff${JSON.stringify({ trustedRoot: 'bom-root.json', packages: { 'acme/*': { keys: ['keys/acme.asc'], identities: [identity] } } })}`,
+      );
+      const entry = policyEntryFor(await loadPolicy({ file, cwd: dir.path }), 'acme/hello')!;
+      expect(entry.trustedRoot).toEqual({ mediaType: 'bom' });
+    });
+  });
+
+  describe('when a file it names is not a regular file', () => {
+    it('refuses a device or a directory as the policy, at once', async () => {
+      for (const [file, problem] of [
+        ['/dev/zero', 'it is a character device'],
+        [dir.path, 'it is a directory, not a regular file'],
+      ] as const) {
+        const error = await loadPolicy({ file, cwd: dir.path }).catch((e: unknown) => e);
+        expect(isPhpublishError(error, 'VERIFY_POLICY_INVALID')).toBe(true);
+        expect((error as Error).message).toContain(problem);
+      }
+    });
+
+    it('refuses devices and directories as key files and trusted roots, each with its path', async () => {
+      const error = await refusal({
+        trustedRoot: '/dev/zero',
+        packages: { 'acme/hello': { keys: ['/dev/zero', 'keys'], identities: [identity] } },
+      });
+      expect(error.message).toContain('packages["acme/hello"].keys[0]: /dev/zero is a character device');
+      expect(error.message).toContain(`packages["acme/hello"].keys[1]: ${join(dir.path, 'keys')} is a directory`);
+      expect(error.message).toContain('trustedRoot: /dev/zero is a character device');
+    });
+
+    it('refuses a key file larger than the limit without reading it all', async () => {
+      await writeFile(join(dir.path, 'keys', 'huge.asc'), Buffer.alloc(9 * 1024 * 1024, 'A'));
+      const error = await refusal({ packages: { 'acme/hello': { keys: ['keys/huge.asc'], identities: [identity] } } });
+      expect(error.message).toMatch(/keys\[0\]: .*huge\.asc is larger than 8 MiB/);
     });
   });
 });

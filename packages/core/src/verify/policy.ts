@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import type { TrustedRootJson } from '../attest/trusted-root.js';
 import { isPhpublishError, PhpublishError } from '../errors/index.js';
+import { INPUT_LIMITS, InputFileProblem, readInputFile, readInputJson } from '../input/index.js';
 import { normalizeFingerprint } from '../pgp/key-info.js';
 import { loadTrustedKeys, type TrustedKeys } from '../pgp/trusted-keys.js';
 import { type PolicyEntry, type PolicyFile, type PolicyIdentity, policySchema } from './policy-schema.js';
@@ -39,17 +39,13 @@ export async function loadPolicy(input: { file: string; cwd: string }): Promise<
   const file = isAbsolute(input.file) ? input.file : resolve(input.cwd, input.file);
   const invalid = (problems: string[], cause?: unknown) =>
     new PhpublishError('VERIFY_POLICY_INVALID', { file, problems }, cause === undefined ? undefined : { cause });
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw invalid([`it cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`], error);
-  }
   let data: unknown;
   try {
-    data = JSON.parse(text);
+    // Strict: a key given twice (a second `"requireSignedTag": false`) or `__proto__` is refused.
+    data = await readInputJson(file, { maxBytes: INPUT_LIMITS.small });
   } catch (error) {
-    throw invalid(['it is not valid JSON'], error);
+    if (error instanceof InputFileProblem) throw invalid([`it ${error.message}`], error);
+    throw error;
   }
   const parsed = policySchema.safeParse(data);
   if (!parsed.success) throw invalid(parsed.error.issues.map(describeIssue));
@@ -91,6 +87,8 @@ export async function loadPolicy(input: { file: string; cwd: string }): Promise<
       });
     }),
   );
+  // The policy's own root too: with no entry that uses it, it would otherwise not be waited for.
+  await defaultRoot;
   if (problems.length > 0) throw invalid(problems.sort());
   return {
     file,
@@ -125,19 +123,14 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 }
 
 async function readJsonFile(path: string): Promise<{ value: TrustedRootJson } | { problem: string }> {
-  let text: string;
+  let value: unknown;
   try {
-    text = await readFile(path, 'utf8');
+    value = await readInputJson(path, { maxBytes: INPUT_LIMITS.small });
   } catch (error) {
-    return { problem: `${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})` };
+    if (error instanceof InputFileProblem) return { problem: `${path} ${error.message}` };
+    throw error;
   }
-  try {
-    const value = JSON.parse(text) as unknown;
-    if (typeof value === 'object' && value !== null && !Array.isArray(value))
-      return { value: value as TrustedRootJson };
-  } catch {
-    // reported below
-  }
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return { value: value as TrustedRootJson };
   return { problem: `${path} is not a JSON object` };
 }
 
@@ -152,11 +145,11 @@ async function readKeys(entry: PolicyEntry, base: string, where: string, problem
     entry.keys.map(async (path, index) => {
       const absolute = isAbsolute(path) ? path : join(base, path);
       try {
-        return { armored: await readFile(absolute, 'utf8'), source: absolute };
+        const bytes = await readInputFile(absolute, { maxBytes: INPUT_LIMITS.small });
+        return { armored: bytes.toString('utf8'), source: absolute };
       } catch (error) {
-        problems.push(
-          `${where}.keys[${index}]: ${absolute} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
-        );
+        if (!(error instanceof InputFileProblem)) throw error;
+        problems.push(`${where}.keys[${index}]: ${absolute} ${error.message}`);
         return undefined;
       }
     }),
