@@ -1,3 +1,4 @@
+export { quoteValue } from './quote.js';
 export {
   decodeUtf8,
   INPUT_LIMITS,

@@ -1,11 +1,12 @@
-import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { PhpublishError } from '../errors/index.js';
+import { INPUT_LIMITS, InputFileProblem, quoteValue as quoted, readInputJson } from '../input/index.js';
+import { type CheckResult, failed, skipped } from './report.js';
 
 /** What composer.lock says about one package: exactly what `composer install` would fetch. */
 export interface LockedPackage {
   version: string;
-  /** The commit (`source.reference`, else `dist.reference`). */
+  /** The commit (`source.reference`, else `dist.reference`); kept as written even when it is no commit id. */
   reference?: string;
   sourceUrl?: string;
   sourceType?: string;
@@ -13,6 +14,11 @@ export interface LockedPackage {
   distType?: string;
   /** From `packages-dev`. */
   dev: boolean;
+  /**
+   * Why this entry cannot be verified as written (a field of the wrong type, a reference that is
+   * not a commit id), with where it is (`packages[3]`): this package fails, the others go on.
+   */
+  problem?: { where: string; problem: string };
 }
 
 /** One package to verify: from the command line (a name and maybe a version) or from composer.lock. */
@@ -23,14 +29,25 @@ export interface VerifyTarget {
   locked?: LockedPackage;
 }
 
-interface LockEntry {
-  name?: unknown;
-  version?: unknown;
-  source?: { type?: unknown; url?: unknown; reference?: unknown };
-  dist?: { type?: unknown; url?: unknown; reference?: unknown };
+/** A full git commit id: 40 hex digits (SHA-1) or 64 (SHA-256), lowercase as git and Composer write them. */
+export function isFullCommitId(value: string): boolean {
+  return /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(value);
 }
 
-const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
+/**
+ * The rows of a package whose composer.lock entry cannot be verified as written: its own
+ * VERIFY_LOCK_ENTRY_INVALID, every later check skipped. `undefined` for a good entry.
+ */
+export function lockProblemRows(target: VerifyTarget): CheckResult[] | undefined {
+  const problem = target.locked?.problem;
+  if (!problem) return undefined;
+  const error = new PhpublishError('VERIFY_LOCK_ENTRY_INVALID', { packageName: target.packageName, ...problem });
+  const reason = 'composer.lock does not say what is installed';
+  return [
+    failed('packagist', error),
+    ...(['tag', 'signature', 'attestation', 'content'] as const).map((check) => skipped(check, reason)),
+  ];
+}
 
 /** The packages of a composer.lock (and its `packages-dev` unless `dev: false`), in file order. */
 export async function readComposerLock(input: { file: string; cwd: string; dev: boolean }): Promise<VerifyTarget[]> {
@@ -39,47 +56,87 @@ export async function readComposerLock(input: { file: string; cwd: string; dev: 
     new PhpublishError('VERIFY_LOCK_INVALID', { file, problem }, cause === undefined ? undefined : { cause });
   let data: unknown;
   try {
-    data = JSON.parse(await readFile(file, 'utf8'));
+    // Strict: a package or a reference given twice (JSON.parse keeps the last) is refused.
+    data = await readInputJson(file, { maxBytes: INPUT_LIMITS.lock });
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw invalid(code ? `it cannot be read (${code})` : 'it is not valid JSON', error);
+    if (error instanceof InputFileProblem) throw invalid(`it ${error.message}`, error);
+    throw error;
   }
-  if (typeof data !== 'object' || data === null || !Array.isArray((data as { packages?: unknown }).packages)) {
-    throw invalid('it has no "packages" list');
+  if (!isObject(data) || !Array.isArray(data['packages'])) throw invalid('it has no "packages" list');
+  const devList = data['packages-dev'];
+  if (devList !== undefined && devList !== null && !Array.isArray(devList)) {
+    throw invalid('its "packages-dev" is not a list');
   }
-  const lock = data as { packages: unknown[]; 'packages-dev'?: unknown };
-  const dev = Array.isArray(lock['packages-dev']) ? lock['packages-dev'] : [];
-  const lists: [unknown[], boolean][] = [[lock.packages, false]];
-  if (input.dev) lists.push([dev, true]);
+  const lists: [string, unknown[]][] = [['packages', data['packages']]];
+  if (input.dev && Array.isArray(devList)) lists.push(['packages-dev', devList]);
 
   const targets: VerifyTarget[] = [];
-  for (const [list, isDev] of lists) {
+  for (const [listName, list] of lists) {
     for (const [index, raw] of list.entries()) {
-      const entry = (typeof raw === 'object' && raw !== null ? raw : {}) as LockEntry;
-      const name = text(entry.name);
-      const version = text(entry.version);
-      if (!name || !version) {
-        throw invalid(`${isDev ? 'packages-dev' : 'packages'}[${index}] has no name or version`);
-      }
-      const reference = text(entry.source?.reference) ?? text(entry.dist?.reference);
-      const sourceUrl = text(entry.source?.url);
-      const sourceType = text(entry.source?.type);
-      const distUrl = text(entry.dist?.url);
-      const distType = text(entry.dist?.type);
-      targets.push({
-        packageName: name.toLowerCase(),
-        version,
-        locked: {
-          version,
-          dev: isDev,
-          ...(reference ? { reference } : {}),
-          ...(sourceUrl ? { sourceUrl } : {}),
-          ...(sourceType ? { sourceType } : {}),
-          ...(distUrl ? { distUrl } : {}),
-          ...(distType ? { distType } : {}),
-        },
-      });
+      const where = `${listName}[${index}]`;
+      // Without a name there is no package to report on: the file is not what Composer writes.
+      if (!isObject(raw)) throw invalid(`${where} is not an object`);
+      if (typeof raw['name'] !== 'string' || raw['name'] === '') throw invalid(`${where} has no name`);
+      targets.push(lockedTarget(raw, raw['name'], where, listName === 'packages-dev'));
     }
   }
   return targets;
+}
+
+/**
+ * One entry; its problems, if any, go into `locked.problem` for its own row. What is kept of a bad
+ * entry still fails on its own (a reference that is no commit id, an empty version), so nothing
+ * bad is verified as something else even where `locked.problem` is not looked at.
+ */
+function lockedTarget(raw: Record<string, unknown>, name: string, where: string, dev: boolean): VerifyTarget {
+  const problems: string[] = [];
+  const field = (path: string, value: unknown): string | undefined => {
+    if (value === undefined || value === null || value === '') return undefined;
+    if (typeof value === 'string') return value;
+    problems.push(`its ${path} is ${quoted(value)}, not a string`);
+    return undefined;
+  };
+  const part = (key: 'source' | 'dist'): Record<string, unknown> => {
+    const value = raw[key];
+    if (value === undefined || value === null) return {};
+    if (isObject(value)) return value;
+    problems.push(`its ${key} is ${quoted(value)}, not an object`);
+    return {};
+  };
+
+  const version = field('version', raw['version']);
+  if (version === undefined && problems.length === 0) problems.push('it has no version');
+  const source = part('source');
+  const dist = part('dist');
+  const sourceReference = field('source.reference', source['reference']);
+  const distReference = field('dist.reference', dist['reference']);
+  const reference = sourceReference ?? distReference;
+  if (reference !== undefined && !isFullCommitId(reference)) {
+    problems.push(
+      `its ${sourceReference !== undefined ? 'source' : 'dist'}.reference ${quoted(reference)} is not a full commit id (40 or 64 lowercase hexadecimal digits)`,
+    );
+  }
+  const sourceUrl = field('source.url', source['url']);
+  const sourceType = field('source.type', source['type']);
+  const distUrl = field('dist.url', dist['url']);
+  const distType = field('dist.type', dist['type']);
+  return {
+    packageName: name.toLowerCase(),
+    // Never absent: no version would mean "the newest", which is not what is installed.
+    version: version ?? '',
+    locked: {
+      version: version ?? '',
+      dev,
+      ...(reference ? { reference } : {}),
+      ...(sourceUrl ? { sourceUrl } : {}),
+      ...(sourceType ? { sourceType } : {}),
+      ...(distUrl ? { distUrl } : {}),
+      ...(distType ? { distType } : {}),
+      ...(problems.length > 0 ? { problem: { where, problem: problems.join('; ') } } : {}),
+    },
+  };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

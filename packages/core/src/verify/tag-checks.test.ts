@@ -57,6 +57,37 @@ describe('checkTagTarget', () => {
     expect(() => checkTagTarget('v1.0.0', { kind: 'missing' }, at)).toThrow(/has no tag v1\.0\.0/);
     expect(() => checkTagTarget('v1.0.0', { kind: 'lightweight', commit: 'd'.repeat(40) }, at)).toThrow(/was moved/);
   });
+
+  describe('when the commit to compare with is not a full commit id', () => {
+    it.each([
+      'HEAD',
+      'main',
+      'refs/heads/main',
+      COMMIT.slice(0, 12),
+      COMMIT.toUpperCase(),
+      `${COMMIT} `,
+      '',
+      'g'.repeat(40),
+    ])('refuses %j as such (VERIFY_COMMIT_ID_INVALID), never as a moved or missing tag', (commit) => {
+      const at = { url: 'https://github.com/acme/hello.git', commit };
+      for (const fetched of [{ kind: 'lightweight', commit: COMMIT }, { kind: 'missing' }] as FetchedTag[]) {
+        const error = (() => {
+          try {
+            checkTagTarget('v1.0.0', fetched, at);
+          } catch (e) {
+            return e;
+          }
+        })();
+        expect(isPhpublishError(error, 'VERIFY_COMMIT_ID_INVALID')).toBe(true);
+      }
+    });
+
+    it('accepts a SHA-256 commit id', () => {
+      const sha256 = 'e'.repeat(64);
+      const at = { url: 'https://github.com/acme/hello.git', commit: sha256 };
+      expect(checkTagTarget('v1.0.0', { kind: 'lightweight', commit: sha256 }, at)).toContain('eeeeeeeeeeee');
+    });
+  });
 });
 
 describe('checkTagSignature', () => {

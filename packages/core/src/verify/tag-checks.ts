@@ -4,9 +4,17 @@ import { fingerprintOf } from '../pgp/key-info.js';
 import type { TrustedKeys } from '../pgp/trusted-keys.js';
 import { type SignatureFacts, type SignerFacts, verifyDetached } from '../pgp/verify.js';
 import type { FetchedTag } from './fetch-tag.js';
+import { isFullCommitId } from './lock.js';
 
-/** The tag exists and points at the commit that would be installed. */
+/**
+ * The tag exists and points at the commit that would be installed. A commit given as anything but
+ * a full commit id (`HEAD`, a branch, a short id) cannot be compared: that is refused as such,
+ * never reported as a moved tag.
+ */
 export function checkTagTarget(tag: string, fetched: FetchedTag, input: { url: string; commit: string }): string {
+  if (typeof input.commit !== 'string' || !isFullCommitId(input.commit)) {
+    throw new PhpublishError('VERIFY_COMMIT_ID_INVALID', { tag, commit: String(input.commit) });
+  }
   if (fetched.kind === 'missing') {
     throw new PhpublishError('VERIFY_TAG_MISSING', { tag, url: input.url, commit: input.commit });
   }
