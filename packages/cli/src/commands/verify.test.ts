@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadSigningKey, releaseFileNames, runGit } from '@phpublish/core';
+import { buildArchive, loadSigningKey, releaseFileNames, runGit } from '@phpublish/core';
 import { type SandboxOidcIssuer, startSandboxGitTagServer, startSandboxOidcIssuer } from '@phpublish/sandbox';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { withEnv } from '../../../core/src/attest/testing/attestation-fixture.js';
@@ -20,6 +20,7 @@ import {
   startVerifyFixture,
   type VerifyFixture,
   type VerifyJson,
+  WORKFLOW,
 } from './testing/verify-fixture.js';
 
 /** The command as built (`npm test` builds first); the thread pool only runs from the build. */
@@ -312,6 +313,114 @@ describe('phpublish verify', () => {
     });
   });
 
+  describe('when someone with push access but no signing key attacks the release (the attestation must be bound to the signed commit)', () => {
+    it.each([
+      ['the policy does not pin where the workflow runs', '1.20.0', undefined, 'refs/heads/mallory'],
+      [
+        'the policy pins the version’s tag, and the tag named their commit while the workflow ran',
+        '1.20.1',
+        'refs/tags/{tag}',
+        'refs/tags/v1.20.1',
+      ],
+    ])(
+      'catches an attestation the release workflow made on their own commit (%s)',
+      async (_case, version, pinnedRef, runRef) => {
+        // Mallory commits a backdoor on a branch of her own and runs the release workflow on it.
+        const evil = await fixture.repo.commit(
+          { 'src/Backdoor.php': '<?php // backdoor\n', 'VERSION.txt': `${version}\n` },
+          'evil',
+        );
+        await fixture.repo.git(['branch', '-f', `mallory-${version}`, evil]);
+        await fixture.repo.git(['reset', '--hard', 'HEAD~1']);
+        const evilZip = join(fixture.work.path, `evil-${version}.zip`);
+        const evilArchive = await buildArchive({ cwd: fixture.repo.dir, ref: evil, outFile: evilZip });
+        // The maintainer's release: signed tag, reproducible zip (Mallory can compute its SHA-256), no attestation yet.
+        const release = await releaseWith(version, { attest: false });
+        await fixture.attestZip(
+          { ...release, commit: evil, contentDigest: evilArchive.contentDigest },
+          { job: { ref: runRef }, storeReleaseAsset: false },
+        );
+        // A composer.lock pins the signed commit; the dist it downloads is Mallory's.
+        const mirror = await serve(await readFile(evilZip));
+        try {
+          const policy = pinnedRef ? await identityPolicy({ ref: pinnedRef }) : fixture.policyFile;
+          const lock = await writeLock([lockEntry(release, { distUrl: `${mirror.url}/acme-hello-${version}.zip` })]);
+          const run = await fixture.cli(['verify', '--lock', lock, '--json', '--policy', policy]);
+          explainOnFailure(() => run);
+          expect(run.code).toBe(EXIT.failed);
+          expect(failures(JSON.parse(run.stdout))).toEqual({ attestation: 'VERIFY_ATTESTATION_OTHER_COMMIT' });
+        } finally {
+          await mirror.close();
+        }
+      },
+    );
+
+    it('catches a workflow file named release.yml@evil.yml passed off as release.yml', async () => {
+      const release = await releaseWith('1.21.0', { attest: false });
+      await fixture.attestZip(release, { job: { workflowPath: `${WORKFLOW}@evil.yml` } });
+      const run = await fixture.verify(release.tag);
+      explainOnFailure(() => run);
+      expect(run.code).toBe(EXIT.failed);
+      expect(failures(run.report)).toEqual({ attestation: 'ATTEST_WORKFLOW_MISMATCH' });
+    });
+
+    it('catches a release workflow run on a branch the policy does not name', async () => {
+      const release = await releaseWith('1.22.0', { attest: false });
+      await fixture.attestZip(release, { job: { ref: 'refs/heads/feature' } });
+      const policy = await identityPolicy({ ref: ['refs/tags/{tag}', 'refs/heads/main'] });
+      const run = await fixture.cli(['verify', PACKAGE, release.tag, '--json', '--policy', policy]);
+      explainOnFailure(() => run);
+      expect(run.code).toBe(EXIT.failed);
+      expect(failures(JSON.parse(run.stdout))).toEqual({ attestation: 'ATTEST_IDENTITY_MISMATCH' });
+    });
+
+    it('reports a GitLab workflow mismatch as such when the policy also names a GitHub identity', async () => {
+      const release = await releaseWith('1.23.0', { attest: false });
+      fixture.attest.sandbox.gitlab.createRelease(REPOSITORY, release.tag);
+      const gitLab = fixture.attest.gitLabRun(
+        { ref: release.tag, sha: release.commit, configPath: 'ci/other.yml' },
+        { config: { storeReleaseAsset: false, storeGitHubAttestation: false } },
+      );
+      const { bundle } = await fixture.attestZip(release, { run: gitLab });
+      await fixture.uploadAsset(release.tag, releaseFileNames(PACKAGE, '1.23.0').bundle, JSON.stringify(bundle));
+      const github = { issuer: fixture.attest.sandbox.githubIssuer.issuer, repository: REPOSITORY, workflow: WORKFLOW };
+      const gitlab = {
+        platform: 'gitlab-ci',
+        issuer: fixture.attest.sandbox.gitlabIssuer.issuer,
+        repository: REPOSITORY,
+        workflow: '.gitlab-ci.yml',
+      };
+      const policy = await vendorPolicy({ [PACKAGE]: { keys: ['maintainer.asc'], identities: [github, gitlab] } });
+      const run = await fixture.cli(['verify', PACKAGE, release.tag, '--json', '--policy', policy]);
+      explainOnFailure(() => run);
+      expect(run.code).toBe(EXIT.failed);
+      expect(failures(JSON.parse(run.stdout))).toEqual({ attestation: 'ATTEST_WORKFLOW_MISMATCH' });
+    });
+
+    it('never reports the content as passed when the policy does not require an attestation (a swapped dist)', async () => {
+      const release = await fixture.release('1.24.0');
+      const mirror = await serve(await readFile(baseline.zipFile));
+      try {
+        const policy = await vendorPolicy({ [PACKAGE]: { keys: ['maintainer.asc'], requireAttestation: false } });
+        const lock = await writeLock([lockEntry(release, { distUrl: `${mirror.url}/acme-hello-1.24.0.zip` })]);
+        const json = await fixture.cli(['verify', '--lock', lock, '--json', '--policy', policy]);
+        explainOnFailure(() => json);
+        const checks = (JSON.parse(json.stdout) as VerifyJson).packages[0]!.checks;
+        expect(checks.find((c) => c.check === 'content')?.status).toBe('not-checked');
+        expect(checks.filter((c) => c.status === 'passed').map((c) => c.check)).toEqual([
+          'packagist',
+          'tag',
+          'signature',
+        ]);
+        const text = await fixture.cli(['verify', '--lock', lock, '--policy', policy]);
+        expect(text.stdout).toMatch(/3 checks passed, not checked: attestation, content/);
+        expect(text.stdout).not.toMatch(/5 checks passed/);
+      } finally {
+        await mirror.close();
+      }
+    });
+  });
+
   describe('when the git server lies', () => {
     it('catches a server that sends other bytes than the tag object it advertises', async () => {
       const liar = await startSandboxGitTagServer();
@@ -386,12 +495,12 @@ describe('phpublish verify', () => {
       const checks = (JSON.parse(run.stdout) as VerifyJson).packages[0]!.checks;
       expect(checks.map((c) => `${c.check}:${c.status}`)).toEqual([
         'packagist:passed',
-        'tag:skipped',
-        'signature:skipped',
-        'attestation:skipped',
-        'content:skipped',
+        'tag:not-checked',
+        'signature:not-checked',
+        'attestation:not-checked',
+        'content:not-checked',
       ]);
-      expect(checks[1]!.detail).toBe('not required by the policy (acme/*)');
+      expect(checks[1]!.detail).toMatch(/^not required by the policy \(acme\/\*\)/);
     });
 
     it('fails when what Composer installs cannot be downloaded', async () => {
@@ -566,6 +675,15 @@ function lockEntry(release: MadeRelease, override: { distUrl?: string; reference
       shasum: '',
     },
   };
+}
+
+/** The fixture's policy with its one identity changed. */
+async function identityPolicy(change: Record<string, unknown>): Promise<string> {
+  const base = JSON.parse(await readFile(fixture.policyFile, 'utf8')) as {
+    packages: Record<string, { identities: Record<string, unknown>[] }>;
+  };
+  const entry = base.packages[PACKAGE]!;
+  return vendorPolicy({ [PACKAGE]: { ...entry, identities: [{ ...entry.identities[0], ...change }] } });
 }
 
 async function vendorPolicy(packages: Record<string, unknown>): Promise<string> {

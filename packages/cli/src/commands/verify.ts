@@ -158,7 +158,20 @@ async function defaultPolicy(cwd: string): Promise<string | undefined> {
   }
 }
 
-const RESULT: Record<string, string> = { passed: 'passed', failed: 'FAILED', skipped: 'skipped' };
+const RESULT: Record<string, string> = {
+  passed: 'passed',
+  failed: 'FAILED',
+  skipped: 'skipped',
+  'not-checked': 'NOT CHECKED',
+};
+
+/** `attestation, content` when the policy turned those checks off; never counted as passed. */
+function notCheckedList(pkg: PackageReport): string {
+  return pkg.checks
+    .filter((c) => c.status === 'not-checked')
+    .map((c) => CHECK_TITLES[c.check])
+    .join(', ');
+}
 
 function checksTable(pkg: PackageReport): string {
   return table([
@@ -172,7 +185,13 @@ function checksTable(pkg: PackageReport): string {
 }
 
 function heading(pkg: PackageReport): string {
-  const status = pkg.status === 'verified' ? 'verified' : pkg.status === 'failed' ? 'FAILED' : 'not covered';
+  const unchecked = notCheckedList(pkg);
+  const status =
+    pkg.status === 'verified'
+      ? `verified${unchecked ? ` (not checked: ${unchecked})` : ''}`
+      : pkg.status === 'failed'
+        ? 'FAILED'
+        : 'not covered';
   const where = pkg.policyEntry ? ` (policy ${pkg.policyEntry})` : '';
   return `${pkg.packageName}${pkg.version ? ` ${pkg.version}` : ''}${where}: ${status}`;
 }
@@ -213,7 +232,7 @@ function lockText(report: VerifyReport): string {
         ? 'not covered by the policy: not verified'
         : failure
           ? `${CHECK_TITLES[failure.check]}: ${failure.code}`
-          : `${pkg.checks.filter((c) => c.status === 'passed').length} checks passed (policy ${pkg.policyEntry})`;
+          : `${pkg.checks.filter((c) => c.status === 'passed').length} checks passed${notCheckedList(pkg) ? `, not checked: ${notCheckedList(pkg)}` : ''} (policy ${pkg.policyEntry})`;
     return [
       pkg.packageName,
       pkg.version ?? '',

@@ -79,7 +79,7 @@ export function checkReleaseNames(subjects: readonly Subject[], expected: Expect
   const zipNames = new Set(versions.map((version) => releaseFileNames(expected.packageName, version).zip));
 
   const content: { packageName: string; version: string }[] = [];
-  let zips = 0;
+  const others: string[] = [];
   for (const subject of subjects) {
     const name = typeof subject?.name === 'string' ? subject.name : '';
     const sha256 = subject?.digest?.['sha256'];
@@ -88,12 +88,11 @@ export function checkReleaseNames(subjects: readonly Subject[], expected: Expect
     }
     const match = CONTENT_SUBJECT.exec(name);
     if (match) content.push({ packageName: match[2]!.toLowerCase(), version: match[3]! });
-    else if (zipNames.has(name)) zips++;
-    else throw unusable(`it also vouches for "${name}", which is neither the release's content nor its zip`);
+    else others.push(name);
   }
   if (content.length === 0) throw unusable('no subject names the content of a release');
   if (content.length > 1) throw unusable(`${content.length} subjects name the content of a release`);
-  if (zips > 1) throw unusable('more than one subject names the release zip');
+  // Which release it names first: a replayed attestation of another version says that, whatever else it holds.
   const [named] = content as [{ packageName: string; version: string }];
   if (named.packageName !== packageName) {
     throw new PhpublishError('VERIFY_ATTESTATION_OTHER_PACKAGE', {
@@ -104,6 +103,11 @@ export function checkReleaseNames(subjects: readonly Subject[], expected: Expect
   if (!versions.includes(named.version)) {
     throw new PhpublishError('VERIFY_ATTESTATION_OTHER_VERSION', { ...params, attested: named.version });
   }
+  const stranger = others.find((name) => !zipNames.has(name));
+  if (stranger !== undefined) {
+    throw unusable(`it also vouches for "${stranger}", which is neither the release's content nor its zip`);
+  }
+  if (others.length > 1) throw unusable('more than one subject names the release zip');
 }
 
 /**

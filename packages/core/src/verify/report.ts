@@ -14,7 +14,11 @@ export const CHECK_TITLES: Record<CheckName, string> = {
   content: 'content',
 };
 
-export type CheckStatus = 'passed' | 'failed' | 'skipped';
+/**
+ * `skipped`: could not run because an earlier check failed. `not-checked`: the policy does not
+ * require it, so nothing vouches for that link (never reported as passed).
+ */
+export type CheckStatus = 'passed' | 'failed' | 'skipped' | 'not-checked';
 
 export interface CheckResult {
   check: CheckName;
@@ -57,6 +61,12 @@ export const passed = (check: CheckName, detail: string, warning?: string): Chec
 });
 
 export const skipped = (check: CheckName, detail: string): CheckResult => ({ check, status: 'skipped', detail });
+
+export const notChecked = (check: CheckName, detail: string): CheckResult => ({
+  check,
+  status: 'not-checked',
+  detail,
+});
 
 export const failed = (check: CheckName, error: PhpublishError): CheckResult => ({
   check,

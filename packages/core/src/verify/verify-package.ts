@@ -7,7 +7,7 @@ import { isFetchableTagName, isFetchableUrl } from './fetch-tag.js';
 import { describeIdentity, identityPolicyFor } from './identities.js';
 import type { VerifyTarget } from './lock.js';
 import type { ResolvedPolicyEntry } from './policy.js';
-import { type CheckResult, failed, type PackageReport, passed, skipped } from './report.js';
+import { type CheckResult, failed, notChecked, type PackageReport, passed, skipped } from './report.js';
 import { isDevVersion, type ReleaseFacts, resolveRelease } from './resolve-release.js';
 import type { VerifySession } from './session.js';
 import { checkTagSignature, checkTagTarget } from './tag-checks.js';
@@ -114,8 +114,8 @@ async function tagChecks(
   log: (message: string) => void,
 ): Promise<CheckResult[]> {
   if (!entry.requireSignedTag) {
-    const reason = `not required by the policy (${entry.key})`;
-    return [skipped('tag', reason), skipped('signature', reason)];
+    const reason = `not required by the policy (${entry.key}): nothing vouches for the tag`;
+    return [notChecked('tag', reason), notChecked('signature', reason)];
   }
   const tag = facts.version;
   const source = fetchableSource(facts);
@@ -161,8 +161,8 @@ async function attestationChecks(
   log: (message: string) => void,
 ): Promise<CheckResult[]> {
   if (!entry.requireAttestation) {
-    const reason = `not required by the policy (${entry.key})`;
-    return [skipped('attestation', reason), skipped('content', reason)];
+    const reason = `not required by the policy (${entry.key}): nothing vouches that the dist is what was released`;
+    return [notChecked('attestation', reason), notChecked('content', reason)];
   }
   log(`downloading ${facts.distUrl ? session.deps.redactor.redact(facts.distUrl) : 'the dist'}`);
   const content = await guarded('content', () => installedContent(facts, session, join(scratch, 'dist.zip')));
