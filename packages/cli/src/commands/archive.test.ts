@@ -1,5 +1,8 @@
-import { readFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { lstat, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { makeTempDir, type PhpPackageRepo, type TempDir } from '@phpublish/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveGitEnv, fixtureRepo } from '../../../core/src/archive/testing/repos.js';
@@ -49,6 +52,82 @@ describe('phpublish archive', () => {
     const { code, stderr } = await phpublish(['archive', 'v9.9.9', '--out', join(temp.path, 'x.zip')]);
     expect(code).toBe(EXIT.failed);
     expect(stderr).toContain('ARCHIVE_REF_NOT_FOUND');
+  });
+
+  describe('when --out names something that is not a regular file', () => {
+    /** Runs `archive --out <target>` in a directory of its own; what is left there besides the target. */
+    async function refusedOutput(make: (target: string) => Promise<void>) {
+      const dir = join(temp.path, `out-${randomBytes(4).toString('hex')}`);
+      await mkdir(dir);
+      const target = join(dir, 'target');
+      await make(target);
+      const run = await phpublish(['archive', 'v1.0.0', '--out', target]);
+      return { run, target, others: (await readdir(dir)).filter((name) => name !== 'target') };
+    }
+
+    it.each([
+      ['a named pipe', (target: string) => promisify(execFile)('mkfifo', [target]).then(() => {}), 'isFIFO'],
+      ['a directory', (target: string) => mkdir(target), 'isDirectory'],
+      [
+        'a symbolic link',
+        (target: string) => writeFile(`${target}.real`, 'kept').then(() => symlink(`${target}.real`, target)),
+        'isSymbolicLink',
+      ],
+    ] as const)('refuses %s with ARCHIVE_OUTPUT_FAILED and leaves it as it was', async (_what, make, kind) => {
+      const { run, target, others } = await refusedOutput(make);
+      expect(run.code).toBe(EXIT.failed);
+      expect(run.stderr).toContain('ARCHIVE_OUTPUT_FAILED');
+      expect(run.stderr).toContain('only a regular file or a new path is replaced');
+      expect((await lstat(target))[kind]()).toBe(true);
+      // Nothing written beside it either (a symlink's own target is the only other file).
+      expect(others.filter((name) => !name.endsWith('.real'))).toEqual([]);
+    });
+
+    it('refuses a character device (as root, a twin of /dev/full made with mknod)', async (context) => {
+      if (process.getuid?.() !== 0) context.skip();
+      const { run, target, others } = await refusedOutput((path) =>
+        promisify(execFile)('mknod', [path, 'c', '1', '7']).then(() => {}),
+      );
+      expect(run.code).toBe(EXIT.failed);
+      expect(run.stderr).toContain('ARCHIVE_OUTPUT_FAILED');
+      expect((await lstat(target)).isCharacterDevice()).toBe(true);
+      expect(others).toEqual([]);
+    });
+
+    it('replaces a regular file', async () => {
+      const target = join(temp.path, 'replaced.zip');
+      await writeFile(target, 'old');
+      const run = await phpublish(['archive', 'v1.0.0', '--out', target]);
+      expect(run.code).toBe(EXIT.ok);
+      expect((await readFile(target)).subarray(0, 2).toString('latin1')).toBe('PK');
+    });
+  });
+
+  describe('when writing the zip fails midway (a full disk)', () => {
+    it('says so with ARCHIVE_OUTPUT_FAILED, keeps the file it would have replaced, and leaves nothing behind', async () => {
+      // A real write error: this process may write files of at most 64 KiB for a moment
+      // (EFBIG, as ENOSPC would come from a full disk); the zip of this commit is larger.
+      const big = await fixtureRepo({ 'data.bin': randomBytes(300 * 1024), 'src/A.php': '<?php' }, 'acme/big');
+      const dir = join(temp.path, 'full');
+      await mkdir(dir);
+      const target = join(dir, 'big.zip');
+      await writeFile(target, 'previous release');
+      const prlimit = (limit: string) =>
+        promisify(execFile)('prlimit', ['--pid', String(process.pid), `--fsize=${limit}`]);
+      let run: Awaited<ReturnType<typeof runCli>>;
+      try {
+        await prlimit('65536:');
+        run = await runCli(['archive', 'HEAD', '--out', target], { cwd: big.dir, env: archiveGitEnv });
+      } finally {
+        await prlimit('unlimited:');
+        await big.cleanup();
+      }
+      expect(run.code).toBe(EXIT.failed);
+      expect(run.stderr).toContain('ARCHIVE_OUTPUT_FAILED');
+      expect(run.stderr).toMatch(/EFBIG/);
+      expect(await readFile(target, 'utf8')).toBe('previous release');
+      expect(await readdir(dir)).toEqual(['big.zip']);
+    });
   });
 
   it.each([[['archive']], [['archive', 'v1.0.0']], [['archive', 'a', 'b', '--out', 'x.zip']]])(

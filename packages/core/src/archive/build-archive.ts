@@ -18,6 +18,7 @@ import {
 } from './export-plan.js';
 import type { GitContext } from './git-objects.js';
 import { type SpilledFile, SpillFiles } from './large-files.js';
+import { checkOutputTarget, describeError } from './output-file.js';
 import { LISTING_WINDOW_BYTES } from './tree-listing.js';
 import { METHOD_DEFLATE, METHOD_STORE } from './zip-format.js';
 import { type EntryKind, type StoredData, type ZipLimits, ZipWriter } from './zip-writer.js';
@@ -65,12 +66,6 @@ const BATCH_ENTRIES = SLOT_FILES;
 export function archiveFolder(plan: ExportPlan): string {
   const short = plan.commit.commit.slice(0, 7);
   return plan.packageName ? `${plan.packageName.replace('/', '-')}-${short}/` : `${short}/`;
-}
-
-function describe(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException)?.code;
-  const message = error instanceof Error ? error.message : String(error);
-  return code && !message.includes(code) ? `${code}: ${message}` : message;
 }
 
 /**
@@ -212,6 +207,8 @@ async function* chunksOf(content: Buffer): AsyncGenerator<Buffer> {
  * content-tree digest.
  */
 export async function buildArchive(input: BuildArchiveInput): Promise<ArchiveResult> {
+  // Before anything is made beside it (for `/dev/full`, that would be in /dev).
+  await checkOutputTarget(input.outFile);
   // Temporary files beside the zip: `.<name>.<random>.tmp` (the zip until it is complete), the
   // central directory's and the spill files; the workers' sockets for a moment.
   const stem = join(dirname(input.outFile), `.${basename(input.outFile)}.${randomBytes(6).toString('hex')}`);
@@ -289,7 +286,7 @@ async function writePlan(
   } catch (error) {
     throw new PhpublishError(
       'ARCHIVE_OUTPUT_FAILED',
-      { file: input.outFile, problem: describe(error) },
+      { file: input.outFile, problem: describeError(error) },
       { cause: error },
     );
   }
@@ -465,7 +462,7 @@ async function writePlan(
       ? error
       : new PhpublishError(
           'ARCHIVE_OUTPUT_FAILED',
-          { file: input.outFile, problem: describe(error) },
+          { file: input.outFile, problem: describeError(error) },
           { cause: error },
         );
   } finally {
@@ -475,12 +472,15 @@ async function writePlan(
     await rm(directoryPath, { force: true });
   }
   try {
+    // Again: the path may have been replaced while the zip was written.
+    await checkOutputTarget(input.outFile);
     await rename(temporary, input.outFile);
   } catch (error) {
     await rm(temporary, { force: true });
+    if (isPhpublishError(error)) throw error;
     throw new PhpublishError(
       'ARCHIVE_OUTPUT_FAILED',
-      { file: input.outFile, problem: describe(error) },
+      { file: input.outFile, problem: describeError(error) },
       { cause: error },
     );
   }

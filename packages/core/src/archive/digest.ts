@@ -27,12 +27,31 @@ export interface ZipDigest {
   folder: string | undefined;
 }
 
+/** How much a digest may read. */
+export interface DigestLimits {
+  /**
+   * The most bytes the package may unpack to, all files and symlinks together (for a zip, what
+   * its entries declare, checked before anything is inflated; for a ref, the sizes git stores).
+   * DEFAULT_MAX_UNPACKED_BYTES by default.
+   */
+  maxUnpackedBytes?: number | undefined;
+}
+
+/** 2 GiB: ten times the largest packages there are, and a bound on the work a zip bomb can cause. */
+export const DEFAULT_MAX_UNPACKED_BYTES = 2 * 1024 * 1024 * 1024;
+
+/** Refuses a package that unpacks to more than the limit. */
+function checkUnpackedSize(source: string, size: number, limits: DigestLimits): void {
+  const limit = limits.maxUnpackedBytes ?? DEFAULT_MAX_UNPACKED_BYTES;
+  if (size > limit) throw new PhpublishError('ARCHIVE_UNPACKED_TOO_LARGE', { source, size, limit });
+}
+
 /**
  * The content-tree digest of what `git archive` of `ref` contains, without building a zip. The
  * files git exports as they are stored are hashed as git delivers them (by one git per core);
  * the few it converts are read and converted first.
  */
-export async function contentDigestOfRef(input: ExportOptions): Promise<RefDigest> {
+export async function contentDigestOfRef(input: ExportOptions & DigestLimits): Promise<RefDigest> {
   const git = { cwd: input.cwd, ...(input.env ? { env: input.env } : {}) };
   // Temporary files, for a moment, under the environment's TMPDIR (or /tmp): the gits' local
   // sockets, each in a private directory, and the tree's listing.
@@ -50,9 +69,18 @@ export async function contentDigestOfRef(input: ExportOptions): Promise<RefDiges
   }
 }
 
-async function digestOfRef(input: ExportOptions, git: GitContext, hashers: BlobHashers): Promise<RefDigest> {
+async function digestOfRef(
+  input: ExportOptions & DigestLimits,
+  git: GitContext,
+  hashers: BlobHashers,
+): Promise<RefDigest> {
   const plan = await planExport(input);
   const entries = plan.entries;
+  let unpacked = 0;
+  for (let index = 0; index < entries.length; index++) {
+    if (entries.kindAt(index) !== 'directory') unpacked += entries.sizeAt(index);
+  }
+  checkUnpackedSize(input.ref, unpacked, input);
   const [hashes, converted] = await Promise.all([
     hashers.hash(entries.blobs((kind, conversion) => isRegularKind(kind) && conversion === undefined)),
     hashConverted(
@@ -100,7 +128,9 @@ const sha256 = (data: Buffer) => createHash('sha256').update(data).digest();
 
 /**
  * The folder every entry of a zip lies in, when there is exactly one: Composer installs what is
- * inside a zip's single top-level folder, so the package tree is the tree below it.
+ * inside a zip's single top-level folder, so the package tree is the tree below it. Only its name
+ * is found here: the caller checks it like any path, since a tool that keeps the folder (unzip)
+ * writes where it says.
  */
 function singleTopFolder(entries: readonly ZipEntry[]): string | undefined {
   let folder: string | undefined;
@@ -120,7 +150,7 @@ const MAX_SYMLINK_TARGET = 4095;
  * The content-tree digest of a zip (phpublish's own, a GitHub zipball, any plain zip), read with
  * the strict reader: the same digest as the git tree it was made from.
  */
-export async function contentDigestOfZip(path: string, display = path): Promise<ZipDigest> {
+export async function contentDigestOfZip(path: string, display = path, limits: DigestLimits = {}): Promise<ZipDigest> {
   let file: FileHandle;
   try {
     file = await open(path, 'r');
@@ -132,23 +162,32 @@ export async function contentDigestOfZip(path: string, display = path): Promise<
     );
   }
   try {
-    return await digestZip(file, display);
+    return await digestZip(file, display, limits);
   } finally {
     await file.close();
   }
 }
 
 /** The same digest of a zip already in memory (a download small enough to keep): no scratch file. */
-export function contentDigestOfZipBytes(bytes: Uint8Array, display: string): Promise<ZipDigest> {
-  return digestZip(zipInMemory(bytes), display);
+export function contentDigestOfZipBytes(
+  bytes: Uint8Array,
+  display: string,
+  limits: DigestLimits = {},
+): Promise<ZipDigest> {
+  return digestZip(zipInMemory(bytes), display, limits);
 }
 
-async function digestZip(input: ZipInput, display: string): Promise<ZipDigest> {
+async function digestZip(input: ZipInput, display: string, limits: DigestLimits): Promise<ZipDigest> {
   const zip = await ZipReader.open(input, display);
   const folder = singleTopFolder(zip.entries);
+  // The folder is a path like the others: `..`, `.git`, `C:` or a control character there would
+  // put every file where the digest does not say.
+  const folderText = folder === undefined ? undefined : checkedPath(folder);
   const collisions = new PathCollisions();
   const paths = new Map<ZipEntry, string>();
+  let unpacked = 0;
   for (const entry of zip.entries) {
+    unpacked += entry.size;
     let name = folder ? entry.name.slice(folder.length + 1) : entry.name;
     if (folder && name.length === 0) continue; // the folder's own entry
     if (entry.kind === 'directory') name = name.slice(0, -1);
@@ -159,6 +198,8 @@ async function digestZip(input: ZipInput, display: string): Promise<ZipDigest> {
     }
     paths.set(entry, path);
   }
+  // Before anything is inflated: the reader stops each entry at its declared size.
+  checkUnpackedSize(display, unpacked, limits);
   // One pass front to back, which also checks every local header.
   const digest = new ContentDigestBuilder();
   const targets = new Map<string, Buffer>();
@@ -180,6 +221,6 @@ async function digestZip(input: ZipInput, display: string): Promise<ZipDigest> {
     contentDigest: digest.digest(),
     files: digest.count - targets.size,
     symlinks: targets.size,
-    folder: folder === undefined ? undefined : `${Buffer.from(folder, 'latin1').toString('utf8')}/`,
+    folder: folderText === undefined ? undefined : `${folderText}/`,
   };
 }

@@ -177,13 +177,13 @@ describe('when attributes come from nested .gitattributes files', () => {
         'bom/.gitattributes': '\ufeffbom.txt export-ignore\nplain.txt export-ignore\n',
         'bom/bom.txt': 'kept: git does not strip a BOM from a blob',
         'bom/plain.txt': 'ignored',
-        'nul/.gitattributes': Buffer.concat([
+        'after-nul/.gitattributes': Buffer.concat([
           Buffer.from('a.txt export-ignore\n'),
           Buffer.from([0]),
           Buffer.from('\nb.txt export-ignore\n'),
         ]),
-        'nul/a.txt': 'ignored',
-        'nul/b.txt': 'kept: nothing after a NUL byte counts',
+        'after-nul/a.txt': 'ignored',
+        'after-nul/b.txt': 'kept: nothing after a NUL byte counts',
         'linked/.gitattributes': { symlink: '*.log export-ignore' },
         'linked/x.log': 'ignored: git reads a symlinked .gitattributes blob, its target as text',
         'linked/x.txt': 'kept',

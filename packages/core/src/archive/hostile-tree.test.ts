@@ -73,6 +73,47 @@ describe('when a commit holds paths that would escape the install directory', ()
   });
 });
 
+describe('when a commit holds names some system reads as .git, or cannot create', () => {
+  it.each([
+    ['.git.', 'a file'],
+    ['.git ', 'a file'],
+    ['git~1', 'a file'],
+    ['GIT~1', 'a directory'],
+    ['.git . .', 'a directory'],
+    ['.g\u200cit', 'a directory'],
+    ['\ufeff.GIT', 'a directory'],
+    ['a:b', 'a file'],
+    ['file.php:stream', 'a file'],
+    ['CON', 'a file'],
+    ['aux.php', 'a file'],
+    ['lpt1', 'a directory'],
+    ['what?.php', 'a file'],
+    ['trailing.', 'a file'],
+    ['COMPOS~1.JSO', 'a file'],
+    ['x'.repeat(256), 'a file'],
+  ])('refuses %j as %s with ARCHIVE_PATH_UNSAFE, and writes nothing', async (name, kind) => {
+    const entry =
+      kind === 'a file'
+        ? { mode: '100644', name, oid: blob }
+        : { mode: '40000', name, oid: await writeRawTree(repo.dir, [{ mode: '100644', name: 'config', oid: blob }]) };
+    const result = await refusal(await crafted([entry]));
+    expect(result).toEqual({ archive: 'ARCHIVE_PATH_UNSAFE', digest: 'ARCHIVE_PATH_UNSAFE', leftovers: [] });
+  });
+
+  it('accepts names that only look close: .gitignore, .github, console.php, with space.txt', async () => {
+    const result = await refusal(
+      await crafted(
+        ['.gitignore', '.github', 'console.php', 'with space.txt', 'backup~'].map((name) => ({
+          mode: '100644',
+          name,
+          oid: blob,
+        })),
+      ),
+    );
+    expect(result).toEqual({ archive: 'no error', digest: 'no error', leftovers: ['x.zip'] });
+  });
+});
+
 describe('when a commit holds names that collide once installed', () => {
   it.each([[['Hello.php', 'hello.php']], [['caf\u00e9.php', 'cafe\u0301.php']]])(
     'refuses %j with ARCHIVE_DUPLICATE_PATH',

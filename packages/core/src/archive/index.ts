@@ -5,5 +5,12 @@ export {
   ContentDigestBuilder,
   type ContentKind,
 } from './content-digest.js';
-export { contentDigestOfRef, contentDigestOfZip, type RefDigest, type ZipDigest } from './digest.js';
+export {
+  contentDigestOfRef,
+  contentDigestOfZip,
+  DEFAULT_MAX_UNPACKED_BYTES,
+  type DigestLimits,
+  type RefDigest,
+  type ZipDigest,
+} from './digest.js';
 export { type ExportEntry, type ExportOptions, type ExportPlan, planExport } from './export-plan.js';

@@ -242,3 +242,75 @@ describe('when a zip holds symbolic links', () => {
     expect(await codeOf(entries)).toBe('no error');
   });
 });
+
+describe('when everything in a zip lies in one top-level folder', () => {
+  it.each([
+    ['..', 'ARCHIVE_PATH_UNSAFE'],
+    ['.', 'ARCHIVE_PATH_UNSAFE'],
+    ['.git', 'ARCHIVE_PATH_UNSAFE'],
+    ['.GIT', 'ARCHIVE_PATH_UNSAFE'],
+    ['.git.', 'ARCHIVE_PATH_UNSAFE'],
+    ['git~1', 'ARCHIVE_PATH_UNSAFE'],
+    ['C:', 'ARCHIVE_PATH_UNSAFE'],
+    ['..\\..\\Windows', 'ARCHIVE_PATH_UNSAFE'],
+    ['acme\nhello', 'ARCHIVE_PATH_UNSAFE'],
+    ['acme\0hello', 'ARCHIVE_PATH_UNSAFE'],
+    ['CON', 'ARCHIVE_PATH_UNSAFE'],
+    ['acme:hello', 'ARCHIVE_PATH_UNSAFE'],
+    ['a'.repeat(256), 'ARCHIVE_PATH_UNSAFE'],
+    [Buffer.from([0x61, 0xff, 0x62]), 'ARCHIVE_PATH_NOT_UTF8'],
+  ])('checks the folder %j like any path: %s', async (folder, code) => {
+    const top = Buffer.concat([Buffer.from(folder as string | Buffer), Buffer.from('/')]);
+    const inside = (name: string) => Buffer.concat([top, Buffer.from(name)]);
+    const withEntry = [
+      { name: top },
+      file(inside('composer.json') as never, '{}'),
+      file(inside('src/A.php') as never, '<?php'),
+    ];
+    expect(await codeOf(withEntry)).toBe(code);
+    // Without an entry of its own for the folder, too.
+    expect(await codeOf(withEntry.slice(1))).toBe(code);
+  });
+
+  it.each([
+    ['../evil.php'],
+    ['.git/config'],
+    ['C:/evil.php'],
+    ['..\\..\\Windows/evil.dll'],
+    ['git~1/hooks/post-checkout'],
+  ])('refuses a zip whose one entry is %j', async (name) => {
+    expect(await codeOf([file(name, '<?php')])).toBe('ARCHIVE_PATH_UNSAFE');
+  });
+
+  it('names the folder it looked inside, as text', async () => {
+    const digest = await digestOf([file('caf\u00e9-1a2b3c4/a.php', 'x')]);
+    expect(digest.folder).toBe('caf\u00e9-1a2b3c4/');
+  });
+});
+
+describe('when a zip would unpack to more than allowed', () => {
+  it('refuses entries that declare more bytes in all than the limit, before reading any', async () => {
+    // Three entries of 1 MiB of zeros, which deflate to about 1 KiB each.
+    const mib = Buffer.alloc(1024 * 1024);
+    const entries = ['a', 'b', 'c'].map((name) => file(`pkg/${name}.bin`, '', { content: mib, method: 8 }));
+    const bytes = craftZip(entries);
+    expect(bytes.length).toBeLessThan(20 * 1024);
+    const limited = (maxUnpackedBytes: number) =>
+      contentDigestOfZipBytes(bytes, 'bomb.zip', { maxUnpackedBytes }).then(
+        (digest) => digest.files,
+        (error) => error.code,
+      );
+    expect(await limited(3 * 1024 * 1024 - 1)).toBe('ARCHIVE_UNPACKED_TOO_LARGE');
+    expect(await limited(3 * 1024 * 1024)).toBe(3);
+  });
+
+  it('refuses by default a zip that declares more than 2 GiB, without inflating it', async () => {
+    // A deflated entry that declares 3 GiB: read, it would be refused only after 3 GiB of work.
+    const started = Date.now();
+    const code = await codeOf([
+      { name: 'big.bin', method: 8, data: deflateRawSync(Buffer.alloc(1024)), size: 3 * 2 ** 30, crc: 0 },
+    ]);
+    expect(code).toBe('ARCHIVE_UNPACKED_TOO_LARGE');
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+});

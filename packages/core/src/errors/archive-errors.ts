@@ -39,7 +39,7 @@ export const archiveErrors = defineErrors({
     title: 'A path would escape or confuse the install directory',
     message: (p: { path: string; problem: string }) => `The path "${p.path}" is refused: ${p.problem}.`,
     remedy: () =>
-      'Package paths must be relative, use "/" only, and have no empty, "." or ".." segments. A zip with such a path is hostile or broken; a commit with one was made by hand: rename or remove the entry in a new commit.',
+      'Package paths must be relative, use "/" only, have no empty, "." or ".." segment and nothing Windows or macOS reads as ".git", and be names every system can create (no device names such as CON or aux.php, no trailing space or period, no < > : " | ? *, segments of at most 255 bytes). A zip with such a path (or top-level folder) is hostile or broken; in a commit, rename or remove the entry in a new commit.',
     docs: 'content-digest.md#paths',
   } satisfies ErrorDefinition<{ path: string; problem: string }>,
   ARCHIVE_PATH_NOT_UTF8: {
@@ -83,6 +83,14 @@ export const archiveErrors = defineErrors({
       'Mark the file `export-ignore`, or remove the attribute that converts it (export-subst, eol, ident) in .gitattributes, in a new commit.',
     docs: 'archive.md#large-files',
   } satisfies ErrorDefinition<{ path: string; size: number; limit: number; reason: string }>,
+  ARCHIVE_UNPACKED_TOO_LARGE: {
+    title: 'What is to be digested unpacks to more than the limit',
+    message: (p: { source: string; size: number; limit: number }) =>
+      `${p.source} unpacks to ${p.size} bytes, more than the ${p.limit} bytes allowed.`,
+    remedy: () =>
+      'A package this large is unusual, and a zip whose entries declare far more than its own size is a zip bomb: do not install it unless you know why it is so large. If you trust it, raise the limit (`phpublish digest --max-unpacked-size`, or `maxUnpackedBytes` in code).',
+    docs: 'content-digest.md#size-limit',
+  } satisfies ErrorDefinition<{ source: string; size: number; limit: number }>,
   ARCHIVE_ZIP_INVALID: {
     title: 'The zip is damaged or not a zip',
     message: (p: { file: string; problem: string }) => `${p.file} is not a valid zip: ${p.problem}.`,
