@@ -397,27 +397,41 @@ describe('phpublish verify', () => {
       expect(failures(JSON.parse(run.stdout))).toEqual({ attestation: 'ATTEST_WORKFLOW_MISMATCH' });
     });
 
-    it('never reports the content as passed when the policy does not require an attestation (a swapped dist)', async () => {
+    it('compares the dist with the signed commit when the policy requires no attestation (a swapped dist)', async () => {
       const release = await fixture.release('1.24.0');
       const mirror = await serve(await readFile(baseline.zipFile));
       try {
         const policy = await vendorPolicy({ [PACKAGE]: { keys: ['maintainer.asc'], requireAttestation: false } });
-        const lock = await writeLock([lockEntry(release, { distUrl: `${mirror.url}/acme-hello-1.24.0.zip` })]);
-        const json = await fixture.cli(['verify', '--lock', lock, '--json', '--policy', policy]);
-        explainOnFailure(() => json);
-        const checks = (JSON.parse(json.stdout) as VerifyJson).packages[0]!.checks;
-        expect(checks.find((c) => c.check === 'content')?.status).toBe('not-checked');
-        expect(checks.filter((c) => c.status === 'passed').map((c) => c.check)).toEqual([
-          'packagist',
-          'tag',
-          'signature',
+        const swapped = await writeLock([lockEntry(release, { distUrl: `${mirror.url}/acme-hello-1.24.0.zip` })]);
+        const run = await fixture.cli(['verify', '--lock', swapped, '--json', '--policy', policy]);
+        explainOnFailure(() => run);
+        expect(run.code).toBe(EXIT.failed);
+        const report = JSON.parse(run.stdout) as VerifyJson;
+        expect(failures(report)).toEqual({ content: 'VERIFY_CONTENT_NOT_RELEASED' });
+        expect(report.packages[0]!.checks.find((c) => c.check === 'attestation')?.status).toBe('not-checked');
+        // The dist Packagist serves is the signed commit's export: it passes, and the attestation is still not checked.
+        const genuine = await fixture.cli([
+          'verify',
+          '--lock',
+          await writeLock([lockEntry(release)]),
+          '--policy',
+          policy,
         ]);
-        const text = await fixture.cli(['verify', '--lock', lock, '--policy', policy]);
-        expect(text.stdout).toMatch(/3 checks passed, not checked: attestation, content/);
-        expect(text.stdout).not.toMatch(/5 checks passed/);
+        explainOnFailure(() => genuine);
+        expect(genuine.code).toBe(EXIT.ok);
+        expect(genuine.stdout).toMatch(/4 checks passed, not checked: attestation/);
       } finally {
         await mirror.close();
       }
+    });
+
+    it('never reports a check as passed that the policy turned off', async () => {
+      const policy = await vendorPolicy({ [PACKAGE]: { requireSignedTag: false, requireAttestation: false } });
+      const text = await fixture.cli(['verify', PACKAGE, baseline.tag, '--policy', policy]);
+      explainOnFailure(() => text);
+      expect(text.code).toBe(EXIT.ok);
+      expect(text.stdout).toMatch(/: verified \(not checked: release tag, tag signature, attestation, content\)$/m);
+      expect(text.stdout).toMatch(/^content\s+NOT CHECKED\s+not required by the policy/m);
     });
   });
 

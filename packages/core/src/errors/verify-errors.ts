@@ -195,6 +195,14 @@ export const verifyErrors = defineErrors({
       'A release attestation names exactly one content subject (`phpublish-tree-v1:<vendor>/<name>@<version>`) and at most the release zip besides. Do not install this version; tell the maintainers.',
     docs: 'attestation.md#subjects',
   } satisfies ErrorDefinition<PackageAt & { problem: string }>,
+  VERIFY_CONTENT_NOT_RELEASED: {
+    title: 'What Composer installs is not the signed commit',
+    message: (p: PackageAt & { commit: string; installed: string; released: string }) =>
+      `The dist of ${p.packageName} ${p.version} (${p.installed}) does not hold what git exports of the signed commit ${p.commit} (${p.released}).`,
+    remedy: () =>
+      'The files you would install are not the signed release (a swapped dist on the mirror or in the lock). Do not install them; download from the repository at the signed tag instead.',
+    docs: 'verify.md#the-content',
+  } satisfies ErrorDefinition<PackageAt & { commit: string; installed: string; released: string }>,
   VERIFY_DIST_UNAVAILABLE: {
     title: 'What Composer would install could not be downloaded',
     message: (p: { url: string; reason: string }) => `Could not download ${p.url}: ${p.reason}.`,

@@ -121,7 +121,7 @@ export class TagFetcher {
   }
 }
 
-function unreachable(url: string, result: GitRunResult): PhpublishError {
+export function unreachable(url: string, result: GitRunResult): PhpublishError {
   const scrub = new Redactor();
   // git's own verdict, not the warnings before it (a server without filter support says so first).
   const fatal = result.stderr

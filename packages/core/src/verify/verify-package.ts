@@ -7,6 +7,7 @@ import { isFetchableTagName, isFetchableUrl } from './fetch-tag.js';
 import { describeIdentity, identityPolicyFor } from './identities.js';
 import type { VerifyTarget } from './lock.js';
 import type { ResolvedPolicyEntry } from './policy.js';
+import { contentDigestOfTaggedCommit } from './released-content.js';
 import { type CheckResult, failed, notChecked, type PackageReport, passed, skipped } from './report.js';
 import { isDevVersion, type ReleaseFacts, resolveRelease } from './resolve-release.js';
 import type { VerifySession } from './session.js';
@@ -72,8 +73,63 @@ export async function verifyPackage(
     tagChecks(facts, entry, session, worker.tags, log),
     attestationChecks(facts, entry, session, worker.scratch, log),
   ]);
-  report.checks.push(...tagRows, ...attestationRows);
+  const contentRows = await signedCommitContent(facts, entry, session, worker.scratch, tagRows, log);
+  report.checks.push(...tagRows, ...(contentRows ?? attestationRows));
   return finish(report);
+}
+
+/**
+ * When the policy requires a signed tag but no attestation, nothing else ties the dist to the
+ * release: what Composer installs is compared with what git exports of the signed commit. Only
+ * once the tag and its signature have passed; without them the content stays unchecked.
+ * `undefined` when the policy asks for something else (the attestation branch reports the content).
+ */
+async function signedCommitContent(
+  facts: ReleaseFacts,
+  entry: ResolvedPolicyEntry,
+  session: VerifySession,
+  scratch: string,
+  tagRows: readonly CheckResult[],
+  log: (message: string) => void,
+): Promise<CheckResult[] | undefined> {
+  if (entry.requireAttestation || !entry.requireSignedTag) return undefined;
+  const attestation = notChecked('attestation', `not required by the policy (${entry.key})`);
+  const source = fetchableSource(facts);
+  if (!tagRows.every((row) => row.status === 'passed') || 'problem' in source) {
+    return [attestation, skipped('content', 'needs a signed commit to compare the dist with')];
+  }
+  log(`downloading ${facts.distUrl ? session.deps.redactor.redact(facts.distUrl) : 'the dist'}`);
+  const content = await guarded('content', () => installedContent(facts, session, join(scratch, 'dist.zip')));
+  if ('row' in content) return [attestation, content.row];
+  log(`fetching the tree of ${facts.version} to compare the dist with the signed commit`);
+  const released = await guarded('content', () =>
+    contentDigestOfTaggedCommit({
+      dir: join(scratch, 'released'),
+      url: source.url,
+      tag: facts.version,
+      commit: facts.commit,
+      env: session.deps.env,
+    }),
+  );
+  if ('row' in released) return [attestation, released.row];
+  const short = (digest: string) => `${digest.slice(0, 'phpublish-tree-v1:sha256:'.length + 16)}…`;
+  if (released.value.contentDigest !== content.value.contentDigest) {
+    const error = new PhpublishError('VERIFY_CONTENT_NOT_RELEASED', {
+      packageName: facts.packageName,
+      version: facts.version,
+      commit: facts.commit,
+      installed: short(content.value.contentDigest),
+      released: short(released.value.contentDigest),
+    });
+    return [attestation, failed('content', error)];
+  }
+  return [
+    attestation,
+    passed(
+      'content',
+      `the dist's ${content.value.files} files (${short(content.value.contentDigest)}) are what git exports of the signed commit`,
+    ),
+  ];
 }
 
 function finish(report: PackageReport): PackageReport {
@@ -161,7 +217,7 @@ async function attestationChecks(
   log: (message: string) => void,
 ): Promise<CheckResult[]> {
   if (!entry.requireAttestation) {
-    const reason = `not required by the policy (${entry.key}): nothing vouches that the dist is what was released`;
+    const reason = `not required by the policy (${entry.key}): nothing ties the dist to the release`;
     return [notChecked('attestation', reason), notChecked('content', reason)];
   }
   log(`downloading ${facts.distUrl ? session.deps.redactor.redact(facts.distUrl) : 'the dist'}`);
