@@ -1,6 +1,12 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { contentDigestOfRef, contentDigestOfZip, isPhpublishError, PhpublishError } from '@phpublish/core';
+import {
+  contentDigestOfRef,
+  contentDigestOfZip,
+  DEFAULT_MAX_UNPACKED_BYTES,
+  isPhpublishError,
+  PhpublishError,
+} from '@phpublish/core';
 import { EXIT } from '../exit-codes.js';
 import type { CommandIo } from '../io.js';
 import type { Command } from '../main.js';
@@ -13,8 +19,18 @@ async function isFile(path: string): Promise<boolean> {
   );
 }
 
+const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+
+/** A size such as `500000`, `512M`, `4GiB` or `4G` (K, M, G, T: powers of 1024), in bytes; undefined if it is none. */
+export function parseSize(text: string): number | undefined {
+  const match = /^(\d+)\s*(?:([kmgt])(?:i?b)?|b)?$/i.exec(text.trim());
+  if (!match) return undefined;
+  const bytes = Number(match[1]) * UNITS[(match[2] ?? '').toLowerCase()]!;
+  return Number.isSafeInteger(bytes) && bytes > 0 ? bytes : undefined;
+}
+
 export const digestCommand: Command = {
-  usage: 'phpublish digest <zip-or-ref> [--composer-exclude] [--json]',
+  usage: 'phpublish digest <zip-or-ref> [--composer-exclude] [--max-unpacked-size <size>] [--json]',
   help: [
     'Prints the content-tree digest (phpublish-tree-v1:sha256:…) of what a package contains:',
     '  - of a zip file: phpublish’s own, a GitHub zipball, any plain zip (a single top-level folder is',
@@ -25,11 +41,19 @@ export const digestCommand: Command = {
     '',
     'Options:',
     '  --composer-exclude   for a ref: also leave out what composer.json `archive.exclude` lists',
+    '  --max-unpacked-size <size>',
+    `                       refuse a package that unpacks to more (files and symlinks together; a zip's`,
+    `                       entries as they declare, before anything is inflated); bytes, or with K, M, G`,
+    `                       (powers of 1024); ${DEFAULT_MAX_UNPACKED_BYTES / 1024 ** 3}G by default`,
     '  --json               print the result as JSON on stdout',
     '',
     'See docs/content-digest.md for its definition.',
   ].join('\n'),
-  options: { 'composer-exclude': { type: 'boolean' }, json: { type: 'boolean' } },
+  options: {
+    'composer-exclude': { type: 'boolean' },
+    'max-unpacked-size': { type: 'string' },
+    json: { type: 'boolean' },
+  },
   allowPositionals: true,
   async run({ values, positionals }, io: CommandIo) {
     const [input, ...extra] = positionals;
@@ -37,6 +61,15 @@ export const digestCommand: Command = {
       io.stderr.write(`phpublish digest: name one zip or ref.\n\nUsage: ${this.usage}\n`);
       return EXIT.usage;
     }
+    const size = values['max-unpacked-size'] as string | undefined;
+    const maxUnpackedBytes = size === undefined ? undefined : parseSize(size);
+    if (size !== undefined && maxUnpackedBytes === undefined) {
+      io.stderr.write(
+        `phpublish digest: --max-unpacked-size takes a size in bytes, or with K, M, G (e.g. 4G), not "${size}".\n\nUsage: ${this.usage}\n`,
+      );
+      return EXIT.usage;
+    }
+    const limits = { maxUnpackedBytes };
     const path = resolve(io.cwd, input);
     let result: Record<string, unknown> & { contentDigest: string };
     if (await isFile(path)) {
@@ -44,13 +77,14 @@ export const digestCommand: Command = {
         io.stderr.write('phpublish digest: --composer-exclude applies to refs, not to zips.\n');
         return EXIT.usage;
       }
-      result = { source: 'zip', input, ...(await contentDigestOfZip(path, input)) };
+      result = { source: 'zip', input, ...(await contentDigestOfZip(path, input, limits)) };
     } else {
       const digest = await contentDigestOfRef({
         cwd: io.cwd,
         env: io.env,
         ref: input,
         composerExclude: values['composer-exclude'] === true,
+        ...limits,
       }).catch((error: unknown) => {
         throw isPhpublishError(error, 'ARCHIVE_REF_NOT_FOUND')
           ? new PhpublishError('DIGEST_INPUT_NOT_FOUND', { input }, { cause: error })
