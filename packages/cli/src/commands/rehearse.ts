@@ -225,7 +225,13 @@ async function verifyRehearsal(input: {
         [name]: {
           keys: ['rehearsal-key.asc'],
           identities: [
-            { issuer: services.githubIssuer.issuer, repository: name, workflow: '.github/workflows/release.yml' },
+            {
+              issuer: services.githubIssuer.issuer,
+              repository: name,
+              workflow: '.github/workflows/release.yml',
+              // Where the rehearsed workflow runs: on the release's own tag.
+              ref: 'refs/tags/{tag}',
+            },
           ],
         },
       },

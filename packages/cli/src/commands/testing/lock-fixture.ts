@@ -185,7 +185,14 @@ export async function startLockFixture(count: number, log: (line: string) => voi
       packages: {
         [`${VENDOR}/*`]: {
           keys: ['maintainer.asc'],
-          identities: [{ issuer: sandbox.githubIssuer.issuer, repository: `${VENDOR}/{name}`, workflow: WORKFLOW }],
+          identities: [
+            {
+              issuer: sandbox.githubIssuer.issuer,
+              repository: `${VENDOR}/{name}`,
+              workflow: WORKFLOW,
+              ref: 'refs/tags/{tag}',
+            },
+          ],
         },
       },
     }),
