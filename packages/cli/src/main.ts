@@ -1,20 +1,23 @@
-import { parseArgs } from 'node:util';
 import {
   isPhpublishError,
   PHPUBLISH_VERSION,
   PhpublishAggregateError,
+  quoteValue,
   Redactor,
   readSigningKeyMaterial,
 } from '@phpublish/core';
+import { type CommandLineSpec, type ParsedCommandLine, parseCommandLine, UsageError } from './command-line.js';
 import { EXIT } from './exit-codes.js';
 import type { CommandIo } from './io.js';
 
-export interface Command {
+/**
+ * One command. Its spec (options, positionals, whole numbers and URLs) is checked by `main`
+ * before `run`; `run` throws UsageError for what only it can judge (exit 2, with the usage line).
+ */
+export interface Command extends CommandLineSpec {
   usage: string;
   help: string;
-  options: NonNullable<Parameters<typeof parseArgs>[0]>['options'];
-  allowPositionals?: boolean;
-  run(args: { values: Record<string, unknown>; positionals: string[] }, io: CommandIo): Promise<number>;
+  run(args: ParsedCommandLine, io: CommandIo): Promise<number>;
 }
 
 /**
@@ -83,21 +86,23 @@ export async function main(io: CommandIo): Promise<number> {
   }
   const entry = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!entry) {
-    io.stderr.write(`phpublish: unknown command "${name}".\n\n${generalHelp()}`);
+    io.stderr.write(`phpublish: unknown command ${quoteValue(name)}.\n\n${generalHelp()}`);
     return EXIT.usage;
   }
   const command = await entry.load();
-  let parsed: { values: Record<string, unknown>; positionals: string[] };
-  try {
-    parsed = parseArgs({
-      args: rest,
-      options: { ...command.options, help: { type: 'boolean', short: 'h' } },
-      allowPositionals: command.allowPositionals ?? false,
-      strict: true,
-    });
-  } catch (error) {
-    io.stderr.write(`phpublish ${name}: ${(error as Error).message}\n\nUsage: ${command.usage}\n`);
+  const usage = (error: UsageError) => {
+    io.stderr.write(`phpublish ${name}: ${error.message}\n\nUsage: ${command.usage}\n`);
     return EXIT.usage;
+  };
+  let parsed: ParsedCommandLine;
+  try {
+    parsed = parseCommandLine(
+      { ...command, options: { ...command.options, help: { type: 'boolean', short: 'h' } } },
+      rest,
+    );
+  } catch (error) {
+    if (error instanceof UsageError) return usage(error);
+    throw error;
   }
   if (parsed.values['help']) {
     io.stdout.write(`Usage: ${command.usage}\n\n${command.help}\n`);
@@ -110,6 +115,7 @@ export async function main(io: CommandIo): Promise<number> {
   try {
     return await command.run(parsed, io);
   } catch (error) {
+    if (error instanceof UsageError) return usage(error);
     if (error instanceof PhpublishAggregateError || isPhpublishError(error)) {
       io.stderr.write(`\n${redactor.redact(error.format())}\n`);
       return EXIT.failed;

@@ -6,6 +6,7 @@ import {
   preflight,
   resolveCommit,
 } from '@phpublish/core';
+import { tagArgument } from '../command-line.js';
 import { EXIT } from '../exit-codes.js';
 import { type CommandIo, stderrLogger } from '../io.js';
 import type { Command } from '../main.js';
@@ -27,14 +28,11 @@ export const notifyCommand: Command = {
   options: { config: { type: 'string' }, json: { type: 'boolean' } },
   allowPositionals: true,
   async run({ values, positionals }, io: CommandIo) {
-    const [tag, ...extra] = positionals;
-    if (!tag || extra.length > 0) {
-      io.stderr.write(`Usage: ${this.usage}\n`);
-      return EXIT.usage;
-    }
+    const tag = tagArgument(positionals, 'notify Packagist of');
     const options = await loadOptionsFile(io.cwd, values['config'] as string | undefined);
     const context = createReleaseContext({ cwd: io.cwd, env: io.env, options, logger: stderrLogger(io) });
-    const commit = await resolveCommit(tag, { cwd: io.cwd });
+    // The tag itself, not a branch or commit id spelled the same.
+    const commit = await resolveCommit(`refs/tags/${tag}`, { cwd: io.cwd });
     if (!commit) throw new PhpublishError('TAG_NOT_FOUND', { tag });
     const { target } = await preflight(context, { release: { version: tag, commit }, attest: false });
     const outcome = await notifyPackagist(context, target, { version: tag, commit });

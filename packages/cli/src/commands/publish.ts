@@ -6,8 +6,10 @@ import {
   postureMarkdown,
   postureText,
   publishRelease,
+  quoteValue,
   resolveCommit,
 } from '@phpublish/core';
+import { gitArgumentProblem, tagArgument, UsageError } from '../command-line.js';
 import { EXIT } from '../exit-codes.js';
 import { type CommandIo, stderrLogger } from '../io.js';
 import type { Command } from '../main.js';
@@ -42,17 +44,12 @@ export const publishCommand: Command = {
   },
   allowPositionals: true,
   async run({ values, positionals }, io: CommandIo) {
-    const [tag, ...extra] = positionals;
-    if (!tag || extra.length > 0) {
-      io.stderr.write(`Usage: ${this.usage}\n`);
-      return EXIT.usage;
-    }
+    const tag = tagArgument(positionals, 'release');
+    const commitRef = gitArgument(values, 'commit');
+    const remote = gitArgument(values, 'remote') ?? 'origin';
     const options = await loadOptionsFile(io.cwd, values['config'] as string | undefined);
     const gitOptions = { cwd: io.cwd, env: io.env };
-    const commit =
-      (await resolveCommit(tag, gitOptions)) ??
-      (await resolveCommit((values['commit'] as string | undefined) ?? 'HEAD', gitOptions));
-    if (!commit) throw new PhpublishError('TAG_NOT_FOUND', { tag: (values['commit'] as string | undefined) ?? 'HEAD' });
+    const commit = await commitToRelease(tag, commitRef, gitOptions);
     const { context, target, signingKey } = await createContextAndPreflight(
       { cwd: io.cwd, env: io.env, options, logger: stderrLogger(io) },
       { release: { version: tag, commit } },
@@ -70,7 +67,7 @@ export const publishCommand: Command = {
       ...(signingKey ? { signingKey } : {}),
       tag,
       commit,
-      createAndPushTo: (values['remote'] as string | undefined) ?? 'origin',
+      createAndPushTo: remote,
     });
     const summaryFile = io.env['GITHUB_STEP_SUMMARY'];
     if (summaryFile) await appendFile(summaryFile, postureMarkdown(posture));
@@ -84,3 +81,32 @@ export const publishCommand: Command = {
     return EXIT.ok;
   },
 };
+
+/** An option git reads as a revision or remote: never empty, never something git would take as an option. */
+function gitArgument(values: Record<string, unknown>, option: string): string | undefined {
+  const value = values[option] as string | undefined;
+  const problem = value === undefined ? undefined : gitArgumentProblem(value);
+  if (problem) throw new UsageError(`--${option} ${quoteValue(value)} cannot be used: ${problem}.`);
+  return value;
+}
+
+/**
+ * The commit to release: the tag's when it exists (and --commit, if given, must name the same one),
+ * else what --commit names, else HEAD. Only `refs/tags/<tag>` is the tag: a branch or a commit id
+ * that happens to be spelled like the tag is not.
+ */
+async function commitToRelease(
+  tag: string,
+  commitRef: string | undefined,
+  git: { cwd: string; env: Record<string, string | undefined> },
+): Promise<string> {
+  const tagCommit = await resolveCommit(`refs/tags/${tag}`, git);
+  if (tagCommit && commitRef === undefined) return tagCommit;
+  const ref = commitRef ?? 'HEAD';
+  const commit = await resolveCommit(ref, git);
+  if (!commit) throw new PhpublishError('PUBLISH_COMMIT_NOT_FOUND', { ref, fromOption: commitRef !== undefined });
+  if (tagCommit && commit !== tagCommit) {
+    throw new PhpublishError('PUBLISH_TAG_AT_OTHER_COMMIT', { tag, tagCommit, ref, commit });
+  }
+  return commit;
+}

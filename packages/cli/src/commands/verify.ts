@@ -6,6 +6,7 @@ import {
   createVerifyAgent,
   loadPolicy,
   type PackageReport,
+  parseAnswerLimits,
   POLICY_FILE_NAME,
   Redactor,
   readComposerLock,
@@ -48,6 +49,8 @@ export const verifyCommand: Command = {
     '  --threads <n>            threads that share the packages (default: one per CPU but one, at most 4)',
     '  --packagist-url <url>    Composer repository with p2 metadata (default: the policy’s, else https://repo.packagist.org)',
     '  --github-api-url <url>   GitHub’s API, for attestations (default: the policy’s, else https://api.github.com)',
+    '  --max-size <kind>=<size> the largest answer read, repeatable: metadata (default 32MiB), api (16MiB),',
+    '                           bundle (16MiB), dist (512MiB); e.g. --max-size dist=1GiB',
     '  --json                   print the report as JSON on stdout',
     '',
     'Exit codes: 0 everything covered verified, 1 a check failed, 2 wrong usage, 70 internal error.',
@@ -62,9 +65,12 @@ export const verifyCommand: Command = {
     threads: { type: 'string' },
     'packagist-url': { type: 'string' },
     'github-api-url': { type: 'string' },
+    'max-size': { type: 'string', multiple: true },
     json: { type: 'boolean' },
   },
   allowPositionals: true,
+  integers: { concurrency: { min: 1, max: 64 }, threads: { min: 1, max: 16 } },
+  urls: ['packagist-url', 'github-api-url'],
   async run({ values, positionals }, io: CommandIo) {
     const usage = (problem: string) => {
       io.stderr.write(`phpublish verify: ${problem}\n\nUsage: ${this.usage}\n`);
@@ -79,22 +85,13 @@ export const verifyCommand: Command = {
       return usage(`"${name}" is not a package name (vendor/name, lowercase).`);
     }
     if (lock === undefined && values['no-dev']) return usage('--no-dev applies to --lock only.');
-    const concurrency = values['concurrency'] === undefined ? 8 : Number(values['concurrency']);
-    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
-      return usage('--concurrency takes a whole number from 1 to 64.');
-    }
+    // Whole numbers in range and URLs are checked by main() (`integers`, `urls` above).
+    const concurrency = (values['concurrency'] as number | undefined) ?? 8;
     // One thread per CPU but one (left to git and this thread), at most 4.
     const threads =
-      values['threads'] === undefined
-        ? Math.max(1, Math.min(4, availableParallelism() - 1))
-        : Number(values['threads']);
-    if (!Number.isInteger(threads) || threads < 1 || threads > 16) {
-      return usage('--threads takes a whole number from 1 to 16.');
-    }
-    for (const option of ['packagist-url', 'github-api-url'] as const) {
-      const url = values[option] as string | undefined;
-      if (url !== undefined && !/^https?:\/\/[^\s]+$/.test(url)) return usage(`--${option} takes an http(s) URL.`);
-    }
+      (values['threads'] as number | undefined) ?? Math.max(1, Math.min(4, availableParallelism() - 1));
+    const maxSizes = parseAnswerLimits((values['max-size'] as string[] | undefined) ?? []);
+    if ('problem' in maxSizes) return usage(`--max-size: ${maxSizes.problem}.`);
     const policyFile = (values['policy'] as string | undefined) ?? (await defaultPolicy(io.cwd));
     if (!policyFile) {
       return usage(`no policy: pass --policy <file> or create ${POLICY_FILE_NAME} (see docs/verify.md).`);
@@ -131,6 +128,7 @@ export const verifyCommand: Command = {
           logger,
           redactor,
           tempDir: io.env['TMPDIR'] || tmpdir(),
+          limits: maxSizes.limits,
         },
       );
     } finally {

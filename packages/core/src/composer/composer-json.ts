@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PhpublishError } from '../errors/index.js';
+import { INPUT_LIMITS, InputFileProblem, readInputText } from '../input/index.js';
 
 /** Composer's own rule for package names (ValidatingArrayLoader / the schema's `name` pattern). */
 export const PACKAGE_NAME_PATTERN = /^[a-z0-9]([_.-]?[a-z0-9]+)*\/[a-z0-9](([_.]|-{1,2})?[a-z0-9]+)*$/;
@@ -20,9 +20,11 @@ export async function readComposerJson(cwd: string): Promise<ComposerJson> {
   const path = join(cwd, 'composer.json');
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readInputText(path, { maxBytes: INPUT_LIMITS.small });
   } catch (error) {
-    throw new PhpublishError('COMPOSER_JSON_MISSING', { path }, { cause: error });
+    if (!(error instanceof InputFileProblem)) throw error;
+    if (error.errno === 'ENOENT') throw new PhpublishError('COMPOSER_JSON_MISSING', { path }, { cause: error });
+    throw new PhpublishError('COMPOSER_JSON_INVALID', { path, problem: `it ${error.message}` }, { cause: error });
   }
   let data: unknown;
   try {

@@ -184,6 +184,10 @@ describe('readComposerLock', () => {
       const [target] = await readComposerLock({ file: 'head.lock', cwd: dir.path, dev: true });
       expect(target!.locked?.reference).toBe('HEAD');
       expect(target!.version).toBe('v1.2.0');
+      const typed = { ...good, source: { ...good.source, reference: { sha } }, dist: { ...good.dist, reference: sha } };
+      await writeFile(join(dir.path, 'typed.lock'), JSON.stringify({ packages: [typed] }));
+      const [wrong] = await readComposerLock({ file: 'typed.lock', cwd: dir.path, dev: true });
+      expect(wrong!.locked?.reference).toBe(`{"sha":"${sha}"}`);
     });
 
     it('never leaves the version out (that would mean the newest one)', async () => {

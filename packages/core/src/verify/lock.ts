@@ -6,7 +6,10 @@ import { type CheckResult, failed, skipped } from './report.js';
 /** What composer.lock says about one package: exactly what `composer install` would fetch. */
 export interface LockedPackage {
   version: string;
-  /** The commit (`source.reference`, else `dist.reference`); kept as written even when it is no commit id. */
+  /**
+   * The commit (`source.reference`, else `dist.reference`); kept as written even when it is no
+   * commit id (as JSON text when it is not even a string), so that it never verifies.
+   */
   reference?: string;
   sourceUrl?: string;
   sourceType?: string;
@@ -108,13 +111,23 @@ function lockedTarget(raw: Record<string, unknown>, name: string, where: string,
   if (version === undefined && problems.length === 0) problems.push('it has no version');
   const source = part('source');
   const dist = part('dist');
-  const sourceReference = field('source.reference', source['reference']);
-  const distReference = field('dist.reference', dist['reference']);
-  const reference = sourceReference ?? distReference;
-  if (reference !== undefined && !isFullCommitId(reference)) {
-    problems.push(
-      `its ${sourceReference !== undefined ? 'source' : 'dist'}.reference ${quoted(reference)} is not a full commit id (40 or 64 lowercase hexadecimal digits)`,
-    );
+  // The commit Composer checks out: source.reference, else dist.reference.
+  const present = (value: unknown) => value !== undefined && value !== null && value !== '';
+  const [referenceField, rawReference] = present(source['reference'])
+    ? ['source.reference', source['reference']]
+    : ['dist.reference', dist['reference']];
+  let reference: string | undefined;
+  if (typeof rawReference === 'string' && rawReference !== '') {
+    reference = rawReference;
+    if (!isFullCommitId(reference)) {
+      problems.push(
+        `its ${referenceField} ${quoted(reference)} is not a full commit id (40 or 64 lowercase hexadecimal digits)`,
+      );
+    }
+  } else if (present(rawReference)) {
+    // Kept as JSON text: never a commit id, so it can never verify as one.
+    reference = JSON.stringify(rawReference);
+    problems.push(`its ${referenceField} is ${quoted(rawReference)}, not a string`);
   }
   const sourceUrl = field('source.url', source['url']);
   const sourceType = field('source.type', source['type']);
