@@ -127,6 +127,32 @@ async function readFully(file: ZipInput, target: Buffer, length: number, positio
   }
 }
 
+/**
+ * Where end of central directory records may start in the last bytes of a file: the end record
+ * is the only one whose comment length reaches exactly to the end of the file.
+ */
+function endRecords(tail: Buffer): number[] {
+  const candidates: number[] = [];
+  for (let i = tail.length - END_SIZE; i >= 0; i--) {
+    if (tail.readUInt32LE(i) === END_SIGNATURE && i + END_SIZE + tail.readUInt16LE(i + 20) === tail.length) {
+      candidates.push(i);
+    }
+  }
+  return candidates;
+}
+
+/**
+ * Whether a file is a zip at all: it has an end of central directory record, which is what every
+ * zip tool looks for first. A file that has one but breaks other rules is a damaged or hostile
+ * zip (ARCHIVE_ZIP_INVALID); one without is something else (a tarball, an error page).
+ */
+export async function isZip(file: ZipInput): Promise<boolean> {
+  const { size } = await file.stat();
+  const tail = Buffer.alloc(Math.min(size, END_SIZE + MAX_UINT16));
+  await readFully(file, tail, tail.length, size - tail.length, 'the file');
+  return endRecords(tail).length > 0;
+}
+
 export class ZipReader {
   /** In central directory order. */
   readonly entries: ZipEntry[];
@@ -154,15 +180,9 @@ export class ZipReader {
       return buffer;
     };
 
-    // The end record is the only one whose comment length reaches exactly to the end of the file.
     const tailLength = Math.min(size, END_SIZE + MAX_UINT16);
     const tail = await read(size - tailLength, tailLength);
-    const candidates: number[] = [];
-    for (let i = tail.length - END_SIZE; i >= 0; i--) {
-      if (tail.readUInt32LE(i) === END_SIGNATURE && i + END_SIZE + tail.readUInt16LE(i + 20) === tail.length) {
-        candidates.push(i);
-      }
-    }
+    const candidates = endRecords(tail);
     if (candidates.length === 0) throw invalid('it has no end of central directory record');
     if (candidates.length > 1) throw invalid('it has more than one end of central directory record');
     const endOffset = size - tailLength + candidates[0]!;

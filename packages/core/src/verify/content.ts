@@ -1,6 +1,7 @@
-import { rm } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import { contentDigestOfZip, contentDigestOfZipBytes } from '../archive/digest.js';
-import { PhpublishError } from '../errors/index.js';
+import { isZip, type ZipInput, zipInMemory } from '../archive/zip-reader.js';
+import { isPhpublishError, PhpublishError } from '../errors/index.js';
 import { DownloadProblem, download } from './download.js';
 import type { ReleaseFacts } from './resolve-release.js';
 import type { VerifySession } from './session.js';
@@ -50,10 +51,20 @@ export async function installedContent(
       http: session.http,
       headers: { accept: 'application/zip, */*' },
     });
-    inMemory = downloaded.body !== undefined;
-    const digest = downloaded.body
-      ? await contentDigestOfZipBytes(downloaded.body, safeUrl)
-      : await contentDigestOfZip(file, safeUrl);
+    const body = downloaded.body;
+    inMemory = body !== undefined;
+    const digest = await (body ? contentDigestOfZipBytes(body, safeUrl) : contentDigestOfZip(file, safeUrl)).catch(
+      async (error: unknown) => {
+        // What is not a zip at all cannot be checked (VERIFY_DIST_UNAVAILABLE, as for a tarball
+        // the metadata names); a damaged or hostile zip keeps its own code.
+        if (isPhpublishError(error, 'ARCHIVE_ZIP_INVALID')) {
+          const notZip = await whyNotZip(body ?? file);
+          if (notZip)
+            throw new PhpublishError('VERIFY_DIST_UNAVAILABLE', { url: safeUrl, reason: notZip }, { cause: error });
+        }
+        throw error;
+      },
+    );
     return { url: safeUrl, contentDigest: digest.contentDigest, files: digest.files + digest.symlinks };
   } catch (error) {
     if (error instanceof DownloadProblem) {
@@ -63,4 +74,31 @@ export async function installedContent(
   } finally {
     if (!inMemory) await rm(file, { force: true });
   }
+}
+
+/** Why the downloaded dist (in memory, or the scratch file) is not a zip at all; undefined when it is one. */
+async function whyNotZip(downloaded: Buffer | string): Promise<string | undefined> {
+  const handle = typeof downloaded === 'string' ? await open(downloaded, 'r') : undefined;
+  try {
+    const input: ZipInput = handle ?? zipInMemory(downloaded as Buffer);
+    if (await isZip(input)) return undefined;
+    const head = Buffer.alloc(512);
+    const { bytesRead } = await input.read(head, 0, head.length, 0);
+    return `what it serves is not a zip${looksLike(head.subarray(0, bytesRead))}`;
+  } finally {
+    await handle?.close();
+  }
+}
+
+/** What a file that is not a zip seems to be, from its first bytes, for the message. */
+function looksLike(head: Buffer): string {
+  if (head.length === 0) return ' (it is empty)';
+  if (head[0] === 0x1f && head[1] === 0x8b) return ' (it looks like gzip data, such as a .tar.gz)';
+  if (head.toString('latin1', 0, 3) === 'BZh') return ' (it looks like bzip2 data)';
+  if (head.toString('latin1', 1, 5) === '7zXZ') return ' (it looks like xz data)';
+  if (head.toString('latin1', 257, 262) === 'ustar') return ' (it looks like a tar archive)';
+  const text = head.toString('latin1').trimStart();
+  if (text.startsWith('<')) return ' (it looks like an HTML or XML page)';
+  if (text.startsWith('{') || text.startsWith('[')) return ' (it looks like JSON)';
+  return '';
 }
