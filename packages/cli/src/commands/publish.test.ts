@@ -1,3 +1,6 @@
+import { execFileSync } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { type AttestationSandbox, startAttestationSandbox } from '@phpublish/sandbox';
 import { type PackagistFixture, startPackagistFixture } from '@phpublish/sandbox/testing';
 import { type BareRemote, createBareRemote, git, gitEnv } from '@phpublish/test-utils';
@@ -115,6 +118,93 @@ describe('phpublish publish', () => {
     expect(stderr).toMatch(/Would release acme\/hello v1\.0\.0 at [0-9a-f]{12}: signed tag/);
     expect(await git(remote.dir, ['tag', '--list'])).toBe('');
     expect(fixture.packagist.requests.filter((r) => r.method === 'POST')).toEqual([]);
+  });
+});
+
+describe('phpublish publish, when the command line names something that cannot be released', () => {
+  it.each([
+    [['publish'], 'phpublish publish: name the tag to release, e.g. v1.2.3.'],
+    [['publish', 'v1.0.0', 'v1.0.1'], 'phpublish publish: unexpected argument "v1.0.1": name one tag.'],
+    [['publish', '--', '--x'], 'phpublish publish: "--x" is not a tag name: it starts with "-".'],
+    [['publish', 'v1..0'], '"v1..0" is not a tag name'],
+    [['publish', 'v1.0.0 '], '"v1.0.0 " is not a tag name'],
+    [['publish', 'v1.0.0.lock'], 'is not a tag name: a part of it starts with "." or ends with ".lock"'],
+    [['publish', 'v1.0.0', '--commit', ''], 'phpublish publish: --commit needs a value.'],
+    [
+      ['publish', 'v1.0.0', '--commit=--all'],
+      'phpublish publish: --commit "--all" cannot be used: it starts with "-".',
+    ],
+    [
+      ['publish', 'v1.0.0', '--remote=--receive-pack=touch /tmp/x'],
+      '--remote "--receive-pack=touch /tmp/x" cannot be used',
+    ],
+    [['publish', 'v1.0.0', '--remote', 'origin', '--remote', 'other'], 'phpublish publish: --remote is given twice.'],
+    [['notify', '--', '-x'], 'phpublish notify: "-x" is not a tag name: it starts with "-".'],
+    [['notify'], 'phpublish notify: name the tag to notify Packagist of, e.g. v1.2.3.'],
+    [['doctor', '--config', ''], 'phpublish doctor: --config needs a value.'],
+    [['doctor', 'extra'], 'phpublish doctor: unexpected argument "extra": this command takes options only.'],
+  ])('%j says what is wrong, with the usage line, and exits 2', async (argv, message) => {
+    await writeConfig();
+    const { code, stderr } = await run(argv, env());
+    expect(code).toBe(EXIT.usage);
+    expect(stderr).toContain(message);
+    expect(stderr).toMatch(/Usage: phpublish (publish|notify|doctor)/);
+    expect(await git(remote.dir, ['tag', '--list'])).toBe('');
+  });
+
+  it('says that --commit names no commit, not that there is no such tag', async () => {
+    await writeConfig();
+    const { code, stderr } = await run(['publish', 'v1.0.0', '--commit', 'deadbeef', '--dry-run'], env());
+    expect(code).toBe(EXIT.failed);
+    expect(stderr).toContain('PUBLISH_COMMIT_NOT_FOUND: --commit "deadbeef" names no commit in this repository.');
+    expect(stderr).not.toContain('TAG_NOT_FOUND');
+  });
+
+  it('refuses --commit when the tag already exists at another commit', async () => {
+    await writeConfig();
+    const first = fixture.repo.head;
+    await fixture.repo.tag('v1.0.0');
+    const second = await fixture.repo.commit({ 'NEXT.txt': 'next\n' });
+    const { code, stderr } = await run(['publish', 'v1.0.0', '--commit', second, '--dry-run'], env());
+    expect(code).toBe(EXIT.failed);
+    expect(stderr).toContain(`PUBLISH_TAG_AT_OTHER_COMMIT: Tag v1.0.0 already exists at ${first}`);
+    // The same commit, named another way, is fine: a re-run.
+    const again = await run(['publish', 'v1.0.0', '--commit', first, '--dry-run'], env());
+    expect(again.code).toBe(EXIT.ok);
+  });
+
+  it('takes only a tag as the tag: a branch spelled like it is not released', async () => {
+    await writeConfig();
+    const old = fixture.repo.head;
+    await fixture.repo.git(['branch', 'v2.0.0', old]);
+    const head = await fixture.repo.commit({ 'NEXT.txt': 'next\n' });
+    const { code, stderr } = await run(['publish', 'v2.0.0', '--dry-run'], env());
+    expect(code).toBe(EXIT.ok);
+    expect(stderr).toContain(`Would release acme/hello v2.0.0 at ${head.slice(0, 12)}`);
+  });
+
+  it('refuses a device or a pipe as the options file at once, and an option given twice in it', async () => {
+    const pipe = join(fixture.repo.dir, 'options.pipe');
+    execFileSync('mkfifo', [pipe]);
+    for (const [argv, problem] of [
+      [['notify', 'v1.0.0', '--config', '/dev/zero'], 'it is a character device (like /dev/zero or a terminal)'],
+      [['doctor', '--config', pipe], 'it is a named pipe (FIFO), not a regular file'],
+      [['publish', 'v1.0.0', '--dry-run', '--config', 'missing.json'], 'it does not exist (ENOENT)'],
+    ] as const) {
+      const { code, stderr } = await run([...argv], env());
+      expect(code).toBe(EXIT.failed);
+      expect(stderr).toContain('CONFIG_FILE_UNREADABLE: The options file');
+      expect(stderr).toContain(problem);
+    }
+    await writeFile(
+      join(fixture.repo.dir, 'twice.json'),
+      '{"attest": {"enabled": true},\n "packagist": {}, "attest": {"enabled": false}}',
+    );
+    const twice = await run(['publish', 'v1.0.0', '--dry-run', '--config', 'twice.json'], env());
+    expect(twice.code).toBe(EXIT.failed);
+    expect(twice.stderr).toContain(
+      'it is not valid JSON: attest is given twice in the same object (line 2, column 19)',
+    );
   });
 });
 
