@@ -64,8 +64,8 @@ function optionValue(spec: CommandLineSpec, key: string, value: string | undefin
   const name = `--${key}`;
   const range = spec.integers?.[key];
   if (value === undefined || value === '') throw new UsageError(`${name} needs a value.`);
-  // `--policy --json` would take "--json" as the file; a number like -1 is a (wrong) value, though.
-  if (!inline && value.startsWith('-') && !(range && /^-[0-9]/.test(value))) {
+  // `--policy --json` would take "--json" as the file; -1 is a (wrong) value, though: no option starts with a digit.
+  if (!inline && value.startsWith('-') && !/^-[0-9]/.test(value)) {
     throw new UsageError(
       `${name} needs a value, not the option ${quoteValue(value)} (for a value that starts with "-", write ${name}=<value>).`,
     );
@@ -114,7 +114,7 @@ export function tagNameProblem(name: string): string | undefined {
   if (name.startsWith('-')) return 'it starts with "-"';
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused.
   if (/[\u0000-\u0020\u007f~^:?*[\\]/.test(name)) return 'it holds a space, a control character or one of ~^:?*[\\';
-  if (name.includes('..') || name.includes('@{') || name === '@') return 'it holds "..", "@{" or is "@"';
+  if (name.includes('..') || name.includes('@{')) return 'it holds ".." or "@{"';
   if (name.startsWith('/') || name.endsWith('/') || name.includes('//')) return 'it has an empty path component';
   if (name.endsWith('.')) return 'it ends with "."';
   if (name.split('/').some((part) => part.startsWith('.') || part.endsWith('.lock'))) {
