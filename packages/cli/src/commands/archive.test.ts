@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { makeTempDir, type PhpPackageRepo, type TempDir } from '@phpublish/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { archiveGitEnv, fixtureRepo } from '../../../core/src/archive/testing/repos.js';
+import {
+  archiveGitEnv,
+  commitTree,
+  fixtureRepo,
+  writeBlob,
+  writeRawTree,
+} from '../../../core/src/archive/testing/repos.js';
 import { EXIT } from '../exit-codes.js';
 import { runCli } from './testing/run-cli.js';
 
@@ -52,6 +58,28 @@ describe('phpublish archive', () => {
     const { code, stderr } = await phpublish(['archive', 'v9.9.9', '--out', join(temp.path, 'x.zip')]);
     expect(code).toBe(EXIT.failed);
     expect(stderr).toContain('ARCHIVE_REF_NOT_FOUND');
+  });
+
+  describe('when the commit holds a path some system would read as .git or cannot create', () => {
+    it.each([['.git '], ['.git.'], ['GIT~1'], ['.g\u200cit'], ['aux.php'], ['a:b.php']])(
+      'refuses %j with ARCHIVE_PATH_UNSAFE and writes no zip',
+      async (name) => {
+        const payload = await writeBlob(repo.dir, '[core]\n\tfsmonitor = "touch /tmp/pwned"\n');
+        const hooks = await writeRawTree(repo.dir, [{ mode: '100644', name: 'config', oid: payload }]);
+        const composer = (await repo.git(['rev-parse', 'v1.0.0:composer.json'])).trim();
+        const entries = [
+          { mode: '100644', name: 'composer.json', oid: composer },
+          { mode: '40000', name, oid: hooks },
+        ].sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
+        const commit = await commitTree(repo.dir, await writeRawTree(repo.dir, entries));
+        const dir = join(temp.path, `crafted-${randomBytes(4).toString('hex')}`);
+        await mkdir(dir);
+        const { code, stderr } = await phpublish(['archive', commit, '--out', join(dir, 'x.zip')]);
+        expect(code).toBe(EXIT.failed);
+        expect(stderr).toContain('ARCHIVE_PATH_UNSAFE');
+        expect(await readdir(dir)).toEqual([]);
+      },
+    );
   });
 
   describe('when --out names something that is not a regular file', () => {
