@@ -6,8 +6,8 @@ import {
   createVerifyAgent,
   loadPolicy,
   type PackageReport,
-  parseAnswerLimits,
   POLICY_FILE_NAME,
+  parseAnswerLimits,
   Redactor,
   readComposerLock,
   redactingLogger,
@@ -49,8 +49,9 @@ export const verifyCommand: Command = {
     '  --threads <n>            threads that share the packages (default: one per CPU but one, at most 4)',
     '  --packagist-url <url>    Composer repository with p2 metadata (default: the policy’s, else https://repo.packagist.org)',
     '  --github-api-url <url>   GitHub’s API, for attestations (default: the policy’s, else https://api.github.com)',
-    '  --max-size <kind>=<size> the largest answer read, repeatable: metadata (default 32MiB), api (16MiB),',
-    '                           bundle (16MiB), dist (512MiB); e.g. --max-size dist=1GiB',
+    '  --max-size <kind>=<size>[,…]',
+    '                           the largest answer read, by kind: metadata (default 32MiB), api (16MiB),',
+    '                           bundle (16MiB), dist (512MiB); e.g. --max-size metadata=64MiB,dist=1GiB',
     '  --json                   print the report as JSON on stdout',
     '',
     'Exit codes: 0 everything covered verified, 1 a check failed, 2 wrong usage, 70 internal error.',
@@ -65,7 +66,7 @@ export const verifyCommand: Command = {
     threads: { type: 'string' },
     'packagist-url': { type: 'string' },
     'github-api-url': { type: 'string' },
-    'max-size': { type: 'string', multiple: true },
+    'max-size': { type: 'string' },
     json: { type: 'boolean' },
   },
   allowPositionals: true,
@@ -88,9 +89,9 @@ export const verifyCommand: Command = {
     // Whole numbers in range and URLs are checked by main() (`integers`, `urls` above).
     const concurrency = (values['concurrency'] as number | undefined) ?? 8;
     // One thread per CPU but one (left to git and this thread), at most 4.
-    const threads =
-      (values['threads'] as number | undefined) ?? Math.max(1, Math.min(4, availableParallelism() - 1));
-    const maxSizes = parseAnswerLimits((values['max-size'] as string[] | undefined) ?? []);
+    const threads = (values['threads'] as number | undefined) ?? Math.max(1, Math.min(4, availableParallelism() - 1));
+    const maxSize = values['max-size'] as string | undefined;
+    const maxSizes = maxSize === undefined ? { limits: {} } : parseAnswerLimits(maxSize);
     if ('problem' in maxSizes) return usage(`--max-size: ${maxSizes.problem}.`);
     const policyFile = (values['policy'] as string | undefined) ?? (await defaultPolicy(io.cwd));
     if (!policyFile) {

@@ -1,9 +1,11 @@
+import { z } from 'zod';
 import { type ErrorCode, PhpublishError } from '../errors/index.js';
 import {
   type HttpDeps,
   HttpNetworkError,
   type HttpRequest,
   type HttpResponse,
+  parseJsonAnswer,
   requestWithRetry,
 } from '../http/index.js';
 import type { Redactor } from '../log/index.js';
@@ -17,6 +19,8 @@ export interface ForgeApi {
   http: HttpDeps;
   redactor: Redactor;
 }
+
+const anything = z.unknown();
 
 export type ForgeFailureCode = Extract<ErrorCode, 'ATTEST_STORE_FAILED' | 'ATTEST_FETCH_FAILED'>;
 
@@ -59,22 +63,47 @@ export function joinUrl(base: string, path: string): string {
   return `${base.replace(/\/+$/, '')}${path}`;
 }
 
-/** Parses JSON from an answer, or fails with `failure`. */
-export function jsonBody<T>(
+export const isHttpUrl = (value: string): boolean => /^https?:\/\//i.test(value) && URL.canParse(value);
+
+/** A URL in an answer that phpublish will request. */
+export const httpUrlField = z.string().refine(isHttpUrl, 'must be an http(s) URL');
+
+/**
+ * Whether `url` is one of the API's own, where its token may go — unlike a link an answer
+ * names, which may point anywhere.
+ */
+export function isApiUrl(api: ForgeApi, url: string): boolean {
+  return url.startsWith(`${api.baseUrl.replace(/\/+$/, '')}/`);
+}
+
+/**
+ * The JSON of an answer, checked against `schema` (every field phpublish reads, with its type);
+ * anything else is REMOTE_ANSWER_MALFORMED and nothing of it is used.
+ */
+export function jsonBody<S extends z.ZodType>(
   response: HttpResponse,
   url: string,
-  failure: { code: ForgeFailureCode; service: string },
-): T {
-  try {
-    return JSON.parse(response.body) as T;
-  } catch {
-    throw new PhpublishError(failure.code, {
+  failure: { service: string },
+  schema: S,
+): z.output<S>;
+/** Unchecked: only for callers not yet given a schema (release notes); do not add more. */
+export function jsonBody<T>(response: HttpResponse, url: string, failure: { service: string }): T;
+export function jsonBody(
+  response: HttpResponse,
+  url: string,
+  failure: { service: string },
+  schema: z.ZodType = anything,
+): unknown {
+  const answer = parseJsonAnswer(response.body, schema);
+  if ('problem' in answer) {
+    throw new PhpublishError('REMOTE_ANSWER_MALFORMED', {
       service: failure.service,
       url,
       status: response.status,
-      reason: 'the answer is not JSON',
+      problem: answer.problem,
     });
   }
+  return answer.data;
 }
 
 /** A forge's error answer as the store's or fetch's coded error (401 said plainly, else the server's message). */

@@ -1,6 +1,7 @@
+import { z } from 'zod';
 import { PhpublishError } from '../errors/index.js';
 import type { HttpResponse } from '../http/index.js';
-import { type ForgeApi, failure, joinUrl, jsonBody, send } from './forge-http.js';
+import { type ForgeApi, failure, httpUrlField, isApiUrl, isHttpUrl, joinUrl, jsonBody, send } from './forge-http.js';
 import type { SigstoreBundle } from './sign.js';
 import { claimedSubjects, parseBundleText, sameSubjects } from './stored-bundle.js';
 import type { Subject } from './subjects.js';
@@ -20,18 +21,28 @@ export function gitHubAuthHeaders(token: string): Record<string, string> {
   };
 }
 
-interface ReleaseAsset {
-  id: number;
-  name: string;
-  url: string;
-  browser_download_url?: string;
-}
+/** The fields of GitHub's release and asset objects that phpublish reads, with their types. */
+const releaseAssetSchema = z.looseObject({
+  name: z.string(),
+  /** The API URL of the asset (downloaded with `accept: application/octet-stream`). */
+  url: httpUrlField,
+  browser_download_url: z.string().optional(),
+  size: z.number().optional(),
+  /** `sha256:<hex>`, where GitHub has computed it. */
+  digest: z.string().nullish(),
+});
+const releaseSchema = z.looseObject({
+  /** A URI template: `https://uploads.github.com/repos/o/r/releases/1/assets{?name,label}`. */
+  upload_url: z.string().refine((value) => isHttpUrl(value.replace(/\{[^}]*\}$/, '')), 'must be an http(s) URL'),
+  assets: z.array(releaseAssetSchema).optional(),
+});
+/** A page of the attestation store: bundles may be left out (GitHub then gives only a URL). */
+const attestationsSchema = z.looseObject({
+  attestations: z.array(z.looseObject({ bundle: z.looseObject({}).nullish() })).optional(),
+});
 
-interface Release {
-  id: number;
-  upload_url: string;
-  assets?: ReleaseAsset[];
-}
+export type ReleaseAsset = z.output<typeof releaseAssetSchema>;
+type Release = z.output<typeof releaseSchema>;
 
 const STORE = { code: 'ATTEST_STORE_FAILED', service: 'GitHub' } as const;
 const FETCH = { code: 'ATTEST_FETCH_FAILED', service: 'GitHub' } as const;
@@ -41,25 +52,52 @@ function isPermissionRefusal(response: HttpResponse): boolean {
   return response.status === 403 && !/rate limit/i.test(response.body);
 }
 
+/** The release of `tag`; undefined when there is none. */
+async function findRelease(
+  api: GitHubRepositoryApi,
+  tag: string,
+  kind: typeof STORE | typeof FETCH,
+): Promise<Release | undefined> {
+  const url = joinUrl(api.baseUrl, `/repos/${api.repository}/releases/tags/${encodeURIComponent(tag)}`);
+  const response = await send(api, { method: 'GET', url, idempotent: true }, kind);
+  if (response.status === 404) return undefined;
+  if (response.status !== 200) throw failure(api, response, url, kind);
+  return jsonBody(response, url, kind, releaseSchema);
+}
+
 async function releaseByTag(
   api: GitHubRepositoryApi,
   tag: string,
   kind: typeof STORE | typeof FETCH,
 ): Promise<Release> {
-  const url = joinUrl(api.baseUrl, `/repos/${api.repository}/releases/tags/${encodeURIComponent(tag)}`);
-  const response = await send(api, { method: 'GET', url, idempotent: true }, kind);
-  if (response.status === 404) {
+  const release = await findRelease(api, tag, kind);
+  if (!release) {
     throw new PhpublishError('ATTEST_RELEASE_NOT_FOUND', { forge: 'GitHub', repository: api.repository, tag });
   }
-  if (response.status !== 200) throw failure(api, response, url, kind);
-  return jsonBody<Release>(response, url, kind);
+  return release;
 }
 
-/** Downloads an asset through the API (GitHub answers with a redirect to its storage, followed without the token). */
+/** The assets of the release of `tag`, to read them; undefined when there is no such release. */
+export async function fetchReleaseAssets(api: GitHubRepositoryApi, tag: string): Promise<ReleaseAsset[] | undefined> {
+  const release = await findRelease(api, tag, FETCH);
+  return release ? (release.assets ?? []) : undefined;
+}
+
+/**
+ * Downloads an asset through the API (GitHub answers with a redirect to its storage, followed
+ * without the token). The token goes only to the API itself, wherever the answer says the asset is.
+ */
 async function downloadAsset(api: GitHubRepositoryApi, asset: ReleaseAsset, kind: typeof STORE | typeof FETCH) {
   const response = await send(
     api,
-    { method: 'GET', url: asset.url, headers: { accept: 'application/octet-stream' }, idempotent: true },
+    {
+      method: 'GET',
+      url: asset.url,
+      headers: { accept: 'application/octet-stream' },
+      idempotent: true,
+      answer: 'bundle',
+      authenticated: isApiUrl(api, asset.url),
+    },
     kind,
   );
   if (response.status === 200) return response.body;
@@ -67,7 +105,11 @@ async function downloadAsset(api: GitHubRepositoryApi, asset: ReleaseAsset, kind
   if (response.status >= 300 && response.status < 400 && typeof location === 'string') {
     // The storage URL is pre-signed and on another host: the GitHub token must not follow it.
     const target = new URL(location, asset.url).href;
-    const stored = await send(api, { method: 'GET', url: target, idempotent: true, authenticated: false }, kind);
+    const stored = await send(
+      api,
+      { method: 'GET', url: target, idempotent: true, answer: 'bundle', authenticated: false },
+      kind,
+    );
     if (stored.status === 200) return stored.body;
     throw failure(api, stored, api.redactor.redact(target), kind);
   }
@@ -125,8 +167,11 @@ export async function fetchGitHubAttestations(api: GitHubRepositoryApi, sha256: 
   const response = await send(api, { method: 'GET', url, idempotent: true }, FETCH);
   if (response.status === 404) return [];
   if (response.status !== 200) throw failure(api, response, url, FETCH);
-  const body = jsonBody<{ attestations?: { bundle?: SigstoreBundle }[] }>(response, url, FETCH);
-  return (body.attestations ?? []).flatMap((entry) => (entry.bundle ? [entry.bundle] : []));
+  const body = jsonBody(response, url, FETCH, attestationsSchema);
+  // Only their shape is known here: verification parses and checks each bundle whole.
+  return (body.attestations ?? []).flatMap((entry) =>
+    entry.bundle ? [entry.bundle as unknown as SigstoreBundle] : [],
+  );
 }
 
 /**
@@ -204,9 +249,7 @@ export async function storeZipAsset(
   input: { tag: string; assetName: string; content: Uint8Array; sha256: string },
 ): Promise<StoreOutcome> {
   const release = await releaseByTag(api, input.tag, STORE);
-  const existing = release.assets?.find((asset) => asset.name === input.assetName) as
-    | (ReleaseAsset & { size?: number; digest?: string | null })
-    | undefined;
+  const existing = release.assets?.find((asset) => asset.name === input.assetName);
   if (existing) {
     const same = existing.digest
       ? existing.digest === `sha256:${input.sha256}`
@@ -249,6 +292,6 @@ async function uploadAsset(
     });
   }
   if (response.status !== 201) throw failure(api, response, uploadUrl.href, STORE);
-  const uploaded = jsonBody<ReleaseAsset>(response, uploadUrl.href, STORE);
+  const uploaded = jsonBody(response, uploadUrl.href, STORE, releaseAssetSchema);
   return { state: 'stored', location: uploaded.browser_download_url ?? uploaded.url };
 }

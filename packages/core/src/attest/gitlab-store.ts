@@ -1,5 +1,6 @@
+import { z } from 'zod';
 import { PhpublishError } from '../errors/index.js';
-import { type ForgeApi, failure, joinUrl, jsonBody, send } from './forge-http.js';
+import { type ForgeApi, failure, httpUrlField, isApiUrl, joinUrl, jsonBody, send } from './forge-http.js';
 import type { StoreOutcome } from './github-store.js';
 import type { SigstoreBundle } from './sign.js';
 import { claimedSubjects, parseBundleText, sameSubjects } from './stored-bundle.js';
@@ -19,12 +20,14 @@ export function gitLabAuthHeaders(token: { kind: 'job' | 'private'; value: strin
   return token.kind === 'job' ? { 'job-token': token.value } : { 'private-token': token.value };
 }
 
-interface ReleaseLink {
-  id: number;
-  name: string;
-  url: string;
-  direct_asset_url?: string;
-}
+/** The fields of GitLab's release (its asset links) that phpublish reads, with their types. */
+const releaseSchema = z.looseObject({
+  assets: z
+    .looseObject({
+      links: z.array(z.looseObject({ name: z.string(), url: httpUrlField })).optional(),
+    })
+    .optional(),
+});
 
 const STORE = { code: 'ATTEST_STORE_FAILED', service: 'GitLab' } as const;
 const FETCH = { code: 'ATTEST_FETCH_FAILED', service: 'GitLab' } as const;
@@ -47,7 +50,7 @@ async function releaseLinks(api: GitLabProjectApi, tag: string, kind: typeof STO
     throw new PhpublishError('ATTEST_RELEASE_NOT_FOUND', { forge: 'GitLab', repository: api.project, tag });
   }
   if (response.status !== 200) throw failure(api, response, url, kind);
-  return jsonBody<{ assets?: { links?: ReleaseLink[] } }>(response, url, kind).assets?.links ?? [];
+  return jsonBody(response, url, kind, releaseSchema).assets?.links ?? [];
 }
 
 /**
@@ -62,7 +65,7 @@ export async function storeGitLabReleaseLink(
   const links = await releaseLinks(api, input.tag, STORE);
   const fileUrl = gitLabBundleUrl(api, input.version, input.fileName);
 
-  const current = await send(api, { method: 'GET', url: fileUrl, idempotent: true }, STORE);
+  const current = await send(api, { method: 'GET', url: fileUrl, idempotent: true, answer: 'bundle' }, STORE);
   const stored = current.status === 200 ? parseBundleText(current.body) : undefined;
   if (stored && !sameSubjects(claimedSubjects(stored), input.subjects)) {
     throw new PhpublishError('ATTEST_RELEASE_ASSET_CONFLICT', { name: input.fileName, tag: input.tag });
@@ -122,8 +125,11 @@ export async function fetchGitLabReleaseLink(
     });
   }
   // The link may point anywhere: the project's token only goes to the project's own API.
-  const sameApi = link.url.startsWith(`${api.baseUrl.replace(/\/+$/, '')}/`);
-  const response = await send(api, { method: 'GET', url: link.url, idempotent: true, authenticated: sameApi }, FETCH);
+  const response = await send(
+    api,
+    { method: 'GET', url: link.url, idempotent: true, answer: 'bundle', authenticated: isApiUrl(api, link.url) },
+    FETCH,
+  );
   if (response.status !== 200) throw failure(api, response, api.redactor.redact(link.url), FETCH);
   return response.body;
 }

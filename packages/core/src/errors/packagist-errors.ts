@@ -35,6 +35,14 @@ export const packagistErrors = defineErrors({
       'Check that PACKAGIST_USERNAME is your Packagist username and PACKAGIST_API_TOKEN its current API token (tokens change when rotated on the profile page).',
     docs: 'configuration.md#packagist-credentials',
   } satisfies ErrorDefinition<HttpDetail>,
+  PACKAGIST_ACCESS_DENIED: {
+    title: 'Packagist refused a request that carried no credentials',
+    message: (p: HttpDetail & { url: string }) =>
+      `${p.url} refused access (HTTP ${p.status}: ${p.serverMessage}); phpublish sent no credentials with this request.`,
+    remedy: () =>
+      'Packagist’s metadata and job pages are public: check `packagistUrl` (a private Composer repository, a proxy or a firewall on the way refuses anonymous requests), and whether this network or IP is blocked.',
+    docs: 'troubleshooting.md#packagist-rejected-the-request',
+  } satisfies ErrorDefinition<HttpDetail & { url: string }>,
   PACKAGIST_MAIN_TOKEN_REQUIRED: {
     title: 'Creating a package needs the main API token',
     message: (p: HttpDetail) =>
@@ -130,6 +138,14 @@ export const packagistErrors = defineErrors({
       'Do not move release tags: restore the tag to the published commit, and release the change as a new version.',
     docs: 'troubleshooting.md#the-version-is-published-at-another-commit',
   } satisfies ErrorDefinition<{ packageName: string; version: string; expected: string; actual: string }>,
+  PACKAGIST_REFERENCE_NOT_COMMIT: {
+    title: 'Packagist metadata names something other than a commit for the version',
+    message: (p: { packageName: string; version: string; reference: string }) =>
+      `Packagist metadata gives ${p.packageName} ${p.version} the reference ${p.reference}, which is not a full commit id (40 or 64 lowercase hexadecimal characters).`,
+    remedy: () =>
+      'A release is served at one commit — never at HEAD, a branch, a tag name or a short id. Check `packagistUrl` (a mirror or proxy may rewrite metadata); do not install this version until its metadata names its commit.',
+    docs: 'verify.md#packagist-metadata',
+  } satisfies ErrorDefinition<{ packageName: string; version: string; reference: string }>,
   PACKAGIST_CONFIRM_TIMEOUT: {
     title: 'Packagist did not serve the new version in time',
     message: (p: { packageName: string; version: string; seconds: number; lastSeen: string }) =>

@@ -1,3 +1,16 @@
+export { formatByteSize, parseByteSize } from './byte-size.js';
+export { parseJsonAnswer, schemaProblems } from './json-answer.js';
+export {
+  ANSWER_KIND_TITLES,
+  ANSWER_KINDS,
+  type AnswerKind,
+  type AnswerLimits,
+  AnswerMeter,
+  answerLimit,
+  DEFAULT_ANSWER_LIMITS,
+  parseAnswerLimits,
+  publicUrl,
+} from './limits.js';
 export {
   type AttemptAnswer,
   DEFAULT_RETRY,

@@ -2,6 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isPhpublishError } from '../errors/index.js';
+import { DEFAULT_ANSWER_LIMITS } from './limits.js';
 import { DEFAULT_RETRY, HttpNetworkError, parseRetryAfter, requestWithRetry } from './request.js';
 import { testHttpDeps } from './testing/deps.js';
 
@@ -134,6 +136,73 @@ describe('requestWithRetry', () => {
       expect(error).toMatchObject({ reason: 'connection refused', attempts: 4 });
       expect(d.clock.sleeps).toEqual([1000, 2000, 4000]);
     });
+  });
+});
+
+describe('requestWithRetry, when an answer is larger than its kind allows', () => {
+  const limits = { api: 1024, metadata: 4096 };
+  const chunked =
+    (bytes: number): Handler =>
+    (_req, res) => {
+      // No Content-Length: the size is only known by counting.
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('"');
+      res.end(`${'x'.repeat(bytes - 2)}"`);
+    };
+
+  it('refuses it from its Content-Length, without reading it or asking again', async () => {
+    handlers.push((_req, res) => {
+      res.writeHead(200, { 'content-length': String(600 * 1024 * 1024) });
+      // A trickle that would take forever: only the header is needed to refuse.
+      res.write('{');
+    });
+    const error = await requestWithRetry(
+      { method: 'GET', url: `${baseUrl}/p2/x.json`, idempotent: true },
+      deps({ limits }),
+    ).catch((e) => e);
+    expect(isPhpublishError(error, 'REMOTE_ANSWER_TOO_LARGE')).toBe(true);
+    expect(error.message).toContain('larger than the 1 KiB allowed for API answers (it announced 600 MiB)');
+    expect(error.remedy).toContain('--max-size api=<size>');
+    expect(seen).toHaveLength(1);
+  });
+
+  it('counts the bytes of an answer that does not say its size, and stops past the limit', async () => {
+    handlers.push(chunked(1025));
+    const d = deps({ limits });
+    const error = await requestWithRetry({ method: 'GET', url: `${baseUrl}/x`, idempotent: true }, d).catch((e) => e);
+    expect(isPhpublishError(error, 'REMOTE_ANSWER_TOO_LARGE')).toBe(true);
+    expect(error.message).not.toContain('announced');
+    expect(seen).toHaveLength(1);
+    expect(d.clock.sleeps).toEqual([]);
+  });
+
+  it('accepts an answer of exactly the limit', async () => {
+    handlers.push(chunked(1024));
+    const res = await requestWithRetry({ method: 'GET', url: `${baseUrl}/x`, idempotent: true }, deps({ limits }));
+    expect(res.body).toHaveLength(1024);
+  });
+
+  it('applies the limit of the answer’s kind, and the default for kinds not given', async () => {
+    handlers.push(chunked(2048), chunked(2048));
+    const metadata = await requestWithRetry(
+      { method: 'GET', url: `${baseUrl}/x`, idempotent: true, answer: 'metadata' },
+      deps({ limits }),
+    );
+    expect(metadata.body).toHaveLength(2048);
+    const bundle = await requestWithRetry(
+      { method: 'GET', url: `${baseUrl}/x`, idempotent: true, answer: 'bundle' },
+      deps({ limits }),
+    );
+    expect(bundle.body).toHaveLength(2048);
+    expect(DEFAULT_ANSWER_LIMITS.bundle).toBeGreaterThan(2048);
+  });
+
+  it('names the URL without its credentials or query', async () => {
+    handlers.push(chunked(2048));
+    const url = `${baseUrl.replace('http://', 'http://user:secret@')}/asset?X-Amz-Signature=secret`;
+    const error = await requestWithRetry({ method: 'GET', url, idempotent: true }, deps({ limits })).catch((e) => e);
+    expect(error.message).toContain(`${baseUrl}/asset`);
+    expect(error.message).not.toContain('secret');
   });
 });
 

@@ -1,5 +1,7 @@
 import { type Dispatcher, request } from 'undici';
 import type { Clock } from '../clock.js';
+import { isPhpublishError } from '../errors/index.js';
+import { type AnswerKind, type AnswerLimits, AnswerMeter } from './limits.js';
 
 export interface RetryPolicy {
   /** Total attempts, including the first. */
@@ -25,6 +27,8 @@ export interface HttpDeps {
   /** Per attempt: the time allowed for the response headers, and between body chunks. */
   timeoutMs: number;
   retry: RetryPolicy;
+  /** The largest answer accepted, by kind; DEFAULT_ANSWER_LIMITS for kinds not given. */
+  limits?: Partial<AnswerLimits>;
   /** Told before each retry, so that long waits show up in the log. */
   onRetry?: (info: { url: string; attempt: number; delayMs: number; reason: string }) => void;
 }
@@ -39,6 +43,8 @@ export interface HttpRequest {
    * otherwise only failures where the server certainly did not act (refused connection, 429) are.
    */
   idempotent: boolean;
+  /** What the answer is, for its size limit; `api` by default. */
+  answer?: AnswerKind;
 }
 
 export interface HttpResponse {
@@ -69,6 +75,7 @@ const NOT_SENT = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND'
 /**
  * The single place where phpublish retries HTTP (the sigstore-js `fetchWithRetry` idea): bounded
  * attempts with exponential backoff, honouring Retry-After, for 408/429/5xx and network failures.
+ * An answer larger than its kind's limit is refused (REMOTE_ANSWER_TOO_LARGE), never retried.
  */
 export async function requestWithRetry(req: HttpRequest, deps: HttpDeps): Promise<HttpResponse> {
   const { response, attempts } = await withRetry(req, deps, () => sendOnce(req, deps));
@@ -85,8 +92,9 @@ export interface AttemptAnswer {
  * The retry loop of requestWithRetry for requests whose bodies are read otherwise (binary
  * downloads): `attempt` sends the request once and resolves to its answer, or throws when no
  * answer came. `discard` releases an answer that will be retried (its body is not wanted).
- * Errors for which `isNetworkError` says false are not retried and propagate as they are;
- * network errors become HttpNetworkError after the last attempt.
+ * Coded errors (PhpublishError: an answer too large, say) and errors for which `isNetworkError`
+ * says false are not retried and propagate as they are; network errors become HttpNetworkError
+ * after the last attempt.
  */
 export async function withRetry<R extends AttemptAnswer>(
   req: Pick<HttpRequest, 'url' | 'idempotent'>,
@@ -101,7 +109,7 @@ export async function withRetry<R extends AttemptAnswer>(
     try {
       response = await attempt();
     } catch (error) {
-      if (options.isNetworkError && !options.isNetworkError(error)) throw error;
+      if (isPhpublishError(error) || (options.isNetworkError && !options.isNetworkError(error))) throw error;
       const code = errorCode(error);
       const retryable = req.idempotent || NOT_SENT.has(code);
       if (last || !retryable) {
@@ -133,8 +141,21 @@ async function sendOnce(req: HttpRequest, deps: HttpDeps): Promise<Omit<HttpResp
     headersTimeout: deps.timeoutMs,
     bodyTimeout: deps.timeoutMs,
   });
-  const body = await res.body.text();
-  return { status: res.statusCode, headers: res.headers, body };
+  const meter = new AnswerMeter(req.url, req.answer ?? 'api', deps.limits);
+  const chunks: Buffer[] = [];
+  try {
+    meter.checkDeclared(res.headers);
+    for await (const chunk of res.body) {
+      meter.add(chunk.length);
+      chunks.push(chunk);
+    }
+  } catch (error) {
+    // Not read to the end: the connection is closed rather than drained.
+    res.body.destroy();
+    throw error;
+  }
+  // As undici's text(): UTF-8, a byte order mark dropped.
+  return { status: res.statusCode, headers: res.headers, body: new TextDecoder().decode(Buffer.concat(chunks)) };
 }
 
 function backoff(policy: RetryPolicy, attempt: number): number {

@@ -1,12 +1,15 @@
 import type { Dispatcher } from 'undici';
+import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import { PhpublishError } from '../errors/index.js';
 import {
+  type AnswerLimits,
   DEFAULT_RETRY,
   type HttpDeps,
   HttpNetworkError,
   type HttpRequest,
   type HttpResponse,
+  parseJsonAnswer,
   type RetryPolicy,
   requestWithRetry,
 } from '../http/index.js';
@@ -25,6 +28,8 @@ export interface PackagistClientOptions {
   timeoutMs?: number;
   retry?: Partial<RetryPolicy>;
   onRetry?: HttpDeps['onRetry'];
+  /** The largest answers accepted (p2 metadata is `metadata`, the API's answers `api`). */
+  limits?: Partial<AnswerLimits>;
 }
 
 export interface UpdatePackageResult {
@@ -61,6 +66,7 @@ export class PackagistClient {
       timeoutMs: options.timeoutMs ?? 30_000,
       retry: { ...DEFAULT_RETRY, ...options.retry },
       onRetry: options.onRetry,
+      ...(options.limits ? { limits: options.limits } : {}),
     };
   }
 
@@ -80,12 +86,15 @@ export class PackagistClient {
       { authenticated: true },
     );
     if (res.status === 202 || res.status === 200) {
-      const body = parseJson(res.body);
-      const jobs = (body as { jobs?: unknown })?.jobs;
-      if ((body as { status?: unknown })?.status !== 'success' || !Array.isArray(jobs)) {
-        throw this.#badResponse(res, '/api/update-package', 'the answer is not {"status":"success","jobs":[…]}');
+      const answer = parseJsonAnswer(res.body, updateAnswerSchema);
+      if ('problem' in answer) {
+        throw this.#badResponse(
+          res,
+          '/api/update-package',
+          `the answer is not {"status":"success","jobs":[…]} (${answer.problem})`,
+        );
       }
-      return { jobs: jobs.map(String), type: String((body as { type?: unknown }).type ?? 'manual') };
+      return { jobs: answer.data.jobs, type: answer.data.type ?? 'manual' };
     }
     const server = serverMessage(res);
     if (res.status === 404 && server.json) {
@@ -101,7 +110,7 @@ export class PackagistClient {
         serverMessage: server.text,
       });
     }
-    throw this.#mapFailure(res, '/api/update-package');
+    throw this.#mapFailure(res, '/api/update-package', { sentCredentials: this.hasCredentials });
   }
 
   /**
@@ -134,7 +143,7 @@ export class PackagistClient {
     if (res.status === 406 && /expected in payload/i.test(server.text)) {
       throw new PhpublishError('PACKAGIST_PAYLOAD_REJECTED', { status: res.status, serverMessage: server.text });
     }
-    throw this.#mapFailure(res, '/api/create-package');
+    throw this.#mapFailure(res, '/api/create-package', { sentCredentials: this.hasCredentials });
   }
 
   /** GET /jobs/{id}. No authentication; results expire after about 10 minutes (then: running). */
@@ -150,10 +159,11 @@ export class PackagistClient {
       { method: 'GET', url: this.#api(`/jobs/${id}`), idempotent: true },
       { authenticated: false },
     );
-    if (res.status !== 200) throw this.#mapFailure(res, `/jobs/${id}`);
-    const body = parseJson(res.body) as { status?: unknown; message?: unknown } | undefined;
-    if (typeof body?.status !== 'string') throw this.#badResponse(res, `/jobs/${id}`, 'the answer has no "status"');
-    return { status: body.status, message: typeof body.message === 'string' ? stripHtml(body.message) : '' };
+    if (res.status !== 200) throw this.#mapFailure(res, `/jobs/${id}`, { sentCredentials: false });
+    const answer = parseJsonAnswer(res.body, jobAnswerSchema);
+    if ('problem' in answer)
+      throw this.#badResponse(res, `/jobs/${id}`, `the answer is not a job's status (${answer.problem})`);
+    return { status: answer.data.status, message: stripHtml(answer.data.message ?? '') };
   }
 
   /** GET /p2/<vendor>/<name>.json, expanded. Sends If-Modified-Since when given. */
@@ -167,13 +177,14 @@ export class PackagistClient {
         method: 'GET',
         url,
         idempotent: true,
+        answer: 'metadata',
         headers: ifModifiedSince ? { 'if-modified-since': ifModifiedSince } : {},
       },
       { authenticated: false },
     );
     if (res.status === 304) return { state: 'not-modified' };
     if (res.status === 404) return { state: 'not-found' };
-    if (res.status !== 200) throw this.#mapFailure(res, url);
+    if (res.status !== 200) throw this.#mapFailure(res, url, { sentCredentials: false });
     let versions: PackageVersion[];
     try {
       versions = versionsFromP2(JSON.parse(res.body), packageName);
@@ -214,9 +225,16 @@ export class PackagistClient {
     }
   }
 
-  #mapFailure(res: HttpResponse, what: string): PhpublishError {
+  /**
+   * An answer that is not a success, as a coded error. A refusal means the credentials only when
+   * some were sent: without, it is a refusal of access (a private repository, a proxy, a block).
+   */
+  #mapFailure(res: HttpResponse, what: string, { sentCredentials }: { sentCredentials: boolean }): PhpublishError {
     const server = serverMessage(res);
     const detail = { status: res.status, serverMessage: server.text };
+    if (!sentCredentials && (res.status === 401 || res.status === 403)) {
+      return new PhpublishError('PACKAGIST_ACCESS_DENIED', { ...detail, url: this.#url(what) });
+    }
     if (res.status === 403 || (res.status === 406 && /username\/apiToken/i.test(server.text))) {
       return new PhpublishError('PACKAGIST_AUTH_REJECTED', detail);
     }
@@ -233,10 +251,24 @@ export class PackagistClient {
   }
 
   #badResponse(res: HttpResponse, what: string, problem: string): PhpublishError {
-    const url = what.startsWith('http') ? what : this.#api(what);
-    return new PhpublishError('PACKAGIST_BAD_RESPONSE', { url, status: res.status, problem });
+    return new PhpublishError('PACKAGIST_BAD_RESPONSE', { url: this.#url(what), status: res.status, problem });
+  }
+
+  /** An API path, or a URL already whole (p2 metadata lives on another host). */
+  #url(what: string): string {
+    return what.startsWith('http') ? what : this.#api(what);
   }
 }
+
+/** update-package's success: `{"status":"success","jobs":["<hex>"…],"type":"manual"}`. */
+const updateAnswerSchema = z.looseObject({
+  status: z.literal('success'),
+  jobs: z.array(z.string()),
+  type: z.string().optional(),
+});
+
+/** /jobs/{id}: `{"status":"completed","message":"…"}` (message may hold HTML). */
+const jobAnswerSchema = z.looseObject({ status: z.string(), message: z.string().nullish() });
 
 function parseJson(text: string): unknown {
   try {

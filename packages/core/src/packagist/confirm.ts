@@ -3,7 +3,7 @@ import { isPhpublishError, PhpublishError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
 import type { JobStatus, PackagistClient } from './client.js';
 import type { PackageVersion } from './minified.js';
-import { findVersion } from './version.js';
+import { findVersion, isCommitId } from './version.js';
 
 export interface WaitForVersionInput {
   client: PackagistClient;
@@ -45,6 +45,11 @@ export function referenceOf(entry: PackageVersion): string | undefined {
   return entry.source?.reference ?? entry.dist?.reference;
 }
 
+/** A reference as messages show it: quoted, so that spaces and control characters are visible, and short. */
+export function quoteReference(reference: string): string {
+  return JSON.stringify(reference.length > 80 ? `${reference.slice(0, 80)}…` : reference);
+}
+
 /**
  * Polls p2 metadata until `version` appears at `commit`, with backoff, a deadline and a progress
  * line. The version at another commit is an error (Packagist refuses to move a stable version, so
@@ -73,6 +78,13 @@ export async function waitForVersion(input: WaitForVersionInput): Promise<Served
         if (entry) {
           const reference = referenceOf(entry);
           if (reference === commit) return { entry, elapsedMs: clock.now() - started };
+          if (reference !== undefined && !isCommitId(reference)) {
+            throw new PhpublishError('PACKAGIST_REFERENCE_NOT_COMMIT', {
+              packageName,
+              version,
+              reference: quoteReference(reference),
+            });
+          }
           throw new PhpublishError('PACKAGIST_VERSION_AT_OTHER_COMMIT', {
             packageName,
             version,

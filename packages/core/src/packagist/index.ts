@@ -7,6 +7,7 @@ export {
 } from './client.js';
 export {
   LISTING_GRACE_MS,
+  quoteReference,
   referenceOf,
   type ServedVersion,
   TRANSIENT_PACKAGIST_ERRORS,
@@ -22,4 +23,4 @@ export {
   sameRepository,
   toPublicRepositoryUrl,
 } from './repository-url.js';
-export { findVersion } from './version.js';
+export { findVersion, isCommitId } from './version.js';

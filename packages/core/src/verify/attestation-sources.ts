@@ -1,8 +1,13 @@
-import { fetchGitHubAttestations, type GitHubRepositoryApi } from '../attest/github-store.js';
+import { isApiUrl } from '../attest/forge-http.js';
+import {
+  fetchGitHubAttestations,
+  fetchReleaseAssets,
+  type GitHubRepositoryApi,
+  type ReleaseAsset,
+} from '../attest/github-store.js';
 import type { SigstoreBundle } from '../attest/sign.js';
 import { releaseFileNames } from '../attest/subjects.js';
 import { isPhpublishError, PhpublishError } from '../errors/index.js';
-import { HttpNetworkError, requestWithRetry } from '../http/index.js';
 import { DownloadProblem, download } from './download.js';
 import type { VerifySession } from './session.js';
 
@@ -34,11 +39,6 @@ export function versionNames(tag: string): string[] {
   return bare === tag ? [tag] : [bare, tag];
 }
 
-interface ReleaseAsset {
-  name: string;
-  url: string;
-}
-
 /**
  * Collects the attestations of a release from GitHub: the release asset
  * `<vendor>-<name>-<version>.sigstore.json` and GitHub's attestation store (by the content digest
@@ -66,7 +66,7 @@ export async function findAttestations(input: {
     `in the attestation store of ${repository} by the content digest`,
   ];
   const [assets, stored] = await Promise.allSettled([
-    releaseAssets(api, tag),
+    fetchReleaseAssets(api, tag),
     fetchGitHubAttestations(api, input.contentSha256),
   ]);
   const sources: AttestationSources = { stored: [], looked, releaseAsset: async () => undefined };
@@ -123,45 +123,18 @@ function canonical(bundle: string | SigstoreBundle): string {
   }
 }
 
-/** The release of `tag` and its assets; undefined when there is no such release. */
-async function releaseAssets(api: GitHubRepositoryApi, tag: string): Promise<ReleaseAsset[] | undefined> {
-  const url = `${api.baseUrl.replace(/\/+$/, '')}/repos/${api.repository}/releases/tags/${encodeURIComponent(tag)}`;
-  let response: Awaited<ReturnType<typeof requestWithRetry>>;
-  try {
-    response = await requestWithRetry({ method: 'GET', url, headers: api.authHeaders, idempotent: true }, api.http);
-  } catch (error) {
-    if (!(error instanceof HttpNetworkError)) throw error;
-    throw new PhpublishError('ATTEST_FETCH_FAILED', { service: 'GitHub', url, reason: error.reason });
-  }
-  if (response.status === 404) return undefined;
-  let body: { assets?: { name?: unknown; url?: unknown }[] } | undefined;
-  try {
-    body = response.status === 200 ? JSON.parse(response.body) : undefined;
-  } catch {
-    body = undefined;
-  }
-  if (!body) {
-    throw new PhpublishError('ATTEST_FETCH_FAILED', {
-      service: 'GitHub',
-      url,
-      status: response.status,
-      reason: response.status === 200 ? 'the answer is not JSON' : `HTTP ${response.status}`,
-    });
-  }
-  return (body.assets ?? []).flatMap((asset) =>
-    typeof asset.name === 'string' && typeof asset.url === 'string' ? [{ name: asset.name, url: asset.url }] : [],
-  );
-}
-
-/** Downloads an asset through the API; GitHub redirects to storage, which gets no credentials. */
+/**
+ * Downloads an asset through the API; GitHub redirects to storage, which gets no credentials, and
+ * neither does an asset URL outside the API.
+ */
 async function downloadAsset(api: GitHubRepositoryApi, asset: ReleaseAsset, options: { hashOnly?: boolean } = {}) {
   try {
     return await download({
       url: asset.url,
       http: api.http,
-      headers: { ...api.authHeaders, accept: 'application/octet-stream' },
-      // Bundles are a few kilobytes and kept in memory; a huge "bundle" is not one.
-      ...(options.hashOnly ? { hashOnly: true } : { maxBytes: 16 * 1024 * 1024 }),
+      headers: { ...(isApiUrl(api, asset.url) ? api.authHeaders : {}), accept: 'application/octet-stream' },
+      // Bundles are kept in memory, within the bundle limit; the zip is only hashed, within the dist limit.
+      ...(options.hashOnly ? { hashOnly: true, answer: 'dist' } : { answer: 'bundle' }),
     });
   } catch (error) {
     if (!(error instanceof DownloadProblem)) throw error;

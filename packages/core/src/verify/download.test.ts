@@ -79,9 +79,12 @@ describe('download', () => {
     handlers = [status(404)];
     await expect(download({ url: `${baseUrl}/gone`, http: http() })).rejects.toMatchObject({ status: 404 });
     expect(requests).toBe(1);
-    const tooBig = await download({ url: `${baseUrl}/zipball`, http: http(), maxBytes: 1000 }).catch((e: unknown) => e);
-    expect(tooBig).toBeInstanceOf(DownloadProblem);
-    expect((tooBig as DownloadProblem).reason).toMatch(/more than the 1000/);
+    const tooBig = await download({
+      url: `${baseUrl}/zipball`,
+      http: { ...http(), limits: { dist: 1000 } },
+    }).catch((e: unknown) => e);
+    expect(tooBig).toMatchObject({ code: 'REMOTE_ANSWER_TOO_LARGE' });
+    expect((tooBig as Error).message).toMatch(/larger than the 1000 bytes allowed for dist archives/);
     expect(requests).toBe(2);
   });
 

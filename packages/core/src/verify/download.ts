@@ -3,7 +3,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { Transform, Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { request } from 'undici';
-import { type HttpDeps, HttpNetworkError, withRetry } from '../http/index.js';
+import { type AnswerKind, AnswerMeter, type HttpDeps, HttpNetworkError, withRetry } from '../http/index.js';
 
 /** Why a download failed, for humans; never contains credentials. */
 export class DownloadProblem extends Error {
@@ -31,8 +31,11 @@ export interface DownloadInput {
   http: HttpDeps;
   /** Sent with the first request only, never after a redirect (pre-signed storage, codeload). */
   headers?: Record<string, string>;
-  /** Refuse bodies larger than this; 512 MiB by default. */
-  maxBytes?: number;
+  /**
+   * What the body is, for its size limit (`http.limits`): `dist` by default. A larger body is
+   * refused with REMOTE_ANSWER_TOO_LARGE as soon as that is known, and not retried.
+   */
+  answer?: AnswerKind;
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -58,7 +61,7 @@ interface Attempt {
  * redirects (GitHub's zipball and asset URLs redirect to storage on another host). Transient
  * failures (no answer, a connection reset mid-body, 408/429/5xx) are retried through core's
  * retry loop (`withRetry`), from the first URL, with the whole body read again; a body over the
- * size limit or a redirect loop is not retried.
+ * size limit of its kind (REMOTE_ANSWER_TOO_LARGE) or a redirect loop is not retried.
  */
 export async function download(input: DownloadInput): Promise<Downloaded> {
   let outcome: { response: Attempt };
@@ -77,7 +80,6 @@ export async function download(input: DownloadInput): Promise<Downloaded> {
 
 /** One attempt: redirects followed, the body of a 200 read; other answers' bodies are dumped. */
 async function attempt(input: DownloadInput): Promise<Attempt> {
-  const maxBytes = input.maxBytes ?? 512 * 1024 * 1024;
   let url = input.url;
   for (let redirects = 0; ; redirects++) {
     const response = await request(url, {
@@ -98,17 +100,23 @@ async function attempt(input: DownloadInput): Promise<Attempt> {
       await response.body.dump();
       return { status: response.statusCode, headers: response.headers };
     }
-    const declared = Number(response.headers['content-length']);
-    if (Number.isFinite(declared) && declared > maxBytes) {
-      await response.body.dump();
-      throw new DownloadProblem(`it is ${declared} bytes, more than the ${maxBytes} allowed`);
+    const limit = new AnswerMeter(input.url, input.answer ?? 'dist', input.http.limits);
+    try {
+      limit.checkDeclared(response.headers);
+    } catch (error) {
+      response.body.destroy();
+      throw error;
     }
     const hash = createHash('sha256');
     let bytes = 0;
     const meter = new Transform({
       transform(chunk: Buffer, _encoding, callback) {
         bytes += chunk.length;
-        if (bytes > maxBytes) return callback(new DownloadProblem(`it is more than the ${maxBytes} bytes allowed`));
+        try {
+          limit.add(chunk.length);
+        } catch (error) {
+          return callback(error as Error);
+        }
         hash.update(chunk);
         callback(null, chunk);
       },

@@ -1,7 +1,7 @@
 import { PhpublishError } from '../errors/index.js';
-import { referenceOf } from '../packagist/confirm.js';
+import { quoteReference, referenceOf } from '../packagist/confirm.js';
 import type { PackageVersion } from '../packagist/minified.js';
-import { findVersion } from '../packagist/version.js';
+import { findVersion, isCommitId } from '../packagist/version.js';
 import type { VerifyTarget } from './lock.js';
 import type { VerifySession } from './session.js';
 
@@ -24,10 +24,11 @@ const isStable = (entry: PackageVersion) =>
   !isDevVersion(entry.version) && !/-/.test(entry.version_normalized ?? entry.version.replace(/^v/i, ''));
 
 /**
- * Finds the version in Packagist's p2 metadata: the one asked for (or locked), else the newest
- * stable one. With composer.lock, the locked commit and URLs are what would be installed, so
- * they win; Packagist serving the version at another commit is a failure of this check, and the
- * other checks go on with the locked commit.
+ * Finds the version in Packagist's p2 metadata (whose every field read has been type-checked by
+ * the client): the one asked for (or locked), else the newest stable one. With composer.lock,
+ * the locked commit and URLs are what would be installed, so they win; Packagist serving the
+ * version at another commit, or at something that is not a commit id (HEAD, a branch), is a
+ * failure of this check, and the other checks go on with the locked commit.
  */
 export async function resolveRelease(
   target: VerifyTarget,
@@ -56,6 +57,15 @@ export async function resolveRelease(
     });
   }
   const served = referenceOf(entry);
+  const notACommit =
+    served !== undefined && !isCommitId(served)
+      ? new PhpublishError('PACKAGIST_REFERENCE_NOT_COMMIT', {
+          packageName,
+          version: entry.version,
+          reference: quoteReference(served),
+        })
+      : undefined;
+  if (notACommit && !locked?.reference) throw notACommit;
   const commit = locked?.reference ?? served;
   if (!commit) {
     throw new PhpublishError('VERIFY_SOURCE_MISSING', {
@@ -79,6 +89,7 @@ export async function resolveRelease(
     ...(distUrl ? { distUrl } : {}),
     ...(distType ? { distType } : {}),
   };
+  if (notACommit) return { facts, detail: '', problem: notACommit };
   if (served && served !== commit) {
     return {
       facts,

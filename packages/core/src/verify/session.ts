@@ -1,7 +1,7 @@
 import { Agent, type Dispatcher } from 'undici';
 import { publicGoodTrustedRoot, type TrustedRootJson } from '../attest/trusted-root.js';
 import type { Clock } from '../clock.js';
-import { DEFAULT_RETRY, type HttpDeps, type RetryPolicy } from '../http/index.js';
+import { type AnswerLimits, DEFAULT_RETRY, type HttpDeps, type RetryPolicy } from '../http/index.js';
 import type { Logger, Redactor } from '../log/index.js';
 import { PackagistClient } from '../packagist/client.js';
 
@@ -24,6 +24,8 @@ export interface VerifyDeps {
   retry?: Partial<RetryPolicy>;
   /** Per request; 30 s by default. */
   timeoutMs?: number;
+  /** The largest answer accepted, by kind (metadata, api, bundle, dist); DEFAULT_ANSWER_LIMITS otherwise. */
+  limits?: Partial<AnswerLimits>;
   /** The public-good trusted root, when a policy entry names none; through TUF by default. */
   loadPublicGoodRoot?: () => Promise<TrustedRootJson>;
 }
@@ -66,6 +68,7 @@ export function createSession(deps: VerifyDeps, endpoints: VerifyEndpoints): Ver
     userAgent: deps.userAgent,
     timeoutMs: deps.timeoutMs ?? 30_000,
     retry: { ...DEFAULT_RETRY, ...deps.retry },
+    ...(deps.limits ? { limits: deps.limits } : {}),
     onRetry: ({ url, attempt, delayMs, reason }) =>
       deps.logger.info(
         `${reason} from ${deps.redactor.redact(url)}; retrying in ${Math.round(delayMs / 100) / 10} s (attempt ${attempt + 1})`,
@@ -87,6 +90,7 @@ export function createSession(deps: VerifyDeps, endpoints: VerifyEndpoints): Ver
       timeoutMs: http.timeoutMs,
       retry: http.retry,
       onRetry: http.onRetry,
+      ...(http.limits ? { limits: http.limits } : {}),
     }),
     gitHubHeaders: {
       accept: 'application/vnd.github+json',

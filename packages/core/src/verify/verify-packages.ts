@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PhpublishError } from '../errors/index.js';
+import { crashedReport } from './crashed-report.js';
 import { TagFetcher } from './fetch-tag.js';
 import { startGitHelper } from './git-helper.js';
 import { readGitHttpConfig } from './git-http/git-config.js';
@@ -41,7 +42,8 @@ const PROGRESS_EVERY_MS = 1000;
 /**
  * Verifies packages against a policy with bounded concurrency, one connection pool per thread and
  * a scratch directory that is removed at the end. Never throws for what it finds: every finding
- * is in the report; only defects propagate.
+ * is in the report, and so is a defect met while verifying one package (VERIFY_INTERNAL_ERROR in
+ * that package's row); only defects outside any one package propagate.
  */
 export async function verifyPackages(input: VerifyPackagesInput, deps: VerifyDeps): Promise<VerifyReport> {
   const started = deps.clock.now();
@@ -147,12 +149,16 @@ export async function verifyInThisThread(
       for (let i = next++; i < work.length; i = next++) {
         const { index, target } = work[i]!;
         const entry = policyEntryFor(options.policy, target.packageName);
-        onDone(
-          index,
-          entry
+        let report: PackageReport;
+        try {
+          report = entry
             ? await verifyPackage(target, entry, options.session, { scratch: files, tags })
-            : notCovered(target, options.strict),
-        );
+            : notCovered(target, options.strict);
+        } catch (error) {
+          // A defect while verifying one package fails that package, never the run.
+          report = crashedReport(target, error, entry?.key);
+        }
+        onDone(index, report);
       }
     } finally {
       await tags.close();

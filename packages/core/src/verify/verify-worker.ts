@@ -38,6 +38,7 @@ try {
       tempDir: input.tempDir,
       ...(input.timeoutMs ? { timeoutMs: input.timeoutMs } : {}),
       ...(input.retry ? { retry: input.retry } : {}),
+      ...(input.limits ? { limits: input.limits } : {}),
     },
     input.endpoints,
   );

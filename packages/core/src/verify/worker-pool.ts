@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { RetryPolicy } from '../http/index.js';
+import type { AnswerLimits, RetryPolicy } from '../http/index.js';
+import { crashedReport } from './crashed-report.js';
 import type { VerifyTarget } from './lock.js';
 import type { PackageReport } from './report.js';
 import type { VerifyDeps, VerifyEndpoints } from './session.js';
@@ -19,6 +20,7 @@ export interface WorkerInput {
   userAgent: string;
   timeoutMs?: number;
   retry?: Partial<RetryPolicy>;
+  limits?: Partial<AnswerLimits>;
 }
 
 export type WorkerMessage =
@@ -38,7 +40,8 @@ export function workerModule(): URL | undefined {
 /**
  * Verifies shares of the packages in worker threads, one thread per share, each with its own
  * connection pool and scratch repositories; reports come back as each package is done. A thread
- * that fails (a defect) stops the others.
+ * that fails (a defect) does not stop the others: the packages it had not reported yet fail with
+ * VERIFY_INTERNAL_ERROR.
  */
 export async function verifyInWorkers(
   module: URL,
@@ -55,7 +58,7 @@ export async function verifyInWorkers(
   const { deps } = input;
   const workers: Worker[] = [];
   const run = (share: { index: number; target: VerifyTarget }[]) =>
-    new Promise<void>((resolve, reject) => {
+    new Promise<void>((resolve) => {
       const workerData: WorkerInput = {
         share,
         policyFile: input.policyFile,
@@ -68,17 +71,32 @@ export async function verifyInWorkers(
         userAgent: deps.userAgent,
         ...(deps.timeoutMs ? { timeoutMs: deps.timeoutMs } : {}),
         ...(deps.retry ? { retry: deps.retry } : {}),
+        ...(deps.limits ? { limits: deps.limits } : {}),
       };
       const worker = new Worker(module, { workerData });
       workers.push(worker);
+      const reported = new Set<number>();
+      let failure: unknown;
       worker.on('message', (message: WorkerMessage) => {
-        if (message.type === 'done') input.onDone(message.index, message.report);
-        else deps.logger[message.level](message.message);
+        if (message.type === 'done') {
+          reported.add(message.index);
+          input.onDone(message.index, message.report);
+        } else deps.logger[message.level](message.message);
       });
-      worker.on('error', reject);
-      worker.on('exit', (code) =>
-        code === 0 ? resolve() : reject(new Error(`a verification thread stopped with exit code ${code}`)),
-      );
+      // An 'error' is always followed by 'exit'.
+      worker.on('error', (error) => {
+        failure = error;
+      });
+      worker.on('exit', (code) => {
+        for (const { index, target } of share) {
+          if (reported.has(index)) continue;
+          input.onDone(
+            index,
+            crashedReport(target, failure ?? new Error(`the verification thread stopped with exit code ${code}`)),
+          );
+        }
+        resolve();
+      });
     });
   try {
     await Promise.all(input.shares.filter((share) => share.length > 0).map(run));
