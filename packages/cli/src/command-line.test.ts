@@ -1,6 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { type CommandLineSpec, httpUrlProblem, parseCommandLine, tagNameProblem, UsageError } from './command-line.js';
+import {
+  type CommandLineSpec,
+  httpUrlProblem,
+  parseCommandLine,
+  tagNameProblem,
+  UsageError,
+  withoutUserInfo,
+} from './command-line.js';
 
 const spec: CommandLineSpec = {
   options: { size: { type: 'string' }, count: { type: 'string' }, url: { type: 'string' }, json: { type: 'boolean' } },
@@ -57,6 +64,15 @@ describe('httpUrlProblem', () => {
     ['https://x.test/?', 'it has a query (?…)'],
   ])('refuses %j: %s', (url, problem) => {
     expect(httpUrlProblem(url)).toBe(problem);
+  });
+});
+
+describe('withoutUserInfo', () => {
+  it('hides credentials of URLs wherever they are in a value', () => {
+    expect(withoutUserInfo('-https://x-access-token:ghs_abc@github.com/a/b.git')).toBe(
+      '-https://***@github.com/a/b.git',
+    );
+    expect(withoutUserInfo('https://example.org/a@b')).toBe('https://example.org/a@b');
   });
 });
 

@@ -73,7 +73,8 @@ function optionValue(spec: CommandLineSpec, key: string, value: string | undefin
   if (range) return integerValue(name, value, range);
   if (spec.urls?.includes(key)) {
     const problem = httpUrlProblem(value);
-    if (problem) throw new UsageError(`${name} takes an http(s) URL, not ${quoteValue(value)}: ${problem}.`);
+    if (problem)
+      throw new UsageError(`${name} takes an http(s) URL, not ${quoteValue(withoutUserInfo(value))}: ${problem}.`);
   }
   return value;
 }
@@ -103,6 +104,11 @@ export function httpUrlProblem(value: string): string | undefined {
   if (url.search !== '' || value.includes('?')) return 'it has a query (?…)';
   if (url.hash !== '' || value.includes('#')) return 'it has a fragment (#…)';
   return undefined;
+}
+
+/** A value as typed, for a message: what stands before an `@` after `//` (credentials in a URL) is `***`. */
+export function withoutUserInfo(value: string): string {
+  return value.replace(/\/\/[^/?#\s]*@/g, '//***@');
 }
 
 /**

@@ -9,7 +9,7 @@ import {
   quoteValue,
   resolveCommit,
 } from '@phpublish/core';
-import { gitArgumentProblem, tagArgument, UsageError } from '../command-line.js';
+import { gitArgumentProblem, tagArgument, UsageError, withoutUserInfo } from '../command-line.js';
 import { EXIT } from '../exit-codes.js';
 import { type CommandIo, stderrLogger } from '../io.js';
 import type { Command } from '../main.js';
@@ -86,7 +86,7 @@ export const publishCommand: Command = {
 function gitArgument(values: Record<string, unknown>, option: string): string | undefined {
   const value = values[option] as string | undefined;
   const problem = value === undefined ? undefined : gitArgumentProblem(value);
-  if (problem) throw new UsageError(`--${option} ${quoteValue(value)} cannot be used: ${problem}.`);
+  if (problem) throw new UsageError(`--${option} ${quoteValue(withoutUserInfo(value!))} cannot be used: ${problem}.`);
   return value;
 }
 

@@ -222,7 +222,7 @@ describe('phpublish verify, local input', () => {
       [['--github-api-url', 'http://[::1]:99999'], '--github-api-url takes an http(s) URL'],
       [['--packagist-url', 'ftp://example.org'], 'its scheme is ftp: (http or https only)'],
       [['--packagist-url', 'https://exa mple.org'], 'it holds spaces or control characters'],
-      [['--packagist-url', 'https://u:p@example.org'], 'it holds credentials'],
+      [['--packagist-url', 'https://u:s3cret@example.org'], '"https://***@example.org": it holds credentials'],
       [['--packagist-url', 'https://example.org/?x=1'], 'it has a query'],
       [['--concurrency', '-1'], '--concurrency takes a whole number from 1 to 64, not "-1".'],
       [['--concurrency', '0'], '--concurrency takes a whole number from 1 to 64, not "0".'],
@@ -247,6 +247,7 @@ describe('phpublish verify, local input', () => {
       expect(run.stderr).toContain(message);
       expect(run.stderr).toContain('Usage: phpublish verify');
       expect(run.stderr).not.toContain('ambiguous');
+      expect(run.stderr).not.toContain('s3cret');
     });
 
     it('takes a value that starts with a dash when written with "="', async () => {
