@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { PhpublishError } from '../errors/index.js';
 import { INPUT_LIMITS, InputFileProblem, quoteValue as quoted, readInputJson } from '../input/index.js';
+import { isCommitId } from '../packagist/version.js';
 import { type CheckResult, failed, skipped } from './report.js';
 
 /** What composer.lock says about one package: exactly what `composer install` would fetch. */
@@ -30,11 +31,6 @@ export interface VerifyTarget {
   /** The version as written (`v1.2.0`); absent: the newest stable version Packagist lists. */
   version?: string;
   locked?: LockedPackage;
-}
-
-/** A full git commit id: 40 hex digits (SHA-1) or 64 (SHA-256), lowercase as git and Composer write them. */
-export function isFullCommitId(value: string): boolean {
-  return /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(value);
 }
 
 /**
@@ -119,7 +115,7 @@ function lockedTarget(raw: Record<string, unknown>, name: string, where: string,
   let reference: string | undefined;
   if (typeof rawReference === 'string' && rawReference !== '') {
     reference = rawReference;
-    if (!isFullCommitId(reference)) {
+    if (!isCommitId(reference)) {
       problems.push(
         `its ${referenceField} ${quoted(reference)} is not a full commit id (40 or 64 lowercase hexadecimal digits)`,
       );

@@ -1,10 +1,10 @@
 import { PhpublishError } from '../errors/index.js';
 import { parseTagObject, type TagObject, TagObjectProblem } from '../git/tag-object.js';
+import { isCommitId } from '../packagist/version.js';
 import { fingerprintOf } from '../pgp/key-info.js';
 import type { TrustedKeys } from '../pgp/trusted-keys.js';
 import { type SignatureFacts, type SignerFacts, verifyDetached } from '../pgp/verify.js';
 import type { FetchedTag } from './fetch-tag.js';
-import { isFullCommitId } from './lock.js';
 
 /**
  * The tag exists and points at the commit that would be installed. A commit given as anything but
@@ -12,7 +12,7 @@ import { isFullCommitId } from './lock.js';
  * never reported as a moved tag.
  */
 export function checkTagTarget(tag: string, fetched: FetchedTag, input: { url: string; commit: string }): string {
-  if (typeof input.commit !== 'string' || !isFullCommitId(input.commit)) {
+  if (typeof input.commit !== 'string' || !isCommitId(input.commit)) {
     throw new PhpublishError('VERIFY_COMMIT_ID_INVALID', { tag, commit: String(input.commit) });
   }
   if (fetched.kind === 'missing') {
