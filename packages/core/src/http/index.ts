@@ -6,6 +6,7 @@ export {
   type AnswerKind,
   type AnswerLimits,
   AnswerMeter,
+  abandonBody,
   answerLimit,
   DEFAULT_ANSWER_LIMITS,
   parseAnswerLimits,

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { PhpublishError } from '../errors/index.js';
 import { formatByteSize, parseByteSize } from './byte-size.js';
 
@@ -103,4 +104,13 @@ export class AnswerMeter {
       ...(declared === undefined ? {} : { declared: formatByteSize(declared) }),
     });
   }
+}
+
+/**
+ * Stops reading an answer's body: its connection is closed rather than drained. undici reports
+ * that as an abort on the body, which is expected here and must not go unhandled.
+ */
+export function abandonBody(body: Readable): void {
+  body.on('error', () => {});
+  body.destroy();
 }

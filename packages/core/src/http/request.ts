@@ -1,7 +1,7 @@
 import { type Dispatcher, request } from 'undici';
 import type { Clock } from '../clock.js';
 import { isPhpublishError } from '../errors/index.js';
-import { type AnswerKind, type AnswerLimits, AnswerMeter } from './limits.js';
+import { type AnswerKind, type AnswerLimits, AnswerMeter, abandonBody } from './limits.js';
 
 export interface RetryPolicy {
   /** Total attempts, including the first. */
@@ -150,8 +150,7 @@ async function sendOnce(req: HttpRequest, deps: HttpDeps): Promise<Omit<HttpResp
       chunks.push(chunk);
     }
   } catch (error) {
-    // Not read to the end: the connection is closed rather than drained.
-    res.body.destroy();
+    abandonBody(res.body);
     throw error;
   }
   // As undici's text(): UTF-8, a byte order mark dropped.

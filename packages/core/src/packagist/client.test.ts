@@ -4,8 +4,10 @@ import { Agent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { virtualClock } from '../clock.js';
 import { type ErrorCode, isPhpublishError } from '../errors/index.js';
+import { silentLogger } from '../log/index.js';
 import { PHPUBLISH_VERSION } from '../version.js';
 import { PackagistClient } from './client.js';
+import { waitForVersion } from './confirm.js';
 
 let fixture: PackagistFixture;
 let packagist: PackagistFixture['packagist'];
@@ -245,5 +247,87 @@ describe('PackagistClient jobs and metadata', () => {
   it('maps metadata that is not JSON to PACKAGIST_METADATA_INVALID', async () => {
     packagist.injectFault({ path: '/p2/acme/hello.json', fault: { status: 200, body: '{"packages":' } });
     expect(await codeOf(client().client.getVersions('acme/hello'))).toBe('PACKAGIST_METADATA_INVALID');
+  });
+});
+
+describe('PackagistClient, when an answer cannot be used', () => {
+  it('says access was refused, not the credentials, for a 403 on metadata it sent none with', async () => {
+    packagist.injectFault({
+      path: '/p2/acme/hello.json',
+      fault: { status: 403, body: '{"status":"error","message":"Forbidden"}' },
+    });
+    // The client holds credentials, but metadata requests never carry them.
+    const error = await client()
+      .client.getVersions('acme/hello')
+      .catch((e) => e);
+    expect(error.code).toBe('PACKAGIST_ACCESS_DENIED');
+    expect(error.message).toContain('/p2/acme/hello.json refused access (HTTP 403: Forbidden)');
+    expect(error.message).not.toContain('refused the credentials');
+  });
+
+  it('says the same of a refused job page, which is public too', async () => {
+    packagist.injectFault({ path: /^\/jobs\//, fault: { status: 401, body: 'Unauthorized' } });
+    expect(await codeOf(client().client.getJob('a'.repeat(40)))).toBe('PACKAGIST_ACCESS_DENIED');
+  });
+
+  it.each([
+    ['jobs that are numbers', '{"status":"success","jobs":[1],"type":"manual"}'],
+    ['no jobs', '{"status":"success","type":"manual"}'],
+    ['a type that is an object', '{"status":"success","jobs":["ab"],"type":{}}'],
+  ])('refuses an update-package answer with %s as PACKAGIST_BAD_RESPONSE', async (_what, body) => {
+    packagist.injectFault({ path: '/api/update-package', fault: { status: 202, body } });
+    const error = await client()
+      .client.updatePackage(REPO_URL)
+      .catch((e) => e);
+    expect(error.code).toBe('PACKAGIST_BAD_RESPONSE');
+    expect(error.message).toContain('jobs');
+  });
+
+  it('refuses a job answer whose status is not text', async () => {
+    packagist.injectFault({ path: /^\/jobs\//, fault: { status: 200, body: '{"status":5,"message":"x"}' } });
+    expect(await codeOf(client().client.getJob('a'.repeat(40)))).toBe('PACKAGIST_BAD_RESPONSE');
+  });
+
+  it('refuses metadata larger than its limit once, without retrying it', async () => {
+    packagist.injectFault({ path: '/p2/acme/hello.json', times: 5, fault: { status: 200, body: ' '.repeat(4096) } });
+    const clock = virtualClock({ realTimeScale: 0.01 });
+    const limited = new PackagistClient({
+      apiUrl: packagist.url,
+      repoUrl: packagist.url,
+      dispatcher: agent,
+      clock,
+      userAgent: 'phpublish-test',
+      limits: { metadata: 1024 },
+    });
+    expect(await codeOf(limited.getVersions('acme/hello'))).toBe('REMOTE_ANSWER_TOO_LARGE');
+    expect(packagist.requests.filter((r) => r.url === '/p2/acme/hello.json')).toHaveLength(1);
+    expect(clock.sleeps).toEqual([]);
+  });
+});
+
+describe('waitForVersion, when Packagist serves the version at something that is not a commit', () => {
+  it.each([['HEAD'], ['main'], ['abc1234']])('refuses %s with PACKAGIST_REFERENCE_NOT_COMMIT', async (reference) => {
+    await packagist.crawlNow('acme/hello');
+    const served = await fixture.getJson('/p2/acme/hello.json');
+    const document = served.body as { packages: Record<string, Record<string, unknown>[]> };
+    const entry = document.packages['acme/hello']![0]!;
+    entry['source'] = { ...(entry['source'] as object), reference };
+    packagist.injectFault({
+      path: '/p2/acme/hello.json',
+      times: 10,
+      fault: { status: 200, body: JSON.stringify(document) },
+    });
+    const { client: c, clock } = client();
+    const error = await waitForVersion({
+      client: c,
+      clock,
+      logger: silentLogger,
+      packageName: 'acme/hello',
+      version: String(entry['version']),
+      commit: repo.head,
+      timeoutMs: 60_000,
+    }).catch((e) => e);
+    expect(error.code).toBe('PACKAGIST_REFERENCE_NOT_COMMIT');
+    expect(error.message).toContain(`the reference "${reference}", which is not a full commit id`);
   });
 });

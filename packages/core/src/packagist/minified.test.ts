@@ -72,3 +72,63 @@ describe('versionsFromP2', () => {
     expect(() => versionsFromP2({ packages: { 'acme/hello': 'x' } }, 'acme/hello')).toThrow(/not a list/);
   });
 });
+
+describe('versionsFromP2, when the document has fields of the wrong type', () => {
+  const entry = (change: Record<string, unknown>) => ({
+    version: 'v1.0.0',
+    source: { type: 'git', url: 'https://github.com/acme/hello.git', reference: 'a'.repeat(40) },
+    ...change,
+  });
+  const doc = (...entries: unknown[]) => ({ packages: { 'acme/hello': entries } });
+
+  it.each([
+    [
+      { source: { reference: 12345 } },
+      /version "v1\.0\.0" \(packages\["acme\/hello"\]\[0\]\) is malformed: source\.reference/,
+    ],
+    [{ source: { reference: {} } }, /source\.reference/],
+    [{ source: 'git' }, /source/],
+    [{ dist: { url: 5 } }, /dist\.url/],
+    [{ version: 1 }, /a version \(packages\["acme\/hello"\]\[0\]\) is malformed: version/],
+    [{ version: '' }, /version: must not be empty/],
+    [{ version_normalized: [] }, /version_normalized/],
+  ])('refuses %j, saying where', (change, message) => {
+    expect(() => versionsFromP2(doc(entry(change)), 'acme/hello')).toThrow(message);
+  });
+
+  it('refuses a wrong type in any entry, not only the one asked for', () => {
+    expect(() =>
+      versionsFromP2(doc(entry({}), entry({ version: 'v0.9.0', dist: { reference: 9 } })), 'acme/hello'),
+    ).toThrow(/\[1\]\) is malformed: dist\.reference/);
+  });
+
+  it('refuses a minified entry that makes an expanded version wrong', () => {
+    const minifiedDoc = { minified: 'composer/2.0', packages: { 'acme/hello': [entry({}), { version: '__unset' }] } };
+    expect(() => versionsFromP2(minifiedDoc, 'acme/hello')).toThrow(/\[1\]\) is malformed: version/);
+  });
+
+  it('reads null as absent, as Composer repositories write it', () => {
+    const [version] = versionsFromP2(doc(entry({ dist: null, version_normalized: null })), 'acme/hello');
+    expect(version?.dist).toBeUndefined();
+    expect(version?.version_normalized).toBeUndefined();
+    expect(version?.source?.reference).toBe('a'.repeat(40));
+  });
+
+  it('keeps a "__proto__" key a key: it changes no prototype and no later entry', () => {
+    const polluted = JSON.parse(
+      `{"minified":"composer/2.0","packages":{"acme/hello":[{"version":"v2.0.0","__proto__":{"source":{"reference":"HEAD"}}},{"version":"v1.0.0"}]}}`,
+    );
+    const versions = versionsFromP2(polluted, 'acme/hello');
+    expect(versions.map((v) => v.source)).toEqual([undefined, undefined]);
+    expect(versions.every((v) => Object.getPrototypeOf(v) === Object.prototype)).toBe(true);
+  });
+
+  it.each([
+    [[], /"packages" object/],
+    [{ packages: [] }, /packages: /],
+    [{ packages: { 'acme/hello': { 'v1.0.0': {} } } }, /not a list of versions/],
+    [{ packages: { 'acme/hello': ['v1.0.0'] } }, /packages\["acme\/hello"\]\[0\]: must be an object/],
+  ])('refuses %j as not p2 metadata', (document, message) => {
+    expect(() => versionsFromP2(document, 'acme/hello')).toThrow(message);
+  });
+});

@@ -3,7 +3,14 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { Transform, Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { request } from 'undici';
-import { type AnswerKind, AnswerMeter, type HttpDeps, HttpNetworkError, withRetry } from '../http/index.js';
+import {
+  type AnswerKind,
+  AnswerMeter,
+  abandonBody,
+  type HttpDeps,
+  HttpNetworkError,
+  withRetry,
+} from '../http/index.js';
 
 /** Why a download failed, for humans; never contains credentials. */
 export class DownloadProblem extends Error {
@@ -104,7 +111,7 @@ async function attempt(input: DownloadInput): Promise<Attempt> {
     try {
       limit.checkDeclared(response.headers);
     } catch (error) {
-      response.body.destroy();
+      abandonBody(response.body);
       throw error;
     }
     const hash = createHash('sha256');
