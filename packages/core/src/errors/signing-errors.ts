@@ -29,6 +29,14 @@ export const signingErrors = defineErrors({
       `Export the key again with \`gpg --armor --export-secret-keys <fingerprint>\` and store the whole output, from -----BEGIN PGP PRIVATE KEY BLOCK----- to -----END PGP PRIVATE KEY BLOCK----- with its line breaks, in ${p.source}.`,
     docs: 'signing.md#loading-keys',
   } satisfies ErrorDefinition<KeySource & { problem: string }>,
+  SIGNING_KEY_AMBIGUOUS: {
+    title: 'The private key secret holds more than one key',
+    message: (p: KeySource & { count: number; what: string; fingerprints?: readonly string[] }) =>
+      `${p.source} holds ${p.count} ${p.what}${p.fingerprints?.length ? ` (${p.fingerprints.join(', ')})` : ''}; phpublish cannot tell which one should sign releases.`,
+    remedy: (p) =>
+      `Store exactly one private key in ${p.source}: \`gpg --armor --export-secret-keys <fingerprint>\` (or \`--export-secret-subkeys\`) with the fingerprint of the release key — without a fingerprint gpg exports every secret key it has. Public keys belong in \`signing.trustedKeys\` or PHPUBLISH_GPG_TRUSTED_KEYS.`,
+    docs: 'signing.md#loading-keys',
+  } satisfies ErrorDefinition<KeySource & { count: number; what: string; fingerprints?: readonly string[] }>,
   SIGNING_KEY_NOT_PRIVATE: {
     title: 'A public key was given where the private key is needed',
     message: (p: KeySource) => `${p.source} holds a public key; signing needs the private key.`,
@@ -61,26 +69,36 @@ export const signingErrors = defineErrors({
   } satisfies ErrorDefinition<{ fingerprint: string; problem: string }>,
   SIGNING_KEY_EXPIRED: {
     title: 'The signing key has expired',
-    message: (p: { fingerprint: string; expiredAt: string }) => `The key ${p.fingerprint} expired on ${p.expiredAt}.`,
-    remedy: () =>
-      'Extend the expiry (`gpg --quick-set-expire <fingerprint> 1y` and `gpg --quick-set-expire <fingerprint> 1y "*"` for subkeys), then export the private key into the CI secret again and publish the updated public key where consumers get it.',
+    message: (p: { fingerprint: string; expiredAt: string; primary?: string }) =>
+      `The ${p.primary ? `subkey ${p.fingerprint} of key ${p.primary}, asked for exactly with "!",` : `key ${p.fingerprint}`} expired on ${p.expiredAt}.`,
+    remedy: (p) =>
+      p.primary
+        ? `Ask for a subkey that is valid (set \`user.signingKey\` to the primary fingerprint without "!" to let phpublish pick the newest valid signing subkey, as gpg does), or extend this subkey's expiry (\`gpg --quick-set-expire ${p.primary} 1y ${p.fingerprint}\`) and export the key into the CI secret again.`
+        : 'Extend the expiry (`gpg --quick-set-expire <fingerprint> 1y` and `gpg --quick-set-expire <fingerprint> 1y "*"` for subkeys), then export the private key into the CI secret again and publish the updated public key where consumers get it.',
     docs: 'signing.md#supported-keys',
-  } satisfies ErrorDefinition<{ fingerprint: string; expiredAt: string }>,
+  } satisfies ErrorDefinition<{ fingerprint: string; expiredAt: string; primary?: string }>,
   SIGNING_KEY_REVOKED: {
     title: 'The signing key has been revoked',
-    message: (p: { fingerprint: string }) => `The key ${p.fingerprint} has been revoked; it must not sign anything.`,
-    remedy: () =>
-      'Create a new signing key, store it in PHPUBLISH_GPG_PRIVATE_KEY and publish its public key (and update `signing.trustedKeys`/`signing.trustedFingerprints`).',
+    message: (p: { fingerprint: string; primary?: string }) =>
+      `The ${p.primary ? `subkey ${p.fingerprint} of key ${p.primary}, asked for exactly with "!",` : `key ${p.fingerprint}`} has been revoked; it must not sign anything.`,
+    remedy: (p) =>
+      p.primary
+        ? 'Ask for a subkey that is not revoked, or set `user.signingKey` to the primary fingerprint without "!" to let phpublish pick the newest valid signing subkey, as gpg does.'
+        : 'Create a new signing key, store it in PHPUBLISH_GPG_PRIVATE_KEY and publish its public key (and update `signing.trustedKeys`/`signing.trustedFingerprints`).',
     docs: 'signing.md#supported-keys',
-  } satisfies ErrorDefinition<{ fingerprint: string }>,
+  } satisfies ErrorDefinition<{ fingerprint: string; primary?: string }>,
   SIGNING_KEY_CANNOT_SIGN: {
     title: 'The key has no usable signing key or subkey',
-    message: (p: { fingerprint: string }) =>
-      `The key ${p.fingerprint} has no valid key or subkey with signing capability (it may be encryption-only, or its signing subkey expired, was revoked or was not exported).`,
+    message: (p: { fingerprint: string; reasons?: readonly string[]; requested?: string }) =>
+      p.requested
+        ? `The key ${p.fingerprint} cannot sign with "${p.requested}", the (sub)key asked for exactly: ${(p.reasons ?? []).join('; ')}.`
+        : p.reasons?.length
+          ? `The key ${p.fingerprint} has no key or subkey that can sign here: ${p.reasons.join('; ')}.`
+          : `The key ${p.fingerprint} has no valid key or subkey with signing capability (it may be encryption-only, or its signing subkey expired, was revoked or was not exported).`,
     remedy: () =>
-      'Add a signing subkey (`gpg --quick-add-key <fingerprint> ed25519 sign`) or use a key that can sign, and export it with `gpg --armor --export-secret-keys <fingerprint>`.',
+      'Export a key whose signing part has its secret: `gpg --armor --export-secret-subkeys <fingerprint>` keeps every subkey’s secret and leaves out only the primary key’s, so the key needs a signing subkey (`gpg --quick-add-key <fingerprint> ed25519 sign`); keys on a smartcard cannot be used. To sign with one particular subkey, set `user.signingKey` to its fingerprint followed by "!".',
     docs: 'signing.md#supported-keys',
-  } satisfies ErrorDefinition<{ fingerprint: string }>,
+  } satisfies ErrorDefinition<{ fingerprint: string; reasons?: readonly string[]; requested?: string }>,
   SIGNING_KEY_MISMATCH: {
     title: 'git asked for a key (by fingerprint or key ID) that phpublish-gpg does not hold',
     message: (p: { requested: string; fingerprint: string; userId: string }) =>
@@ -110,6 +128,14 @@ export const signingErrors = defineErrors({
     remedy: () => 'Use the output of `gpg --armor --export <fingerprint>` for each trusted signer.',
     docs: 'signing.md#verification',
   } satisfies ErrorDefinition<{ source: string; problem: string }>,
+  TRUSTED_KEY_PRIVATE: {
+    title: 'A private key was given where only public keys belong',
+    message: (p: { source: string }) =>
+      `${p.source} holds a private (secret) key; keys that verify signatures must be public keys.`,
+    remedy: () =>
+      'Replace it with the public key only (`gpg --armor --export <fingerprint>`). Whoever could read it could sign as its owner: treat the private key as exposed, and rotate it if the place it was stored is shared.',
+    docs: 'signing.md#verification',
+  } satisfies ErrorDefinition<{ source: string }>,
   TAG_NAME_INVALID: {
     title: 'The tag name is not a valid git tag name',
     message: (p: { tag: string }) => `"${p.tag}" is not a valid git tag name.`,

@@ -1,6 +1,7 @@
 import { isPhpublishError, PhpublishError } from '../errors/index.js';
 import { Redactor } from '../log/index.js';
 import { PHPUBLISH_VERSION } from '../version.js';
+import { armoredKeySecrets, PRIVATE_KEY_BEGIN } from './armor.js';
 import { type GpgInvocation, GpgUsageProblem, parseGpgArguments } from './gpg-arguments.js';
 import { PRIVATE_KEY_VARIABLE, readSigningKeyMaterial } from './key-material.js';
 import { matchKeySelector } from './key-selector.js';
@@ -74,6 +75,10 @@ export async function runGpgProgram(input: GpgProgramInput): Promise<GpgProgramR
   const redactor = new Redactor();
   const { secrets } = readSigningKeyMaterial({ env: input.env });
   for (const secret of secrets) redactor.add(secret);
+  // A private key pasted where public keys belong is refused, and must not be printed either.
+  const trustedKeys = input.env[TRUSTED_KEYS_VARIABLE];
+  if (trustedKeys?.includes(PRIVATE_KEY_BEGIN))
+    for (const secret of armoredKeySecrets(trustedKeys)) redactor.add(secret);
   const output = new Output();
 
   let invocation: GpgInvocation;
@@ -110,21 +115,19 @@ export async function runGpgProgram(input: GpgProgramInput): Promise<GpgProgramR
   }
 }
 
-/** The key from the environment, checked and decrypted, and matched against `-u`. */
+/**
+ * The key from the environment, checked and decrypted, with the part that signs chosen for `-u`
+ * (another key's fingerprint is refused; `<id>!` is that exact (sub)key) — by the same function
+ * for `--check-key` and for signing, so that what the check says is what signing does.
+ */
 async function signingKeyFor(invocation: GpgInvocation, input: GpgProgramInput, now: Date, output: Output) {
   const { material, problems } = readSigningKeyMaterial({ env: input.env });
   if (problems.length > 0) throw problems[0];
   if (!material) throw new PhpublishError('SIGNING_KEY_MISSING');
-  const key = await loadSigningKey(material, { now });
-  const selected = invocation.localUser === undefined ? 'match' : matchKeySelector(key, invocation.localUser);
-  if (selected === 'other-key') {
-    throw new PhpublishError('SIGNING_KEY_MISMATCH', {
-      requested: invocation.localUser!,
-      fingerprint: key.fingerprint,
-      userId: key.userId,
-    });
-  }
-  if (selected === 'other-user-id') {
+  const { localUser } = invocation;
+  const key = await loadSigningKey(material, { now, ...(localUser === undefined ? {} : { selector: localUser }) });
+  for (const notice of key.notices) output.message(`note: ${notice}`);
+  if (localUser !== undefined && matchKeySelector(key, localUser) === 'other-user-id') {
     // phpublish-gpg holds exactly one key, so a name that is not on it cannot mean another key of
     // ours: it is git's default (the committer, often a bot account). Refusing would only produce
     // git 2.39's bare "gpg failed to sign the data", which hides this program's messages.
@@ -137,7 +140,8 @@ async function signingKeyFor(invocation: GpgInvocation, input: GpgProgramInput, 
 
 async function check(invocation: GpgInvocation, input: GpgProgramInput, now: Date, output: Output): Promise<number> {
   const key = await signingKeyFor(invocation, input, now, output);
-  output.message(`key ${key.fingerprint} (${key.algorithm}, ${key.userId}) is ready to sign`);
+  const subkey = key.signingFingerprint === key.fingerprint ? '' : `, with its subkey ${key.signingFingerprint}`;
+  output.message(`key ${key.fingerprint} (${key.algorithm}, ${key.userId}) is ready to sign${subkey}`);
   return EXIT_OK;
 }
 
@@ -161,8 +165,17 @@ async function verify(invocation: GpgInvocation, input: GpgProgramInput, now: Da
   const data = dataFile === '-' ? await input.readStdin() : await input.readFile(dataFile);
 
   const sources: TrustedKeySource[] = [];
-  const ownKey = input.env[PRIVATE_KEY_VARIABLE];
-  if (ownKey?.trim()) sources.push({ armored: ownKey, source: PRIVATE_KEY_VARIABLE, trust: 'ultimate' });
+  // Our own key as signing reads it (base64 decoded, indentation undone); only its public half is used.
+  const own = readSigningKeyMaterial({ env: input.env });
+  for (const problem of own.problems.filter((p) => p.code !== 'SIGNING_KEY_EMPTY')) output.error(problem);
+  if (own.material) {
+    sources.push({
+      armored: own.material.armoredKey,
+      source: PRIVATE_KEY_VARIABLE,
+      trust: 'ultimate',
+      privateKeyAllowed: true,
+    });
+  }
   const trustedKeys = input.env[TRUSTED_KEYS_VARIABLE];
   if (trustedKeys?.trim()) sources.push({ armored: trustedKeys, source: TRUSTED_KEYS_VARIABLE });
   // One unreadable source must not hide the others: report it and verify with the rest.

@@ -1,17 +1,21 @@
 import { PhpublishError } from '../errors/index.js';
 import { armoredKeySecrets, armorKind } from './armor.js';
+import { countArmorBlocks, readKeyText } from './key-text.js';
 
 export const PRIVATE_KEY_VARIABLE = 'PHPUBLISH_GPG_PRIVATE_KEY';
 export const PASSPHRASE_VARIABLE = 'PHPUBLISH_GPG_PASSPHRASE';
 
 /** The secret inputs of signing, as read; nothing is parsed or decrypted yet. */
 export interface SigningKeyMaterial {
+  /** The armored key, with what CI systems do to key text undone (see `inspectSigningKeyText`). */
   armoredKey: string;
   /** Where the key came from, as the user names it (for messages): a variable or an option. */
   keySource: string;
   /** `undefined` when none was given; may be empty when the variable is set but empty. */
   passphrase?: string;
   passphraseSource: string;
+  /** What was done to the text to read it (a byte order mark dropped, base64 decoded): for the log. */
+  notices?: readonly string[];
 }
 
 export interface SigningKeyMaterialInput {
@@ -43,33 +47,66 @@ export function readSigningKeyMaterial(input: SigningKeyMaterialInput): ReadSign
   const passphrase = passphraseFromOptions ? input.passphrase : input.env[PASSPHRASE_VARIABLE];
   const passphraseSource = passphraseFromOptions ? '`signing.passphrase`' : PASSPHRASE_VARIABLE;
 
-  const secrets = [...armoredKeySecrets(armoredKey)];
+  const secrets = keySecrets(armoredKey);
   if (passphrase !== undefined && passphrase !== '') secrets.push(passphrase);
   // Also the variables when the options won: both are secrets of this run either way.
-  if (fromOptions) secrets.push(...armoredKeySecrets(input.env[PRIVATE_KEY_VARIABLE]));
+  if (fromOptions) secrets.push(...keySecrets(input.env[PRIVATE_KEY_VARIABLE]));
   const envPassphrase = input.env[PASSPHRASE_VARIABLE];
   if (passphraseFromOptions && envPassphrase) secrets.push(envPassphrase);
 
   if (armoredKey === undefined) return { problems: [], secrets };
-  const problems: PhpublishError[] = [];
-  if (armoredKey.trim() === '') {
-    problems.push(new PhpublishError('SIGNING_KEY_EMPTY', { source: keySource }));
-  } else {
-    const kind = armorKind(armoredKey);
-    if (kind === 'public-key') problems.push(new PhpublishError('SIGNING_KEY_NOT_PRIVATE', { source: keySource }));
-    else if (kind === 'other') {
-      problems.push(
-        new PhpublishError('SIGNING_KEY_MALFORMED', {
-          source: keySource,
-          problem: 'it has no -----BEGIN PGP PRIVATE KEY BLOCK----- line',
-        }),
-      );
-    }
-  }
-  if (problems.length > 0) return { problems, secrets };
+  const inspected = inspectSigningKeyText(armoredKey, keySource);
+  const { problems } = inspected;
+  if (problems.length > 0 || inspected.armoredKey === undefined) return { problems, secrets };
   return {
-    material: { armoredKey, keySource, passphraseSource, ...(passphrase === undefined ? {} : { passphrase }) },
+    material: {
+      armoredKey: inspected.armoredKey,
+      keySource,
+      passphraseSource,
+      ...(passphrase === undefined ? {} : { passphrase }),
+      ...(inspected.notices.length > 0 ? { notices: inspected.notices } : {}),
+    },
     problems,
     secrets,
   };
+}
+
+/** A key's text in every form it could leak in: as given, and decoded or re-indented for parsing. */
+function keySecrets(text: string | undefined): string[] {
+  if (text === undefined) return [];
+  return [...new Set([...armoredKeySecrets(text), ...armoredKeySecrets(readKeyText(text, '').text)])];
+}
+
+/**
+ * The checks that need no parsing, shared by `readSigningKeyMaterial` (early, for every problem at
+ * once) and `loadSigningKey` (for callers that pass text directly): empty, text that is no armor
+ * (with why: base64, binary, line breaks lost), a public key, several blocks in one secret.
+ */
+export function inspectSigningKeyText(
+  text: string,
+  source: string,
+): { armoredKey?: string; notices: string[]; problems: PhpublishError[] } {
+  if (text.trim() === '') return { notices: [], problems: [new PhpublishError('SIGNING_KEY_EMPTY', { source })] };
+  const read = readKeyText(text, source);
+  const { notices } = read;
+  if (read.problem) {
+    return { notices, problems: [new PhpublishError('SIGNING_KEY_MALFORMED', { source, problem: read.problem })] };
+  }
+  const blocks = countArmorBlocks(read.text);
+  if (blocks > 1) {
+    return {
+      armoredKey: read.text,
+      notices,
+      problems: [new PhpublishError('SIGNING_KEY_AMBIGUOUS', { source, count: blocks, what: 'armored blocks' })],
+    };
+  }
+  const kind = armorKind(read.text);
+  if (kind === 'public-key') {
+    return { armoredKey: read.text, notices, problems: [new PhpublishError('SIGNING_KEY_NOT_PRIVATE', { source })] };
+  }
+  if (kind === 'other') {
+    const problem = 'it has no -----BEGIN PGP PRIVATE KEY BLOCK----- line';
+    return { notices, problems: [new PhpublishError('SIGNING_KEY_MALFORMED', { source, problem })] };
+  }
+  return { armoredKey: read.text, notices, problems: [] };
 }

@@ -1,3 +1,4 @@
+import { fingerprintOf } from './key-info.js';
 import { loadOpenPgp, PLAIN_SIGNATURES } from './openpgp.js';
 import type { SigningKey } from './signing-key.js';
 
@@ -33,9 +34,13 @@ export async function signDetached(
   // A fresh message each time: openpgp.js turns a message it has once read as text into a text
   // signature (class 0x01), which would sign normalized line endings instead of the bytes.
   const message = await openpgp.createMessage({ binary: data });
+  // The part loadSigningKey chose, named: left to itself openpgp.js picks the newest signing
+  // subkey, even one whose secret is not there.
+  const signingPart = key.privateKey.getKeys().find((part) => fingerprintOf(part) === key.signingFingerprint);
   const armored = await openpgp.sign({
     message,
     signingKeys: key.privateKey,
+    ...(signingPart ? { signingKeyIDs: signingPart.getKeyID() } : {}),
     detached: true,
     format: 'armored',
     date: now,

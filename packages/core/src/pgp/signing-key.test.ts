@@ -94,9 +94,14 @@ describe('when the key is supported', () => {
     expect(loaded.fingerprint).toBe(key.fingerprint);
   });
 
-  it('ignores a passphrase for a key that has none', async () => {
-    const loaded = await loadSigningKey(material(keys.get('ed25519')!, 'not needed'));
+  it('ignores a passphrase for a key that has none, with a notice that does not quote it', async () => {
+    const loaded = await loadSigningKey(material(keys.get('ed25519')!, 'not needed at all'));
     expect(loaded.algorithm).toBe('Ed25519');
+    expect(loaded.notices).toEqual([
+      `PHPUBLISH_GPG_PASSPHRASE is set, but the key ${keys.get('ed25519')!.fingerprint} is not protected by a passphrase; the passphrase was not used`,
+    ]);
+    expect(loaded.notices.join()).not.toContain('not needed at all');
+    expect((await loadSigningKey(material(keys.get('ed25519')!, undefined))).notices).toEqual([]);
   });
 });
 
@@ -185,21 +190,138 @@ describe('when the text is not a private key', () => {
     expect(error.cause).toBeUndefined();
   });
 
-  it('refuses an armor with two keys with SIGNING_KEY_MALFORMED', async () => {
+  it('refuses an armor with two keys (gpg --export-secret-keys without a fingerprint) with SIGNING_KEY_AMBIGUOUS', async () => {
     const openpgp = await loadOpenPgp();
     const [a, b] = await Promise.all(
       ['ed25519', 'rsa2048'].map((kind) => openpgp.readPrivateKey({ armoredKey: keys.get(kind)!.armoredPrivateKey })),
     );
     const combined = openpgp.armor(openpgp.enums.armor.privateKey, new Uint8Array([...a!.write(), ...b!.write()]));
     const error = await refusal({ ...material(keys.get('ed25519')!), armoredKey: combined }, []);
-    expect(error.code).toBe('SIGNING_KEY_MALFORMED');
-    expect(error.message).toContain('holds 2 keys');
+    expect(error.code).toBe('SIGNING_KEY_AMBIGUOUS');
+    expect(error.message).toBe(
+      `PHPUBLISH_GPG_PRIVATE_KEY holds 2 keys in one block (${keys.get('ed25519')!.fingerprint}, ${keys.get('rsa2048')!.fingerprint}); phpublish cannot tell which one should sign releases.`,
+    );
+  });
+
+  it.each([
+    ['two private key blocks', () => keys.get('ed25519')!.armoredPrivateKey + keys.get('rsa2048')!.armoredPrivateKey],
+    [
+      'a private and a public key block',
+      () => keys.get('ed25519')!.armoredPrivateKey + keys.get('ed25519')!.armoredPublicKey,
+    ],
+    [
+      'two blocks with text between them',
+      () =>
+        `${keys.get('rsa2048')!.armoredPrivateKey}\nand the other one:\n\n${keys.get('ed25519')!.armoredPrivateKey}`,
+    ],
+  ])('refuses %s concatenated with SIGNING_KEY_AMBIGUOUS, before parsing and when parsing', async (_what, text) => {
+    const armoredKey = text();
+    const read = readSigningKeyMaterial({ env: { PHPUBLISH_GPG_PRIVATE_KEY: armoredKey } });
+    expect(read.problems.map((p) => p.code)).toEqual(['SIGNING_KEY_AMBIGUOUS']);
+    expect(read.problems[0]!.message).toContain('PHPUBLISH_GPG_PRIVATE_KEY holds 2 armored blocks');
+    // openpgp.js alone would read the first block and ignore the second.
+    const error = await refusal({ ...material(keys.get('ed25519')!), armoredKey }, []);
+    expect(error.code).toBe('SIGNING_KEY_AMBIGUOUS');
   });
 
   it('refuses an empty key with SIGNING_KEY_EMPTY', async () => {
     const error = await refusal({ ...material(keys.get('ed25519')!), armoredKey: '  \n' }, []);
     expect(error.code).toBe('SIGNING_KEY_EMPTY');
   });
+});
+
+describe('when the key text was altered on its way (CI secrets, YAML, base64)', () => {
+  const key = () => keys.get('ed25519 with passphrase')!;
+  const bodyLines = (armored: string) => armored.split('\n').filter((l) => l.length >= 16 && !l.startsWith('-'));
+  const base64 = (text: string) => Buffer.from(text).toString('base64');
+
+  it.each([
+    ['a byte order mark before the armor', (t: string) => `\uFEFF${t}`, [/starts with a byte order mark/]],
+    ['blank lines and spaces before the armor', (t: string) => `\n \n   ${t}`, []],
+    [
+      'every line indented (a YAML block)',
+      (t: string) =>
+        t
+          .split('\n')
+          .map((l) => `    ${l}`)
+          .join('\n'),
+      [],
+    ],
+    [
+      'trailing spaces and CRLF line ends',
+      (t: string) =>
+        t
+          .split('\n')
+          .map((l) => `${l}  `)
+          .join('\r\n'),
+      [],
+    ],
+    ['its line breaks written as \\n', (t: string) => t.trimEnd().replace(/\n/g, '\\n'), [/written as "\\n"/]],
+    ['base64 on one line (base64 -w0)', (t: string) => base64(t), [/is base64-encoded armor; it was decoded/]],
+    [
+      'base64 wrapped at 76 columns',
+      (t: string) => base64(t).replace(/(.{76})/g, '$1\n'),
+      [/is base64-encoded armor; it was decoded/],
+    ],
+    [
+      'base64 of armor that starts with a byte order mark',
+      (t: string) => base64(`\uFEFF${t}`),
+      [/is base64-encoded armor/, /starts with a byte order mark/],
+    ],
+  ])('reads a key with %s, and notes what it undid', async (_what, alter, expectedNotices) => {
+    const given = alter(key().armoredPrivateKey);
+    const read = readSigningKeyMaterial({
+      env: { PHPUBLISH_GPG_PRIVATE_KEY: given, PHPUBLISH_GPG_PASSPHRASE: PASSPHRASE },
+    });
+    expect(read.problems).toEqual([]);
+    const loaded = await loadSigningKey(read.material!);
+    expect(loaded.fingerprint).toBe(key().fingerprint);
+    expect(loaded.notices).toHaveLength(expectedNotices.length);
+    for (const [index, notice] of expectedNotices.entries()) expect(loaded.notices[index]).toMatch(notice);
+    // Every form the key took is registered for redaction, and no notice quotes it.
+    for (const line of bodyLines(key().armoredPrivateKey)) expect(read.secrets).toContain(line);
+    expect(read.secrets).toContain(given);
+    for (const line of [...bodyLines(key().armoredPrivateKey), ...bodyLines(given)]) {
+      expect(loaded.notices.join('\n')).not.toContain(line);
+    }
+  });
+
+  it('reads a well-formed armor exactly as given', () => {
+    const read = readSigningKeyMaterial({ env: { PHPUBLISH_GPG_PRIVATE_KEY: key().armoredPrivateKey } });
+    expect(read.material?.armoredKey).toBe(key().armoredPrivateKey);
+    expect(read.material?.notices).toBeUndefined();
+  });
+
+  it.each([
+    [
+      'base64 of a binary export (gpg --export-secret-keys without --armor)',
+      async () => base64(String.fromCharCode(...(await privateKeyBytes()))),
+      /base64-encoded binary OpenPGP data/,
+    ],
+    [
+      'base64 of something that is no key',
+      async () => base64('not a key, but long enough to look like one. '.repeat(3)),
+      /looks base64-encoded/,
+    ],
+    [
+      'an armor whose line breaks became spaces',
+      async () => key().armoredPrivateKey.trimEnd().replace(/\n/g, ' '),
+      /line breaks are missing/,
+    ],
+  ])('refuses %s with SIGNING_KEY_MALFORMED that says what it is', async (_what, text, problem) => {
+    const armoredKey = await text();
+    const read = readSigningKeyMaterial({ env: { PHPUBLISH_GPG_PRIVATE_KEY: armoredKey } });
+    expect(read.problems.map((p) => p.code)).toEqual(['SIGNING_KEY_MALFORMED']);
+    expect(read.problems[0]!.message).toMatch(problem);
+    const error = await refusal({ ...material(key()), armoredKey }, [armoredKey]);
+    expect(error.code).toBe('SIGNING_KEY_MALFORMED');
+    expect(error.message).toMatch(problem);
+  });
+
+  async function privateKeyBytes(): Promise<Uint8Array> {
+    const openpgp = await loadOpenPgp();
+    return (await openpgp.readPrivateKey({ armoredKey: key().armoredPrivateKey })).write();
+  }
 });
 
 describe('when reading the key from the environment or the options', () => {

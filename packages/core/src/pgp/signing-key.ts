@@ -1,5 +1,6 @@
-import type { Key, PrivateKey, Subkey } from 'openpgp';
+import type { Key, PrivateKey, SecretKeyPacket, SecretSubkeyPacket } from 'openpgp';
 import { PhpublishError } from '../errors/index.js';
+import { chooseSigningKey, type KeyPart } from './choose-signing-key.js';
 import {
   describeAlgorithm,
   fingerprintOf,
@@ -7,7 +8,8 @@ import {
   primaryUserIdOf,
   unsupportedSigningKeyProblem,
 } from './key-info.js';
-import type { SigningKeyMaterial } from './key-material.js';
+import { inspectSigningKeyText, type SigningKeyMaterial } from './key-material.js';
+import { fingerprintNamedBy, parseKeySelector } from './key-selector.js';
 import { loadOpenPgp } from './openpgp.js';
 
 /** A private key that has passed every check and is ready to sign. Holds no armored text. */
@@ -24,50 +26,67 @@ export interface SigningKey {
   readonly userIds: readonly string[];
   /** Every key and subkey fingerprint (for matching `-u <key>` selectors). */
   readonly fingerprints: readonly string[];
-  /** `Ed25519`, `RSA 3072`. */
+  /** Of the signing (sub)key: `Ed25519`, `RSA 3072`. */
   readonly algorithm: string;
   /** The public half, to give to verifiers (GnuPG, sqv, `signing.trustedKeys`). */
   readonly publicKeyArmored: string;
-  /** The decrypted openpgp.js key. Only the pgp module signs with it. */
+  /**
+   * The decrypted openpgp.js key. Only the signing (sub)key keeps its secret; the other parts are
+   * stubs. Only the pgp module signs with it, always with `signingKeyId`.
+   */
   readonly privateKey: PrivateKey;
+  /** What the log should say about the key (a byte order mark dropped, an unused passphrase). */
+  readonly notices: readonly string[];
 }
 
 export interface LoadSigningKeyOptions {
   /** The moment the key must be valid at (expiry, revocation); defaults to now. */
   now?: Date;
+  /**
+   * Which key git asked for (`-u`, from `user.signingKey`). A fingerprint or key ID of another key
+   * is refused; one with GnuPG's `!` suffix makes exactly that (sub)key sign, or nothing.
+   */
+  selector?: string;
 }
 
 /**
- * Parses, checks and decrypts a private key. Throws a coded error that says how to fix the key:
- * malformed, public, unsupported by GnuPG 2.2 (v6 keys, RFC 9580 algorithms), revoked, expired,
- * unable to sign, protected without (or with the wrong) passphrase. Neither the key nor the
- * passphrase ever appears in an error, nor in the `cause` of one.
+ * Parses, checks and decrypts a private key, and decides which part of it signs. Throws a coded
+ * error that says how to fix the key: malformed, ambiguous, public, unsupported by GnuPG 2.2 (v6
+ * keys, RFC 9580 algorithms), revoked, expired, unable to sign (stubs, smartcards, encryption
+ * only), protected without (or with the wrong) passphrase. Neither the key nor the passphrase
+ * ever appears in an error, nor in the `cause` of one.
  */
 export async function loadSigningKey(
   material: SigningKeyMaterial,
-  { now = new Date() }: LoadSigningKeyOptions = {},
+  { now = new Date(), selector }: LoadSigningKeyOptions = {},
 ): Promise<SigningKey> {
   const openpgp = await loadOpenPgp();
   const { keySource: source } = material;
-  if (material.armoredKey.trim() === '') throw new PhpublishError('SIGNING_KEY_EMPTY', { source });
+  // Again here, for callers that pass text without readSigningKeyMaterial; a no-op otherwise.
+  const inspected = inspectSigningKeyText(material.armoredKey, source);
+  if (inspected.problems[0]) throw inspected.problems[0];
+  const notices = [...(material.notices ?? []), ...inspected.notices];
 
   let keys: Key[];
   try {
-    keys = await openpgp.readKeys({ armoredKeys: material.armoredKey });
+    keys = await openpgp.readKeys({ armoredKeys: inspected.armoredKey! });
   } catch (error) {
     // openpgp.js names the problem without quoting the input; the error itself stays out of `cause`
     // in case a future version does quote it.
     throw new PhpublishError('SIGNING_KEY_MALFORMED', { source, problem: describeParseError(error) });
   }
   if (keys.length !== 1) {
-    throw new PhpublishError('SIGNING_KEY_MALFORMED', {
+    throw new PhpublishError('SIGNING_KEY_AMBIGUOUS', {
       source,
-      problem: `it holds ${keys.length} keys; export only the one that signs releases`,
+      count: keys.length,
+      what: 'keys in one block',
+      fingerprints: keys.map(fingerprintOf),
     });
   }
   const key = keys[0]!;
   if (!key.isPrivate()) throw new PhpublishError('SIGNING_KEY_NOT_PRIVATE', { source });
   const fingerprint = fingerprintOf(key);
+  const fingerprints = [key, ...key.subkeys].map(fingerprintOf);
 
   if (key.keyPacket.version !== 4) {
     throw new PhpublishError('SIGNING_KEY_UNSUPPORTED', {
@@ -75,6 +94,7 @@ export async function loadSigningKey(
       problem: unsupportedSigningKeyProblem(key, key)!,
     });
   }
+  const exact = selector === undefined ? undefined : exactPart(key, fingerprints, selector);
   if (await key.isRevoked(undefined, undefined, now)) {
     throw new PhpublishError('SIGNING_KEY_REVOKED', { fingerprint });
   }
@@ -82,16 +102,11 @@ export async function loadSigningKey(
   if (expiresAt instanceof Date && expiresAt.getTime() <= now.getTime()) {
     throw new PhpublishError('SIGNING_KEY_EXPIRED', { fingerprint, expiredAt: expiresAt.toISOString() });
   }
-  let signing: PrivateKey | Subkey;
-  try {
-    signing = await key.getSigningKey(undefined, now);
-  } catch {
-    throw new PhpublishError('SIGNING_KEY_CANNOT_SIGN', { fingerprint });
-  }
+  const signing = await chooseSigningKey(key, { now, ...(exact ? { exact } : {}) });
   const unsupported = unsupportedSigningKeyProblem(key, signing);
   if (unsupported) throw new PhpublishError('SIGNING_KEY_UNSUPPORTED', { fingerprint, problem: unsupported });
 
-  const privateKey = await decrypt(key, material, fingerprint);
+  const unlocked = await unlock(key, signing, material, fingerprint);
   return {
     fingerprint,
     keyId: keyIdOf(key),
@@ -99,22 +114,73 @@ export async function loadSigningKey(
     signingKeyId: keyIdOf(signing),
     userId: primaryUserIdOf(key),
     userIds: key.getUserIDs(),
-    fingerprints: [key, ...key.subkeys].map(fingerprintOf),
+    fingerprints,
     algorithm: describeAlgorithm(signing),
     publicKeyArmored: key.toPublic().armor(),
-    privateKey,
+    privateKey: unlocked.privateKey,
+    notices: [...new Set([...notices, ...unlocked.notices])],
   };
 }
 
-async function decrypt(key: PrivateKey, material: SigningKeyMaterial, fingerprint: string): Promise<PrivateKey> {
-  if (key.isDecrypted()) return key;
-  const { passphrase, passphraseSource: source } = material;
+/**
+ * The part a selector asks for exactly (`<fingerprint or key ID>!`), if it does. A fingerprint or
+ * key ID of another key is refused here, before anything is decrypted.
+ */
+function exactPart(
+  key: PrivateKey,
+  fingerprints: readonly string[],
+  selector: string,
+): { fingerprint: string; selector: string } | undefined {
+  const parsed = parseKeySelector(selector);
+  if (parsed.kind !== 'key-id') return undefined;
+  const named = fingerprintNamedBy(fingerprints, parsed);
+  if (!named) {
+    throw new PhpublishError('SIGNING_KEY_MISMATCH', {
+      requested: selector,
+      fingerprint: fingerprintOf(key),
+      userId: primaryUserIdOf(key),
+    });
+  }
+  return parsed.exact ? { fingerprint: named, selector } : undefined;
+}
+
+/**
+ * Decrypts the signing part, and only it: the other parts become stubs first, so that a stub or a
+ * smartcard key elsewhere in the export cannot break decryption, and no secret that is not used
+ * stays in memory.
+ */
+async function unlock(
+  key: PrivateKey,
+  signing: KeyPart,
+  material: SigningKeyMaterial,
+  fingerprint: string,
+): Promise<{ privateKey: PrivateKey; notices: string[] }> {
+  for (const part of key.getKeys()) {
+    if (part !== signing && isSecret(part.keyPacket)) part.keyPacket.makeDummy();
+  }
+  const packet = signing.keyPacket;
+  if (!isSecret(packet)) throw new PhpublishError('SIGNING_KEY_CANNOT_SIGN', { fingerprint });
+  const { passphrase, passphraseSource } = material;
+  if (packet.isDecrypted()) {
+    await validate(packet, material);
+    const notices =
+      passphrase === undefined || passphrase === ''
+        ? []
+        : [
+            `${passphraseSource} is set, but the key ${fingerprint} is not protected by a passphrase; the passphrase was not used`,
+          ];
+    return { privateKey: key, notices };
+  }
   if (passphrase === undefined || passphrase === '') {
-    throw new PhpublishError('SIGNING_PASSPHRASE_MISSING', { fingerprint, source, empty: passphrase === '' });
+    throw new PhpublishError('SIGNING_PASSPHRASE_MISSING', {
+      fingerprint,
+      source: passphraseSource,
+      empty: passphrase === '',
+    });
   }
   const openpgp = await loadOpenPgp();
   try {
-    return await openpgp.decryptKey({ privateKey: key, passphrase });
+    return { privateKey: await openpgp.decryptKey({ privateKey: key, passphrase }), notices: [] };
   } catch (error) {
     if (/passphrase/i.test(String((error as Error)?.message))) {
       throw new PhpublishError('SIGNING_PASSPHRASE_WRONG', { fingerprint });
@@ -122,6 +188,22 @@ async function decrypt(key: PrivateKey, material: SigningKeyMaterial, fingerprin
     throw new PhpublishError('SIGNING_KEY_MALFORMED', {
       source: material.keySource,
       problem: `its secret part cannot be decrypted (${describeParseError(error)})`,
+    });
+  }
+}
+
+function isSecret(packet: KeyPart['keyPacket']): packet is SecretKeyPacket | SecretSubkeyPacket {
+  return 'makeDummy' in packet;
+}
+
+/** An unprotected secret that does not match its public part would make signatures nobody can verify. */
+async function validate(packet: SecretKeyPacket | SecretSubkeyPacket, material: SigningKeyMaterial): Promise<void> {
+  try {
+    await packet.validate();
+  } catch {
+    throw new PhpublishError('SIGNING_KEY_MALFORMED', {
+      source: material.keySource,
+      problem: 'its secret part does not match its public part',
     });
   }
 }

@@ -1,6 +1,8 @@
-import type { PublicKey } from 'openpgp';
+import type { Key, PublicKey } from 'openpgp';
 import { PhpublishError } from '../errors/index.js';
+import { armorKind } from './armor.js';
 import { fingerprintOf, normalizeFingerprint } from './key-info.js';
+import { readKeyText } from './key-text.js';
 import { loadOpenPgp } from './openpgp.js';
 import { describeParseError } from './signing-key.js';
 
@@ -22,12 +24,20 @@ export interface TrustedKeys {
 }
 
 export interface TrustedKeySource {
-  /** One or more armored keys (public, or private: only their public half is used). */
-  armored: string;
+  /**
+   * One or more public keys: armored text, or a file's bytes (armored, or a binary export such as
+   * `gpg --export <fingerprint> > key.gpg`). Text read from a binary file is refused with a reason.
+   */
+  armored: string | Uint8Array;
   /** What to call it in errors, e.g. `signing.trustedKeys[0]`. */
   source: string;
   /** `ultimate` for our own signing key (as GnuPG treats keys it holds the secret of); default `full`. */
   trust?: TrustLevel;
+  /**
+   * Only for our own signing key, whose public half verifies our own tags. Anywhere else a private
+   * key is refused (TRUSTED_KEY_PRIVATE): a secret stored where public keys go has leaked.
+   */
+  privateKeyAllowed?: boolean;
 }
 
 export interface LoadTrustedKeysInput {
@@ -51,27 +61,52 @@ export async function loadTrustedKeys({ keys, fingerprints = [] }: LoadTrustedKe
     }
     return normalized;
   });
-  const openpgp = await loadOpenPgp();
   const loaded: TrustedKey[] = [];
-  for (const { armored, source, trust = 'full' } of keys) {
-    const parsed: Awaited<ReturnType<typeof openpgp.readKeys>> = [];
-    for (const block of armorBlocks(armored)) {
-      try {
-        parsed.push(...(await openpgp.readKeys({ armoredKeys: block })));
-      } catch (error) {
-        throw new PhpublishError('TRUSTED_KEY_INVALID', { source, problem: describeParseError(error) });
-      }
-    }
-    for (const key of parsed) {
-      const publicKey = key.isPrivate() ? key.toPublic() : key;
-      const fingerprint = fingerprintOf(publicKey);
+  for (const { armored, source, trust = 'full', privateKeyAllowed = false } of keys) {
+    for (const key of await readPublicKeys(armored, source, privateKeyAllowed)) {
+      const fingerprint = fingerprintOf(key);
       // The first mention wins: our own key, given first, keeps its `ultimate` trust.
       if (loaded.some((k) => k.fingerprint === fingerprint)) continue;
-      loaded.push({ key: publicKey, fingerprint, trust });
+      loaded.push({ key, fingerprint, trust });
     }
   }
   const pinned = pins.length === 0 ? loaded : loaded.filter((k) => pins.includes(k.fingerprint));
   return { keys: pinned, given: loaded.length };
+}
+
+/** Every key in one source, as public keys; a private key is refused unless it is allowed. */
+async function readPublicKeys(content: string | Uint8Array, source: string, privateKeyAllowed: boolean) {
+  const openpgp = await loadOpenPgp();
+  const binary = typeof content === 'string' ? undefined : binaryExport(content);
+  const text = typeof content === 'string' ? content : Buffer.from(content).toString('utf8');
+  const read = binary ? undefined : readKeyText(text, source);
+  if (read?.problem) throw new PhpublishError('TRUSTED_KEY_INVALID', { source, problem: read.problem });
+  const blocks = read ? armorBlocks(read.text) : [];
+  // Refused before parsing: a secret has no business being parsed here.
+  if (!privateKeyAllowed && blocks.some((block) => armorKind(block) === 'private-key')) {
+    throw new PhpublishError('TRUSTED_KEY_PRIVATE', { source });
+  }
+  const parsed: Key[] = [];
+  try {
+    if (binary) parsed.push(...(await openpgp.readKeys({ binaryKeys: binary })));
+    for (const block of blocks) parsed.push(...(await openpgp.readKeys({ armoredKeys: block })));
+  } catch (error) {
+    throw new PhpublishError('TRUSTED_KEY_INVALID', { source, problem: describeParseError(error) });
+  }
+  // Also a secret key in a block labelled PUBLIC, or in a binary export.
+  if (!privateKeyAllowed && parsed.some((key) => key.isPrivate())) {
+    throw new PhpublishError('TRUSTED_KEY_PRIVATE', { source });
+  }
+  return parsed.map((key) => (key.isPrivate() ? key.toPublic() : key));
+}
+
+/** The bytes of a binary (non-armored) export, or undefined when they are armored text. */
+function binaryExport(bytes: Uint8Array): Uint8Array | undefined {
+  const start = bytes.findIndex((byte) => byte !== 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d);
+  // An OpenPGP packet starts with bit 7 set; text (armor, or a UTF-8 byte order mark 0xEF…) is
+  // read as text. 0xEF would be an invalid packet header anyway.
+  const first = start === -1 ? 0 : bytes[start]!;
+  return (first & 0x80) !== 0 && first !== 0xef ? bytes : undefined;
 }
 
 /**
