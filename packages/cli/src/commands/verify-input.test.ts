@@ -186,8 +186,7 @@ describe('phpublish verify, local input', () => {
       expect(good!.status).toBe('verified');
       expect(bad!.status).toBe('failed');
       const codes = bad!.checks.filter((c) => c.status === 'failed').map((c) => c.code);
-      expect(codes).not.toContain('VERIFY_TAG_MOVED');
-      expect(codes).not.toContain('VERIFY_TAG_MISSING');
+      expect(codes).toEqual(['VERIFY_LOCK_ENTRY_INVALID']);
       expect(run.report.summary).toMatchObject({ verified: 1, failed: 1 });
     });
 
@@ -198,6 +197,12 @@ describe('phpublish verify, local input', () => {
       explainOnFailure(() => run);
       expect(run.code).toBe(EXIT.failed);
       expect(run.report.packages.map((p) => p.status)).toEqual(['failed', 'verified', 'failed']);
+      for (const index of [0, 2]) {
+        const checks = run.report.packages[index]!.checks;
+        expect(checks.filter((c) => c.status === 'failed').map((c) => c.code)).toEqual(['VERIFY_LOCK_ENTRY_INVALID']);
+        // Nothing of a package whose lock entry is unusable is reported as passed.
+        expect(checks.some((c) => c.status === 'passed')).toBe(false);
+      }
     });
 
     it('refuses a lock whose package is given twice in one entry', async () => {

@@ -36,7 +36,7 @@ export async function publishRelease(context: ReleaseContext, input: PublishRele
   const git = { cwd: context.cwd, env: context.env };
   const posture: ReleasePosture = { packageName: target.packageName, version: tag, commit };
 
-  const existing = await resolveCommit(tag, git);
+  const existing = await resolveCommit(`refs/tags/${tag}`, git);
   if (existing && existing !== commit) {
     throw new PhpublishError('PACKAGIST_VERSION_AT_OTHER_COMMIT', {
       packageName: target.packageName,

@@ -37,7 +37,7 @@ export async function findUnfinishedRelease(
     if (isPhpublishError(error)) return undefined; // not ours, or not signed: not a release we started
     throw error;
   }
-  const commit = await resolveCommit(tag, options);
+  const commit = await resolveCommit(`refs/tags/${tag}`, options);
   if (!commit) return undefined;
   const result = await packagistClientFor(context).getVersions(target.packageName);
   const entry = result.state === 'found' ? findVersion(result.versions, tag) : undefined;

@@ -5,7 +5,7 @@ import { findAcceptedAttestation } from './attestation-step.js';
 import { installedContent } from './content.js';
 import { isFetchableTagName, isFetchableUrl } from './fetch-tag.js';
 import { describeIdentity, identityPolicyFor } from './identities.js';
-import type { VerifyTarget } from './lock.js';
+import { lockProblemRows, type VerifyTarget } from './lock.js';
 import type { ResolvedPolicyEntry } from './policy.js';
 import { contentDigestOfTaggedCommit } from './released-content.js';
 import { type CheckResult, failed, notChecked, type PackageReport, passed, skipped } from './report.js';
@@ -47,6 +47,12 @@ export async function verifyPackage(
     checks: [],
   };
   const log = (message: string) => session.deps.logger.info(`${target.packageName}: ${message}`);
+  // A composer.lock entry that does not say what is installed fails alone, before anything is fetched.
+  const lockRows = lockProblemRows(target);
+  if (lockRows) {
+    report.checks.push(...lockRows);
+    return finish(report);
+  }
 
   log(`reading the Packagist metadata${target.version ? ` of ${target.version}` : ''}`);
   let facts: ReleaseFacts | undefined;
