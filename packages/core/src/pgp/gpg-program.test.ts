@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseGpgArguments } from './gpg-arguments.js';
 import { type GpgProgramResult, runGpgProgram } from './gpg-program.js';
 import { matchKeySelector } from './key-selector.js';
+import { FIXTURE_PASSPHRASE, FIXTURES, fixtureSecretLines, fixtureText } from './testing/fixtures.js';
 import { generateExpiredKey, generateRevokedKey, generateTestKey, type TestKey } from './testing/keys.js';
 
 const PASSPHRASE = 'gpg program passphrase';
@@ -227,6 +228,42 @@ describe('when git verifies (--keyid-format=long --status-fd=1 --verify <file> -
     expect(result.stdout).toContain('[GNUPG:] GOODSIG ');
   });
 
+  it('refuses a private key in PHPUBLISH_GPG_TRUSTED_KEYS (TRUSTED_KEY_PRIVATE), prints none of it, and verifies with the other keys', async () => {
+    const signature = await signWith(plain);
+    const env = {
+      ...keyEnv(plain),
+      PHPUBLISH_GPG_TRUSTED_KEYS: `${protectedKey.armoredPublicKey}${other.armoredPrivateKey}`,
+    };
+    const result = await gpg(verifyArgs, env, PAYLOAD, { '/tmp/sig.asc': signature });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).toContain('TRUSTED_KEY_PRIVATE: PHPUBLISH_GPG_TRUSTED_KEYS holds a private (secret) key');
+    expect(result.stdout).toContain('[GNUPG:] GOODSIG ');
+    expectNoSecrets(result, other);
+    expectNoSecrets(result, plain);
+  });
+
+  it('trusts nothing from a PHPUBLISH_GPG_TRUSTED_KEYS that holds a private key', async () => {
+    const signature = await signWith(other);
+    const result = await gpg(verifyArgs, { PHPUBLISH_GPG_TRUSTED_KEYS: other.armoredPrivateKey }, PAYLOAD, {
+      '/tmp/sig.asc': signature,
+    });
+    expect(result.exitCode).toBe(2);
+    expect(result.stdout).toContain(`[GNUPG:] NO_PUBKEY ${other.fingerprint.slice(-16)}`);
+    expect(result.stdout).not.toContain('GOODSIG');
+    expect(result.stderr).toContain('TRUSTED_KEY_PRIVATE');
+    expectNoSecrets(result, other);
+  });
+
+  it('reads base64-encoded public keys in PHPUBLISH_GPG_TRUSTED_KEYS', async () => {
+    const signature = await signWith(other);
+    const encoded = Buffer.from(other.armoredPublicKey).toString('base64');
+    const result = await gpg(verifyArgs, { PHPUBLISH_GPG_TRUSTED_KEYS: encoded }, PAYLOAD, {
+      '/tmp/sig.asc': signature,
+    });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toContain('[GNUPG:] TRUST_FULLY 0 pgp');
+  });
+
   it('prints NODATA and exits 2 for something that is no signature', async () => {
     const result = await gpg(verifyArgs, keyEnv(plain), PAYLOAD, { '/tmp/sig.asc': 'hello' });
     expect(result.exitCode).toBe(2);
@@ -309,5 +346,78 @@ describe('when matching -u selectors like GnuPG', () => {
     ['Bob <bob@example.org>', 'other-user-id'],
   ])('%s → %s', (selector, expected) => {
     expect(matchKeySelector(key, selector)).toBe(expected);
+  });
+});
+
+describe('when the key has several parts (real GnuPG and Sequoia exports)', () => {
+  const primaries: Record<string, string> = {
+    'default-rsa': FIXTURES['default-rsa'].primary,
+    'default-ed25519': FIXTURES['default-ed25519'].primary,
+    'subkey-signer': FIXTURES['subkey-signer'].primary,
+    multi: FIXTURES.multi.primary,
+    card: FIXTURES.card.primary,
+    sq: FIXTURES.sq.primary,
+  };
+  const files = [
+    'default-rsa.secret.asc',
+    'default-rsa.secret-subkeys.asc',
+    'default-ed25519.secret.asc',
+    'default-ed25519.secret-subkeys.asc',
+    'subkey-signer.secret-subkeys.asc',
+    'subkey-signer.encryption-subkey-only.asc',
+    'subkey-signer.signing-subkey-stub.asc',
+    'subkey-signer.signing-keys-all-stubs.asc',
+    'multi.secret.asc',
+    'card.signing-subkey-on-card.asc',
+    'card.secret-subkeys.asc',
+    'card.all-signing-keys-on-card.asc',
+    'sq.secret.asc',
+    'sq.protected.asc',
+  ];
+  const cases = files.flatMap((file) => {
+    const primary = primaries[file.split('.')[0]!]!;
+    return [undefined, primary, `${primary}!`].map((selector) => [file, selector] as const);
+  });
+
+  it.each(cases)('--check-key says of %s (-u %s) exactly what signing then does', async (file, selector) => {
+    const env = { PHPUBLISH_GPG_PRIVATE_KEY: fixtureText(file), PHPUBLISH_GPG_PASSPHRASE: FIXTURE_PASSPHRASE };
+    const check = await gpg(['--check-key', ...(selector ? ['-u', selector] : [])], env);
+    // git always names a key; without user.signingKey it is the committer.
+    const signed = await gpg(['--status-fd=2', '-bsau', selector ?? 'Release Bot <bot@example.org>'], env);
+    expect(signed.exitCode).toBe(check.exitCode);
+    for (const result of [check, signed]) {
+      expect(result.stderr).not.toContain('internal error');
+      const all = `${result.stdout}${result.stderr}`;
+      for (const line of fixtureSecretLines(file)) expect(all).not.toContain(line);
+      expect(all).not.toContain(FIXTURE_PASSPHRASE);
+    }
+    if (check.exitCode !== 0) {
+      const code = /phpublish-gpg: ([A-Z_]+):/.exec(check.stderr)?.[1];
+      expect(code).toMatch(/^SIGNING_KEY_/);
+      expect(signed.stderr).toContain(`phpublish-gpg: ${code}: `);
+      expect(signed.stdout).toBe('');
+      return;
+    }
+    const made = /\[GNUPG:\] SIG_CREATED D \d+ \d+ 00 \d+ ([0-9A-F]{40})/.exec(signed.stderr)?.[1];
+    const primary = primaries[file.split('.')[0]!]!;
+    expect(check.stderr).toContain(`key ${primary} (`);
+    if (made === primary) expect(check.stderr).not.toContain('with its subkey');
+    else expect(check.stderr).toContain(`is ready to sign, with its subkey ${made}`);
+  });
+
+  it('signs with exactly the subkey that -u <subkey>! names', async () => {
+    const env = {
+      PHPUBLISH_GPG_PRIVATE_KEY: fixtureText('multi.secret.asc'),
+      PHPUBLISH_GPG_PASSPHRASE: FIXTURE_PASSPHRASE,
+    };
+    const exact = await gpg(['--status-fd=2', '-bsau', `${FIXTURES.multi.older}!`], env);
+    expect(exact.exitCode, exact.stderr).toBe(0);
+    expect(exact.stderr).toMatch(new RegExp(`SIG_CREATED D 22 \\d+ 00 \\d+ ${FIXTURES.multi.older}\n`));
+    const preferred = await gpg(['--status-fd=2', '-bsau', FIXTURES.multi.older], env);
+    expect(preferred.stderr).toMatch(new RegExp(`SIG_CREATED D 22 \\d+ 00 \\d+ ${FIXTURES.multi.newest}\n`));
+    const expired = await gpg(['--status-fd=2', '-bsau', `${FIXTURES.multi.expired}!`], env);
+    expect(expired.exitCode).toBe(2);
+    expect(expired.stderr).toContain('SIGNING_KEY_EXPIRED');
+    expect(expired.stderr).not.toContain('SIG_CREATED');
   });
 });

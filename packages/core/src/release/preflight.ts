@@ -32,6 +32,8 @@ export async function preflight(
   if (signing.enabled && signing.key) {
     try {
       signingKey = await loadSigningKey(signing.key, { now: new Date(context.clock.now()) });
+      // What was undone to read the key (base64, a byte order mark), an unused passphrase.
+      for (const notice of signingKey.notices) context.logger.info(notice);
     } catch (error) {
       if (!isPhpublishError(error)) throw error;
       all.push(error);
