@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -201,6 +202,18 @@ describe('when signing a release tag', () => {
     const error = await pushTag({ cwd: other.dir, env, tag: 'v1.0.0', remote: remote.dir }).catch((e) => e);
     expect(isPhpublishError(error, 'TAG_PUSH_FAILED')).toBe(true);
     expect(error.message).toMatch(/rejected|already exists/);
+  });
+
+  it('reads a remote that looks like an option as a name, never as an option of git push', async () => {
+    const repo = await repoWithSignedTag(ed25519());
+    const marker = join(repo.dir, 'receive-pack-ran');
+    const error = await pushTag({ cwd: repo.dir, env, tag: 'v1.0.0', remote: `--receive-pack=touch ${marker}` }).catch(
+      (e) => e,
+    );
+    expect(isPhpublishError(error, 'TAG_PUSH_FAILED')).toBe(true);
+    // git was told the remote's name (and refused it as a path), not handed an option.
+    expect(error.message).toMatch(/failed: .*'--receive-pack=touch /);
+    expect(existsSync(marker)).toBe(false);
   });
 });
 

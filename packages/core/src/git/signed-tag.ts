@@ -126,9 +126,10 @@ export async function pushTag(input: PushTagInput): Promise<{ pushed: boolean }>
   const ref = `refs/tags/${input.tag}`;
   const local = await revParse(ref, options);
   if (!local) throw new PhpublishError('TAG_NOT_FOUND', { tag: input.tag });
-  const pushed = await runGit(['push', '--porcelain', remote, `${ref}:${ref}`], options);
+  // `--end-of-options`: a remote that starts with `-` (`--receive-pack=…`) is a name, never an option.
+  const pushed = await runGit(['push', '--porcelain', '--end-of-options', remote, `${ref}:${ref}`], options);
   if (pushed.exitCode === 0) return { pushed: !pushed.stdout.toString('utf8').includes('\t[up to date]') };
-  const listed = await runGit(['ls-remote', remote, ref], options);
+  const listed = await runGit(['ls-remote', '--end-of-options', remote, ref], options);
   const remoteOid = listed.exitCode === 0 ? listed.stdout.toString('utf8').split(/\s/)[0] : undefined;
   if (remoteOid === local) return { pushed: false };
   const scrub = new Redactor();
