@@ -26,7 +26,8 @@ export const archiveErrors = defineErrors({
   ARCHIVE_OUTPUT_FAILED: {
     title: 'The zip could not be written',
     message: (p: { file: string; problem: string }) => `Could not write ${p.file}: ${p.problem}.`,
-    remedy: () => 'Check that the directory exists, is writable and has free space, then run again.',
+    remedy: () =>
+      'Check that the directory exists, is writable and has free space, and that the output is a new path or a regular file (not a device such as /dev/null, a pipe, a directory or a symbolic link), then run again. Nothing was left behind.',
     docs: 'archive.md#building-the-zip',
   } satisfies ErrorDefinition<{ file: string; problem: string }>,
   ARCHIVE_INPUT_UNREADABLE: {
