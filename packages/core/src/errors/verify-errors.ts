@@ -204,10 +204,10 @@ export const verifyErrors = defineErrors({
     docs: 'verify.md#the-content',
   } satisfies ErrorDefinition<PackageAt & { commit: string; installed: string; released: string }>,
   VERIFY_DIST_UNAVAILABLE: {
-    title: 'What Composer would install could not be downloaded',
-    message: (p: { url: string; reason: string }) => `Could not download ${p.url}: ${p.reason}.`,
+    title: 'What Composer would install cannot be downloaded, or is not a zip',
+    message: (p: { url: string; reason: string }) => `Cannot check ${p.url}: ${p.reason}.`,
     remedy: () =>
-      'Check the network (and, for GitHub, that the repository is public), then run again. Without the files nothing can be compared with the attestation.',
+      'Check the network (and, for GitHub, that the repository is public) and that the metadata or composer.lock names a zip dist, then run again. Without the files nothing can be compared with the release.',
     docs: 'verify.md#the-content',
   } satisfies ErrorDefinition<{ url: string; reason: string }>,
 });
