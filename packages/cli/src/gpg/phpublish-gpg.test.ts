@@ -6,6 +6,12 @@ import { fileURLToPath } from 'node:url';
 import { createPhpPackageRepo, gitEnv, makeTempDir, type PhpPackageRepo, type TempDir } from '@phpublish/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // Test helpers of core (key generation with openpgp.js, a fresh GnuPG home); not part of its API.
+import {
+  FIXTURE_PASSPHRASE,
+  FIXTURES,
+  fixtureSecretLines,
+  fixtureText,
+} from '../../../core/src/pgp/testing/fixtures.js';
 import { freshGnupgHome, type GnupgHome, run } from '../../../core/src/pgp/testing/gnupg.js';
 import { generateTestKey, type TestKey } from '../../../core/src/pgp/testing/keys.js';
 
@@ -200,6 +206,56 @@ describe('when git has no gpg on its PATH', () => {
   });
 });
 
+describe('when the key is a GnuPG export with subkeys', () => {
+  const multi = FIXTURES.multi;
+  const exportEnv = (file: string) =>
+    jobEnv(undefined, { PHPUBLISH_GPG_PRIVATE_KEY: fixtureText(file), PHPUBLISH_GPG_PASSPHRASE: FIXTURE_PASSPHRASE });
+
+  it('honours user.signingKey with "!": git tag -s signs with exactly that subkey, and real GnuPG agrees', async () => {
+    const repo = await repoUsingPhpublishGpg(`${multi.older}!`);
+    const tagged = await gitIn(repo, ['tag', '-s', '-m', 'Release v1.0.0', 'v1.0.0'], exportEnv('multi.secret.asc'));
+    expect(tagged.exitCode, tagged.stderr).toBe(0);
+    let gnupg: GnupgHome | undefined;
+    try {
+      gnupg = await freshGnupgHome();
+      await gnupg.importPublicKey(fixtureText('multi.public.asc'));
+      const consumer = await run('git', ['-c', 'gpg.program=gpg', 'verify-tag', '--raw', 'v1.0.0'], {
+        cwd: repo.dir,
+        env: gitEnv({ ...gnupg.env, TMPDIR: childTmp }),
+      });
+      outputs.push(consumer.stdout, consumer.stderr);
+      expect(consumer.exitCode, consumer.stderr).toBe(0);
+      // Without "!" gpg would have used the newest signing subkey.
+      expect(consumer.stderr).toContain(`[GNUPG:] VALIDSIG ${multi.older} `);
+    } finally {
+      await gnupg?.cleanup();
+      await repo.cleanup();
+    }
+  });
+
+  it.each([
+    ['an expired subkey asked for with "!"', 'multi.secret.asc', `${multi.expired}!`, 'SIGNING_KEY_EXPIRED'],
+    [
+      'a stub primary (--export-secret-subkeys)',
+      'default-rsa.secret-subkeys.asc',
+      undefined,
+      'SIGNING_KEY_CANNOT_SIGN',
+    ],
+  ])('git tag -s fails for %s, and --check-key says why', async (_what, file, signingKey, code) => {
+    const repo = await repoUsingPhpublishGpg(signingKey);
+    const tagged = await gitIn(repo, ['tag', '-s', '-m', 'Release v1.0.0', 'v1.0.0'], exportEnv(file));
+    expect(tagged.exitCode).not.toBe(0);
+    expect((await gitIn(repo, ['tag', '--list'], jobEnv(undefined))).stdout).toBe('');
+    const checked = await run(wrapper, ['--check-key', ...(signingKey ? ['-u', signingKey] : [])], {
+      env: exportEnv(file),
+    });
+    outputs.push(checked.stdout, checked.stderr);
+    expect(checked.exitCode).toBe(2);
+    expect(checked.stderr).toContain(code);
+    await repo.cleanup();
+  });
+});
+
 describe('when the runs are over', () => {
   const secretsOf = (key: TestKey) => [
     ...key.armoredPrivateKey.split('\n').filter((line) => line.length >= 16 && !line.startsWith('-')),
@@ -210,6 +266,10 @@ describe('when the runs are over', () => {
     expect(outputs.length).toBeGreaterThan(20);
     const all = outputs.join('\n');
     for (const secret of [ed25519, rsa, stranger].flatMap(secretsOf)) expect(all).not.toContain(secret);
+    for (const file of ['multi.secret.asc', 'default-rsa.secret-subkeys.asc']) {
+      for (const line of fixtureSecretLines(file)) expect(all).not.toContain(line);
+    }
+    expect(all).not.toContain(FIXTURE_PASSPHRASE);
     expect(all).not.toContain('PRIVATE KEY');
   });
 
