@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { httpDeps } from '../attest/deps.js';
 import { joinUrl, jsonBody, send, serverMessage } from '../attest/forge-http.js';
 import { gitHubApiFor } from '../attest/forges.js';
@@ -7,6 +8,8 @@ import { attestDepsFor, type ReleaseContext } from './context.js';
 const START = '<!-- phpublish:posture:start -->';
 const END = '<!-- phpublish:posture:end -->';
 const FAILURE = { code: 'ATTEST_STORE_FAILED', service: 'GitHub releases' } as const;
+/** What is read of GitHub's release answer: its id (for the update) and its notes. */
+const RELEASE_ANSWER = z.looseObject({ id: z.number().int(), body: z.string().nullish() });
 
 /** The release notes with the posture section added, or replaced when a re-run already added one. */
 export function withPostureSection(notes: string, markdown: string): string {
@@ -45,7 +48,7 @@ export async function appendPostureToGitHubRelease(
       reason: `HTTP ${found.status}: ${serverMessage(found, context.redactor)}`,
     });
   }
-  const release = jsonBody<{ id: number; body?: string | null }>(found, byTag, FAILURE);
+  const release = jsonBody(found, byTag, FAILURE, RELEASE_ANSWER);
   const url = joinUrl(api.baseUrl, `/repos/${api.repository}/releases/${release.id}`);
   const body = withPostureSection(release.body ?? '', markdown);
   const updated = await send(

@@ -14,8 +14,13 @@ import type { VerifySession } from './session.js';
 import { checkTagSignature, checkTagTarget } from './tag-checks.js';
 import type { TagSource } from './tag-source.js';
 
-/** Runs a check; a coded error becomes its failed row, anything else is a defect and propagates. */
+/**
+ * Runs a check; a coded error becomes its failed row. Anything else is a defect: it fails the check
+ * that was running with VERIFY_INTERNAL_ERROR, so the row says where, and the other checks and
+ * packages go on.
+ */
 async function guarded<T>(
+  packageName: string,
   check: CheckResult['check'],
   run: () => Promise<T>,
 ): Promise<{ value: T } | { row: CheckResult }> {
@@ -23,7 +28,10 @@ async function guarded<T>(
     return { value: await run() };
   } catch (error) {
     if (isPhpublishError(error)) return { row: failed(check, error) };
-    throw error;
+    const reason = `${check} check: ${String((error as Error)?.message ?? error).split('\n')[0]}`;
+    return {
+      row: failed(check, new PhpublishError('VERIFY_INTERNAL_ERROR', { packageName, reason }, { cause: error })),
+    };
   }
 }
 
@@ -56,7 +64,7 @@ export async function verifyPackage(
 
   log(`reading the Packagist metadata${target.version ? ` of ${target.version}` : ''}`);
   let facts: ReleaseFacts | undefined;
-  const resolved = await guarded('packagist', () => resolveRelease(target, session));
+  const resolved = await guarded(target.packageName, 'packagist', () => resolveRelease(target, session));
   if ('value' in resolved) {
     facts = resolved.value.facts;
     report.checks.push(
@@ -105,10 +113,12 @@ async function signedCommitContent(
     return [attestation, skipped('content', 'needs a signed commit to compare the dist with')];
   }
   log(`downloading ${facts.distUrl ? session.deps.redactor.redact(facts.distUrl) : 'the dist'}`);
-  const content = await guarded('content', () => installedContent(facts, session, join(scratch, 'dist.zip')));
+  const content = await guarded(facts.packageName, 'content', () =>
+    installedContent(facts, session, join(scratch, 'dist.zip')),
+  );
   if ('row' in content) return [attestation, content.row];
   log(`fetching the tree of ${facts.version} to compare the dist with the signed commit`);
-  const released = await guarded('content', () =>
+  const released = await guarded(facts.packageName, 'content', () =>
     contentDigestOfTaggedCommit({
       dir: join(scratch, 'released'),
       url: source.url,
@@ -192,15 +202,17 @@ async function tagChecks(
   const { url } = source;
 
   log(`fetching tag ${tag} from ${session.deps.redactor.redact(url)}`);
-  const fetched = await guarded('tag', () => tags.fetch(url, tag));
+  const fetched = await guarded(facts.packageName, 'tag', () => tags.fetch(url, tag));
   if ('row' in fetched) return [fetched.row, skipped('signature', 'no tag to check')];
   const rows: CheckResult[] = [];
-  const target = await guarded('tag', async () => checkTagTarget(tag, fetched.value, { url, commit: facts.commit }));
+  const target = await guarded(facts.packageName, 'tag', async () =>
+    checkTagTarget(tag, fetched.value, { url, commit: facts.commit }),
+  );
   rows.push('row' in target ? target.row : passed('tag', target.value));
   const tagObject = fetched.value;
   if (tagObject.kind === 'missing') return [...rows, skipped('signature', 'no tag to check')];
 
-  const signature = await guarded('signature', () =>
+  const signature = await guarded(facts.packageName, 'signature', () =>
     checkTagSignature(tag, tagObject, { trusted: entry.trustedKeys, now: new Date(session.deps.clock.now()) }),
   );
   if ('row' in signature) return [...rows, signature.row];
@@ -227,11 +239,13 @@ async function attestationChecks(
     return [notChecked('attestation', reason), notChecked('content', reason)];
   }
   log(`downloading ${facts.distUrl ? session.deps.redactor.redact(facts.distUrl) : 'the dist'}`);
-  const content = await guarded('content', () => installedContent(facts, session, join(scratch, 'dist.zip')));
+  const content = await guarded(facts.packageName, 'content', () =>
+    installedContent(facts, session, join(scratch, 'dist.zip')),
+  );
   if ('row' in content) return [skipped('attestation', 'needs the content of what Composer installs'), content.row];
 
   const identities = entry.identities.map((identity) => identityPolicyFor(identity, facts.packageName, facts.version));
-  const attestation = await guarded('attestation', () =>
+  const attestation = await guarded(facts.packageName, 'attestation', () =>
     findAcceptedAttestation({
       facts,
       identities,
