@@ -6,6 +6,7 @@ import {
   DEFAULT_MAX_UNPACKED_BYTES,
   isPhpublishError,
   PhpublishError,
+  parseByteSize,
 } from '@phpublish/core';
 import { EXIT } from '../exit-codes.js';
 import type { CommandIo } from '../io.js';
@@ -17,16 +18,6 @@ async function isFile(path: string): Promise<boolean> {
     (s) => s.isFile(),
     () => false,
   );
-}
-
-const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
-
-/** A size such as `500000`, `512M`, `4GiB` or `4G` (K, M, G, T: powers of 1024), in bytes; undefined if it is none. */
-export function parseSize(text: string): number | undefined {
-  const match = /^(\d+)\s*(?:([kmgt])(?:i?b)?|b)?$/i.exec(text.trim());
-  if (!match) return undefined;
-  const bytes = Number(match[1]) * UNITS[(match[2] ?? '').toLowerCase()]!;
-  return Number.isSafeInteger(bytes) && bytes > 0 ? bytes : undefined;
 }
 
 export const digestCommand: Command = {
@@ -43,8 +34,8 @@ export const digestCommand: Command = {
     '  --composer-exclude   for a ref: also leave out what composer.json `archive.exclude` lists',
     '  --max-unpacked-size <size>',
     `                       refuse a package that unpacks to more (files and symlinks together; a zip's`,
-    `                       entries as they declare, before anything is inflated); bytes, or with K, M, G`,
-    `                       (powers of 1024); ${DEFAULT_MAX_UNPACKED_BYTES / 1024 ** 3}G by default`,
+    `                       entries as they declare, before anything is inflated): bytes, or 512MiB, 4GiB,`,
+    `                       4G (K, M, G are powers of 1024; KB, MB, GB of 1000); ${DEFAULT_MAX_UNPACKED_BYTES / 1024 ** 3}GiB by default`,
     '  --json               print the result as JSON on stdout',
     '',
     'See docs/content-digest.md for its definition.',
@@ -62,10 +53,10 @@ export const digestCommand: Command = {
       return EXIT.usage;
     }
     const size = values['max-unpacked-size'] as string | undefined;
-    const maxUnpackedBytes = size === undefined ? undefined : parseSize(size);
+    const maxUnpackedBytes = size === undefined ? undefined : parseByteSize(size);
     if (size !== undefined && maxUnpackedBytes === undefined) {
       io.stderr.write(
-        `phpublish digest: --max-unpacked-size takes a size in bytes, or with K, M, G (e.g. 4G), not "${size}".\n\nUsage: ${this.usage}\n`,
+        `phpublish digest: --max-unpacked-size takes a size such as 4GiB, 512MiB or a number of bytes, not "${size}".\n\nUsage: ${this.usage}\n`,
       );
       return EXIT.usage;
     }
