@@ -1,4 +1,4 @@
-import type { PrivateKey, Subkey } from 'openpgp';
+import type { PrivateKey, SecretKeyPacket, SecretSubkeyPacket, Subkey } from 'openpgp';
 import { PhpublishError } from '../errors/index.js';
 import { fingerprintOf } from './key-info.js';
 import { loadOpenPgp } from './openpgp.js';
@@ -15,12 +15,20 @@ export interface ChooseSigningKeyInput {
   exact?: { fingerprint: string; selector: string };
 }
 
+/** Whether a key packet carries (or stands in for) a secret: only those can be stubs or be decrypted. */
+export function isSecretPacket(packet: KeyPart['keyPacket']): packet is SecretKeyPacket | SecretSubkeyPacket {
+  return 'makeDummy' in packet;
+}
+
 /** Why a part cannot sign: a clause for messages, and what kind of reason it is. */
 interface Unusable {
   kind: 'no-secret' | 'on-card' | 'unreadable-secret' | 'revoked' | 'expired' | 'not-signing';
   reason: string;
   expiredAt?: Date;
 }
+
+/** The kinds where the part may well sign, but its secret is not in this export. */
+const SECRET_MISSING: ReadonlySet<Unusable['kind']> = new Set(['no-secret', 'on-card', 'unreadable-secret']);
 
 /**
  * The part of `key` that signs — the one decision that `--check-key`, doctor, preflight and the
@@ -48,7 +56,7 @@ export async function chooseSigningKey(key: PrivateKey, { now, exact }: ChooseSi
     if (!unusable) return part;
     if (exact) throw exactRefusal(key, part, unusable, exact.selector);
     // Only parts that would sign if they could are worth naming; an encryption subkey is not news.
-    if (['no-secret', 'on-card', 'unreadable-secret'].includes(unusable.kind) || (await claimsSigning(key, part))) {
+    if (SECRET_MISSING.has(unusable.kind) || (await claimsSigning(key, part))) {
       passedOver.push(unusable.reason);
     }
   }
@@ -68,15 +76,19 @@ async function whyUnusable(key: PrivateKey, part: KeyPart, now: Date): Promise<U
     if (expiredAt && expiredAt.getTime() <= now.getTime()) {
       return { kind: 'expired', reason: `${label} expired on ${expiredAt.toISOString()}`, expiredAt };
     }
-    return { kind: 'not-signing', reason: `${label} is not a valid signing key (its key flags do not allow signing)` };
+    return {
+      kind: 'not-signing',
+      reason: `${label} is not a valid signing key (an encryption key, or one whose self-signature openpgp.js does not accept)`,
+    };
   }
   const packet = part.keyPacket;
-  if (!('isDummy' in packet)) return { kind: 'no-secret', reason: `${label} has no secret part` };
+  if (!isSecretPacket(packet)) return { kind: 'no-secret', reason: `${label} has no secret part` };
   if (packet.isDummy()) {
-    return {
-      kind: 'no-secret',
-      reason: `${label} is a stub without its secret part (a gnu-dummy key, as \`gpg --export-secret-subkeys\` writes the primary key)`,
-    };
+    const why =
+      part === key
+        ? '`gpg --export-secret-subkeys` leaves the primary key’s secret out'
+        : 'its secret was not exported, or had been deleted from the keyring';
+    return { kind: 'no-secret', reason: `${label} is a stub without its secret part (gnu-dummy: ${why})` };
   }
   if (packet.isMissingSecretKeyMaterial()) {
     // openpgp.js keeps GnuPG's other S2K extension (mode 1002) unparsed, as type `gnu`.

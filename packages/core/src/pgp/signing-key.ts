@@ -1,6 +1,6 @@
 import type { Key, PrivateKey, SecretKeyPacket, SecretSubkeyPacket } from 'openpgp';
 import { PhpublishError } from '../errors/index.js';
-import { chooseSigningKey, type KeyPart } from './choose-signing-key.js';
+import { chooseSigningKey, isSecretPacket, type KeyPart } from './choose-signing-key.js';
 import {
   describeAlgorithm,
   fingerprintOf,
@@ -156,10 +156,10 @@ async function unlock(
   fingerprint: string,
 ): Promise<{ privateKey: PrivateKey; notices: string[] }> {
   for (const part of key.getKeys()) {
-    if (part !== signing && isSecret(part.keyPacket)) part.keyPacket.makeDummy();
+    if (part !== signing && isSecretPacket(part.keyPacket)) part.keyPacket.makeDummy();
   }
   const packet = signing.keyPacket;
-  if (!isSecret(packet)) throw new PhpublishError('SIGNING_KEY_CANNOT_SIGN', { fingerprint });
+  if (!isSecretPacket(packet)) throw new PhpublishError('SIGNING_KEY_CANNOT_SIGN', { fingerprint });
   const { passphrase, passphraseSource } = material;
   if (packet.isDecrypted()) {
     await validate(packet, material);
@@ -190,10 +190,6 @@ async function unlock(
       problem: `its secret part cannot be decrypted (${describeParseError(error)})`,
     });
   }
-}
-
-function isSecret(packet: KeyPart['keyPacket']): packet is SecretKeyPacket | SecretSubkeyPacket {
-  return 'makeDummy' in packet;
 }
 
 /** An unprotected secret that does not match its public part would make signatures nobody can verify. */
