@@ -242,9 +242,12 @@ describe('when git verifies (--keyid-format=long --status-fd=1 --verify <file> -
     expectNoSecrets(result, plain);
   });
 
-  it('trusts nothing from a PHPUBLISH_GPG_TRUSTED_KEYS that holds a private key', async () => {
+  it.each([
+    ['armored', () => other.armoredPrivateKey],
+    ['base64-encoded', () => Buffer.from(other.armoredPrivateKey).toString('base64')],
+  ])('trusts nothing from a PHPUBLISH_GPG_TRUSTED_KEYS that holds a private key (%s)', async (_how, trustedKeys) => {
     const signature = await signWith(other);
-    const result = await gpg(verifyArgs, { PHPUBLISH_GPG_TRUSTED_KEYS: other.armoredPrivateKey }, PAYLOAD, {
+    const result = await gpg(verifyArgs, { PHPUBLISH_GPG_TRUSTED_KEYS: trustedKeys() }, PAYLOAD, {
       '/tmp/sig.asc': signature,
     });
     expect(result.exitCode).toBe(2);

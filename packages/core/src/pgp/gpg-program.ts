@@ -1,10 +1,11 @@
 import { isPhpublishError, PhpublishError } from '../errors/index.js';
 import { Redactor } from '../log/index.js';
 import { PHPUBLISH_VERSION } from '../version.js';
-import { armoredKeySecrets, PRIVATE_KEY_BEGIN } from './armor.js';
+import { PRIVATE_KEY_BEGIN } from './armor.js';
 import { type GpgInvocation, GpgUsageProblem, parseGpgArguments } from './gpg-arguments.js';
-import { PRIVATE_KEY_VARIABLE, readSigningKeyMaterial } from './key-material.js';
+import { keyTextSecrets, PRIVATE_KEY_VARIABLE, readSigningKeyMaterial } from './key-material.js';
 import { matchKeySelector } from './key-selector.js';
+import { readKeyText } from './key-text.js';
 import { signDetached } from './sign.js';
 import { loadSigningKey } from './signing-key.js';
 import { loadTrustedKeys, type TrustedKey, type TrustedKeySource } from './trusted-keys.js';
@@ -76,9 +77,10 @@ export async function runGpgProgram(input: GpgProgramInput): Promise<GpgProgramR
   const { secrets } = readSigningKeyMaterial({ env: input.env });
   for (const secret of secrets) redactor.add(secret);
   // A private key pasted where public keys belong is refused, and must not be printed either.
-  const trustedKeys = input.env[TRUSTED_KEYS_VARIABLE];
-  if (trustedKeys?.includes(PRIVATE_KEY_BEGIN))
-    for (const secret of armoredKeySecrets(trustedKeys)) redactor.add(secret);
+  const trustedKeys = input.env[TRUSTED_KEYS_VARIABLE] ?? '';
+  if (readKeyText(trustedKeys, TRUSTED_KEYS_VARIABLE).text.includes(PRIVATE_KEY_BEGIN)) {
+    for (const secret of keyTextSecrets(trustedKeys)) redactor.add(secret);
+  }
   const output = new Output();
 
   let invocation: GpgInvocation;

@@ -47,10 +47,10 @@ export function readSigningKeyMaterial(input: SigningKeyMaterialInput): ReadSign
   const passphrase = passphraseFromOptions ? input.passphrase : input.env[PASSPHRASE_VARIABLE];
   const passphraseSource = passphraseFromOptions ? '`signing.passphrase`' : PASSPHRASE_VARIABLE;
 
-  const secrets = keySecrets(armoredKey);
+  const secrets = keyTextSecrets(armoredKey);
   if (passphrase !== undefined && passphrase !== '') secrets.push(passphrase);
   // Also the variables when the options won: both are secrets of this run either way.
-  if (fromOptions) secrets.push(...keySecrets(input.env[PRIVATE_KEY_VARIABLE]));
+  if (fromOptions) secrets.push(...keyTextSecrets(input.env[PRIVATE_KEY_VARIABLE]));
   const envPassphrase = input.env[PASSPHRASE_VARIABLE];
   if (passphraseFromOptions && envPassphrase) secrets.push(envPassphrase);
 
@@ -72,7 +72,7 @@ export function readSigningKeyMaterial(input: SigningKeyMaterialInput): ReadSign
 }
 
 /** A key's text in every form it could leak in: as given, and decoded or re-indented for parsing. */
-function keySecrets(text: string | undefined): string[] {
+export function keyTextSecrets(text: string | undefined): string[] {
   if (text === undefined) return [];
   return [...new Set([...armoredKeySecrets(text), ...armoredKeySecrets(readKeyText(text, '').text)])];
 }
