@@ -5,15 +5,17 @@
  * Everything runs through the real `main()` against the sandbox, like verify.test.ts.
  */
 import { execFileSync } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../exit-codes.js';
 import {
   type CliRun,
+  explainOnFailure,
   failures,
   type MadeRelease,
   PACKAGE,
+  reportOf,
   startVerifyFixture,
   type VerifyFixture,
   type VerifyJson,
@@ -34,52 +36,15 @@ afterAll(async () => {
   await fixture?.close();
 });
 
-function explainOnFailure(run: () => CliRun | undefined) {
-  onTestFailed(() => {
-    const last = run();
-    if (last) console.error(`exit ${last.code}\nstdout:\n${last.stdout}\nstderr:\n${last.stderr}`);
-  });
-}
-
-async function file(name: string, content: string | Buffer): Promise<string> {
-  const path = join(fixture.work.path, `${Math.random().toString(16).slice(2)}-${name}`);
-  await writeFile(path, content);
-  return path;
-}
-
 /** The fixture's policy with `replacement` written over the first `search` in its text. */
 function policyWith(search: string, replacement: string): Promise<string> {
   if (!policyText.includes(search)) throw new Error(`the fixture's policy has no ${search}`);
-  return file('policy.json', policyText.replace(search, replacement));
-}
-
-function lockEntry(release: MadeRelease, reference: unknown = release.commit) {
-  return {
-    name: PACKAGE,
-    version: release.tag,
-    source: { type: 'git', url: 'https://github.com/acme/hello.git', reference },
-    dist: {
-      type: 'zip',
-      url: `${fixture.packagist.url}/dists/${PACKAGE}/${release.commit}.zip`,
-      reference,
-      shasum: '',
-    },
-  };
-}
-
-function lockFile(packages: unknown[], prefix = ''): Promise<string> {
-  return file('composer.lock', `${prefix}${JSON.stringify({ packages, 'packages-dev': [] }, null, 4)}`);
+  return fixture.writeFile('policy.json', policyText.replace(search, replacement));
 }
 
 async function verifyLock(lock: string, policy = fixture.policyFile): Promise<CliRun & { report: VerifyJson }> {
   const run = await fixture.cli(['verify', '--lock', lock, '--json', '--policy', policy]);
-  let report: VerifyJson;
-  try {
-    report = JSON.parse(run.stdout) as VerifyJson;
-  } catch {
-    throw new Error(`phpublish verify printed no JSON (exit ${run.code}):\n${run.stdout}\n${run.stderr}`);
-  }
-  return { ...run, report };
+  return { ...run, report: reportOf(run) };
 }
 
 describe('phpublish verify, local input', () => {
@@ -128,8 +93,8 @@ describe('phpublish verify, local input', () => {
 
   describe('when a file starts with a UTF-8 byte order mark (as some Windows editors write)', () => {
     it('reads the policy and composer.lock and verifies', async () => {
-      const policy = await file('policy.json', `\ufeff${policyText}`);
-      const lock = await lockFile([lockEntry(baseline)], '\ufeff');
+      const policy = await fixture.writeFile('policy.json', `\ufeff${policyText}`);
+      const lock = await fixture.writeLock([fixture.lockEntry(baseline)], { prefix: '\ufeff' });
       const run = await verifyLock(lock, policy);
       explainOnFailure(() => run);
       expect(run.code).toBe(EXIT.ok);
@@ -179,7 +144,9 @@ describe('phpublish verify, local input', () => {
       ['a branch', 'main'],
       ['a short commit id', 'abcdef1'],
     ])('fails that package only, never as a moved tag, when its reference is %s', async (_, reference) => {
-      const run = await verifyLock(await lockFile([lockEntry(baseline), lockEntry(baseline, reference)]));
+      const run = await verifyLock(
+        await fixture.writeLock([fixture.lockEntry(baseline), fixture.lockEntry(baseline, { reference })]),
+      );
       explainOnFailure(() => run);
       expect(run.code).toBe(EXIT.failed);
       const [good, bad] = run.report.packages;
@@ -192,7 +159,11 @@ describe('phpublish verify, local input', () => {
 
     it('fails that package only when its reference is not a string, and goes on with the others', async () => {
       const run = await verifyLock(
-        await lockFile([lockEntry(baseline, { sha: baseline.commit }), lockEntry(baseline), lockEntry(baseline, 7)]),
+        await fixture.writeLock([
+          fixture.lockEntry(baseline, { reference: { sha: baseline.commit } }),
+          fixture.lockEntry(baseline),
+          fixture.lockEntry(baseline, { reference: 7 }),
+        ]),
       );
       explainOnFailure(() => run);
       expect(run.code).toBe(EXIT.failed);
@@ -206,7 +177,7 @@ describe('phpublish verify, local input', () => {
     });
 
     it('refuses a lock whose package is given twice in one entry', async () => {
-      const lock = await file(
+      const lock = await fixture.writeFile(
         'composer.lock',
         `{"packages": [{"name": "acme/hello", "version": "${baseline.tag}", "source": {"type": "git", "url": "https://github.com/acme/hello.git", "reference": "${baseline.commit}", "reference": "HEAD"}}]}`,
       );

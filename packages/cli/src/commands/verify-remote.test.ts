@@ -8,17 +8,18 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { releaseFileNames } from '@phpublish/core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EXIT } from '../exit-codes.js';
 import {
   type CliRun,
+  explainOnFailure,
   failures,
   type MadeRelease,
   PACKAGE,
   REPOSITORY,
+  reportOf,
   startVerifyFixture,
   type VerifyFixture,
-  type VerifyJson,
 } from './testing/verify-fixture.js';
 
 /** A second package of the vendor, whose metadata only the hostile Packagist serves. */
@@ -56,14 +57,6 @@ afterAll(async () => {
   await packagist?.close();
   await fixture?.close();
 });
-
-/** Prints what the command said when a test fails. */
-function explainOnFailure(run: () => CliRun | undefined) {
-  onTestFailed(() => {
-    const last = run();
-    if (last) console.error(`exit ${last.code}\nstdout:\n${last.stdout}\nstderr:\n${last.stderr}`);
-  });
-}
 
 interface P2Document {
   minified?: string;
@@ -139,16 +132,8 @@ function verifyLock(lock: string, extra: string[] = []) {
   ]);
 }
 
-function report(run: CliRun): VerifyJson {
-  try {
-    return JSON.parse(run.stdout) as VerifyJson;
-  } catch {
-    throw new Error(`phpublish verify printed no JSON report (exit ${run.code}):\n${run.stdout}\n${run.stderr}`);
-  }
-}
-
 function detailOf(run: CliRun, check: string, packageName = PACKAGE): string {
-  const pkg = report(run).packages.find((p) => p.packageName === packageName);
+  const pkg = reportOf(run).packages.find((p) => p.packageName === packageName);
   return pkg?.checks.find((c) => c.check === check)?.detail ?? '';
 }
 
@@ -169,7 +154,7 @@ describe('phpublish verify, when remote answers cannot be used', () => {
       const run = await verifyPackage(EVIL, baseline.tag);
       explainOnFailure(() => run);
       expect(run.code).toBe(EXIT.failed);
-      expect(failures(report(run), EVIL)).toEqual({ packagist: 'PACKAGIST_METADATA_INVALID' });
+      expect(failures(reportOf(run), EVIL)).toEqual({ packagist: 'PACKAGIST_METADATA_INVALID' });
       expect(run.stderr).not.toMatch(/internal error|is not a function/);
     });
 
@@ -202,7 +187,7 @@ describe('phpublish verify, when remote answers cannot be used', () => {
       const run = await verifyPackage(EVIL, TAG);
       explainOnFailure(() => run);
       expect(run.code).toBe(EXIT.failed);
-      expect(failures(report(run), EVIL)).toEqual({ packagist: 'PACKAGIST_METADATA_INVALID' });
+      expect(failures(reportOf(run), EVIL)).toEqual({ packagist: 'PACKAGIST_METADATA_INVALID' });
     });
 
     it('names where the metadata is wrong', async () => {
@@ -225,10 +210,10 @@ describe('phpublish verify, when remote answers cannot be used', () => {
           },
         }),
       );
-      const lock = await writeLock([
+      const lock = await fixture.writeLock([
         // Without a locked reference, the commit comes from the metadata.
         { name: EVIL, version: baseline.tag },
-        lockEntry(baseline),
+        fixture.lockEntry(baseline),
         {
           name: EVIL,
           version: baseline.tag,
@@ -238,7 +223,7 @@ describe('phpublish verify, when remote answers cannot be used', () => {
       const run = await verifyLock(lock);
       explainOnFailure(() => run);
       expect(run.code).toBe(EXIT.failed);
-      const packages = report(run).packages;
+      const packages = reportOf(run).packages;
       expect(packages.map((p) => [p.packageName, p.status])).toEqual([
         [EVIL, 'failed'],
         [PACKAGE, 'verified'],
@@ -277,7 +262,7 @@ describe('phpublish verify, when remote answers cannot be used', () => {
       const run = await verifyPackage(PACKAGE, baseline.tag);
       explainOnFailure(() => run);
       expect(run.code).toBe(EXIT.failed);
-      expect(failures(report(run))).toEqual({ packagist: 'PACKAGIST_REFERENCE_NOT_COMMIT' });
+      expect(failures(reportOf(run))).toEqual({ packagist: 'PACKAGIST_REFERENCE_NOT_COMMIT' });
     });
 
     it('goes on with the commit composer.lock pins, and reports the metadata in the Packagist row', async () => {
@@ -289,11 +274,11 @@ describe('phpublish verify, when remote answers cannot be used', () => {
           }),
         ),
       );
-      const run = await verifyLock(await writeLock([lockEntry(baseline)]));
+      const run = await verifyLock(await fixture.writeLock([fixture.lockEntry(baseline)]));
       explainOnFailure(() => run);
       expect(run.code).toBe(EXIT.failed);
-      expect(failures(report(run))).toEqual({ packagist: 'PACKAGIST_REFERENCE_NOT_COMMIT' });
-      const checks = report(run).packages[0]!.checks;
+      expect(failures(reportOf(run))).toEqual({ packagist: 'PACKAGIST_REFERENCE_NOT_COMMIT' });
+      const checks = reportOf(run).packages[0]!.checks;
       expect(checks.filter((c) => c.status === 'passed').map((c) => c.check)).toEqual([
         'tag',
         'signature',
@@ -309,7 +294,7 @@ describe('phpublish verify, when remote answers cannot be used', () => {
       const run = await verifyPackage(PACKAGE, baseline.tag);
       explainOnFailure(() => run);
       expect(run.code).toBe(EXIT.failed);
-      expect(failures(report(run))).toEqual({ packagist: 'PACKAGIST_ACCESS_DENIED' });
+      expect(failures(reportOf(run))).toEqual({ packagist: 'PACKAGIST_ACCESS_DENIED' });
       expect(detailOf(run, 'packagist')).not.toContain('refused the credentials');
       expect(detailOf(run, 'packagist')).toContain('phpublish sent no credentials');
       expect(detailOf(run, 'packagist')).toContain(`HTTP ${status}`);
@@ -323,7 +308,7 @@ describe('phpublish verify, when a remote answer is too large', () => {
     const run = await verifyPackage(PACKAGE, TAG, ['--max-size', 'metadata=1MiB']);
     explainOnFailure(() => run);
     expect(run.code).toBe(EXIT.failed);
-    expect(failures(report(run))).toEqual({ packagist: 'REMOTE_ANSWER_TOO_LARGE' });
+    expect(failures(reportOf(run))).toEqual({ packagist: 'REMOTE_ANSWER_TOO_LARGE' });
     expect(detailOf(run, 'packagist')).toContain('larger than the 1 MiB allowed for package metadata');
     expect(run.stdout).not.toContain('PACKAGIST_UNREACHABLE');
     expect(packagist.hits(`/p2/${PACKAGE}.json`)).toBe(1);
@@ -338,7 +323,7 @@ describe('phpublish verify, when a remote answer is too large', () => {
     const started = Date.now();
     const run = await verifyPackage(PACKAGE, TAG);
     explainOnFailure(() => run);
-    expect(failures(report(run))).toEqual({ packagist: 'REMOTE_ANSWER_TOO_LARGE' });
+    expect(failures(reportOf(run))).toEqual({ packagist: 'REMOTE_ANSWER_TOO_LARGE' });
     expect(detailOf(run, 'packagist')).toContain('(it announced 600 MiB)');
     expect(Date.now() - started).toBeLessThan(20_000);
     expect(packagist.hits(`/p2/${PACKAGE}.json`)).toBe(1);
@@ -348,18 +333,20 @@ describe('phpublish verify, when a remote answer is too large', () => {
     packagist.serve(`/p2/${PACKAGE}.json`, stream(33 * MiB));
     const run = await verifyPackage(PACKAGE, TAG);
     explainOnFailure(() => run);
-    expect(failures(report(run))).toEqual({ packagist: 'REMOTE_ANSWER_TOO_LARGE' });
+    expect(failures(reportOf(run))).toEqual({ packagist: 'REMOTE_ANSWER_TOO_LARGE' });
     expect(detailOf(run, 'packagist')).toContain('the 32 MiB allowed');
     expect(packagist.hits(`/p2/${PACKAGE}.json`)).toBe(1);
   });
 
   it('refuses a dist zip over --max-size dist, once, in the content row', async () => {
     packagist.serve('/huge.zip', stream(2 * MiB, 'application/zip'));
-    const lock = await writeLock([lockEntry(baseline, { distUrl: `${packagist.url}/huge.zip?token=secret` })]);
+    const lock = await fixture.writeLock([
+      fixture.lockEntry(baseline, { distUrl: `${packagist.url}/huge.zip?token=secret` }),
+    ]);
     const run = await verifyLock(lock, ['--max-size', 'dist=1MiB']);
     explainOnFailure(() => run);
     expect(run.code).toBe(EXIT.failed);
-    expect(failures(report(run))).toEqual({ content: 'REMOTE_ANSWER_TOO_LARGE' });
+    expect(failures(reportOf(run))).toEqual({ content: 'REMOTE_ANSWER_TOO_LARGE' });
     expect(detailOf(run, 'content')).toContain(`${packagist.url}/huge.zip is larger than the 1 MiB allowed`);
     expect(run.stdout).not.toContain('secret');
     expect(packagist.hits('/huge.zip')).toBe(1);
@@ -371,7 +358,7 @@ describe('phpublish verify, when a remote answer is too large', () => {
     const run = await verifyPackage(PACKAGE, release.tag, ['--max-size', 'bundle=64KiB']);
     explainOnFailure(() => run);
     expect(run.code).toBe(EXIT.failed);
-    expect(failures(report(run))).toEqual({ attestation: 'REMOTE_ANSWER_TOO_LARGE' });
+    expect(failures(reportOf(run))).toEqual({ attestation: 'REMOTE_ANSWER_TOO_LARGE' });
     expect(detailOf(run, 'attestation')).toContain('the 64 KiB allowed for attestation bundles');
   });
 
@@ -388,7 +375,7 @@ describe('phpublish verify, when a remote answer is too large', () => {
       'metadata=32MiB,api=64KiB',
     ]);
     explainOnFailure(() => run);
-    expect(failures(report(run))).toEqual({ attestation: 'REMOTE_ANSWER_TOO_LARGE' });
+    expect(failures(reportOf(run))).toEqual({ attestation: 'REMOTE_ANSWER_TOO_LARGE' });
     expect(github.hits(`/repos/${REPOSITORY}/releases/tags/${TAG}`)).toBe(1);
   });
 
@@ -425,7 +412,7 @@ describe('phpublish verify, when GitHub’s API answers something else than its 
     const run = await verifyPackage(PACKAGE, TAG, ['--github-api-url', github.url]);
     explainOnFailure(() => run);
     expect(run.code).toBe(EXIT.failed);
-    expect(failures(report(run))).toEqual({ attestation: 'REMOTE_ANSWER_MALFORMED' });
+    expect(failures(reportOf(run))).toEqual({ attestation: 'REMOTE_ANSWER_MALFORMED' });
     expect(run.stderr).not.toMatch(/internal error/);
   });
 
@@ -441,7 +428,7 @@ describe('phpublish verify, when GitHub’s API answers something else than its 
     });
     const run = await verifyPackage(PACKAGE, TAG, ['--github-api-url', github.url]);
     explainOnFailure(() => run);
-    expect(failures(report(run))).toEqual({ attestation: 'REMOTE_ANSWER_MALFORMED' });
+    expect(failures(reportOf(run))).toEqual({ attestation: 'REMOTE_ANSWER_MALFORMED' });
   });
 
   it('sends the GitHub token to the API only, not to an asset URL elsewhere', async () => {
@@ -576,25 +563,4 @@ async function startHostileServer(upstream: string): Promise<HostileServer> {
         server.close(() => resolve());
       }),
   };
-}
-
-function lockEntry(release: MadeRelease, override: { distUrl?: string; reference?: string } = {}) {
-  const reference = override.reference ?? release.commit;
-  return {
-    name: PACKAGE,
-    version: release.tag,
-    source: { type: 'git', url: 'https://github.com/acme/hello.git', reference },
-    dist: {
-      type: 'zip',
-      url: override.distUrl ?? `${fixture.packagist.url}/dists/${PACKAGE}/${release.commit}.zip`,
-      reference,
-      shasum: '',
-    },
-  };
-}
-
-async function writeLock(packages: unknown[]): Promise<string> {
-  const file = join(fixture.work.path, `composer-${Math.random().toString(16).slice(2)}.lock`);
-  await writeFile(file, JSON.stringify({ _readme: ['test'], 'content-hash': 'x', packages, 'packages-dev': [] }));
-  return file;
 }

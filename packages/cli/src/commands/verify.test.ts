@@ -7,12 +7,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildArchive, loadSigningKey, releaseFileNames, runGit } from '@phpublish/core';
 import { type SandboxOidcIssuer, startSandboxGitTagServer, startSandboxOidcIssuer } from '@phpublish/sandbox';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withEnv } from '../../../core/src/attest/testing/attestation-fixture.js';
 import { generateTestKey } from '../../../core/src/pgp/testing/keys.js';
 import { EXIT } from '../exit-codes.js';
 import {
   type CliRun,
+  explainOnFailure,
   failures,
   type MadeRelease,
   PACKAGE,
@@ -46,14 +47,6 @@ afterAll(async () => {
   await otherIssuer?.close();
   await fixture?.close();
 });
-
-/** Prints what the command said when a test fails. */
-function explainOnFailure(run: () => CliRun | undefined) {
-  onTestFailed(() => {
-    const last = run();
-    if (last) console.error(`exit ${last.code}\nstdout:\n${last.stdout}\nstderr:\n${last.stderr}`);
-  });
-}
 
 describe('phpublish verify', () => {
   describe('when the release was made through phpublish', () => {
@@ -206,7 +199,9 @@ describe('phpublish verify', () => {
       const release = await fixture.release('1.9.0');
       const mirror = await serve(await readFile(baseline.zipFile));
       try {
-        const lock = await writeLock([lockEntry(release, { distUrl: `${mirror.url}/acme-hello-1.9.0.zip` })]);
+        const lock = await fixture.writeLock([
+          fixture.lockEntry(release, { distUrl: `${mirror.url}/acme-hello-1.9.0.zip` }),
+        ]);
         const run = await fixture.cli(['verify', '--lock', lock, '--json', '--policy', fixture.policyFile]);
         explainOnFailure(() => run);
         expect(run.code).toBe(EXIT.failed);
@@ -344,7 +339,9 @@ describe('phpublish verify', () => {
         const mirror = await serve(await readFile(evilZip));
         try {
           const policy = pinnedRef ? await identityPolicy({ ref: pinnedRef }) : fixture.policyFile;
-          const lock = await writeLock([lockEntry(release, { distUrl: `${mirror.url}/acme-hello-${version}.zip` })]);
+          const lock = await fixture.writeLock([
+            fixture.lockEntry(release, { distUrl: `${mirror.url}/acme-hello-${version}.zip` }),
+          ]);
           const run = await fixture.cli(['verify', '--lock', lock, '--json', '--policy', policy]);
           explainOnFailure(() => run);
           expect(run.code).toBe(EXIT.failed);
@@ -402,7 +399,9 @@ describe('phpublish verify', () => {
       const mirror = await serve(await readFile(baseline.zipFile));
       try {
         const policy = await vendorPolicy({ [PACKAGE]: { keys: ['maintainer.asc'], requireAttestation: false } });
-        const swapped = await writeLock([lockEntry(release, { distUrl: `${mirror.url}/acme-hello-1.24.0.zip` })]);
+        const swapped = await fixture.writeLock([
+          fixture.lockEntry(release, { distUrl: `${mirror.url}/acme-hello-1.24.0.zip` }),
+        ]);
         const run = await fixture.cli(['verify', '--lock', swapped, '--json', '--policy', policy]);
         explainOnFailure(() => run);
         expect(run.code).toBe(EXIT.failed);
@@ -413,7 +412,7 @@ describe('phpublish verify', () => {
         const genuine = await fixture.cli([
           'verify',
           '--lock',
-          await writeLock([lockEntry(release)]),
+          await fixture.writeLock([fixture.lockEntry(release)]),
           '--policy',
           policy,
         ]);
@@ -518,16 +517,18 @@ describe('phpublish verify', () => {
     });
 
     it('fails when what Composer installs cannot be downloaded', async () => {
-      const lock = await writeLock([lockEntry(baseline, { distUrl: 'http://127.0.0.1:1/acme-hello.zip' })]);
+      const lock = await fixture.writeLock([
+        fixture.lockEntry(baseline, { distUrl: 'http://127.0.0.1:1/acme-hello.zip' }),
+      ]);
       const run = await fixture.cli(['verify', '--lock', lock, '--json', '--policy', fixture.policyFile]);
       expect(run.code).toBe(EXIT.failed);
       expect(failures(JSON.parse(run.stdout))).toEqual({ content: 'VERIFY_DIST_UNAVAILABLE' });
     });
 
     it('fails when git cannot fetch from the repository', async () => {
-      const lock = await writeLock([
+      const lock = await fixture.writeLock([
         {
-          ...lockEntry(baseline),
+          ...fixture.lockEntry(baseline),
           source: { type: 'git', url: 'https://github.com/acme/gone.git', reference: baseline.commit },
         },
       ]);
@@ -543,8 +544,8 @@ describe('phpublish verify', () => {
     });
 
     it('refuses to fetch tags from a local path named by the metadata', async () => {
-      const lock = await writeLock([
-        { ...lockEntry(baseline), source: { type: 'git', url: fixture.repo.dir, reference: baseline.commit } },
+      const lock = await fixture.writeLock([
+        { ...fixture.lockEntry(baseline), source: { type: 'git', url: fixture.repo.dir, reference: baseline.commit } },
       ]);
       const run = await fixture.cli(['verify', '--lock', lock, '--json', '--policy', fixture.policyFile]);
       expect(run.code).toBe(EXIT.failed);
@@ -554,8 +555,8 @@ describe('phpublish verify', () => {
 
   describe('when verifying a composer.lock', () => {
     it('verifies covered packages, reports the others as not covered, and exits 0', async () => {
-      const lock = await writeLock([
-        lockEntry(baseline),
+      const lock = await fixture.writeLock([
+        fixture.lockEntry(baseline),
         {
           name: 'other/thing',
           version: '2.0.0',
@@ -571,7 +572,7 @@ describe('phpublish verify', () => {
     });
 
     it.skipIf(!existsSync(BUILT_CLI))('shares the packages between threads in the built command', async () => {
-      const lock = await writeLock(Array.from({ length: 16 }, () => lockEntry(baseline)));
+      const lock = await fixture.writeLock(Array.from({ length: 16 }, () => fixture.lockEntry(baseline)));
       const run = await new Promise<CliRun>((resolve) => {
         execFile(
           process.execPath,
@@ -592,7 +593,7 @@ describe('phpublish verify', () => {
     });
 
     it('fails packages the policy does not cover with --strict', async () => {
-      const lock = await writeLock([{ name: 'other/thing', version: '2.0.0' }]);
+      const lock = await fixture.writeLock([{ name: 'other/thing', version: '2.0.0' }]);
       const run = await fixture.cli(['verify', '--lock', lock, '--strict', '--json', '--policy', fixture.policyFile]);
       explainOnFailure(() => run);
       expect(run.code).toBe(EXIT.failed);
@@ -600,7 +601,7 @@ describe('phpublish verify', () => {
     });
 
     it('fails a package locked at another commit than Packagist serves', async () => {
-      const lock = await writeLock([lockEntry(baseline, { reference: '0'.repeat(40) })]);
+      const lock = await fixture.writeLock([fixture.lockEntry(baseline, { reference: '0'.repeat(40) })]);
       const run = await fixture.cli(['verify', '--lock', lock, '--json', '--policy', fixture.policyFile]);
       explainOnFailure(() => run);
       expect(run.code).toBe(EXIT.failed);
@@ -676,21 +677,6 @@ async function releaseWith(
   return release;
 }
 
-function lockEntry(release: MadeRelease, override: { distUrl?: string; reference?: string } = {}) {
-  const reference = override.reference ?? release.commit;
-  return {
-    name: PACKAGE,
-    version: release.tag,
-    source: { type: 'git', url: 'https://github.com/acme/hello.git', reference },
-    dist: {
-      type: 'zip',
-      url: override.distUrl ?? `${fixture.packagist.url}/dists/${PACKAGE}/${release.commit}.zip`,
-      reference,
-      shasum: '',
-    },
-  };
-}
-
 /** The fixture's policy with its one identity changed. */
 async function identityPolicy(change: Record<string, unknown>): Promise<string> {
   const base = JSON.parse(await readFile(fixture.policyFile, 'utf8')) as {
@@ -704,12 +690,6 @@ async function vendorPolicy(packages: Record<string, unknown>): Promise<string> 
   const file = join(fixture.work.path, `policy-${Math.random().toString(16).slice(2)}.json`);
   const base = JSON.parse(await readFile(fixture.policyFile, 'utf8')) as Record<string, unknown>;
   await writeFile(file, JSON.stringify({ ...base, packages }));
-  return file;
-}
-
-async function writeLock(packages: unknown[]): Promise<string> {
-  const file = join(fixture.work.path, `composer-${Math.random().toString(16).slice(2)}.lock`);
-  await writeFile(file, JSON.stringify({ _readme: ['test'], 'content-hash': 'x', packages, 'packages-dev': [] }));
   return file;
 }
 

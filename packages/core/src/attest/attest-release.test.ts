@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ErrorCode, isPhpublishError } from '../errors/index.js';
+import { codeOf } from '../errors/testing/code-of.js';
 import { attestRelease } from './attest-release.js';
 import { httpDeps } from './deps.js';
 import { gitHubApiFor, gitLabApiFor } from './forges.js';
@@ -32,16 +32,6 @@ afterAll(async () => {
 
 const release = { packageName: PACKAGE, version: VERSION, tag: TAG };
 const BUNDLE_NAME = 'acme-hello-1.0.0.sigstore.json';
-
-async function codeOf(promise: Promise<unknown>): Promise<ErrorCode | 'resolved'> {
-  try {
-    await promise;
-    return 'resolved';
-  } catch (error) {
-    if (isPhpublishError(error)) return error.code;
-    throw error;
-  }
-}
 
 describe('attestRelease', () => {
   describe('when a GitHub Actions release job attests', () => {

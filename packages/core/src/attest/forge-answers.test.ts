@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type ErrorCode, isPhpublishError } from '../errors/index.js';
+import { codeOf } from '../errors/testing/code-of.js';
 import type { AnswerLimits } from '../http/index.js';
 import { testHttpDeps } from '../http/testing/deps.js';
 import { Redactor } from '../log/index.js';
@@ -61,16 +61,6 @@ function api(limits: Partial<AnswerLimits> = {}) {
 }
 const gitHub = (limits?: Partial<AnswerLimits>): GitHubRepositoryApi => ({ ...api(limits), repository: 'acme/hello' });
 const gitLab = (limits?: Partial<AnswerLimits>): GitLabProjectApi => ({ ...api(limits), project: 'acme/hello' });
-
-async function codeOf(promise: Promise<unknown>): Promise<ErrorCode | 'resolved'> {
-  try {
-    await promise;
-    return 'resolved';
-  } catch (error) {
-    if (isPhpublishError(error)) return error.code;
-    throw error;
-  }
-}
 
 const GITHUB_RELEASE = '/api/repos/acme/hello/releases/tags/v1.0.0';
 const GITLAB_RELEASE = '/api/projects/acme%2Fhello/releases/v1.0.0';

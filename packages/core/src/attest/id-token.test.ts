@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ErrorCode, isPhpublishError } from '../errors/index.js';
+import { isPhpublishError } from '../errors/index.js';
+import { codeOf } from '../errors/testing/code-of.js';
 import { Redactor } from '../log/index.js';
 import { httpDeps } from './deps.js';
 import { obtainIdentityToken, readIdentityToken } from './id-token.js';
@@ -12,16 +13,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await fixture.close();
 });
-
-async function codeOf(promise: Promise<unknown>): Promise<ErrorCode | 'resolved'> {
-  try {
-    await promise;
-    return 'resolved';
-  } catch (error) {
-    if (isPhpublishError(error)) return error.code;
-    throw error;
-  }
-}
 
 describe('obtainIdentityToken', () => {
   describe('when a GitHub Actions job has `id-token: write`', () => {

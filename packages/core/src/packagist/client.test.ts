@@ -3,7 +3,7 @@ import { createPhpPackageRepo } from '@phpublish/test-utils';
 import { Agent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { virtualClock } from '../clock.js';
-import { type ErrorCode, isPhpublishError } from '../errors/index.js';
+import { codeOf } from '../errors/testing/code-of.js';
 import { silentLogger } from '../log/index.js';
 import { PHPUBLISH_VERSION } from '../version.js';
 import { PackagistClient } from './client.js';
@@ -40,16 +40,6 @@ function client(overrides: { token?: string; username?: string; timeoutMs?: numb
       timeoutMs: overrides.timeoutMs ?? 2000,
     }),
   };
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<ErrorCode | 'resolved'> {
-  try {
-    await promise;
-    return 'resolved';
-  } catch (error) {
-    if (isPhpublishError(error)) return error.code;
-    throw error;
-  }
 }
 
 describe('PackagistClient.updatePackage', () => {

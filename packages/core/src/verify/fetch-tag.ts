@@ -30,6 +30,28 @@ export function isFetchableUrl(url: string): boolean {
 }
 
 /**
+ * `git fetch` of one tag and its commit only (`--depth=1`), onto `ref` of a scratch repository,
+ * from `url` given for this fetch alone: no tags, submodules, FETCH_HEAD or maintenance. Treeless
+ * (`--filter=tree:0`) when only the tag and commit objects are read.
+ */
+export function fetchTagArgs(input: { url: string; tag: string; ref: string; treeless?: boolean }): string[] {
+  return [
+    '-c',
+    `remote.origin.url=${input.url}`,
+    'fetch',
+    '--quiet',
+    '--no-tags',
+    '--no-write-fetch-head',
+    '--no-auto-maintenance',
+    '--recurse-submodules=no',
+    '--depth=1',
+    ...(input.treeless ? ['--filter=tree:0'] : []),
+    'origin',
+    `+refs/tags/${input.tag}:${input.ref}`,
+  ];
+}
+
+/**
  * Fetches release tags with the real git into one scratch bare repository (never the user's),
  * the tag object and its commit only: `--depth=1` and, where the server supports it, a
  * `tree:0` filter, so a tag costs a few hundred bytes whatever the package's size. Every fetch
@@ -60,22 +82,7 @@ export class TagFetcher {
     const options = { cwd: this.#dir, env: this.#env };
     const ref = `refs/phpublish/${++this.#fetches}`;
     const fetched = await this.#git.run(
-      [
-        '-c',
-        `remote.origin.url=${url}`,
-        '-c',
-        'remote.origin.promisor=true',
-        'fetch',
-        '--quiet',
-        '--no-tags',
-        '--no-write-fetch-head',
-        '--no-auto-maintenance',
-        '--recurse-submodules=no',
-        '--depth=1',
-        '--filter=tree:0',
-        'origin',
-        `+refs/tags/${tag}:${ref}`,
-      ],
+      ['-c', 'remote.origin.promisor=true', ...fetchTagArgs({ url, tag, ref, treeless: true })],
       options,
     );
     if (fetched.exitCode !== 0) {

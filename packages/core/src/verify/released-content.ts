@@ -1,7 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { contentDigestOfRef, type RefDigest } from '../archive/digest.js';
 import { withoutSigningSecrets } from '../git/signed-tag.js';
-import { unreachable } from './fetch-tag.js';
+import { fetchTagArgs, unreachable } from './fetch-tag.js';
 import { type GitRunner, inProcessGit } from './git-helper.js';
 
 /**
@@ -30,19 +30,7 @@ export async function contentDigestOfTaggedCommit(input: {
   try {
     for (const args of [
       ['init', '--quiet', '--bare', input.dir],
-      [
-        '-c',
-        `remote.origin.url=${input.url}`,
-        'fetch',
-        '--quiet',
-        '--no-tags',
-        '--no-write-fetch-head',
-        '--no-auto-maintenance',
-        '--recurse-submodules=no',
-        '--depth=1',
-        'origin',
-        `+refs/tags/${input.tag}:refs/phpublish/release`,
-      ],
+      fetchTagArgs({ url: input.url, tag: input.tag, ref: 'refs/phpublish/release' }),
     ]) {
       const result = await git.run(args, options);
       if (result.exitCode !== 0) throw unreachable(input.url, result);

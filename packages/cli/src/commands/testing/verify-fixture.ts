@@ -25,6 +25,7 @@ import {
   startSandboxPackagist,
 } from '@phpublish/sandbox';
 import { createPhpPackageRepo, gitEnv, makeTempDir, type PhpPackageRepo, type TempDir } from '@phpublish/test-utils';
+import { onTestFailed } from 'vitest';
 import {
   type AttestFixture,
   type Run,
@@ -102,6 +103,15 @@ export interface VerifyFixture {
   cli(argv: string[], options?: { env?: Record<string, string>; cwd?: string }): Promise<CliRun>;
   /** `phpublish verify acme/hello <version> --json --policy …` and its parsed report. */
   verify(version: string, extra?: string[]): Promise<CliRun & { report: VerifyJson }>;
+  /** A file with this content in the fixture's folder, under a unique name ending in `name`. */
+  writeFile(name: string, content: string | Buffer): Promise<string>;
+  /**
+   * A composer.lock package entry for a release: the lock pins its commit (or `reference`, of any
+   * type), and the dist is the one Packagist serves unless `distUrl` names another.
+   */
+  lockEntry(release: MadeRelease, override?: { distUrl?: string; reference?: unknown }): Record<string, unknown>;
+  /** A composer.lock with these packages (`prefix` before its JSON, e.g. a byte order mark). */
+  writeLock(packages: unknown[], options?: { prefix?: string }): Promise<string>;
   /**
    * A key that expired two days ago (valid for one day before that), also trusted by the policy;
    * `expiredKeyTwin` signs with the same key material as if it never expired.
@@ -119,6 +129,23 @@ export interface VerifyJson {
     checks: { check: string; status: string; code?: string; detail: string; warning?: string }[];
   }[];
   summary: { verified: number; failed: number; notCovered: number; warnings: number };
+}
+
+/** Prints what the command said when a test fails. */
+export function explainOnFailure(run: () => CliRun | undefined): void {
+  onTestFailed(() => {
+    const last = run();
+    if (last) console.error(`exit ${last.code}\nstdout:\n${last.stdout}\nstderr:\n${last.stderr}`);
+  });
+}
+
+/** The JSON report a run printed; a run that printed none fails the test with what it printed. */
+export function reportOf(run: CliRun): VerifyJson {
+  try {
+    return JSON.parse(run.stdout) as VerifyJson;
+  } catch {
+    throw new Error(`phpublish verify printed no JSON report (exit ${run.code}):\n${run.stdout}\n${run.stderr}`);
+  }
 }
 
 /** The code of each failed check, by check: what the attack tests assert. */
@@ -294,14 +321,32 @@ export async function startVerifyFixture(): Promise<VerifyFixture> {
       runCli(argv, { cwd: options.cwd ?? work.path, env: { ...fixture.cliEnv(), ...options.env } }),
     verify: async (version, extra = []) => {
       const run = await fixture.cli(['verify', PACKAGE, version, '--json', '--policy', policyFile, ...extra]);
-      let report: VerifyJson;
-      try {
-        report = JSON.parse(run.stdout) as VerifyJson;
-      } catch {
-        throw new Error(`phpublish verify printed no JSON (exit ${run.code}):\n${run.stdout}\n${run.stderr}`);
-      }
-      return { ...run, report };
+      return { ...run, report: reportOf(run) };
     },
+    writeFile: async (name, content) => {
+      const path = join(work.path, `${Math.random().toString(16).slice(2)}-${name}`);
+      await writeFile(path, content);
+      return path;
+    },
+    lockEntry: (release, override = {}) => {
+      const reference = 'reference' in override ? override.reference : release.commit;
+      return {
+        name: PACKAGE,
+        version: release.tag,
+        source: { type: 'git', url: `${REPOSITORY_URL}.git`, reference },
+        dist: {
+          type: 'zip',
+          url: override.distUrl ?? `${packagist.url}/dists/${PACKAGE}/${release.commit}.zip`,
+          reference,
+          shasum: '',
+        },
+      };
+    },
+    writeLock: (packages, options = {}) =>
+      fixture.writeFile(
+        'composer.lock',
+        `${options.prefix ?? ''}${JSON.stringify({ _readme: ['test'], 'content-hash': 'x', packages, 'packages-dev': [] }, null, 4)}`,
+      ),
     close: async () => {
       await gitServer.close();
       await packagist.close();
