@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTes
 import {
   FIXTURE_PASSPHRASE,
   FIXTURES,
+  fixtureBytes,
   fixtureSecretLines,
   fixtureText,
 } from '../../../core/src/pgp/testing/fixtures.js';
@@ -202,6 +203,32 @@ describe('when a policy of phpublish verify names a private key file', () => {
       expect(code).toBe(EXIT.failed);
       expect(stderr).toContain('VERIFY_POLICY_INVALID');
       expect(stderr).toContain(`${join(dir, 'maintainer.asc')} holds a private (secret) key`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('when a policy of phpublish verify names a binary (non-armored) public key file', () => {
+  it('reads it, or says that it is binary — never that it is "misformed"', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'phpublish-policy-'));
+    try {
+      await writeFile(join(dir, 'maintainer.gpg'), fixtureBytes('subkey-signer.public.gpg'));
+      await writeFile(
+        join(dir, 'policy.json'),
+        JSON.stringify({ packages: { 'acme/hello': { keys: ['maintainer.gpg'], requireAttestation: false } } }),
+      );
+      const { stderr } = await phpublish(
+        ['verify', 'acme/hello', 'v1.0.0', '--policy', 'policy.json', '--packagist-url', fixture.packagist.url],
+        { PATH: process.env['PATH'] ?? '' },
+        dir,
+      );
+      expect(stderr).not.toMatch(/misformed/i);
+      if (stderr.includes('VERIFY_POLICY_INVALID')) {
+        expect(stderr).toContain(
+          `${join(dir, 'maintainer.gpg')} is not a usable OpenPGP public key: it is binary data`,
+        );
+      }
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
