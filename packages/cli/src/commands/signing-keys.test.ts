@@ -210,7 +210,7 @@ describe('when a policy of phpublish verify names a private key file', () => {
 });
 
 describe('when a policy of phpublish verify names a binary (non-armored) public key file', () => {
-  it('reads it, or says that it is binary — never that it is "misformed"', async () => {
+  it('reads it as it reads an armored one', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'phpublish-policy-'));
     try {
       await writeFile(join(dir, 'maintainer.gpg'), fixtureBytes('subkey-signer.public.gpg'));
@@ -224,11 +224,8 @@ describe('when a policy of phpublish verify names a binary (non-armored) public 
         dir,
       );
       expect(stderr).not.toMatch(/misformed/i);
-      if (stderr.includes('VERIFY_POLICY_INVALID')) {
-        expect(stderr).toContain(
-          `${join(dir, 'maintainer.gpg')} is not a usable OpenPGP public key: it is binary data`,
-        );
-      }
+      // The policy is usable: whatever verify then finds, the key file was not the problem.
+      expect(stderr).not.toContain('VERIFY_POLICY_INVALID');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -75,10 +75,12 @@ export async function diagnose({
   } else {
     try {
       const key = await loadSigningKey(signing.key, { now: new Date(context.clock.now()) });
+      for (const notice of key.notices) logger.info(notice);
+      const subkey = key.signingFingerprint === key.fingerprint ? '' : ` with its subkey ${key.signingFingerprint}`;
       rows.push({
         area: 'Signed tags',
         status: 'ok',
-        detail: `key ${key.fingerprint} decrypts and can sign`,
+        detail: `key ${key.fingerprint} decrypts and can sign${subkey}`,
         codes: [],
       });
     } catch (error) {

@@ -146,7 +146,8 @@ async function readKeys(entry: PolicyEntry, base: string, where: string, problem
       const absolute = isAbsolute(path) ? path : join(base, path);
       try {
         const bytes = await readInputFile(absolute, { maxBytes: INPUT_LIMITS.small });
-        return { armored: bytes.toString('utf8'), source: absolute };
+        // Bytes: binary exports (`gpg --export` without --armor) are read as well as armored ones.
+        return { armored: bytes, source: absolute };
       } catch (error) {
         if (!(error instanceof InputFileProblem)) throw error;
         problems.push(`${where}.keys[${index}]: ${absolute} ${error.message}`);
@@ -165,7 +166,9 @@ async function readKeys(entry: PolicyEntry, base: string, where: string, problem
     return loaded;
   } catch (error) {
     if (!isPhpublishError(error)) throw error;
-    problems.push(`${where}.keys: ${error.message.replace(/\.$/, '')}`);
+    // A private key in a policy is exposed wherever the policy is kept: say so, not only that it is refused.
+    const exposed = error.code === 'TRUSTED_KEY_PRIVATE' ? ` (${error.remedy.replace(/\.$/, '')})` : '';
+    problems.push(`${where}.keys: ${error.message.replace(/\.$/, '')}${exposed}`);
     return keys;
   }
 }
