@@ -1,12 +1,11 @@
-import { fileURLToPath } from 'node:url';
-import { gitSigningEnvironment, writeGitSigningTools } from '@phpublish/core';
+import { gitSigningEnvironment, type RestoreVariables, setVariables, writeGitSigningTools } from '@phpublish/core';
 import { ensureVerified } from './ensure-verified.js';
 import { translatingErrors } from './errors.js';
 import { setState } from './plugin-state.js';
 import type { PluginConfig, SemanticReleaseContext } from './semantic-release-types.js';
 
-/** Variables set for semantic-release's own `git tag`; publish removes them again. */
-export const SIGNING_VARIABLES_SET: string[] = [];
+/** Puts back what prepare changed in the environment of semantic-release's own `git tag`. */
+const restores: RestoreVariables[] = [];
 
 /**
  * Makes semantic-release's unchanged `git tag <name> <sha>` create an OpenPGP-signed annotated tag:
@@ -18,12 +17,7 @@ export async function prepare(pluginConfig: PluginConfig, context: SemanticRelea
     const state = await ensureVerified(pluginConfig, context);
     const next = context.nextRelease;
     if (!state.signingKey || !next) return;
-    const tools =
-      state.tools ??
-      (await writeGitSigningTools({
-        nodePath: process.execPath,
-        gpgProgramScript: fileURLToPath(import.meta.resolve('@phpublish/cli/bin/phpublish-gpg')),
-      }));
+    const tools = state.tools ?? (await writeGitSigningTools());
     setState({ ...state, tools });
     const variables = gitSigningEnvironment(process.env, {
       tools,
@@ -31,21 +25,14 @@ export async function prepare(pluginConfig: PluginConfig, context: SemanticRelea
       message: `Release ${next.gitTag}`,
     });
     // semantic-release runs `git tag` with process.env (context.env is only a copy of it).
-    for (const [name, value] of Object.entries(variables)) {
-      process.env[name] = value;
-      context.env[name] = value;
-      SIGNING_VARIABLES_SET.push(name);
-    }
+    restores.push(setVariables(process.env, variables), setVariables(context.env, variables));
     state.release.logger.info(
       `phpublish: ${next.gitTag} will be an OpenPGP-signed tag (key ${state.signingKey.fingerprint}).`,
     );
   });
 }
 
-/** Takes the signing configuration out of the environment again. */
-export function removeSigningVariables(context: SemanticReleaseContext): void {
-  for (const name of SIGNING_VARIABLES_SET.splice(0)) {
-    delete process.env[name];
-    delete context.env[name];
-  }
+/** Puts the environment back as it was before prepare (values and absence alike). */
+export function removeSigningVariables(_context: SemanticReleaseContext): void {
+  for (const restore of restores.splice(0)) restore();
 }

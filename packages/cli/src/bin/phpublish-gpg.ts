@@ -1,24 +1,4 @@
 #!/usr/bin/env node
-// git's `gpg.program`: signs and verifies with openpgp.js, with the key from PHPUBLISH_GPG_PRIVATE_KEY.
-// Thin on purpose: the protocol lives in @phpublish/core (runGpgProgram); this only wires the process.
-import { readFile } from 'node:fs/promises';
-// Only the OpenPGP part of core: git starts this program for every signature, so it must start fast.
-import { runGpgProgram } from '@phpublish/core/pgp';
-import { writeStatusToFd } from '../gpg/status-fd.js';
-
-async function readStdin(): Promise<Uint8Array> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
-const result = await runGpgProgram({
-  args: process.argv.slice(2),
-  env: process.env,
-  readStdin,
-  readFile: (path) => readFile(path),
-});
-if (result.status) writeStatusToFd(result.status.fd, result.status.text, process.stderr);
-process.stdout.write(result.stdout);
-process.stderr.write(result.stderr);
-process.exitCode = result.exitCode;
+// git's `gpg.program` for users who install the CLI: the program itself ships with @phpublish/core
+// (so that host adapters need no CLI); this bin only runs it.
+import '@phpublish/core/bin/phpublish-gpg';

@@ -1,14 +1,18 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { createPhpPackageRepo, git, gitEnv, type PhpPackageRepo } from '@phpublish/test-utils';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readTagObject, verifyTag } from '../git/index.js';
 import { loadSigningKey, type SigningKey, trustSigningKey } from '../pgp/index.js';
 import { generateTestKey, type TestKey } from '../pgp/testing/keys.js';
-import { gitSigningEnvironment, writeGitSigningTools } from './git-signing-environment.js';
+import {
+  gitSigningEnvironment,
+  gpgProgramScript,
+  setVariables,
+  writeGitSigningTools,
+} from './git-signing-environment.js';
 
-// The built phpublish-gpg (the test command builds every package before running tests).
-const GPG_SCRIPT = fileURLToPath(new URL('../../../cli/dist/bin/phpublish-gpg.js', import.meta.url));
+// The built phpublish-gpg that core ships (the test command builds every package before running tests).
+const GPG_SCRIPT = gpgProgramScript();
 
 let key: TestKey;
 let signingKey: SigningKey;
@@ -69,6 +73,48 @@ describe('gitSigningEnvironment', () => {
         await tools.remove();
       }
       expect(existsSync(tools.gpgProgram)).toBe(false);
+    });
+  });
+
+  describe('when the workflow set its own GIT_CONFIG entries and GIT_EDITOR', () => {
+    it('keeps them working while the tag is signed, and puts back exactly what was there afterwards', async () => {
+      repo = await createPhpPackageRepo({ name: 'acme/hello' });
+      const tools = await writeGitSigningTools({ gpgProgramScript: GPG_SCRIPT });
+      try {
+        // A user's env-scoped git configuration, and an editor that would fail a tag it were asked for.
+        const env: Record<string, string | undefined> = {
+          ...gitEnv({ PHPUBLISH_GPG_PRIVATE_KEY: key.armoredPrivateKey }),
+          GIT_CONFIG_COUNT: '1',
+          GIT_CONFIG_KEY_0: 'phpublish.fixture',
+          GIT_CONFIG_VALUE_0: 'kept',
+          GIT_EDITOR: 'false',
+        };
+        const original = { ...env };
+        const restore = setVariables(
+          env,
+          gitSigningEnvironment(env, { tools, fingerprint: signingKey.fingerprint, message: 'Release v1.0.1' }),
+        );
+        expect(await git(repo.dir, ['config', '--get', 'phpublish.fixture'], { env })).toBe('kept\n');
+        await git(repo.dir, ['tag', 'v1.0.1', repo.head], { env });
+        const verified = await verifyTag({
+          cwd: repo.dir,
+          env: gitEnv(),
+          tag: 'v1.0.1',
+          trusted: trustSigningKey(signingKey),
+        });
+        expect(verified.signer.fingerprint).toBe(signingKey.fingerprint);
+
+        restore();
+        expect(env).toEqual(original);
+        expect(await git(repo.dir, ['config', '--get', 'phpublish.fixture'], { env })).toBe('kept\n');
+        await expect(git(repo.dir, ['config', '--get', 'tag.gpgSign'], { env })).rejects.toThrow();
+        // Restoring once more changes nothing that others set in between.
+        env['GIT_EDITOR'] = 'vi';
+        restore();
+        expect(env['GIT_EDITOR']).toBe('vi');
+      } finally {
+        await tools.remove();
+      }
     });
   });
 });

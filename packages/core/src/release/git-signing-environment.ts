@@ -1,6 +1,7 @@
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** The variable the editor script reads the tag message from. */
 export const TAG_MESSAGE_VARIABLE = 'PHPUBLISH_TAG_MESSAGE';
@@ -15,24 +16,34 @@ export interface GitSigningTools {
 }
 
 /**
+ * The phpublish-gpg program that ships with core (bin/phpublish-gpg), for git's `gpg.program`: every
+ * host adapter can use it without depending on the CLI. From the sources (tests), the built one.
+ */
+export function gpgProgramScript(): string {
+  const relative = import.meta.url.endsWith('.ts') ? '../../dist/bin/phpublish-gpg.js' : '../bin/phpublish-gpg.js';
+  return fileURLToPath(new URL(relative, import.meta.url));
+}
+
+/**
  * Writes the two small launchers git needs to sign a tag made by a tool we do not control
  * (semantic-release's plain `git tag <name> <sha>`). They hold no secret: the key stays in the
  * environment, which git passes on to gpg.program. Owner-only permissions, removed afterwards.
  */
 export async function writeGitSigningTools({
-  nodePath,
-  gpgProgramScript,
+  nodePath = process.execPath,
+  gpgProgramScript: script = gpgProgramScript(),
   tempRoot = tmpdir(),
 }: {
-  nodePath: string;
-  /** Absolute path of phpublish-gpg's JavaScript entry. */
-  gpgProgramScript: string;
+  /** The Node that runs phpublish-gpg; default: this one. */
+  nodePath?: string;
+  /** Absolute path of phpublish-gpg's JavaScript entry; default: core's own. */
+  gpgProgramScript?: string;
   tempRoot?: string;
-}): Promise<GitSigningTools> {
+} = {}): Promise<GitSigningTools> {
   const dir = await mkdtemp(join(tempRoot, 'phpublish-git-'));
   const gpgProgram = join(dir, 'phpublish-gpg');
   const editor = join(dir, 'tag-editor');
-  await writeFile(gpgProgram, `#!/bin/sh\nexec ${shellQuote(nodePath)} ${shellQuote(gpgProgramScript)} "$@"\n`, {
+  await writeFile(gpgProgram, `#!/bin/sh\nexec ${shellQuote(nodePath)} ${shellQuote(script)} "$@"\n`, {
     mode: 0o700,
   });
   // git opens the editor with TAG_EDITMSG holding a commented template; the message replaces it.
@@ -70,6 +81,29 @@ export function gitSigningEnvironment(
   out['GIT_EDITOR'] = tools.editor;
   out[TAG_MESSAGE_VARIABLE] = message;
   return out;
+}
+
+/** Puts back what `setVariables` changed. */
+export type RestoreVariables = () => void;
+
+/**
+ * Sets `variables` on `env` (a host's `process.env`, say) and returns how to put back exactly what
+ * was there: each value as it was, and absent what was absent. Restoring, not deleting: a user's
+ * own GIT_CONFIG_COUNT or GIT_EDITOR, set by the workflow, must outlive the release's tag step.
+ */
+export function setVariables(
+  env: Record<string, string | undefined>,
+  variables: Record<string, string>,
+): RestoreVariables {
+  const before = new Map(Object.keys(variables).map((name) => [name, env[name]] as const));
+  for (const [name, value] of Object.entries(variables)) env[name] = value;
+  return () => {
+    for (const [name, value] of before) {
+      if (value === undefined) delete env[name];
+      else env[name] = value;
+    }
+    before.clear(); // once: a later call must not undo what others set since
+  };
 }
 
 function shellQuote(text: string): string {

@@ -9,6 +9,9 @@ export { type DiagnosisRow, type DiagnosisStatus, diagnose } from './doctor.js';
 export {
   type GitSigningTools,
   gitSigningEnvironment,
+  gpgProgramScript,
+  type RestoreVariables,
+  setVariables,
   TAG_MESSAGE_VARIABLE,
   writeGitSigningTools,
 } from './git-signing-environment.js';
