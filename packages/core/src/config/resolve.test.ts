@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PhpublishAggregateError } from '../errors/index.js';
 import { resolveConfig } from './resolve.js';
+import { environmentVariables } from './schema.js';
 
 const TOKEN = 'aaaaaaaaaabbbbbbbbbbccccccccccdddddddddd';
 
@@ -135,7 +136,7 @@ describe('resolveConfig', () => {
     it('turns signing on when PHPUBLISH_GPG_PRIVATE_KEY is set, and registers the key, its lines and the passphrase', () => {
       const config = resolveConfig(
         {},
-        { env: { PHPUBLISH_GPG_PRIVATE_KEY: KEY, PHPUBLISH_GPG_PASSPHRASE: 'open sesame' } },
+        { env: { PHPUBLISH_GPG_PRIVATE_KEY: KEY, PHPUBLISH_GPG_PRIVATE_KEY_PASSPHRASE: 'open sesame' } },
       );
       expect(config.signing).toEqual({
         enabled: true,
@@ -143,12 +144,59 @@ describe('resolveConfig', () => {
           armoredKey: KEY,
           keySource: 'PHPUBLISH_GPG_PRIVATE_KEY',
           passphrase: 'open sesame',
-          passphraseSource: 'PHPUBLISH_GPG_PASSPHRASE',
+          passphraseSource: 'PHPUBLISH_GPG_PRIVATE_KEY_PASSPHRASE',
         },
         trustedKeys: [],
         trustedFingerprints: [],
       });
       expect(config.secrets).toEqual(expect.arrayContaining([KEY, ...body, 'open sesame']));
+    });
+
+    describe('when the passphrase is set under its former name PHPUBLISH_GPG_PASSPHRASE', () => {
+      it('reads it, registers it as a secret, and says to rename it', () => {
+        const config = resolveConfig(
+          {},
+          { env: { PHPUBLISH_GPG_PRIVATE_KEY: KEY, PHPUBLISH_GPG_PASSPHRASE: 'open sesame' } },
+        );
+        expect(config.signing.key).toMatchObject({
+          passphrase: 'open sesame',
+          passphraseSource: 'PHPUBLISH_GPG_PASSPHRASE',
+        });
+        expect(config.notices).toContainEqual(
+          expect.stringMatching(
+            /PHPUBLISH_GPG_PASSPHRASE is a former name: rename .* to PHPUBLISH_GPG_PRIVATE_KEY_PASSPHRASE/,
+          ),
+        );
+        expect(config.notices.join('\n')).not.toContain('open sesame');
+        expect(config.secrets).toContain('open sesame');
+      });
+
+      it('prefers the new name when both are set, says so, and registers both as secrets', () => {
+        const config = resolveConfig(
+          {},
+          {
+            env: {
+              PHPUBLISH_GPG_PRIVATE_KEY: KEY,
+              PHPUBLISH_GPG_PRIVATE_KEY_PASSPHRASE: 'the new one',
+              PHPUBLISH_GPG_PASSPHRASE: 'the old one',
+            },
+          },
+        );
+        expect(config.signing.key).toMatchObject({
+          passphrase: 'the new one',
+          passphraseSource: 'PHPUBLISH_GPG_PRIVATE_KEY_PASSPHRASE',
+        });
+        expect(config.notices).toContainEqual(expect.stringContaining('PHPUBLISH_GPG_PASSPHRASE is set too'));
+        expect(config.secrets).toEqual(expect.arrayContaining(['the new one', 'the old one']));
+      });
+    });
+
+    it('names every secret variable (but the former passphrase name) so that semantic-release masks its value', () => {
+      // semantic-release's own rule (lib/hide-sensitive.js): values of variables named like this are masked.
+      const masked = /token|password|credential|secret|private/i;
+      const secret = environmentVariables.filter((v) => v.secret).map((v) => v.name);
+      expect(secret).toContain('PHPUBLISH_GPG_PRIVATE_KEY_PASSPHRASE');
+      expect(secret.filter((name) => !masked.test(name))).toEqual(['PHPUBLISH_GPG_PASSPHRASE']);
     });
 
     it('prefers `signing.key` and `signing.passphrase` over the variables', () => {

@@ -2,7 +2,12 @@ import type { z } from 'zod';
 import { PhpublishAggregateError, PhpublishError } from '../errors/index.js';
 import type { PackagistCredentials } from '../packagist/credentials.js';
 import { checkPackagistCredentials, readPackagistCredentials } from '../packagist/credentials.js';
-import { readSigningKeyMaterial, type SigningKeyMaterial } from '../pgp/key-material.js';
+import {
+  LEGACY_PASSPHRASE_VARIABLE,
+  PASSPHRASE_VARIABLE,
+  readSigningKeyMaterial,
+  type SigningKeyMaterial,
+} from '../pgp/key-material.js';
 import { configSchema, type PhpublishConfig } from './schema.js';
 
 export type Env = Record<string, string | undefined>;
@@ -58,6 +63,8 @@ export function resolveConfig(options: unknown, { env }: { env: Env }): Resolved
   }
 
   const notices: string[] = [];
+  const legacyPassphrase = legacyPassphraseNotice(env);
+  if (legacyPassphrase) notices.push(legacyPassphrase);
   const requestedMode = parsed.success ? parsed.data.packagist.mode : 'auto';
   let mode: PackagistNotifyMode;
   if (requestedMode === 'auto') {
@@ -118,4 +125,16 @@ function issueToErrors(issue: z.core.$ZodIssue): PhpublishError[] {
 
 function lowerFirst(text: string): string {
   return text.charAt(0).toLowerCase() + text.slice(1);
+}
+
+/**
+ * The passphrase's former variable name still works, but semantic-release does not mask values of
+ * variables named like it: the user is told to rename the secret (without its value, of course).
+ */
+function legacyPassphraseNotice(env: Env): string | undefined {
+  if (env[LEGACY_PASSPHRASE_VARIABLE] === undefined) return undefined;
+  if (env[PASSPHRASE_VARIABLE] !== undefined) {
+    return `${LEGACY_PASSPHRASE_VARIABLE} is set too and was ignored: ${PASSPHRASE_VARIABLE} wins. Remove the former.`;
+  }
+  return `${LEGACY_PASSPHRASE_VARIABLE} is a former name: rename the secret to ${PASSPHRASE_VARIABLE}, whose value semantic-release masks in every plugin's output.`;
 }

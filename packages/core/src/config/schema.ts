@@ -89,7 +89,9 @@ export const signingSchema = z
     passphrase: z
       .string()
       .optional()
-      .describe('The passphrase of the private key. Discouraged: prefer the secret PHPUBLISH_GPG_PASSPHRASE.'),
+      .describe(
+        'The passphrase of the private key. Discouraged: prefer the secret PHPUBLISH_GPG_PRIVATE_KEY_PASSPHRASE.',
+      ),
     trustedKeys: z
       .array(z.string())
       .default([])
@@ -154,9 +156,16 @@ export const environmentVariables = [
       'The ASCII-armored OpenPGP private key that signs release tags (`gpg --armor --export-secret-keys <fingerprint>`). Also read by `phpublish-gpg`.',
   },
   {
+    name: 'PHPUBLISH_GPG_PRIVATE_KEY_PASSPHRASE',
+    secret: true,
+    description:
+      'The passphrase of PHPUBLISH_GPG_PRIVATE_KEY, when it has one. Named so that semantic-release masks its value in every plugin’s output. Also read by `phpublish-gpg`.',
+  },
+  {
     name: 'PHPUBLISH_GPG_PASSPHRASE',
     secret: true,
-    description: 'The passphrase of PHPUBLISH_GPG_PRIVATE_KEY, when it has one.',
+    description:
+      'Former name of PHPUBLISH_GPG_PRIVATE_KEY_PASSPHRASE, still read (with a notice) when that is not set. semantic-release does not mask this name: rename the secret.',
   },
   {
     name: 'PHPUBLISH_GPG_TRUSTED_KEYS',

@@ -3,7 +3,14 @@ import { armoredKeySecrets, armorKind } from './armor.js';
 import { countArmorBlocks, readKeyText } from './key-text.js';
 
 export const PRIVATE_KEY_VARIABLE = 'PHPUBLISH_GPG_PRIVATE_KEY';
-export const PASSPHRASE_VARIABLE = 'PHPUBLISH_GPG_PASSPHRASE';
+/**
+ * The passphrase's variable. Its name contains PRIVATE so that semantic-release, which masks the
+ * values of variables named like /token|password|credential|secret|private/i, masks it in every
+ * plugin's output.
+ */
+export const PASSPHRASE_VARIABLE = 'PHPUBLISH_GPG_PRIVATE_KEY_PASSPHRASE';
+/** The passphrase's former name, still read when the new one is not set (resolveConfig says to rename it). */
+export const LEGACY_PASSPHRASE_VARIABLE = 'PHPUBLISH_GPG_PASSPHRASE';
 
 /** The secret inputs of signing, as read; nothing is parsed or decrypted yet. */
 export interface SigningKeyMaterial {
@@ -44,15 +51,18 @@ export function readSigningKeyMaterial(input: SigningKeyMaterialInput): ReadSign
   const armoredKey = fromOptions ? input.key : input.env[PRIVATE_KEY_VARIABLE];
   const keySource = fromOptions ? '`signing.key`' : PRIVATE_KEY_VARIABLE;
   const passphraseFromOptions = input.passphrase !== undefined;
-  const passphrase = passphraseFromOptions ? input.passphrase : input.env[PASSPHRASE_VARIABLE];
-  const passphraseSource = passphraseFromOptions ? '`signing.passphrase`' : PASSPHRASE_VARIABLE;
+  const envPassphrase = passphraseFromEnv(input.env);
+  const passphrase = passphraseFromOptions ? input.passphrase : envPassphrase.value;
+  const passphraseSource = passphraseFromOptions ? '`signing.passphrase`' : envPassphrase.source;
 
   const secrets = keyTextSecrets(armoredKey);
   if (passphrase !== undefined && passphrase !== '') secrets.push(passphrase);
-  // Also the variables when the options won: both are secrets of this run either way.
+  // Also the variables when the options won (and both names): all are secrets of this run either way.
   if (fromOptions) secrets.push(...keyTextSecrets(input.env[PRIVATE_KEY_VARIABLE]));
-  const envPassphrase = input.env[PASSPHRASE_VARIABLE];
-  if (passphraseFromOptions && envPassphrase) secrets.push(envPassphrase);
+  for (const name of [PASSPHRASE_VARIABLE, LEGACY_PASSPHRASE_VARIABLE]) {
+    const value = input.env[name];
+    if (value) secrets.push(value);
+  }
 
   if (armoredKey === undefined) return { problems: [], secrets };
   const inspected = inspectSigningKeyText(armoredKey, keySource);
@@ -69,6 +79,17 @@ export function readSigningKeyMaterial(input: SigningKeyMaterialInput): ReadSign
     problems,
     secrets,
   };
+}
+
+/**
+ * The passphrase from the environment: PHPUBLISH_GPG_PRIVATE_KEY_PASSPHRASE, else its former name
+ * PHPUBLISH_GPG_PASSPHRASE (resolveConfig tells the user to rename it).
+ */
+function passphraseFromEnv(env: Record<string, string | undefined>): { value?: string; source: string } {
+  const value = env[PASSPHRASE_VARIABLE];
+  const legacy = env[LEGACY_PASSPHRASE_VARIABLE];
+  if (value === undefined && legacy !== undefined) return { value: legacy, source: LEGACY_PASSPHRASE_VARIABLE };
+  return { ...(value === undefined ? {} : { value }), source: PASSPHRASE_VARIABLE };
 }
 
 /** A key's text in every form it could leak in: as given, and decoded or re-indented for parsing. */

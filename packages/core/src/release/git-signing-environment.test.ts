@@ -16,11 +16,21 @@ const GPG_SCRIPT = gpgProgramScript();
 
 let key: TestKey;
 let signingKey: SigningKey;
+/** Protected by a passphrase, which phpublish-gpg reads from PHPUBLISH_GPG_PRIVATE_KEY_PASSPHRASE. */
+let protectedKey: TestKey;
+let protectedSigningKey: SigningKey;
 let repo: PhpPackageRepo | undefined;
 
 beforeAll(async () => {
   key = await generateTestKey('ed25519');
   signingKey = await loadSigningKey({ armoredKey: key.armoredPrivateKey, keySource: 'test', passphraseSource: 'test' });
+  protectedKey = await generateTestKey('ed25519', { passphrase: 'correct horse' });
+  protectedSigningKey = await loadSigningKey({
+    armoredKey: protectedKey.armoredPrivateKey,
+    keySource: 'test',
+    passphrase: 'correct horse',
+    passphraseSource: 'test',
+  });
 });
 
 afterEach(async () => {
@@ -83,7 +93,10 @@ describe('gitSigningEnvironment', () => {
       try {
         // A user's env-scoped git configuration, and an editor that would fail a tag it were asked for.
         const env: Record<string, string | undefined> = {
-          ...gitEnv({ PHPUBLISH_GPG_PRIVATE_KEY: key.armoredPrivateKey }),
+          ...gitEnv({
+            PHPUBLISH_GPG_PRIVATE_KEY: protectedKey.armoredPrivateKey,
+            PHPUBLISH_GPG_PRIVATE_KEY_PASSPHRASE: 'correct horse',
+          }),
           GIT_CONFIG_COUNT: '1',
           GIT_CONFIG_KEY_0: 'phpublish.fixture',
           GIT_CONFIG_VALUE_0: 'kept',
@@ -92,7 +105,11 @@ describe('gitSigningEnvironment', () => {
         const original = { ...env };
         const restore = setVariables(
           env,
-          gitSigningEnvironment(env, { tools, fingerprint: signingKey.fingerprint, message: 'Release v1.0.1' }),
+          gitSigningEnvironment(env, {
+            tools,
+            fingerprint: protectedSigningKey.fingerprint,
+            message: 'Release v1.0.1',
+          }),
         );
         expect(await git(repo.dir, ['config', '--get', 'phpublish.fixture'], { env })).toBe('kept\n');
         await git(repo.dir, ['tag', 'v1.0.1', repo.head], { env });
@@ -100,9 +117,9 @@ describe('gitSigningEnvironment', () => {
           cwd: repo.dir,
           env: gitEnv(),
           tag: 'v1.0.1',
-          trusted: trustSigningKey(signingKey),
+          trusted: trustSigningKey(protectedSigningKey),
         });
-        expect(verified.signer.fingerprint).toBe(signingKey.fingerprint);
+        expect(verified.signer.fingerprint).toBe(protectedSigningKey.fingerprint);
 
         restore();
         expect(env).toEqual(original);
