@@ -16,8 +16,16 @@ export class SemanticReleaseError extends Error {
   }
 }
 
+/**
+ * semantic-release prints the message and then the details: the details hold what the message does
+ * not (the remedy and the link), as in @semantic-release/github and /npm.
+ */
 function convert(error: PhpublishError): SemanticReleaseError {
-  return new SemanticReleaseError(error.message, error.code, error.details);
+  return new SemanticReleaseError(
+    error.message,
+    error.code,
+    `${error.remedy}\n\nSee [the documentation](${error.docsUrl}).`,
+  );
 }
 
 /** Core errors become semantic-release errors (several as an AggregateError); others pass through. */
