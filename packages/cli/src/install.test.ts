@@ -200,7 +200,7 @@ describe('when every public package is packed as it would be published', () => {
     runs.forEach((result, i) => {
       expect(result.code, `${packed[i]?.name}:\n${result.stdout}${result.stderr}`).toBe(0);
     });
-  });
+  }, 120_000);
 });
 
 describe('when a user installs @phpublish/semantic-release', () => {
