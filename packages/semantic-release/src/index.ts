@@ -1,31 +1,33 @@
-// semantic-release calls these by name; each step lives in its own file. They are loaded on first
-// call, so that loading the plugin costs almost nothing (core, zod, undici, openpgp and sigstore
-// are only loaded when a step runs).
+// semantic-release calls these by name; adapter.ts maps them onto core's release session. It is
+// loaded on first call, so that loading the plugin costs almost nothing (core, zod, undici, openpgp
+// and sigstore are only loaded when a hook runs).
 import type { PluginConfig, SemanticReleaseContext } from './semantic-release-types.js';
 
+const adapter = () => import('./adapter.js');
+
 export async function verifyConditions(pluginConfig: PluginConfig, context: SemanticReleaseContext): Promise<void> {
-  return (await import('./verify-conditions.js')).verifyConditions(pluginConfig, context);
+  return (await adapter()).verifyConditions(pluginConfig, context);
 }
 
 export async function verifyRelease(pluginConfig: PluginConfig, context: SemanticReleaseContext): Promise<void> {
-  return (await import('./verify-release.js')).verifyRelease(pluginConfig, context);
+  return (await adapter()).verifyRelease(pluginConfig, context);
 }
 
 export async function prepare(pluginConfig: PluginConfig, context: SemanticReleaseContext): Promise<void> {
-  return (await import('./prepare.js')).prepare(pluginConfig, context);
+  return (await adapter()).prepare(pluginConfig, context);
 }
 
 export async function publish(
   pluginConfig: PluginConfig,
   context: SemanticReleaseContext,
 ): Promise<{ name: string; url: string } | false> {
-  return (await import('./publish.js')).publish(pluginConfig, context);
+  return (await adapter()).publish(pluginConfig, context);
 }
 
 export async function success(pluginConfig: PluginConfig, context: SemanticReleaseContext): Promise<void> {
-  return (await import('./success.js')).success(pluginConfig, context);
+  return (await adapter()).success(pluginConfig, context);
 }
 
 export async function fail(pluginConfig: PluginConfig, context: SemanticReleaseContext): Promise<void> {
-  return (await import('./fail.js')).fail(pluginConfig, context);
+  return (await adapter()).fail(pluginConfig, context);
 }

@@ -1,4 +1,4 @@
-import { type DiagnosisRow, diagnose, loadOptionsFile } from '@phpublish/core';
+import { type DiagnosisRow, loadOptionsFile, ReleaseSession } from '@phpublish/core';
 import { EXIT } from '../exit-codes.js';
 import { type CommandIo, stderrLogger, table } from '../io.js';
 import type { Command } from '../main.js';
@@ -19,7 +19,7 @@ export const doctorCommand: Command = {
   options: { config: { type: 'string' }, json: { type: 'boolean' } },
   async run({ values }, io: CommandIo) {
     const options = await loadOptionsFile(io.cwd, values['config'] as string | undefined);
-    const rows = await diagnose({ cwd: io.cwd, env: io.env, options, logger: stderrLogger(io) });
+    const rows = await ReleaseSession.diagnose({ cwd: io.cwd, env: io.env, options, logger: stderrLogger(io) });
     if (values['json']) io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
     else
       io.stdout.write(`${table([['', 'area', 'detail'], ...rows.map((r) => [MARK[r.status], r.area, r.detail])])}\n`);

@@ -1,14 +1,4 @@
-import { appendFile } from 'node:fs/promises';
-import {
-  createContextAndPreflight,
-  loadOptionsFile,
-  PhpublishError,
-  postureMarkdown,
-  postureText,
-  publishRelease,
-  quoteValue,
-  resolveCommit,
-} from '@phpublish/core';
+import { loadOptionsFile, PhpublishError, quoteValue, ReleaseSession, resolveCommit } from '@phpublish/core';
 import { gitArgumentProblem, tagArgument, UsageError, withoutUserInfo } from '../command-line.js';
 import { EXIT } from '../exit-codes.js';
 import { type CommandIo, stderrLogger } from '../io.js';
@@ -50,33 +40,28 @@ export const publishCommand: Command = {
     const options = await loadOptionsFile(io.cwd, values['config'] as string | undefined);
     const gitOptions = { cwd: io.cwd, env: io.env };
     const commit = await commitToRelease(tag, commitRef, gitOptions);
-    const { context, target, signingKey } = await createContextAndPreflight(
-      { cwd: io.cwd, env: io.env, options, logger: stderrLogger(io) },
-      { release: { version: tag, commit } },
-    );
-    if (values['dry-run']) {
-      context.logger.success(
-        `Preflight passed. Would release ${target.packageName} ${tag} at ${commit.slice(0, 12)}: ${
-          signingKey ? `signed tag (key ${signingKey.fingerprint})` : 'unsigned tag'
-        }, ${context.config.options.attest.enabled ? 'attested zip' : 'zip without attestation'}, Packagist mode ${context.config.packagist.mode}.`,
-      );
-      return EXIT.ok;
-    }
-    const { posture, artifacts } = await publishRelease(context, {
-      target,
-      ...(signingKey ? { signingKey } : {}),
-      tag,
-      commit,
-      createAndPushTo: remote,
+    const session = await ReleaseSession.start({
+      cwd: io.cwd,
+      env: io.env,
+      options,
+      logger: stderrLogger(io),
+      release: { tag, commit },
     });
-    const summaryFile = io.env['GITHUB_STEP_SUMMARY'];
-    if (summaryFile) await appendFile(summaryFile, postureMarkdown(posture));
-    if (values['json']) {
-      io.stdout.write(
-        `${JSON.stringify({ posture, zip: artifacts.zip, contentDigest: artifacts.contentDigest }, null, 2)}\n`,
-      );
-    } else {
-      io.stdout.write(`${postureText(posture)}\n`);
+    try {
+      if (values['dry-run']) {
+        session.logger.success(session.describeDryRun({ tag, commit }));
+        return EXIT.ok;
+      }
+      const { posture, artifacts } = await session.publish({ tag, commit, createAndPushTo: remote });
+      // With --json, stdout holds the JSON alone; the step summary (and release notes) are written either way.
+      await session.report({ print: values['json'] ? () => {} : (text) => io.stdout.write(`${text}\n`) });
+      if (values['json']) {
+        io.stdout.write(
+          `${JSON.stringify({ posture, zip: artifacts.zip, contentDigest: artifacts.contentDigest }, null, 2)}\n`,
+        );
+      }
+    } finally {
+      await session.cleanup();
     }
     return EXIT.ok;
   },

@@ -2,13 +2,12 @@ import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  createContextAndPreflight,
   generateThrowawayKey,
   git,
   postureRows,
   postureText,
-  publishRelease,
   type ReleasePosture,
+  ReleaseSession,
   readComposerJson,
 } from '@phpublish/core';
 import {
@@ -100,40 +99,34 @@ export const rehearseCommand: Command = {
       const job = services.githubIssuer.gitHubActionsJob({ repository, ref: `refs/tags/${version}`, sha: commit });
       const key = await generateThrowawayKey({ name: 'phpublish rehearsal', email: 'rehearsal@phpublish.invalid' });
 
-      const { context, target, signingKey } = await createContextAndPreflight(
-        {
-          cwd: repo,
-          env: {
-            ...env,
-            ...job.env,
-            GITHUB_API_URL: services.github.url,
-            GITHUB_TOKEN: services.github.issueToken(repository, { contents: 'write', attestations: 'write' }),
-            PACKAGIST_USERNAME: account.username,
-            PACKAGIST_API_TOKEN: account.safeToken,
-            PHPUBLISH_GPG_PRIVATE_KEY: key.armoredPrivateKey,
-          },
-          options: {
-            attest: {
-              fulcioUrl: services.sigstore.fulcioUrl,
-              rekorUrl: services.sigstore.rekorUrl,
-              ...(services.sigstore.tsaUrl ? { tsaUrl: services.sigstore.tsaUrl } : {}),
-              githubApiUrl: services.github.url,
-            },
-            packagist: { mode: 'token', url: packagist.url, repoUrl: packagist.url, confirm: { timeout: 60 } },
-          },
-          logger,
-          product: 'phpublish-rehearse',
+      const session = await ReleaseSession.start({
+        cwd: repo,
+        env: {
+          ...env,
+          ...job.env,
+          GITHUB_API_URL: services.github.url,
+          GITHUB_TOKEN: services.github.issueToken(repository, { contents: 'write', attestations: 'write' }),
+          PACKAGIST_USERNAME: account.username,
+          PACKAGIST_API_TOKEN: account.safeToken,
+          PHPUBLISH_GPG_PRIVATE_KEY: key.armoredPrivateKey,
         },
-        { release: { version, commit } },
-      );
-      logger.success('Preflight passed: options, credentials, signing key, CI identity, composer.json, Packagist.');
-      const { posture, artifacts } = await publishRelease(context, {
-        target,
-        ...(signingKey ? { signingKey } : {}),
-        tag: version,
-        commit,
-        createAndPushTo: 'origin',
+        options: {
+          attest: {
+            fulcioUrl: services.sigstore.fulcioUrl,
+            rekorUrl: services.sigstore.rekorUrl,
+            ...(services.sigstore.tsaUrl ? { tsaUrl: services.sigstore.tsaUrl } : {}),
+            githubApiUrl: services.github.url,
+          },
+          packagist: { mode: 'token', url: packagist.url, repoUrl: packagist.url, confirm: { timeout: 60 } },
+        },
+        logger,
+        product: 'phpublish-rehearse',
+        release: { tag: version, commit },
       });
+      logger.success('Preflight passed: options, credentials, signing key, CI identity, composer.json, Packagist.');
+      const { target } = session;
+      const { posture, artifacts } = await session.publish({ tag: version, commit, createAndPushTo: 'origin' });
+      await session.cleanup();
 
       const { files: installedFiles } = await installWithComposer({
         repositoryUrl: packagist.url,

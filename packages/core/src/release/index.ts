@@ -30,3 +30,10 @@ export { type PackagistPreflightInput, preflightPackagist } from './preflight-pa
 export { type PublishedRelease, type PublishReleaseInput, publishRelease } from './publish-release.js';
 export { appendPostureToGitHubRelease, withPostureSection } from './release-notes.js';
 export { findUnfinishedRelease, type UnfinishedRelease } from './resume.js';
+export {
+  RELEASE_STEPS,
+  type ReleaseRef,
+  ReleaseSession,
+  type ReleaseStep,
+  type StartReleaseSessionInput,
+} from './session.js';
