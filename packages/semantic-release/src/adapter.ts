@@ -5,7 +5,7 @@ import { translatingErrors } from './errors.js';
 import type { PluginConfig, SemanticReleaseContext, SemanticReleaseLogger } from './semantic-release-types.js';
 
 /** phpublish's own option groups; semantic-release merges its global options into pluginConfig too. */
-const OWN_OPTIONS = ['packagist', 'signing', 'attest', 'report'] as const;
+const OWN_OPTIONS = Object.freeze(['packagist', 'signing', 'attest', 'report'] as const);
 
 let session: ReleaseSession | undefined;
 
