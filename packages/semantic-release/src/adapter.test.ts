@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { type PackagistFixture, REPOSITORY_URL, startPackagistFixture } from '@phpublish/sandbox/testing';
 import { git, gitEnv } from '@phpublish/test-utils';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { generateTestKey, type TestKey } from '../../core/src/pgp/testing/keys.js';
 import * as plugin from './adapter.js';
 import type { SemanticReleaseContext } from './semantic-release-types.js';
@@ -66,7 +66,7 @@ function contextFor(): SemanticReleaseContext & { output: string[] } {
 
 describe('the semantic-release hooks', () => {
   describe('when the workflow has its own GIT_CONFIG entries and GIT_EDITOR', () => {
-    it('signs the tag semantic-release makes, and its publish hook puts the environment back exactly', async () => {
+    it('signs the tag semantic-release makes, and puts the environment back exactly as soon as the tag step began', async () => {
       const context = contextFor();
       const config = {
         attest: { enabled: false },
@@ -85,6 +85,9 @@ describe('the semantic-release hooks', () => {
       // What semantic-release does between prepare and publish.
       await git(fixture.repo.dir, ['tag', 'v1.0.0', fixture.repo.head], { env: context.env });
       expect(await git(fixture.repo.dir, ['cat-file', '-t', 'v1.0.0'])).toBe('tag\n');
+      // Restored once the tag step has begun: plugins whose publish runs before phpublish's see none of it.
+      await vi.waitFor(() => expect(process.env['GIT_CONFIG_COUNT']).toBe('1'), { timeout: 5000 });
+      expect(context.env).toEqual(before);
 
       const published = await plugin.publish(config, context);
       expect(published).toMatchObject({ name: 'Packagist' });

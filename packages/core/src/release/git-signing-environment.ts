@@ -1,3 +1,4 @@
+import { watch } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,9 +12,18 @@ export interface GitSigningTools {
   gpgProgram: string;
   /** Executable for GIT_EDITOR: writes $PHPUBLISH_TAG_MESSAGE into the file git passes. */
   editor: string;
+  /**
+   * Calls `callback` once git has run the editor, that is once the host's `git tag` has started
+   * (that git keeps the environment it was started with): the moment to restore the host's
+   * environment, before any later step of the host runs. Returns how to stop watching.
+   */
+  onTagMessageWritten(callback: () => void): () => void;
   /** Removes both. */
   remove(): Promise<void>;
 }
+
+/** The file the editor creates after writing the message (it holds nothing). */
+const TAG_MESSAGE_WRITTEN = 'tag-message-written';
 
 /**
  * The phpublish-gpg program that ships with core (bin/phpublish-gpg), for git's `gpg.program`: every
@@ -47,10 +57,27 @@ export async function writeGitSigningTools({
     mode: 0o700,
   });
   // git opens the editor with TAG_EDITMSG holding a commented template; the message replaces it.
-  await writeFile(editor, `#!/bin/sh\nprintf '%s\\n' "$${TAG_MESSAGE_VARIABLE}" > "$1"\n`, { mode: 0o700 });
+  // Then a marker says that the tag step has begun (see onTagMessageWritten).
+  const marker = shellQuote(join(dir, TAG_MESSAGE_WRITTEN));
+  await writeFile(editor, `#!/bin/sh\nprintf '%s\\n' "$${TAG_MESSAGE_VARIABLE}" > "$1" && : > ${marker}\n`, {
+    mode: 0o700,
+  });
   await chmod(gpgProgram, 0o700);
   await chmod(editor, 0o700);
-  return { gpgProgram, editor, remove: () => rm(dir, { recursive: true, force: true }) };
+  return {
+    gpgProgram,
+    editor,
+    onTagMessageWritten(callback) {
+      const watcher = watch(dir, (_event, file) => {
+        if (file !== TAG_MESSAGE_WRITTEN) return;
+        watcher.close();
+        callback();
+      });
+      watcher.unref(); // never what keeps the host's process alive
+      return () => watcher.close();
+    },
+    remove: () => rm(dir, { recursive: true, force: true }),
+  };
 }
 
 /**

@@ -172,8 +172,11 @@ export class ReleaseSession {
    */
   async setSigningEnvironment(tag: string, envs: [Env, ...Env[]]): Promise<boolean> {
     const variables = await this.signingVariables(envs[0], tag);
-    if (!variables) return false;
+    if (!variables || !this.tools) return false;
     for (const env of envs) this.restores.push(setVariables(env, variables));
+    // Restored as soon as the host's `git tag` has started, so that no later step of the host (other
+    // plugins' publish and success) runs with them; `restoreEnvironment` also does it at the latest.
+    this.restores.push(this.tools.onTagMessageWritten(() => this.restoreEnvironment()));
     this.markDone('signing-environment');
     this.logger.info(`phpublish: ${tag} will be an OpenPGP-signed tag (key ${this.signingKey?.fingerprint}).`);
     return true;
