@@ -41,7 +41,7 @@ const RUNTIME_DEPENDENCIES: Record<string, string[]> = {
     'undici',
     'zod',
   ],
-  // The sandbox is what `rehearse` releases against.
+  // The sandbox is an optional peer: what `rehearse` releases against, installed only by those who rehearse.
   '@phpublish/cli': ['@phpublish/core', '@phpublish/sandbox'],
   '@phpublish/sandbox': ['@sigstore/mock', '@sigstore/protobuf-specs'],
   '@phpublish/semantic-release': ['@phpublish/core', 'semantic-release'],
@@ -274,13 +274,20 @@ describe('when a user installs @phpublish/cli', () => {
     await fixture?.cleanup();
   });
 
-  it('installs core beside the CLI, the stand-ins rehearse needs, and no other test code', () => {
-    // As long as the CLI depends on the sandbox for `rehearse`, the sandbox and what it brings come along.
-    const rehearsalStandIns = ['@phpublish/sandbox', '@sigstore/mock', 'nock'];
-    expect(phpublishPackages(tree)).toEqual(['@phpublish/cli', '@phpublish/core', '@phpublish/sandbox']);
-    const testCode = NOT_FOR_USERS.filter((name) => !rehearsalStandIns.includes(name));
-    expect(tree.map((p) => p.name).filter((name) => testCode.includes(name))).toEqual([]);
+  it('installs core beside the CLI, and no stand-in or test code (the sandbox is an optional peer)', () => {
+    expect(phpublishPackages(tree)).toEqual(['@phpublish/cli', '@phpublish/core']);
+    expect(tree.map((p) => p.name).filter((name) => NOT_FOR_USERS.includes(name))).toEqual([]);
     expect(narrowerEngines(tree)).toEqual([]);
+  });
+
+  it('says what to install when `phpublish rehearse` is run without the stand-ins', async () => {
+    const result = await run(join(project, 'node_modules/.bin/phpublish'), ['rehearse', '--sample'], {
+      cwd: temp.path,
+      env: { PATH: userPath(), HOME: process.env['HOME'] ?? temp.path },
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('REHEARSE_SANDBOX_MISSING');
+    expect(result.stderr).toContain('npm install --save-dev @phpublish/sandbox');
   });
 
   it('runs `phpublish --version` on Node 24 and prints the package version', async () => {

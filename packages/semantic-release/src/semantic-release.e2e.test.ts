@@ -10,9 +10,16 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTes
 import { freshGnupgHome } from '../../core/src/pgp/testing/gnupg.js';
 import { generateTestKey, type TestKey } from '../../core/src/pgp/testing/keys.js';
 
-// The real semantic-release CLI, and this plugin as built (the test command builds before testing).
+// The real semantic-release CLI — both supported majors, 25 and 24.2 — and this plugin as built (the
+// test command builds before testing).
 const require = createRequire(import.meta.url);
-const SEMANTIC_RELEASE = join(dirname(require.resolve('semantic-release/package.json')), 'bin', 'semantic-release.js');
+const binOf = (name: string) => join(dirname(require.resolve(`${name}/package.json`)), 'bin', 'semantic-release.js');
+const SEMANTIC_RELEASES = [
+  { version: require('semantic-release/package.json').version as string, bin: binOf('semantic-release') },
+  { version: require('semantic-release-24/package.json').version as string, bin: binOf('semantic-release-24') },
+];
+/** The semantic-release the running describe block releases with. */
+let semanticReleaseBin: string;
 const PLUGIN = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 
 let key: TestKey;
@@ -108,7 +115,7 @@ function actionsEnv(
     PACKAGIST_USERNAME: 'alice',
     PACKAGIST_API_TOKEN: fixture.alice.safeToken,
     PHPUBLISH_GPG_PRIVATE_KEY: key.armoredPrivateKey,
-    PHPUBLISH_GPG_PASSPHRASE: 'correct horse',
+    PHPUBLISH_GPG_PRIVATE_KEY_PASSPHRASE: 'correct horse',
     ...extra,
   };
 }
@@ -122,7 +129,7 @@ function semanticRelease(env: Record<string, string>, args: string[] = []) {
   return new Promise<{ code: number; output: string }>((resolve) => {
     execFile(
       process.execPath,
-      [SEMANTIC_RELEASE, ...args],
+      [semanticReleaseBin, ...args],
       { cwd: fixture.repo.dir, env, timeout: 120_000 },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, output: `${stdout}\n${stderr}` }),
     );
@@ -137,7 +144,11 @@ function expectNoSecrets(output: string): void {
   for (const line of key.armoredPrivateKey.split('\n').filter((l) => l.length > 40)) expect(output).not.toContain(line);
 }
 
-describe('@phpublish/semantic-release', () => {
+describe.each(SEMANTIC_RELEASES)('@phpublish/semantic-release with semantic-release $version', ({ bin }) => {
+  beforeAll(() => {
+    semanticReleaseBin = bin;
+  });
+
   describe('when a PHP-only repository (no package.json) releases in a GitHub-Actions-like environment', () => {
     it('pushes a signed tag that GnuPG verifies, Packagist serves it at the tagged commit, Composer installs it', async () => {
       await writeReleaseConfig({}, {}, { releaseNotes: true });

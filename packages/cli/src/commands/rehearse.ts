@@ -4,18 +4,14 @@ import { join } from 'node:path';
 import {
   generateThrowawayKey,
   git,
+  PhpublishError,
   postureRows,
   postureText,
   type ReleasePosture,
   ReleaseSession,
   readComposerJson,
 } from '@phpublish/core';
-import {
-  type AttestationSandbox,
-  installWithComposer,
-  startAttestationSandbox,
-  startSandboxPackagist,
-} from '@phpublish/sandbox';
+import type { AttestationSandbox } from '@phpublish/sandbox';
 import { EXIT } from '../exit-codes.js';
 import { type CommandIo, stderrLogger, table } from '../io.js';
 import type { Command } from '../main.js';
@@ -31,6 +27,22 @@ const REHEARSAL_GIT_ENV = {
   GIT_CONFIG_NOSYSTEM: '1',
   GIT_CONFIG_GLOBAL: '/dev/null',
 };
+
+/**
+ * The local stand-ins, loaded by rehearse alone: @phpublish/sandbox is an optional peer of the CLI,
+ * so that installing phpublish for real releases brings no stand-in code.
+ */
+async function loadSandbox(): Promise<typeof import('@phpublish/sandbox')> {
+  try {
+    return await import('@phpublish/sandbox');
+  } catch (error) {
+    const missing =
+      (error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' &&
+      String((error as Error).message).includes('@phpublish/sandbox');
+    if (missing) throw new PhpublishError('REHEARSE_SANDBOX_MISSING', undefined, { cause: error });
+    throw error;
+  }
+}
 
 export interface RehearsalResult {
   package: string;
@@ -63,6 +75,7 @@ export const rehearseCommand: Command = {
   options: { sample: { type: 'boolean' }, version: { type: 'string' }, json: { type: 'boolean' } },
   async run({ values }, io: CommandIo) {
     const logger = stderrLogger(io);
+    const { installWithComposer, startAttestationSandbox, startSandboxPackagist } = await loadSandbox();
     const work = await mkdtemp(join(tmpdir(), 'phpublish-rehearse-'));
     const packagist = await startSandboxPackagist();
     const services = await startAttestationSandbox();

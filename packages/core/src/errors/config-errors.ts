@@ -1,6 +1,14 @@
 import { defineErrors, type ErrorDefinition } from './definition.js';
 
 export const configErrors = defineErrors({
+  REHEARSE_SANDBOX_MISSING: {
+    title: 'phpublish rehearse needs the local stand-ins, which are not installed',
+    message: () =>
+      'phpublish rehearse needs the local stand-ins of @phpublish/sandbox (Packagist, Sigstore, GitHub on 127.0.0.1), which are not installed.',
+    remedy: () =>
+      'Install them beside the CLI (`npm install --save-dev @phpublish/sandbox`), or run `npx -p @phpublish/cli -p @phpublish/sandbox phpublish rehearse --sample`. Releases need neither.',
+    docs: 'cli.md#phpublish-rehearse',
+  } satisfies ErrorDefinition<void>,
   CONFIG_INVALID: {
     title: 'An option has a value phpublish cannot use',
     message: (p: { path: string; problem: string }) => `Option \`${p.path}\` is invalid: ${p.problem}.`,
