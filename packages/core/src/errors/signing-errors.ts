@@ -12,7 +12,7 @@ export const signingErrors = defineErrors({
     message: () =>
       'A release tag must be signed, but no OpenPGP private key is set (neither PHPUBLISH_GPG_PRIVATE_KEY nor `signing.key`).',
     remedy: () =>
-      'Add the ASCII-armored private key (`gpg --armor --export-secret-keys <fingerprint>`) as the CI secret PHPUBLISH_GPG_PRIVATE_KEY, and its passphrase as PHPUBLISH_GPG_PASSPHRASE; or set `signing.enabled: false`.',
+      'Add the ASCII-armored private key (`gpg --armor --export-secret-keys <fingerprint>`) as the CI secret PHPUBLISH_GPG_PRIVATE_KEY, and its passphrase as PHPUBLISH_GPG_PRIVATE_KEY_PASSPHRASE; or set `signing.enabled: false`.',
     docs: 'signing.md#loading-keys',
   } satisfies ErrorDefinition<void>,
   SIGNING_KEY_EMPTY: {
@@ -49,14 +49,14 @@ export const signingErrors = defineErrors({
     message: (p: { fingerprint: string; source: string; empty: boolean }) =>
       `The private key ${p.fingerprint} is protected by a passphrase, and ${p.source} is ${p.empty ? 'set but empty' : 'not set'}.`,
     remedy: () =>
-      'Store the passphrase as the CI secret PHPUBLISH_GPG_PASSPHRASE (or `signing.passphrase`), and make it available to this job.',
+      'Store the passphrase as the CI secret PHPUBLISH_GPG_PRIVATE_KEY_PASSPHRASE (or `signing.passphrase`), and make it available to this job.',
     docs: 'signing.md#loading-keys',
   } satisfies ErrorDefinition<{ fingerprint: string; source: string; empty: boolean }>,
   SIGNING_PASSPHRASE_WRONG: {
     title: 'The passphrase does not unlock the private key',
     message: (p: { fingerprint: string }) => `The passphrase does not unlock the private key ${p.fingerprint}.`,
     remedy: () =>
-      'Check that PHPUBLISH_GPG_PASSPHRASE belongs to this key (no trailing newline or quotes pasted with it). If the key was exported with a different passphrase, update the secret; `gpg --passwd <fingerprint>` changes it.',
+      'Check that PHPUBLISH_GPG_PRIVATE_KEY_PASSPHRASE belongs to this key (no trailing newline or quotes pasted with it). If the key was exported with a different passphrase, update the secret; `gpg --passwd <fingerprint>` changes it.',
     docs: 'signing.md#loading-keys',
   } satisfies ErrorDefinition<{ fingerprint: string }>,
   SIGNING_KEY_UNSUPPORTED: {

@@ -69,7 +69,7 @@ class Output {
 
 /**
  * The `gpg.program` protocol, as pure logic: arguments, environment and input in; what to print
- * and the exit code out. Signs with PHPUBLISH_GPG_PRIVATE_KEY (+ PHPUBLISH_GPG_PASSPHRASE) and
+ * and the exit code out. Signs with PHPUBLISH_GPG_PRIVATE_KEY (+ PHPUBLISH_GPG_PRIVATE_KEY_PASSPHRASE) and
  * verifies against that key's public half and PHPUBLISH_GPG_TRUSTED_KEYS. Never throws.
  */
 export async function runGpgProgram(input: GpgProgramInput): Promise<GpgProgramResult> {

@@ -23,7 +23,7 @@ beforeAll(async () => {
         armoredKey: test.armoredPrivateKey,
         keySource: 'PHPUBLISH_GPG_PRIVATE_KEY',
         passphrase: 'bench passphrase',
-        passphraseSource: 'PHPUBLISH_GPG_PASSPHRASE',
+        passphraseSource: 'PHPUBLISH_GPG_PRIVATE_KEY_PASSPHRASE',
       }),
     );
   }
