@@ -21,11 +21,7 @@ export class SemanticReleaseError extends Error {
  * not (the remedy and the link), as in @semantic-release/github and /npm.
  */
 function convert(error: PhpublishError): SemanticReleaseError {
-  return new SemanticReleaseError(
-    error.message,
-    error.code,
-    `${error.remedy}\n\nSee [the documentation](${error.docsUrl}).`,
-  );
+  return new SemanticReleaseError(error.message, error.code, error.details);
 }
 
 /** Core errors become semantic-release errors (several as an AggregateError); others pass through. */

@@ -20,6 +20,9 @@ describe('PhpublishError', () => {
         docs: https://github.com/phpublish/phpublish/blob/main/docs/troubleshooting.md#packagist-is-down"
     `);
     expect(error.details).toContain('[the documentation](https://github.com/phpublish/phpublish/blob/main/docs/');
+    // Hosts print the message and then the details: the details do not say it again.
+    expect(error.details).not.toContain(error.message);
+    expect(error.details).toContain(error.remedy);
   });
 
   it('gives every catalogue entry a title, a docs anchor and a remedy', () => {

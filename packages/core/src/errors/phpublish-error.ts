@@ -36,9 +36,12 @@ export class PhpublishError<C extends ErrorCode = ErrorCode> extends Error {
     this.docsUrl = docsUrl(definition.docs);
   }
 
-  /** Markdown for hosts that render it (semantic-release's `details`). */
+  /**
+   * Markdown for hosts that print it after the message (semantic-release's `details`): what the
+   * message does not say — the remedy and the link — so nothing is printed twice.
+   */
   get details(): string {
-    return `${this.message}\n\n${this.remedy}\n\nSee [the documentation](${this.docsUrl}).`;
+    return `${this.remedy}\n\nSee [the documentation](${this.docsUrl}).`;
   }
 
   /** Plain text for terminals and CI logs: code, message, remedy, link. Never a stack trace. */
