@@ -1,2 +1,2 @@
-// Empty on purpose: the release-it adapter is built in its own issue. Nothing here pretends to work.
-export {};
+// The release-it plugin (`plugins["@phpublish/release-it"]` in the release-it configuration).
+export { default } from './plugin.js';

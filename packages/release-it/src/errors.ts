@@ -1,0 +1,28 @@
+import { isPhpublishError, PhpublishAggregateError } from '@phpublish/core';
+
+/**
+ * release-it prints an error's message and exits non-zero: the message carries every problem with
+ * its code, remedy and docs link (core's `format()`), never a stack trace. `codes` lets callers and
+ * tests see which problems were found.
+ */
+export class ReleaseItPhpublishError extends Error {
+  override name = 'ReleaseItPhpublishError';
+  constructor(
+    message: string,
+    readonly codes: string[],
+  ) {
+    super(message);
+  }
+}
+
+/** Core errors become one release-it error listing every problem; others pass through. */
+export function toReleaseItError(error: unknown): unknown {
+  if (error instanceof PhpublishAggregateError) {
+    return new ReleaseItPhpublishError(
+      `phpublish found ${error.errors.length} problem(s):\n\n${error.format()}`,
+      error.errors.map((e) => e.code),
+    );
+  }
+  if (isPhpublishError(error)) return new ReleaseItPhpublishError(`phpublish: ${error.format()}`, [error.code]);
+  return error;
+}

@@ -1,0 +1,126 @@
+// release-it's lifecycle mapped onto core's release session. release-it runs one release per
+// process and creates one instance of this plugin for it; the session is the instance's only state.
+import { git, type Logger, ReleaseSession } from '@phpublish/core';
+import * as releaseIt from 'release-it';
+import { toReleaseItError } from './errors.js';
+
+/** phpublish's own option groups under `plugins["@phpublish/release-it"]`. */
+const OWN_OPTIONS = Object.freeze(['packagist', 'signing', 'attest', 'report'] as const);
+
+/** What this plugin uses of release-it's `Plugin` (release-it's types do not declare it). */
+interface ReleaseItPluginMembers {
+  readonly options: Record<string, unknown>;
+  readonly config: { getContext(path?: string): unknown; readonly isDryRun: boolean };
+  readonly log: {
+    log(message: string): void;
+    info(message: string): void;
+    warn(message: string): void;
+    error(message: string): void;
+  };
+}
+const ReleaseItPlugin = (releaseIt as unknown as { Plugin: new (input: unknown) => ReleaseItPluginMembers }).Plugin;
+
+export default class PhpublishReleaseItPlugin extends ReleaseItPlugin {
+  private session: ReleaseSession | undefined;
+
+  /** The core preflight, every problem at once; finishes a release a previous run tagged but did not publish. */
+  async init(): Promise<void> {
+    await this.translatingErrors(async () => {
+      this.session = await ReleaseSession.start({
+        cwd: process.cwd(),
+        // release-it spawns git with process.env: the signing variables must go there.
+        env: process.env,
+        options: ownOptions(this.options),
+        logger: this.logger(),
+        product: 'phpublish-release-it',
+      });
+      await this.session.finishUnfinishedRelease({ dryRun: this.config.isDryRun });
+    });
+  }
+
+  /**
+   * Runs after every bump (release-it's git plugin has named the tag) and, for external plugins,
+   * right before release-it's own git step: checks the version, then sets the process-scoped git
+   * configuration that makes release-it's unchanged `git tag --annotate --message …` a signed tag.
+   */
+  async beforeRelease(): Promise<void> {
+    await this.translatingErrors(async () => {
+      const session = this.started();
+      const release = { tag: this.tagName(), commit: await this.commitOf('HEAD') };
+      await session.checkRelease(release);
+      if (this.config.isDryRun) {
+        this.log.info(`phpublish (dry run): ${session.describeDryRun(release)}`);
+        return;
+      }
+      await session.setSigningEnvironment(release.tag, [process.env]);
+    });
+  }
+
+  /** External plugins' release runs after release-it's git tag, push and GitHub/GitLab release. */
+  async release(): Promise<void> {
+    this.session?.restoreEnvironment(); // first: nothing after release-it's tag step sees the signing variables
+    if (this.config.isDryRun) return;
+    await this.translatingErrors(async () => {
+      const tag = this.tagName();
+      await this.started().publish({ tag, commit: await this.commitOf(`${tag}^{commit}`) });
+    });
+  }
+
+  /** The posture table to the log and $GITHUB_STEP_SUMMARY. */
+  async afterRelease(): Promise<void> {
+    if (this.config.isDryRun) return this.session?.cleanup();
+    await this.translatingErrors(async () => {
+      await this.session?.report({ print: (text) => this.log.log(text) });
+      await this.session?.cleanup();
+    });
+  }
+
+  private started(): ReleaseSession {
+    if (!this.session) throw new Error('phpublish: the release-it plugin was not initialised');
+    return this.session;
+  }
+
+  private tagName(): string {
+    const tag = this.config.getContext('tagName');
+    if (typeof tag !== 'string' || tag === '')
+      throw new Error('phpublish: release-it named no tag (is its git plugin on?)');
+    return tag;
+  }
+
+  private async commitOf(ref: string): Promise<string> {
+    return (await git(['rev-parse', '--verify', ref], { cwd: process.cwd(), env: process.env })).trim();
+  }
+
+  /** Runs a step; on failure restores the environment, removes the tools and says how a re-run continues. */
+  private async translatingErrors<T>(step: () => Promise<T>): Promise<T> {
+    try {
+      return await step();
+    } catch (error) {
+      if (this.session) {
+        await this.session.cleanup();
+        if (this.session.done.includes('signing-environment')) {
+          this.log.warn(
+            'phpublish: the release did not finish. Run the release again: phpublish finishes a tagged release that Packagist does not serve yet, without tagging or publishing anything twice.',
+          );
+        }
+      }
+      throw toReleaseItError(error);
+    }
+  }
+
+  private logger(): Logger {
+    const log = this.log;
+    return {
+      info: (m) => log.info(m),
+      warn: (m) => log.warn(m),
+      error: (m) => log.error(m),
+      success: (m) => log.log(m),
+    };
+  }
+}
+
+function ownOptions(pluginOptions: Record<string, unknown>): Record<string, unknown> {
+  const options: Record<string, unknown> = {};
+  for (const key of OWN_OPTIONS) if (pluginOptions[key] !== undefined) options[key] = pluginOptions[key];
+  return options;
+}

@@ -1,0 +1,245 @@
+import { execFile } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type AttestationSandbox, installWithComposer, startAttestationSandbox } from '@phpublish/sandbox';
+import { type PackagistFixture, startPackagistFixture } from '@phpublish/sandbox/testing';
+import { type BareRemote, createBareRemote, git, gitEnv, makeTempDir, type TempDir } from '@phpublish/test-utils';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
+import { freshGnupgHome } from '../../core/src/pgp/testing/gnupg.js';
+import { generateTestKey, type TestKey } from '../../core/src/pgp/testing/keys.js';
+
+// The real release-it CLI and this plugin as built (the test command builds before testing).
+const require = createRequire(import.meta.url);
+const RELEASE_IT_BIN = join(dirname(require.resolve('release-it/package.json')), 'bin', 'release-it.js');
+const PLUGIN = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+
+let key: TestKey;
+let attestation: AttestationSandbox;
+let fixture: PackagistFixture;
+let remote: BareRemote;
+let home: TempDir;
+
+beforeAll(async () => {
+  key = await generateTestKey('ed25519', { passphrase: 'correct horse' });
+});
+
+beforeEach(async () => {
+  fixture = await startPackagistFixture({ tags: [] });
+  attestation = await startAttestationSandbox();
+  attestation.github.addRepository('acme/hello');
+  // What release-it's GitHub plugin does before this plugin's release step: the release exists.
+  attestation.github.createRelease('acme/hello', 'v1.0.0');
+  remote = await createBareRemote();
+  home = await makeTempDir('phpublish-ri-home-');
+  await fixture.repo.git(['remote', 'add', 'origin', remote.dir]);
+  await fixture.repo.git(['push', '-q', '-u', 'origin', 'main']);
+  await fixture.repo.commit({ 'src/Greeting.php': '<?php\n// feat\n' }, 'feat: greet in more languages');
+  await fixture.repo.git(['push', '-q', 'origin', 'main']);
+});
+
+afterEach(async () => {
+  await attestation.close();
+  await fixture.cleanup();
+  await remote.cleanup();
+  await home.cleanup();
+});
+
+/** The release-it configuration of a PHP-only repository: no package.json, the version from git tags. */
+async function writeReleaseConfig(
+  packagist: Record<string, unknown> = {},
+  attest: Record<string, unknown> = {},
+  report: Record<string, unknown> = {},
+): Promise<void> {
+  const config = {
+    npm: false,
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: release-it's own template syntax
+    git: { tagName: 'v${version}', commit: false },
+    github: { release: false },
+    plugins: {
+      [PLUGIN]: {
+        attest: {
+          fulcioUrl: attestation.sigstore.fulcioUrl,
+          rekorUrl: attestation.sigstore.rekorUrl,
+          ...(attestation.sigstore.tsaUrl ? { tsaUrl: attestation.sigstore.tsaUrl } : {}),
+          githubApiUrl: attestation.github.url,
+          ...attest,
+        },
+        report,
+        packagist: {
+          url: fixture.packagist.url,
+          repoUrl: fixture.packagist.url,
+          confirm: { timeout: 30 },
+          ...packagist,
+        },
+      },
+    },
+  };
+  // Outside the repository, so that release-it's clean-working-directory check passes.
+  await writeFile(configFile(), JSON.stringify(config));
+}
+
+const configFile = () => join(home.path, 'release-it.json');
+
+/** A GitHub Actions release job on a push to main, with `id-token: write` and a GITHUB_TOKEN. */
+function actionsEnv(
+  extra: Record<string, string> = {},
+  permissions: { contents?: 'read' | 'write'; attestations?: 'read' | 'write' } = {
+    contents: 'write',
+    attestations: 'write',
+  },
+): Record<string, string> {
+  const job = attestation.githubIssuer.gitHubActionsJob({
+    repository: 'acme/hello',
+    ref: 'refs/heads/main',
+    eventName: 'push',
+    sha: fixture.repo.head,
+  });
+  return {
+    ...gitEnv(),
+    ...job.env,
+    HOME: home.path,
+    GITHUB_API_URL: attestation.github.url,
+    GITHUB_TOKEN: attestation.github.issueToken('acme/hello', permissions),
+    GITHUB_STEP_SUMMARY: join(home.path, 'summary.md'),
+    PACKAGIST_USERNAME: 'alice',
+    PACKAGIST_API_TOKEN: fixture.alice.safeToken,
+    PHPUBLISH_GPG_PRIVATE_KEY: key.armoredPrivateKey,
+    PHPUBLISH_GPG_PRIVATE_KEY_PASSPHRASE: 'correct horse',
+    ...extra,
+  };
+}
+
+let lastOutput = '';
+beforeEach(() => {
+  lastOutput = '';
+  onTestFailed(() => console.error(`release-it output:\n${lastOutput}`));
+});
+
+/** `release-it 1.0.0 --ci` (plus `args`) in the repository, with the configuration above. */
+function releaseIt(env: Record<string, string>, args: string[] = []) {
+  return new Promise<{ code: number; output: string }>((resolve) => {
+    execFile(
+      process.execPath,
+      [RELEASE_IT_BIN, '1.0.0', '--ci', '--config', configFile(), ...args],
+      { cwd: fixture.repo.dir, env, timeout: 120_000 },
+      (error, stdout, stderr) => {
+        lastOutput = `${stdout}\n${stderr}`;
+        resolve({ code: error ? Number(error.code ?? 1) : 0, output: lastOutput });
+      },
+    );
+  });
+}
+
+const remoteTags = async () => (await git(remote.dir, ['tag', '--list'])).split('\n').filter(Boolean);
+
+function expectNoSecrets(output: string): void {
+  expect(output).not.toContain(fixture.alice.safeToken);
+  expect(output).not.toContain('correct horse');
+  for (const line of key.armoredPrivateKey.split('\n').filter((l) => l.length > 40)) expect(output).not.toContain(line);
+}
+
+describe('@phpublish/release-it with the real release-it', () => {
+  describe('when a PHP-only repository (no package.json) releases in a GitHub-Actions-like environment', () => {
+    it('pushes a signed tag that GnuPG verifies, Packagist serves it at the tagged commit, the attestation verifies', async () => {
+      await writeReleaseConfig();
+      const { code, output } = await releaseIt(actionsEnv());
+      expect(code).toBe(0);
+      expectNoSecrets(output);
+
+      expect(await remoteTags()).toEqual(['v1.0.0']);
+      expect((await git(remote.dir, ['cat-file', '-t', 'v1.0.0'])).trim()).toBe('tag');
+      const gnupg = await freshGnupgHome();
+      try {
+        await gnupg.importPublicKey(key.armoredPublicKey);
+        // Stock git with real GnuPG (no gpg.program override).
+        const verify = await git(remote.dir, ['verify-tag', '--raw', 'v1.0.0'], {
+          env: { ...gitEnv(), ...gnupg.env },
+        }).catch((e) => e);
+        expect(verify).not.toBeInstanceOf(Error);
+      } finally {
+        await gnupg.cleanup();
+      }
+
+      const commit = (await git(remote.dir, ['rev-parse', 'v1.0.0^{commit}'])).trim();
+      expect(commit).toBe(fixture.repo.head);
+      const p2 = await fixture.getJson('/p2/acme/hello.json');
+      expect(JSON.stringify(p2.body)).toContain(commit);
+      const work = await makeTempDir('phpublish-ri-composer-');
+      try {
+        const installed = await installWithComposer({
+          repositoryUrl: fixture.packagist.url,
+          packageName: 'acme/hello',
+          version: 'v1.0.0',
+          workDir: work.path,
+          path: process.env['PATH'],
+        });
+        expect(installed.files).toContain('src/Greeting.php');
+      } finally {
+        await work.cleanup();
+      }
+
+      // The provenance is stored, and it verifies for this repository's release workflow.
+      const stored = attestation.github.attestations('acme/hello');
+      expect(stored).toHaveLength(1);
+      const { contentDigestOfRef, gitHubActionsPolicy, verifyAttestation } = await import('@phpublish/core');
+      const { contentDigest: digest } = await contentDigestOfRef({ cwd: remote.dir, env: gitEnv(), ref: 'v1.0.0' });
+      const verified = await verifyAttestation({
+        bundle: stored[0]!.bundle as string,
+        trustedRoot: attestation.sigstore.trustedRoot,
+        policy: gitHubActionsPolicy({
+          repository: 'acme/hello',
+          workflow: '.github/workflows/release.yml',
+          issuer: attestation.githubIssuer.issuer,
+        }),
+        subjects: { contentDigest: digest },
+      });
+      expect(verified.statement.subject.map((subject) => subject.name)).toEqual([
+        'acme-hello-1.0.0.zip',
+        'phpublish-tree-v1:acme/hello@1.0.0',
+      ]);
+
+      const summary = await readFile(join(home.path, 'summary.md'), 'utf8');
+      expect(summary).toContain('Release posture of `acme/hello` v1.0.0');
+      expect(summary).toMatch(/✅ \| Signed tag/);
+      expect(summary).toMatch(/✅ \| Attestation/);
+      expect(summary).toMatch(/✅ \| Packagist confirmation/);
+      // Nothing was written to the repository's git configuration.
+      expect(await git(fixture.repo.dir, ['config', '--local', '--list'])).not.toMatch(/gpg|signingkey/i);
+    });
+  });
+
+  describe('when something is missing', () => {
+    it('reports a missing Packagist token and a bad key together, and tags nothing', async () => {
+      await writeReleaseConfig({ mode: 'token' });
+      const { code, output } = await releaseIt(
+        actionsEnv({
+          PACKAGIST_API_TOKEN: '',
+          PHPUBLISH_GPG_PRIVATE_KEY: '-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nnot a key\n',
+        }),
+      );
+      expect(code).not.toBe(0);
+      expect(output).toContain('PACKAGIST_CREDENTIALS_MISSING');
+      expect(output).toContain('SIGNING_KEY_MALFORMED');
+      expect(await remoteTags()).toEqual([]);
+      expect(await git(fixture.repo.dir, ['tag', '--list'])).toBe('');
+      expectNoSecrets(output);
+    });
+  });
+
+  describe('when run with --dry-run', () => {
+    it('creates nothing and says what it would do', async () => {
+      await writeReleaseConfig();
+      const { code, output } = await releaseIt(actionsEnv(), ['--dry-run']);
+      expect(code).toBe(0);
+      expect(output).toMatch(
+        /would make v1\.0\.0 an OpenPGP-signed tag \(key [0-9A-F]{40}\), then call Packagist update-package/,
+      );
+      expect(await remoteTags()).toEqual([]);
+      expect(await git(fixture.repo.dir, ['tag', '--list'])).toBe('');
+      expect(fixture.packagist.requests.filter((r) => r.method === 'POST')).toEqual([]);
+      expect(attestation.github.attestations('acme/hello')).toEqual([]);
+    });
+  });
+});
