@@ -25,7 +25,7 @@ export default class PhpublishReleaseItPlugin extends ReleaseItPlugin {
 
   /** The core preflight, every problem at once; finishes a release a previous run tagged but did not publish. */
   async init(): Promise<void> {
-    await this.translatingErrors(async () => {
+    const unfinished = await this.translatingErrors(async () => {
       this.session = await ReleaseSession.start({
         cwd: process.cwd(),
         // release-it spawns git with process.env: the signing variables must go there.
@@ -34,8 +34,11 @@ export default class PhpublishReleaseItPlugin extends ReleaseItPlugin {
         logger: this.logger(),
         product: 'phpublish-release-it',
       });
-      await this.session.finishUnfinishedRelease({ dryRun: this.config.isDryRun });
+      return this.session.finishUnfinishedRelease({ dryRun: this.config.isDryRun });
     });
+    // A re-run after a failure (tag pushed, Packagist not serving it) finishes that release and stops
+    // there, as the run it repeats would have: no second tag, no new version.
+    if (unfinished) throw stopAfterFinishing(unfinished.tag, this.config.isDryRun);
   }
 
   /**
@@ -117,6 +120,17 @@ export default class PhpublishReleaseItPlugin extends ReleaseItPlugin {
       success: (m) => log.log(m),
     };
   }
+}
+
+/**
+ * release-it logs an error whose cause is 'INFO' as information and exits with the error's `code`:
+ * the way to end a run early and successfully.
+ */
+function stopAfterFinishing(tag: string, dryRun: boolean): Error {
+  const message = dryRun
+    ? `phpublish (dry run): would finish ${tag} and release nothing else in this run.`
+    : `phpublish: finished ${tag}, which a previous run tagged; nothing else is released in this run (run release-it again for a new version).`;
+  return Object.assign(new Error(message, { cause: 'INFO' }), { code: 0 });
 }
 
 function ownOptions(pluginOptions: Record<string, unknown>): Record<string, unknown> {

@@ -118,11 +118,11 @@ beforeEach(() => {
 });
 
 /** `release-it 1.0.0 --ci` (plus `args`) in the repository, with the configuration above. */
-function releaseIt(env: Record<string, string>, args: string[] = []) {
+function releaseIt(env: Record<string, string>, args: string[] = [], version: string[] = ['1.0.0']) {
   return new Promise<{ code: number; output: string }>((resolve) => {
     execFile(
       process.execPath,
-      [RELEASE_IT_BIN, '1.0.0', '--ci', '--config', configFile(), ...args],
+      [RELEASE_IT_BIN, ...version, '--ci', '--config', configFile(), ...args],
       { cwd: fixture.repo.dir, env, timeout: 120_000 },
       (error, stdout, stderr) => {
         lastOutput = `${stdout}\n${stderr}`;
@@ -240,6 +240,28 @@ describe('@phpublish/release-it with the real release-it', () => {
       expect(await git(fixture.repo.dir, ['tag', '--list'])).toBe('');
       expect(fixture.packagist.requests.filter((r) => r.method === 'POST')).toEqual([]);
       expect(attestation.github.attestations('acme/hello')).toEqual([]);
+    });
+  });
+
+  describe('when Packagist fails during the release and the release is run again', () => {
+    it('finishes the tagged release on the re-run without tagging or releasing again', async () => {
+      await writeReleaseConfig();
+      fixture.packagist.injectFault({ path: '/api/update-package', times: 4, fault: { status: 503, body: 'down' } });
+      const first = await releaseIt(actionsEnv());
+      expect(first.code).not.toBe(0);
+      expect(first.output).toContain('PACKAGIST_UNAVAILABLE');
+      expect(first.output).toContain('Run the release again');
+      expect(await remoteTags()).toEqual(['v1.0.0']);
+
+      // The CI job is re-run as it was (`release-it --ci`, the version from git tags).
+      const second = await releaseIt(actionsEnv(), [], []);
+      expect(second.code).toBe(0);
+      expect(second.output).toContain('finishing v1.0.0');
+      expect(second.output).toContain('Packagist serves acme/hello v1.0.0');
+      expect(second.output).toContain('nothing else is released in this run');
+      expect(await remoteTags()).toEqual(['v1.0.0']);
+      const p2 = await fixture.getJson('/p2/acme/hello.json');
+      expect(JSON.stringify(p2.body)).toContain(fixture.repo.head);
     });
   });
 });
