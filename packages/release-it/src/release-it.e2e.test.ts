@@ -10,9 +10,16 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it, onTestFailed } 
 import { freshGnupgHome } from '../../core/src/pgp/testing/gnupg.js';
 import { generateTestKey, type TestKey } from '../../core/src/pgp/testing/keys.js';
 
-// The real release-it CLI and this plugin as built (the test command builds before testing).
+// The real release-it CLI — the newest and the oldest supported major, 21 and 20 — and this plugin
+// as built (the test command builds before testing).
 const require = createRequire(import.meta.url);
-const RELEASE_IT_BIN = join(dirname(require.resolve('release-it/package.json')), 'bin', 'release-it.js');
+const binOf = (name: string) => join(dirname(require.resolve(`${name}/package.json`)), 'bin', 'release-it.js');
+const RELEASE_ITS = [
+  { version: require('release-it/package.json').version as string, bin: binOf('release-it') },
+  { version: require('release-it-20/package.json').version as string, bin: binOf('release-it-20') },
+];
+/** The release-it the running describe block releases with. */
+let releaseItBin: string;
 const PLUGIN = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 
 let key: TestKey;
@@ -122,7 +129,7 @@ function releaseIt(env: Record<string, string>, args: string[] = [], version: st
   return new Promise<{ code: number; output: string }>((resolve) => {
     execFile(
       process.execPath,
-      [RELEASE_IT_BIN, ...version, '--ci', '--config', configFile(), ...args],
+      [releaseItBin, ...version, '--ci', '--config', configFile(), ...args],
       { cwd: fixture.repo.dir, env, timeout: 120_000 },
       (error, stdout, stderr) => {
         lastOutput = `${stdout}\n${stderr}`;
@@ -140,7 +147,11 @@ function expectNoSecrets(output: string): void {
   for (const line of key.armoredPrivateKey.split('\n').filter((l) => l.length > 40)) expect(output).not.toContain(line);
 }
 
-describe('@phpublish/release-it with the real release-it', () => {
+describe.each(RELEASE_ITS)('@phpublish/release-it with release-it $version', ({ bin }) => {
+  beforeAll(() => {
+    releaseItBin = bin;
+  });
+
   describe('when a PHP-only repository (no package.json) releases in a GitHub-Actions-like environment', () => {
     it('pushes a signed tag that GnuPG verifies, Packagist serves it at the tagged commit, the attestation verifies', async () => {
       await writeReleaseConfig();
