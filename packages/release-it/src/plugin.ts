@@ -11,12 +11,17 @@ const OWN_OPTIONS = Object.freeze(['packagist', 'signing', 'attest', 'report'] a
 interface ReleaseItPluginMembers {
   readonly options: Record<string, unknown>;
   readonly config: { getContext(path?: string): unknown; readonly isDryRun: boolean };
+  readonly shell: ReleaseItShell;
   readonly log: {
     log(message: string): void;
     info(message: string): void;
     warn(message: string): void;
     error(message: string): void;
   };
+}
+/** release-it's one Shell, shared by its plugins: its git plugin runs `git tag` through `exec`. */
+interface ReleaseItShell {
+  exec(command: string | string[], options?: unknown, context?: unknown): Promise<unknown> | undefined;
 }
 const ReleaseItPlugin = (releaseIt as unknown as { Plugin: new (input: unknown) => ReleaseItPluginMembers }).Plugin;
 
@@ -43,8 +48,8 @@ export default class PhpublishReleaseItPlugin extends ReleaseItPlugin {
 
   /**
    * Runs after every bump (release-it's git plugin has named the tag) and, for external plugins,
-   * right before release-it's own git step: checks the version, then sets the process-scoped git
-   * configuration that makes release-it's unchanged `git tag --annotate --message …` a signed tag.
+   * before release-it's own git step: checks the version, then arranges for release-it's unchanged
+   * `git tag --annotate --message …` to run with the process-scoped git configuration that signs it.
    */
   async beforeRelease(): Promise<void> {
     await this.translatingErrors(async () => {
@@ -55,13 +60,34 @@ export default class PhpublishReleaseItPlugin extends ReleaseItPlugin {
         this.log.info(`phpublish (dry run): ${session.describeDryRun(release)}`);
         return;
       }
-      await session.setSigningEnvironment(release.tag, [process.env]);
+      this.signReleaseItsTagStep(session, release.tag);
     });
+  }
+
+  /**
+   * Wraps release-it's shared shell so that the signing configuration is in process.env exactly
+   * while release-it's own `git tag … <tag>` runs (set right before, restored right after): no hook
+   * and no other plugin's step sees it. Should release-it ever tag differently, the tag is unsigned
+   * and `release` refuses it (publish checks the pushed tag's signature).
+   */
+  private signReleaseItsTagStep(session: ReleaseSession, tag: string): void {
+    const shell = this.shell;
+    const exec = shell.exec;
+    shell.exec = async (command, ...rest) => {
+      if (!isReleaseItsTagCommand(command, tag)) return exec.call(shell, command, ...rest);
+      shell.exec = exec; // once
+      await session.setSigningEnvironment(tag, [process.env]);
+      try {
+        return await exec.call(shell, command, ...rest);
+      } finally {
+        session.restoreEnvironment();
+      }
+    };
   }
 
   /** External plugins' release runs after release-it's git tag, push and GitHub/GitLab release. */
   async release(): Promise<void> {
-    this.session?.restoreEnvironment(); // first: nothing after release-it's tag step sees the signing variables
+    this.session?.restoreEnvironment(); // already done right after the tag step; cheap insurance
     if (this.config.isDryRun) return;
     await this.translatingErrors(async () => {
       const tag = this.tagName();
@@ -120,6 +146,11 @@ export default class PhpublishReleaseItPlugin extends ReleaseItPlugin {
       success: (m) => log.log(m),
     };
   }
+}
+
+/** release-it's git plugin tags with `git tag --annotate --message <annotation> ...tagArgs <tag>`. */
+function isReleaseItsTagCommand(command: string | string[], tag: string): boolean {
+  return Array.isArray(command) && command[0] === 'git' && command[1] === 'tag' && command.at(-1) === tag;
 }
 
 /**

@@ -64,6 +64,11 @@ async function writeReleaseConfig(
     // biome-ignore lint/suspicious/noTemplateCurlyInString: release-it's own template syntax
     git: { tagName: 'v${version}', commit: false },
     github: { release: false },
+    // What the steps around release-it's tag step see of the environment.
+    hooks: {
+      'before:git:release': `env > ${join(home.path, 'before-git.env')}`,
+      'after:git:release': `env > ${join(home.path, 'after-git.env')}`,
+    },
     plugins: {
       [PLUGIN]: {
         attest: {
@@ -218,6 +223,12 @@ describe.each(RELEASE_ITS)('@phpublish/release-it with release-it $version', ({ 
       expect(summary).toMatch(/✅ \| Packagist confirmation/);
       // Nothing was written to the repository's git configuration.
       expect(await git(fixture.repo.dir, ['config', '--local', '--list'])).not.toMatch(/gpg|signingkey/i);
+      // Only release-it's `git tag` ran with the signing configuration: not the hooks before or after it.
+      for (const file of ['before-git.env', 'after-git.env']) {
+        const env = await readFile(join(home.path, file), 'utf8');
+        expect(env).toContain('GITHUB_TOKEN'); // the hook ran with the release's environment
+        expect(env).not.toMatch(/gpgSign|signingkey|gpg\.program|PHPUBLISH_TAG_MESSAGE/i);
+      }
     });
   });
 
