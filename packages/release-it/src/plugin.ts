@@ -12,6 +12,9 @@ interface ReleaseItPluginMembers {
   readonly options: Record<string, unknown>;
   readonly config: { getContext(path?: string): unknown; readonly isDryRun: boolean };
   readonly shell: ReleaseItShell;
+  registerPrompts(prompts: Record<string, { type: 'confirm'; message: () => string; default: boolean }>): void;
+  /** In `--ci` runs the task; interactively asks the named prompt first and runs it only on "yes". */
+  step(options: { task: () => Promise<unknown>; label: string; prompt: string }): Promise<unknown>;
   readonly log: {
     log(message: string): void;
     info(message: string): void;
@@ -85,13 +88,28 @@ export default class PhpublishReleaseItPlugin extends ReleaseItPlugin {
     };
   }
 
-  /** External plugins' release runs after release-it's git tag, push and GitHub/GitLab release. */
+  /**
+   * External plugins' release runs after release-it's git tag, push and GitHub/GitLab release.
+   * Interactively, asks first, as release-it's npm plugin asks before publishing.
+   */
   async release(): Promise<void> {
     this.session?.restoreEnvironment(); // already done right after the tag step; cheap insurance
     if (this.config.isDryRun) return;
-    await this.translatingErrors(async () => {
-      const tag = this.tagName();
-      await this.started().publish({ tag, commit: await this.commitOf(`${tag}^{commit}`) });
+    const tag = this.tagName();
+    this.registerPrompts({
+      publish: {
+        type: 'confirm',
+        message: () => `Publish ${tag} to Packagist (zip, attestation, notify)?`,
+        default: true,
+      },
+    });
+    await this.step({
+      label: 'phpublish: attest and publish to Packagist',
+      prompt: 'publish',
+      task: () =>
+        this.translatingErrors(async () => {
+          await this.started().publish({ tag, commit: await this.commitOf(`${tag}^{commit}`) });
+        }),
     });
   }
 
