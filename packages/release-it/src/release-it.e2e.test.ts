@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -144,6 +144,35 @@ function releaseIt(env: Record<string, string>, args: string[] = [], version: st
   });
 }
 
+/**
+ * `release-it 1.0.0 --no-ci` on a pseudo-terminal (util-linux `script`), answering each confirm
+ * prompt whose text contains a key of `answers` once, with its value.
+ */
+function releaseItInteractively(env: Record<string, string>, answers: Record<string, 'y' | 'n'>) {
+  const command = [process.execPath, releaseItBin, '1.0.0', '--no-ci', '--config', configFile()]
+    .map((part) => `'${part}'`)
+    .join(' ');
+  return new Promise<{ code: number; output: string }>((resolve) => {
+    const child = spawn('script', ['-qefc', command, '/dev/null'], { cwd: fixture.repo.dir, env });
+    const pending = new Map(Object.entries(answers));
+    let output = '';
+    const timer = setTimeout(() => child.kill(), 120_000);
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      for (const [prompt, answer] of pending) {
+        if (!output.includes(prompt)) continue;
+        pending.delete(prompt);
+        child.stdin.write(`${answer}\r`);
+      }
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      lastOutput = output;
+      resolve({ code: code ?? 1, output });
+    });
+  });
+}
+
 const remoteTags = async () => (await git(remote.dir, ['tag', '--list'])).split('\n').filter(Boolean);
 
 function expectNoSecrets(output: string): void {
@@ -286,6 +315,22 @@ describe.each(RELEASE_ITS)('@phpublish/release-it with release-it $version', ({ 
       expect(await remoteTags()).toEqual(['v1.0.0']);
       const p2 = await fixture.getJson('/p2/acme/hello.json');
       expect(JSON.stringify(p2.body)).toContain(fixture.repo.head);
+    });
+  });
+
+  describe('when run interactively and the publish question is answered "no"', () => {
+    it('asks before publishing and sends nothing to Packagist', async () => {
+      await writeReleaseConfig();
+      const { code, output } = await releaseItInteractively(actionsEnv(), {
+        'Tag (v1.0.0)?': 'y',
+        'Push?': 'y',
+        'Publish v1.0.0 to Packagist': 'n',
+      });
+      expect(output).toContain('Publish v1.0.0 to Packagist (zip, attestation, notify)?');
+      expect(code).toBe(0);
+      expect(await remoteTags()).toEqual(['v1.0.0']);
+      expect(fixture.packagist.requests.filter((r) => r.method === 'POST')).toEqual([]);
+      expect(attestation.github.attestations('acme/hello')).toEqual([]);
     });
   });
 });
