@@ -1,5 +1,3 @@
-import { isPhpublishError, PhpublishAggregateError } from '@phpublish/core';
-
 /**
  * release-it prints an error's message and exits non-zero: the message carries every problem with
  * its code, remedy and docs link (core's `format()`), never a stack trace. `codes` lets callers and
@@ -16,7 +14,9 @@ export class ReleaseItPhpublishError extends Error {
 }
 
 /** Core errors become one release-it error listing every problem; others pass through. */
-export function toReleaseItError(error: unknown): unknown {
+export async function toReleaseItError(error: unknown): Promise<unknown> {
+  // Loaded on demand, like the rest of core (see plugin.ts): importing the plugin stays cheap.
+  const { isPhpublishError, PhpublishAggregateError } = await import('@phpublish/core');
   if (error instanceof PhpublishAggregateError) {
     return new ReleaseItPhpublishError(
       `phpublish found ${error.errors.length} problem(s):\n\n${error.format()}`,

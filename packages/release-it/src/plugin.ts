@@ -1,6 +1,8 @@
 // release-it's lifecycle mapped onto core's release session. release-it runs one release per
 // process and creates one instance of this plugin for it; the session is the instance's only state.
-import { git, type Logger, ReleaseSession } from '@phpublish/core';
+// Core is loaded when a step runs, so that loading the plugin costs almost nothing (core, zod,
+// undici, openpgp and sigstore are only loaded then).
+import type { Logger, ReleaseSession } from '@phpublish/core';
 import * as releaseIt from 'release-it';
 import { toReleaseItError } from './errors.js';
 
@@ -34,6 +36,7 @@ export default class PhpublishReleaseItPlugin extends ReleaseItPlugin {
   /** The core preflight, every problem at once; finishes a release a previous run tagged but did not publish. */
   async init(): Promise<void> {
     const unfinished = await this.translatingErrors(async () => {
+      const { ReleaseSession } = await import('@phpublish/core');
       this.session = await ReleaseSession.start({
         cwd: process.cwd(),
         // release-it spawns git with process.env: the signing variables must go there.
@@ -135,6 +138,7 @@ export default class PhpublishReleaseItPlugin extends ReleaseItPlugin {
   }
 
   private async commitOf(ref: string): Promise<string> {
+    const { git } = await import('@phpublish/core');
     return (await git(['rev-parse', '--verify', ref], { cwd: process.cwd(), env: process.env })).trim();
   }
 
@@ -151,7 +155,7 @@ export default class PhpublishReleaseItPlugin extends ReleaseItPlugin {
           );
         }
       }
-      throw toReleaseItError(error);
+      throw await toReleaseItError(error);
     }
   }
 
