@@ -172,7 +172,9 @@ export default class PhpublishReleaseItPlugin extends ReleaseItPlugin {
 
 /** release-it's git plugin tags with `git tag --annotate --message <annotation> ...tagArgs <tag>`. */
 function isReleaseItsTagCommand(command: string | string[], tag: string): boolean {
-  return Array.isArray(command) && command[0] === 'git' && command[1] === 'tag' && command.at(-1) === tag;
+  if (!Array.isArray(command)) return false;
+  const [program, subcommand, mode] = command;
+  return program === 'git' && subcommand === 'tag' && mode === '--annotate' && command.at(-1) === tag;
 }
 
 /**
