@@ -120,8 +120,10 @@ function actionsEnv(
   };
 }
 
-const lastOutput = '';
+/** What the last semantic-release run printed, shown when a test fails. */
+let lastOutput = '';
 beforeEach(() => {
+  lastOutput = '';
   onTestFailed(() => console.error(`semantic-release output:\n${lastOutput}`));
 });
 
@@ -131,7 +133,10 @@ function semanticRelease(env: Record<string, string>, args: string[] = []) {
       process.execPath,
       [semanticReleaseBin, ...args],
       { cwd: fixture.repo.dir, env, timeout: 120_000 },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, output: `${stdout}\n${stderr}` }),
+      (error, stdout, stderr) => {
+        lastOutput = `${stdout}\n${stderr}`;
+        resolve({ code: error ? Number(error.code ?? 1) : 0, output: lastOutput });
+      },
     );
   });
 }
