@@ -13,7 +13,6 @@ const OWN_OPTIONS = Object.freeze(['packagist', 'signing', 'attest', 'report'] a
 interface ReleaseItPluginMembers {
   readonly options: Record<string, unknown>;
   readonly config: { getContext(path?: string): unknown; readonly isDryRun: boolean };
-  readonly shell: ReleaseItShell;
   registerPrompts(prompts: Record<string, { type: 'confirm'; message: () => string; default: boolean }>): void;
   /** In `--ci` runs the task; interactively asks the named prompt first and runs it only on "yes". */
   step(options: { task: () => Promise<unknown>; label: string; prompt: string }): Promise<unknown>;
@@ -23,10 +22,6 @@ interface ReleaseItPluginMembers {
     warn(message: string): void;
     error(message: string): void;
   };
-}
-/** release-it's one Shell, shared by its plugins: its git plugin runs `git tag` through `exec`. */
-interface ReleaseItShell {
-  exec(command: string | string[], options?: unknown, context?: unknown): Promise<unknown> | undefined;
 }
 const ReleaseItPlugin = (releaseIt as unknown as { Plugin: new (input: unknown) => ReleaseItPluginMembers }).Plugin;
 
@@ -54,8 +49,8 @@ export default class PhpublishReleaseItPlugin extends ReleaseItPlugin {
 
   /**
    * Runs after every bump (release-it's git plugin has named the tag) and, for external plugins,
-   * before release-it's own git step: checks the version, then arranges for release-it's unchanged
-   * `git tag --annotate --message …` to run with the process-scoped git configuration that signs it.
+   * before release-it's own git step: checks the version, then sets the process-scoped git
+   * configuration with which release-it's unchanged `git tag --annotate --message …` signs the tag.
    */
   async beforeRelease(): Promise<void> {
     await this.translatingErrors(async () => {
@@ -66,29 +61,10 @@ export default class PhpublishReleaseItPlugin extends ReleaseItPlugin {
         this.log.info(`phpublish (dry run): ${session.describeDryRun(release)}`);
         return;
       }
-      this.signReleaseItsTagStep(session, release.tag);
+      // In process.env, which release-it's shell passes to its unchanged `git tag`; restored first
+      // thing in `release`, which runs right after release-it's own git step.
+      await session.setSigningEnvironment(release.tag, [process.env]);
     });
-  }
-
-  /**
-   * Wraps release-it's shared shell so that the signing configuration is in process.env exactly
-   * while release-it's own `git tag … <tag>` runs (set right before, restored right after): no hook
-   * and no other plugin's step sees it. Should release-it ever tag differently, the tag is unsigned
-   * and `release` refuses it (publish checks the pushed tag's signature).
-   */
-  private signReleaseItsTagStep(session: ReleaseSession, tag: string): void {
-    const shell = this.shell;
-    const exec = shell.exec;
-    shell.exec = async (command, ...rest) => {
-      if (!isReleaseItsTagCommand(command, tag)) return exec.call(shell, command, ...rest);
-      shell.exec = exec; // once
-      await session.setSigningEnvironment(tag, [process.env]);
-      try {
-        return await exec.call(shell, command, ...rest);
-      } finally {
-        session.restoreEnvironment();
-      }
-    };
   }
 
   /**
@@ -96,7 +72,7 @@ export default class PhpublishReleaseItPlugin extends ReleaseItPlugin {
    * Interactively, asks first, as release-it's npm plugin asks before publishing.
    */
   async release(): Promise<void> {
-    this.session?.restoreEnvironment(); // already done right after the tag step; cheap insurance
+    this.session?.restoreEnvironment(); // first: nothing after release-it's git step sees the signing variables
     if (this.config.isDryRun) return;
     const tag = this.tagName();
     this.registerPrompts({
@@ -168,13 +144,6 @@ export default class PhpublishReleaseItPlugin extends ReleaseItPlugin {
       success: (m) => log.log(m),
     };
   }
-}
-
-/** release-it's git plugin tags with `git tag --annotate --message <annotation> ...tagArgs <tag>`. */
-function isReleaseItsTagCommand(command: string | string[], tag: string): boolean {
-  if (!Array.isArray(command)) return false;
-  const [program, subcommand, mode] = command;
-  return program === 'git' && subcommand === 'tag' && mode === '--annotate' && command.at(-1) === tag;
 }
 
 /**

