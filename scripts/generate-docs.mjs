@@ -22,11 +22,13 @@ page = replaceGeneratedSection(page, 'options', optionsTableMarkdown());
 page = replaceGeneratedSection(page, 'environment', environmentTableMarkdown());
 page = replaceGeneratedSection(page, 'attest-sections', optionSectionsMarkdown(3, 'attest.'));
 writeFileSync(configPath, page);
-// The semantic-release plugin's README documents every option in place, as semantic-release plugins do.
-const pluginReadme = join(import.meta.dirname, '..', 'packages', 'semantic-release', 'README.md');
-let readme = readFileSync(pluginReadme, 'utf8');
-readme = replaceGeneratedSection(readme, 'options', optionsTableMarkdown());
-readme = replaceGeneratedSection(readme, 'environment', environmentTableMarkdown());
-readme = replaceGeneratedSection(readme, 'option-sections', optionSectionsMarkdown());
-writeFileSync(pluginReadme, readme);
-console.log('docs/ and the plugin README regenerated');
+// The host plugins' READMEs document every option in place, as semantic-release and release-it plugins do.
+for (const plugin of ['semantic-release', 'release-it']) {
+  const pluginReadme = join(import.meta.dirname, '..', 'packages', plugin, 'README.md');
+  let readme = readFileSync(pluginReadme, 'utf8');
+  readme = replaceGeneratedSection(readme, 'options', optionsTableMarkdown());
+  readme = replaceGeneratedSection(readme, 'environment', environmentTableMarkdown());
+  readme = replaceGeneratedSection(readme, 'option-sections', optionSectionsMarkdown());
+  writeFileSync(pluginReadme, readme);
+}
+console.log('docs/ and the plugin READMEs regenerated');

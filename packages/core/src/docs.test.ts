@@ -40,16 +40,19 @@ describe('generated documentation', () => {
     expect(page).toBe(expected);
   });
 
-  it('the semantic-release plugin README documents every option, current (run `pnpm docs`)', () => {
-    const path = join(docsDir, '..', 'packages', 'semantic-release', 'README.md');
-    const page = readFileSync(path, 'utf8');
-    let expected = replaceGeneratedSection(page, 'options', optionsTableMarkdown());
-    expected = replaceGeneratedSection(expected, 'environment', environmentTableMarkdown());
-    expected = replaceGeneratedSection(expected, 'option-sections', optionSectionsMarkdown());
-    expect(page).toBe(expected);
-    const anchors = anchorsOf(page);
-    expect(optionRows().filter((row) => !anchors.has(row.anchor))).toEqual([]);
-  });
+  it.each(['semantic-release', 'release-it'])(
+    'the %s plugin README documents every option, current (run `pnpm docs`)',
+    (plugin) => {
+      const path = join(docsDir, '..', 'packages', plugin, 'README.md');
+      const page = readFileSync(path, 'utf8');
+      let expected = replaceGeneratedSection(page, 'options', optionsTableMarkdown());
+      expected = replaceGeneratedSection(expected, 'environment', environmentTableMarkdown());
+      expected = replaceGeneratedSection(expected, 'option-sections', optionSectionsMarkdown());
+      expect(page).toBe(expected);
+      const anchors = anchorsOf(page);
+      expect(optionRows().filter((row) => !anchors.has(row.anchor))).toEqual([]);
+    },
+  );
 
   it('docs/errors.md and docs/config.schema.json are current (run `pnpm docs`)', () => {
     expect(read('errors.md')).toBe(errorsPageMarkdown());
