@@ -11,6 +11,7 @@ export {
   type SandboxAttestation,
   type SandboxGitHub,
   type SandboxGitHubOptions,
+  type SandboxRelease,
   type SandboxReleaseAsset,
   startSandboxGitHub,
 } from './github/sandbox-github.js';

@@ -1,9 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { sandboxAudit } from '../audit.js';
 import { headerValue, type SandboxRequest, type SandboxResponse } from '../http/exchange.js';
 import { FaultInjector, type FaultRule } from '../http/faults.js';
 import type { RecordedRequest } from '../http/request-log.js';
 import { startStandInServer } from '../http/server.js';
+import { createThrowawayTls } from '../tls/throwaway-ca.js';
 
 export type GitHubPermission = 'read' | 'write';
 
@@ -32,40 +36,107 @@ export interface SandboxGitHubOptions {
   readonly log?: (line: string) => void;
   readonly host?: string;
   readonly port?: number;
+  /**
+   * Serve HTTPS the way GitHub Enterprise Server lays out its API (`/api/v3`, uploads under
+   * `/api/uploads`), with a certificate from a throwaway CA (`caPem`, `caFile`): what tools that only
+   * speak HTTPS to a GitHub host (release-it's `github.host`) can be pointed at.
+   */
+  readonly tls?: boolean;
+}
+
+/** A release as the sandbox holds it. */
+export interface SandboxRelease {
+  readonly id: number;
+  readonly tag: string;
+  readonly name: string;
+  readonly body: string;
+  readonly draft: boolean;
+  readonly prerelease: boolean;
+  readonly assets: readonly SandboxReleaseAsset[];
 }
 
 export interface SandboxGitHub {
-  /** The REST API base (what GITHUB_API_URL holds). */
+  /** The REST API base (what GITHUB_API_URL holds); `https://127.0.0.1:<port>/api/v3` with `tls`. */
   readonly url: string;
+  /** The same as `url`. */
+  readonly apiUrl: string;
+  /** `127.0.0.1:<port>`: the GitHub host, as release-it's `github.host` names one. */
+  readonly host: string;
+  /** With `tls`: the throwaway CA's certificate (PEM), and a file holding it (for NODE_EXTRA_CA_CERTS). */
+  readonly caPem: string | undefined;
+  readonly caFile: string | undefined;
   readonly requests: readonly RecordedRequest[];
-  addRepository(fullName: string, init?: { id?: number; ownerId?: number }): void;
+  /** `collaborators`: the users with push access (the owner by default). */
+  addRepository(fullName: string, init?: { id?: number; ownerId?: number; collaborators?: string[] }): void;
   /** A published release of `tag` (what the release tool creates before phpublish attests). */
   createRelease(fullName: string, tag: string): { id: number };
-  /** A GITHUB_TOKEN for the repository with these permissions. */
-  issueToken(fullName: string, permissions: GitHubTokenPermissions): string;
+  /**
+   * A GITHUB_TOKEN for the repository with these permissions; with `user`, a user's token (a
+   * fine-grained personal access token) for that repository instead.
+   */
+  issueToken(fullName: string, permissions: GitHubTokenPermissions, options?: { user?: string }): string;
+  /** The assets of the published release of `tag` (else of its newest draft). */
   releaseAssets(fullName: string, tag: string): readonly SandboxReleaseAsset[];
-  /** The release's notes (its Markdown body). */
+  /** The notes (Markdown body) of the published release of `tag` (else of its newest draft). */
   releaseNotes(fullName: string, tag: string): string;
+  /** Every release of the repository, drafts included, oldest first. */
+  releases(fullName: string): readonly SandboxRelease[];
   attestations(fullName: string): readonly SandboxAttestation[];
   injectFault(rule: FaultRule): void;
   clearFaults(): void;
   close(): Promise<void>;
 }
 
+interface Release {
+  id: number;
+  tag: string;
+  name: string;
+  body: string;
+  draft: boolean;
+  prerelease: boolean;
+  assets: SandboxReleaseAsset[];
+}
+
 interface Repository {
   fullName: string;
   id: number;
   ownerId: number;
-  releases: Map<string, { id: number; tag: string; body: string; assets: SandboxReleaseAsset[] }>;
+  /** Lower-case logins. */
+  collaborators: Set<string>;
+  /** Oldest first; several drafts may share a tag, at most one published release has it. */
+  releases: Release[];
 }
 
-const RELEASE_BY_TAG = /^\/repos\/([^/]+)\/([^/]+)\/releases\/tags\/(.+)$/;
-const UPLOAD = /^\/uploads\/repos\/([^/]+)\/([^/]+)\/releases\/(\d+)\/assets$/;
-const ASSET = /^\/repos\/([^/]+)\/([^/]+)\/releases\/assets\/(\d+)$/;
-const RELEASE_BY_ID = /^\/repos\/([^/]+)\/([^/]+)\/releases\/(\d+)$/;
+interface IssuedToken {
+  /** Lower-case `owner/name`. */
+  repository: string;
+  permissions: GitHubTokenPermissions;
+  /** A user's token; an installation token (GITHUB_TOKEN) when absent. */
+  user?: string;
+}
+
+const REPO = '/repos/([^/]+)/([^/]+)';
+const RELEASES = new RegExp(`^${REPO}/releases$`);
+const LATEST_RELEASE = new RegExp(`^${REPO}/releases/latest$`);
+const RELEASE_BY_TAG = new RegExp(`^${REPO}/releases/tags/(.+)$`);
+const UPLOAD = new RegExp(`^/uploads${REPO}/releases/(\\d+)/assets$`);
+const ASSET = new RegExp(`^${REPO}/releases/assets/(\\d+)$`);
+const RELEASE_BY_ID = new RegExp(`^${REPO}/releases/(\\d+)$`);
+const COLLABORATOR = new RegExp(`^${REPO}/collaborators/([^/]+)$`);
 const STORAGE = /^\/_storage\/release-assets\/(\d+)$/;
-const ATTESTATIONS = /^\/repos\/([^/]+)\/([^/]+)\/attestations$/;
-const ATTESTATIONS_BY_DIGEST = /^\/repos\/([^/]+)\/([^/]+)\/attestations\/(sha256:[0-9a-f]{64})$/;
+const ATTESTATIONS = new RegExp(`^${REPO}/attestations$`);
+const ATTESTATIONS_BY_DIGEST = new RegExp(`^${REPO}/attestations/(sha256:[0-9a-f]{64})$`);
+
+/**
+ * The route of a request path. In GitHub Enterprise Server's layout the REST API is under /api/v3 and
+ * uploads under /api/uploads, and nothing else answers there (a client that drops the prefix gets 404).
+ */
+function routeOf(path: string, enterprise: boolean): string | undefined {
+  if (!enterprise || path.startsWith('/_storage/')) return path;
+  if (path.startsWith('/api/v3/')) return path.slice('/api/v3'.length);
+  if (path.startsWith('/api/uploads/')) return path.slice('/api'.length);
+  return undefined;
+}
 
 const json = (status: number, value: unknown, headers: Record<string, string> = {}): SandboxResponse => ({
   status,
@@ -89,20 +160,26 @@ function subjectDigestsOf(bundle: Record<string, unknown>): string[] {
 }
 
 /**
- * GitHub's REST API where attestation meets it, on 127.0.0.1: releases by tag, release-asset upload
- * (on an uploads path, like uploads.github.com) and download (a redirect to pre-signed storage that
- * refuses a second credential), and the attestations API. Tokens carry workflow permissions, and
- * missing ones get GitHub's "Resource not accessible by integration".
+ * GitHub's REST API where a release tool and attestation meet it, on 127.0.0.1: the calls release-it's
+ * GitHub plugin makes (authenticated user, collaborator check, create, list and update releases),
+ * releases by tag (drafts hidden, as on GitHub), release-asset upload (on an uploads path, like
+ * uploads.github.com) and download (a redirect to pre-signed storage that refuses a second
+ * credential), and the attestations API. Tokens carry workflow permissions, and missing ones get
+ * GitHub's "Resource not accessible by integration".
  */
 export async function startSandboxGitHub(options: SandboxGitHubOptions = {}): Promise<SandboxGitHub> {
   const log = options.log ?? (() => {});
+  const enterprise = options.tls === true;
   const repositories = new Map<string, Repository>();
-  const tokens = new Map<string, { repository: string; permissions: GitHubTokenPermissions }>();
+  const tokens = new Map<string, IssuedToken>();
   const storedAttestations: SandboxAttestation[] = [];
   const faults = new FaultInjector();
   const requests: RecordedRequest[] = [];
   let nextId = 1000;
-  let baseUrl = '';
+  /** Scheme, host and port. */
+  let origin = '';
+  let apiBase = '';
+  let uploadsBase = '';
 
   const repositoryOf = (owner: string, name: string) =>
     repositories.get(`${decodeURIComponent(owner)}/${decodeURIComponent(name)}`.toLowerCase());
@@ -119,6 +196,10 @@ export async function startSandboxGitHub(options: SandboxGitHubOptions = {}): Pr
     const who = caller(request);
     return who?.repository === repository.fullName.toLowerCase() && who.permissions[permission] === 'write';
   };
+  /** Drafts are visible only to those who may push (`contents: write`), as on GitHub. */
+  const visible = (request: SandboxRequest, repository: Repository) => (release: Release) =>
+    !release.draft || allowed(request, repository, 'contents');
+  const refused = () => message(403, 'Resource not accessible by integration');
 
   const assetJson = (repository: Repository, asset: SandboxReleaseAsset) => ({
     id: asset.id,
@@ -128,13 +209,31 @@ export async function startSandboxGitHub(options: SandboxGitHubOptions = {}): Pr
     // GitHub lists each asset's digest (since 2025).
     digest: `sha256:${createHash('sha256').update(asset.content).digest('hex')}`,
     state: 'uploaded',
-    url: `${baseUrl}/repos/${repository.fullName}/releases/assets/${asset.id}`,
-    browser_download_url: `${baseUrl}/_storage/release-assets/${asset.id}`,
+    url: `${apiBase}/repos/${repository.fullName}/releases/assets/${asset.id}`,
+    browser_download_url: `${origin}/_storage/release-assets/${asset.id}`,
   });
+
+  const releaseJson = (repository: Repository, release: Release) => ({
+    url: `${apiBase}/repos/${repository.fullName}/releases/${release.id}`,
+    html_url: `${origin}/${repository.fullName}/releases/tag/${encodeURIComponent(release.tag)}`,
+    id: release.id,
+    tag_name: release.tag,
+    name: release.name,
+    body: release.body,
+    draft: release.draft,
+    prerelease: release.prerelease,
+    upload_url: `${uploadsBase}/repos/${repository.fullName}/releases/${release.id}/assets{?name,label}`,
+    assets: release.assets.map((asset) => assetJson(repository, asset)),
+  });
+
+  const published = (repository: Repository, tag: string) =>
+    repository.releases.find((release) => release.tag === tag && !release.draft);
+  const releaseById = (repository: Repository | undefined, id: string) =>
+    repository?.releases.find((release) => release.id === Number(id));
 
   const findAsset = (id: number) => {
     for (const repository of repositories.values()) {
-      for (const release of repository.releases.values()) {
+      for (const release of repository.releases) {
         const asset = release.assets.find((candidate) => candidate.id === id);
         if (asset) return { repository, asset };
       }
@@ -142,43 +241,136 @@ export async function startSandboxGitHub(options: SandboxGitHubOptions = {}): Pr
     return undefined;
   };
 
-  const handle = async (request: SandboxRequest): Promise<SandboxResponse> => {
-    const { method, path } = request;
-    if (caller(request) === null) return message(401, 'Bad credentials');
+  /** The JSON object of a request body; undefined when it is not one. */
+  const jsonObject = (request: SandboxRequest): Record<string, unknown> | undefined => {
+    try {
+      const value: unknown = JSON.parse(request.body.toString('utf8') || '{}');
+      return typeof value === 'object' && value !== null && !Array.isArray(value)
+        ? (value as Record<string, unknown>)
+        : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const tagTaken = (field = 'tag_name') =>
+    json(422, { message: 'Validation Failed', errors: [{ resource: 'Release', code: 'already_exists', field }] });
 
+  const handle = async (request: SandboxRequest): Promise<SandboxResponse> => {
+    const { method } = request;
+    const path = routeOf(request.path, enterprise);
+    if (path === undefined) return message(404, 'Not Found');
+    const who = caller(request);
+    if (who === null) return message(401, 'Bad credentials');
+
+    // users.getAuthenticated: a user's token says whose it is; a GITHUB_TOKEN (an installation's) may not ask.
+    if (path === '/user' && method === 'GET') {
+      if (!who) return message(401, 'Requires authentication');
+      if (!who.user) return refused();
+      return json(200, { login: who.user, type: 'User' });
+    }
+
+    const collaborator = COLLABORATOR.exec(path);
+    if (collaborator && method === 'GET') {
+      const repository = repositoryOf(collaborator[1]!, collaborator[2]!);
+      if (!who) return message(401, 'Requires authentication');
+      if (!repository || who.repository !== repository.fullName.toLowerCase()) return message(404, 'Not Found');
+      const login = decodeURIComponent(collaborator[3]!).toLowerCase();
+      return repository.collaborators.has(login) ? { status: 204, headers: {}, body: '' } : message(404, 'Not Found');
+    }
+
+    const list = RELEASES.exec(path);
+    if (list && method === 'GET') {
+      const repository = repositoryOf(list[1]!, list[2]!);
+      if (!repository) return message(404, 'Not Found');
+      const perPage = Math.min(Number(request.query.get('per_page') ?? 30) || 30, 100);
+      const page = Math.max(Number(request.query.get('page') ?? 1) || 1, 1);
+      const newestFirst = repository.releases.filter(visible(request, repository)).reverse();
+      return json(
+        200,
+        newestFirst.slice((page - 1) * perPage, page * perPage).map((release) => releaseJson(repository, release)),
+      );
+    }
+
+    if (list && method === 'POST') {
+      const repository = repositoryOf(list[1]!, list[2]!);
+      if (!repository) return message(404, 'Not Found');
+      if (!allowed(request, repository, 'contents')) return refused();
+      const input = jsonObject(request);
+      if (!input) return message(400, 'Problems parsing JSON');
+      if (typeof input['tag_name'] !== 'string' || input['tag_name'] === '') {
+        return json(422, {
+          message: 'Validation Failed',
+          errors: [{ resource: 'Release', code: 'missing_field', field: 'tag_name' }],
+        });
+      }
+      const tag = input['tag_name'];
+      const draft = input['draft'] === true;
+      if (!draft && published(repository, tag)) return tagTaken();
+      const release: Release = {
+        id: nextId++,
+        tag,
+        name: typeof input['name'] === 'string' ? input['name'] : tag,
+        body: typeof input['body'] === 'string' ? input['body'] : '',
+        draft,
+        prerelease: input['prerelease'] === true,
+        assets: [],
+      };
+      repository.releases.push(release);
+      const created = releaseJson(repository, release);
+      return json(201, created, { location: created.url });
+    }
+
+    const latest = LATEST_RELEASE.exec(path);
+    if (latest && method === 'GET') {
+      const repository = repositoryOf(latest[1]!, latest[2]!);
+      const release = repository?.releases.filter((r) => !r.draft && !r.prerelease).at(-1);
+      if (!repository || !release) return message(404, 'Not Found');
+      return json(200, releaseJson(repository, release));
+    }
+
+    // Drafts are not found by tag, as on GitHub: only a published release is.
     const byTag = RELEASE_BY_TAG.exec(path);
     if (byTag && method === 'GET') {
       const repository = repositoryOf(byTag[1]!, byTag[2]!);
-      const release = repository?.releases.get(decodeURIComponent(byTag[3]!));
+      const release = repository && published(repository, decodeURIComponent(byTag[3]!));
       if (!repository || !release) return message(404, 'Not Found');
-      return json(200, {
-        id: release.id,
-        tag_name: release.tag,
-        body: release.body,
-        draft: false,
-        upload_url: `${baseUrl}/uploads/repos/${repository.fullName}/releases/${release.id}/assets{?name,label}`,
-        assets: release.assets.map((asset) => assetJson(repository, asset)),
-      });
+      return json(200, releaseJson(repository, release));
     }
 
-    // Editing a release (its notes), as `PATCH /repos/{owner}/{repo}/releases/{id}` does.
     const byId = RELEASE_BY_ID.exec(path);
+    if (byId && method === 'GET') {
+      const repository = repositoryOf(byId[1]!, byId[2]!);
+      const release = releaseById(repository, byId[3]!);
+      if (!repository || !release || !visible(request, repository)(release)) return message(404, 'Not Found');
+      return json(200, releaseJson(repository, release));
+    }
+
+    // updateRelease: its notes, name, tag, pre-release flag, and publishing a draft (`draft: false`).
     if (byId && method === 'PATCH') {
       const repository = repositoryOf(byId[1]!, byId[2]!);
-      const release = repository && [...repository.releases.values()].find((r) => r.id === Number(byId[3]));
+      const release = releaseById(repository, byId[3]!);
       if (!repository || !release) return message(404, 'Not Found');
-      if (!allowed(request, repository, 'contents')) return message(403, 'Resource not accessible by integration');
-      const patch = JSON.parse(request.body.toString('utf8') || '{}') as { body?: unknown };
-      if (typeof patch.body === 'string') release.body = patch.body;
-      return json(200, { id: release.id, tag_name: release.tag, body: release.body });
+      if (!allowed(request, repository, 'contents')) return refused();
+      const patch = jsonObject(request);
+      if (!patch) return message(400, 'Problems parsing JSON');
+      const tag = typeof patch['tag_name'] === 'string' && patch['tag_name'] !== '' ? patch['tag_name'] : release.tag;
+      const draft = typeof patch['draft'] === 'boolean' ? patch['draft'] : release.draft;
+      const other = published(repository, tag);
+      if (!draft && other && other !== release) return tagTaken();
+      release.tag = tag;
+      release.draft = draft;
+      if (typeof patch['body'] === 'string') release.body = patch['body'];
+      if (typeof patch['name'] === 'string') release.name = patch['name'];
+      if (typeof patch['prerelease'] === 'boolean') release.prerelease = patch['prerelease'];
+      return json(200, releaseJson(repository, release));
     }
 
     const upload = UPLOAD.exec(path);
     if (upload && method === 'POST') {
       const repository = repositoryOf(upload[1]!, upload[2]!);
-      const release = [...(repository?.releases.values() ?? [])].find((r) => r.id === Number(upload[3]));
+      const release = releaseById(repository, upload[3]!);
       if (!repository || !release) return message(404, 'Not Found');
-      if (!allowed(request, repository, 'contents')) return message(403, 'Resource not accessible by integration');
+      if (!allowed(request, repository, 'contents')) return refused();
       const name = request.query.get('name');
       if (!name) return message(422, 'Validation Failed');
       if (release.assets.some((asset) => asset.name === name)) {
@@ -202,7 +394,7 @@ export async function startSandboxGitHub(options: SandboxGitHubOptions = {}): Pr
       const found = findAsset(Number(assetPath[3]));
       if (!found) return message(404, 'Not Found');
       if (headerValue(request, 'accept') === 'application/octet-stream') {
-        return { status: 302, headers: { location: `${baseUrl}/_storage/release-assets/${found.asset.id}` }, body: '' };
+        return { status: 302, headers: { location: `${origin}/_storage/release-assets/${found.asset.id}` }, body: '' };
       }
       return json(200, assetJson(found.repository, found.asset));
     }
@@ -226,7 +418,7 @@ export async function startSandboxGitHub(options: SandboxGitHubOptions = {}): Pr
     if (attestations && method === 'POST') {
       const repository = repositoryOf(attestations[1]!, attestations[2]!);
       if (!repository) return message(404, 'Not Found');
-      if (!allowed(request, repository, 'attestations')) return message(403, 'Resource not accessible by integration');
+      if (!allowed(request, repository, 'attestations')) return refused();
       let bundle: unknown;
       try {
         bundle = (JSON.parse(request.body.toString('utf8')) as { bundle?: unknown }).bundle;
@@ -264,55 +456,82 @@ export async function startSandboxGitHub(options: SandboxGitHubOptions = {}): Pr
     return message(404, 'Not Found');
   };
 
+  const tls = enterprise ? await createThrowawayTls() : undefined;
   const secrets = () => [...tokens.keys()];
   const server = await startStandInServer({
     name: 'github',
     linePrefix: 'github: ',
     host: options.host,
     port: options.port,
+    tls,
     faults,
     handle,
     requests,
     secrets,
     log,
   });
-  baseUrl = server.url;
+  origin = server.url;
+  apiBase = enterprise ? `${origin}/api/v3` : origin;
+  uploadsBase = enterprise ? `${origin}/api/uploads` : `${origin}/uploads`;
+  const caDir = tls ? await mkdtemp(join(tmpdir(), 'phpublish-sandbox-ca-')) : undefined;
+  const caFile = caDir && join(caDir, 'ca.pem');
+  if (caFile && tls) await writeFile(caFile, tls.caPem);
 
   const repositoryNamed = (fullName: string) => {
     const repository = repositories.get(fullName.toLowerCase());
     if (!repository) throw new Error(`sandbox GitHub: no repository ${fullName}; addRepository first`);
     return repository;
   };
+  /** The published release of `tag`, else its newest draft. */
+  const releaseOfTag = (fullName: string, tag: string) => {
+    const repository = repositoryNamed(fullName);
+    return published(repository, tag) ?? repository.releases.filter((r) => r.tag === tag).at(-1);
+  };
 
   return {
-    url: server.url,
+    url: apiBase,
+    apiUrl: apiBase,
+    host: new URL(origin).host,
+    caPem: tls?.caPem,
+    caFile,
     requests,
     addRepository: (fullName, init = {}) => {
       const digest = createHash('sha256').update(fullName).digest();
+      const owner = fullName.split('/')[0]!;
       repositories.set(fullName.toLowerCase(), {
         fullName,
         id: init.id ?? digest.readUInt32BE(0) % 1_000_000_000,
         ownerId: init.ownerId ?? digest.readUInt32BE(4) % 1_000_000,
-        releases: new Map(),
+        collaborators: new Set((init.collaborators ?? [owner]).map((login) => login.toLowerCase())),
+        releases: [],
       });
     },
-    releaseNotes: (fullName, tag) => repositoryNamed(fullName).releases.get(tag)?.body ?? '',
+    releaseNotes: (fullName, tag) => releaseOfTag(fullName, tag)?.body ?? '',
     createRelease: (fullName, tag) => {
-      const release = { id: nextId++, tag, body: '', assets: [] };
-      repositoryNamed(fullName).releases.set(tag, release);
+      const release: Release = { id: nextId++, tag, name: tag, body: '', draft: false, prerelease: false, assets: [] };
+      repositoryNamed(fullName).releases.push(release);
       return { id: release.id };
     },
-    issueToken: (fullName, permissions) => {
+    issueToken: (fullName, permissions, tokenOptions = {}) => {
       repositoryNamed(fullName);
-      const token = `ghs_${randomBytes(18).toString('base64url')}`;
-      tokens.set(token, { repository: fullName.toLowerCase(), permissions });
+      const prefix = tokenOptions.user ? 'github_pat_' : 'ghs_';
+      const token = `${prefix}${randomBytes(18).toString('base64url')}`;
+      tokens.set(token, {
+        repository: fullName.toLowerCase(),
+        permissions,
+        ...(tokenOptions.user ? { user: tokenOptions.user } : {}),
+      });
       sandboxAudit.issuedSecrets.add(token);
       return token;
     },
-    releaseAssets: (fullName, tag) => repositoryNamed(fullName).releases.get(tag)?.assets ?? [],
+    releaseAssets: (fullName, tag) => releaseOfTag(fullName, tag)?.assets ?? [],
+    releases: (fullName) => repositoryNamed(fullName).releases.map((release) => ({ ...release })),
     attestations: (fullName) => storedAttestations.filter((a) => a.repository.toLowerCase() === fullName.toLowerCase()),
     injectFault: (rule) => faults.arm(rule),
     clearFaults: () => faults.clear(),
-    close: () => server.close(),
+    close: async () => {
+      await server.close();
+      if (caDir) await rm(caDir, { recursive: true, force: true });
+    },
   };
 }

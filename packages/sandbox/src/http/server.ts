@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { SandboxRequest, SandboxResponse } from './exchange.js';
 import type { FaultInjector } from './faults.js';
@@ -16,10 +17,17 @@ export interface HttpServerOptions {
   readonly onResponse: (request: SandboxRequest, outcome: number | 'reset') => void;
   readonly onError: (error: unknown) => void;
   readonly faults: FaultInjector;
+  /** Serve HTTPS with this certificate and key (PEM) instead of plain HTTP. */
+  readonly tls?: ServerTls | undefined;
+}
+
+export interface ServerTls {
+  readonly certPem: string;
+  readonly keyPem: string;
 }
 
 export interface RunningHttpServer {
-  /** `http://127.0.0.1:<port>`, no trailing slash. */
+  /** `http://127.0.0.1:<port>` (`https://` with `tls`), no trailing slash. */
   readonly url: string;
   close(): Promise<void>;
 }
@@ -72,7 +80,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       hangs.add(timer);
     });
 
-  const server = createServer(async (message, response) => {
+  const listener: RequestListener = async (message, response) => {
     let request: SandboxRequest | undefined;
     try {
       const body = await readBody(message);
@@ -121,7 +129,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       }
       if (request) options.onResponse(request, 500);
     }
-  });
+  };
+  const server = options.tls
+    ? createHttpsServer({ cert: options.tls.certPem, key: options.tls.keyPem }, listener)
+    : createServer(listener);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -134,7 +145,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
 
   return {
-    url: `http://${host}:${address.port}`,
+    url: `${options.tls ? 'https' : 'http'}://${host}:${address.port}`,
     close: async () => {
       for (const timer of hangs) clearTimeout(timer);
       hangs.clear();
@@ -152,6 +163,7 @@ export interface StandInServerOptions {
   readonly linePrefix: string;
   readonly host?: string | undefined;
   readonly port?: number | undefined;
+  readonly tls?: ServerTls | undefined;
   readonly faults: FaultInjector;
   readonly handle: (request: SandboxRequest) => Promise<SandboxResponse>;
   /** Where the requests are kept, secrets scrubbed. */
@@ -170,6 +182,7 @@ export function startStandInServer(options: StandInServerOptions): Promise<Runni
   return startHttpServer({
     ...(options.host === undefined ? {} : { host: options.host }),
     ...(options.port === undefined ? {} : { port: options.port }),
+    tls: options.tls,
     faults: options.faults,
     handle: options.handle,
     onRequest: recordInto(options.requests, secrets),
