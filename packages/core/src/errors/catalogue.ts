@@ -1,5 +1,6 @@
 import { archiveErrors } from './archive-errors.js';
 import { attestErrors } from './attest-errors.js';
+import { changesetsErrors } from './changesets-errors.js';
 import { configErrors } from './config-errors.js';
 import { inputErrors } from './input-errors.js';
 import { packagistErrors } from './packagist-errors.js';
@@ -11,6 +12,7 @@ import { verifyErrors } from './verify-errors.js';
 export const catalogue = {
   ...archiveErrors,
   ...attestErrors,
+  ...changesetsErrors,
   ...configErrors,
   ...inputErrors,
   ...packagistErrors,
