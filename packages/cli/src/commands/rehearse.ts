@@ -1,6 +1,7 @@
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   generateThrowawayKey,
   git,
@@ -11,13 +12,21 @@ import {
   ReleaseSession,
   readComposerJson,
 } from '@phpublish/core';
-import type { AttestationSandbox } from '@phpublish/sandbox';
+import type { AttestationSandbox, SandboxPackagist } from '@phpublish/sandbox';
+import { UsageError } from '../command-line.js';
 import { EXIT } from '../exit-codes.js';
 import { type CommandIo, stderrLogger, table } from '../io.js';
 import type { Command } from '../main.js';
+import type { RehearsalHost } from './rehearse/host.js';
+import { REHEARSAL_HOSTS, rehearsalHost } from './rehearse/hosts.js';
+import { releaseWithHost } from './rehearse/release-with-host.js';
 import { verifyCommand } from './verify.js';
 
+/** The CLI's own folder: --sample --host finds the release tool and its plugin from here. */
+const CLI_DIR = fileURLToPath(new URL('../../', import.meta.url));
 const SAMPLE_DIR = new URL('../../sample/', import.meta.url);
+/** A release tool's configuration for the sample, one folder per host. */
+const SAMPLE_HOSTS_DIR = new URL('../../sample-hosts/', import.meta.url);
 /** A fixed identity for the rehearsal's own commits and tags. */
 const REHEARSAL_GIT_ENV = {
   GIT_AUTHOR_NAME: 'phpublish rehearsal',
@@ -56,8 +65,21 @@ export interface RehearsalResult {
   verify: unknown;
 }
 
+/** The result of `rehearse --host <tool>`: the plugin's posture is in the job summary it wrote. */
+export interface HostRehearsalResult extends Omit<RehearsalResult, 'posture' | 'zip' | 'contentDigest'> {
+  host: string;
+  /** What the rehearsal changed in the tool's configuration to release against the stand-ins. */
+  overridden: string[];
+  /** The posture table the plugin wrote to $GITHUB_STEP_SUMMARY (Markdown). */
+  summary: string;
+  zip: { name: string; sha256: string } | undefined;
+  contentDigest: string | undefined;
+}
+
+const HOST_NAMES = ['none', ...REHEARSAL_HOSTS.map((host) => host.name)].join('|');
+
 export const rehearseCommand: Command = {
-  usage: 'phpublish rehearse [--sample] [--version <tag>] [--json]',
+  usage: `phpublish rehearse [--sample] [--host ${HOST_NAMES}] [--version <tag>] [--json]`,
   help: [
     'Copies the repository (or, with --sample, a bundled sample package) into a temporary folder and',
     'releases it there through every layer, against local stand-ins on 127.0.0.1: a throwaway OpenPGP',
@@ -67,13 +89,31 @@ export const rehearseCommand: Command = {
     'version at the tagged commit; Composer installs it from there. Your repository, its remote and every',
     'real service are left untouched; everything is removed afterwards.',
     '',
+    'With --host release-it or --host semantic-release, the real tool releases the copy with the',
+    "repository's own configuration and the phpublish plugin, both found in the repository's",
+    'node_modules (for --sample, beside the CLI). The rehearsal overrides only what reaches a remote, on',
+    "the command line or in the copy, and lists what it overrode: the plugin's Packagist, Sigstore and",
+    "GitHub API addresses, the push remote, npm publishing (always off) and the tool's GitHub/GitLab",
+    'release step (off; the rehearsal creates the release in the local GitHub when the tag is pushed).',
+    '',
     'Options:',
     '  --sample          rehearse the bundled sample package instead of the repository in the current folder',
-    '  --version <tag>   the tag to rehearse (default: v1.0.0, or the next patch after the latest tag)',
+    `  --host <tool>     the release tool that releases: ${HOST_NAMES} (default: none, phpublish's own release)`,
+    '  --version <tag>   the tag to rehearse (default: v1.0.0, or the next patch after the latest tag);',
+    '                    with semantic-release, the tool computes the version from the commits',
     '  --json            print the result as JSON on stdout',
   ].join('\n'),
-  options: { sample: { type: 'boolean' }, version: { type: 'string' }, json: { type: 'boolean' } },
+  options: {
+    sample: { type: 'boolean' },
+    host: { type: 'string' },
+    version: { type: 'string' },
+    json: { type: 'boolean' },
+  },
   async run({ values }, io: CommandIo) {
+    const host = rehearsalHost(values['host'] as string | undefined);
+    if (host && !host.takesVersion && values['version'] !== undefined) {
+      throw new UsageError(`--version cannot be used with --host ${host.name}: it computes the version itself.`);
+    }
     const logger = stderrLogger(io);
     const { installWithComposer, startAttestationSandbox, startSandboxPackagist } = await loadSandbox();
     const work = await mkdtemp(join(tmpdir(), 'phpublish-rehearse-'));
@@ -85,9 +125,11 @@ export const rehearseCommand: Command = {
       const env = gitEnv(io);
       if (values['sample']) {
         await cp(SAMPLE_DIR, repo, { recursive: true });
+        if (host) await cp(new URL(`${host.name}/`, SAMPLE_HOSTS_DIR), repo, { recursive: true });
         await git(['init', '-q', '-b', 'main'], { cwd: repo, env });
         await git(['add', '-A'], { cwd: repo, env });
-        await git(['commit', '-q', '-m', 'Initial release of the sample'], { cwd: repo, env });
+        // A conventional commit, so that semantic-release finds a release in it.
+        await git(['commit', '-q', '-m', 'feat: initial release of the sample'], { cwd: repo, env });
       } else {
         await git(['clone', '-q', '--no-hardlinks', io.cwd, repo], { cwd: work, env });
         await git(['remote', 'remove', 'origin'], { cwd: repo, env });
@@ -95,21 +137,60 @@ export const rehearseCommand: Command = {
       // The rehearsal's own "origin": a bare repository next to it, never the real remote.
       await git(['init', '-q', '--bare', remote], { cwd: work, env });
       await git(['remote', 'add', 'origin', remote], { cwd: repo, env });
-      const version = (values['version'] as string | undefined) ?? (await defaultVersion(repo, env));
-      const commit = await git(['rev-parse', 'HEAD'], { cwd: repo, env });
+      const version =
+        (values['version'] as string | undefined) ??
+        (host?.takesVersion === false ? undefined : await defaultVersion(repo, env));
       const composer = await readComposerJson(repo);
       const name = String(composer.name ?? 'rehearsal/package');
       const repository = name;
       const repositoryUrl = `https://github.com/${repository}`;
-      logger.info(`Rehearsing ${name} ${version} at ${commit.slice(0, 12)} against local stand-ins.`);
+      const head = await git(['rev-parse', 'HEAD'], { cwd: repo, env });
+      logger.info(
+        `Rehearsing ${name} ${version ?? '(the version semantic-release computes)'} at ${head.slice(0, 12)} against local stand-ins${host ? ` with ${host.name}` : ''}.`,
+      );
 
       const account = packagist.addUser({ username: 'rehearsal' });
       packagist.addRemote(repositoryUrl, remote);
       packagist.addPackage({ name, repositoryUrl, maintainers: [account.username] });
       services.github.addRepository(repository);
+
+      const consumer = async (tag: string, publicKey: string, identityRef: string) => {
+        const { files } = await installWithComposer({
+          repositoryUrl: packagist.url,
+          packageName: name,
+          version: tag,
+          workDir: join(work, 'composer'),
+          path: io.env['PATH'],
+        });
+        logger.success(`Composer installed ${name} ${tag} from the local Packagist (${files.length} files).`);
+        // The consumer's side: verify the whole chain of what was just published, as `phpublish verify` does.
+        const verification = await verifyRehearsal({
+          io,
+          work,
+          remote,
+          packagist: packagist.url,
+          services,
+          name,
+          version: tag,
+          publicKey,
+          identityRef,
+        });
+        if (verification.ok) logger.success(`phpublish verify ${name} ${tag}: every check passed.`);
+        else logger.error(`phpublish verify ${name} ${tag} failed:\n${verification.output}`);
+        return { installedFiles: files, verification };
+      };
+
+      if (host) {
+        return await rehearseWithHost({
+          ...{ host, io, logger, work, repo, remote, env, name, repository, repositoryUrl, packagist, account },
+          ...{ services, version, consumer, sample: Boolean(values['sample']), json: Boolean(values['json']) },
+        });
+      }
+      const tag = version as string;
+      const commit = head;
       // What the release tool's GitHub step does before phpublish attests: the release exists.
-      services.github.createRelease(repository, version);
-      const job = services.githubIssuer.gitHubActionsJob({ repository, ref: `refs/tags/${version}`, sha: commit });
+      services.github.createRelease(repository, tag);
+      const job = services.githubIssuer.gitHubActionsJob({ repository, ref: `refs/tags/${tag}`, sha: commit });
       const key = await generateThrowawayKey({ name: 'phpublish rehearsal', email: 'rehearsal@phpublish.invalid' });
 
       const session = await ReleaseSession.start({
@@ -134,41 +215,18 @@ export const rehearseCommand: Command = {
         },
         logger,
         product: 'phpublish-rehearse',
-        release: { tag: version, commit },
+        release: { tag, commit },
       });
       logger.success('Preflight passed: options, credentials, signing key, CI identity, composer.json, Packagist.');
       const { target } = session;
-      const { posture, artifacts } = await session.publish({ tag: version, commit, createAndPushTo: 'origin' });
+      const { posture, artifacts } = await session.publish({ tag, commit, createAndPushTo: 'origin' });
       await session.cleanup();
 
-      const { files: installedFiles } = await installWithComposer({
-        repositoryUrl: packagist.url,
-        packageName: target.packageName,
-        version,
-        workDir: join(work, 'composer'),
-        path: io.env['PATH'],
-      });
-      logger.success(
-        `Composer installed ${target.packageName} ${version} from the local Packagist (${installedFiles.length} files).`,
-      );
-
-      // The consumer's side: verify the whole chain of what was just published, as `phpublish verify` does.
-      const verification = await verifyRehearsal({
-        io,
-        work,
-        remote,
-        packagist: packagist.url,
-        services,
-        name,
-        version,
-        publicKey: key.armoredPublicKey,
-      });
-      if (verification.ok) logger.success(`phpublish verify ${name} ${version}: every check passed.`);
-      else logger.error(`phpublish verify ${name} ${version} failed:\n${verification.output}`);
-
+      // Where the rehearsed workflow runs: on the release's own tag.
+      const { installedFiles, verification } = await consumer(tag, key.armoredPublicKey, 'refs/tags/{tag}');
       const result: RehearsalResult = {
         package: target.packageName,
-        version,
+        version: tag,
         commit,
         posture,
         zip: { name: artifacts.zip.name, sha256: artifacts.zip.sha256 },
@@ -188,6 +246,84 @@ export const rehearseCommand: Command = {
     }
   },
 };
+
+type Consumer = (
+  tag: string,
+  publicKey: string,
+  identityRef: string,
+) => Promise<{ installedFiles: string[]; verification: { ok: boolean; report: unknown } }>;
+
+/**
+ * The release through the real release tool (--host): it pushes the tag and the plugin publishes;
+ * then the same consumer checks as without a host. Exit 0 only when the tool succeeded, released a
+ * tag, and `phpublish verify` passed every check of it.
+ */
+async function rehearseWithHost(input: {
+  host: RehearsalHost;
+  io: CommandIo;
+  logger: ReturnType<typeof stderrLogger>;
+  work: string;
+  repo: string;
+  remote: string;
+  env: Record<string, string | undefined>;
+  name: string;
+  repository: string;
+  repositoryUrl: string;
+  packagist: SandboxPackagist;
+  account: { username: string; safeToken: string };
+  services: AttestationSandbox;
+  version: string | undefined;
+  consumer: Consumer;
+  sample: boolean;
+  json: boolean;
+}): Promise<number> {
+  const { host, io, logger } = input;
+  const release = await releaseWithHost({
+    host,
+    packagesFrom: input.sample ? CLI_DIR : io.cwd,
+    work: input.work,
+    repo: input.repo,
+    remote: input.remote,
+    env: input.env,
+    repository: input.repository,
+    repositoryUrl: input.repositoryUrl,
+    packagist: input.packagist,
+    packagistAccount: input.account,
+    services: input.services,
+    version: input.version,
+    logger,
+    output: io.stderr,
+  });
+  if (release.exitCode !== 0) {
+    logger.error(
+      `${host.name} stopped with exit code ${release.exitCode} (its output is above); the rehearsal failed.`,
+    );
+    return EXIT.failed;
+  }
+  if (!release.tag) {
+    logger.error(
+      `${host.name} finished without pushing a new tag: it released nothing (semantic-release needs a commit since the last tag that calls for a release, such as "fix: …" or "feat: …").`,
+    );
+    return EXIT.failed;
+  }
+  logger.success(`${host.name} pushed ${release.tag} to the rehearsal's remote.`);
+  const { installedFiles, verification } = await input.consumer(release.tag, release.publicKey, release.jobRef);
+  const result: HostRehearsalResult = {
+    host: host.name,
+    package: input.name,
+    version: release.tag,
+    commit: release.commit,
+    overridden: release.overridden,
+    summary: release.summary,
+    zip: release.zip,
+    contentDigest: release.contentDigest,
+    installedFiles,
+    verify: verification.report,
+  };
+  if (input.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  else io.stdout.write(`\n${hostSummary(result)}\n`);
+  return verification.ok ? EXIT.ok : EXIT.failed;
+}
 
 function gitEnv(io: CommandIo): Record<string, string | undefined> {
   return { PATH: io.env['PATH'], HOME: io.env['HOME'], ...REHEARSAL_GIT_ENV };
@@ -216,6 +352,8 @@ async function verifyRehearsal(input: {
   name: string;
   version: string;
   publicKey: string;
+  /** Where the release job ran: `refs/tags/{tag}`, or the branch a release tool released from. */
+  identityRef: string;
 }): Promise<{ ok: boolean; report: unknown; output: string }> {
   const { work, services, name } = input;
   await writeFile(join(work, 'rehearsal-key.asc'), input.publicKey);
@@ -235,8 +373,7 @@ async function verifyRehearsal(input: {
               issuer: services.githubIssuer.issuer,
               repository: name,
               workflow: '.github/workflows/release.yml',
-              // Where the rehearsed workflow runs: on the release's own tag.
-              ref: 'refs/tags/{tag}',
+              ref: input.identityRef,
             },
           ],
         },
@@ -280,6 +417,25 @@ function summary(r: RehearsalResult): string {
       ['Composer install', `${r.installedFiles.length} files: ${r.installedFiles.join(', ')}`],
       ['phpublish verify', describeVerify(r.verify)],
     ]),
+  ].join('\n');
+}
+
+function hostSummary(r: HostRehearsalResult): string {
+  return [
+    r.summary.trim(),
+    '',
+    table([
+      ['artifact', 'value'],
+      ['released by', r.host],
+      ['tag', `${r.version} at ${r.commit}`],
+      ['dist zip', r.zip ? `${r.zip.name} sha256:${r.zip.sha256}` : 'none'],
+      ['content digest', r.contentDigest ?? 'none'],
+      ['Composer install', `${r.installedFiles.length} files: ${r.installedFiles.join(', ')}`],
+      ['phpublish verify', describeVerify(r.verify)],
+    ]),
+    '',
+    'The rehearsal overrode:',
+    ...r.overridden.map((line) => `  - ${line}`),
   ].join('\n');
 }
 

@@ -9,6 +9,22 @@ export const configErrors = defineErrors({
       'Install them beside the CLI (`npm install --save-dev @phpublish/sandbox`), or run `npx -p @phpublish/cli -p @phpublish/sandbox phpublish rehearse --sample`. Releases need neither.',
     docs: 'cli.md#phpublish-rehearse',
   } satisfies ErrorDefinition<void>,
+  REHEARSE_HOST_MISSING: {
+    title: 'phpublish rehearse --host needs the release tool and its phpublish plugin, which are not installed',
+    message: (p: { host: string; packages: string[]; where: string }) =>
+      `phpublish rehearse --host ${p.host} runs the real ${p.host} with its phpublish plugin, but ${p.packages.join(' and ')} cannot be found in a node_modules folder at or above ${p.where}.`,
+    remedy: (p) =>
+      `Install them where the rehearsal looks (\`npm install --save-dev ${p.packages.join(' ')}\` in the repository, or beside the CLI for --sample), or rehearse without --host.`,
+    docs: 'cli.md#phpublish-rehearse',
+  } satisfies ErrorDefinition<{ host: string; packages: string[]; where: string }>,
+  REHEARSE_HOST_CONFIG_UNSUPPORTED: {
+    title: 'phpublish rehearse cannot point this release configuration at the local stand-ins',
+    message: (p: { host: string; problem: string }) =>
+      `phpublish rehearse --host ${p.host} cannot point your ${p.host} configuration at the local stand-ins: ${p.problem}.`,
+    remedy: (p) =>
+      `Name the plugin by its package name in your ${p.host} configuration, or rehearse without --host. Nothing was released.`,
+    docs: 'cli.md#phpublish-rehearse',
+  } satisfies ErrorDefinition<{ host: string; problem: string }>,
   CONFIG_INVALID: {
     title: 'An option has a value phpublish cannot use',
     message: (p: { path: string; problem: string }) => `Option \`${p.path}\` is invalid: ${p.problem}.`,

@@ -1,0 +1,60 @@
+// What `phpublish rehearse --host <tool>` needs to know about one release tool. Each tool (release-it,
+// semantic-release, changesets next) is one small object; rehearse-host.ts does everything else the
+// same way for all of them (copy, stand-ins, environment, Composer, verify).
+import type { Logger } from '@phpublish/core';
+
+/** The local stand-ins a rehearsal releases against, as URLs a configuration can name. */
+export interface StandInUrls {
+  /** The rehearsal's bare repository, in place of the real remote. */
+  remote: string;
+  packagistUrl: string;
+  fulcioUrl: string;
+  rekorUrl: string;
+  tsaUrl?: string;
+  githubApiUrl: string;
+  /** The public repository URL the sandbox Packagist knows the package by. */
+  repositoryUrl: string;
+}
+
+/** The release tool and its phpublish plugin, found in a node_modules folder. */
+export interface HostPackages {
+  /** The node_modules folder that holds both; the temporary copy's node_modules links to it. */
+  nodeModules: string;
+  /** The tool's package folder (its real path). */
+  toolDir: string;
+  /** The tool's command-line program. */
+  toolBin: string;
+}
+
+export interface RedirectInput {
+  /** The temporary copy of the repository, where the tool runs. */
+  copy: string;
+  /** A folder of the rehearsal outside the copy, for files the tool must not see as changes. */
+  work: string;
+  packages: HostPackages;
+  standIns: StandInUrls;
+  /** The version to release, when the rehearsal decides it (release-it); semantic-release decides its own. */
+  version: string | undefined;
+  logger: Logger;
+}
+
+/** How the tool runs in the copy: its arguments, and what the rehearsal changed to get there. */
+export interface RedirectedRun {
+  args: string[];
+  /** One sentence per setting the rehearsal overrode, printed so the user knows what differs from a real run. */
+  overridden: string[];
+}
+
+export interface RehearsalHost {
+  /** The name given to --host, which is also the tool's npm name and the name of its program. */
+  readonly name: string;
+  /** The phpublish plugin for that tool. */
+  readonly plugin: string;
+  /** Whether `--version` may choose the version (semantic-release computes it from the commits). */
+  readonly takesVersion: boolean;
+  /**
+   * Points every remote the tool and the plugin would reach at the stand-ins, without editing the
+   * user's files (only the copy, or command-line options), and turns npm publishing off.
+   */
+  redirect(input: RedirectInput): Promise<RedirectedRun>;
+}
