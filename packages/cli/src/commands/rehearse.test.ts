@@ -1,7 +1,7 @@
 import { describe, expect, it, onTestFailed } from 'vitest';
 import { EXIT } from '../exit-codes.js';
 import { main } from '../main.js';
-import type { RehearsalResult } from './rehearse.js';
+import type { HostRehearsalResult, RehearsalResult } from './rehearse.js';
 
 describe('phpublish rehearse --sample', () => {
   it('releases the bundled sample through every layer against the local stand-ins', async () => {
@@ -44,4 +44,38 @@ describe('phpublish rehearse --sample', () => {
     // The throwaway token and key never show.
     expect(stderr).not.toMatch(/BEGIN PGP PRIVATE KEY BLOCK-----\n/);
   });
+});
+
+describe('phpublish rehearse --sample --host <tool>', () => {
+  it.each([
+    ['release-it', /git\.pushRepo → the rehearsal's bare remote/],
+    ['semantic-release', /@semantic-release\/github left out/],
+  ])(
+    'releases the sample with the real %s and its configuration for the sample, found beside the CLI',
+    async (host, override) => {
+      let stdout = '';
+      let stderr = '';
+      onTestFailed(() => {
+        console.error(`stderr of the rehearsal:\n${stderr}`);
+      });
+      const code = await main({
+        argv: ['rehearse', '--sample', '--host', host, '--json'],
+        cwd: process.cwd(),
+        env: { PATH: process.env['PATH'], HOME: process.env['HOME'] },
+        stdout: { write: (s: string) => (stdout += s) },
+        stderr: { write: (s: string) => (stderr += s) },
+      });
+      expect(stderr).not.toContain('internal error');
+      expect(code).toBe(EXIT.ok);
+      const result = JSON.parse(stdout) as HostRehearsalResult;
+      expect(result).toMatchObject({ host, package: 'phpublish-sample/hello', version: 'v1.0.0' });
+      expect(result.zip?.name).toBe('phpublish-sample-hello-1.0.0.zip');
+      expect(result.summary).toMatch(/✅ \| Packagist confirmation/);
+      expect(result.overridden.join('\n')).toMatch(override);
+      const report = result.verify as { packages: { status: string }[] };
+      expect(report.packages[0]?.status).toBe('verified');
+      expect(stderr).not.toMatch(/BEGIN PGP PRIVATE KEY BLOCK-----\n/);
+    },
+    180_000,
+  );
 });

@@ -74,6 +74,9 @@ export interface HostRehearsalResult extends Omit<RehearsalResult, 'posture' | '
   summary: string;
   zip: { name: string; sha256: string } | undefined;
   contentDigest: string | undefined;
+  /** The throwaway key's public half and the pushed tag object, to check the signature with any OpenPGP tool. */
+  publicKey: string;
+  tagObject: string | undefined;
 }
 
 const HOST_NAMES = ['none', ...REHEARSAL_HOSTS.map((host) => host.name)].join('|');
@@ -317,6 +320,8 @@ async function rehearseWithHost(input: {
     summary: release.summary,
     zip: release.zip,
     contentDigest: release.contentDigest,
+    publicKey: release.publicKey,
+    tagObject: release.tagObject,
     installedFiles,
     verify: verification.report,
   };

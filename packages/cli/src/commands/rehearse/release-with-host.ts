@@ -44,6 +44,8 @@ export interface HostRelease {
   summary: string;
   zip: { name: string; sha256: string } | undefined;
   contentDigest: string | undefined;
+  /** The pushed tag object as git stores it (with its signature), for checking it with GnuPG. */
+  tagObject: string | undefined;
 }
 
 /**
@@ -138,6 +140,7 @@ export async function releaseWithHost(input: HostReleaseInput): Promise<HostRele
     summary,
     zip: undefined,
     contentDigest: undefined,
+    tagObject: undefined,
   };
   if (exitCode !== 0 || !tag) return release;
 
@@ -145,6 +148,9 @@ export async function releaseWithHost(input: HostReleaseInput): Promise<HostRele
   const zip = services.github.releaseAssets(input.repository, tag).find((asset) => asset.name.endsWith('.zip'));
   if (zip) release.zip = { name: zip.name, sha256: createHash('sha256').update(zip.content).digest('hex') };
   release.contentDigest = (await contentDigestOfRef({ cwd: remote, env, ref: tag })).contentDigest;
+  if ((await git(['cat-file', '-t', tag], { cwd: remote, env })) === 'tag') {
+    release.tagObject = `${await git(['cat-file', 'tag', tag], { cwd: remote, env })}\n`;
+  }
   return release;
 }
 
