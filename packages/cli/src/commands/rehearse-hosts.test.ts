@@ -130,6 +130,7 @@ describe('phpublish rehearse --host release-it', () => {
         // biome-ignore lint/suspicious/noTemplateCurlyInString: release-it's own template syntax
         git: { tagName: 'v${version}', commit: false, pushRepo: `file://${origin}` },
         github: { release: true },
+        hooks: { 'before:init': 'git --version' },
         plugins: { '@phpublish/release-it': { packagist: { url: 'https://packagist.invalid' } } },
       };
       await writeFile(join(repo, '.release-it.json'), `${JSON.stringify(config, null, 2)}\n`);
@@ -154,6 +155,10 @@ describe('phpublish rehearse --host release-it', () => {
       );
       expect(result.overridden.join('\n')).toContain('github.release: false');
       expect(stderr).toContain('Releasing with release-it 21.');
+      // What the rehearsal cannot redirect is said, not hidden.
+      expect(stderr).toContain(
+        'Run as configured, not redirected (they are your own code and commands): hook before:init.',
+      );
       await verifyTagWithGnupg(result);
 
       // Nothing reached the user's repository or its remote, and the configuration is as it was.

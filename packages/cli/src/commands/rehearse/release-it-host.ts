@@ -14,6 +14,7 @@ interface ReleaseItOptions {
   github?: { release?: boolean };
   gitlab?: { release?: boolean };
   git?: { pushRepo?: string };
+  hooks?: Record<string, unknown>;
 }
 
 /**
@@ -26,7 +27,7 @@ export const releaseItHost: RehearsalHost = {
   name: 'release-it',
   plugin: PLUGIN,
   takesVersion: true,
-  async redirect({ copy, packages, standIns, version }: RedirectInput): Promise<RedirectedRun> {
+  async redirect({ copy, packages, standIns, version, logger }: RedirectInput): Promise<RedirectedRun> {
     const options = await loadReleaseItOptions(packages.toolDir, copy);
     const pluginNames = Object.keys(options.plugins ?? {});
     const elsewhere = pluginNames.filter((name) => name !== PLUGIN && /phpublish/i.test(name));
@@ -37,6 +38,15 @@ export const releaseItHost: RehearsalHost = {
         host: 'release-it',
         problem: `it loads phpublish as ${elsewhere.map((name) => `"${name}"`).join(', ')}; the rehearsal redirects plugins["${PLUGIN}"] only`,
       });
+    }
+    const asConfigured = [
+      ...pluginNames.filter((name) => name !== PLUGIN).map((name) => `plugin ${name}`),
+      ...Object.keys(options.hooks ?? {}).map((name) => `hook ${name}`),
+    ];
+    if (asConfigured.length > 0) {
+      logger.warn(
+        `Run as configured, not redirected (they are your own code and commands): ${asConfigured.join(', ')}.`,
+      );
     }
     const overrides = pluginOverrides(standIns);
     const overridden = [

@@ -22,6 +22,13 @@ const LEFT_OUT: Record<string, string> = {
   '@semantic-release/gitlab': 'the rehearsal creates the release in the local GitHub when the tag is pushed',
 };
 const REDIRECTED_CONFIG = '.releaserc.json';
+/** semantic-release's own plugins that work on the repository only (their pushes go to repositoryUrl, the bare remote). */
+const SEMANTIC_RELEASE_LOCAL = new Set([
+  '@semantic-release/commit-analyzer',
+  '@semantic-release/release-notes-generator',
+  '@semantic-release/changelog',
+  '@semantic-release/git',
+]);
 
 type PluginEntry = string | [string, Record<string, unknown>?];
 type SemanticReleaseConfig = Record<string, unknown> & { plugins?: PluginEntry[]; extends?: unknown };
@@ -36,7 +43,7 @@ export const semanticReleaseHost: RehearsalHost = {
   name: 'semantic-release',
   plugin: PLUGIN,
   takesVersion: false,
-  async redirect({ copy, packages, standIns }: RedirectInput): Promise<RedirectedRun> {
+  async redirect({ copy, packages, standIns, logger }: RedirectInput): Promise<RedirectedRun> {
     const found = await loadSemanticReleaseConfig(packages.toolDir, copy);
     const config: SemanticReleaseConfig = { ...(found?.config ?? {}) };
     if (config.plugins === undefined && config.extends !== undefined) {
@@ -67,6 +74,14 @@ export const semanticReleaseHost: RehearsalHost = {
       } else {
         plugins.push(entry);
       }
+    }
+    const asConfigured = plugins
+      .map((entry) => (typeof entry === 'string' ? entry : entry[0]))
+      .filter((name) => name !== PLUGIN && !SEMANTIC_RELEASE_LOCAL.has(name));
+    if (asConfigured.length > 0) {
+      logger.warn(
+        `Run as configured, not redirected (the rehearsal cannot point them at the stand-ins): ${asConfigured.join(', ')}.`,
+      );
     }
     if (!hasPlugin) {
       plugins.push([PLUGIN, overrides]);
