@@ -3,7 +3,14 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type AttestationSandbox, installWithComposer, startAttestationSandbox } from '@phpublish/sandbox';
+import type { VerifyReport } from '@phpublish/core';
+import {
+  type AttestationSandbox,
+  installWithComposer,
+  type SandboxGitHub,
+  startAttestationSandbox,
+  startSandboxGitHub,
+} from '@phpublish/sandbox';
 import { type PackagistFixture, startPackagistFixture } from '@phpublish/sandbox/testing';
 import { type BareRemote, createBareRemote, git, gitEnv, makeTempDir, type TempDir } from '@phpublish/test-utils';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
@@ -21,6 +28,8 @@ const RELEASE_ITS = [
 /** The release-it the running describe block releases with. */
 let releaseItBin: string;
 const PLUGIN = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+/** The phpublish CLI as built, for `phpublish verify`. */
+const PHPUBLISH = fileURLToPath(new URL('../../cli/dist/bin/phpublish.js', import.meta.url));
 
 let key: TestKey;
 let attestation: AttestationSandbox;
@@ -53,11 +62,15 @@ afterEach(async () => {
   await home.cleanup();
 });
 
-/** The release-it configuration of a PHP-only repository: no package.json, the version from git tags. */
+/**
+ * The release-it configuration of a PHP-only repository: no package.json, the version from git tags.
+ * `releaseIt`: release-it's own options that replace these (e.g. `github`).
+ */
 async function writeReleaseConfig(
   packagist: Record<string, unknown> = {},
   attest: Record<string, unknown> = {},
   report: Record<string, unknown> = {},
+  releaseIt: Record<string, unknown> = {},
 ): Promise<void> {
   const config = {
     npm: false,
@@ -87,6 +100,7 @@ async function writeReleaseConfig(
         },
       },
     },
+    ...releaseIt,
   };
   // Outside the repository, so that release-it's clean-working-directory check passes.
   await writeFile(configFile(), JSON.stringify(config));
@@ -181,6 +195,60 @@ function expectNoSecrets(output: string): void {
   for (const line of key.armoredPrivateKey.split('\n').filter((l) => l.length > 40)) expect(output).not.toContain(line);
 }
 
+/**
+ * `phpublish verify acme/hello v1.0.0 --json` with the CLI as built, and a policy that trusts the test key
+ * and the release workflow. git fetches the tag from `bareRemote` in place of the repository's public URL.
+ */
+async function phpublishVerify(input: { githubApiUrl: string; bareRemote: string; env?: Record<string, string> }) {
+  await writeFile(join(home.path, 'signing-key.asc'), key.armoredPublicKey);
+  await writeFile(join(home.path, 'trusted_root.json'), JSON.stringify(attestation.sigstore.trustedRoot));
+  const policyFile = join(home.path, 'phpublish.policy.json');
+  await writeFile(
+    policyFile,
+    JSON.stringify({
+      packagistUrl: fixture.packagist.url,
+      githubApiUrl: input.githubApiUrl,
+      trustedRoot: 'trusted_root.json',
+      packages: {
+        'acme/hello': {
+          keys: ['signing-key.asc'],
+          identities: [
+            {
+              issuer: attestation.githubIssuer.issuer,
+              repository: 'acme/hello',
+              workflow: '.github/workflows/release.yml',
+              ref: 'refs/heads/main',
+            },
+          ],
+        },
+      },
+    }),
+  );
+  const env = gitEnv({
+    HOME: home.path,
+    GIT_CONFIG_COUNT: '2',
+    GIT_CONFIG_KEY_1: `url.${input.bareRemote}.insteadOf`,
+    GIT_CONFIG_VALUE_1: 'https://github.com/acme/hello.git',
+    ...input.env,
+  });
+  return new Promise<{ code: number; report: VerifyReport | undefined; output: string }>((resolve) => {
+    execFile(
+      process.execPath,
+      [PHPUBLISH, 'verify', 'acme/hello', 'v1.0.0', '--policy', policyFile, '--json'],
+      { cwd: home.path, env, timeout: 120_000 },
+      (error, stdout, stderr) => {
+        let report: VerifyReport | undefined;
+        try {
+          report = JSON.parse(stdout) as VerifyReport;
+        } catch {
+          report = undefined;
+        }
+        resolve({ code: error ? Number(error.code ?? 1) : 0, report, output: `${stdout}\n${stderr}` });
+      },
+    );
+  });
+}
+
 describe.each(RELEASE_ITS)('@phpublish/release-it with release-it $version', ({ bin }) => {
   beforeAll(() => {
     releaseItBin = bin;
@@ -258,6 +326,86 @@ describe.each(RELEASE_ITS)('@phpublish/release-it with release-it $version', ({ 
         expect(env).toContain('GITHUB_TOKEN'); // the hook ran with the release's environment
         expect(env).not.toMatch(/gpgSign|signingkey|gpg\.program|PHPUBLISH_TAG_MESSAGE/i);
       }
+    });
+  });
+
+  describe('when release-it’s GitHub plugin creates the release, on a GitHub Enterprise–style host', () => {
+    let enterprise: SandboxGitHub;
+    beforeEach(async () => {
+      enterprise = await startSandboxGitHub({ tls: true });
+      enterprise.addRepository('acme/hello');
+    });
+    afterEach(() => enterprise.close());
+
+    it('attaches the bundle and the zip to the release release-it created, and phpublish verify passes', async () => {
+      // release-it names the repository after its remote (…/acme/hello.git), as it would after a URL.
+      const origin = join(home.path, 'acme', 'hello.git');
+      await git(home.path, ['clone', '--quiet', '--bare', remote.dir, origin]);
+      await fixture.repo.git(['remote', 'set-url', 'origin', origin]);
+      // As GitHub Enterprise users configure release-it: `github.host`; release-it then calls https://<host>/api/v3.
+      await writeReleaseConfig(
+        {},
+        // Only on the release (not in the attestation store too): phpublish verify must find it there.
+        { githubApiUrl: enterprise.apiUrl, storeGitHubAttestation: false },
+        {},
+        { github: { release: true, host: enterprise.host, tokenRef: 'GITHUB_TOKEN' } },
+      );
+      const token = enterprise.issueToken('acme/hello', { contents: 'write' });
+      const trustCa = { NODE_EXTRA_CA_CERTS: enterprise.caFile! };
+      const { code, output } = await releaseIt(
+        actionsEnv({ GITHUB_API_URL: enterprise.apiUrl, GITHUB_TOKEN: token, ...trustCa }),
+      );
+      expect(code).toBe(0);
+      expectNoSecrets(output);
+      expect(output).not.toContain(token);
+      expect((await git(origin, ['tag', '--list'])).trim()).toBe('v1.0.0');
+
+      // release-it's GitHub plugin created the release (nothing stood in for it)…
+      const creations = enterprise.requests.filter(
+        (r) => r.method === 'POST' && r.url === '/api/v3/repos/acme/hello/releases',
+      );
+      expect(creations).toHaveLength(1);
+      expect(creations[0]!.headers['user-agent']).toMatch(/^release-it\//);
+      const releases = enterprise.releases('acme/hello');
+      expect(releases).toHaveLength(1);
+      const release = releases[0]!;
+      expect(release).toMatchObject({ tag: 'v1.0.0', name: 'Release 1.0.0', draft: false });
+
+      // …and phpublish attached the bundle and the zip to that release, through the Enterprise uploads path.
+      expect(release.assets.map((asset) => asset.name).sort()).toEqual([
+        'acme-hello-1.0.0.sigstore.json',
+        'acme-hello-1.0.0.zip',
+      ]);
+      const uploads = enterprise.requests.filter((r) => r.method === 'POST' && r.url.startsWith('/api/uploads/'));
+      expect(uploads.map((r) => r.url.split('?')[0])).toEqual([
+        `/api/uploads/repos/acme/hello/releases/${release.id}/assets`,
+        `/api/uploads/repos/acme/hello/releases/${release.id}/assets`,
+      ]);
+      const bundle = release.assets.find((asset) => asset.name.endsWith('.sigstore.json'))!;
+      const bundleUrl = `https://${enterprise.host}/_storage/release-assets/${bundle.id}`;
+      expect(output).toContain(`stored (github-release-asset) at ${bundleUrl}`);
+      expect(output).toContain('Dist zip: attached to release v1.0.0');
+      const summary = await readFile(join(home.path, 'summary.md'), 'utf8');
+      expect(summary).toMatch(/✅ \| Attestation \| SLSA provenance stored: github-release-asset \|/);
+      // Nothing went to the plain-HTTP GitHub of the other tests.
+      expect(attestation.github.requests).toEqual([]);
+
+      // The consumer's side: every check of `phpublish verify` passes, the bundle read from that release.
+      const verified = await phpublishVerify({ githubApiUrl: enterprise.apiUrl, bareRemote: origin, env: trustCa });
+      lastOutput += `\nphpublish verify:\n${verified.output}`;
+      expect(verified.code).toBe(0);
+      const report = verified.report!.packages[0]!;
+      expect(report.status).toBe('verified');
+      expect(report.checks.map((check) => [check.check, check.status])).toEqual([
+        ['packagist', 'passed'],
+        ['tag', 'passed'],
+        ['signature', 'passed'],
+        ['attestation', 'passed'],
+        ['content', 'passed'],
+      ]);
+      expect(report.checks.find((check) => check.check === 'attestation')?.detail).toContain(
+        'found in acme-hello-1.0.0.sigstore.json on release v1.0.0',
+      );
     });
   });
 
