@@ -11,22 +11,22 @@ import type { HostPackages, RehearsalHost } from './host.js';
  */
 export async function findHostPackages(host: RehearsalHost, from: string): Promise<HostPackages> {
   const holdsBoth = (nodeModules: string) =>
-    [host.name, host.plugin].every((name) => existsSync(join(nodeModules, name, 'package.json')));
+    [host.tool.package, host.plugin].every((name) => existsSync(join(nodeModules, name, 'package.json')));
   for (let dir = from; ; dir = dirname(dir)) {
     const nodeModules = join(dir, 'node_modules');
     if (holdsBoth(nodeModules)) {
-      const toolDir = await realpath(join(nodeModules, host.name));
+      const toolDir = await realpath(join(nodeModules, host.tool.package));
       const manifest = JSON.parse(await readFile(join(toolDir, 'package.json'), 'utf8')) as {
         bin?: string | Record<string, string>;
       };
-      const bin = typeof manifest.bin === 'string' ? manifest.bin : manifest.bin?.[host.name];
+      const bin = typeof manifest.bin === 'string' ? manifest.bin : manifest.bin?.[host.tool.bin];
       if (bin) return { nodeModules, toolDir, toolBin: join(toolDir, bin) };
     }
     if (dirname(dir) === dir) break;
   }
   throw new PhpublishError('REHEARSE_HOST_MISSING', {
     host: host.name,
-    packages: [host.name, host.plugin],
+    packages: [host.tool.package, host.plugin],
     where: from,
   });
 }

@@ -46,8 +46,10 @@ export interface RedirectedRun {
 }
 
 export interface RehearsalHost {
-  /** The name given to --host, which is also the tool's npm name and the name of its program. */
+  /** The name given to --host. */
   readonly name: string;
+  /** The tool's npm package and the program of it that releases (`bin` in its package.json). */
+  readonly tool: { readonly package: string; readonly bin: string };
   /** The phpublish plugin for that tool. */
   readonly plugin: string;
   /** Whether `--version` may choose the version (semantic-release computes it from the commits). */

@@ -25,6 +25,7 @@ interface ReleaseItOptions {
  */
 export const releaseItHost: RehearsalHost = {
   name: 'release-it',
+  tool: { package: 'release-it', bin: 'release-it' },
   plugin: PLUGIN,
   takesVersion: true,
   async redirect({ copy, packages, standIns, version, logger }: RedirectInput): Promise<RedirectedRun> {

@@ -41,6 +41,7 @@ type SemanticReleaseConfig = Record<string, unknown> & { plugins?: PluginEntry[]
  */
 export const semanticReleaseHost: RehearsalHost = {
   name: 'semantic-release',
+  tool: { package: 'semantic-release', bin: 'semantic-release' },
   plugin: PLUGIN,
   takesVersion: false,
   async redirect({ copy, packages, standIns, logger }: RedirectInput): Promise<RedirectedRun> {
