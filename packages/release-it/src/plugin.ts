@@ -56,7 +56,7 @@ export default class PhpublishReleaseItPlugin extends ReleaseItPlugin {
     await this.translatingErrors(async () => {
       const session = this.started();
       const release = { tag: this.tagName(), commit: await this.commitOf('HEAD') };
-      await session.checkRelease(release);
+      await session.checkRelease(release, (await this.willCommit()) ? { commitMadeBy: 'release-it' } : {});
       if (this.config.isDryRun) {
         this.log.info(`phpublish (dry run): ${session.describeDryRun(release)}`);
         return;
@@ -111,6 +111,21 @@ export default class PhpublishReleaseItPlugin extends ReleaseItPlugin {
     if (typeof tag !== 'string' || tag === '')
       throw new Error('phpublish: release-it named no tag (is its git plugin on?)');
     return tag;
+  }
+
+  /**
+   * Whether release-it's git step will commit before tagging: `git.commit` is on and tracked files
+   * changed (release-it commits those; with nothing to commit it tags HEAD). Plugins listed before
+   * phpublish (changelogs, version files) have written their files by now.
+   */
+  private async willCommit(): Promise<boolean> {
+    if (this.config.getContext('git.commit') === false) return false;
+    const { git } = await import('@phpublish/core');
+    const changed = await git(['status', '--porcelain', '--untracked-files=no'], {
+      cwd: process.cwd(),
+      env: process.env,
+    });
+    return changed.trim() !== '';
   }
 
   private async commitOf(ref: string): Promise<string> {

@@ -33,7 +33,7 @@ export async function verifyRelease(pluginConfig: PluginConfig, context: Semanti
     const current = await ensureSession(pluginConfig, context);
     const release = releaseOf(context);
     if (!release) return;
-    await current.checkRelease(release);
+    await current.checkRelease(release, commitsDuringRelease(context) ? { commitMadeBy: GIT_PLUGIN } : {});
     if (context.options.dryRun) current.logger.info(`phpublish (dry run): ${current.describeDryRun(release)}`);
   });
 }
@@ -96,6 +96,13 @@ async function ensureSession(pluginConfig: PluginConfig, context: SemanticReleas
 function releaseOf(context: SemanticReleaseContext): { tag: string; commit: string } | undefined {
   const next = context.nextRelease;
   return next ? { tag: next.gitTag, commit: next.gitHead } : undefined;
+}
+
+/** The plugin that commits release assets in `prepare`; semantic-release then tags that commit. */
+const GIT_PLUGIN = '@semantic-release/git';
+
+function commitsDuringRelease(context: SemanticReleaseContext): boolean {
+  return (context.options.plugins ?? []).some((plugin) => (Array.isArray(plugin) ? plugin[0] : plugin) === GIT_PLUGIN);
 }
 
 function ownOptions(pluginConfig: PluginConfig): Record<string, unknown> {

@@ -15,6 +15,8 @@ export interface SemanticReleaseContext {
     /** The URL before semantic-release added credentials to it (v24.2+). */
     originalRepositoryURL?: string;
     dryRun?: boolean;
+    /** As configured: names, or `[name, options]` pairs. */
+    plugins?: unknown[];
   };
   branch?: { name: string };
   nextRelease?: { version: string; gitTag: string; gitHead: string; name?: string; notes?: string };

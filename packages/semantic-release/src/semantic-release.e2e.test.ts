@@ -260,6 +260,18 @@ describe.each(SEMANTIC_RELEASES)('@phpublish/semantic-release with semantic-rele
     });
   });
 
+  describe('when the job was started for an earlier commit than the one it would release', () => {
+    it('stops in verifyRelease with ATTEST_OTHER_COMMIT (the attestation could not name the tagged commit), and tags nothing', async () => {
+      await writeReleaseConfig();
+      const started = (await git(fixture.repo.dir, ['rev-parse', 'HEAD~1'])).trim();
+      const { code, output } = await semanticRelease(actionsEnv({ GITHUB_SHA: started }));
+      expect(code).not.toBe(0);
+      expect(output).toContain('ATTEST_OTHER_COMMIT');
+      expect(output).toContain(started);
+      expect(await remoteTags()).toEqual([]);
+    });
+  });
+
   describe('when run with --dry-run', () => {
     it('creates nothing and says what it would do', async () => {
       await writeReleaseConfig();

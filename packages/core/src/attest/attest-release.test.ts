@@ -111,6 +111,29 @@ describe('attestRelease', () => {
       expect(fixture.sandbox.sigstore.requests.fulcio.length).toBe(fulcioRequests);
     });
 
+    it('stops before signing when the tag points at another commit than the job was started for', async () => {
+      const fulcioRequests = fixture.sandbox.sigstore.requests.fulcio.length;
+      fixture.sandbox.github.createRelease(GITHUB_REPOSITORY, 'v3.0.0');
+      const run = fixture.gitHubRun({ sha: 'a1'.repeat(20), ref: 'refs/tags/v3.0.0' });
+      const code = await codeOf(
+        attestRelease(
+          run.config,
+          {
+            release: { ...release, version: '3.0.0', tag: 'v3.0.0', commit: 'b2'.repeat(20) },
+            subjects: releaseSubjects({
+              packageName: PACKAGE,
+              version: '3.0.0',
+              zipSha256: 'b3'.repeat(32),
+              contentDigest: CONTENT_DIGEST,
+            }),
+          },
+          run.deps,
+        ),
+      );
+      expect(code).toBe('ATTEST_OTHER_COMMIT');
+      expect(fixture.sandbox.sigstore.requests.fulcio.length).toBe(fulcioRequests);
+    });
+
     it('names the missing permission when the token may not write attestations', async () => {
       const run = fixture.gitHubRun(
         { ref: 'refs/tags/v2.0.0' },

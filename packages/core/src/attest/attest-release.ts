@@ -1,11 +1,12 @@
 import type { AttestConfig } from '../config/attest-schema.js';
 import { isPhpublishError, PhpublishError } from '../errors/index.js';
+import { attestedCommitProblem } from './attested-commit.js';
 import { type CiPlatform, detectCiPlatform } from './ci.js';
 import { type AttestDeps, httpDeps } from './deps.js';
 import { gitHubApiFor, gitHubToken, gitLabApiFor, gitLabToken } from './forges.js';
 import { fetchReleaseAsset, type StoreOutcome, storeGitHubAttestation, storeReleaseAsset } from './github-store.js';
 import { fetchGitLabReleaseLink, storeGitLabReleaseLink } from './gitlab-store.js';
-import { obtainIdentityToken } from './id-token.js';
+import { claim, obtainIdentityToken } from './id-token.js';
 import { provenanceFor } from './provenance.js';
 import { type SigstoreBundle, signStatement } from './sign.js';
 import { type ProvenanceStatement, provenanceStatement } from './statement.js';
@@ -19,6 +20,11 @@ export interface ReleaseToAttest {
   version: string;
   /** The release's git tag (e.g. `v1.2.0`): the GitHub/GitLab release is found by it. */
   tag: string;
+  /**
+   * The commit the tag points at. When given, the job's identity must name it (else
+   * ATTEST_OTHER_COMMIT, before anything is signed): releases always give it.
+   */
+  commit?: string;
 }
 
 export type StoreTarget = 'github-release-asset' | 'github-attestation-store' | 'gitlab-release-link';
@@ -64,6 +70,10 @@ export async function attestRelease(
       http,
       redactor,
     });
+    const { commit, tag } = input.release;
+    const otherCommit =
+      commit && attestedCommitProblem({ platform, commit: claim(identity.claims, 'sha') }, { tag, commit });
+    if (otherCommit) throw otherCommit;
     const statement: ProvenanceStatement = provenanceStatement(
       subjects,
       provenanceFor(platform, identity.claims, env, new Date(deps.clock.now())),

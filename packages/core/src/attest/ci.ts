@@ -14,3 +14,10 @@ export function detectCiPlatform(env: Env): CiPlatform | undefined {
 export function ciName(platform: CiPlatform): 'GitHub Actions' | 'GitLab CI' {
   return platform === 'github-actions' ? 'GitHub Actions' : 'GitLab CI';
 }
+
+/** The commit the CI job was started for (what its OIDC identity names); undefined outside a supported CI. */
+export function ciCommit(env: Env): string | undefined {
+  const platform = detectCiPlatform(env);
+  const commit = platform === 'github-actions' ? env['GITHUB_SHA'] : platform ? env['CI_COMMIT_SHA'] : undefined;
+  return commit?.trim() || undefined;
+}

@@ -1,5 +1,6 @@
 export { type AttestConfig, type AttestOptionsInput, attestSchema } from '../config/attest-schema.js';
 export { type AttestReleaseResult, attestRelease, type ReleaseToAttest, type StoreTarget } from './attest-release.js';
+export { attestedCommitProblemIn, type ReleaseCommit } from './attested-commit.js';
 export { FULCIO_OID, type SignerIdentity } from './certificate-identity.js';
 export { type CiPlatform, detectCiPlatform } from './ci.js';
 export type { AttestDeps } from './deps.js';

@@ -101,6 +101,14 @@ export const attestErrors = defineErrors({
         : 'Check `attest.rekorUrl`/`attest.tsaUrl` and the service status (status.sigstore.dev), then run the release again: nothing was stored yet.',
     docs: 'attestation.md#signing',
   } satisfies ErrorDefinition<ServiceFailure>,
+  ATTEST_OTHER_COMMIT: {
+    title: 'The release tag points at a commit this CI job was not started for',
+    message: (p: { tag: string; commit: string; ciCommit: string; ci: CiName }) =>
+      `${p.tag} points at ${p.commit}, but this ${p.ci} job runs for commit ${p.ciCommit}. Its identity (and so the attestation) names ${p.ciCommit}, which \`phpublish verify\` refuses for a tag at another commit.`,
+    remedy: () =>
+      'Release the commit the job was started for: do not let the release tool commit during the release (release-it: `git.commit: false`; semantic-release: no @semantic-release/git — commit changelogs through a pull request), and do not push commits from the job before it. Or set `attest.enabled: false` to release without an attestation.',
+    docs: 'attestation.md#the-attested-commit',
+  } satisfies ErrorDefinition<{ tag: string; commit: string; ciCommit: string; ci: CiName }>,
   ATTEST_RELEASE_NOT_FOUND: {
     title: 'There is no release to attach the attestation to',
     message: (p: { forge: string; repository: string; tag: string }) =>

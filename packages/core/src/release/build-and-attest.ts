@@ -57,7 +57,7 @@ export async function buildAndAttest(
     artifacts.attestation = await attestRelease(
       attestOptions,
       {
-        release: { packageName: target.packageName, version, tag },
+        release: { packageName: target.packageName, version, tag, commit },
         subjects: releaseSubjects({
           packageName: target.packageName,
           version,

@@ -1,3 +1,4 @@
+import { attestedCommitProblemIn } from '../attest/attested-commit.js';
 import { preflightAttestation } from '../attest/preflight.js';
 import { isPhpublishError, PhpublishAggregateError, type PhpublishError } from '../errors/index.js';
 import { loadSigningKey, readSigningKeyMaterial, type SigningKey } from '../pgp/index.js';
@@ -43,6 +44,11 @@ export async function preflight(
     all.push(...(await preflightAttestation(context.config.options.attest, attestDepsFor(context))));
   }
   if (target) all.push(...(await preflightPackagist(context, { target, release: input.release })));
+  const release = input.release;
+  if (input.attest !== false && context.config.options.attest.enabled && release?.commit) {
+    const otherCommit = attestedCommitProblemIn(context.env, { tag: release.version, commit: release.commit });
+    if (otherCommit) all.push(otherCommit);
+  }
   if (all.length > 0 || !target) throw new PhpublishAggregateError(all);
   return { target, ...(signingKey ? { signingKey } : {}) };
 }

@@ -1,4 +1,5 @@
 import { appendFile } from 'node:fs/promises';
+import { attestedCommitProblemIn } from '../attest/attested-commit.js';
 import type { Env } from '../config/index.js';
 import { isPhpublishError, PhpublishAggregateError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
@@ -119,12 +120,21 @@ export class ReleaseSession {
     return unfinished;
   }
 
-  /** Checks a release the host names only after preflight (before its tag exists): every problem at once. */
-  async checkRelease({ tag, commit }: ReleaseRef): Promise<void> {
+  /**
+   * Checks a release the host names only after preflight (before its tag exists): every problem at
+   * once. `commitMadeBy` names the host tool when it commits during the release and tags that
+   * commit (release-it's `git.commit` with changes to commit): an attestation could not name it.
+   */
+  async checkRelease({ tag, commit }: ReleaseRef, { commitMadeBy }: { commitMadeBy?: string } = {}): Promise<void> {
     const problems = await preflightPackagist(this.context, {
       target: this.target,
       release: { version: tag, commit },
     });
+    if (this.context.config.options.attest.enabled) {
+      const tagged = commitMadeBy === undefined ? commit : { madeBy: commitMadeBy };
+      const otherCommit = attestedCommitProblemIn(this.context.env, { tag, commit: tagged });
+      if (otherCommit) problems.push(otherCommit);
+    }
     if (problems.length > 0) throw new PhpublishAggregateError(problems);
   }
 
