@@ -331,17 +331,18 @@ describe.each(RELEASE_ITS)('@phpublish/release-it with release-it $version', ({ 
 
   describe('when release-it’s GitHub plugin creates the release, on a GitHub Enterprise–style host', () => {
     let enterprise: SandboxGitHub;
+    /** The bare remote, at …/acme/hello.git: release-it names the repository after it, as it would after a URL. */
+    let origin: string;
     beforeEach(async () => {
       enterprise = await startSandboxGitHub({ tls: true });
       enterprise.addRepository('acme/hello');
+      origin = join(home.path, 'acme', 'hello.git');
+      await git(home.path, ['clone', '--quiet', '--bare', remote.dir, origin]);
+      await fixture.repo.git(['remote', 'set-url', 'origin', origin]);
     });
     afterEach(() => enterprise.close());
 
     it('attaches the bundle and the zip to the release release-it created, and phpublish verify passes', async () => {
-      // release-it names the repository after its remote (…/acme/hello.git), as it would after a URL.
-      const origin = join(home.path, 'acme', 'hello.git');
-      await git(home.path, ['clone', '--quiet', '--bare', remote.dir, origin]);
-      await fixture.repo.git(['remote', 'set-url', 'origin', origin]);
       // As GitHub Enterprise users configure release-it: `github.host`; release-it then calls https://<host>/api/v3.
       await writeReleaseConfig(
         {},
@@ -406,6 +407,45 @@ describe.each(RELEASE_ITS)('@phpublish/release-it with release-it $version', ({ 
       expect(report.checks.find((check) => check.check === 'attestation')?.detail).toContain(
         'found in acme-hello-1.0.0.sigstore.json on release v1.0.0',
       );
+    });
+
+    describe('when release-it’s GitHub plugin leaves the release a draft (`github.draft: true`)', () => {
+      const draftConfig = (attest: Record<string, unknown> = {}) =>
+        writeReleaseConfig(
+          {},
+          { githubApiUrl: enterprise.apiUrl, ...attest },
+          {},
+          { github: { release: true, draft: true, host: enterprise.host, tokenRef: 'GITHUB_TOKEN' } },
+        );
+      const draftEnv = () =>
+        actionsEnv({
+          GITHUB_API_URL: enterprise.apiUrl,
+          GITHUB_TOKEN: enterprise.issueToken('acme/hello', { contents: 'write', attestations: 'write' }),
+          NODE_EXTRA_CA_CERTS: enterprise.caFile!,
+        });
+
+      it('stops before signing or publishing anything: GitHub finds no release by the tag of a draft', async () => {
+        await draftConfig();
+        const { code, output } = await releaseIt(draftEnv());
+        expect(code).not.toBe(0);
+        expect(output).toContain('ATTEST_RELEASE_NOT_FOUND');
+        expect(output).not.toMatch(/\n\s+at .+:\d+:\d+\)?\n/); // a coded error, not a stack trace
+        expect((await git(origin, ['tag', '--list'])).trim()).toBe('v1.0.0');
+        expect(enterprise.releases('acme/hello')).toMatchObject([{ tag: 'v1.0.0', draft: true, assets: [] }]);
+        expect(attestation.sigstore.requests.fulcio).toEqual([]); // nothing signed
+        expect(enterprise.attestations('acme/hello')).toEqual([]);
+        expect(fixture.packagist.requests.filter((r) => r.method === 'POST')).toEqual([]);
+      });
+
+      it('releases with the attestation in the attestation store only, when `attest.storeReleaseAsset` is off', async () => {
+        await draftConfig({ storeReleaseAsset: false });
+        const { code } = await releaseIt(draftEnv());
+        expect(code).toBe(0);
+        expect(enterprise.releases('acme/hello')).toMatchObject([{ tag: 'v1.0.0', draft: true, assets: [] }]);
+        expect(enterprise.attestations('acme/hello')).toHaveLength(1);
+        const p2 = await fixture.getJson('/p2/acme/hello.json');
+        expect(JSON.stringify(p2.body)).toContain(fixture.repo.head);
+      });
     });
   });
 
