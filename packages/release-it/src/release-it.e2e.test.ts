@@ -409,6 +409,38 @@ describe.each(RELEASE_ITS)('@phpublish/release-it with release-it $version', ({ 
       );
     });
 
+    describe('when release-it uploads assets of its own (`github.assets`: a draft, published once they are up)', () => {
+      it('attaches the bundle and the zip beside them, to the release release-it published', async () => {
+        // Untracked and ignored: release-it's clean-working-directory check passes.
+        await writeFile(join(fixture.repo.dir, 'NOTES.txt'), 'release notes\n');
+        await writeFile(join(fixture.repo.dir, '.git', 'info', 'exclude'), 'NOTES.txt\n');
+        await writeReleaseConfig(
+          {},
+          { githubApiUrl: enterprise.apiUrl },
+          {},
+          { github: { release: true, assets: ['NOTES.txt'], host: enterprise.host, tokenRef: 'GITHUB_TOKEN' } },
+        );
+        const token = enterprise.issueToken('acme/hello', { contents: 'write', attestations: 'write' });
+        const { code } = await releaseIt(
+          actionsEnv({
+            GITHUB_API_URL: enterprise.apiUrl,
+            GITHUB_TOKEN: token,
+            NODE_EXTRA_CA_CERTS: enterprise.caFile!,
+          }),
+        );
+        expect(code).toBe(0);
+        const releases = enterprise.releases('acme/hello');
+        expect(releases).toHaveLength(1);
+        expect(releases[0]!.draft).toBe(false);
+        expect(enterprise.requests.filter((r) => r.method === 'PATCH')).toHaveLength(1); // release-it published it
+        expect(releases[0]!.assets.map((asset) => asset.name)).toEqual([
+          'NOTES.txt',
+          'acme-hello-1.0.0.sigstore.json',
+          'acme-hello-1.0.0.zip',
+        ]);
+      });
+    });
+
     describe('when release-it’s GitHub plugin leaves the release a draft (`github.draft: true`)', () => {
       const draftConfig = (attest: Record<string, unknown> = {}) =>
         writeReleaseConfig(
