@@ -145,8 +145,7 @@ export const rehearseCommand: Command = {
         (host?.takesVersion === false ? undefined : await defaultVersion(repo, env));
       const composer = await readComposerJson(repo);
       const name = String(composer.name ?? 'rehearsal/package');
-      const repository = name;
-      const repositoryUrl = `https://github.com/${repository}`;
+      const repositoryUrl = `https://github.com/${name}`;
       const head = await git(['rev-parse', 'HEAD'], { cwd: repo, env });
       logger.info(
         `Rehearsing ${name} ${version ?? '(the version semantic-release computes)'} at ${head.slice(0, 12)} against local stand-ins${host ? ` with ${host.name}` : ''}.`,
@@ -155,93 +154,51 @@ export const rehearseCommand: Command = {
       const account = packagist.addUser({ username: 'rehearsal' });
       packagist.addRemote(repositoryUrl, remote);
       packagist.addPackage({ name, repositoryUrl, maintainers: [account.username] });
-      services.github.addRepository(repository);
+      services.github.addRepository(name);
 
-      const consumer = async (tag: string, publicKey: string, identityRef: string) => {
-        const { files } = await installWithComposer({
-          repositoryUrl: packagist.url,
-          packageName: name,
-          version: tag,
-          workDir: join(work, 'composer'),
-          path: io.env['PATH'],
-        });
-        logger.success(`Composer installed ${name} ${tag} from the local Packagist (${files.length} files).`);
-        // The consumer's side: verify the whole chain of what was just published, as `phpublish verify` does.
-        const verification = await verifyRehearsal({
-          io,
-          work,
-          remote,
-          packagist: packagist.url,
-          services,
-          name,
-          version: tag,
-          publicKey,
-          identityRef,
-        });
-        if (verification.ok) logger.success(`phpublish verify ${name} ${tag}: every check passed.`);
-        else logger.error(`phpublish verify ${name} ${tag} failed:\n${verification.output}`);
-        return { installedFiles: files, verification };
-      };
-
-      if (host) {
-        return await rehearseWithHost({
-          ...{ host, io, logger, work, repo, remote, env, name, repository, repositoryUrl, packagist, account },
-          ...{ services, version, consumer, sample: Boolean(values['sample']), json: Boolean(values['json']) },
-        });
-      }
-      const tag = version as string;
-      const commit = head;
-      // What the release tool's GitHub step does before phpublish attests: the release exists.
-      services.github.createRelease(repository, tag);
-      const job = services.githubIssuer.gitHubActionsJob({ repository, ref: `refs/tags/${tag}`, sha: commit });
-      const key = await generateThrowawayKey({ name: 'phpublish rehearsal', email: 'rehearsal@phpublish.invalid' });
-
-      const session = await ReleaseSession.start({
-        cwd: repo,
-        env: {
-          ...env,
-          ...job.env,
-          GITHUB_API_URL: services.github.url,
-          GITHUB_TOKEN: services.github.issueToken(repository, { contents: 'write', attestations: 'write' }),
-          PACKAGIST_USERNAME: account.username,
-          PACKAGIST_API_TOKEN: account.safeToken,
-          PHPUBLISH_GPG_PRIVATE_KEY: key.armoredPrivateKey,
-        },
-        options: {
-          attest: {
-            fulcioUrl: services.sigstore.fulcioUrl,
-            rekorUrl: services.sigstore.rekorUrl,
-            ...(services.sigstore.tsaUrl ? { tsaUrl: services.sigstore.tsaUrl } : {}),
-            githubApiUrl: services.github.url,
-          },
-          packagist: { mode: 'token', url: packagist.url, repoUrl: packagist.url, confirm: { timeout: 60 } },
-        },
+      const rehearsal: Rehearsal = {
+        io,
         logger,
-        product: 'phpublish-rehearse',
-        release: { tag, commit },
-      });
-      logger.success('Preflight passed: options, credentials, signing key, CI identity, composer.json, Packagist.');
-      const { target } = session;
-      const { posture, artifacts } = await session.publish({ tag, commit, createAndPushTo: 'origin' });
-      await session.cleanup();
-
-      // Where the rehearsed workflow runs: on the release's own tag.
-      const { installedFiles, verification } = await consumer(tag, key.armoredPublicKey, 'refs/tags/{tag}');
-      const result: RehearsalResult = {
-        package: target.packageName,
-        version: tag,
-        commit,
-        posture,
-        zip: { name: artifacts.zip.name, sha256: artifacts.zip.sha256 },
-        contentDigest: artifacts.contentDigest,
-        installedFiles,
-        verify: verification.report,
+        work,
+        repo,
+        remote,
+        env,
+        name,
+        repositoryUrl,
+        head,
+        version,
+        packagist,
+        account,
+        services,
+        sample: Boolean(values['sample']),
+        json: Boolean(values['json']),
+        async consume(tag, publicKey, identityRef) {
+          const { files } = await installWithComposer({
+            repositoryUrl: packagist.url,
+            packageName: name,
+            version: tag,
+            workDir: join(work, 'composer'),
+            path: io.env['PATH'],
+          });
+          logger.success(`Composer installed ${name} ${tag} from the local Packagist (${files.length} files).`);
+          // The consumer's side: verify the whole chain of what was just published, as `phpublish verify` does.
+          const verification = await verifyRehearsal({
+            io,
+            work,
+            remote,
+            services,
+            name,
+            publicKey,
+            identityRef,
+            packagist: packagist.url,
+            version: tag,
+          });
+          if (verification.ok) logger.success(`phpublish verify ${name} ${tag}: every check passed.`);
+          else logger.error(`phpublish verify ${name} ${tag} failed:\n${verification.output}`);
+          return { installedFiles: files, verification };
+        },
       };
-      if (values['json']) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-      else io.stdout.write(`\n${summary(result)}\n`);
-      return verification.ok && postureRows(posture).every((row) => row.status !== 'unprotected')
-        ? EXIT.ok
-        : EXIT.failed;
+      return host ? await rehearseWithHost(rehearsal, host) : await rehearseWithSession(rehearsal);
     } finally {
       await services.close();
       await packagist.close();
@@ -250,51 +207,111 @@ export const rehearseCommand: Command = {
   },
 };
 
-type Consumer = (
-  tag: string,
-  publicKey: string,
-  identityRef: string,
-) => Promise<{ installedFiles: string[]; verification: { ok: boolean; report: unknown } }>;
+/** A prepared rehearsal: the copy with its bare remote, the stand-ins that know the package, and the consumer's checks. */
+interface Rehearsal {
+  io: CommandIo;
+  logger: ReturnType<typeof stderrLogger>;
+  work: string;
+  /** The temporary copy of the repository (or the sample), whose origin is `remote`. */
+  repo: string;
+  remote: string;
+  env: Record<string, string | undefined>;
+  /** The Composer package name, also the GitHub repository name the stand-ins know it by. */
+  name: string;
+  repositoryUrl: string;
+  head: string;
+  /** The tag to release; undefined when the host computes it. */
+  version: string | undefined;
+  packagist: SandboxPackagist;
+  account: { username: string; safeToken: string };
+  services: AttestationSandbox;
+  sample: boolean;
+  json: boolean;
+  /** Composer installs `tag` from the local Packagist and `phpublish verify` checks it. */
+  consume(
+    tag: string,
+    publicKey: string,
+    identityRef: string,
+  ): Promise<{ installedFiles: string[]; verification: { ok: boolean; report: unknown } }>;
+}
+
+/** The release without a release tool: phpublish's own release session pushes a signed tag (`--host none`). */
+async function rehearseWithSession(r: Rehearsal): Promise<number> {
+  const { services, packagist, account, logger, name: repository } = r;
+  const tag = r.version as string;
+  const commit = r.head;
+  // What the release tool's GitHub step does before phpublish attests: the release exists.
+  services.github.createRelease(repository, tag);
+  const job = services.githubIssuer.gitHubActionsJob({ repository, ref: `refs/tags/${tag}`, sha: commit });
+  const key = await generateThrowawayKey({ name: 'phpublish rehearsal', email: 'rehearsal@phpublish.invalid' });
+
+  const session = await ReleaseSession.start({
+    cwd: r.repo,
+    env: {
+      ...r.env,
+      ...job.env,
+      GITHUB_API_URL: services.github.url,
+      GITHUB_TOKEN: services.github.issueToken(repository, { contents: 'write', attestations: 'write' }),
+      PACKAGIST_USERNAME: account.username,
+      PACKAGIST_API_TOKEN: account.safeToken,
+      PHPUBLISH_GPG_PRIVATE_KEY: key.armoredPrivateKey,
+    },
+    options: {
+      attest: {
+        fulcioUrl: services.sigstore.fulcioUrl,
+        rekorUrl: services.sigstore.rekorUrl,
+        ...(services.sigstore.tsaUrl ? { tsaUrl: services.sigstore.tsaUrl } : {}),
+        githubApiUrl: services.github.url,
+      },
+      packagist: { mode: 'token', url: packagist.url, repoUrl: packagist.url, confirm: { timeout: 60 } },
+    },
+    logger,
+    product: 'phpublish-rehearse',
+    release: { tag, commit },
+  });
+  logger.success('Preflight passed: options, credentials, signing key, CI identity, composer.json, Packagist.');
+  const { target } = session;
+  const { posture, artifacts } = await session.publish({ tag, commit, createAndPushTo: 'origin' });
+  await session.cleanup();
+
+  // Where the rehearsed workflow runs: on the release's own tag.
+  const { installedFiles, verification } = await r.consume(tag, key.armoredPublicKey, 'refs/tags/{tag}');
+  const result: RehearsalResult = {
+    package: target.packageName,
+    version: tag,
+    commit,
+    posture,
+    zip: { name: artifacts.zip.name, sha256: artifacts.zip.sha256 },
+    contentDigest: artifacts.contentDigest,
+    installedFiles,
+    verify: verification.report,
+  };
+  if (r.json) r.io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  else r.io.stdout.write(`\n${summary(result)}\n`);
+  return verification.ok && postureRows(posture).every((row) => row.status !== 'unprotected') ? EXIT.ok : EXIT.failed;
+}
 
 /**
  * The release through the real release tool (--host): it pushes the tag and the plugin publishes;
  * then the same consumer checks as without a host. Exit 0 only when the tool succeeded, released a
  * tag, and `phpublish verify` passed every check of it.
  */
-async function rehearseWithHost(input: {
-  host: RehearsalHost;
-  io: CommandIo;
-  logger: ReturnType<typeof stderrLogger>;
-  work: string;
-  repo: string;
-  remote: string;
-  env: Record<string, string | undefined>;
-  name: string;
-  repository: string;
-  repositoryUrl: string;
-  packagist: SandboxPackagist;
-  account: { username: string; safeToken: string };
-  services: AttestationSandbox;
-  version: string | undefined;
-  consumer: Consumer;
-  sample: boolean;
-  json: boolean;
-}): Promise<number> {
-  const { host, io, logger } = input;
+async function rehearseWithHost(r: Rehearsal, host: RehearsalHost): Promise<number> {
+  const { io, logger } = r;
   const release = await releaseWithHost({
     host,
-    packagesFrom: input.sample ? CLI_DIR : io.cwd,
-    work: input.work,
-    repo: input.repo,
-    remote: input.remote,
-    env: input.env,
-    repository: input.repository,
-    repositoryUrl: input.repositoryUrl,
-    packagist: input.packagist,
-    packagistAccount: input.account,
-    services: input.services,
-    version: input.version,
+    packagesFrom: r.sample ? CLI_DIR : io.cwd,
+    work: r.work,
+    repo: r.repo,
+    remote: r.remote,
+    env: r.env,
+    version: r.version,
     logger,
+    repository: r.name,
+    repositoryUrl: r.repositoryUrl,
+    packagist: r.packagist,
+    packagistAccount: r.account,
+    services: r.services,
     output: io.stderr,
   });
   if (release.exitCode !== 0) {
@@ -310,10 +327,10 @@ async function rehearseWithHost(input: {
     return EXIT.failed;
   }
   logger.success(`${host.name} pushed ${release.tag} to the rehearsal's remote.`);
-  const { installedFiles, verification } = await input.consumer(release.tag, release.publicKey, release.jobRef);
+  const { installedFiles, verification } = await r.consume(release.tag, release.publicKey, release.jobRef);
   const result: HostRehearsalResult = {
     host: host.name,
-    package: input.name,
+    package: r.name,
     version: release.tag,
     commit: release.commit,
     overridden: release.overridden,
@@ -325,7 +342,7 @@ async function rehearseWithHost(input: {
     installedFiles,
     verify: verification.report,
   };
-  if (input.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  if (r.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else io.stdout.write(`\n${hostSummary(result)}\n`);
   return verification.ok ? EXIT.ok : EXIT.failed;
 }
