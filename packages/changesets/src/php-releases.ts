@@ -45,12 +45,13 @@ export interface PhpRelease {
  * The PHP packages among `released` (packages with a composer.json beside their package.json),
  * each with its repository. Other packages are ignored without a word: JavaScript packages in the
  * same workspace are none of phpublish's business. A PHP package no repository can serve is a
- * CHANGESETS_PHP_PACKAGES_IN_SUBFOLDERS error naming all of them.
+ * CHANGESETS_PHP_PACKAGES_IN_SUBFOLDERS error naming all of them (with `unserved: 'ignore'`, left out).
  */
 export function phpReleasesOf(
   workspace: Workspace,
   released: readonly ReleasedTag[],
   mapping: RepositoryMapping,
+  { unserved: whenUnserved = 'refuse' }: { unserved?: 'refuse' | 'ignore' } = {},
 ): PhpRelease[] {
   const releases: PhpRelease[] = [];
   const unserved: string[] = [];
@@ -61,7 +62,8 @@ export function phpReleasesOf(
     if (repository) releases.push({ name: pkg.name, changesetsTag: tag, repository });
     else unserved.push(`${pkg.name} in ${pkg.relativeDir === '.' ? 'the root folder' : pkg.relativeDir}/ (tag ${tag})`);
   }
-  if (unserved.length > 0) throw new PhpublishError('CHANGESETS_PHP_PACKAGES_IN_SUBFOLDERS', { packages: unserved });
+  if (unserved.length > 0 && whenUnserved === 'refuse')
+    throw new PhpublishError('CHANGESETS_PHP_PACKAGES_IN_SUBFOLDERS', { packages: unserved });
   return releases;
 }
 

@@ -4,9 +4,12 @@
 import {
   type Clock,
   type Env,
+  findVersion,
   type Logger,
+  packagistClientFor,
   type ReleasePosture,
   ReleaseSession,
+  referenceOf,
   type StartReleaseSessionInput,
 } from '@phpublish/core';
 import {
@@ -52,7 +55,8 @@ export interface ChangesetsRelease {
   name: string;
   tag: string;
   commit: string;
-  /** Undefined in a dry run. */
+  /** `published`: this run published it (or finished it); `already-served`: nothing was left to do. */
+  outcome: 'published' | 'already-served' | 'dry-run';
   posture?: ReleasePosture;
 }
 
@@ -60,39 +64,34 @@ export interface ChangesetsPublishResult {
   /** Where the released tags came from. */
   source: 'changesets-output' | 'untagged-versions';
   releases: ChangesetsRelease[];
-  /** A release a previous run tagged and this run finished (only when nothing new was released). */
-  finished?: { tag: string; commit: string };
 }
 
 /**
  * Publishes what changesets released. Re-runnable: a release whose signed tag is already on the
- * remote is continued where it stopped. Throws PhpublishError / PhpublishAggregateError.
+ * remote is continued where it stopped (changesets never tags that version again), and one that
+ * Packagist already serves at the tagged commit is left alone. Throws PhpublishError /
+ * PhpublishAggregateError.
  */
 export async function publishChangesetsRelease(input: PublishChangesetsInput): Promise<ChangesetsPublishResult> {
-  const { logger } = input;
   const remote = input.remote ?? 'origin';
   const mapping = input.mapping ?? thisRepository(remote);
   const workspace = await readWorkspace(input.cwd);
   const released = await releasedTags(input);
-  let releases = phpReleasesOf(workspace, released.tags ?? currentPhpVersions(workspace), mapping);
-  if (released.tags === undefined) {
-    // Without changesets' word, a version is new when the remote does not have its tag yet.
-    const untagged = await Promise.all(
-      releases.map(async (release) =>
-        (await remoteTag({ ...release.repository, env: input.env })) ? undefined : release,
-      ),
-    );
-    releases = untagged.filter((release) => release !== undefined);
-  }
   const source = released.tags === undefined ? 'untagged-versions' : 'changesets-output';
-
+  let releases = released.tags ? phpReleasesOf(workspace, released.tags, mapping) : [];
   if (releases.length === 0) {
-    const finished = await finishUnfinished(input, workspace, mapping);
-    if (!finished) logger.info(`phpublish: no PHP package was released (${describeSource(released)}); nothing to do.`);
-    return { source, releases: [], ...(finished ? { finished } : {}) };
+    // Nothing new named: the current version of each PHP package is released when the remote has
+    // no tag for it yet, finished when its signed tag is there but Packagist does not serve it (a
+    // re-run after a failure: changesets never tags that version again), else left alone.
+    releases = phpReleasesOf(workspace, currentPhpVersions(workspace), mapping, {
+      unserved: released.tags ? 'ignore' : 'refuse', // changesets named none of them: nothing to refuse
+    });
   }
   const results: ChangesetsRelease[] = [];
   for (const release of releases) results.push(await publishOne(input, release));
+  if (results.every((result) => result.outcome === 'already-served')) {
+    input.logger.info(`phpublish: no PHP package to release (${describeSource(released)}); nothing to do.`);
+  }
   return { source, releases: results };
 }
 
@@ -101,6 +100,10 @@ async function publishOne(input: PublishChangesetsInput, release: PhpRelease): P
   const { tag, remote } = repository;
   const session = await startSession(input, repository.cwd);
   try {
+    const onRemote = await remoteTag({ ...repository, env: input.env });
+    if (onRemote && (await servedAt(session, tag, onRemote.commit))) {
+      return { name: release.name, tag, commit: onRemote.commit, outcome: 'already-served' };
+    }
     const tagInput = {
       cwd: repository.cwd,
       env: input.env,
@@ -119,52 +122,55 @@ async function publishOne(input: PublishChangesetsInput, release: PhpRelease): P
           ? `Would replace the unsigned local ${tag} that changesets made with a signed one at the same commit. `
           : '';
       session.logger.info(`phpublish (dry run): ${before}${session.describeDryRun({ tag, commit })}`);
-      return { name: release.name, tag, commit };
+      return { name: release.name, tag, commit, outcome: 'dry-run' };
     }
     await makeLocalTagSigned(tagInput, state);
     const { posture } = await session.publish({ tag, commit, createAndPushTo: remote });
     await session.report(input.print ? { print: input.print } : {});
-    return { name: release.name, tag, commit, posture };
+    return { name: release.name, tag, commit, outcome: 'published', posture };
   } finally {
     await session.cleanup();
   }
 }
 
 /**
- * Nothing new was released: a release a previous run tagged and pushed but did not get served by
- * Packagist is finished now (changesets never offers that version again).
+ * Whether Packagist already serves `tag` at `commit` (so nothing is left to do). With Packagist off,
+ * a tag on the remote is all there is to a release.
  */
-async function finishUnfinished(
-  input: PublishChangesetsInput,
-  workspace: Awaited<ReturnType<typeof readWorkspace>>,
-  mapping: RepositoryMapping,
-): Promise<{ tag: string; commit: string } | undefined> {
-  const served = workspace.packages
-    .filter((pkg) => pkg.php)
-    .map((pkg) => mapping(pkg, { tag: `v${pkg.version}`, workspace }))
-    .filter((repository) => repository !== undefined);
-  for (const repository of served) {
-    const session = await startSession(input, repository.cwd);
-    try {
-      const finished = await session.finishUnfinishedRelease({ dryRun: input.dryRun === true });
-      if (finished) return finished;
-    } finally {
-      await session.cleanup();
-    }
-  }
-  return undefined;
+async function servedAt(session: ReleaseSession, tag: string, commit: string): Promise<boolean> {
+  if (session.context.config.packagist.mode === 'off') return true;
+  const result = await packagistClientFor(session.context).getVersions(session.target.packageName);
+  const entry = result.state === 'found' ? findVersion(result.versions, tag) : undefined;
+  return entry !== undefined && referenceOf(entry) === commit;
 }
 
 function startSession(input: PublishChangesetsInput, cwd: string): Promise<ReleaseSession> {
   return ReleaseSession.start({
     cwd,
     env: input.env,
-    options: input.options,
+    options: withChangesetsDefaults(input.options),
     logger: input.logger,
     product: 'phpublish-changesets',
     ...(input.dispatcher ? { dispatcher: input.dispatcher } : {}),
     ...(input.clock ? { clock: input.clock } : {}),
   });
+}
+
+/**
+ * changesets/action creates the GitHub release after the publish script has run, so there is no
+ * release to attach the bundle to yet: unless the options say otherwise, the attestation goes to
+ * GitHub's attestation store only (where `phpublish verify` reads it).
+ */
+export function withChangesetsDefaults(options: unknown): unknown {
+  if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
+    return options; // not an options object: the configuration check reports it
+  }
+  const given = (options ?? {}) as Record<string, unknown>;
+  const attest = given['attest'];
+  if (attest !== undefined && (typeof attest !== 'object' || attest === null || Array.isArray(attest))) return options;
+  const attestOptions = (attest ?? {}) as Record<string, unknown>;
+  if ('storeReleaseAsset' in attestOptions) return options;
+  return { ...given, attest: { ...attestOptions, storeReleaseAsset: false } };
 }
 
 /** The released tags and where they were read; `tags` undefined when changesets said nothing (no output). */
@@ -188,6 +194,6 @@ async function releasedTags(input: PublishChangesetsInput): Promise<{ tags?: Rel
 
 function describeSource(released: { tags?: ReleasedTag[]; from: string }): string {
   return released.tags === undefined
-    ? 'no changesets output, and every PHP package version is already tagged on the remote'
+    ? 'no changesets output, and Packagist serves the current version of every PHP package'
     : `changesets output: ${released.from}`;
 }

@@ -1,0 +1,492 @@
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type AttestationSandbox, installWithComposer, startAttestationSandbox } from '@phpublish/sandbox';
+import { type PackagistFixture, REPOSITORY_URL, startPackagistFixture } from '@phpublish/sandbox/testing';
+import { type BareRemote, createBareRemote, git, gitEnv, makeTempDir, type TempDir } from '@phpublish/test-utils';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
+import { freshGnupgHome } from '../../core/src/pgp/testing/gnupg.js';
+import { generateTestKey, type TestKey } from '../../core/src/pgp/testing/keys.js';
+
+// The real changesets CLI, both majors: 2.x prints "New tag:" lines, 3.x writes NDJSON events to
+// CHANGESETS_OUTPUT. phpublish-changesets and phpublish run as built (the test command builds first).
+const require = createRequire(import.meta.url);
+const changesetsBin = (name: string) => join(dirname(require.resolve(`${name}/package.json`)), 'bin.js');
+const CHANGESETS = [
+  {
+    major: 2,
+    version: require('@changesets/cli/package.json').version as string,
+    bin: changesetsBin('@changesets/cli'),
+  },
+  {
+    major: 3,
+    version: require('changesets-cli-3/package.json').version as string,
+    bin: changesetsBin('changesets-cli-3'),
+  },
+] as const;
+const [V2, V3] = CHANGESETS;
+const BIN = fileURLToPath(new URL('../dist/bin/phpublish-changesets.js', import.meta.url));
+const PHPUBLISH = fileURLToPath(new URL('../../cli/dist/bin/phpublish.js', import.meta.url));
+
+let key: TestKey;
+let attestation: AttestationSandbox;
+let fixture: PackagistFixture;
+let remote: BareRemote;
+let home: TempDir;
+
+beforeAll(async () => {
+  key = await generateTestKey('ed25519', { passphrase: 'correct horse' });
+});
+
+/** A single-package changesets repository: a private package.json beside composer.json, one changeset. */
+async function makeChangesetsRepository(repo: PackagistFixture['repo']): Promise<void> {
+  await repo.commit(
+    {
+      'package.json': `${JSON.stringify({ name: 'hello', version: '1.0.0', private: true }, null, 2)}\n`,
+      '.changeset/config.json': JSON.stringify({
+        changelog: false,
+        commit: false,
+        access: 'restricted',
+        baseBranch: 'main',
+        privatePackages: { version: true, tag: true },
+      }),
+      '.changeset/brave-cats.md': '---\n"hello": minor\n---\n\nGreets in more languages.\n',
+      // package.json and .changeset/ are not part of the PHP package.
+      '.gitattributes': '/package.json export-ignore\n/.changeset export-ignore\n',
+    },
+    'chore: manage versions with changesets',
+  );
+}
+
+beforeEach(async () => {
+  fixture = await startPackagistFixture({ tags: [] });
+  attestation = await startAttestationSandbox();
+  attestation.github.addRepository('acme/hello');
+  remote = await createBareRemote();
+  home = await makeTempDir('phpublish-cs-home-');
+  // Packagist reads the pushed repository, as the real one reads GitHub.
+  fixture.packagist.addRemote(REPOSITORY_URL, remote.dir);
+  await makeChangesetsRepository(fixture.repo);
+  await fixture.repo.git(['remote', 'add', 'origin', remote.dir]);
+  await fixture.repo.git(['push', '-q', '-u', 'origin', 'main']);
+});
+
+afterEach(async () => {
+  await attestation.close();
+  await fixture.cleanup();
+  await remote.cleanup();
+  await home.cleanup();
+});
+
+/** A changesets/action release job on a push to main, with `id-token: write` and a GITHUB_TOKEN. */
+async function actionsEnv(extra: Record<string, string> = {}): Promise<Record<string, string>> {
+  const job = attestation.githubIssuer.gitHubActionsJob({
+    repository: 'acme/hello',
+    ref: 'refs/heads/main',
+    eventName: 'push',
+    // The workflow runs for the commit at the tip of main (the "Version Packages" merge).
+    sha: (await fixture.repo.git(['rev-parse', 'HEAD'])).trim(),
+  });
+  return {
+    ...gitEnv(),
+    ...job.env,
+    HOME: home.path,
+    GITHUB_API_URL: attestation.github.url,
+    GITHUB_TOKEN: attestation.github.issueToken('acme/hello', { contents: 'write', attestations: 'write' }),
+    GITHUB_STEP_SUMMARY: join(home.path, 'summary.md'),
+    PACKAGIST_USERNAME: 'alice',
+    PACKAGIST_API_TOKEN: fixture.alice.safeToken,
+    PHPUBLISH_GPG_PRIVATE_KEY: key.armoredPrivateKey,
+    PHPUBLISH_GPG_PRIVATE_KEY_PASSPHRASE: 'correct horse',
+    ...extra,
+  };
+}
+
+/** phpublish's options for the sandbox (what a repository's phpublish.config.json would say). */
+async function writePhpublishConfig(packagist: Record<string, unknown> = {}): Promise<void> {
+  const config = {
+    attest: {
+      fulcioUrl: attestation.sigstore.fulcioUrl,
+      rekorUrl: attestation.sigstore.rekorUrl,
+      ...(attestation.sigstore.tsaUrl ? { tsaUrl: attestation.sigstore.tsaUrl } : {}),
+      githubApiUrl: attestation.github.url,
+    },
+    packagist: { url: fixture.packagist.url, repoUrl: fixture.packagist.url, confirm: { timeout: 30 }, ...packagist },
+  };
+  // Outside the repository: the release must not depend on an uncommitted file in it.
+  await writeFile(join(home.path, 'phpublish.config.json'), JSON.stringify(config));
+}
+
+/** What the last commands printed, shown when a test fails. */
+let lastOutput = '';
+beforeEach(() => {
+  lastOutput = '';
+  onTestFailed(() => console.error(`output:\n${lastOutput}`));
+});
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function run(command: string, args: string[], env: Record<string, string>, stdin?: string): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      [command, ...args],
+      { cwd: fixture.repo.dir, env, timeout: 120_000 },
+      (error, stdout, stderr) => {
+        lastOutput += `\n$ ${command} ${args.join(' ')}\n${stdout}\n${stderr}`;
+        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout: String(stdout), stderr: String(stderr) });
+      },
+    );
+    child.stdin?.end(stdin ?? '');
+  });
+}
+
+/** phpublish-changesets publish, with the sandbox's options file. */
+function publish(env: Record<string, string>, args: string[] = [], stdin?: string): Promise<Run> {
+  return run(BIN, ['publish', '--config', join(home.path, 'phpublish.config.json'), ...args], env, stdin);
+}
+
+/** `changeset version`, then the "Version Packages" commit pushed to main, as after merging the action's PR. */
+async function versionPackages(changesets: (typeof CHANGESETS)[number]): Promise<void> {
+  const versioned = await run(changesets.bin, ['version'], gitEnv({ HOME: home.path }));
+  expect(versioned.code).toBe(0);
+  await fixture.repo.git(['add', '-A']);
+  await fixture.repo.git(['commit', '-q', '-m', 'Version Packages']);
+  await fixture.repo.git(['push', '-q', 'origin', 'main']);
+}
+
+/** The tagging step each major offers: v2's `changeset tag` (its stdout), v3's `changeset git-tag` (CHANGESETS_OUTPUT). */
+async function tagWithChangesets(
+  changesets: (typeof CHANGESETS)[number],
+): Promise<{ stdout: string; outputFile: string }> {
+  const outputFile = join(home.path, `changesets-output-${Date.now()}.ndjson`);
+  const tagged =
+    changesets.major === 2
+      ? await run(changesets.bin, ['tag'], gitEnv({ HOME: home.path }))
+      : await run(changesets.bin, ['git-tag'], gitEnv({ HOME: home.path, CHANGESETS_OUTPUT: outputFile }));
+  expect(tagged.code).toBe(0);
+  return { stdout: tagged.stdout, outputFile };
+}
+
+/** Runs the release the way the README's workflow does for this major. */
+async function releaseWith(changesets: (typeof CHANGESETS)[number], env: Record<string, string>): Promise<Run> {
+  const { stdout, outputFile } = await tagWithChangesets(changesets);
+  return changesets.major === 2
+    ? publish(env, ['--output', '-'], stdout) // `changeset tag | phpublish-changesets publish --output -`
+    : publish({ ...env, CHANGESETS_OUTPUT: outputFile });
+}
+
+const remoteTags = async () => (await git(remote.dir, ['tag', '--list'])).split('\n').filter(Boolean);
+const updatePackageCalls = () => fixture.packagist.requests.filter((r) => r.url === '/api/update-package');
+
+function expectNoSecrets(output: string): void {
+  expect(output).not.toContain(fixture.alice.safeToken);
+  expect(output).not.toContain('correct horse');
+  for (const line of key.armoredPrivateKey.split('\n').filter((l) => l.length > 40)) expect(output).not.toContain(line);
+}
+
+async function expectGnupgVerifies(tag: string): Promise<void> {
+  const gnupg = await freshGnupgHome();
+  try {
+    await gnupg.importPublicKey(key.armoredPublicKey);
+    // Stock git with real GnuPG (no gpg.program override).
+    const verify = await git(remote.dir, ['verify-tag', '--raw', tag], { env: { ...gitEnv(), ...gnupg.env } }).catch(
+      (e) => e,
+    );
+    expect(verify).not.toBeInstanceOf(Error);
+  } finally {
+    await gnupg.cleanup();
+  }
+}
+
+/**
+ * What changesets/action does after the publish script in its default (API) mode:
+ * `POST /repos/:o/:r/git/refs {ref: "refs/tags/<tag>", sha: <workflow sha>}`, a lightweight tag.
+ * The sandbox GitHub has no git/refs route yet: the same request is replayed as a non-forced push
+ * of a lightweight ref to the remote, which refuses to overwrite an existing tag exactly as
+ * GitHub answers 422 "Reference already exists" (the action then warns and keeps the ref).
+ */
+async function replayActionTagCreation(tag: string, sha: string): Promise<{ created: boolean; message: string }> {
+  const pushed = await git(fixture.repo.dir, ['push', '--porcelain', 'origin', `${sha}:refs/tags/${tag}`]).catch(
+    (e: Error) => e,
+  );
+  return pushed instanceof Error
+    ? { created: false, message: pushed.message }
+    : { created: true, message: String(pushed) };
+}
+
+/** `phpublish verify` (the CLI as built) with a policy trusting the test key and this release workflow. */
+async function phpublishVerify(version: string): Promise<Run> {
+  await writeFile(join(home.path, 'key.asc'), key.armoredPublicKey);
+  await writeFile(join(home.path, 'trusted_root.json'), JSON.stringify(attestation.sigstore.trustedRoot));
+  const policy = join(home.path, 'phpublish.policy.json');
+  await writeFile(
+    policy,
+    JSON.stringify({
+      packagistUrl: fixture.packagist.url,
+      githubApiUrl: attestation.github.url,
+      trustedRoot: 'trusted_root.json',
+      packages: {
+        'acme/hello': {
+          keys: ['key.asc'],
+          identities: [
+            {
+              issuer: attestation.githubIssuer.issuer,
+              repository: 'acme/hello',
+              workflow: '.github/workflows/release.yml',
+              ref: 'refs/heads/main', // changesets/action releases from a push to main
+            },
+          ],
+        },
+      },
+    }),
+  );
+  return run(
+    PHPUBLISH,
+    ['verify', '--policy', policy, 'acme/hello', version],
+    // git fetches the tag from the test's remote in place of the public URL.
+    gitEnv({
+      HOME: home.path,
+      GIT_CONFIG_COUNT: '2',
+      GIT_CONFIG_KEY_1: `url.${remote.dir}.insteadOf`,
+      GIT_CONFIG_VALUE_1: 'https://github.com/acme/hello.git',
+    }),
+  );
+}
+
+describe.each(CHANGESETS)('phpublish-changesets with @changesets/cli $version', (changesets) => {
+  describe('when a single-package PHP repository releases (changeset version, then its tag step, then the publish step)', () => {
+    it('pushes a signed tag that GnuPG verifies, attests the zip, Packagist serves the tagged commit, Composer installs it, phpublish verify passes, and the action’s own tag creation leaves it alone', async () => {
+      await writePhpublishConfig();
+      await versionPackages(changesets);
+      const env = await actionsEnv();
+      const { code, stdout, stderr } = await releaseWith(changesets, env);
+      expect(code).toBe(0);
+      expectNoSecrets(stdout + stderr);
+      if (changesets.major === 2) expect(stdout).toMatch(/New tag:\s+v1\.1\.0/); // what changesets/action v1 parses
+      expect(stderr).toContain('Replaced the unsigned local v1.1.0 (made by changesets, not pushed)');
+      expect(stdout).toContain('Release posture of acme/hello v1.1.0');
+
+      expect(await remoteTags()).toEqual(['v1.1.0']);
+      expect((await git(remote.dir, ['cat-file', '-t', 'v1.1.0'])).trim()).toBe('tag');
+      await expectGnupgVerifies('v1.1.0');
+      const commit = (await git(remote.dir, ['rev-parse', 'v1.1.0^{commit}'])).trim();
+      expect(commit).toBe((await fixture.repo.git(['rev-parse', 'HEAD'])).trim());
+
+      // Packagist serves the version at the tagged commit, and Composer installs it from there.
+      const p2 = await fixture.getJson('/p2/acme/hello.json');
+      expect(JSON.stringify(p2.body)).toContain(commit);
+      const work = await makeTempDir('phpublish-cs-composer-');
+      try {
+        const installed = await installWithComposer({
+          repositoryUrl: fixture.packagist.url,
+          packageName: 'acme/hello',
+          version: 'v1.1.0',
+          workDir: work.path,
+          path: process.env['PATH'],
+        });
+        expect(installed.files).toContain('src/Hello.php');
+        expect(installed.files).not.toContain('package.json');
+      } finally {
+        await work.cleanup();
+      }
+
+      // The stored bundle verifies for this repository's release workflow and this content.
+      const stored = attestation.github.attestations('acme/hello');
+      expect(stored).toHaveLength(1);
+      const { contentDigestOfRef, gitHubActionsPolicy, verifyAttestation } = await import('@phpublish/core');
+      const { contentDigest } = await contentDigestOfRef({ cwd: remote.dir, env: gitEnv(), ref: 'v1.1.0' });
+      const verified = await verifyAttestation({
+        bundle: stored[0]!.bundle as string,
+        trustedRoot: attestation.sigstore.trustedRoot,
+        policy: gitHubActionsPolicy({
+          repository: 'acme/hello',
+          workflow: '.github/workflows/release.yml',
+          issuer: attestation.githubIssuer.issuer,
+        }),
+        subjects: { contentDigest },
+      });
+      expect(verified.statement.subject.map((s) => s.name)).toEqual([
+        'acme-hello-1.1.0.zip',
+        'phpublish-tree-v1:acme/hello@1.1.0',
+      ]);
+
+      const verify = await phpublishVerify('v1.1.0');
+      expect(verify.code).toBe(0);
+
+      // changesets/action then creates its lightweight tag through the API: refused, the signed tag stays.
+      const signedOid = (await git(remote.dir, ['rev-parse', 'refs/tags/v1.1.0'])).trim();
+      const replay = await replayActionTagCreation('v1.1.0', commit);
+      expect(replay.created).toBe(false);
+      expect(replay.message).toMatch(/already exists/);
+      expect((await git(remote.dir, ['rev-parse', 'refs/tags/v1.1.0'])).trim()).toBe(signedOid);
+      expect((await git(remote.dir, ['cat-file', '-t', 'v1.1.0'])).trim()).toBe('tag');
+      await expectGnupgVerifies('v1.1.0');
+    });
+  });
+
+  describe('when Packagist fails during publish and the job is re-run from a fresh checkout', () => {
+    it('continues the release whose signed tag is on the remote, without tagging or notifying twice', async () => {
+      await writePhpublishConfig();
+      await versionPackages(changesets);
+      fixture.packagist.injectFault({ path: '/api/update-package', times: 4, fault: { status: 503, body: 'down' } });
+      const first = await releaseWith(changesets, await actionsEnv());
+      expect(first.code).toBe(1);
+      expect(first.stderr).toContain('PACKAGIST_UNAVAILABLE');
+      expect(first.stderr).not.toMatch(/\n\s+at /); // no stack trace
+      expect(await remoteTags()).toEqual(['v1.1.0']);
+      const signedOid = (await git(remote.dir, ['rev-parse', 'refs/tags/v1.1.0'])).trim();
+
+      // A fresh CI checkout has no local tags: changesets makes its unsigned one again.
+      await fixture.repo.git(['tag', '-d', 'v1.1.0']);
+      const updatesBefore = updatePackageCalls().length;
+      const second = await releaseWith(changesets, await actionsEnv());
+      expect(second.code).toBe(0);
+      expect(second.stderr).toContain('v1.1.0 is already on origin, signed: continuing that release');
+      expect(second.stderr).toContain('Packagist serves acme/hello v1.1.0');
+      expect((await git(remote.dir, ['rev-parse', 'refs/tags/v1.1.0'])).trim()).toBe(signedOid);
+      expect(updatePackageCalls().length - updatesBefore).toBe(1);
+      expect(attestation.github.attestations('acme/hello')).toHaveLength(1);
+    });
+  });
+});
+
+describe('phpublish-changesets, whatever the changesets major', () => {
+  describe('when there is no changesets output', () => {
+    it('releases the package.json version the remote has no tag for, then, run again, has nothing to do', async () => {
+      await writePhpublishConfig();
+      await versionPackages(V3);
+      const first = await publish(await actionsEnv());
+      expect(first.code).toBe(0);
+      expect(await remoteTags()).toEqual(['v1.1.0']);
+      expect((await git(remote.dir, ['cat-file', '-t', 'v1.1.0'])).trim()).toBe('tag');
+
+      const requestsBefore = fixture.packagist.requests.length;
+      const second = await publish(await actionsEnv());
+      expect(second.code).toBe(0);
+      expect(second.stderr).toContain('no PHP package to release');
+      expect(second.stderr).toContain('nothing to do');
+      expect(await remoteTags()).toEqual(['v1.1.0']);
+      expect(fixture.packagist.requests.slice(requestsBefore).filter((r) => r.method === 'POST')).toEqual([]);
+    });
+  });
+
+  describe('when the remote already has the release tag, not signed', () => {
+    it.each([
+      ['an annotated tag without a signature (changeset tag, then git push --follow-tags)', true],
+      ['a lightweight tag (changesets/action’s API tag, pushed first)', false],
+    ])('refuses with CHANGESETS_TAG_ON_REMOTE_NOT_SIGNED for %s, and publishes nothing', async (_what, annotated) => {
+      await writePhpublishConfig();
+      await versionPackages(V2);
+      const { stdout } = await tagWithChangesets(V2);
+      if (!annotated) {
+        await fixture.repo.git(['tag', '-d', 'v1.1.0']);
+        await fixture.repo.git(['tag', 'v1.1.0']);
+      }
+      await fixture.repo.git(['push', '-q', 'origin', 'v1.1.0']);
+      const { code, stderr } = await publish(await actionsEnv(), ['--output', '-'], stdout);
+      expect(code).toBe(1);
+      expect(stderr).toContain('CHANGESETS_TAG_ON_REMOTE_NOT_SIGNED');
+      expect(stderr).toMatch(annotated ? /without a signature/ : /lightweight tag/);
+      expect(stderr).not.toMatch(/\n\s+at /);
+      expect(fixture.packagist.requests.filter((r) => r.method === 'POST')).toEqual([]);
+      expect(attestation.github.attestations('acme/hello')).toEqual([]);
+    });
+  });
+
+  describe('when composer.json is not fit for release', () => {
+    it.each([
+      ['carries a "version" that disagrees with the release', { name: 'acme/hello', version: '1.0.0' }],
+      ['is not valid JSON', '{ "name": "acme/hello",'],
+    ])('stops in preflight with COMPOSER_JSON_INVALID when it %s, and pushes nothing', async (_what, composer) => {
+      await writePhpublishConfig();
+      await fixture.repo.commit(
+        { 'composer.json': typeof composer === 'string' ? composer : JSON.stringify(composer) },
+        'chore: composer.json',
+      );
+      await versionPackages(V3);
+      const { outputFile } = await tagWithChangesets(V3);
+      const { code, stderr } = await publish({ ...(await actionsEnv()), CHANGESETS_OUTPUT: outputFile });
+      expect(code).toBe(1);
+      expect(stderr).toContain('COMPOSER_JSON_INVALID');
+      expect(stderr).toContain('remedy:');
+      expect(await remoteTags()).toEqual([]);
+      expect(fixture.packagist.requests.filter((r) => r.method === 'POST')).toEqual([]);
+    });
+  });
+
+  describe('when run with --dry-run', () => {
+    it('says what it would do and changes nothing: the local tag stays changesets’ own, nothing is pushed or sent', async () => {
+      await writePhpublishConfig();
+      await versionPackages(V3);
+      const { outputFile } = await tagWithChangesets(V3);
+      const localBefore = await fixture.repo.git(['rev-parse', 'refs/tags/v1.1.0']);
+      const { code, stderr } = await publish({ ...(await actionsEnv()), CHANGESETS_OUTPUT: outputFile }, ['--dry-run']);
+      expect(code).toBe(0);
+      expect(stderr).toContain('Would replace the unsigned local v1.1.0');
+      expect(stderr).toMatch(/would make v1\.1\.0 an OpenPGP-signed tag/);
+      expect(await fixture.repo.git(['rev-parse', 'refs/tags/v1.1.0'])).toBe(localBefore);
+      expect(await remoteTags()).toEqual([]);
+      expect(fixture.packagist.requests.filter((r) => r.method === 'POST')).toEqual([]);
+    });
+  });
+
+  describe('when the workspace holds PHP packages in subfolders', () => {
+    async function makeMonorepo(): Promise<void> {
+      const pkg = (name: string) => `${JSON.stringify({ name, version: '1.0.0', private: true }, null, 2)}\n`;
+      await fixture.repo.commit(
+        {
+          'package.json': `${JSON.stringify({ name: 'root', private: true }, null, 2)}\n`,
+          'pnpm-workspace.yaml': "packages:\n  - 'packages/*'\n",
+          '.changeset/brave-cats.md': null,
+          'packages/php-lib/package.json': pkg('php-lib'),
+          'packages/php-lib/composer.json': JSON.stringify({ name: 'acme/php-lib' }),
+          'packages/js-lib/package.json': pkg('js-lib'),
+        },
+        'chore: a workspace',
+      );
+    }
+
+    it('refuses the PHP package with CHANGESETS_PHP_PACKAGES_IN_SUBFOLDERS, whose remedy names split repositories', async () => {
+      await makeMonorepo();
+      const output = join(home.path, 'output.ndjson');
+      await writeFile(
+        output,
+        [
+          { type: 'git-tag', tag: 'js-lib@1.1.0', packageName: 'js-lib' },
+          { type: 'git-tag', tag: 'php-lib@1.1.0', packageName: 'php-lib' },
+        ]
+          .map((event) => JSON.stringify(event))
+          .join('\n'),
+      );
+      await writePhpublishConfig();
+      const { code, stderr } = await publish(await actionsEnv(), ['--output', output]);
+      expect(code).toBe(1);
+      expect(stderr).toContain('CHANGESETS_PHP_PACKAGES_IN_SUBFOLDERS');
+      expect(stderr).toContain('php-lib in packages/php-lib/ (tag php-lib@1.1.0)');
+      expect(stderr).toMatch(/remedy: .*split/);
+      expect(stderr).not.toContain('js-lib');
+    });
+
+    it('ignores the JavaScript packages without a word when only they were released', async () => {
+      await makeMonorepo();
+      await writePhpublishConfig();
+      const { code, stdout, stderr } = await publish(
+        await actionsEnv(),
+        ['--output', '-'],
+        '🦋  New tag:  js-lib@1.1.0\n',
+      );
+      expect(code).toBe(0);
+      expect(stdout).toBe('🦋  New tag:  js-lib@1.1.0\n'); // passed through for changesets/action v1, nothing added
+      expect(stderr).not.toContain('js-lib');
+      expect(stderr).not.toMatch(/CHANGESETS_|^!/m);
+      expect(fixture.packagist.requests.filter((r) => r.method === 'POST')).toEqual([]);
+    });
+  });
+});
