@@ -151,7 +151,7 @@ describe('phpublish rehearse --host release-it', () => {
         /plugins\["@phpublish\/release-it"\]: packagist\.mode, packagist\.url/,
       );
       expect(result.overridden.join('\n')).toContain(
-        `git.pushRepo → the rehearsal's bare remote (instead of file://${origin})`,
+        "git.pushRepo → the rehearsal's bare remote (instead of the one your configuration names)",
       );
       expect(result.overridden.join('\n')).toContain('github.release: false');
       expect(stderr).toContain('Releasing with release-it 21.');
@@ -231,7 +231,7 @@ describe('phpublish rehearse --host semantic-release', () => {
         '@semantic-release/github left out (the rehearsal creates the release in the local GitHub when the tag is pushed)',
       );
       expect(result.overridden.join('\n')).toContain(
-        `repositoryUrl → the rehearsal's bare remote (instead of file://${origin})`,
+        "repositoryUrl → the rehearsal's bare remote (instead of the one your configuration names)",
       );
       expect(stderr).toContain('Published release 1.0.0');
       await verifyTagWithGnupg(result);

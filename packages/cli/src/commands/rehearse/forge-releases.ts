@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { chmod, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -24,12 +25,14 @@ export async function createReleasesOnPush(input: {
   createRelease: (tag: string) => void;
 }): Promise<ForgeReleases> {
   const pushedTags: string[] = [];
+  // Only the hook knows this path: another local process cannot announce tags to the rehearsal.
+  const path = `/tags/${randomBytes(16).toString('hex')}`;
   const server = createServer((request, response) => {
     let body = '';
     request.on('data', (chunk) => (body += chunk));
     request.on('end', () => {
       const tag = body.trim();
-      if (request.method === 'POST' && tag !== '') {
+      if (request.method === 'POST' && request.url === path && tag !== '') {
         pushedTags.push(tag);
         input.createRelease(tag);
       }
@@ -37,7 +40,7 @@ export async function createReleasesOnPush(input: {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/tags`;
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`;
 
   // git gives a post-receive hook one "<old> <new> <ref>" line per updated ref on stdin.
   const reporter = join(input.work, 'report-pushed-tags.mjs');

@@ -63,7 +63,7 @@ describe('when release-it is configured in package.json', () => {
       name: 'acme-hello',
       private: true,
       'release-it': {
-        git: { pushRepo: 'git@github.com:acme/hello.git' },
+        git: { pushRepo: 'https://x-access-token:ghs_notarealtoken0000@github.com/acme/hello.git' },
         gitlab: { release: true },
         plugins: { '@phpublish/release-it': { packagist: { url: 'https://packagist.org' } }, '@release-it/bumper': {} },
       },
@@ -88,8 +88,10 @@ describe('when release-it is configured in package.json', () => {
       '--plugins.@phpublish/release-it.attest.githubApiUrl=http://127.0.0.1:1004',
     ]);
     expect(overridden).toContain(
-      "git.pushRepo → the rehearsal's bare remote (instead of git@github.com:acme/hello.git)",
+      "git.pushRepo → the rehearsal's bare remote (instead of the one your configuration names)",
     );
+    // A token in the user's URL is never repeated.
+    expect(JSON.stringify({ overridden, warnings })).not.toContain('ghs_notarealtoken');
     expect(overridden.some((line) => line.startsWith('gitlab.release: false'))).toBe(true);
     expect(overridden.some((line) => line.startsWith('github.release'))).toBe(false);
     expect(warnings).toEqual([
@@ -116,7 +118,7 @@ describe('when semantic-release is configured in package.json', () => {
       private: true,
       release: {
         branches: ['main'],
-        repositoryUrl: 'https://github.com/acme/hello.git',
+        repositoryUrl: 'https://x-access-token:ghs_notarealtoken0000@github.com/acme/hello.git',
         plugins: [
           '@semantic-release/commit-analyzer',
           '@semantic-release/npm',
@@ -160,8 +162,9 @@ describe('when semantic-release is configured in package.json', () => {
     const copyManifest = JSON.parse(await readFile(join(temp.path, 'package.json'), 'utf8'));
     expect(copyManifest).toEqual({ name: 'acme-hello', private: true });
     expect(overridden).toContain('@semantic-release/npm left out (npm publishing is always off in a rehearsal)');
+    expect(JSON.stringify({ overridden, warnings, written })).not.toContain('ghs_notarealtoken');
     expect(overridden).toContain(
-      "repositoryUrl → the rehearsal's bare remote (instead of https://github.com/acme/hello.git)",
+      "repositoryUrl → the rehearsal's bare remote (instead of the one your configuration names)",
     );
     expect(warnings).toEqual([
       'Run as configured, not redirected (the rehearsal cannot point them at the stand-ins): @semantic-release/exec.',

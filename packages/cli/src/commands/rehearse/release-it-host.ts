@@ -53,7 +53,8 @@ export const releaseItHost: RehearsalHost = {
     const overridden = [
       `plugins["${PLUGIN}"]${pluginNames.includes(PLUGIN) ? '' : ' (added: your configuration does not load it)'}: ${describePluginOverrides(overrides)}`,
       'npm: false (npm publishing is always off in a rehearsal)',
-      `git.pushRepo → the rehearsal's bare remote${options.git?.pushRepo ? ` (instead of ${options.git.pushRepo})` : ''}`,
+      // The user's URL is not repeated: it may carry a token.
+      `git.pushRepo → the rehearsal's bare remote${options.git?.pushRepo ? ' (instead of the one your configuration names)' : ''}`,
     ];
     for (const forge of ['github', 'gitlab'] as const) {
       if (options[forge]?.release) {

@@ -128,7 +128,8 @@ export async function releaseWithHost(input: HostReleaseInput): Promise<HostRele
   } finally {
     await forge.close();
   }
-  const tag = forge.pushedTags.filter((pushed) => !tagsBefore.has(pushed)).at(-1);
+  const tagsOnRemote = new Set((await git(['tag', '--list'], { cwd: remote, env })).split('\n'));
+  const tag = forge.pushedTags.filter((pushed) => !tagsBefore.has(pushed) && tagsOnRemote.has(pushed)).at(-1);
   const summary = existsSync(summaryFile) ? await readFile(summaryFile, 'utf8') : '';
   const release: HostRelease = {
     exitCode,

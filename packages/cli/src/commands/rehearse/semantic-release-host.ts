@@ -89,7 +89,8 @@ export const semanticReleaseHost: RehearsalHost = {
       overridden.push(`${PLUGIN} added (your configuration does not load it): ${describePluginOverrides(overrides)}`);
     }
     overridden.push(
-      `repositoryUrl → the rehearsal's bare remote${typeof config.repositoryUrl === 'string' ? ` (instead of ${config.repositoryUrl})` : ''}`,
+      // The user's URL is not repeated: it may carry a token.
+      `repositoryUrl → the rehearsal's bare remote${config.repositoryUrl ? ' (instead of the one your configuration names)' : ''}`,
     );
 
     // Only the redirected copy may be found in the clone; package.json keeps its "release" key out.
