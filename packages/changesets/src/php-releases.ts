@@ -58,6 +58,10 @@ export function phpReleasesOf(
   for (const { tag, packageName } of released) {
     const pkg = packageOf(workspace, packageName ?? packageNameOfTag(tag));
     if (!pkg?.php) continue;
+    // A stale output (an earlier run's file) would otherwise tag this commit with an old version.
+    if (tag !== currentTagOf(workspace, pkg)) {
+      throw new PhpublishError('CHANGESETS_RELEASE_NOT_CURRENT', { tag, packageName: pkg.name, version: pkg.version });
+    }
     const repository = mapping(pkg, { tag, workspace });
     if (repository) releases.push({ name: pkg.name, changesetsTag: tag, repository });
     else unserved.push(`${pkg.name} in ${pkg.relativeDir === '.' ? 'the root folder' : pkg.relativeDir}/ (tag ${tag})`);
@@ -71,10 +75,12 @@ export function phpReleasesOf(
 export function currentPhpVersions(workspace: Workspace): ReleasedTag[] {
   return workspace.packages
     .filter((pkg) => pkg.php && pkg.version !== '')
-    .map((pkg) => ({
-      tag: workspace.singlePackage ? `v${pkg.version}` : `${pkg.name}@${pkg.version}`,
-      packageName: pkg.name,
-    }));
+    .map((pkg) => ({ tag: currentTagOf(workspace, pkg), packageName: pkg.name }));
+}
+
+/** The tag changesets gives a package's version: `v<version>` in a single-package repository, else `name@version`. */
+function currentTagOf(workspace: Workspace, pkg: WorkspacePackage): string {
+  return workspace.singlePackage ? `v${pkg.version}` : `${pkg.name}@${pkg.version}`;
 }
 
 /** A package by name; without a name (a `v1.2.3` tag), the one package of a single-package repository. */

@@ -30,7 +30,7 @@ export function parseChangesetsOutput(text: string, source: string): ReleasedTag
   const lines = text.split(/\r?\n/);
   for (const [index, rawLine] of lines.entries()) {
     const line = rawLine.trim();
-    const released = line.startsWith('{') ? eventOf(line, source, index + 1) : newTagOf(line, source, index + 1);
+    const released = /^[[{]/.test(line) ? eventOf(line, source, index + 1) : newTagOf(line, source, index + 1);
     if (released && !tags.has(released.tag)) tags.set(released.tag, released);
   }
   return [...tags.values()];

@@ -29,6 +29,14 @@ export const changesetsErrors = defineErrors({
       'Run it from the repository root, where the root package.json (private, beside composer.json) and .changeset/ are.',
     docs: `${README}#repository-layout`,
   } satisfies ErrorDefinition<{ cwd: string; problem: string }>,
+  CHANGESETS_RELEASE_NOT_CURRENT: {
+    title: 'changesets names a release that is not the package’s current version',
+    message: (p: { tag: string; packageName: string; version: string }) =>
+      `The changesets output names ${p.tag} for ${p.packageName}, but its package.json says version ${p.version}: this checkout is not the one changesets tagged.`,
+    remedy: () =>
+      'Run phpublish-changesets right after `changeset tag` / `changeset git-tag`, in the same checkout, with the output of that run (a CHANGESETS_OUTPUT file left from an earlier run names old tags). Nothing was tagged or published.',
+    docs: `${README}#what-is-released`,
+  } satisfies ErrorDefinition<{ tag: string; packageName: string; version: string }>,
   CHANGESETS_PHP_PACKAGES_IN_SUBFOLDERS: {
     title: 'PHP packages in subfolders cannot be published from one repository',
     message: (p: { packages: string[] }) =>
