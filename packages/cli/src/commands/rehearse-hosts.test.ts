@@ -242,6 +242,20 @@ describe('phpublish rehearse --host semantic-release', () => {
     }, 180_000);
   });
 
+  describe('when no commit since the last tag calls for a release', () => {
+    it('fails, saying semantic-release released nothing', async () => {
+      const plugins = ['@semantic-release/commit-analyzer', '@phpublish/semantic-release'];
+      await writeFile(join(repo, '.releaserc.json'), JSON.stringify({ branches: ['main'], plugins }));
+      await commitAll('chore: tidy up');
+      await linkTools(['semantic-release', '@phpublish/semantic-release']);
+
+      const { code, stderr } = await rehearse(['--host', 'semantic-release']);
+      expect(code).toBe(EXIT.failed);
+      expect(stderr).toContain('semantic-release finished without pushing a new tag: it released nothing');
+      expect(stderr).not.toContain('internal error');
+    }, 120_000);
+  });
+
   describe('when --version is given', () => {
     it('is a usage error: semantic-release computes the version', async () => {
       const { code, stderr } = await rehearse(['--host', 'semantic-release', '--version', 'v2.0.0']);

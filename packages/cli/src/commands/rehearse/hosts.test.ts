@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Logger } from '@phpublish/core';
 import { makeTempDir, type TempDir } from '@phpublish/test-utils';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -169,6 +170,27 @@ describe('when semantic-release is configured in package.json', () => {
     expect(warnings).toEqual([
       'Run as configured, not redirected (the rehearsal cannot point them at the stand-ins): @semantic-release/exec.',
     ]);
+  });
+
+  it('removes from the copy every configuration semantic-release would find before the redirected one', async () => {
+    const plugins = ['@semantic-release/commit-analyzer', '@phpublish/semantic-release'];
+    await writeFile(join(temp.path, 'package.json'), JSON.stringify({ name: 'x', release: { plugins } }));
+    await writeFile(join(temp.path, '.releaserc'), 'plugins: ["@semantic-release/github"]\n');
+    await writeFile(join(temp.path, 'release.config.cjs'), 'module.exports = { plugins: [] };\n');
+    const packages = await findHostPackages(semanticReleaseHost, CLI_DIR);
+    await semanticReleaseHost.redirect(await redirectInput(packages));
+
+    // What semantic-release's own loader now finds in the copy is the redirected configuration.
+    const fromTool = createRequire(join(packages.toolDir, 'package.json')).resolve('cosmiconfig');
+    const { cosmiconfig } = (await import(pathToFileURL(fromTool).href)) as typeof import('cosmiconfig');
+    const found = await cosmiconfig('release').search(temp.path);
+    expect(found?.filepath).toBe(join(await realpath(temp.path), '.releaserc.json'));
+    expect(found?.config.plugins).toEqual([
+      '@semantic-release/commit-analyzer',
+      ['@phpublish/semantic-release', expect.objectContaining({ packagist: expect.any(Object) })],
+    ]);
+    // .releaserc comes before .releaserc.json in the search; release.config.cjs after it, so it stays unread.
+    expect(existsSync(join(temp.path, '.releaserc'))).toBe(false);
   });
 
   it('refuses plugins that come from a shareable configuration, which it could not redirect', async () => {

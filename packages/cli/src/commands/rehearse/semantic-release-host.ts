@@ -1,4 +1,4 @@
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -93,22 +93,40 @@ export const semanticReleaseHost: RehearsalHost = {
       `repositoryUrl → the rehearsal's bare remote${config.repositoryUrl ? ' (instead of the one your configuration names)' : ''}`,
     );
 
-    // Only the redirected copy may be found in the clone; package.json keeps its "release" key out.
-    if (found && basename(found.filepath) !== 'package.json') await rm(found.filepath, { force: true });
-    if (found && basename(found.filepath) === 'package.json') {
-      const manifest = JSON.parse(await readFile(found.filepath, 'utf8')) as Record<string, unknown>;
-      delete manifest['release'];
-      await writeFile(found.filepath, `${JSON.stringify(manifest, null, 2)}\n`);
-    }
     const redirected = { ...config, repositoryUrl: `file://${standIns.remote}`, plugins };
-    await writeFile(join(copy, REDIRECTED_CONFIG), `${JSON.stringify(redirected, null, 2)}\n`);
-    await ignoreInCopy(copy, [`/${REDIRECTED_CONFIG}`]);
+    await useOnlyConfiguration(packages.toolDir, copy, redirected);
     overridden.push(
       `configuration: ${found ? `${basename(found.filepath)} copied` : 'none found, semantic-release’s defaults used'} as the clone's ${REDIRECTED_CONFIG}`,
     );
     return { args: [], overridden };
   },
 };
+
+/**
+ * Makes `config` the one semantic-release finds in the copy: written as .releaserc.json, every
+ * configuration it would find first removed from the copy (a file, or package.json's "release").
+ */
+async function useOnlyConfiguration(toolDir: string, copy: string, config: SemanticReleaseConfig): Promise<void> {
+  const target = join(copy, REDIRECTED_CONFIG);
+  await writeFile(target, `${JSON.stringify(config, null, 2)}\n`);
+  await ignoreInCopy(copy, [`/${REDIRECTED_CONFIG}`]);
+  // Each pass removes the configuration found first; a repository holds a handful at most.
+  for (let pass = 0; pass < 20; pass++) {
+    const found = await loadSemanticReleaseConfig(toolDir, copy);
+    if (!found || (await realpath(found.filepath)) === (await realpath(target))) return;
+    if (basename(found.filepath) === 'package.json') {
+      const manifest = JSON.parse(await readFile(found.filepath, 'utf8')) as Record<string, unknown>;
+      delete manifest['release'];
+      await writeFile(found.filepath, `${JSON.stringify(manifest, null, 2)}\n`);
+    } else {
+      await rm(found.filepath, { force: true });
+    }
+  }
+  throw new PhpublishError('REHEARSE_HOST_CONFIG_UNSUPPORTED', {
+    host: 'semantic-release',
+    problem: `it keeps finding another configuration before the rehearsal's ${REDIRECTED_CONFIG}`,
+  });
+}
 
 function withOverrides(
   options: Record<string, unknown>,
