@@ -112,6 +112,17 @@ describe('when release-it is configured in package.json', () => {
   });
 });
 
+describe('when release-it gives the plugin a namespace of its own', () => {
+  it('refuses with REHEARSE_HOST_CONFIG_UNSUPPORTED: the options would not be where the rehearsal redirects them', async () => {
+    const plugins = { '@phpublish/release-it': ['phpublish', { packagist: { url: 'https://packagist.org' } }] };
+    await writeFile(join(temp.path, '.release-it.json'), JSON.stringify({ plugins }));
+    const packages = await findHostPackages(releaseItHost, CLI_DIR);
+    const error = await releaseItHost.redirect(await redirectInput(packages)).catch((e) => e);
+    expect(error).toMatchObject({ code: 'REHEARSE_HOST_CONFIG_UNSUPPORTED' });
+    expect(error.message).toContain('[namespace, options]');
+  });
+});
+
 describe('when semantic-release is configured in package.json', () => {
   it('writes the redirected configuration as the copy’s .releaserc.json and takes "release" out of the copy’s package.json', async () => {
     const manifest = {

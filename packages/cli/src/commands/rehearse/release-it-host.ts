@@ -49,6 +49,14 @@ export const releaseItHost: RehearsalHost = {
         `Run as configured, not redirected (they are your own code and commands): ${asConfigured.join(', ')}.`,
       );
     }
+    if (Array.isArray(options.plugins?.[PLUGIN])) {
+      // `[namespace, options]` moves the options out of plugins["@phpublish/release-it"], where the
+      // command-line options go: the plugin would run with the user's real settings.
+      throw new PhpublishError('REHEARSE_HOST_CONFIG_UNSUPPORTED', {
+        host: 'release-it',
+        problem: `plugins["${PLUGIN}"] is a [namespace, options] pair; the rehearsal redirects plain options only`,
+      });
+    }
     const overrides = pluginOverrides(standIns);
     const overridden = [
       `plugins["${PLUGIN}"]${pluginNames.includes(PLUGIN) ? '' : ' (added: your configuration does not load it)'}: ${describePluginOverrides(overrides)}`,
