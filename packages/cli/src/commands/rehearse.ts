@@ -322,7 +322,7 @@ async function rehearseWithHost(r: Rehearsal, host: RehearsalHost): Promise<numb
   }
   if (!release.tag) {
     logger.error(
-      `${host.name} finished without pushing a new tag: it released nothing (semantic-release needs a commit since the last tag that calls for a release, such as "fix: …" or "feat: …").`,
+      `${host.name} finished without pushing a new tag: it released nothing. Its output above says why; for semantic-release, usually no commit since the last tag calls for a release ("fix: …", "feat: …") or the checked-out branch is not one of its release branches.`,
     );
     return EXIT.failed;
   }
