@@ -58,13 +58,16 @@ export function phpReleasesOf(
   for (const { tag, packageName } of released) {
     const pkg = packageOf(workspace, packageName ?? packageNameOfTag(tag));
     if (!pkg?.php) continue;
+    const repository = mapping(pkg, { tag, workspace });
+    if (!repository) {
+      unserved.push(`${pkg.name} in ${pkg.relativeDir === '.' ? 'the root folder' : pkg.relativeDir}/ (tag ${tag})`);
+      continue;
+    }
     // A stale output (an earlier run's file) would otherwise tag this commit with an old version.
     if (tag !== currentTagOf(workspace, pkg)) {
       throw new PhpublishError('CHANGESETS_RELEASE_NOT_CURRENT', { tag, packageName: pkg.name, version: pkg.version });
     }
-    const repository = mapping(pkg, { tag, workspace });
-    if (repository) releases.push({ name: pkg.name, changesetsTag: tag, repository });
-    else unserved.push(`${pkg.name} in ${pkg.relativeDir === '.' ? 'the root folder' : pkg.relativeDir}/ (tag ${tag})`);
+    releases.push({ name: pkg.name, changesetsTag: tag, repository });
   }
   if (unserved.length > 0 && whenUnserved === 'refuse')
     throw new PhpublishError('CHANGESETS_PHP_PACKAGES_IN_SUBFOLDERS', { packages: unserved });

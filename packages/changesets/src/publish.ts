@@ -8,6 +8,7 @@ import {
   type Logger,
   packagistClientFor,
   type ReleasePosture,
+  type ReleaseRef,
   ReleaseSession,
   referenceOf,
   type StartReleaseSessionInput,
@@ -19,7 +20,7 @@ import {
   type RepositoryMapping,
   thisRepository,
 } from './php-releases.js';
-import { inspectReleaseTag, makeLocalTagSigned, remoteTag } from './release-tag.js';
+import { checkRemoteTagSigned, locateReleaseTag, makeLocalTagSigned } from './release-tag.js';
 import { parseChangesetsOutput, type ReleasedTag, readChangesetsOutputFile } from './released-tags.js';
 import { readWorkspace } from './workspace.js';
 
@@ -98,33 +99,26 @@ export async function publishChangesetsRelease(input: PublishChangesetsInput): P
 async function publishOne(input: PublishChangesetsInput, release: PhpRelease): Promise<ChangesetsRelease> {
   const { repository } = release;
   const { tag, remote } = repository;
-  const session = await startSession(input, repository.cwd);
+  const tagInput = { cwd: repository.cwd, env: input.env, tag, remote };
+  const state = await locateReleaseTag(tagInput);
+  const { commit } = state;
+  // The preflight checks the release too (Packagist does not have it at another commit).
+  const session = await startSession(input, repository.cwd, { tag, commit });
   try {
-    const onRemote = await remoteTag({ ...repository, env: input.env });
-    if (onRemote && (await servedAt(session, tag, onRemote.commit))) {
-      return { name: release.name, tag, commit: onRemote.commit, outcome: 'already-served' };
+    if (state.remoteTag && (await servedAt(session, tag, commit))) {
+      return { name: release.name, tag, commit, outcome: 'already-served' };
     }
-    const tagInput = {
-      cwd: repository.cwd,
-      env: input.env,
-      tag,
-      remote,
-      signingKey: session.signingKey,
-      logger: session.logger,
-    };
-    const state = await inspectReleaseTag(tagInput);
-    const { commit } = state;
-    await session.checkRelease({ tag, commit });
+    if (session.signingKey) await checkRemoteTagSigned(tagInput, state, session.signingKey);
     if (input.dryRun) {
-      const before = state.onRemote
+      const before = state.remoteTag
         ? `${tag} is already on ${remote}, signed: would continue that release. `
-        : state.replacesLocalTag
+        : state.localTag
           ? `Would replace the unsigned local ${tag} that changesets made with a signed one at the same commit. `
           : '';
       session.logger.info(`phpublish (dry run): ${before}${session.describeDryRun({ tag, commit })}`);
       return { name: release.name, tag, commit, outcome: 'dry-run' };
     }
-    await makeLocalTagSigned(tagInput, state);
+    await makeLocalTagSigned({ ...tagInput, logger: session.logger, signingKey: session.signingKey }, state);
     const { posture } = await session.publish({ tag, commit, createAndPushTo: remote });
     await session.report(input.print ? { print: input.print } : {});
     return { name: release.name, tag, commit, outcome: 'published', posture };
@@ -144,9 +138,10 @@ async function servedAt(session: ReleaseSession, tag: string, commit: string): P
   return entry !== undefined && referenceOf(entry) === commit;
 }
 
-function startSession(input: PublishChangesetsInput, cwd: string): Promise<ReleaseSession> {
+function startSession(input: PublishChangesetsInput, cwd: string, release: ReleaseRef): Promise<ReleaseSession> {
   return ReleaseSession.start({
     cwd,
+    release,
     env: input.env,
     options: withChangesetsDefaults(input.options),
     logger: input.logger,

@@ -20,49 +20,53 @@ export interface ReleaseTagInput {
   env: Record<string, string | undefined>;
   tag: string;
   remote: string;
-  /** The key tags are signed with; undefined when signing is off (then nothing is checked here). */
-  signingKey: SigningKey | undefined;
-  logger: Logger;
 }
 
-/** Where the release stands: the commit to release, and whether the remote already has the signed tag. */
+/** Where the release stands, found without changing anything. */
 export interface ReleaseTagState {
+  /** The commit to release: the local tag's (the one changesets tagged), else the remote tag's, else HEAD. */
   commit: string;
-  /** The remote already has this tag, signed by the release key at `commit`: a re-run resumes it. */
-  onRemote: boolean;
-  /** A local tag changesets made (unsigned, not pushed) that `makeLocalTagSigned` will replace. */
-  replacesLocalTag: boolean;
+  /** Whether a local tag exists (changesets' own: unsigned, not pushed, unless a previous run signed it). */
+  localTag: boolean;
+  /** The remote's tag, when it has one (then at `commit`). */
+  remoteTag?: { oid: string; commit: string };
 }
 
 /**
- * Finds the commit to release and checks the remote, changing nothing: the local tag's commit (the one
- * changesets tagged), else the remote tag's, else HEAD. A remote tag must point at that commit and be
- * signed by the release key: otherwise TAG_EXISTS_AT_OTHER_COMMIT or CHANGESETS_TAG_ON_REMOTE_NOT_SIGNED.
+ * Finds the commit to release and the tag on the remote (one `ls-remote`), changing nothing. A
+ * remote tag at another commit is TAG_EXISTS_AT_OTHER_COMMIT: release tags never move.
  */
-export async function inspectReleaseTag(input: ReleaseTagInput): Promise<ReleaseTagState> {
+export async function locateReleaseTag(input: ReleaseTagInput): Promise<ReleaseTagState> {
   const git = gitOptions(input);
   const { tag, remote } = input;
   const local = await revParse(`refs/tags/${tag}^{commit}`, git);
   const onRemote = await remoteTag(input);
   const commit = local ?? onRemote?.commit ?? (await revParse('HEAD^{commit}', git));
   if (!commit) throw new PhpublishError('TAG_TARGET_NOT_FOUND', { target: 'HEAD' });
-  if (onRemote) {
-    if (onRemote.commit !== commit) {
-      throw new PhpublishError('TAG_EXISTS_AT_OTHER_COMMIT', {
-        tag,
-        expected: commit,
-        actual: `${onRemote.commit} (on ${remote})`,
-      });
-    }
-    if (input.signingKey) {
-      const problem = await signatureProblem(input, onRemote.oid, input.signingKey);
-      if (problem) throw new PhpublishError('CHANGESETS_TAG_ON_REMOTE_NOT_SIGNED', { tag, remote, problem });
-    }
-    return { commit, onRemote: true, replacesLocalTag: false };
+  if (onRemote && onRemote.commit !== commit) {
+    throw new PhpublishError('TAG_EXISTS_AT_OTHER_COMMIT', {
+      tag,
+      expected: commit,
+      actual: `${onRemote.commit} (on ${remote})`,
+    });
   }
-  const replacesLocalTag =
-    local !== undefined && input.signingKey !== undefined && !(await isLocalTagSignedBy(input, input.signingKey));
-  return { commit, onRemote: false, replacesLocalTag };
+  return { commit, localTag: local !== undefined, ...(onRemote ? { remoteTag: onRemote } : {}) };
+}
+
+/**
+ * A tag already on the remote must be signed by the release key: a lightweight or unsigned tag
+ * (pushed by something that ran before phpublish) is CHANGESETS_TAG_ON_REMOTE_NOT_SIGNED, never replaced.
+ */
+export async function checkRemoteTagSigned(
+  input: ReleaseTagInput,
+  state: ReleaseTagState,
+  key: SigningKey,
+): Promise<void> {
+  if (!state.remoteTag) return;
+  const problem = await signatureProblem(input, state.remoteTag.oid, key);
+  if (problem) {
+    throw new PhpublishError('CHANGESETS_TAG_ON_REMOTE_NOT_SIGNED', { tag: input.tag, remote: input.remote, problem });
+  }
 }
 
 /**
@@ -71,24 +75,26 @@ export async function inspectReleaseTag(input: ReleaseTagInput): Promise<Release
  * place of the unsigned one changesets made and did not push. Core's publish then creates the tag if
  * there is none, verifies it and pushes it.
  */
-export async function makeLocalTagSigned(input: ReleaseTagInput, state: ReleaseTagState): Promise<void> {
+export async function makeLocalTagSigned(
+  input: ReleaseTagInput & { logger: Logger; signingKey: SigningKey | undefined },
+  state: ReleaseTagState,
+): Promise<void> {
   const { tag, signingKey, logger } = input;
   const git = gitOptions(input);
-  if (state.onRemote) {
-    const remoteOid = (await remoteTag(input))?.oid;
+  if (state.remoteTag) {
     const localOid = await revParse(`refs/tags/${tag}`, git);
-    if (remoteOid && localOid !== remoteOid) {
+    if (localOid !== state.remoteTag.oid) {
       await checkedGit(
-        ['update-ref', '-m', `phpublish: ${tag} as on ${input.remote}`, `refs/tags/${tag}`, remoteOid],
+        ['update-ref', '-m', `phpublish: ${tag} as on ${input.remote}`, `refs/tags/${tag}`, state.remoteTag.oid],
         git,
         tag,
       );
-      logger.info(`phpublish: ${tag} is already on ${input.remote}, signed: continuing that release.`);
     }
+    logger.info(`phpublish: ${tag} is already on ${input.remote}, signed: continuing that release.`);
     return;
   }
-  if (!state.replacesLocalTag || !signingKey) return;
-  await createSignedTag({
+  if (!state.localTag || !signingKey) return;
+  const { created } = await createSignedTag({
     ...git,
     tag,
     target: state.commit,
@@ -96,9 +102,11 @@ export async function makeLocalTagSigned(input: ReleaseTagInput, state: ReleaseT
     key: signingKey,
     replaceExisting: true,
   });
-  logger.success(
-    `Replaced the unsigned local ${tag} (made by changesets, not pushed) with an OpenPGP-signed annotated tag at the same commit (key ${signingKey.fingerprint}).`,
-  );
+  if (created) {
+    logger.success(
+      `Replaced the unsigned local ${tag} (made by changesets, not pushed) with an OpenPGP-signed annotated tag at the same commit (key ${signingKey.fingerprint}).`,
+    );
+  }
 }
 
 /** The remote's tag: the object id and the commit it peels to; undefined when the remote has none (or cannot be read). */
@@ -134,19 +142,6 @@ async function signatureProblem(input: ReleaseTagInput, oid: string, key: Signin
     return error.code === 'TAG_NOT_SIGNED'
       ? 'is an annotated tag without a signature'
       : `is not signed by the release key ${key.fingerprint} (${error.code})`;
-  }
-}
-
-async function isLocalTagSignedBy(input: ReleaseTagInput, key: SigningKey): Promise<boolean> {
-  const git = gitOptions(input);
-  const raw = await runGit(['cat-file', 'tag', `refs/tags/${input.tag}`], git);
-  if (raw.exitCode !== 0) return false; // a lightweight tag
-  try {
-    await verifyTagObject(raw.stdout, { tag: input.tag, trusted: trustSigningKey(key) });
-    return true;
-  } catch (error) {
-    if (isPhpublishError(error)) return false;
-    throw error;
   }
 }
 
