@@ -377,6 +377,25 @@ describe('phpublish-changesets, whatever the changesets major', () => {
     });
   });
 
+  describe('when the publish script is `changeset tag && phpublish-changesets publish` (changesets/action v1, no output passed)', () => {
+    it('replaces the unsigned local tag changesets made with a signed one at the same commit and pushes that', async () => {
+      await writePhpublishConfig();
+      await versionPackages(V2);
+      const { stdout } = await tagWithChangesets(V2);
+      expect(stdout).toMatch(/New tag:\s+v1\.1\.0/); // what the action reads, from changesets itself
+      const unsigned = await fixture.repo.git(['rev-parse', 'refs/tags/v1.1.0']);
+      const { code, stderr } = await publish(await actionsEnv());
+      expect(code).toBe(0);
+      expect(stderr).toContain('Replaced the unsigned local v1.1.0');
+      const pushed = (await git(remote.dir, ['rev-parse', 'refs/tags/v1.1.0'])).trim();
+      expect(pushed).not.toBe(unsigned.trim());
+      expect((await git(remote.dir, ['rev-parse', 'v1.1.0^{commit}'])).trim()).toBe(
+        (await fixture.repo.git(['rev-parse', 'HEAD'])).trim(),
+      );
+      await expectGnupgVerifies('v1.1.0');
+    });
+  });
+
   describe('when the remote already has the release tag, not signed', () => {
     it.each([
       ['an annotated tag without a signature (changeset tag, then git push --follow-tags)', true],
