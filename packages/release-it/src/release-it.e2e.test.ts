@@ -1,5 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
+import { request as httpsRequest } from 'node:https';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -199,6 +200,26 @@ function expectNoSecrets(output: string): void {
  * `phpublish verify acme/hello v1.0.0 --json` with the CLI as built, and a policy that trusts the test key
  * and the release workflow. git fetches the tag from `bareRemote` in place of the repository's public URL.
  */
+/** `PATCH /repos/acme/hello/releases/:id` on the Enterprise-style sandbox, trusting its CA; the status. */
+function patchRelease(github: SandboxGitHub, token: string, id: number, body: Record<string, unknown>) {
+  return new Promise<number>((resolve, reject) => {
+    const request = httpsRequest(
+      `${github.apiUrl}/repos/acme/hello/releases/${id}`,
+      {
+        method: 'PATCH',
+        ca: github.caPem,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      },
+      (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.statusCode ?? 0));
+      },
+    );
+    request.on('error', reject);
+    request.end(JSON.stringify(body));
+  });
+}
+
 async function phpublishVerify(input: { githubApiUrl: string; bareRemote: string; env?: Record<string, string> }) {
   await writeFile(join(home.path, 'signing-key.asc'), key.armoredPublicKey);
   await writeFile(join(home.path, 'trusted_root.json'), JSON.stringify(attestation.sigstore.trustedRoot));
@@ -469,6 +490,30 @@ describe.each(RELEASE_ITS)('@phpublish/release-it with release-it $version', ({ 
         expect(fixture.packagist.requests.filter((r) => r.method === 'POST')).toEqual([]);
       });
 
+      it('finishes the release on a re-run once the draft is published: attests, attaches to it, then Packagist', async () => {
+        await draftConfig();
+        expect((await releaseIt(draftEnv())).code).not.toBe(0);
+        const draft = enterprise.releases('acme/hello')[0]!;
+        // The maintainer publishes the draft, as GitHub's web page does.
+        const token = enterprise.issueToken('acme/hello', { contents: 'write' });
+        expect(await patchRelease(enterprise, token, draft.id, { draft: false })).toBe(200);
+
+        const { code, output } = await releaseIt(draftEnv(), [], []);
+        expect(code).toBe(0);
+        expect(output).toContain('finishing v1.0.0');
+        const [release] = enterprise.releases('acme/hello');
+        expect(release).toMatchObject({ id: draft.id, draft: false });
+        expect(release!.assets.map((asset) => asset.name).sort()).toEqual([
+          'acme-hello-1.0.0.sigstore.json',
+          'acme-hello-1.0.0.zip',
+        ]);
+        expect(attestation.sigstore.requests.fulcio).toHaveLength(1);
+        const p2 = await fixture.getJson('/p2/acme/hello.json');
+        expect(JSON.stringify(p2.body)).toContain(fixture.repo.head);
+        expect(output).toMatch(/Attestation .*SLSA provenance stored/); // the posture of the finished release
+        expect((await git(origin, ['tag', '--list'])).trim()).toBe('v1.0.0'); // no second tag
+      });
+
       it('releases with the attestation in the attestation store only, when `attest.storeReleaseAsset` is off', async () => {
         await draftConfig({ storeReleaseAsset: false });
         const { code } = await releaseIt(draftEnv());
@@ -478,6 +523,36 @@ describe.each(RELEASE_ITS)('@phpublish/release-it with release-it $version', ({ 
         const p2 = await fixture.getJson('/p2/acme/hello.json');
         expect(JSON.stringify(p2.body)).toContain(fixture.repo.head);
       });
+    });
+  });
+
+  describe('when release-it commits before tagging (`git.commit` on, as by default)', () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: release-it's own template syntax
+    const committing = { git: { tagName: 'v${version}', commit: true, commitMessage: 'chore: release ${version}' } };
+
+    it('stops before tagging when there is something to commit: the attestation could not name that commit', async () => {
+      await fixture.repo.commit({ 'CHANGELOG.md': '# Changelog\n' }, 'docs: a changelog');
+      await fixture.repo.git(['push', '-q', 'origin', 'main']);
+      // What a changelog plugin does between bump and release: a tracked file changes.
+      await writeReleaseConfig(
+        {},
+        {},
+        {},
+        { ...committing, hooks: { 'after:bump': 'echo "## 1.0.0" >> CHANGELOG.md' } },
+      );
+      const { code, output } = await releaseIt(actionsEnv());
+      expect(code).not.toBe(0);
+      expect(output).toContain('ATTEST_OTHER_COMMIT');
+      expect(output).toContain('a commit release-it makes during the release');
+      expect(await remoteTags()).toEqual([]);
+      expect(await git(fixture.repo.dir, ['tag', '--list'])).toBe('');
+    });
+
+    it('releases as usual when there is nothing to commit (release-it tags the commit the job runs for)', async () => {
+      await writeReleaseConfig({}, {}, {}, committing);
+      const { code } = await releaseIt(actionsEnv());
+      expect(code).toBe(0);
+      expect((await git(remote.dir, ['rev-parse', 'v1.0.0^{commit}'])).trim()).toBe(fixture.repo.head);
     });
   });
 

@@ -114,7 +114,7 @@ export const attestErrors = defineErrors({
     message: (p: { forge: string; repository: string; tag: string }) =>
       `${p.forge} has no release for tag ${p.tag} in ${p.repository}.`,
     remedy: () =>
-      'Create the release first (your release tool does this before phpublish’s attestation step), or turn off `attest.storeReleaseAsset`/`attest.storeGitLabReleaseLink` and keep only the attestation store.',
+      'Create the release first (your release tool does this before phpublish’s attestation step). A draft release is not found by its tag: publish it (release-it: leave `github.draft` off) and run the release again. Or turn off `attest.storeReleaseAsset`/`attest.storeGitLabReleaseLink` and keep only the attestation store.',
     docs: 'attestation.md#storage',
   } satisfies ErrorDefinition<{ forge: string; repository: string; tag: string }>,
   ATTEST_RELEASE_ASSET_CONFLICT: {

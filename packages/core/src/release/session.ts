@@ -13,7 +13,6 @@ import {
   setVariables,
   writeGitSigningTools,
 } from './git-signing-environment.js';
-import { notifyPackagist } from './notify-packagist.js';
 import type { PackagistTarget } from './packagist-target.js';
 import { postureMarkdown, postureText, type ReleasePosture } from './posture.js';
 import { createContextAndPreflight } from './preflight.js';
@@ -104,7 +103,8 @@ export class ReleaseSession {
 
   /**
    * Finishes a release that a previous run tagged and pushed but did not get served by Packagist
-   * (hosts that push before publishing never offer that version again). In a dry run, only says so.
+   * (hosts that push before publishing never offer that version again): the whole publish (the
+   * tag's signature, zip, attestation, Packagist) and its report. In a dry run, only says so.
    */
   async finishUnfinishedRelease({ dryRun = false }: { dryRun?: boolean } = {}): Promise<UnfinishedRelease | undefined> {
     const unfinished = await findUnfinishedRelease(this.context, this.keyed());
@@ -116,7 +116,10 @@ export class ReleaseSession {
       return unfinished;
     }
     this.logger.info(`phpublish: finishing ${unfinished.tag}, which a previous run tagged but did not publish.`);
-    await notifyPackagist(this.context, this.target, { version: unfinished.tag, commit: unfinished.commit });
+    // Every step the previous run may have missed, not only Packagist: it may have stopped before
+    // attesting (GitHub down, a draft release). Each step keeps what that run already did.
+    await this.publish(unfinished);
+    await this.report();
     return unfinished;
   }
 
