@@ -10,6 +10,7 @@ import { handleCreatePackage } from './create-package.js';
 import { archiveFolderName, DistArchives } from './dist-archives.js';
 import { JobQueue, type JobResult } from './jobs.js';
 import { dumpPackage, MetadataFiles } from './metadata-dumper.js';
+import { OidcExchange, type OidcExchangeOptions, type TrustedPublisher } from './oidc-exchange.js';
 import { PackageRegistry, type SandboxPackage } from './packages.js';
 import { handleDownloads, handleJobStatus, handleMetadataFile, handleRoot } from './read-routes.js';
 import { gitHubRepositoryUrl, repositoryKey } from './repository-url.js';
@@ -31,6 +32,11 @@ export interface SandboxPackagistOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Secret of Packagist's own GitHub integration, for signed `github_auto` hooks; random by default. */
   readonly githubWebhookSecret?: string;
+  /**
+   * Offers the OIDC token exchange packagist.org does not have yet (`GET`/`POST /api/oidc/exchange`, see
+   * docs/oidc.md), trusting these issuers. Off by default: then those paths answer 404, as packagist.org does.
+   */
+  readonly offerOidcExchange?: OidcExchangeOptions;
   /** 127.0.0.1 and a free port by default. */
   readonly host?: string;
   readonly port?: number;
@@ -58,6 +64,12 @@ export interface SandboxPackagist {
   addRemote(repositoryUrl: string, gitDir: string): void;
   /** A package Packagist already knows (created earlier, not crawled yet). */
   addPackage(init: { name: string; repositoryUrl: string; maintainers: readonly string[] }): void;
+  /** Lets one CI workflow publish the package through the OIDC exchange (needs `offerOidcExchange`). */
+  addTrustedPublisher(publisher: TrustedPublisher): void;
+  /** The audience the OIDC exchange wants in CI tokens; undefined when it is not offered. */
+  readonly oidcAudience: string | undefined;
+  /** Whether any request ever carried this secret, in its URL, headers or body (tests of what a client sent). */
+  sawSecret(secret: string): boolean;
   /** Runs an update of the package now (after any running job) and resolves to the job's result. */
   crawlNow(name: string): Promise<CrawlOutcome>;
   /** Resolves once no job is queued or running and every pending dump is written. */
@@ -104,6 +116,9 @@ export async function startSandboxPackagist(options: SandboxPackagistOptions = {
   const dumpDelayMs = options.dumpDelayMs ?? 0;
   const pendingDumps = new Set<NodeJS.Timeout>();
   let baseUrl = '';
+  let oidc: OidcExchange | undefined;
+  /** Each request's URL, headers and body as received, only for `sawSecret`. */
+  const rawRequests: string[] = [];
 
   const readerFor = (repositoryUrl: string) => {
     const remote = remotes.get(repositoryKey(repositoryUrl));
@@ -147,16 +162,21 @@ export async function startSandboxPackagist(options: SandboxPackagistOptions = {
     },
   });
 
-  const secrets = () => users.allTokens();
+  const secrets = () => [...users.allTokens(), ...(oidc?.secrets() ?? [])];
 
   const handle = async (request: SandboxRequest): Promise<SandboxResponse> => {
     const { method, path } = request;
     const isRead = method === 'GET' || method === 'HEAD';
     const methodNotAllowed = (allow: string) => htmlResponse(405, 'Method Not Allowed', { allow });
+    rawRequests.push(`${request.url}\n${JSON.stringify(request.headers)}\n${request.body.toString('utf8')}`);
 
+    if (path === '/api/oidc/exchange' && oidc) {
+      if (method === 'POST') return oidc.exchange(request);
+      return isRead ? oidc.describe() : methodNotAllowed('GET, HEAD, POST');
+    }
     if (UPDATE_PATHS.has(path)) {
       if (method !== 'POST') return methodNotAllowed('POST');
-      return handleUpdatePackage(request, { users, packages, jobs, githubWebhookSecret });
+      return handleUpdatePackage(request, { users, packages, jobs, githubWebhookSecret, oidc });
     }
     if (path === '/api/create-package') {
       if (method !== 'POST') return methodNotAllowed('POST');
@@ -217,6 +237,15 @@ export async function startSandboxPackagist(options: SandboxPackagistOptions = {
     log,
   });
   baseUrl = server.url;
+  if (options.offerOidcExchange) {
+    oidc = new OidcExchange({
+      options: options.offerOidcExchange,
+      baseUrl,
+      packages,
+      now: () => clock.now(),
+      onSecret: (secret) => sandboxAudit.issuedSecrets.add(secret),
+    });
+  }
 
   return {
     url: server.url,
@@ -238,6 +267,14 @@ export async function startSandboxPackagist(options: SandboxPackagistOptions = {
       const pkg = packages.add({ name, repository: repositoryUrl, maintainers: maintainers.map(canonicalUsername) });
       dumpNow(pkg);
     },
+    addTrustedPublisher: (publisher) => {
+      if (!oidc) throw new Error('sandbox Packagist: start it with offerOidcExchange to register trusted publishers');
+      oidc.addTrustedPublisher(publisher);
+    },
+    get oidcAudience() {
+      return oidc?.audience;
+    },
+    sawSecret: (secret) => rawRequests.some((raw) => raw.includes(secret)),
     crawlNow: async (name) => {
       if (!packages.byName(name)) throw new Error(`sandbox Packagist: no package ${name}`);
       const { id, result } = await jobs.runNow(name);

@@ -8,10 +8,11 @@ import {
   type SandboxResponse,
 } from '../http/exchange.js';
 import type { JobQueue } from './jobs.js';
+import type { OidcExchange } from './oidc-exchange.js';
 import type { PackageRegistry, SandboxPackage } from './packages.js';
 import { readPayload, updateRequestUrl } from './payload.js';
 import { matchRepositoryUrl, type RepositoryUrlParts, sameRepository, type UrlPatternName } from './repository-url.js';
-import { canonicalUsername, type SandboxUser, type UserDirectory } from './users.js';
+import { bearerCredentials, canonicalUsername, type SandboxUser, type UserDirectory } from './users.js';
 
 export interface UpdatePackageDependencies {
   readonly users: UserDirectory;
@@ -19,9 +20,11 @@ export interface UpdatePackageDependencies {
   readonly jobs: JobQueue;
   /** The secret of Packagist's own GitHub integration (`github_auto` hooks). */
   readonly githubWebhookSecret: string;
+  /** The OIDC token exchange, when offered: its short-lived credentials are accepted here. */
+  readonly oidc?: OidcExchange;
 }
 
-type ReceiveType = 'manual' | 'github_user_secret' | 'github_auto';
+type ReceiveType = 'manual' | 'github_user_secret' | 'github_auto' | 'trusted_publisher';
 
 const error = (status: number, message: string) => jsonResponse(status, { status: 'error', message });
 
@@ -85,6 +88,31 @@ export function handleUpdatePackage(request: SandboxRequest, deps: UpdatePackage
   const match = matchRepositoryUrl(named.pattern, url);
   if (!match) return error(406, 'Could not parse payload repository URL');
   const remoteId = named.remoteId ? `${match.host}/${named.remoteId}` : undefined;
+
+  // A short-lived credential from the OIDC exchange: good for its own package only, until it expires.
+  const bearer = bearerCredentials(request);
+  const trusted = deps.oidc?.checkCredential(bearer?.username, bearer?.token);
+  if (trusted) {
+    if (!trusted.ok) return error(403, trusted.message);
+    const matching = deps.packages
+      .all()
+      .filter(
+        (pkg) =>
+          url === `https://packagist.org/packages/${pkg.name}` || sameRepository(named.pattern, match, pkg.repository),
+      );
+    const own = matching.filter((pkg) => pkg.name.toLowerCase() === trusted.packageName.toLowerCase());
+    if (own.length === 0 && matching.length > 0) {
+      return error(403, `The trusted publisher credential is valid for ${trusted.packageName} only`);
+    }
+    if (own.length === 0) {
+      return error(404, 'Could not find a package that matches this request (does user maintain the package?)');
+    }
+    return jsonResponse(202, {
+      status: 'success',
+      jobs: own.map((pkg) => deps.jobs.schedule(pkg.name)),
+      type: 'trusted_publisher',
+    });
+  }
 
   const signature = headerValue(request, 'x-hub-signature-256');
   const hasBody = request.body.length > 0;

@@ -54,14 +54,10 @@ export class UserDirectory {
     let username = form.has('username') ? lastParam(form, 'username') : lastParam(request.query, 'username');
     let apiToken = form.has('apiToken') ? lastParam(form, 'apiToken') : lastParam(request.query, 'apiToken');
 
-    const authorization = headerValue(request, 'authorization');
-    if (authorization?.startsWith('Bearer ')) {
-      const credentials = authorization.slice('Bearer '.length);
-      const colon = credentials.indexOf(':');
-      if (colon !== -1) {
-        username = credentials.slice(0, colon);
-        apiToken = credentials.slice(colon + 1);
-      }
+    const bearer = bearerCredentials(request);
+    if (bearer) {
+      username = bearer.username;
+      apiToken = bearer.token;
     }
 
     if (!phpTruthy(apiToken) || !phpTruthy(username)) return undefined;
@@ -70,6 +66,16 @@ export class UserDirectory {
     const accepted = scope === 'safe' ? [user.mainToken, user.safeToken] : [user.mainToken];
     return accepted.some((token) => sameSecret(token, apiToken)) ? user : undefined;
   }
+}
+
+/** `Authorization: Bearer <username>:<token>`; a Bearer value without `:` is ignored, as Packagist does. */
+export function bearerCredentials(request: SandboxRequest): { username: string; token: string } | undefined {
+  const authorization = headerValue(request, 'authorization');
+  if (!authorization?.startsWith('Bearer ')) return undefined;
+  const credentials = authorization.slice('Bearer '.length);
+  const colon = credentials.indexOf(':');
+  if (colon === -1) return undefined;
+  return { username: credentials.slice(0, colon), token: credentials.slice(colon + 1) };
 }
 
 /** FOSUserBundle's canonical form, and the database's case-insensitive comparison. */
