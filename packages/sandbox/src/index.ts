@@ -41,6 +41,12 @@ export {
   startSandboxPackagist,
 } from './packagist/sandbox-packagist.js';
 export {
+  type SandboxPrivatePackagist,
+  type SandboxPrivatePackagistOptions,
+  startSandboxPrivatePackagist,
+} from './private-packagist/sandbox-private-packagist.js';
+export type { TrustedPublisher } from './private-packagist/trusted-publishers.js';
+export {
   type AttestationSandbox,
   startAttestationSandbox,
 } from './sigstore/attestation-sandbox.js';
