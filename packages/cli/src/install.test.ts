@@ -23,7 +23,13 @@ const NODE24 = join(REPO, 'node_modules/node/bin/node');
 const GITHUB = 'https://github.com/phpublish/phpublish';
 
 /** The packages a user installs; every other workspace package must be `private`. */
-const PUBLIC_PACKAGES = ['@phpublish/cli', '@phpublish/core', '@phpublish/sandbox', '@phpublish/semantic-release'];
+const PUBLIC_PACKAGES = [
+  '@phpublish/cli',
+  '@phpublish/core',
+  '@phpublish/release-it',
+  '@phpublish/sandbox',
+  '@phpublish/semantic-release',
+];
 
 /**
  * What each public package may bring at run time (dependencies, peer and optional dependencies).
@@ -41,8 +47,17 @@ const RUNTIME_DEPENDENCIES: Record<string, string[]> = {
     'undici',
     'zod',
   ],
-  // The sandbox is an optional peer: what `rehearse` releases against, installed only by those who rehearse.
-  '@phpublish/cli': ['@phpublish/core', '@phpublish/sandbox'],
+  // Optional peers, loaded by `rehearse` alone: the stand-ins it releases against, and the host tools
+  // and plugins `rehearse --host` runs (installed only by those who rehearse).
+  '@phpublish/cli': [
+    '@phpublish/core',
+    '@phpublish/release-it',
+    '@phpublish/sandbox',
+    '@phpublish/semantic-release',
+    'release-it',
+    'semantic-release',
+  ],
+  '@phpublish/release-it': ['@phpublish/core', 'release-it'],
   '@phpublish/sandbox': ['@sigstore/mock', '@sigstore/protobuf-specs'],
   '@phpublish/semantic-release': ['@phpublish/core', 'semantic-release'],
 };
@@ -101,13 +116,14 @@ interface ProcessResult {
 let temp: TempDir;
 let packed: Packed[];
 /** The three installs run at the same time; each scenario awaits its own. */
-let installs: Record<'plugin' | 'cli' | 'rehearsal', Promise<string>>;
+let installs: Record<'plugin' | 'releaseItPlugin' | 'cli' | 'rehearsal', Promise<string>>;
 
 beforeAll(async () => {
   temp = await makeTempDir('phpublish-install-');
   packed = await packPublicPackages(join(temp.path, 'tarballs'));
   installs = {
     plugin: installProject('plugin', ['@phpublish/semantic-release']),
+    releaseItPlugin: installProject('release-it-plugin', ['@phpublish/release-it']),
     cli: installProject('cli', ['@phpublish/cli']),
     rehearsal: installProject('rehearsal', ['@phpublish/cli', '@phpublish/sandbox']),
   };
@@ -201,6 +217,40 @@ describe('when every public package is packed as it would be published', () => {
       expect(result.code, `${packed[i]?.name}:\n${result.stdout}${result.stderr}`).toBe(0);
     });
   }, 120_000);
+});
+
+describe('when a user installs @phpublish/release-it', () => {
+  let project: string;
+  let tree: Installed[];
+
+  beforeAll(async () => {
+    project = await installs.releaseItPlugin;
+    tree = await installedPackages(project);
+  }, 180_000);
+
+  it('installs core and release-it (its peer) beside the plugin, and no CLI, stand-in or test code', () => {
+    expect(phpublishPackages(tree)).toEqual(['@phpublish/core', '@phpublish/release-it']);
+    expect(tree.map((p) => p.name)).toContain('release-it');
+    expect(tree.map((p) => p.name).filter((name) => NOT_FOR_USERS.includes(name))).toEqual([]);
+  });
+
+  it('loads the plugin as release-it does: a default-exported class with the lifecycle methods', async () => {
+    const script = join(project, 'check.mjs');
+    await writeFile(
+      script,
+      [
+        "const { default: Plugin } = await import('@phpublish/release-it');",
+        "const methods = ['init', 'beforeRelease', 'release', 'afterRelease'].filter((name) => typeof Plugin.prototype[name] === 'function');",
+        'console.log(JSON.stringify({ type: typeof Plugin, methods }));',
+      ].join('\n'),
+    );
+    const result = await run(NODE24, [script], { cwd: project, env: userEnv() });
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({
+      type: 'function',
+      methods: ['init', 'beforeRelease', 'release', 'afterRelease'],
+    });
+  });
 });
 
 describe('when a user installs @phpublish/semantic-release', () => {
