@@ -77,6 +77,13 @@ describe('when what it reads is not usable', () => {
     expect(piped.stdout).toBe('{"type":"git-tag","tag":"v1.0.0"}\n'); // passed through, as changesets/action v1 reads it
   });
 
+  it('falls back to the untagged versions when the file CHANGESETS_OUTPUT names does not exist (changesets wrote nothing)', async () => {
+    await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'hello', version: '1.0.0', private: true }));
+    const { code, stderr } = await runMain(['publish'], { env: { CHANGESETS_OUTPUT: join(dir, 'missing.ndjson') } });
+    expect(code).toBe(EXIT.ok);
+    expect(stderr).toContain('(CHANGESETS_OUTPUT) does not exist; looking for versions not tagged on the remote');
+  });
+
   it('does nothing, successfully, in a workspace without PHP packages (JavaScript packages are none of its business)', async () => {
     await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'hello', version: '1.0.0', private: true }));
     const { code, stderr } = await runMain(['publish', '--output', '-'], { stdin: '🦋  New tag:  v1.0.0\n' });
