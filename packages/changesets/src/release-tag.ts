@@ -10,14 +10,13 @@ import {
   Redactor,
   runGit,
   type SigningKey,
+  type TagGitOptions,
   trustSigningKey,
   verifyTagObject,
   withoutSigningSecrets,
 } from '@phpublish/core';
 
-export interface ReleaseTagInput {
-  cwd: string;
-  env: Record<string, string | undefined>;
+export interface ReleaseTagInput extends TagGitOptions {
   tag: string;
   remote: string;
 }
@@ -145,19 +144,16 @@ async function signatureProblem(input: ReleaseTagInput, oid: string, key: Signin
   }
 }
 
-function gitOptions(input: Pick<ReleaseTagInput, 'cwd' | 'env'>): {
-  cwd: string;
-  env: Record<string, string | undefined>;
-} {
+function gitOptions(input: TagGitOptions): TagGitOptions {
   return { cwd: input.cwd, env: withoutSigningSecrets(input.env) };
 }
 
-async function revParse(rev: string, git: { cwd: string; env: Record<string, string | undefined> }) {
+async function revParse(rev: string, git: TagGitOptions) {
   const result = await runGit(['rev-parse', '--verify', '--quiet', '--end-of-options', rev], git);
   return result.exitCode === 0 ? result.stdout.toString('utf8').trim() : undefined;
 }
 
-async function checkedGit(args: string[], git: { cwd: string; env: Record<string, string | undefined> }, tag: string) {
+async function checkedGit(args: string[], git: TagGitOptions, tag: string) {
   const result = await runGit(args, git);
   if (result.exitCode !== 0) {
     // A remote URL in git's complaint may carry credentials.
