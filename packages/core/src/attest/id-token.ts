@@ -49,8 +49,9 @@ export function claim(claims: IdentityClaims, name: string): string {
 export function readIdentityToken(
   platform: CiPlatform,
   token: string,
-  deps: { redactor: Redactor; nowMs: number },
+  deps: { redactor: Redactor; nowMs: number; audience?: string },
 ): IdentityToken {
+  const expectedAudience = deps.audience ?? SIGSTORE_AUDIENCE;
   const value = token.trim();
   deps.redactor.add(value);
   const parts = value.split('.');
@@ -67,8 +68,8 @@ export function readIdentityToken(
   if (typeof claims !== 'object' || claims === null) throw invalid('its claims are not a JSON object');
   const audience = claims['aud'];
   const audiences = Array.isArray(audience) ? audience : [audience];
-  if (!audiences.includes(SIGSTORE_AUDIENCE)) {
-    throw invalid(`its audience is ${JSON.stringify(audience)}, not "${SIGSTORE_AUDIENCE}"`);
+  if (!audiences.includes(expectedAudience)) {
+    throw invalid(`its audience is ${JSON.stringify(audience)}, not "${expectedAudience}"`);
   }
   const exp = claims['exp'];
   if (typeof exp === 'number' && exp * 1000 < deps.nowMs) throw invalid('it has expired');
@@ -84,6 +85,8 @@ export interface ObtainIdentityTokenInput {
   tokenVariable: string;
   http: HttpDeps;
   redactor: Redactor;
+  /** The audience to ask for (GitHub) and to expect; `sigstore` by default. A registry's exchange has its own. */
+  audience?: string;
 }
 
 /**
@@ -94,10 +97,11 @@ export interface ObtainIdentityTokenInput {
 export async function obtainIdentityToken(input: ObtainIdentityTokenInput): Promise<IdentityToken> {
   const { env, redactor, http } = input;
   const nowMs = http.clock.now();
+  const audience = input.audience ?? SIGSTORE_AUDIENCE;
   if (input.platform === 'gitlab-ci') {
     const token = env[input.tokenVariable]?.trim();
     if (!token) throw new PhpublishError('ATTEST_ID_TOKEN_MISSING', { variable: input.tokenVariable });
-    return readIdentityToken('gitlab-ci', token, { redactor, nowMs });
+    return readIdentityToken('gitlab-ci', token, { redactor, nowMs, audience });
   }
 
   const requestUrl = env['ACTIONS_ID_TOKEN_REQUEST_URL']?.trim();
@@ -110,7 +114,7 @@ export async function obtainIdentityToken(input: ObtainIdentityTokenInput): Prom
   } catch {
     throw new PhpublishError('ATTEST_ID_TOKEN_REQUEST_FAILED', { reason: 'ACTIONS_ID_TOKEN_REQUEST_URL is not a URL' });
   }
-  url.searchParams.set('audience', SIGSTORE_AUDIENCE);
+  url.searchParams.set('audience', audience);
   let response: Awaited<ReturnType<typeof requestWithRetry>>;
   try {
     response = await requestWithRetry(
@@ -136,7 +140,7 @@ export async function obtainIdentityToken(input: ObtainIdentityTokenInput): Prom
       reason: redactor.redact(message ?? (response.status === 200 ? 'the answer has no token' : 'no token issued')),
     });
   }
-  return readIdentityToken('github-actions', value, { redactor, nowMs });
+  return readIdentityToken('github-actions', value, { redactor, nowMs, audience });
 }
 
 /** The `message` of a JSON error answer, short and single-line. */

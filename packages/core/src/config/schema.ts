@@ -65,6 +65,25 @@ export const packagistSchema = z
       .default(30)
       .describe('Seconds one HTTP request to Packagist may take before it is retried.'),
     confirm: packagistConfirmSchema.prefault({}),
+    oidc: z
+      .enum(['auto', 'required', 'off'])
+      .default('auto')
+      .describe(
+        'Trusted publishing (docs/oidc.md): `auto` exchanges the CI job’s ID token for a short-lived credential when Packagist offers an OIDC token exchange, else uses the API token (with a one-line notice); `required` fails when no exchange is available; `off` never tries.',
+      ),
+    oidcPublisher: z
+      .strictObject({
+        repository: z.string().min(1).describe('`owner/name` (GitHub) or `group/project` (GitLab).'),
+        workflow: z
+          .string()
+          .min(1)
+          .describe('The workflow file: `release.yml`, `.github/workflows/release.yml` or `.gitlab-ci.yml`.'),
+        environment: z.string().min(1).optional().describe('The CI environment the release job runs in, if any.'),
+      })
+      .optional()
+      .describe(
+        'The trusted publisher registered on Packagist. When set, phpublish checks the CI token against it before the exchange, so a mismatch gets a clear error.',
+      ),
   })
   .describe('Packagist notification and confirmation.');
 

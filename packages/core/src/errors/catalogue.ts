@@ -3,6 +3,7 @@ import { attestErrors } from './attest-errors.js';
 import { changesetsErrors } from './changesets-errors.js';
 import { configErrors } from './config-errors.js';
 import { inputErrors } from './input-errors.js';
+import { oidcErrors } from './oidc-errors.js';
 import { packagistErrors } from './packagist-errors.js';
 import { remoteErrors } from './remote-errors.js';
 import { signingErrors } from './signing-errors.js';
@@ -15,6 +16,7 @@ export const catalogue = {
   ...changesetsErrors,
   ...configErrors,
   ...inputErrors,
+  ...oidcErrors,
   ...packagistErrors,
   ...remoteErrors,
   ...signingErrors,

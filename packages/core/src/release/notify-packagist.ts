@@ -7,6 +7,8 @@ import {
   type VersionsResult,
   waitForVersion,
 } from '../packagist/index.js';
+import { choosePackagistCredential, oidcCredentialRefusal } from '../packagist/oidc.js';
+import { publishToPrivatePackagist } from '../private-packagist/publish.js';
 import { packagistClientFor, type ReleaseContext } from './context.js';
 import type { PackagistTarget } from './packagist-target.js';
 
@@ -19,12 +21,24 @@ export interface PackagistRelease {
 
 export interface PackagistOutcome {
   /** How Packagist was told. */
-  notified: 'update-package' | 'created-and-updated' | 'github-app' | 'already-served' | 'off';
+  notified:
+    | 'update-package'
+    | 'created-and-updated'
+    | 'github-app'
+    | 'already-served'
+    | 'off'
+    /** Private Packagist: the dist zip uploaded as the version's artifact (or as a new artifact package). */
+    | 'artifact-uploaded'
+    | 'artifact-package-created';
   jobs: string[];
   /** Whether Packagist was seen serving the version at the commit. */
   confirmation: 'served' | 'timed-out-warned' | 'not-checked';
   entry?: PackageVersion;
   elapsedMs?: number;
+  /** What update-package was sent: a short-lived credential from the OIDC exchange, or the long-lived API token. */
+  credential?: 'oidc' | 'api-token';
+  /** Whether Packagist offered the OIDC token exchange (a long-lived token is then deprecated). */
+  oidcOffered?: boolean;
 }
 
 /**
@@ -45,6 +59,10 @@ export async function notifyPackagist(
   if (mode === 'off') {
     logger.info('Packagist: skipped (packagist.mode is off).');
     return { notified: 'off', jobs: [], confirmation: 'not-checked' };
+  }
+  if (options.mode === 'private-packagist') {
+    // Trusted publishing of the dist zip as an artifact, with a short-lived OIDC credential.
+    return { ...(await publishToPrivatePackagist(context, target, release)), jobs: [], credential: 'oidc' };
   }
   const client = packagistClientFor(context);
 
@@ -76,13 +94,31 @@ export async function notifyPackagist(
     }
   }
 
+  const choice = await choosePackagistCredential({
+    ...context,
+    options,
+    packageName: target.packageName,
+    tokenCredentials: context.config.packagist.credentials,
+  });
+  const credential: PackagistOutcome['credential'] =
+    choice.kind === 'oidc' ? 'oidc' : mode === 'token' ? 'api-token' : undefined;
+  const how = { ...(credential ? { credential } : {}), oidcOffered: choice.oidcOffered };
+  // With a short-lived credential, a client that does not even know the long-lived token.
+  const updater =
+    choice.kind === 'oidc'
+      ? packagistClientFor({
+          ...context,
+          config: { ...context.config, packagist: { ...context.config.packagist, credentials: choice.credentials } },
+        })
+      : client;
   let notified: PackagistOutcome['notified'];
   let jobs: string[] = [];
-  if (mode === 'token') {
+  if (credential) {
     try {
-      jobs = (await client.updatePackage(target.repositoryUrl)).jobs;
+      jobs = (await updater.updatePackage(target.repositoryUrl)).jobs;
       notified = 'update-package';
     } catch (error) {
+      if (choice.kind === 'oidc') throw oidcCredentialRefusal(error);
       if (
         !(
           isPhpublishError(error, 'PACKAGIST_PACKAGE_NOT_FOUND') &&
@@ -111,7 +147,7 @@ export async function notifyPackagist(
     );
   }
 
-  if (!options.confirm.enabled) return { notified, jobs, confirmation: 'not-checked' };
+  if (!options.confirm.enabled) return { notified, jobs, confirmation: 'not-checked', ...how };
   logger.info(
     `Packagist: waiting until ${target.packageName} ${release.version} is served at ${release.commit.slice(0, 12)}…`,
   );
@@ -129,11 +165,11 @@ export async function notifyPackagist(
     logger.success(
       `Packagist serves ${target.packageName} ${release.version} at ${release.commit.slice(0, 12)} (after ${Math.round(served.elapsedMs / 100) / 10} s).`,
     );
-    return { notified, jobs, confirmation: 'served', entry: served.entry, elapsedMs: served.elapsedMs };
+    return { notified, jobs, confirmation: 'served', entry: served.entry, elapsedMs: served.elapsedMs, ...how };
   } catch (error) {
     if (isPhpublishError(error, 'PACKAGIST_CONFIRM_TIMEOUT') && options.confirm.onTimeout === 'warn') {
       logger.warn(error.format());
-      return { notified, jobs, confirmation: 'timed-out-warned' };
+      return { notified, jobs, confirmation: 'timed-out-warned', ...how };
     }
     throw error;
   }
