@@ -10,6 +10,7 @@ export * from './input/index.js';
 export * from './log/index.js';
 export * from './packagist/index.js';
 export * from './pgp/index.js';
+export * from './private-packagist/index.js';
 export * from './release/index.js';
 export * from './verify/index.js';
 export { PHPUBLISH_VERSION, userAgent } from './version.js';

@@ -25,13 +25,33 @@ export const packagistConfirmSchema = z
   })
   .describe('Confirmation that Packagist serves the release.');
 
+export const privatePackagistSchema = z
+  .strictObject({
+    organization: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_.-]*$/i, 'Must be the organisation’s URL name, e.g. `acme-org`')
+      .optional()
+      .describe('The organisation’s URL name on Private Packagist (needed by `packagist.mode: private-packagist`).'),
+    url: z
+      .url({ protocol: /^https?$/ })
+      .default('https://packagist.com')
+      .describe('Base URL of Private Packagist (its API is under `/api`); a self-hosted instance’s own address.'),
+    repositoryUrl: z
+      .url({ protocol: /^https?$/ })
+      .optional()
+      .describe(
+        'The organisation’s Composer repository, read to confirm the release. Default: https://repo.packagist.com/<organization>. When it needs authentication, confirmation is skipped with a notice.',
+      ),
+  })
+  .describe('Private Packagist trusted publishing (`packagist.mode: private-packagist`).');
+
 export const packagistSchema = z
   .strictObject({
     mode: z
-      .enum(['auto', 'token', 'github-app', 'off'])
+      .enum(['auto', 'token', 'github-app', 'private-packagist', 'off'])
       .default('auto')
       .describe(
-        'How Packagist learns about the release: `token` calls update-package with PACKAGIST_USERNAME and PACKAGIST_API_TOKEN; `github-app` sends nothing and relies on the Packagist GitHub App (or webhook), then confirms; `auto` uses the token when it is set, else `github-app`; `off` skips Packagist entirely.',
+        'How Packagist learns about the release: `token` calls update-package with PACKAGIST_USERNAME and PACKAGIST_API_TOKEN; `github-app` sends nothing and relies on the Packagist GitHub App (or webhook), then confirms; `private-packagist` publishes the dist zip as an artifact on Private Packagist with a short-lived credential from GitHub Actions’ OIDC token (no stored secret; see `privatePackagist`); `auto` uses the token when it is set, else `github-app`; `off` skips Packagist entirely.',
       ),
     url: z
       .url({ protocol: /^https?$/ })
@@ -65,6 +85,7 @@ export const packagistSchema = z
       .default(30)
       .describe('Seconds one HTTP request to Packagist may take before it is retried.'),
     confirm: packagistConfirmSchema.prefault({}),
+    privatePackagist: privatePackagistSchema.prefault({}),
     oidc: z
       .enum(['auto', 'required', 'off'])
       .default('auto')

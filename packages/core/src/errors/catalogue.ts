@@ -5,6 +5,7 @@ import { configErrors } from './config-errors.js';
 import { inputErrors } from './input-errors.js';
 import { oidcErrors } from './oidc-errors.js';
 import { packagistErrors } from './packagist-errors.js';
+import { privatePackagistErrors } from './private-packagist-errors.js';
 import { remoteErrors } from './remote-errors.js';
 import { signingErrors } from './signing-errors.js';
 import { verifyErrors } from './verify-errors.js';
@@ -18,6 +19,7 @@ export const catalogue = {
   ...inputErrors,
   ...oidcErrors,
   ...packagistErrors,
+  ...privatePackagistErrors,
   ...remoteErrors,
   ...signingErrors,
   ...verifyErrors,

@@ -1,0 +1,202 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildArchive } from '../archive/index.js';
+import { obtainIdentityToken } from '../attest/id-token.js';
+import { releaseFileNames } from '../attest/subjects.js';
+import { isPhpublishError, PhpublishError } from '../errors/index.js';
+import { findVersion, type PackageVersion, TRANSIENT_PACKAGIST_ERRORS } from '../packagist/index.js';
+import type { ReleaseContext } from '../release/context.js';
+import {
+  apiClientFor,
+  httpDepsFor,
+  type PrivatePackagistSettings,
+  privatePackagistSettings,
+  repositoryClientFor,
+  requireGitHubActions,
+  workflowOfClaims,
+} from './settings.js';
+
+export interface PrivatePackagistOutcome {
+  /** What was sent: an artifact for an existing package, a new artifact package, or nothing (already served). */
+  notified: 'artifact-uploaded' | 'artifact-package-created' | 'already-served';
+  confirmation: 'served' | 'timed-out-warned' | 'not-checked';
+  entry?: PackageVersion;
+  elapsedMs?: number;
+}
+
+interface ReleaseZip {
+  fileName: string;
+  bytes: Buffer;
+  /** What Composer metadata's `dist.shasum` says of a zip. */
+  sha1: string;
+}
+
+/**
+ * The release's reproducible dist zip, built again from the tagged commit: byte for byte the zip
+ * that was attested (the archive is reproducible), also on a re-run that starts here.
+ */
+async function buildReleaseZip(context: ReleaseContext, packageName: string, tag: string, commit: string) {
+  const fileName = releaseFileNames(packageName, tag.replace(/^v(?=\d)/i, '')).zip;
+  const dir = await mkdtemp(join(tmpdir(), 'phpublish-artifact-'));
+  try {
+    const outFile = join(dir, fileName);
+    await buildArchive({ cwd: context.cwd, env: context.env, ref: commit, outFile });
+    const bytes = await readFile(outFile);
+    return { fileName, bytes, sha1: createHash('sha1').update(bytes).digest('hex') } satisfies ReleaseZip;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The version's entry when the repository lists it; an error when it is another zip. */
+function servedEntry(versions: PackageVersion[], packageName: string, tag: string, zip: ReleaseZip) {
+  const entry = findVersion(versions, tag);
+  if (!entry) return undefined;
+  const shasum = entry.dist?.shasum ?? '';
+  if (shasum !== zip.sha1) {
+    throw new PhpublishError('PRIVATE_PACKAGIST_ARTIFACT_MISMATCH', {
+      packageName,
+      version: tag,
+      expected: zip.sha1,
+      actual: shasum || '(none)',
+    });
+  }
+  return entry;
+}
+
+/**
+ * Publishes a release on Private Packagist with trusted publishing: the organisation's OIDC audience,
+ * a GitHub Actions ID token for it, the token exchanged for a 15-minute credential for this package
+ * only, the dist zip uploaded as the version's artifact (creating the artifact package on the first
+ * release), then the Composer repository read until it serves that very zip. No stored secret is
+ * involved; the token, key, secret and signatures are registered with the redactor as they appear.
+ */
+export async function publishToPrivatePackagist(
+  context: ReleaseContext,
+  target: { packageName: string },
+  release: { version: string; commit: string },
+): Promise<PrivatePackagistOutcome> {
+  const { logger } = context;
+  const settings = privatePackagistSettings(context);
+  requireGitHubActions(context);
+  const zip = await buildReleaseZip(context, target.packageName, release.version, release.commit);
+
+  // Resume point: the version already served with this zip needs nothing more.
+  const before = await readVersions(context, settings, target.packageName);
+  const already = before && servedEntry(before, target.packageName, release.version, zip);
+  if (already) {
+    logger.success(
+      `Private Packagist already serves ${target.packageName} ${release.version} (this zip); nothing to send.`,
+    );
+    return { notified: 'already-served', confirmation: 'served', entry: already };
+  }
+
+  const api = apiClientFor(context, settings);
+  const audience = await api.audience(settings.organization);
+  let identity: Awaited<ReturnType<typeof obtainIdentityToken>>;
+  try {
+    identity = await obtainIdentityToken({
+      platform: 'github-actions',
+      env: context.env,
+      tokenVariable: '',
+      http: httpDepsFor(context),
+      redactor: context.redactor,
+      audience,
+    });
+  } catch (error) {
+    if (isPhpublishError(error, 'ATTEST_ID_TOKEN_PERMISSION_MISSING')) {
+      throw new PhpublishError('PRIVATE_PACKAGIST_ID_TOKEN_PERMISSION_MISSING', undefined, { cause: error });
+    }
+    throw error;
+  }
+  const credential = await api.exchange({
+    organization: settings.organization,
+    packageName: target.packageName,
+    oidcToken: identity.token,
+    audience,
+    workflow: workflowOfClaims(identity.claims),
+  });
+  logger.info(
+    `Private Packagist: short-lived credential obtained for ${target.packageName} from ${workflowOfClaims(identity.claims)} (no stored secret).`,
+  );
+  const published = await api.publishArtifact(credential, {
+    packageName: target.packageName,
+    fileName: zip.fileName,
+    zip: zip.bytes,
+  });
+  const notified = published === 'package-created' ? 'artifact-package-created' : 'artifact-uploaded';
+  logger.success(
+    `Private Packagist: ${zip.fileName} published as ${target.packageName} ${release.version}${published === 'package-created' ? ' (artifact package created)' : ''}.`,
+  );
+  return { notified, ...(await confirmServed(context, settings, target.packageName, release.version, zip)) };
+}
+
+/** The package's versions in the organisation's repository; undefined when it has none or cannot be read. */
+async function readVersions(context: ReleaseContext, settings: PrivatePackagistSettings, packageName: string) {
+  try {
+    const result = await repositoryClientFor(context, settings).getVersions(packageName);
+    return result.state === 'found' ? result.versions : undefined;
+  } catch (error) {
+    if (!isPhpublishError(error)) throw error;
+    context.logger.info(`Private Packagist: the Composer repository could not be read (${error.message}).`);
+    return undefined;
+  }
+}
+
+/** Polls the Composer repository until it lists the version with this zip, like the Packagist confirmation. */
+async function confirmServed(
+  context: ReleaseContext,
+  settings: PrivatePackagistSettings,
+  packageName: string,
+  tag: string,
+  zip: ReleaseZip,
+): Promise<Omit<PrivatePackagistOutcome, 'notified'>> {
+  const { confirm } = context.config.options.packagist;
+  const { clock, logger } = context;
+  if (!confirm.enabled) return { confirmation: 'not-checked' };
+  const client = repositoryClientFor(context, settings);
+  const started = clock.now();
+  const deadline = started + confirm.timeout * 1000;
+  let delay = 100;
+  let lastSeen = 'the version is not listed yet';
+  for (;;) {
+    try {
+      const result = await client.getVersions(packageName);
+      if (result.state === 'found') {
+        const entry = servedEntry(result.versions, packageName, tag, zip);
+        if (entry) {
+          const elapsedMs = clock.now() - started;
+          logger.success(
+            `Private Packagist serves ${packageName} ${tag} with the released zip (sha1 ${zip.sha1.slice(0, 12)}).`,
+          );
+          return { confirmation: 'served', entry, elapsedMs };
+        }
+      }
+    } catch (error) {
+      if (isPhpublishError(error, 'PACKAGIST_ACCESS_DENIED')) {
+        // repo.packagist.com asks Composer for credentials; the publishing credential is not one.
+        logger.warn(
+          `Private Packagist: not confirmed, ${settings.repositoryUrl} needs authentication (set packagist.privatePackagist.repositoryUrl to a readable mirror, or packagist.confirm.enabled: false).`,
+        );
+        return { confirmation: 'not-checked' };
+      }
+      if (!(isPhpublishError(error) && TRANSIENT_PACKAGIST_ERRORS.has(error.code))) throw error;
+      lastSeen = `the repository is not answering: ${error.message}`;
+    }
+    if (clock.now() >= deadline) {
+      const timeout = new PhpublishError('PACKAGIST_CONFIRM_TIMEOUT', {
+        packageName,
+        version: tag,
+        seconds: confirm.timeout,
+        lastSeen,
+      });
+      if (confirm.onTimeout !== 'warn') throw timeout;
+      logger.warn(timeout.format());
+      return { confirmation: 'timed-out-warned' };
+    }
+    await clock.sleep(Math.min(delay, Math.max(0, deadline - clock.now())));
+    delay = Math.min(10_000, Math.round(delay * 1.5));
+  }
+}

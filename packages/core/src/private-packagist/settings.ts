@@ -1,0 +1,70 @@
+import { ciName, detectCiPlatform } from '../attest/ci.js';
+import { claim } from '../attest/id-token.js';
+import { PhpublishError } from '../errors/index.js';
+import { DEFAULT_RETRY, type HttpDeps } from '../http/index.js';
+import { PackagistClient } from '../packagist/index.js';
+import type { ReleaseContext } from '../release/context.js';
+import { PrivatePackagistClient } from './client.js';
+
+/** Where the organisation publishes and where its Composer repository is read. */
+export interface PrivatePackagistSettings {
+  organization: string;
+  /** e.g. https://packagist.com */
+  url: string;
+  /** e.g. https://repo.packagist.com/acme-org */
+  repositoryUrl: string;
+}
+
+/** The settings of `packagist.privatePackagist`, or the coded error for a missing organisation. */
+export function privatePackagistSettings(context: ReleaseContext): PrivatePackagistSettings {
+  const { organization, url, repositoryUrl } = context.config.options.packagist.privatePackagist;
+  if (!organization) throw new PhpublishError('PRIVATE_PACKAGIST_ORGANIZATION_MISSING');
+  return { organization, url, repositoryUrl: repositoryUrl ?? `https://repo.packagist.com/${organization}` };
+}
+
+/** Private Packagist trusts GitHub Actions' tokens only: any other run gets the coded refusal. */
+export function requireGitHubActions(context: ReleaseContext): void {
+  const platform = detectCiPlatform(context.env);
+  if (platform !== 'github-actions') {
+    throw new PhpublishError('PRIVATE_PACKAGIST_CI_UNSUPPORTED', {
+      ci: platform ? ciName(platform) : 'not in a CI job phpublish recognises',
+    });
+  }
+}
+
+export function httpDepsFor(context: ReleaseContext): HttpDeps {
+  return {
+    dispatcher: context.dispatcher,
+    clock: context.clock,
+    userAgent: context.userAgent,
+    timeoutMs: context.config.options.packagist.requestTimeout * 1000,
+    retry: DEFAULT_RETRY,
+    onRetry: ({ url, attempt, delayMs, reason }) =>
+      context.logger.info(
+        `Private Packagist: ${reason} from ${context.redactor.redact(url)}; retrying in ${Math.round(delayMs / 100) / 10} s (attempt ${attempt + 1})`,
+      ),
+  };
+}
+
+export function apiClientFor(context: ReleaseContext, settings: PrivatePackagistSettings): PrivatePackagistClient {
+  return new PrivatePackagistClient({ baseUrl: settings.url, http: httpDepsFor(context), redactor: context.redactor });
+}
+
+/** Reads the organisation's Composer repository (p2 metadata) like Packagist's, with no credentials. */
+export function repositoryClientFor(context: ReleaseContext, settings: PrivatePackagistSettings): PackagistClient {
+  const http = httpDepsFor(context);
+  return new PackagistClient({
+    apiUrl: settings.url,
+    repoUrl: settings.repositoryUrl,
+    dispatcher: http.dispatcher,
+    clock: http.clock,
+    userAgent: http.userAgent,
+    timeoutMs: http.timeoutMs,
+    ...(http.onRetry ? { onRetry: http.onRetry } : {}),
+  });
+}
+
+/** `acme/hello/.github/workflows/release.yml@refs/tags/v1.0.0`, as the token names the run, for messages. */
+export function workflowOfClaims(claims: Readonly<Record<string, unknown>>): string {
+  return claim(claims, 'workflow_ref') || '(unknown workflow)';
+}
