@@ -151,21 +151,26 @@ function startSession(input: PublishChangesetsInput, cwd: string, release: Relea
   });
 }
 
+/** What attaches the bundle to a forge's release: changesets makes no release before this step. */
+const RELEASE_STORES = ['storeReleaseAsset', 'storeGitLabReleaseLink'] as const;
+
 /**
- * changesets/action creates the GitHub release after the publish script has run, so there is no
- * release to attach the bundle to yet: unless the options say otherwise, the attestation goes to
- * GitHub's attestation store only (where `phpublish verify` reads it).
+ * changesets/action creates the GitHub release after the publish script has run, and changesets
+ * creates no GitLab release at all, so there is no release to attach the bundle to yet: unless the
+ * options say otherwise, the attestation goes to GitHub's attestation store only (where `phpublish
+ * verify` reads it).
  */
 export function withChangesetsDefaults(options: unknown): unknown {
-  if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
-    return options; // not an options object: the configuration check reports it
-  }
+  if (options !== undefined && !isPlainObject(options)) return options; // the configuration check reports it
   const given = (options ?? {}) as Record<string, unknown>;
-  const attest = given['attest'];
-  if (attest !== undefined && (typeof attest !== 'object' || attest === null || Array.isArray(attest))) return options;
-  const attestOptions = (attest ?? {}) as Record<string, unknown>;
-  if ('storeReleaseAsset' in attestOptions) return options;
-  return { ...given, attest: { ...attestOptions, storeReleaseAsset: false } };
+  const attest = given['attest'] ?? {};
+  if (!isPlainObject(attest)) return options;
+  const defaults = Object.fromEntries(RELEASE_STORES.filter((key) => !(key in attest)).map((key) => [key, false]));
+  return { ...given, attest: { ...attest, ...defaults } };
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** The released tags and where they were read; `tags` undefined when changesets said nothing (no output). */
