@@ -5,7 +5,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { virtualClock } from '../clock.js';
 import { memoryLogger } from '../log/index.js';
 import { createReleaseContext } from '../release/context.js';
+import type { PackagistOutcome } from '../release/notify-packagist.js';
 import { notifyPackagist } from '../release/notify-packagist.js';
+import { postureRows } from '../release/posture.js';
 import { preflight } from '../release/preflight.js';
 import { PACKAGIST_ID_TOKEN_VARIABLE } from './oidc.js';
 
@@ -97,6 +99,12 @@ async function setup(options: Setup = {}) {
   return { context, logger, log, release, failure, env };
 }
 
+/** The posture table's row that says which credential Packagist got. */
+const notificationRow = (packagist: PackagistOutcome) =>
+  postureRows({ packageName: 'acme/hello', version: 'v1.0.0', commit: fixture.repo.head, packagist }).find(
+    (row) => row.layer === 'Packagist notification',
+  );
+
 const requestsTo = (path: string, method = 'POST') =>
   fixture.packagist.requests.filter((r) => r.method === method && r.url === path);
 
@@ -126,6 +134,11 @@ describe('when Packagist offers the OIDC token exchange (packagist.oidc: auto)',
     expect(log()).toContain('short-lived credential from the OIDC token exchange');
     expect(log()).not.toContain('deprecated');
     expectNoSecretIn(log(), env);
+    expect(notificationRow(outcome)).toEqual({
+      layer: 'Packagist notification',
+      status: 'protected',
+      detail: 'update-package with a short-lived OIDC credential (trusted publishing: no stored secret)',
+    });
   });
 
   it('never sends the long-lived token once it has a short-lived one, and says the token is deprecated', async () => {
@@ -156,6 +169,10 @@ describe('when Packagist offers the OIDC token exchange (packagist.oidc: auto)',
     expect(outcome).toMatchObject({ credential: 'api-token', oidcOffered: true, confirmation: 'served' });
     expect(log()).toMatch(/warn: Packagist: OIDC not used \(Packagist refused .*\); using the API token\./);
     expectNoSecretIn(log(), env);
+    expect(notificationRow(outcome)).toMatchObject({
+      status: 'partial',
+      detail: expect.stringMatching(/long-lived API token, deprecated: Packagist offers OIDC trusted publishing/),
+    });
   });
 
   it('falls back to the token with a notice when the job may not request an ID token, without asking Packagist', async () => {
@@ -203,7 +220,12 @@ describe('when Packagist offers the OIDC token exchange (packagist.oidc: auto)',
 describe('when Packagist offers no OIDC token exchange (packagist.org today)', () => {
   it('auto: falls back to the token with a one-line notice', async () => {
     const { release, log } = await setup({ offered: false, token: true });
-    expect(await release()).toMatchObject({ credential: 'api-token', oidcOffered: false, confirmation: 'served' });
+    const outcome = await release();
+    expect(outcome).toMatchObject({ credential: 'api-token', oidcOffered: false, confirmation: 'served' });
+    expect(notificationRow(outcome)).toMatchObject({
+      status: 'partial',
+      detail: 'update-package with a long-lived API token (Packagist has no trusted publishing yet)',
+    });
     const notices = log()
       .split('\n')
       .filter((line) => line.includes('OIDC'));

@@ -55,15 +55,23 @@ export function postureRows(p: ReleasePosture): PostureRow[] {
   if (!outcome || outcome.notified === 'off') {
     rows.push({ layer: 'Packagist', status: 'skipped', detail: 'not notified (packagist.mode is off)' });
   } else {
+    const shortLived = outcome.credential === 'oidc';
     const how =
       outcome.notified === 'github-app'
         ? 'no token used: the Packagist GitHub App updates the package'
         : outcome.notified === 'already-served'
           ? 'already served: nothing sent'
-          : `update-package with a long-lived API token (Packagist has no trusted publishing yet)`;
+          : shortLived
+            ? 'update-package with a short-lived OIDC credential (trusted publishing: no stored secret)'
+            : outcome.oidcOffered
+              ? 'update-package with a long-lived API token, deprecated: Packagist offers OIDC trusted publishing, so remove PACKAGIST_API_TOKEN from the CI secrets'
+              : 'update-package with a long-lived API token (Packagist has no trusted publishing yet)';
     rows.push({
       layer: 'Packagist notification',
-      status: outcome.notified === 'github-app' || outcome.notified === 'already-served' ? 'protected' : 'partial',
+      status:
+        outcome.notified === 'github-app' || outcome.notified === 'already-served' || shortLived
+          ? 'protected'
+          : 'partial',
       detail: how,
     });
     rows.push({
