@@ -6,12 +6,14 @@ import { afterAll, bench, describe } from 'vitest';
 import { EXIT } from '../exit-codes.js';
 import { startLockFixture } from './testing/lock-fixture.js';
 
-// Target (issue: verify): `phpublish verify --lock` of a 200-package composer.lock against the sandbox in
-// at most 3 s, with a cost linear in the number of packages (bounded concurrency, one connection pool).
+// Target (issue 21): `phpublish verify --lock` of a 200-package composer.lock against the sandbox in at
+// most 4.5 s cold, verifying with the Sigstore libraries as published (no runtime patches; the earlier
+// 3 s target relied on them), with a cost linear in the number of packages (bounded concurrency, one
+// connection pool).
 // The command runs as users run it: the built CLI in its own Node process (`pnpm bench` builds first),
 // while the sandbox (Packagist, GitHub, Sigstore) answers from this one; dists come from a stand-in for
 // GitHub's zipball endpoint, as in the composer.lock of GitHub packages.
-const TARGET_MS = 3000;
+const TARGET_MS = 4500;
 const SIZES = [50, 100, 200] as const;
 const CLI = fileURLToPath(new URL('../../dist/bin/phpublish.js', import.meta.url));
 if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (pnpm bench does)`);
