@@ -112,6 +112,7 @@ async function writePhpublishConfig(packagist: Record<string, unknown> = {}): Pr
       rekorUrl: attestation.sigstore.rekorUrl,
       ...(attestation.sigstore.tsaUrl ? { tsaUrl: attestation.sigstore.tsaUrl } : {}),
       githubApiUrl: attestation.github.url,
+      gitlabApiUrl: attestation.gitlab.url,
     },
     packagist: { url: fixture.packagist.url, repoUrl: fixture.packagist.url, confirm: { timeout: 30 }, ...packagist },
   };
@@ -393,6 +394,36 @@ describe('phpublish-changesets, whatever the changesets major', () => {
         (await fixture.repo.git(['rev-parse', 'HEAD'])).trim(),
       );
       await expectGnupgVerifies('v1.1.0');
+    });
+  });
+
+  describe('when the job runs in GitLab CI (the README’s job: changeset git-tag, then the publish step)', () => {
+    it('signs and pushes the tag, attests the zip without needing a GitLab release, and Packagist serves the tagged commit', async () => {
+      await writePhpublishConfig({ repositoryUrl: REPOSITORY_URL });
+      await versionPackages(V3);
+      const { outputFile } = await tagWithChangesets(V3);
+      const job = attestation.gitlabIssuer.gitLabCiJob({
+        projectPath: 'acme/hello',
+        sha: (await fixture.repo.git(['rev-parse', 'HEAD'])).trim(),
+      });
+      const env = {
+        ...gitEnv(),
+        ...job.env,
+        HOME: home.path,
+        CHANGESETS_OUTPUT: outputFile,
+        PACKAGIST_USERNAME: 'alice',
+        PACKAGIST_API_TOKEN: fixture.alice.safeToken,
+        PHPUBLISH_GPG_PRIVATE_KEY: key.armoredPrivateKey,
+        PHPUBLISH_GPG_PRIVATE_KEY_PASSPHRASE: 'correct horse',
+      };
+      const { code, stderr } = await publish(env);
+      expect(code).toBe(0);
+      expectNoSecrets(stderr);
+      expect(stderr).toMatch(/Attestation: signed the provenance of acme-hello-1\.1\.0\.zip/);
+      expect((await git(remote.dir, ['cat-file', '-t', 'v1.1.0'])).trim()).toBe('tag');
+      await expectGnupgVerifies('v1.1.0');
+      const commit = (await git(remote.dir, ['rev-parse', 'v1.1.0^{commit}'])).trim();
+      expect(JSON.stringify((await fixture.getJson('/p2/acme/hello.json')).body)).toContain(commit);
     });
   });
 
