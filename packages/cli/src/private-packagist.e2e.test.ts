@@ -177,6 +177,17 @@ describe('phpublish publish with packagist.mode private-packagist', () => {
     expectNoSecrets(stdout, stderr);
   });
 
+  it('doctor reports the OIDC path as ready, and that the publisher is checked at the exchange', async () => {
+    const { code, stdout } = await run(['doctor', '--json'], env());
+    expect(code).toBe(EXIT.ok);
+    const rows = JSON.parse(stdout) as { area: string; status: string; detail: string }[];
+    expect(rows.find((row) => row.area === 'Packagist')).toMatchObject({
+      status: 'ok',
+      detail: expect.stringContaining('short-lived credential (no stored secret)'),
+    });
+    expect(pp.issuedKeys).toEqual([]);
+  });
+
   it('names the missing id-token: write permission in preflight, before any tag', async () => {
     const environment = env();
     delete environment['ACTIONS_ID_TOKEN_REQUEST_URL'];

@@ -124,9 +124,11 @@ export async function diagnose({
         area: 'Packagist',
         status: mode === 'token' ? 'warning' : 'ok',
         detail:
-          mode === 'token'
-            ? 'reachable and lists the package; updates use a long-lived API token (use the SAFE one)'
-            : 'reachable and lists the package; no token: the Packagist GitHub App updates it',
+          context.config.options.packagist.mode === 'private-packagist'
+            ? 'Private Packagist: audience reachable, GitHub Actions OIDC token possible; a short-lived credential (no stored secret) is exchanged at release, where the trusted publisher is checked'
+            : mode === 'token'
+              ? 'reachable and lists the package; updates use a long-lived API token (use the SAFE one)'
+              : 'reachable and lists the package; no token: the Packagist GitHub App updates it',
         codes: [],
       });
   }
