@@ -5,7 +5,7 @@ import { type CommandIo, stderrLogger } from '../io.js';
 import type { Command } from '../main.js';
 
 export const publishCommand: Command = {
-  usage: 'phpublish publish <tag> [--commit <ref>] [--remote <name>] [--dry-run] [--config <file>] [--json]',
+  usage: 'phpublish publish <tag> [--commit <ref>] [--remote <name>] [--dry-run] [--oidc] [--config <file>] [--json]',
   help: [
     'The whole pipeline for one release, for PHP-only repositories and any CI:',
     '  1. preflight: options, credentials, signing key, CI identity, composer.json, Packagist (every problem at once)',
@@ -20,6 +20,8 @@ export const publishCommand: Command = {
     '  --commit <ref>    what to release when the tag does not exist yet (default HEAD)',
     '  --remote <name>   where to push the tag (default origin)',
     '  --dry-run         run the preflight and say what would happen; change nothing',
+    '  --oidc            Packagist with a short-lived credential from its OIDC token exchange only',
+    '                    (packagist.oidc: required; fails when the exchange or the CI ID token is missing)',
     '  --config <file>   options file (default: phpublish.config.json when present)',
     '  --json            print the posture as JSON on stdout',
     '',
@@ -29,6 +31,7 @@ export const publishCommand: Command = {
     commit: { type: 'string' },
     remote: { type: 'string' },
     'dry-run': { type: 'boolean' },
+    oidc: { type: 'boolean' },
     config: { type: 'string' },
     json: { type: 'boolean' },
   },
@@ -37,7 +40,8 @@ export const publishCommand: Command = {
     const tag = tagArgument(positionals, 'release');
     const commitRef = gitArgument(values, 'commit');
     const remote = gitArgument(values, 'remote') ?? 'origin';
-    const options = await loadOptionsFile(io.cwd, values['config'] as string | undefined);
+    const fileOptions = await loadOptionsFile(io.cwd, values['config'] as string | undefined);
+    const options = values['oidc'] ? requireOidc(fileOptions) : fileOptions;
     const gitOptions = { cwd: io.cwd, env: io.env };
     const commit = await commitToRelease(tag, commitRef, gitOptions);
     const session = await ReleaseSession.start({
@@ -66,6 +70,15 @@ export const publishCommand: Command = {
     return EXIT.ok;
   },
 };
+
+/** `--oidc`: the options with `packagist.oidc: required` (anything else in them is validated as usual). */
+function requireOidc(options: unknown): unknown {
+  const isObject = (value: unknown): value is Record<string, unknown> =>
+    typeof value === 'object' && value !== null && !Array.isArray(value);
+  const base = isObject(options) ? options : {};
+  const packagist = isObject(base['packagist']) ? base['packagist'] : {};
+  return { ...base, packagist: { ...packagist, oidc: 'required' } };
+}
 
 /** An option git reads as a revision or remote: never empty, never something git would take as an option. */
 function gitArgument(values: Record<string, unknown>, option: string): string | undefined {
