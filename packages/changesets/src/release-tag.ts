@@ -129,7 +129,11 @@ export async function remoteTag(
 async function signatureProblem(input: ReleaseTagInput, oid: string, key: SigningKey): Promise<string | undefined> {
   const git = gitOptions(input);
   const ref = `refs/tags/${input.tag}`;
-  await checkedGit(['fetch', '--quiet', '--no-tags', '--end-of-options', input.remote, ref], git, input.tag);
+  const fetched = await runGit(['fetch', '--quiet', '--no-tags', '--end-of-options', input.remote, ref], git);
+  if (fetched.exitCode !== 0) {
+    // Unproven is refused like unsigned; a remote URL in git's complaint may carry credentials.
+    return `could not be fetched to check its signature (${new Redactor().redact(fetched.stderr.trim())})`;
+  }
   const type = (await runGit(['cat-file', '-t', oid], git)).stdout.toString('utf8').trim();
   if (type !== 'tag') return 'is a lightweight tag (no tag object, so no signature)';
   const raw = await runGit(['cat-file', 'tag', oid], git);
