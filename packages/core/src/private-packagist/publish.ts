@@ -133,6 +133,32 @@ export async function publishToPrivatePackagist(
   return { notified, ...(await confirmServed(context, settings, target.packageName, release.version, zip)) };
 }
 
+/**
+ * Whether the organisation's Composer repository lists a version (for resuming an unfinished
+ * release): `unknown` when it cannot be read, e.g. because it asks for credentials. Never asks
+ * packagist.org about a private package.
+ */
+export async function privatePackagistListing(
+  context: ReleaseContext,
+  packageName: string,
+  tag: string,
+): Promise<'listed' | 'not-listed' | 'unknown'> {
+  let settings: PrivatePackagistSettings;
+  try {
+    settings = privatePackagistSettings(context);
+  } catch {
+    return 'unknown';
+  }
+  try {
+    const result = await repositoryClientFor(context, settings).getVersions(packageName);
+    if (result.state === 'not-modified') return 'unknown';
+    return result.state === 'found' && findVersion(result.versions, tag) ? 'listed' : 'not-listed';
+  } catch (error) {
+    if (isPhpublishError(error)) return 'unknown';
+    throw error;
+  }
+}
+
 /** The package's versions in the organisation's repository; undefined when it has none or cannot be read. */
 async function readVersions(context: ReleaseContext, settings: PrivatePackagistSettings, packageName: string) {
   try {
