@@ -352,4 +352,88 @@ describe.each(SEMANTIC_RELEASES)('@phpublish/semantic-release with semantic-rele
       expect(updates).toHaveLength(1);
     });
   });
+
+  describe('when Packagist offers the OIDC token exchange (trusted publishing, docs/oidc.md)', () => {
+    /** Filled once the job's issuer exists: the exchange reads its trusted issuers when a token arrives. */
+    const trustedIssuers: { issuer: string; jwksUrl: string }[] = [];
+    beforeAll(() => {
+      sandboxOptions = { sandbox: { offerOidcExchange: { issuers: trustedIssuers } } };
+    });
+    afterAll(() => {
+      sandboxOptions = {};
+    });
+    beforeEach(() => {
+      trustedIssuers.splice(0, trustedIssuers.length, attestation.githubIssuer);
+      fixture.packagist.addTrustedPublisher({
+        package: 'acme/hello',
+        repository: 'acme/hello',
+        workflow: 'release.yml',
+      });
+    });
+
+    const expectNoOidcSecrets = (output: string, env: Record<string, string>) => {
+      expect(output).not.toMatch(/pkgtp_/);
+      expect(output).not.toMatch(/eyJ[\w-]+\.[\w-]+\.[\w-]+/);
+      expect(output).not.toContain(env['ACTIONS_ID_TOKEN_REQUEST_TOKEN']);
+    };
+
+    it('releases with OIDC only: no PACKAGIST_* variable at all, and the posture says no secret is stored', async () => {
+      await writeReleaseConfig({ oidc: 'required' });
+      const env = actionsEnv();
+      delete env['PACKAGIST_USERNAME'];
+      delete env['PACKAGIST_API_TOKEN'];
+      const { code, output } = await semanticRelease(env);
+      expect(code).toBe(0);
+      expect(output).toContain('short-lived credential from the OIDC token exchange');
+      expect(output).toContain('Packagist serves acme/hello v1.0.0');
+      expect(fixture.packagist.requests.filter((r) => r.url === '/api/update-package')).toHaveLength(1);
+      const summary = await readFile(join(home.path, 'summary.md'), 'utf8');
+      expect(summary).toContain(
+        '| ✅ | Packagist notification | update-package with a short-lived OIDC credential (trusted publishing: no stored secret) |',
+      );
+      expectNoSecrets(output);
+      expectNoOidcSecrets(output, env);
+    });
+
+    it('auto, with the token still set: never sends it and says to remove it from the CI secrets', async () => {
+      await writeReleaseConfig();
+      const env = actionsEnv();
+      const { code, output } = await semanticRelease(env);
+      expect(code).toBe(0);
+      expect(output).toMatch(/PACKAGIST_API_TOKEN \(Packagist’s apiToken\) is deprecated/);
+      expect(fixture.packagist.sawSecret(fixture.alice.safeToken)).toBe(false);
+      expectNoSecrets(output);
+      expectNoOidcSecrets(output, env);
+    });
+
+    it('auto, when no trusted publisher matches: falls back to the token with a warning, and the posture says it is deprecated', async () => {
+      await writeReleaseConfig();
+      const env = actionsEnv({ GITHUB_WORKFLOW_REF: 'acme/hello/.github/workflows/other.yml@refs/heads/main' });
+      // The token service's identity is the job's: a job of another workflow file.
+      const job = attestation.githubIssuer.gitHubActionsJob({
+        repository: 'acme/hello',
+        ref: 'refs/heads/main',
+        sha: fixture.repo.head,
+        workflowPath: '.github/workflows/other.yml',
+      });
+      Object.assign(env, job.env);
+      const { code, output } = await semanticRelease(env);
+      expect(code).toBe(0);
+      expect(output).toMatch(/Packagist: OIDC not used \(Packagist refused .*\); using the API token\./);
+      const summary = await readFile(join(home.path, 'summary.md'), 'utf8');
+      expect(summary).toContain('long-lived API token, deprecated: Packagist offers OIDC trusted publishing');
+      expectNoOidcSecrets(output, env);
+    });
+  });
+
+  describe('when packagist.oidc is required and Packagist offers no exchange (packagist.org today)', () => {
+    it('fails with PACKAGIST_OIDC_NOT_OFFERED and never calls update-package', async () => {
+      await writeReleaseConfig({ oidc: 'required' });
+      const { code, output } = await semanticRelease(actionsEnv());
+      expect(code).not.toBe(0);
+      expect(output).toContain('PACKAGIST_OIDC_NOT_OFFERED');
+      expect(fixture.packagist.requests.filter((r) => r.url === '/api/update-package')).toEqual([]);
+      expectNoSecrets(output);
+    });
+  });
 });
