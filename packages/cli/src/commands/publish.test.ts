@@ -168,9 +168,13 @@ describe('phpublish publish, when the command line names something that cannot b
     const { code, stderr } = await run(['publish', 'v1.0.0', '--commit', second, '--dry-run'], env());
     expect(code).toBe(EXIT.failed);
     expect(stderr).toContain(`PUBLISH_TAG_AT_OTHER_COMMIT: Tag v1.0.0 already exists at ${first}`);
-    // The same commit, named another way, is fine: a re-run.
-    const again = await run(['publish', 'v1.0.0', '--commit', first, '--dry-run'], env());
+    // The same commit, named another way, is fine: a re-run (of the job that was started for it)…
+    const again = await run(['publish', 'v1.0.0', '--commit', first, '--dry-run'], env({ GITHUB_SHA: first }));
     expect(again.code).toBe(EXIT.ok);
+    // …but not from a job started for a later commit: its attestation would name that one.
+    const later = await run(['publish', 'v1.0.0', '--commit', first, '--dry-run'], env());
+    expect(later.code).toBe(EXIT.failed);
+    expect(later.stderr).toContain(`ATTEST_OTHER_COMMIT: v1.0.0 points at ${first}`);
   });
 
   it('takes only a tag as the tag: a branch spelled like it is not released', async () => {
