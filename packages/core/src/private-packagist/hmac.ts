@@ -16,34 +16,41 @@ export interface SignedRequestInput {
   readonly cnonce?: string;
 }
 
-/** PHP's `rawurlencode` over bytes: RFC 3986's unreserved characters kept, every other byte as %XX. */
-function rawUrlEncode(bytes: Uint8Array): string {
-  let out = '';
-  for (const byte of bytes) {
-    const unreserved =
-      (byte >= 0x30 && byte <= 0x39) || // 0-9
-      (byte >= 0x41 && byte <= 0x5a) || // A-Z
-      (byte >= 0x61 && byte <= 0x7a) || // a-z
-      byte === 0x2d || // -
-      byte === 0x2e || // .
-      byte === 0x5f || // _
-      byte === 0x7e; // ~
-    out += unreserved ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+const HEX = Buffer.from('0123456789ABCDEF');
+/** Whether PHP's `rawurlencode` keeps a byte as it is: RFC 3986's unreserved characters. */
+const UNRESERVED = new Uint8Array(256).map((_, byte) => (/[A-Za-z0-9\-._~]/.test(String.fromCharCode(byte)) ? 1 : 0));
+
+/** `rawurlencode` of `bytes` as ASCII bytes, in chunks (a zip of many megabytes is never one string). */
+function* rawUrlEncode(bytes: Uint8Array): Generator<Buffer> {
+  const CHUNK = 1024 * 1024;
+  for (let start = 0; start < bytes.length; start += CHUNK) {
+    const part = bytes.subarray(start, start + CHUNK);
+    const out = Buffer.allocUnsafe(part.length * 3);
+    let at = 0;
+    for (const byte of part) {
+      if (UNRESERVED[byte]) {
+        out[at++] = byte;
+      } else {
+        out[at++] = 0x25; // %
+        out[at++] = HEX[byte >> 4]!;
+        out[at++] = HEX[byte & 15]!;
+      }
+    }
+    yield out.subarray(0, at);
   }
-  return out;
 }
 
+type CanonicalInput = Required<Pick<SignedRequestInput, 'method' | 'url' | 'timestamp' | 'cnonce'>> & {
+  key: string;
+  body?: Uint8Array | undefined;
+};
+
 /**
- * The string Private Packagist's API checks (its API client's RequestSignature): `METHOD\nhost\npath\n`
- * then the parameters key, timestamp, cnonce and the raw body (when not empty), sorted by name and
- * encoded as `http_build_query(..., PHP_QUERY_RFC3986)` does.
+ * The string Private Packagist's API checks (its API client's RequestSignature), in pieces:
+ * `METHOD\nhost\npath\n` then the parameters key, timestamp, cnonce and the raw body (when not
+ * empty), sorted by name and encoded as `http_build_query(..., PHP_QUERY_RFC3986)` does.
  */
-export function canonicalRequestString(
-  input: Required<Pick<SignedRequestInput, 'method' | 'url' | 'timestamp' | 'cnonce'>> & {
-    key: string;
-    body?: Uint8Array | undefined;
-  },
-): string {
+function* canonicalPieces(input: CanonicalInput): Generator<string | Buffer> {
   const url = new URL(input.url);
   const params: Record<string, Uint8Array> = {
     key: Buffer.from(input.key),
@@ -51,11 +58,18 @@ export function canonicalRequestString(
     cnonce: Buffer.from(input.cnonce),
   };
   if (input.body && input.body.length > 0) params['body'] = input.body;
-  const query = Object.keys(params)
-    .sort()
-    .map((name) => `${name}=${rawUrlEncode(params[name]!)}`)
-    .join('&');
-  return `${input.method.toUpperCase()}\n${url.hostname}\n${url.pathname}\n${query}`;
+  yield `${input.method.toUpperCase()}\n${url.hostname}\n${url.pathname}\n`;
+  let first = true;
+  for (const name of Object.keys(params).sort()) {
+    yield `${first ? '' : '&'}${name}=`;
+    first = false;
+    yield* rawUrlEncode(params[name]!);
+  }
+}
+
+/** The whole signed string (for tests and diagnostics; signing streams the pieces). */
+export function canonicalRequestString(input: CanonicalInput): string {
+  return [...canonicalPieces(input)].map((piece) => piece.toString()).join('');
 }
 
 /**
@@ -65,7 +79,8 @@ export function canonicalRequestString(
  */
 export function hmacAuthorization(credential: HmacCredential, input: SignedRequestInput): string {
   const cnonce = input.cnonce ?? randomBytes(20).toString('hex');
-  const canonical = canonicalRequestString({ ...input, cnonce, key: credential.key });
-  const signature = createHmac('sha256', credential.secret).update(canonical, 'latin1').digest('base64');
+  const hmac = createHmac('sha256', credential.secret);
+  for (const piece of canonicalPieces({ ...input, cnonce, key: credential.key })) hmac.update(piece);
+  const signature = hmac.digest('base64');
   return `PACKAGIST-HMAC-SHA256 Key=${credential.key}, Timestamp=${input.timestamp}, Cnonce=${cnonce}, Signature=${signature}`;
 }

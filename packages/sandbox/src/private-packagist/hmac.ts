@@ -18,15 +18,20 @@ export function parseHmacAuthorization(header: string | undefined): HmacAuthoriz
 }
 
 const UNRESERVED = /[A-Za-z0-9\-_.~]/;
+const HEX_DIGITS = '0123456789ABCDEF';
 
 /** PHP's rawurlencode over bytes: every byte but RFC 3986's unreserved characters as %XX (capitals). */
-function rfc3986(bytes: Buffer): string {
-  let out = '';
+function rfc3986(bytes: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(bytes.length * 3);
+  let at = 0;
   for (const byte of bytes) {
-    const char = String.fromCharCode(byte);
-    out += byte < 0x80 && UNRESERVED.test(char) ? char : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+    if (byte < 0x80 && UNRESERVED.test(String.fromCharCode(byte))) {
+      out[at++] = byte;
+    } else {
+      at += out.write(`%${HEX_DIGITS[byte >> 4]}${HEX_DIGITS[byte & 15]}`, at, 'latin1');
+    }
   }
-  return out;
+  return out.subarray(0, at);
 }
 
 /**
@@ -50,8 +55,8 @@ export function canonicalRequest(input: {
     ['timestamp', Buffer.from(input.timestamp)],
   ];
   if (input.body.length > 0) params.unshift(['body', input.body]);
-  const query = params.map(([name, value]) => `${name}=${rfc3986(value)}`).join('&');
-  return Buffer.from(`${input.method}\n${input.host}\n${input.path}\n${query}`, 'latin1');
+  const query = params.flatMap(([name, value], index) => [Buffer.from(`${index ? '&' : ''}${name}=`), rfc3986(value)]);
+  return Buffer.concat([Buffer.from(`${input.method}\n${input.host}\n${input.path}\n`, 'latin1'), ...query]);
 }
 
 /** Whether `signature` (base64) is HMAC-SHA256(secret) of the canonical request, compared in constant time. */
