@@ -9,7 +9,7 @@ import type { PackagistOutcome } from '../release/notify-packagist.js';
 import { notifyPackagist } from '../release/notify-packagist.js';
 import { postureRows } from '../release/posture.js';
 import { preflight } from '../release/preflight.js';
-import { PACKAGIST_ID_TOKEN_VARIABLE } from './oidc.js';
+import { PACKAGIST_ID_TOKEN_VARIABLE, preflightPackagistOidc } from './oidc.js';
 
 let issuer: SandboxOidcIssuer;
 let fixture: PackagistFixture;
@@ -96,7 +96,9 @@ async function setup(options: Setup = {}) {
     return error!;
   };
   const log = () => logger.lines.join('\n');
-  return { context, logger, log, release, failure, env };
+  const checkFirst = async () =>
+    (await preflightPackagistOidc({ ...context, options: context.config.options.packagist })).map((e) => e.code);
+  return { context, logger, log, release, failure, env, checkFirst };
 }
 
 /** The posture table's row that says which credential Packagist got. */
@@ -274,5 +276,42 @@ describe('when packagist.oidc is required and OIDC cannot be used', () => {
   it('fails when packagist.mode never calls update-package', async () => {
     const { failure } = await setup({ packagist: { oidc: 'required', mode: 'github-app' } });
     expect((await failure()).code).toBe('PACKAGIST_OIDC_MODE_CONFLICT');
+  });
+});
+
+describe('when the OIDC path is checked in preflight, before anything is tagged', () => {
+  it('required: reports a registry without the exchange', async () => {
+    const { checkFirst } = await setup({ offered: false, token: true, packagist: { oidc: 'required' } });
+    expect(await checkFirst()).toEqual(['PACKAGIST_OIDC_NOT_OFFERED']);
+  });
+
+  it('required: reports a job without an ID token, and a mode that never calls update-package', async () => {
+    expect(
+      await (await setup({ ci: 'github-without-id-token', packagist: { oidc: 'required' } })).checkFirst(),
+    ).toEqual(['PACKAGIST_OIDC_NO_CI_TOKEN']);
+    await Promise.all(started.splice(0).map((thing) => thing.close()));
+    expect(await (await setup({ packagist: { oidc: 'required', mode: 'github-app' } })).checkFirst()).toEqual([
+      'PACKAGIST_OIDC_MODE_CONFLICT',
+    ]);
+  });
+
+  it('reports a job that is not the configured publisher, in auto mode too', async () => {
+    const { checkFirst } = await setup({
+      packagist: { oidcPublisher: { repository: 'acme/other', workflow: 'release.yml' } },
+    });
+    expect(await checkFirst()).toEqual(['PACKAGIST_OIDC_PUBLISHER_MISMATCH']);
+  });
+
+  it('passes a job that can publish, without exchanging its token (which would use it up)', async () => {
+    const { checkFirst, release } = await setup({ packagist: { oidc: 'required' } });
+    expect(await checkFirst()).toEqual([]);
+    expect(requestsTo('/api/oidc/exchange')).toEqual([]);
+    expect((await release()).credential).toBe('oidc');
+  });
+
+  it('auto without a publisher: asks nothing of the registry', async () => {
+    const { checkFirst } = await setup({ offered: false, token: true });
+    expect(await checkFirst()).toEqual([]);
+    expect(fixture.packagist.requests.filter((r) => r.url === '/api/oidc/exchange')).toEqual([]);
   });
 });

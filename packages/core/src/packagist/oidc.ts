@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { type CiPlatform, detectCiPlatform, type Env } from '../attest/ci.js';
-import { claim, type IdentityClaims, obtainIdentityToken } from '../attest/id-token.js';
+import { claim, type IdentityClaims, type IdentityToken, obtainIdentityToken } from '../attest/id-token.js';
 import type { Clock } from '../clock.js';
 import type { PackagistConfig } from '../config/schema.js';
 import { isPhpublishError, PhpublishError } from '../errors/index.js';
@@ -33,6 +33,9 @@ export interface ChoosePackagistCredentialInput {
   redactor: Redactor;
   logger: Logger;
 }
+
+/** What the steps before the exchange need. */
+type OidcDeps = Omit<ChoosePackagistCredentialInput, 'tokenCredentials' | 'packageName'>;
 
 /** Why OIDC is not used this time (auto mode), or the coded error that `required` turns it into. */
 interface Unavailable {
@@ -76,9 +79,31 @@ export async function choosePackagistCredential(
   return { kind: 'configured', oidcOffered: attempt.offered };
 }
 
-async function tryOidc(
-  input: ChoosePackagistCredentialInput,
-): Promise<{ credentials: ShortLivedCredentials } | Unavailable> {
+/**
+ * Preflight of the OIDC path, before anything is tagged: with `packagist.oidc: required`, that the
+ * registry offers the exchange and this job gets an ID token for it; with a configured
+ * `oidcPublisher`, that the job is that publisher. Nothing is exchanged (that would use the token up).
+ */
+export async function preflightPackagistOidc(input: OidcDeps): Promise<PhpublishError[]> {
+  const { options } = input;
+  if (options.oidc === 'off' || options.mode === 'off') return [];
+  if (options.mode !== 'auto' && options.mode !== 'token') {
+    return options.oidc === 'required'
+      ? [new PhpublishError('PACKAGIST_OIDC_MODE_CONFLICT', { mode: options.mode })]
+      : [];
+  }
+  if (options.oidc !== 'required' && !options.oidcPublisher) return [];
+  try {
+    const prepared = await prepareOidc(input);
+    return 'error' in prepared && options.oidc === 'required' ? [prepared.error] : [];
+  } catch (error) {
+    if (isPhpublishError(error)) return [error];
+    throw error;
+  }
+}
+
+/** Up to the exchange: the job can get an ID token, the registry offers the exchange, the token is the publisher's. */
+async function prepareOidc(input: OidcDeps): Promise<{ ciToken: IdentityToken; http: HttpDeps } | Unavailable> {
   const { options, env, redactor } = input;
   const platform = detectCiPlatform(env);
   const missing = missingCiToken(platform, env);
@@ -101,7 +126,7 @@ async function tryOidc(
       error: new PhpublishError('PACKAGIST_OIDC_NOT_OFFERED', { url: options.url, detail: offer.detail }),
     };
   }
-  let ciToken: Awaited<ReturnType<typeof obtainIdentityToken>>;
+  let ciToken: IdentityToken;
   try {
     ciToken = await obtainIdentityToken({
       platform: platform!,
@@ -130,6 +155,16 @@ async function tryOidc(
     // A configured publisher is a statement of intent: a job that is not it is an error in every mode.
     if (mismatches.length > 0) throw new PhpublishError('PACKAGIST_OIDC_PUBLISHER_MISMATCH', { mismatches });
   }
+  return { ciToken, http };
+}
+
+async function tryOidc(
+  input: ChoosePackagistCredentialInput,
+): Promise<{ credentials: ShortLivedCredentials } | Unavailable> {
+  const prepared = await prepareOidc(input);
+  if ('error' in prepared) return prepared;
+  const { ciToken, http } = prepared;
+  const { options, redactor } = input;
   try {
     const credentials = await exchangeCiToken({
       apiUrl: options.url,
@@ -194,7 +229,7 @@ export function oidcCredentialRefusal(error: unknown): unknown {
   return new PhpublishError('PACKAGIST_OIDC_CREDENTIAL_REJECTED', { detail: error.message }, { cause: error });
 }
 
-function httpDepsFor(input: ChoosePackagistCredentialInput): HttpDeps {
+function httpDepsFor(input: OidcDeps): HttpDeps {
   return {
     dispatcher: input.dispatcher,
     clock: input.clock,
