@@ -79,6 +79,22 @@ describe('when the organisation already has the version', () => {
   });
 });
 
+describe('when the organisation repository lists the version without a shasum', () => {
+  it('sends nothing and says it could not check the zip, rather than calling it served', async () => {
+    const p2 = {
+      packages: {
+        'acme/hello': [{ name: 'acme/hello', version: '1.0.0', dist: { type: 'zip', url: 'https://x/a.zip' } }],
+      },
+    };
+    pp.injectFault({ path: /\/p2\//, fault: { status: 200, body: JSON.stringify(p2) }, times: 100 });
+    const { ctx, logger } = context();
+    const outcome = await publishToPrivatePackagist(ctx, { packageName: 'acme/hello' }, { version: 'v1.0.0', commit });
+    expect(outcome).toMatchObject({ notified: 'already-served', confirmation: 'not-checked' });
+    expect(logger.lines.join('\n')).toMatch(/without a shasum/);
+    expect(pp.requests.filter((r) => r.method === 'POST')).toEqual([]);
+  });
+});
+
 describe('when the organisation repository asks for credentials', () => {
   it('publishes, then says the release could not be confirmed instead of failing', async () => {
     pp.injectFault({ path: /\/p2\//, fault: { status: 401, body: '{"message":"Unauthorized"}' }, times: 100 });

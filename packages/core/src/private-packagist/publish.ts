@@ -50,21 +50,28 @@ async function buildReleaseZip(context: ReleaseContext, packageName: string, tag
   }
 }
 
-/** The version's entry when the repository lists it; an error when it is another zip. */
+/**
+ * The version's entry when the repository lists it, and whether its `dist.shasum` proved it is this
+ * zip (a repository may leave the shasum empty); an error when it names another zip.
+ */
 function servedEntry(versions: PackageVersion[], packageName: string, tag: string, zip: ReleaseZip) {
   const entry = findVersion(versions, tag);
   if (!entry) return undefined;
   const shasum = entry.dist?.shasum ?? '';
+  if (shasum === '') return { entry, proven: false };
   if (shasum !== zip.sha1) {
     throw new PhpublishError('PRIVATE_PACKAGIST_ARTIFACT_MISMATCH', {
       packageName,
       version: tag,
       expected: zip.sha1,
-      actual: shasum || '(none)',
+      actual: shasum,
     });
   }
-  return entry;
+  return { entry, proven: true };
 }
+
+const unproven = (packageName: string, tag: string) =>
+  `Private Packagist lists ${packageName} ${tag} without a shasum, so phpublish cannot tell that it serves the released zip.`;
 
 /**
  * Publishes a release on Private Packagist with trusted publishing: the organisation's OIDC audience,
@@ -87,10 +94,17 @@ export async function publishToPrivatePackagist(
   const before = await readVersions(context, settings, target.packageName);
   const already = before && servedEntry(before, target.packageName, release.version, zip);
   if (already) {
-    logger.success(
-      `Private Packagist already serves ${target.packageName} ${release.version} (this zip); nothing to send.`,
-    );
-    return { notified: 'already-served', confirmation: 'served', entry: already };
+    // A version is published once: even unproven, sending it again could only be refused.
+    if (!already.proven) logger.warn(`${unproven(target.packageName, release.version)} Nothing sent.`);
+    else
+      logger.success(
+        `Private Packagist already serves ${target.packageName} ${release.version} (this zip); nothing to send.`,
+      );
+    return {
+      notified: 'already-served',
+      confirmation: already.proven ? 'served' : 'not-checked',
+      entry: already.entry,
+    };
   }
 
   const api = apiClientFor(context, settings);
@@ -191,8 +205,13 @@ async function confirmServed(
     try {
       const result = await client.getVersions(packageName);
       if (result.state === 'found') {
-        const entry = servedEntry(result.versions, packageName, tag, zip);
-        if (entry) {
+        const served = servedEntry(result.versions, packageName, tag, zip);
+        if (served && !served.proven) {
+          logger.warn(unproven(packageName, tag));
+          return { confirmation: 'not-checked', entry: served.entry };
+        }
+        if (served) {
+          const { entry } = served;
           const elapsedMs = clock.now() - started;
           logger.success(
             `Private Packagist serves ${packageName} ${tag} with the released zip (sha1 ${zip.sha1.slice(0, 12)}).`,
