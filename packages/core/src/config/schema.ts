@@ -183,6 +183,12 @@ export const environmentVariables = [
       'Your Packagist API token (token mode). The SAFE token is enough for updates; creating a package needs the main token.',
   },
   {
+    name: 'PACKAGIST_ID_TOKEN',
+    secret: true,
+    description:
+      'GitLab CI: the `id_tokens:` variable whose `aud` is the audience Packagist’s OIDC token exchange names (`packagist.oidc`, docs/oidc.md). GitLab sets it for the job; it is not a stored secret.',
+  },
+  {
     name: 'GITHUB_SERVER_URL',
     secret: false,
     description: 'Set by GitHub Actions; with GITHUB_REPOSITORY gives the repository URL.',
