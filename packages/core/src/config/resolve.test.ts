@@ -27,6 +27,8 @@ describe('resolveConfig', () => {
           createIfMissing: false,
           requestTimeout: 30,
           confirm: { enabled: true, timeout: 600, onTimeout: 'fail' },
+          oidc: 'auto',
+          privatePackagist: { url: 'https://packagist.com' },
         },
         signing: { trustedKeys: [], trustedFingerprints: [] },
         attest: {

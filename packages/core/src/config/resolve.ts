@@ -13,7 +13,7 @@ import { configSchema, type PhpublishConfig } from './schema.js';
 export type Env = Record<string, string | undefined>;
 
 /** How Packagist will be told, once `auto` is decided. */
-export type PackagistNotifyMode = 'token' | 'github-app' | 'off';
+export type PackagistNotifyMode = 'token' | 'github-app' | 'private-packagist' | 'off';
 
 export interface ResolvedConfig {
   options: PhpublishConfig;

@@ -1,7 +1,7 @@
 import { defineErrors, type ErrorDefinition } from './definition.js';
 
 /** What Private Packagist answered, as it said it (it never echoes our token or credential back). */
-interface ServerAnswer {
+export interface ServerAnswer {
   status: number;
   serverMessage: string;
 }

@@ -87,12 +87,17 @@ async function setup(options: Setup = {}) {
     const { target } = await preflight(context);
     return notifyPackagist(context, target, { version: 'v1.0.0', commit: fixture.repo.head });
   };
+  /** The error of a release, whether the preflight caught it (alone) or notification did. */
   const failure = async () => {
     const error = await release().then(
       () => undefined,
-      (e: unknown) => e as Error & { code: string; format(): string },
+      (e: unknown) => e as Error & { code: string; format(): string; errors?: unknown[] },
     );
     expect(error).toBeDefined();
+    if (error instanceof AggregateError) {
+      expect(error.errors).toHaveLength(1);
+      return error.errors[0] as Error & { code: string; format(): string };
+    }
     return error!;
   };
   const log = () => logger.lines.join('\n');

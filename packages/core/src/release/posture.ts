@@ -9,7 +9,7 @@ export interface ReleasePosture {
   attestation?: { stored: string[] } | { skipped: string };
   packagist?: PackagistOutcome;
   /** How Packagist was authenticated. */
-  packagistCredential?: 'token' | 'github-app' | 'off';
+  packagistCredential?: 'token' | 'github-app' | 'private-packagist' | 'off';
 }
 
 export type PostureStatus = 'protected' | 'partial' | 'unprotected' | 'skipped';
@@ -56,8 +56,10 @@ export function postureRows(p: ReleasePosture): PostureRow[] {
     rows.push({ layer: 'Packagist', status: 'skipped', detail: 'not notified (packagist.mode is off)' });
   } else {
     const shortLived = outcome.credential === 'oidc';
-    const how =
-      outcome.notified === 'github-app'
+    const artifact = outcome.notified === 'artifact-uploaded' || outcome.notified === 'artifact-package-created';
+    const how = artifact
+      ? 'artifact upload to Private Packagist with a short-lived OIDC credential (trusted publishing: no stored secret)'
+      : outcome.notified === 'github-app'
         ? 'no token used: the Packagist GitHub App updates the package'
         : outcome.notified === 'already-served'
           ? 'already served: nothing sent'
@@ -79,7 +81,9 @@ export function postureRows(p: ReleasePosture): PostureRow[] {
       status: outcome.confirmation === 'served' ? 'protected' : 'unprotected',
       detail:
         outcome.confirmation === 'served'
-          ? `serves ${p.version} at the tagged commit ${p.commit.slice(0, 12)}`
+          ? artifact
+            ? `serves ${p.version} with the released zip`
+            : `serves ${p.version} at the tagged commit ${p.commit.slice(0, 12)}`
           : outcome.confirmation === 'timed-out-warned'
             ? 'not seen serving the version before the timeout'
             : 'not checked (packagist.confirm.enabled is false)',

@@ -1,6 +1,7 @@
 import { isComposerVersion } from '../composer/index.js';
 import { PhpublishError as Err, isPhpublishError, type PhpublishError } from '../errors/index.js';
 import { findVersion, referenceOf } from '../packagist/index.js';
+import { preflightPackagistOidc } from '../packagist/oidc.js';
 import { preflightPrivatePackagist } from '../private-packagist/preflight.js';
 import { packagistClientFor, type ReleaseContext } from './context.js';
 import type { PackagistTarget } from './packagist-target.js';
@@ -23,6 +24,9 @@ export async function preflightPackagist(
   const { mode } = context.config.packagist;
   if (mode === 'off') return [];
   if (context.config.options.packagist.mode === 'private-packagist') return preflightPrivatePackagist(context);
+  // OIDC trusted publishing: `required` without an exchange (or a publisher that cannot match) fails before any tag.
+  const oidcProblems = await preflightPackagistOidc({ ...context, options: context.config.options.packagist });
+  if (oidcProblems.length > 0) return oidcProblems;
   const options = context.config.options.packagist;
   if (input.release && !isComposerVersion(input.release.version)) {
     return [new Err('PACKAGIST_VERSION_INVALID', { tag: input.release.version })];

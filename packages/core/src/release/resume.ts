@@ -3,6 +3,7 @@ import { isPhpublishError } from '../errors/index.js';
 import { git, resolveCommit, verifyTag } from '../git/index.js';
 import { findVersion, referenceOf } from '../packagist/index.js';
 import { type SigningKey, trustSigningKey } from '../pgp/index.js';
+import { privatePackagistListing } from '../private-packagist/index.js';
 import { packagistClientFor, type ReleaseContext } from './context.js';
 import type { PackagistTarget } from './packagist-target.js';
 
@@ -39,6 +40,11 @@ export async function findUnfinishedRelease(
   }
   const commit = await resolveCommit(`refs/tags/${tag}`, options);
   if (!commit) return undefined;
+  // Private Packagist: ask the organisation's repository, never the public registry about a private name.
+  if (context.config.packagist.mode === 'private-packagist') {
+    const listing = await privatePackagistListing(context, target.packageName, tag);
+    return listing === 'not-listed' ? { tag, commit } : undefined;
+  }
   const result = await packagistClientFor(context).getVersions(target.packageName);
   const entry = result.state === 'found' ? findVersion(result.versions, tag) : undefined;
   if (entry && referenceOf(entry) === commit) return undefined;

@@ -152,7 +152,9 @@ export class ReleaseSession {
         ? 'call Packagist update-package'
         : mode === 'github-app'
           ? 'rely on the Packagist GitHub App'
-          : 'skip Packagist';
+          : mode === 'private-packagist'
+            ? 'publish the zip as a Private Packagist artifact (trusted publishing)'
+            : 'skip Packagist';
     const confirm =
       mode !== 'off' && config.options.packagist.confirm.enabled ? ` and wait until Packagist serves it at ${at}` : '';
     return [
@@ -217,7 +219,9 @@ export class ReleaseSession {
 
   /** Where this release's Packagist page is, for hosts that list where a release went. */
   packagistUrl(tag: string): string | undefined {
-    if (this.context.config.packagist.mode === 'off') return undefined;
+    // Private Packagist: the organisation's pages need a login; there is no public page to link.
+    if (this.context.config.packagist.mode === 'off' || this.context.config.packagist.mode === 'private-packagist')
+      return undefined;
     const base = this.context.config.options.packagist.url.replace(/\/+$/, '');
     return `${base}/packages/${this.target.packageName}#${tag}`;
   }
