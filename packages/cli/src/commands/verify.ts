@@ -1,11 +1,13 @@
 import { access } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import {
   CHECK_TITLES,
   createVerifyAgent,
+  defaultCacheDir,
   loadPolicy,
   type PackageReport,
+  PHPUBLISH_VERSION,
   POLICY_FILE_NAME,
   parseAnswerLimits,
   Redactor,
@@ -27,6 +29,7 @@ export const verifyCommand: Command = {
   usage: [
     'phpublish verify <vendor/name> [version] [--policy <file>] [--json]',
     '       phpublish verify --lock <composer.lock> [--policy <file>] [--no-dev] [--strict] [--json]',
+    '       (either form: [--cache-dir <dir> | --no-cache])',
   ].join('\n'),
   help: [
     'Checks the whole chain for a version (the newest stable one when none is given), or for every',
@@ -53,6 +56,9 @@ export const verifyCommand: Command = {
     '                           the largest answer read, by kind: metadata (default 32MiB), api (16MiB),',
     '                           bundle (16MiB), dist (512MiB); e.g. --max-size metadata=64MiB,dist=1GiB',
     '  --json                   print the report as JSON on stdout',
+    '  --cache-dir <dir>        where checks that passed are cached (default: $XDG_CACHE_HOME/phpublish,',
+    '                           else ~/.cache/phpublish); metadata, tags and dists are always fetched anew',
+    '  --no-cache               neither read nor write the cache',
     '',
     'Exit codes: 0 everything covered verified, 1 a check failed, 2 wrong usage, 70 internal error.',
     'Environment: GITHUB_TOKEN or GH_TOKEN (optional) for GitHub’s API; git uses your git configuration.',
@@ -68,6 +74,8 @@ export const verifyCommand: Command = {
     'github-api-url': { type: 'string' },
     'max-size': { type: 'string' },
     json: { type: 'boolean' },
+    'cache-dir': { type: 'string' },
+    'no-cache': { type: 'boolean' },
   },
   allowPositionals: true,
   integers: { concurrency: { min: 1, max: 64 }, threads: { min: 1, max: 16 } },
@@ -86,6 +94,14 @@ export const verifyCommand: Command = {
       return usage(`"${name}" is not a package name (vendor/name, lowercase).`);
     }
     if (lock === undefined && values['no-dev']) return usage('--no-dev applies to --lock only.');
+    const cacheDirOption = values['cache-dir'] as string | undefined;
+    if (values['no-cache'] && cacheDirOption !== undefined) return usage('give either --cache-dir or --no-cache.');
+    if (cacheDirOption === '') return usage('--cache-dir needs a folder.');
+    const cacheDir = values['no-cache']
+      ? undefined
+      : cacheDirOption !== undefined
+        ? resolve(io.cwd, cacheDirOption)
+        : defaultCacheDir(io.env, process.platform);
     // Whole numbers in range and URLs are checked by main() (`integers`, `urls` above).
     const concurrency = (values['concurrency'] as number | undefined) ?? 8;
     // One thread per CPU but one (left to git and this thread), at most 4.
@@ -130,6 +146,7 @@ export const verifyCommand: Command = {
           redactor,
           tempDir: io.env['TMPDIR'] || tmpdir(),
           limits: maxSizes.limits,
+          ...(cacheDir ? { cache: { dir: cacheDir, phpublishVersion: PHPUBLISH_VERSION } } : {}),
         },
       );
     } finally {

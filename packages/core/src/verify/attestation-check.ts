@@ -2,14 +2,11 @@ import type { IdentityPolicy } from '../attest/identity-policy.js';
 import type { SigstoreBundle } from '../attest/sign.js';
 import { releaseFileNames, type Subject } from '../attest/subjects.js';
 import type { TrustedRootJson } from '../attest/trusted-root.js';
-import {
-  checkSubjects,
-  type ExpectedSubjects,
-  type VerifiedAttestation,
-  verifySignedStatement,
-} from '../attest/verify.js';
+import { checkSubjects, type ExpectedSubjects, type VerifiedAttestation } from '../attest/verify.js';
 import { type ErrorCode, isPhpublishError, PhpublishError } from '../errors/index.js';
 import { versionNames } from './attestation-sources.js';
+import { verifySignedStatementCached } from './cached-checks.js';
+import type { VerifyCache } from './verify-cache.js';
 
 /** The release an attestation must be for, and what it must cover. */
 export interface ExpectedRelease {
@@ -145,11 +142,12 @@ export function checkSourceCommit(verified: VerifiedAttestation, expected: Expec
 
 async function verifyCandidate(
   bundle: string | SigstoreBundle,
-  input: { trustedRoot: TrustedRootJson; identity: IdentityPolicy; expected: ExpectedRelease },
+  input: { trustedRoot: TrustedRootJson; identity: IdentityPolicy; expected: ExpectedRelease; cache?: VerifyCache },
 ): Promise<VerifiedAttestation> {
   // Authentic and from the policy's identity; then for this release, made on its commit; then the
-  // digests of what would be installed. Each stage has its own codes (see stageOf).
-  const verified = await verifySignedStatement({
+  // digests of what would be installed. Each stage has its own codes (see stageOf). Only the first
+  // stage may come from the cache: the others compare with this release and are always done.
+  const verified = await verifySignedStatementCached(input.cache, {
     bundle,
     trustedRoot: input.trustedRoot,
     policy: input.identity,
@@ -178,6 +176,7 @@ export async function acceptAttestation(input: {
   identities: readonly IdentityPolicy[];
   trustedRoot: TrustedRootJson;
   expected: ExpectedRelease;
+  cache?: VerifyCache;
 }): Promise<AcceptedAttestation> {
   let best: PhpublishError | undefined;
   for (const { bundle, where } of input.bundles) {
@@ -187,6 +186,7 @@ export async function acceptAttestation(input: {
           trustedRoot: input.trustedRoot,
           identity,
           expected: input.expected,
+          ...(input.cache ? { cache: input.cache } : {}),
         });
         return { ...verified, where, identity };
       } catch (error) {

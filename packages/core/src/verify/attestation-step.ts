@@ -49,6 +49,7 @@ export async function findAcceptedAttestation(input: {
       bundles,
       identities,
       trustedRoot,
+      ...(session.cache ? { cache: session.cache } : {}),
       expected: {
         packageName: facts.packageName,
         version: facts.version,

@@ -2,6 +2,7 @@ import { open, rm } from 'node:fs/promises';
 import { contentDigestOfZip, contentDigestOfZipBytes } from '../archive/digest.js';
 import { isZip, type ZipInput, zipInMemory } from '../archive/zip-reader.js';
 import { isPhpublishError, PhpublishError } from '../errors/index.js';
+import { distContentCached } from './cached-checks.js';
 import { DownloadProblem, download } from './download.js';
 import type { ReleaseFacts } from './resolve-release.js';
 import type { VerifySession } from './session.js';
@@ -53,19 +54,23 @@ export async function installedContent(
     });
     const body = downloaded.body;
     inMemory = body !== undefined;
-    const digest = await (body ? contentDigestOfZipBytes(body, safeUrl) : contentDigestOfZip(file, safeUrl)).catch(
-      async (error: unknown) => {
-        // What is not a zip at all cannot be checked (VERIFY_DIST_UNAVAILABLE, as for a tarball
-        // the metadata names); a damaged or hostile zip keeps its own code.
-        if (isPhpublishError(error, 'ARCHIVE_ZIP_INVALID')) {
-          const notZip = await whyNotZip(body ?? file);
-          if (notZip)
-            throw new PhpublishError('VERIFY_DIST_UNAVAILABLE', { url: safeUrl, reason: notZip }, { cause: error });
-        }
-        throw error;
-      },
-    );
-    return { url: safeUrl, contentDigest: digest.contentDigest, files: digest.files + digest.symlinks };
+    // The dist is always downloaded afresh; only the digest of bytes seen before may come from the cache.
+    const digest = await distContentCached(session.cache, downloaded.sha256, async () => {
+      const tree = await (body ? contentDigestOfZipBytes(body, safeUrl) : contentDigestOfZip(file, safeUrl)).catch(
+        async (error: unknown) => {
+          // What is not a zip at all cannot be checked (VERIFY_DIST_UNAVAILABLE, as for a tarball
+          // the metadata names); a damaged or hostile zip keeps its own code.
+          if (isPhpublishError(error, 'ARCHIVE_ZIP_INVALID')) {
+            const notZip = await whyNotZip(body ?? file);
+            if (notZip)
+              throw new PhpublishError('VERIFY_DIST_UNAVAILABLE', { url: safeUrl, reason: notZip }, { cause: error });
+          }
+          throw error;
+        },
+      );
+      return { contentDigest: tree.contentDigest, files: tree.files + tree.symlinks };
+    });
+    return { url: safeUrl, ...digest };
   } catch (error) {
     if (error instanceof DownloadProblem) {
       throw new PhpublishError('VERIFY_DIST_UNAVAILABLE', { url: safeUrl, reason: error.reason }, { cause: error });

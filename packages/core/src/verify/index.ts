@@ -27,4 +27,5 @@ export {
   type VerifyReport,
 } from './report.js';
 export { createVerifyAgent, DEFAULT_ENDPOINTS, type VerifyDeps, type VerifyEndpoints } from './session.js';
+export { defaultCacheDir, type VerifyCacheOptions } from './verify-cache.js';
 export { type VerifyPackagesInput, verifyPackages } from './verify-packages.js';

@@ -4,6 +4,7 @@ import type { Clock } from '../clock.js';
 import { type AnswerLimits, DEFAULT_RETRY, type HttpDeps, type RetryPolicy } from '../http/index.js';
 import type { Logger, Redactor } from '../log/index.js';
 import { PackagistClient } from '../packagist/client.js';
+import { VerifyCache, type VerifyCacheOptions } from './verify-cache.js';
 
 /** Everything verification touches, passed in. */
 export interface VerifyDeps {
@@ -28,6 +29,8 @@ export interface VerifyDeps {
   limits?: Partial<AnswerLimits>;
   /** The public-good trusted root, when a policy entry names none; through TUF by default. */
   loadPublicGoodRoot?: () => Promise<TrustedRootJson>;
+  /** Where passed checks are cached (verify-cache.ts); nothing is cached without it. */
+  cache?: VerifyCacheOptions;
 }
 
 export interface VerifyEndpoints {
@@ -59,6 +62,8 @@ export interface VerifySession {
   gitHubHeaders: Record<string, string>;
   /** The public-good trusted root, loaded at most once. */
   publicGoodRoot(): Promise<TrustedRootJson>;
+  /** The verification cache, when deps name one. */
+  cache: VerifyCache | undefined;
 }
 
 export function createSession(deps: VerifyDeps, endpoints: VerifyEndpoints): VerifySession {
@@ -78,6 +83,7 @@ export function createSession(deps: VerifyDeps, endpoints: VerifyEndpoints): Ver
   deps.redactor.add(token);
   let root: Promise<TrustedRootJson> | undefined;
   return {
+    cache: deps.cache ? new VerifyCache(deps.cache, (message) => deps.logger.warn(message)) : undefined,
     deps,
     endpoints,
     http,

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { isPhpublishError, PhpublishError } from '../errors/index.js';
 import { CONTENT_CODES } from './attestation-check.js';
 import { findAcceptedAttestation } from './attestation-step.js';
+import { checkTagSignatureCached } from './cached-checks.js';
 import { installedContent } from './content.js';
 import { isFetchableTagName, isFetchableUrl } from './fetch-tag.js';
 import { describeIdentity, identityPolicyFor } from './identities.js';
@@ -11,7 +12,7 @@ import { contentDigestOfTaggedCommit } from './released-content.js';
 import { type CheckResult, failed, notChecked, type PackageReport, passed, skipped } from './report.js';
 import { isDevVersion, type ReleaseFacts, resolveRelease } from './resolve-release.js';
 import type { VerifySession } from './session.js';
-import { checkTagSignature, checkTagTarget } from './tag-checks.js';
+import { checkTagTarget } from './tag-checks.js';
 import type { TagSource } from './tag-source.js';
 
 /**
@@ -213,7 +214,10 @@ async function tagChecks(
   if (tagObject.kind === 'missing') return [...rows, skipped('signature', 'no tag to check')];
 
   const signature = await guarded(facts.packageName, 'signature', () =>
-    checkTagSignature(tag, tagObject, { trusted: entry.trustedKeys, now: new Date(session.deps.clock.now()) }),
+    checkTagSignatureCached(session.cache, tag, tagObject, {
+      trusted: entry.trustedKeys,
+      now: new Date(session.deps.clock.now()),
+    }),
   );
   if ('row' in signature) return [...rows, signature.row];
   const { signer, signature: made, keyExpiredSince } = signature.value;

@@ -39,6 +39,7 @@ try {
       ...(input.timeoutMs ? { timeoutMs: input.timeoutMs } : {}),
       ...(input.retry ? { retry: input.retry } : {}),
       ...(input.limits ? { limits: input.limits } : {}),
+      ...(input.cache ? { cache: input.cache } : {}),
     },
     input.endpoints,
   );

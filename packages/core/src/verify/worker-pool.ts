@@ -6,6 +6,7 @@ import { crashedReport } from './crashed-report.js';
 import type { VerifyTarget } from './lock.js';
 import type { PackageReport } from './report.js';
 import type { VerifyDeps, VerifyEndpoints } from './session.js';
+import type { VerifyCacheOptions } from './verify-cache.js';
 
 /** What a verification thread is given (structured-cloned: data only). */
 export interface WorkerInput {
@@ -21,6 +22,7 @@ export interface WorkerInput {
   timeoutMs?: number;
   retry?: Partial<RetryPolicy>;
   limits?: Partial<AnswerLimits>;
+  cache?: VerifyCacheOptions;
 }
 
 export type WorkerMessage =
@@ -72,6 +74,7 @@ export async function verifyInWorkers(
         ...(deps.timeoutMs ? { timeoutMs: deps.timeoutMs } : {}),
         ...(deps.retry ? { retry: deps.retry } : {}),
         ...(deps.limits ? { limits: deps.limits } : {}),
+        ...(deps.cache ? { cache: deps.cache } : {}),
       };
       const worker = new Worker(module, { workerData });
       workers.push(worker);
