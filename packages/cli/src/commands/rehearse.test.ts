@@ -79,3 +79,85 @@ describe('phpublish rehearse --sample --host <tool>', () => {
     180_000,
   );
 });
+
+describe('phpublish rehearse --sample --oidc', () => {
+  it('notifies the local Packagist through its OIDC token exchange, with no Packagist token in the release', async () => {
+    let stdout = '';
+    let stderr = '';
+    onTestFailed(() => {
+      console.error(`stderr of the rehearsal:\n${stderr}`);
+    });
+    const code = await main({
+      argv: ['rehearse', '--sample', '--oidc', '--json'],
+      cwd: process.cwd(),
+      env: { PATH: process.env['PATH'], HOME: process.env['HOME'] },
+      stdout: { write: (s: string) => (stdout += s) },
+      stderr: { write: (s: string) => (stderr += s) },
+    });
+    expect(stderr).not.toContain('internal error');
+    expect(code).toBe(EXIT.ok);
+    const result = JSON.parse(stdout) as RehearsalResult;
+    expect(result.posture.packagist).toMatchObject({
+      notified: 'update-package',
+      confirmation: 'served',
+      credential: 'oidc',
+      oidcOffered: true,
+    });
+    expect(stderr).toContain('short-lived credential from the OIDC token exchange');
+    // No token was there to find: no deprecation warning, and no exchanged credential or ID token shows.
+    expect(stderr).not.toContain('deprecated');
+    expect(`${stdout}${stderr}`).not.toMatch(/pkgtp_|eyJ[\w-]+\.[\w-]+\.[\w-]+/);
+    const report = result.verify as { packages: { status: string }[] };
+    expect(report.packages[0]?.status).toBe('verified');
+  });
+
+  it('prints the posture row of the short-lived credential', async () => {
+    let stdout = '';
+    const code = await main({
+      argv: ['rehearse', '--sample', '--oidc'],
+      cwd: process.cwd(),
+      env: { PATH: process.env['PATH'], HOME: process.env['HOME'] },
+      stdout: { write: (s: string) => (stdout += s) },
+      stderr: { write: () => {} },
+    });
+    expect(code).toBe(EXIT.ok);
+    expect(stdout).toMatch(
+      /Packagist notification +update-package with a short-lived OIDC credential \(trusted publishing: no stored secret\)/,
+    );
+  });
+});
+
+describe('phpublish rehearse --sample --host <tool> --oidc', () => {
+  it.each(['release-it', 'semantic-release'])(
+    'releases the sample with the real %s, its plugin notifying Packagist through the OIDC exchange only',
+    async (host) => {
+      let stdout = '';
+      let stderr = '';
+      onTestFailed(() => {
+        console.error(`stderr of the rehearsal:\n${stderr}`);
+      });
+      const code = await main({
+        argv: ['rehearse', '--sample', '--host', host, '--oidc', '--json'],
+        cwd: process.cwd(),
+        env: { PATH: process.env['PATH'], HOME: process.env['HOME'] },
+        stdout: { write: (s: string) => (stdout += s) },
+        stderr: { write: (s: string) => (stderr += s) },
+      });
+      expect(stderr).not.toContain('internal error');
+      expect(code).toBe(EXIT.ok);
+      const result = JSON.parse(stdout) as HostRehearsalResult;
+      expect(result.summary).toMatch(
+        /update-package with a short-lived OIDC credential \(trusted publishing: no stored secret\)/,
+      );
+      expect(result.overridden.join('\n')).toMatch(
+        /packagist\.oidc, .*OIDC token exchange only, no token in the environment/,
+      );
+      expect(stderr).toContain('short-lived credential from the OIDC token exchange');
+      expect(stderr).not.toContain('deprecated');
+      expect(`${stdout}${stderr}`).not.toMatch(/pkgtp_|eyJ[\w-]+\.[\w-]+\.[\w-]+/);
+      const report = result.verify as { packages: { status: string }[] };
+      expect(report.packages[0]?.status).toBe('verified');
+    },
+    180_000,
+  );
+});

@@ -37,6 +37,9 @@ const REHEARSAL_GIT_ENV = {
   GIT_CONFIG_GLOBAL: '/dev/null',
 };
 
+/** The workflow of the rehearsal's simulated release job (the sandbox issuer's default). */
+const REHEARSAL_WORKFLOW = '.github/workflows/release.yml';
+
 /**
  * The local stand-ins, loaded by rehearse alone: @phpublish/sandbox is an optional peer of the CLI,
  * so that installing phpublish for real releases brings no stand-in code.
@@ -82,7 +85,7 @@ export interface HostRehearsalResult extends Omit<RehearsalResult, 'posture' | '
 const HOST_NAMES = ['none', ...REHEARSAL_HOSTS.map((host) => host.name)].join('|');
 
 export const rehearseCommand: Command = {
-  usage: `phpublish rehearse [--sample] [--host ${HOST_NAMES}] [--version <tag>] [--json]`,
+  usage: `phpublish rehearse [--sample] [--host ${HOST_NAMES}] [--oidc] [--version <tag>] [--json]`,
   help: [
     'Copies the repository (or, with --sample, a bundled sample package) into a temporary folder and',
     'releases it there through every layer, against local stand-ins on 127.0.0.1: a throwaway OpenPGP',
@@ -99,9 +102,15 @@ export const rehearseCommand: Command = {
     "GitHub API addresses, the push remote, npm publishing (always off) and the tool's GitHub/GitLab",
     'release step (off; the rehearsal creates the release in the local GitHub when the tag is pushed).',
     '',
+    "With --oidc, the local Packagist offers the OIDC token exchange (docs/oidc.md) with the rehearsal's",
+    'release workflow registered as the trusted publisher, and the release gets no Packagist token at all:',
+    "Packagist is notified with a short-lived credential exchanged for the job's ID token",
+    '(packagist.oidc: required), and the posture must say so. Works with every --host.',
+    '',
     'Options:',
     '  --sample          rehearse the bundled sample package instead of the repository in the current folder',
     `  --host <tool>     the release tool that releases: ${HOST_NAMES} (default: none, phpublish's own release)`,
+    '  --oidc            notify Packagist through its OIDC token exchange only (no PACKAGIST_API_TOKEN)',
     '  --version <tag>   the tag to rehearse (default: v1.0.0, or the next patch after the latest tag);',
     '                    with semantic-release, the tool computes the version from the commits',
     '  --json            print the result as JSON on stdout',
@@ -109,6 +118,7 @@ export const rehearseCommand: Command = {
   options: {
     sample: { type: 'boolean' },
     host: { type: 'string' },
+    oidc: { type: 'boolean' },
     version: { type: 'string' },
     json: { type: 'boolean' },
   },
@@ -119,9 +129,16 @@ export const rehearseCommand: Command = {
     }
     const logger = stderrLogger(io);
     const { installWithComposer, startAttestationSandbox, startSandboxPackagist } = await loadSandbox();
+    const oidc = Boolean(values['oidc']);
     const work = await mkdtemp(join(tmpdir(), 'phpublish-rehearse-'));
-    const packagist = await startSandboxPackagist();
+    // The issuer of the rehearsal's CI job is the one the local Packagist's OIDC exchange trusts.
     const services = await startAttestationSandbox();
+    const packagist = await startSandboxPackagist(
+      oidc ? { offerOidcExchange: { issuers: [services.githubIssuer] } } : {},
+    ).catch(async (error: unknown) => {
+      await services.close();
+      throw error;
+    });
     try {
       const repo = join(work, 'repo');
       const remote = join(work, 'remote.git');
@@ -155,6 +172,13 @@ export const rehearseCommand: Command = {
       packagist.addRemote(repositoryUrl, remote);
       packagist.addPackage({ name, repositoryUrl, maintainers: [account.username] });
       services.github.addRepository(name);
+      if (oidc) {
+        // The rehearsal's release job (the verify policy below trusts the same workflow).
+        packagist.addTrustedPublisher({ package: name, repository: name, workflow: REHEARSAL_WORKFLOW });
+        logger.info(
+          `The local Packagist offers the OIDC token exchange; trusted publisher of ${name}: ${name}, ${REHEARSAL_WORKFLOW}. The release gets no Packagist token.`,
+        );
+      }
 
       const rehearsal: Rehearsal = {
         io,
@@ -169,6 +193,7 @@ export const rehearseCommand: Command = {
         version,
         packagist,
         account,
+        oidc,
         services,
         sample: Boolean(values['sample']),
         json: Boolean(values['json']),
@@ -224,6 +249,8 @@ interface Rehearsal {
   version: string | undefined;
   packagist: SandboxPackagist;
   account: { username: string; safeToken: string };
+  /** `--oidc`: Packagist through its OIDC token exchange only, no token in the release's environment. */
+  oidc: boolean;
   services: AttestationSandbox;
   sample: boolean;
   json: boolean;
@@ -252,8 +279,7 @@ async function rehearseWithSession(r: Rehearsal): Promise<number> {
       ...job.env,
       GITHUB_API_URL: services.github.url,
       GITHUB_TOKEN: services.github.issueToken(repository, { contents: 'write', attestations: 'write' }),
-      PACKAGIST_USERNAME: account.username,
-      PACKAGIST_API_TOKEN: account.safeToken,
+      ...(r.oidc ? {} : { PACKAGIST_USERNAME: account.username, PACKAGIST_API_TOKEN: account.safeToken }),
       PHPUBLISH_GPG_PRIVATE_KEY: key.armoredPrivateKey,
     },
     options: {
@@ -263,7 +289,13 @@ async function rehearseWithSession(r: Rehearsal): Promise<number> {
         ...(services.sigstore.tsaUrl ? { tsaUrl: services.sigstore.tsaUrl } : {}),
         githubApiUrl: services.github.url,
       },
-      packagist: { mode: 'token', url: packagist.url, repoUrl: packagist.url, confirm: { timeout: 60 } },
+      packagist: {
+        // `auto` with OIDC: `token` would ask for the PACKAGIST_API_TOKEN the rehearsal does not give.
+        ...(r.oidc ? { mode: 'auto', oidc: 'required' } : { mode: 'token' }),
+        url: packagist.url,
+        repoUrl: packagist.url,
+        confirm: { timeout: 60 },
+      },
     },
     logger,
     product: 'phpublish-rehearse',
@@ -288,7 +320,11 @@ async function rehearseWithSession(r: Rehearsal): Promise<number> {
   };
   if (r.json) r.io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else r.io.stdout.write(`\n${summary(result)}\n`);
-  return verification.ok && postureRows(posture).every((row) => row.status !== 'unprotected') ? EXIT.ok : EXIT.failed;
+  const credentialAsAsked = !r.oidc || posture.packagist?.credential === 'oidc';
+  if (!credentialAsAsked) logger.error('Packagist was not notified with a short-lived OIDC credential.');
+  return verification.ok && credentialAsAsked && postureRows(posture).every((row) => row.status !== 'unprotected')
+    ? EXIT.ok
+    : EXIT.failed;
 }
 
 /**
@@ -310,7 +346,7 @@ async function rehearseWithHost(r: Rehearsal, host: RehearsalHost): Promise<numb
     repository: r.name,
     repositoryUrl: r.repositoryUrl,
     packagist: r.packagist,
-    packagistAccount: r.account,
+    packagistAccount: r.oidc ? undefined : r.account,
     services: r.services,
     output: io.stderr,
   });
@@ -394,7 +430,7 @@ async function verifyRehearsal(input: {
             {
               issuer: services.githubIssuer.issuer,
               repository: name,
-              workflow: '.github/workflows/release.yml',
+              workflow: REHEARSAL_WORKFLOW,
               ref: input.identityRef,
             },
           ],

@@ -14,6 +14,11 @@ export interface StandInUrls {
   githubApiUrl: string;
   /** The public repository URL the sandbox Packagist knows the package by. */
   repositoryUrl: string;
+  /**
+   * How the plugin authenticates to the stand-in Packagist: a throwaway API token, or (`rehearse --oidc`)
+   * only its OIDC token exchange, with no token in the tool's environment at all.
+   */
+  packagistCredential: 'token' | 'oidc';
 }
 
 /** The release tool and its phpublish plugin, found in a node_modules folder. */

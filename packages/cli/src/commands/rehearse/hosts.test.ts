@@ -23,6 +23,7 @@ const STAND_INS: StandInUrls = {
   rekorUrl: 'http://127.0.0.1:1003',
   githubApiUrl: 'http://127.0.0.1:1004',
   repositoryUrl: 'https://github.com/acme/hello',
+  packagistCredential: 'token',
 };
 
 let temp: TempDir;
@@ -213,6 +214,41 @@ describe('when semantic-release is configured in package.json', () => {
     expect(JSON.parse(await readFile(join(temp.path, '.releaserc.json'), 'utf8'))).toEqual({
       extends: 'some-shareable-config',
     });
+  });
+});
+
+describe('when the rehearsal is --oidc', () => {
+  it('makes the plugin use the OIDC exchange only, whatever Packagist credential the configuration chose', async () => {
+    const configured = { packagist: { mode: 'token', oidc: 'off' } };
+    await writeFile(
+      join(temp.path, '.releaserc.json'),
+      JSON.stringify({ plugins: [['@phpublish/semantic-release', configured]] }),
+    );
+    const packages = await findHostPackages(semanticReleaseHost, CLI_DIR);
+    const input = await redirectInput(packages);
+    const { overridden } = await semanticReleaseHost.redirect({
+      ...input,
+      standIns: { ...STAND_INS, packagistCredential: 'oidc' },
+    });
+    const written = JSON.parse(await readFile(join(temp.path, '.releaserc.json'), 'utf8'));
+    expect(written.plugins[0][1].packagist).toMatchObject({ mode: 'auto', oidc: 'required' });
+    expect(overridden.join('\n')).toContain('OIDC token exchange only, no token in the environment');
+  });
+
+  it('passes packagist.oidc=required to release-it on the command line', async () => {
+    await writeFile(
+      join(temp.path, 'package.json'),
+      JSON.stringify({ name: 'x', 'release-it': { plugins: { '@phpublish/release-it': {} } } }),
+    );
+    const packages = await findHostPackages(releaseItHost, CLI_DIR);
+    const input = await redirectInput(packages);
+    const { args } = await releaseItHost.redirect({
+      ...input,
+      standIns: { ...STAND_INS, packagistCredential: 'oidc' },
+    });
+    expect(args).toContain('--plugins.@phpublish/release-it.packagist.mode=auto');
+    expect(args).toContain('--plugins.@phpublish/release-it.packagist.oidc=required');
+    expect(args).not.toContain('--plugins.@phpublish/release-it.packagist.mode=token');
   });
 });
 

@@ -3,12 +3,15 @@ import type { StandInUrls } from './host.js';
 /**
  * The phpublish plugin options every host's rehearsal overrides, whatever the user configured:
  * Packagist, the Sigstore services and the GitHub API become the stand-ins, and Packagist is
- * notified with the rehearsal's throwaway token.
+ * notified with the rehearsal's throwaway token, or with OIDC only (`packagist.oidc: required`;
+ * mode `auto`, because `token` would ask for the PACKAGIST_API_TOKEN the environment does not have).
  */
 export function pluginOverrides(standIns: StandInUrls): Record<string, Record<string, string>> {
+  const credential: Record<string, string> =
+    standIns.packagistCredential === 'oidc' ? { mode: 'auto', oidc: 'required' } : { mode: 'token' };
   return {
     packagist: {
-      mode: 'token',
+      ...credential,
       url: standIns.packagistUrl,
       repoUrl: standIns.packagistUrl,
       repositoryUrl: standIns.repositoryUrl,
@@ -32,5 +35,9 @@ export function dottedEntries(options: Record<string, Record<string, string>>): 
 /** What the rehearsal prints about the plugin's overridden options. */
 export function describePluginOverrides(options: Record<string, Record<string, string>>): string {
   const names = dottedEntries(options).map(([name]) => name);
-  return `${names.join(', ')} → the local stand-ins (Packagist notified with a throwaway token)`;
+  const credential =
+    options['packagist']?.['oidc'] === 'required'
+      ? 'Packagist notified through its OIDC token exchange only, no token in the environment'
+      : 'Packagist notified with a throwaway token';
+  return `${names.join(', ')} → the local stand-ins (${credential})`;
 }

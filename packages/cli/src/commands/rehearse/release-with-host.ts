@@ -22,7 +22,8 @@ export interface HostReleaseInput {
   repository: string;
   repositoryUrl: string;
   packagist: SandboxPackagist;
-  packagistAccount: { username: string; safeToken: string };
+  /** The throwaway Packagist account whose token the tool gets; undefined with `--oidc` (no token at all). */
+  packagistAccount: { username: string; safeToken: string } | undefined;
   services: AttestationSandbox;
   version: string | undefined;
   logger: Logger;
@@ -79,6 +80,7 @@ export async function releaseWithHost(input: HostReleaseInput): Promise<HostRele
       ...(services.sigstore.tsaUrl ? { tsaUrl: services.sigstore.tsaUrl } : {}),
       githubApiUrl: services.github.url,
       repositoryUrl: input.repositoryUrl,
+      packagistCredential: input.packagistAccount ? 'token' : 'oidc',
     },
   });
   const toolVersion = (
@@ -119,8 +121,12 @@ export async function releaseWithHost(input: HostReleaseInput): Promise<HostRele
         GITHUB_API_URL: services.github.url,
         GITHUB_TOKEN: services.github.issueToken(input.repository, { contents: 'write', attestations: 'write' }),
         GITHUB_STEP_SUMMARY: summaryFile,
-        PACKAGIST_USERNAME: input.packagistAccount.username,
-        PACKAGIST_API_TOKEN: input.packagistAccount.safeToken,
+        ...(input.packagistAccount
+          ? {
+              PACKAGIST_USERNAME: input.packagistAccount.username,
+              PACKAGIST_API_TOKEN: input.packagistAccount.safeToken,
+            }
+          : {}),
         PHPUBLISH_GPG_PRIVATE_KEY: key.armoredPrivateKey,
       },
       output: input.output,
