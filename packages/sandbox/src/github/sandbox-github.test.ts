@@ -114,6 +114,130 @@ describe('sandbox GitHub', () => {
       expect((await call(`${url}/sha256:${'cd'.repeat(32)}`)).status).toBe(404);
     });
   });
+
+  describe('when the attestations API answers by reference', () => {
+    const digest = 'ef'.repeat(32);
+    const stored = bundle(digest);
+    let listing: string;
+    beforeAll(async () => {
+      github.addRepository('acme/by-reference', { attestationBundles: 'by-reference' });
+      const writer = github.issueToken('acme/by-reference', { attestations: 'write' });
+      const url = `${github.url}/repos/acme/by-reference/attestations`;
+      await call(url, { method: 'POST', token: writer, body: JSON.stringify({ bundle: stored }) });
+      listing = `${url}/sha256:${digest}`;
+    });
+
+    it('lists `"bundle": null` and a pre-signed bundle_url serving the bundle snappy-compressed', async () => {
+      const [item] = JSON.parse((await call(listing)).text).attestations;
+      expect(item.bundle).toBeNull();
+      expect(item.bundle_url).toMatch(/\/_storage\/attestations\/\d+\.json\.sn\?se=.+&sig=/);
+      const response = await fetch(item.bundle_url);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('application/x-snappy');
+      const body = Buffer.from(await response.arrayBuffer());
+      const json = JSON.stringify(stored);
+      // The snappy preamble: the decoded length as a varint.
+      expect((body[0]! & 0x7f) | ((body[1]! & 0x7f) << 7)).toBe(json.length);
+      expect(body.length).toBeLessThan(json.length);
+    });
+
+    it('refuses a second credential, a changed signature and a URL for another blob', async () => {
+      const [item] = JSON.parse((await call(listing)).text).attestations;
+      const token = github.issueToken('acme/by-reference', { contents: 'read' });
+      const withToken = await call(item.bundle_url, { token });
+      expect(withToken.status).toBe(400);
+      expect(withToken.text).toContain('Only one auth mechanism allowed');
+      expect((await call(item.bundle_url.replace(/sig=[^&]+/, 'sig=forged'))).status).toBe(403);
+      expect((await call(item.bundle_url.replace(/attestations\/\d+/, 'attestations/1'))).status).toBe(403);
+    });
+
+    it('serves plain JSON or a framed stream when told to, and inline bundles again when switched back', async () => {
+      github.setAttestationBundles('acme/by-reference', 'by-reference-json');
+      const [asJson] = JSON.parse((await call(listing)).text).attestations;
+      expect(JSON.parse((await call(asJson.bundle_url)).text)).toEqual(stored);
+      github.setAttestationBundles('acme/by-reference', 'by-reference-framed');
+      const [framed] = JSON.parse((await call(listing)).text).attestations;
+      const body = Buffer.from(await (await fetch(framed.bundle_url)).arrayBuffer());
+      expect(body.subarray(0, 10).toString('hex')).toBe('ff060000734e61507059');
+      github.setAttestationBundles('acme/by-reference', 'inline');
+      const [inline] = JSON.parse((await call(listing)).text).attestations;
+      expect(inline.bundle).toEqual(stored);
+    });
+  });
+
+  describe('when the bundle URL has expired', () => {
+    it('refuses it', async () => {
+      const shortLived = await startSandboxGitHub({ attestationBundles: 'by-reference', bundleUrlLifetimeSeconds: 0 });
+      try {
+        shortLived.addRepository('acme/hello');
+        const writer = shortLived.issueToken('acme/hello', { attestations: 'write' });
+        const url = `${shortLived.url}/repos/acme/hello/attestations`;
+        await call(url, { method: 'POST', token: writer, body: JSON.stringify({ bundle: bundle('12'.repeat(32)) }) });
+        const [item] = JSON.parse((await call(`${url}/sha256:${'12'.repeat(32)}`)).text).attestations;
+        const expired = await call(item.bundle_url);
+        expect(expired.status).toBe(403);
+        expect(expired.text).toContain('expiry');
+      } finally {
+        await shortLived.close();
+      }
+    });
+  });
+
+  describe('when the repository has release immutability on', () => {
+    const releaseOf = async (tag: string) =>
+      JSON.parse((await call(`${github.url}/repos/acme/frozen/releases/tags/${tag}`)).text);
+    const upload = (release: { upload_url: string }, name: string, token: string) =>
+      call(`${release.upload_url.replace(/\{.*\}$/, '')}?name=${name}`, { method: 'POST', token, body: '{}' });
+    let writer: string;
+    beforeAll(() => {
+      github.addRepository('acme/frozen', { immutableReleases: true });
+      writer = github.issueToken('acme/frozen', { contents: 'write' });
+    });
+
+    it('refuses assets on a published release with GitHub’s 422, and the tag for any other release', async () => {
+      github.createRelease('acme/frozen', 'v1.0.0');
+      const release = await releaseOf('v1.0.0');
+      expect(release.immutable).toBe(true);
+      const refused = await upload(release, 'a.zip', writer);
+      expect(refused.status).toBe(422);
+      expect(JSON.parse(refused.text).message).toBe('Cannot upload assets to an immutable release');
+      const again = await call(`${github.url}/repos/acme/frozen/releases`, {
+        method: 'POST',
+        token: writer,
+        body: JSON.stringify({ tag_name: 'v1.0.0', draft: true }),
+      });
+      expect(again.status).toBe(422);
+      expect(JSON.parse(again.text).errors[0].message).toBe('tag_name was used by an immutable release');
+      // Turning the setting off does not unfreeze what was published.
+      github.setImmutableReleases('acme/frozen', false);
+      expect((await upload(release, 'b.zip', writer)).status).toBe(422);
+      github.setImmutableReleases('acme/frozen', true);
+    });
+
+    it('takes assets while the release is a draft, and freezes it when it is published', async () => {
+      const { id } = github.createRelease('acme/frozen', 'v1.1.0', { draft: true });
+      const draft = JSON.parse((await call(`${github.url}/repos/acme/frozen/releases/${id}`, { token: writer })).text);
+      expect(draft.immutable).toBe(false);
+      expect((await upload(draft, 'a.zip', writer)).status).toBe(201);
+      const publish = await call(`${github.url}/repos/acme/frozen/releases/${id}`, {
+        method: 'PATCH',
+        token: writer,
+        body: JSON.stringify({ draft: false }),
+      });
+      expect(JSON.parse(publish.text)).toMatchObject({ draft: false, immutable: true });
+      expect((await upload(draft, 'b.zip', writer)).status).toBe(422);
+      expect(github.releaseAssets('acme/frozen', 'v1.1.0').map((asset) => asset.name)).toEqual(['a.zip']);
+    });
+
+    it('says whether the setting is on to a user’s token, not to a workflow’s GITHUB_TOKEN', async () => {
+      const url = `${github.url}/repos/acme/frozen/immutable-releases`;
+      expect((await call(url, { token: writer })).status).toBe(403);
+      const user = github.issueToken('acme/frozen', { contents: 'write' }, { user: 'acme' });
+      expect(JSON.parse((await call(url, { token: user })).text)).toEqual({ enabled: true, enforced_by_owner: false });
+      const other = github.issueToken('acme/hello', { contents: 'write' }, { user: 'acme' });
+      expect((await call(`${github.url}/repos/acme/hello/immutable-releases`, { token: other })).status).toBe(404);
+    });
+  });
 });
 
 describe('sandbox GitHub in GitHub Enterprise Server’s layout (tls: true)', () => {

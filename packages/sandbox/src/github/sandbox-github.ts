@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { FaultInjector, type FaultRule } from '../http/faults.js';
 import type { RecordedRequest } from '../http/request-log.js';
 import { startStandInServer } from '../http/server.js';
 import { createThrowawayTls } from '../tls/throwaway-ca.js';
+import { snappyCompress, snappyFrame } from './snappy-encode.js';
 
 export type GitHubPermission = 'read' | 'write';
 
@@ -32,8 +33,20 @@ export interface SandboxAttestation {
   readonly subjectDigests: readonly string[];
 }
 
+/**
+ * How the attestations API lists a bundle: `inline` (the `bundle` object, as GitHub did until 2026),
+ * or `"bundle": null` with a pre-signed `bundle_url` on blob storage serving it snappy-compressed —
+ * as a snappy block (what GitHub serves), a framed snappy stream, or plain JSON (what consumers
+ * also accept).
+ */
+export type AttestationBundleShape = 'inline' | 'by-reference' | 'by-reference-framed' | 'by-reference-json';
+
 export interface SandboxGitHubOptions {
   readonly log?: (line: string) => void;
+  /** How every repository's attestations are listed, unless `setAttestationBundles` says otherwise. `inline` by default. */
+  readonly attestationBundles?: AttestationBundleShape;
+  /** How long a `bundle_url` stays valid, in seconds (GitHub's are short-lived). 300 by default. */
+  readonly bundleUrlLifetimeSeconds?: number;
   readonly host?: string;
   readonly port?: number;
   /**
@@ -52,6 +65,8 @@ export interface SandboxRelease {
   readonly body: string;
   readonly draft: boolean;
   readonly prerelease: boolean;
+  /** Published while the repository had release immutability on: its assets and tag are frozen. */
+  readonly immutable: boolean;
   readonly assets: readonly SandboxReleaseAsset[];
 }
 
@@ -67,9 +82,28 @@ export interface SandboxGitHub {
   readonly caFile: string | undefined;
   readonly requests: readonly RecordedRequest[];
   /** `collaborators`: the users with push access (the owner by default). */
-  addRepository(fullName: string, init?: { id?: number; ownerId?: number; collaborators?: string[] }): void;
-  /** A published release of `tag` (what the release tool creates before phpublish attests). */
-  createRelease(fullName: string, tag: string): { id: number };
+  addRepository(
+    fullName: string,
+    init?: {
+      id?: number;
+      ownerId?: number;
+      collaborators?: string[];
+      immutableReleases?: boolean;
+      attestationBundles?: AttestationBundleShape;
+    },
+  ): void;
+  /**
+   * A release of `tag` (what the release tool creates before phpublish attests): published, or a
+   * draft with `draft`. Published while release immutability is on, it is immutable.
+   */
+  createRelease(fullName: string, tag: string, options?: { draft?: boolean }): { id: number };
+  /**
+   * The repository's "release immutability" setting: releases published while it is on keep their
+   * assets and tag forever (turning it off later does not unfreeze them).
+   */
+  setImmutableReleases(fullName: string, enabled: boolean): void;
+  /** How the attestations API lists this repository's bundles. */
+  setAttestationBundles(fullName: string, shape: AttestationBundleShape): void;
   /**
    * A GITHUB_TOKEN for the repository with these permissions; with `user`, a user's token (a
    * fine-grained personal access token) for that repository instead.
@@ -94,6 +128,7 @@ interface Release {
   body: string;
   draft: boolean;
   prerelease: boolean;
+  immutable: boolean;
   assets: SandboxReleaseAsset[];
 }
 
@@ -105,6 +140,8 @@ interface Repository {
   collaborators: Set<string>;
   /** Oldest first; several drafts may share a tag, at most one published release has it. */
   releases: Release[];
+  immutableReleases: boolean;
+  attestationBundles: AttestationBundleShape | undefined;
 }
 
 interface IssuedToken {
@@ -126,6 +163,15 @@ const COLLABORATOR = new RegExp(`^${REPO}/collaborators/([^/]+)$`);
 const STORAGE = /^\/_storage\/release-assets\/(\d+)$/;
 const ATTESTATIONS = new RegExp(`^${REPO}/attestations$`);
 const ATTESTATIONS_BY_DIGEST = new RegExp(`^${REPO}/attestations/(sha256:[0-9a-f]{64})$`);
+const IMMUTABLE_RELEASES = new RegExp(`^${REPO}/immutable-releases$`);
+const BUNDLE_STORAGE = /^\/_storage\/attestations\/(\d+)\.json\.sn$/;
+
+/** What blob storage answers a request it refuses (Azure's and S3's XML error shape). */
+const storageError = (status: number, code: string, text: string): SandboxResponse => ({
+  status,
+  headers: { 'content-type': 'application/xml' },
+  body: `<Error><Code>${code}</Code><Message>${text}</Message></Error>`,
+});
 
 /**
  * The route of a request path. In GitHub Enterprise Server's layout the REST API is under /api/v3 and
@@ -222,6 +268,8 @@ export async function startSandboxGitHub(options: SandboxGitHubOptions = {}): Pr
     body: release.body,
     draft: release.draft,
     prerelease: release.prerelease,
+    // GitHub's release object says whether the release is immutable (since 2025).
+    immutable: release.immutable,
     upload_url: `${uploadsBase}/repos/${repository.fullName}/releases/${release.id}/assets{?name,label}`,
     assets: release.assets.map((asset) => assetJson(repository, asset)),
   });
@@ -254,6 +302,53 @@ export async function startSandboxGitHub(options: SandboxGitHubOptions = {}): Pr
   };
   const tagTaken = (field = 'tag_name') =>
     json(422, { message: 'Validation Failed', errors: [{ resource: 'Release', code: 'already_exists', field }] });
+  /** A tag an immutable release used can never name another release (even once that one is gone). */
+  const tagFrozen = (repository: Repository, tag: string, release?: Release) =>
+    repository.releases.some((other) => other !== release && other.immutable && other.tag === tag);
+  const tagFrozenAnswer = () =>
+    json(422, {
+      message: 'Validation Failed',
+      errors: [
+        {
+          resource: 'Release',
+          code: 'custom',
+          field: 'tag_name',
+          message: 'tag_name was used by an immutable release',
+        },
+      ],
+    });
+  /** Publishing while the setting is on freezes the release. */
+  const publishedNow = (repository: Repository, release: Release) => {
+    if (!release.draft && repository.immutableReleases) release.immutable = true;
+  };
+  /** Pre-signed, time-limited storage URLs of attestation bundles: an HMAC of the id and the expiry. */
+  const storageKey = randomBytes(32);
+  const bundleUrlLifetimeMs = (options.bundleUrlLifetimeSeconds ?? 300) * 1000;
+  const storageSignature = (id: number, expires: string) =>
+    createHmac('sha256', storageKey).update(`${id}\n${expires}`).digest('base64url');
+  const bundleUrl = (id: number) => {
+    const expires = new Date(Date.now() + bundleUrlLifetimeMs).toISOString();
+    return `${origin}/_storage/attestations/${id}.json.sn?se=${encodeURIComponent(expires)}&sp=r&sig=${storageSignature(id, expires)}`;
+  };
+  const validSignature = (id: number, expires: string, signature: string) => {
+    const expected = Buffer.from(storageSignature(id, expires));
+    const given = Buffer.from(signature);
+    return expected.length === given.length && timingSafeEqual(expected, given);
+  };
+  const attestationListing = (repository: Repository, attestation: SandboxAttestation) => {
+    const shape = repository.attestationBundles ?? options.attestationBundles ?? 'inline';
+    return shape === 'inline'
+      ? { bundle: attestation.bundle, repository_id: repository.id }
+      : { bundle: null, bundle_url: bundleUrl(attestation.id), repository_id: repository.id };
+  };
+  const storedBundleBody = (repository: Repository, attestation: SandboxAttestation): SandboxResponse => {
+    const shape = repository.attestationBundles ?? options.attestationBundles ?? 'by-reference';
+    const text = Buffer.from(JSON.stringify(attestation.bundle));
+    if (shape === 'by-reference-json')
+      return { status: 200, headers: { 'content-type': 'application/json' }, body: text };
+    const body = shape === 'by-reference-framed' ? snappyFrame(text) : snappyCompress(text);
+    return { status: 200, headers: { 'content-type': 'application/x-snappy' }, body };
+  };
 
   const handle = async (request: SandboxRequest): Promise<SandboxResponse> => {
     const { method } = request;
@@ -305,6 +400,7 @@ export async function startSandboxGitHub(options: SandboxGitHubOptions = {}): Pr
       }
       const tag = input['tag_name'];
       const draft = input['draft'] === true;
+      if (tagFrozen(repository, tag)) return tagFrozenAnswer();
       if (!draft && published(repository, tag)) return tagTaken();
       const release: Release = {
         id: nextId++,
@@ -313,8 +409,10 @@ export async function startSandboxGitHub(options: SandboxGitHubOptions = {}): Pr
         body: typeof input['body'] === 'string' ? input['body'] : '',
         draft,
         prerelease: input['prerelease'] === true,
+        immutable: false,
         assets: [],
       };
+      publishedNow(repository, release);
       repository.releases.push(release);
       const created = releaseJson(repository, release);
       return json(201, created, { location: created.url });
@@ -355,10 +453,15 @@ export async function startSandboxGitHub(options: SandboxGitHubOptions = {}): Pr
       if (!patch) return message(400, 'Problems parsing JSON');
       const tag = typeof patch['tag_name'] === 'string' && patch['tag_name'] !== '' ? patch['tag_name'] : release.tag;
       const draft = typeof patch['draft'] === 'boolean' ? patch['draft'] : release.draft;
+      if (release.immutable && (tag !== release.tag || draft)) {
+        return message(422, 'Cannot modify the tag or draft state of an immutable release');
+      }
+      if (tagFrozen(repository, tag, release)) return tagFrozenAnswer();
       const other = published(repository, tag);
       if (!draft && other && other !== release) return tagTaken();
       release.tag = tag;
       release.draft = draft;
+      publishedNow(repository, release);
       if (typeof patch['body'] === 'string') release.body = patch['body'];
       if (typeof patch['name'] === 'string') release.name = patch['name'];
       if (typeof patch['prerelease'] === 'boolean') release.prerelease = patch['prerelease'];
@@ -371,6 +474,7 @@ export async function startSandboxGitHub(options: SandboxGitHubOptions = {}): Pr
       const release = releaseById(repository, upload[3]!);
       if (!repository || !release) return message(404, 'Not Found');
       if (!allowed(request, repository, 'contents')) return refused();
+      if (release.immutable) return message(422, 'Cannot upload assets to an immutable release');
       const name = request.query.get('name');
       if (!name) return message(422, 'Validation Failed');
       if (release.assets.some((asset) => asset.name === name)) {
@@ -450,7 +554,38 @@ export async function startSandboxGitHub(options: SandboxGitHubOptions = {}): Pr
         (a) => a.repository === repository.fullName && a.subjectDigests.includes(byDigest[3]!),
       );
       if (found.length === 0) return message(404, 'Not Found');
-      return json(200, { attestations: found.map((a) => ({ bundle: a.bundle, repository_id: repository.id })) });
+      return json(200, { attestations: found.map((a) => attestationListing(repository, a)) });
+    }
+
+    // Blob storage of bundles listed by reference: pre-signed, time-limited, and no second credential.
+    const stored = BUNDLE_STORAGE.exec(path);
+    if (stored && method === 'GET') {
+      if (headerValue(request, 'authorization')) {
+        return storageError(400, 'InvalidArgument', 'Only one auth mechanism allowed');
+      }
+      const id = Number(stored[1]);
+      const expires = request.query.get('se') ?? '';
+      if (!validSignature(id, expires, request.query.get('sig') ?? '')) {
+        return storageError(403, 'AuthenticationFailed', 'Signature did not match');
+      }
+      if (!(Date.parse(expires) > Date.now())) {
+        return storageError(403, 'AuthenticationFailed', 'Signed expiry time has passed');
+      }
+      const attestation = storedAttestations.find((a) => a.id === id);
+      const repository = attestation && repositories.get(attestation.repository.toLowerCase());
+      if (!attestation || !repository) return storageError(404, 'BlobNotFound', 'The specified blob does not exist');
+      return storedBundleBody(repository, attestation);
+    }
+
+    // The setting needs the administration permission, which a workflow's GITHUB_TOKEN cannot have.
+    const immutability = IMMUTABLE_RELEASES.exec(path);
+    if (immutability && method === 'GET') {
+      const repository = repositoryOf(immutability[1]!, immutability[2]!);
+      if (!repository) return message(404, 'Not Found');
+      if (!who) return message(401, 'Requires authentication');
+      if (!who.user || who.repository !== repository.fullName.toLowerCase()) return refused();
+      if (!repository.immutableReleases) return message(404, 'Not Found');
+      return json(200, { enabled: true, enforced_by_owner: false });
     }
 
     return message(404, 'Not Found');
@@ -504,12 +639,31 @@ export async function startSandboxGitHub(options: SandboxGitHubOptions = {}): Pr
         ownerId: init.ownerId ?? digest.readUInt32BE(4) % 1_000_000,
         collaborators: new Set((init.collaborators ?? [owner]).map((login) => login.toLowerCase())),
         releases: [],
+        immutableReleases: init.immutableReleases ?? false,
+        attestationBundles: init.attestationBundles,
       });
     },
+    setImmutableReleases: (fullName, enabled) => {
+      repositoryNamed(fullName).immutableReleases = enabled;
+    },
+    setAttestationBundles: (fullName, shape) => {
+      repositoryNamed(fullName).attestationBundles = shape;
+    },
     releaseNotes: (fullName, tag) => releaseOfTag(fullName, tag)?.body ?? '',
-    createRelease: (fullName, tag) => {
-      const release: Release = { id: nextId++, tag, name: tag, body: '', draft: false, prerelease: false, assets: [] };
-      repositoryNamed(fullName).releases.push(release);
+    createRelease: (fullName, tag, releaseOptions = {}) => {
+      const repository = repositoryNamed(fullName);
+      const release: Release = {
+        id: nextId++,
+        tag,
+        name: tag,
+        body: '',
+        draft: releaseOptions.draft === true,
+        prerelease: false,
+        immutable: false,
+        assets: [],
+      };
+      publishedNow(repository, release);
+      repository.releases.push(release);
       return { id: release.id };
     },
     issueToken: (fullName, permissions, tokenOptions = {}) => {
