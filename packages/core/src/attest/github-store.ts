@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { PhpublishError } from '../errors/index.js';
-import type { HttpResponse } from '../http/index.js';
+import { ANSWER_KIND_TITLES, answerLimit, formatByteSize, type HttpResponse, publicUrl } from '../http/index.js';
+import { DownloadProblem, download } from '../verify/download.js';
 import { type ForgeApi, failure, httpUrlField, isApiUrl, isHttpUrl, joinUrl, jsonBody, send } from './forge-http.js';
 import type { SigstoreBundle } from './sign.js';
+import { decodeStoredBundle, SnappyTooLargeError } from './snappy.js';
 import { claimedSubjects, parseBundleText, sameSubjects } from './stored-bundle.js';
 import type { Subject } from './subjects.js';
 
@@ -36,9 +38,14 @@ const releaseSchema = z.looseObject({
   upload_url: z.string().refine((value) => isHttpUrl(value.replace(/\{[^}]*\}$/, '')), 'must be an http(s) URL'),
   assets: z.array(releaseAssetSchema).optional(),
 });
-/** A page of the attestation store: bundles may be left out (GitHub then gives only a URL). */
+/**
+ * A page of the attestation store. Each item holds its bundle inline, or (since 2026) `"bundle":
+ * null` and a pre-signed, time-limited `bundle_url` on blob storage serving it snappy-compressed.
+ */
 const attestationsSchema = z.looseObject({
-  attestations: z.array(z.looseObject({ bundle: z.looseObject({}).nullish() })).optional(),
+  attestations: z
+    .array(z.looseObject({ bundle: z.looseObject({}).nullish(), bundle_url: httpUrlField.nullish() }))
+    .optional(),
 });
 
 export type ReleaseAsset = z.output<typeof releaseAssetSchema>;
@@ -169,9 +176,61 @@ export async function fetchGitHubAttestations(api: GitHubRepositoryApi, sha256: 
   if (response.status !== 200) throw failure(api, response, url, FETCH);
   const body = jsonBody(response, url, FETCH, attestationsSchema);
   // Only their shape is known here: verification parses and checks each bundle whole.
-  return (body.attestations ?? []).flatMap((entry) =>
-    entry.bundle ? [entry.bundle as unknown as SigstoreBundle] : [],
+  const bundles = await Promise.all(
+    (body.attestations ?? []).map((entry) =>
+      entry.bundle
+        ? (entry.bundle as unknown as SigstoreBundle)
+        : entry.bundle_url
+          ? fetchBundleByReference(api, entry.bundle_url)
+          : undefined,
+    ),
   );
+  return bundles.filter((bundle) => bundle !== undefined);
+}
+
+const BUNDLE_STORAGE = 'GitHub’s attestation storage';
+
+/**
+ * A bundle the attestations API lists by reference. The URL is pre-signed on a third-party blob
+ * host, so no GitHub credential goes with it (nor after a redirect); messages show it without its
+ * query, which holds the signature. Its compressed size is held to the bundle limit as it arrives,
+ * and its decoded size is checked against the same limit from snappy's preamble, before decoding.
+ */
+async function fetchBundleByReference(api: GitHubRepositoryApi, bundleUrl: string): Promise<SigstoreBundle> {
+  const shownUrl = publicUrl(bundleUrl);
+  const limit = answerLimit(api.http.limits, 'bundle');
+  let body: Buffer;
+  try {
+    body = (await download({ url: bundleUrl, http: api.http, answer: 'bundle' })).body ?? Buffer.alloc(0);
+  } catch (error) {
+    if (!(error instanceof DownloadProblem)) throw error;
+    throw new PhpublishError('ATTEST_FETCH_FAILED', {
+      service: BUNDLE_STORAGE,
+      url: shownUrl,
+      ...(error.status === undefined ? {} : { status: error.status }),
+      reason: error.status === 403 ? 'the pre-signed URL was refused (expired?)' : error.reason,
+    });
+  }
+  const malformed = (problem: string) =>
+    new PhpublishError('REMOTE_ANSWER_MALFORMED', { service: BUNDLE_STORAGE, url: shownUrl, status: 200, problem });
+  let text: string;
+  try {
+    text = decodeStoredBundle(body, limit);
+  } catch (error) {
+    if (error instanceof SnappyTooLargeError) {
+      throw new PhpublishError('REMOTE_ANSWER_TOO_LARGE', {
+        url: shownUrl,
+        kind: 'bundle',
+        kindTitle: ANSWER_KIND_TITLES.bundle,
+        limit: formatByteSize(limit),
+        declared: formatByteSize(error.length),
+      });
+    }
+    throw malformed(`not a snappy-compressed bundle (${(error as Error).message})`);
+  }
+  const bundle = parseBundleText(text);
+  if (!bundle || Array.isArray(bundle)) throw malformed('the decompressed bundle is not a JSON object');
+  return bundle;
 }
 
 /**
