@@ -5,6 +5,7 @@ import { isPhpublishError, PhpublishAggregateError, type PhpublishError } from '
 import type { Logger } from '../log/index.js';
 import { loadSigningKey } from '../pgp/index.js';
 import { attestDepsFor, createReleaseContext } from './context.js';
+import { diagnosePackagistCredential } from './doctor-packagist-credential.js';
 import { resolvePackagistTarget } from './packagist-target.js';
 import { preflightPackagist } from './preflight-packagist.js';
 
@@ -114,21 +115,24 @@ export async function diagnose({
   }
 
   const mode = context.config.packagist.mode;
+  const requestedMode = context.config.options.packagist.mode;
   if (mode === 'off') {
     rows.push({ area: 'Packagist', status: 'warning', detail: 'off (packagist.mode is off)', codes: [] });
   } else if (target) {
     const packagistProblems = await preflightPackagist(context, { target });
     if (packagistProblems.length > 0) problem('Packagist', packagistProblems);
-    else
+    else if (requestedMode === 'auto' || requestedMode === 'token') {
+      // The modes that call update-package: with the API token, or a short-lived OIDC credential instead.
+      const credential = await diagnosePackagistCredential(context);
+      rows.push({ area: 'Packagist', ...credential, detail: `reachable and lists the package; ${credential.detail}` });
+    } else
       rows.push({
         area: 'Packagist',
-        status: mode === 'token' ? 'warning' : 'ok',
+        status: 'ok',
         detail:
-          context.config.options.packagist.mode === 'private-packagist'
+          requestedMode === 'private-packagist'
             ? 'Private Packagist: audience reachable, GitHub Actions OIDC token possible; a short-lived credential (no stored secret) is exchanged at release, where the trusted publisher is checked'
-            : mode === 'token'
-              ? 'reachable and lists the package; updates use a long-lived API token (use the SAFE one)'
-              : 'reachable and lists the package; no token: the Packagist GitHub App updates it',
+            : 'reachable and lists the package; no token: the Packagist GitHub App updates it',
         codes: [],
       });
   }

@@ -147,7 +147,11 @@ export class ReleaseSession {
     const mode = config.packagist.mode;
     const attest = config.options.attest.enabled;
     const at = commit.slice(0, 12);
-    const packagist =
+    const { oidc, mode: requested } = config.options.packagist;
+    // Whether Packagist offers its OIDC exchange is not asked here (the dry run stays free of requests):
+    // `required` passed preflight, so it will be used; `auto` decides at release time.
+    const oidcPossible = oidc !== 'off' && (requested === 'auto' || requested === 'token');
+    const withoutOidc =
       mode === 'token'
         ? 'call Packagist update-package'
         : mode === 'github-app'
@@ -155,11 +159,17 @@ export class ReleaseSession {
           : mode === 'private-packagist'
             ? 'publish the zip as a Private Packagist artifact (trusted publishing)'
             : 'skip Packagist';
+    const withOidc = 'call Packagist update-package with a short-lived OIDC credential';
+    const packagist = !oidcPossible
+      ? withoutOidc
+      : oidc === 'required'
+        ? `${withOidc} (packagist.oidc: required)`
+        : `${withOidc} if Packagist offers its OIDC token exchange (packagist.oidc: auto), else ${mode === 'token' ? 'call it with the API token' : withoutOidc}`;
     const confirm =
       mode !== 'off' && config.options.packagist.confirm.enabled ? ` and wait until Packagist serves it at ${at}` : '';
     return [
       `Preflight passed. Would release ${this.target.packageName} ${tag} at ${at}: `,
-      `${this.signingKey ? 'signed tag' : 'unsigned tag'}, ${attest ? 'attested zip' : 'zip without attestation'}, Packagist mode ${mode}. `,
+      `${this.signingKey ? 'signed tag' : 'unsigned tag'}, ${attest ? 'attested zip' : 'zip without attestation'}, Packagist ${oidcPossible && oidc === 'required' ? 'through its OIDC token exchange' : `mode ${mode}`}. `,
       `That is: would make ${tag} ${this.signingKey ? `an OpenPGP-signed tag (key ${this.signingKey.fingerprint})` : 'an unsigned tag'}, `,
       `then ${packagist}${confirm}, after building ${attest ? 'and attesting ' : ''}the dist zip.`,
     ].join('');
