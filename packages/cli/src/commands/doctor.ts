@@ -9,8 +9,10 @@ export const doctorCommand: Command = {
   usage: 'phpublish doctor [--config <file>] [--json]',
   help: [
     'Checks every layer without changing anything — options and credentials, the package and its public',
-    'repository URL, the signing key, the CI identity for attestation, Packagist — and prints a table of',
-    'what would protect the next release and what would not. Exits 1 when something would make a release fail.',
+    'repository URL, the signing key, the CI identity for attestation, Packagist and the credential its',
+    'update would use (a short-lived OIDC credential when Packagist offers its token exchange and this job',
+    'gets an ID token; found without exchanging or sending any token) — and prints a table of what would',
+    'protect the next release and what would not. Exits 1 when something would make a release fail.',
     '',
     'Options:',
     '  --config <file>  options file (default: phpublish.config.json when present)',
