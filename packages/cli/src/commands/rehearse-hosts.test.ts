@@ -168,6 +168,40 @@ describe('phpublish rehearse --host release-it', () => {
     }, 180_000);
   });
 
+  describe('when the configuration notifies Packagist with a token and the rehearsal is --oidc', () => {
+    it('releases through the OIDC exchange only, checking the configured trusted publisher, with no Packagist token', async () => {
+      const config = {
+        npm: false,
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: release-it's own template syntax
+        git: { tagName: 'v${version}', commit: false },
+        plugins: {
+          '@phpublish/release-it': {
+            packagist: {
+              url: 'https://packagist.invalid',
+              mode: 'token',
+              oidc: 'off',
+              oidcPublisher: { repository: 'acme/hello', workflow: 'release.yml' },
+            },
+          },
+        },
+      };
+      await writeFile(join(repo, '.release-it.json'), `${JSON.stringify(config, null, 2)}\n`);
+      await commitAll('feat: first release');
+      await linkTools(['release-it', '@phpublish/release-it']);
+
+      const { code, stdout, stderr } = await rehearse(['--host', 'release-it', '--oidc', '--json']);
+      expect(code).toBe(EXIT.ok);
+      const result = JSON.parse(stdout) as HostRehearsalResult;
+      expect(result.summary).toMatch(
+        /update-package with a short-lived OIDC credential \(trusted publishing: no stored secret\)/,
+      );
+      expect(result.overridden.join('\n')).toMatch(/packagist\.mode, packagist\.oidc, .*OIDC token exchange only/);
+      expect(stderr).not.toContain('deprecated');
+      expect(`${stdout}${stderr}`).not.toMatch(/pkgtp_|eyJ[\w-]+\.[\w-]+\.[\w-]+/);
+      expectEveryCheckPassed(result);
+    }, 180_000);
+  });
+
   describe('when the configuration loads phpublish by a path the rehearsal cannot redirect', () => {
     it('refuses with REHEARSE_HOST_CONFIG_UNSUPPORTED and releases nothing', async () => {
       const plugin = './node_modules/@phpublish/release-it/dist/index.js';
