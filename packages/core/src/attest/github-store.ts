@@ -34,9 +34,14 @@ const releaseAssetSchema = z.looseObject({
   digest: z.string().nullish(),
 });
 const releaseSchema = z.looseObject({
+  id: z.number().optional(),
+  tag_name: z.string().optional(),
   /** A URI template: `https://uploads.github.com/repos/o/r/releases/1/assets{?name,label}`. */
   upload_url: z.string().refine((value) => isHttpUrl(value.replace(/\{[^}]*\}$/, '')), 'must be an http(s) URL'),
   assets: z.array(releaseAssetSchema).optional(),
+  draft: z.boolean().optional(),
+  /** Published with release immutability on: its assets and tag can never change (GitHub, since 2025). */
+  immutable: z.boolean().nullish(),
 });
 /**
  * A page of the attestation store. Each item holds its bundle inline, or (since 2026) `"bundle":
@@ -72,16 +77,108 @@ async function findRelease(
   return jsonBody(response, url, kind, releaseSchema);
 }
 
+/**
+ * The release of `tag` that phpublish attaches to: the published one; else, where release
+ * immutability is on, the draft of that tag (GitHub's flow for immutable releases: attach to the
+ * draft, publish last). Drafts are not found by tag, and elsewhere one is left alone, as before.
+ */
 async function releaseByTag(
   api: GitHubRepositoryApi,
   tag: string,
   kind: typeof STORE | typeof FETCH,
 ): Promise<Release> {
-  const release = await findRelease(api, tag, kind);
+  const release =
+    (await findRelease(api, tag, kind)) ??
+    ((await releaseImmutability(api)) === 'on' ? await findDraft(api, tag, kind) : undefined);
   if (!release) {
     throw new PhpublishError('ATTEST_RELEASE_NOT_FOUND', { forge: 'GitHub', repository: api.repository, tag });
   }
   return release;
+}
+
+/** The newest draft release of `tag` (drafts are listed only to tokens that may push). */
+async function findDraft(
+  api: GitHubRepositoryApi,
+  tag: string,
+  kind: typeof STORE | typeof FETCH,
+): Promise<Release | undefined> {
+  const url = joinUrl(api.baseUrl, `/repos/${api.repository}/releases?per_page=100`);
+  const response = await send(api, { method: 'GET', url, idempotent: true }, kind);
+  if (response.status !== 200) throw failure(api, response, url, kind);
+  const releases = jsonBody(response, url, kind, z.array(releaseSchema));
+  return releases.find((release) => release.draft === true && release.tag_name === tag);
+}
+
+/** Whether the repository has release immutability on: `unknown` when GitHub does not tell this token. */
+export type ReleaseImmutability = 'on' | 'off' | 'unknown';
+
+/**
+ * The repository's release immutability setting. Its own endpoint needs the administration
+ * permission, which a workflow's GITHUB_TOKEN cannot have; then the latest release says it, when it
+ * is immutable (the setting was on when it was published, and turning it off is rare).
+ */
+export async function releaseImmutability(api: GitHubRepositoryApi): Promise<ReleaseImmutability> {
+  const settingUrl = joinUrl(api.baseUrl, `/repos/${api.repository}/immutable-releases`);
+  const setting = await send(api, { method: 'GET', url: settingUrl, idempotent: true }, FETCH);
+  if (setting.status === 200) {
+    const answer = jsonBody(setting, settingUrl, FETCH, z.looseObject({ enabled: z.boolean() }));
+    return answer.enabled ? 'on' : 'off';
+  }
+  if (setting.status === 404) return 'off';
+  const latestUrl = joinUrl(api.baseUrl, `/repos/${api.repository}/releases/latest`);
+  const latest = await send(api, { method: 'GET', url: latestUrl, idempotent: true }, FETCH);
+  if (latest.status !== 200) return 'unknown';
+  return jsonBody(latest, latestUrl, FETCH, releaseSchema).immutable === true ? 'on' : 'unknown';
+}
+
+/** Whether the release of `tag` is published and immutable: no asset can be added to it any more. */
+export async function isImmutableRelease(api: GitHubRepositoryApi, tag: string): Promise<boolean> {
+  const release = await findRelease(api, tag, FETCH);
+  return release?.immutable === true;
+}
+
+/**
+ * Publishes the draft release of `tag` (`draft: false`), once every asset is on it: the last step
+ * of GitHub's flow for immutable releases. Nothing to do when the release of `tag` is already
+ * published (an earlier run, or a release tool that published it).
+ */
+export async function publishDraftRelease(
+  api: GitHubRepositoryApi,
+  tag: string,
+): Promise<{ state: 'published' | 'already-published' }> {
+  if (await findRelease(api, tag, STORE)) return { state: 'already-published' };
+  const draft = await findDraft(api, tag, STORE);
+  if (!draft || draft.id === undefined) {
+    throw new PhpublishError('ATTEST_RELEASE_NOT_FOUND', { forge: 'GitHub', repository: api.repository, tag });
+  }
+  const url = joinUrl(api.baseUrl, `/repos/${api.repository}/releases/${draft.id}`);
+  const response = await send(
+    api,
+    {
+      method: 'PATCH',
+      url,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ draft: false }),
+      idempotent: true,
+    },
+    STORE,
+  );
+  if (isPermissionRefusal(response)) {
+    throw new PhpublishError('ATTEST_GITHUB_PERMISSION_MISSING', {
+      permission: 'contents: write',
+      action: `publish release ${tag}`,
+      status: response.status,
+    });
+  }
+  if (response.status !== 200) throw failure(api, response, url, STORE);
+  return { state: 'published' };
+}
+
+/** An asset cannot be added to a published immutable release: said before GitHub refuses it. */
+function refuseIfImmutable(api: GitHubRepositoryApi, release: Release, tag: string, name: string): void {
+  if (release.immutable === true && release.draft !== true) {
+    throw new PhpublishError('ATTEST_RELEASE_IMMUTABLE', { repository: api.repository, tag, name });
+  }
 }
 
 /** The assets of the release of `tag`, to read them; undefined when there is no such release. */
@@ -142,6 +239,7 @@ export async function storeReleaseAsset(
     }
     return { state: 'already-present', location: existing.browser_download_url ?? existing.url };
   }
+  refuseIfImmutable(api, release, input.tag, input.assetName);
   return uploadAsset(api, release, {
     tag: input.tag,
     name: input.assetName,
@@ -316,6 +414,7 @@ export async function storeZipAsset(
     if (!same) throw new PhpublishError('ATTEST_RELEASE_ASSET_CONFLICT', { name: input.assetName, tag: input.tag });
     return { state: 'already-present', location: existing.browser_download_url ?? existing.url };
   }
+  refuseIfImmutable(api, release, input.tag, input.assetName);
   return uploadAsset(api, release, {
     tag: input.tag,
     name: input.assetName,
@@ -348,6 +447,14 @@ async function uploadAsset(
       permission: 'contents: write',
       action: `upload ${asset.name} to release ${asset.tag}`,
       status: response.status,
+    });
+  }
+  // Published as immutable since it was read (the release tool, racing): GitHub's own refusal, coded.
+  if (response.status === 422 && /immutable release/i.test(response.body)) {
+    throw new PhpublishError('ATTEST_RELEASE_IMMUTABLE', {
+      repository: api.repository,
+      tag: asset.tag,
+      name: asset.name,
     });
   }
   if (response.status !== 201) throw failure(api, response, uploadUrl.href, STORE);

@@ -117,6 +117,14 @@ export const attestErrors = defineErrors({
       'Create the release first (your release tool does this before phpublish’s attestation step). A draft release is not found by its tag: publish it (release-it: leave `github.draft` off) and run the release again. Or turn off `attest.storeReleaseAsset`/`attest.storeGitLabReleaseLink` and keep only the attestation store.',
     docs: 'attestation.md#storage',
   } satisfies ErrorDefinition<{ forge: string; repository: string; tag: string }>,
+  ATTEST_RELEASE_IMMUTABLE: {
+    title: 'The release is immutable: GitHub no longer takes assets for it',
+    message: (p: { repository: string; tag: string; name: string }) =>
+      `Release ${p.tag} of ${p.repository} was published with release immutability on, so GitHub refuses to attach ${p.name} to it (422 Cannot upload assets to an immutable release). Nothing was attached; the release stays as it is.`,
+    remedy: () =>
+      'Have your release tool create the release as a draft (semantic-release: `draftRelease: true` for @semantic-release/github; release-it: `github.draft: true`): phpublish attaches the zip and bundle to the draft and publishes it last. Or keep `attest.storeGitHubAttestation` on and set `attest.storeReleaseAsset: false`: the bundle is then in GitHub’s attestation store only. A tag used by an immutable release can never be released again: release a new version.',
+    docs: 'attestation.md#immutable-releases',
+  } satisfies ErrorDefinition<{ repository: string; tag: string; name: string }>,
   ATTEST_RELEASE_ASSET_CONFLICT: {
     title: 'The release already has an attestation for other contents',
     message: (p: { name: string; tag: string }) =>
