@@ -72,8 +72,13 @@ export function resolveConfig(options: unknown, { env }: { env: Env }): Resolved
       mode = 'token';
     } else {
       mode = 'github-app';
+      const oidc = parsed.success ? parsed.data.packagist.oidc : 'auto';
       notices.push(
-        'No PACKAGIST_API_TOKEN: phpublish will not ping Packagist and relies on the Packagist GitHub App or webhook, then confirms the release.',
+        oidc === 'required'
+          ? 'No PACKAGIST_API_TOKEN: phpublish notifies Packagist through its OIDC token exchange (packagist.oidc: required), then confirms the release.'
+          : oidc === 'off'
+            ? 'No PACKAGIST_API_TOKEN: phpublish will not ping Packagist and relies on the Packagist GitHub App or webhook, then confirms the release.'
+            : 'No PACKAGIST_API_TOKEN: phpublish uses Packagist’s OIDC token exchange if it offers one (packagist.oidc), else relies on the Packagist GitHub App or webhook, then confirms the release.',
       );
     }
   } else {

@@ -74,7 +74,7 @@ export class ReleaseSession {
     const session = new ReleaseSession(context, target, signingKey);
     const { config } = context;
     context.logger.success(
-      `phpublish: ${target.packageName} from ${target.repositoryUrl}; tags ${signingKey ? `signed with key ${signingKey.fingerprint}` : 'not signed (no PHPUBLISH_GPG_PRIVATE_KEY)'}; Packagist mode ${config.packagist.mode}.`,
+      `phpublish: ${target.packageName} from ${target.repositoryUrl}; tags ${signingKey ? `signed with key ${signingKey.fingerprint}` : 'not signed (no PHPUBLISH_GPG_PRIVATE_KEY)'}; Packagist ${config.options.packagist.oidc === 'required' ? 'through its OIDC token exchange' : `mode ${config.packagist.mode}`}.`,
     );
     return session;
   }
