@@ -105,3 +105,46 @@ describe('preflightAttestation', () => {
     });
   });
 });
+
+describe('preflightAttestation with release immutability', () => {
+  let immutable: AttestFixture;
+  beforeAll(async () => {
+    immutable = await startAttestFixture({ tsa: false });
+    immutable.sandbox.github.setImmutableReleases(GITHUB_REPOSITORY, true);
+    immutable.sandbox.github.createRelease(GITHUB_REPOSITORY, 'v0.9.0');
+  });
+  afterAll(async () => {
+    await immutable.close();
+  });
+  const notice = (lines: string[]) => lines.filter((line) => line.includes('release immutability is on'));
+
+  describe('when the repository has it on', () => {
+    it('says that the zip and bundle go onto the draft, published last, and what a published release gets', async () => {
+      const run = immutable.gitHubRun();
+      expect(await preflightAttestation(run.config, run.deps)).toEqual([]);
+      const [line] = notice(run.deps.lines);
+      expect(line).toContain('while the release is a draft and publishes it last');
+      expect(line).toContain('attestation store only');
+    });
+
+    it('says a published release would stop with ATTEST_RELEASE_IMMUTABLE when the attestation store is off', async () => {
+      const run = immutable.gitHubRun({}, { config: { storeGitHubAttestation: false } });
+      expect(await preflightAttestation(run.config, run.deps)).toEqual([]);
+      expect(notice(run.deps.lines)[0]).toContain('ATTEST_RELEASE_IMMUTABLE');
+    });
+
+    it('says nothing when no release asset is attached', async () => {
+      const run = immutable.gitHubRun({}, { config: { storeReleaseAsset: false } });
+      await preflightAttestation(run.config, run.deps);
+      expect(notice(run.deps.lines)).toEqual([]);
+    });
+  });
+
+  describe('when the repository has it off', () => {
+    it('says nothing about it', async () => {
+      const run = fixture.gitHubRun();
+      await preflightAttestation(run.config, run.deps);
+      expect(notice(run.deps.lines)).toEqual([]);
+    });
+  });
+});
