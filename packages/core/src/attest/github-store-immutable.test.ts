@@ -9,7 +9,13 @@ import { codeOf } from '../errors/testing/code-of.js';
 import { attestRelease } from './attest-release.js';
 import { httpDeps } from './deps.js';
 import { gitHubApiFor } from './forges.js';
-import { isImmutableRelease, publishDraftRelease, releaseImmutability, storeZipAsset } from './github-store.js';
+import {
+  isImmutableRelease,
+  publishDraftRelease,
+  releaseAssetsAttachable,
+  releaseImmutability,
+  storeZipAsset,
+} from './github-store.js';
 import { releaseSubjects } from './subjects.js';
 import {
   type AttestFixture,
@@ -126,5 +132,42 @@ describe('when the release tool left the release a draft', () => {
       await codeOf(storeZipAsset(api, { tag: 'v1.0.0', assetName: 'a.zip', content: zip, sha256: zipSha256 })),
     ).toBe('ATTEST_RELEASE_NOT_FOUND');
     expect(fixture.sandbox.github.releases('acme/mutable')[0]!.assets).toEqual([]);
+  });
+});
+
+describe('releaseAssetsAttachable', () => {
+  const names = ['acme-hello-9.0.0.zip', 'acme-hello-9.0.0.sigstore.json'];
+  const ask = (run: Run, tag: string, attestationStore: boolean) =>
+    releaseAssetsAttachable(apiOf(run), { tag, assetNames: names, attestationStore, logger: run.deps.logger });
+
+  it('says yes for a mutable release and for a draft', async () => {
+    const run = fixture.gitHubRun();
+    fixture.sandbox.github.createRelease(GITHUB_REPOSITORY, 'v9.0.0', { draft: true });
+    expect(await ask(run, 'v1.0.0', false)).toBe(true);
+    expect(await ask(run, 'v9.0.0', false)).toBe(true);
+  });
+
+  it('says no for a published immutable release, with a warning, when the attestation store holds the bundle', async () => {
+    const run = fixture.gitHubRun();
+    expect(await ask(run, 'v2.0.0', true)).toBe(false);
+    expect(run.deps.lines.find((line) => line.startsWith('warn:'))).toContain('attestation store only');
+  });
+
+  it('refuses with ATTEST_RELEASE_IMMUTABLE when nothing else would hold the bundle', async () => {
+    const run = fixture.gitHubRun();
+    expect(await codeOf(ask(run, 'v2.0.0', false))).toBe('ATTEST_RELEASE_IMMUTABLE');
+  });
+
+  it('says yes for an immutable release that already has every asset (a re-run)', async () => {
+    const run = fixture.gitHubRun();
+    const assetNames = ['a.zip', 'acme-hello-3.0.0.sigstore.json'];
+    expect(
+      await releaseAssetsAttachable(apiOf(run), {
+        tag: 'v3.0.0',
+        assetNames,
+        attestationStore: false,
+        logger: run.deps.logger,
+      }),
+    ).toBe(true);
   });
 });

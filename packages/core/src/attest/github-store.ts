@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PhpublishError } from '../errors/index.js';
 import { ANSWER_KIND_TITLES, answerLimit, formatByteSize, type HttpResponse, publicUrl } from '../http/index.js';
+import type { Logger } from '../log/index.js';
 import { DownloadProblem, download } from '../verify/download.js';
 import { type ForgeApi, failure, httpUrlField, isApiUrl, isHttpUrl, joinUrl, jsonBody, send } from './forge-http.js';
 import type { SigstoreBundle } from './sign.js';
@@ -172,6 +173,35 @@ export async function publishDraftRelease(
   }
   if (response.status !== 200) throw failure(api, response, url, STORE);
   return { state: 'published' };
+}
+
+/**
+ * Whether phpublish can still attach `assetNames` to the release of `tag` — to decide before
+ * anything is signed. Yes for a mutable or draft release (or none yet: the store says so), and for
+ * an immutable one that already has them all (attached to its draft by an earlier run). For an
+ * immutable release missing one: no, with a warning, when the attestation store will hold the
+ * bundle; else ATTEST_RELEASE_IMMUTABLE, so that nothing is half published.
+ */
+export async function releaseAssetsAttachable(
+  api: GitHubRepositoryApi,
+  input: { tag: string; assetNames: readonly string[]; attestationStore: boolean; logger: Logger },
+): Promise<boolean> {
+  const release = await findRelease(api, input.tag, STORE);
+  if (release?.immutable !== true || release.draft === true) return true;
+  const present = new Set((release.assets ?? []).map((asset) => asset.name));
+  const missing = input.assetNames.filter((name) => !present.has(name));
+  if (missing.length === 0) return true;
+  if (!input.attestationStore) {
+    throw new PhpublishError('ATTEST_RELEASE_IMMUTABLE', {
+      repository: api.repository,
+      tag: input.tag,
+      name: missing[0]!,
+    });
+  }
+  input.logger.warn(
+    `Attestation: release ${input.tag} of ${api.repository} is immutable (published with release immutability on), so GitHub takes no more assets: the bundle goes to GitHub’s attestation store only, and ${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} not attached. To have them on the release, let the release tool create a draft (semantic-release: \`draftRelease: true\`; release-it: \`github.draft: true\`): phpublish publishes it last.`,
+  );
+  return false;
 }
 
 /** An asset cannot be added to a published immutable release: said before GitHub refuses it. */
