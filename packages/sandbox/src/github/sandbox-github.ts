@@ -8,6 +8,7 @@ import { FaultInjector, type FaultRule } from '../http/faults.js';
 import type { RecordedRequest } from '../http/request-log.js';
 import { startStandInServer } from '../http/server.js';
 import { createThrowawayTls } from '../tls/throwaway-ca.js';
+import { createGitRef } from './git-refs.js';
 import { snappyCompress, snappyFrame } from './snappy-encode.js';
 
 export type GitHubPermission = 'read' | 'write';
@@ -90,6 +91,8 @@ export interface SandboxGitHub {
       collaborators?: string[];
       immutableReleases?: boolean;
       attestationBundles?: AttestationBundleShape;
+      /** A bare repository whose refs `POST /repos/:owner/:repo/git/refs` creates (changesets/action's tags). */
+      gitDir?: string;
     },
   ): void;
   /**
@@ -142,6 +145,7 @@ interface Repository {
   releases: Release[];
   immutableReleases: boolean;
   attestationBundles: AttestationBundleShape | undefined;
+  gitDir: string | undefined;
 }
 
 interface IssuedToken {
@@ -164,6 +168,7 @@ const STORAGE = /^\/_storage\/release-assets\/(\d+)$/;
 const ATTESTATIONS = new RegExp(`^${REPO}/attestations$`);
 const ATTESTATIONS_BY_DIGEST = new RegExp(`^${REPO}/attestations/(sha256:[0-9a-f]{64})$`);
 const IMMUTABLE_RELEASES = new RegExp(`^${REPO}/immutable-releases$`);
+const GIT_REFS = new RegExp(`^${REPO}/git/refs$`);
 const BUNDLE_STORAGE = /^\/_storage\/attestations\/(\d+)\.json\.sn$/;
 
 /** What blob storage answers a request it refuses (Azure's and S3's XML error shape). */
@@ -588,6 +593,25 @@ export async function startSandboxGitHub(options: SandboxGitHubOptions = {}): Pr
       return json(200, { enabled: true, enforced_by_owner: false });
     }
 
+    // git.createRef (changesets/action's release tags): never replaces a ref, as on GitHub.
+    const gitRefs = GIT_REFS.exec(path);
+    if (gitRefs && method === 'POST') {
+      const repository = repositoryOf(gitRefs[1]!, gitRefs[2]!);
+      if (!repository?.gitDir) return message(404, 'Not Found');
+      if (!allowed(request, repository, 'contents')) return refused();
+      const input = jsonObject(request);
+      const ref = input?.['ref'];
+      const sha = input?.['sha'];
+      if (typeof ref !== 'string' || typeof sha !== 'string') return message(422, 'Invalid request.');
+      const outcome = await createGitRef(repository.gitDir, ref, sha);
+      if (outcome === 'exists') return message(422, 'Reference already exists');
+      if (outcome === 'no-object') return message(422, 'Object does not exist');
+      if (outcome === 'invalid')
+        return message(422, "ref must be formatted as 'refs/...' and sha must be an object id");
+      const url = `${apiBase}/repos/${repository.fullName}/git/${ref}`;
+      return json(201, { ref, url, object: { type: 'commit', sha } });
+    }
+
     return message(404, 'Not Found');
   };
 
@@ -641,6 +665,7 @@ export async function startSandboxGitHub(options: SandboxGitHubOptions = {}): Pr
         releases: [],
         immutableReleases: init.immutableReleases ?? false,
         attestationBundles: init.attestationBundles,
+        gitDir: init.gitDir,
       });
     },
     setImmutableReleases: (fullName, enabled) => {
