@@ -63,8 +63,9 @@ async function makeChangesetsRepository(repo: PackagistFixture['repo']): Promise
 beforeEach(async () => {
   fixture = await startPackagistFixture({ tags: [] });
   attestation = await startAttestationSandbox();
-  attestation.github.addRepository('acme/hello');
   remote = await createBareRemote();
+  // Its git refs are the remote's: changesets/action's API tag creation lands there.
+  attestation.github.addRepository('acme/hello', { gitDir: remote.dir });
   home = await makeTempDir('phpublish-cs-home-');
   // Packagist reads the pushed repository, as the real one reads GitHub.
   fixture.packagist.addRemote(REPOSITORY_URL, remote.dir);
@@ -207,19 +208,18 @@ async function expectGnupgVerifies(tag: string): Promise<void> {
 }
 
 /**
- * What changesets/action does after the publish script in its default (API) mode:
- * `POST /repos/:o/:r/git/refs {ref: "refs/tags/<tag>", sha: <workflow sha>}`, a lightweight tag.
- * The sandbox GitHub has no git/refs route yet: the same request is replayed as a non-forced push
- * of a lightweight ref to the remote, which refuses to overwrite an existing tag exactly as
- * GitHub answers 422 "Reference already exists" (the action then warns and keeps the ref).
+ * What changesets/action does after the publish script in its default (API) mode, with the job's
+ * GITHUB_TOKEN: `POST /repos/:owner/:repo/git/refs {ref: "refs/tags/<tag>", sha: <workflow sha>}`, a
+ * lightweight tag. On 422 "Reference already exists" the action warns and keeps the ref.
  */
-async function replayActionTagCreation(tag: string, sha: string): Promise<{ created: boolean; message: string }> {
-  const pushed = await git(fixture.repo.dir, ['push', '--porcelain', 'origin', `${sha}:refs/tags/${tag}`]).catch(
-    (e: Error) => e,
-  );
-  return pushed instanceof Error
-    ? { created: false, message: pushed.message }
-    : { created: true, message: String(pushed) };
+async function replayActionTagCreation(tag: string, sha: string): Promise<{ status: number; message: string }> {
+  const token = attestation.github.issueToken('acme/hello', { contents: 'write' });
+  const response = await fetch(`${attestation.github.url}/repos/acme/hello/git/refs`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ ref: `refs/tags/${tag}`, sha }),
+  });
+  return { status: response.status, message: String(((await response.json()) as { message?: unknown }).message) };
 }
 
 /** `phpublish verify` (the CLI as built) with a policy trusting the test key and this release workflow. */
@@ -324,8 +324,10 @@ describe.each(CHANGESETS)('phpublish-changesets with @changesets/cli $version', 
       // changesets/action then creates its lightweight tag through the API: refused, the signed tag stays.
       const signedOid = (await git(remote.dir, ['rev-parse', 'refs/tags/v1.1.0'])).trim();
       const replay = await replayActionTagCreation('v1.1.0', commit);
-      expect(replay.created).toBe(false);
-      expect(replay.message).toMatch(/already exists/);
+      expect(replay).toEqual({ status: 422, message: 'Reference already exists' });
+      // The same request for a tag nobody pushed first creates the action's lightweight tag.
+      expect((await replayActionTagCreation('v0.0.0-control', commit)).status).toBe(201);
+      expect((await git(remote.dir, ['cat-file', '-t', 'v0.0.0-control'])).trim()).toBe('commit');
       expect((await git(remote.dir, ['rev-parse', 'refs/tags/v1.1.0'])).trim()).toBe(signedOid);
       expect((await git(remote.dir, ['cat-file', '-t', 'v1.1.0'])).trim()).toBe('tag');
       await expectGnupgVerifies('v1.1.0');
