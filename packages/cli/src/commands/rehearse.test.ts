@@ -80,6 +80,35 @@ describe('phpublish rehearse --sample --host <tool>', () => {
   );
 });
 
+describe('phpublish rehearse --sample --host changesets', () => {
+  it('versions the sample with the real changesets, tags it with changesets, and publishes with phpublish-changesets', async () => {
+    let stdout = '';
+    let stderr = '';
+    onTestFailed(() => {
+      console.error(`stderr of the rehearsal:\n${stderr}`);
+    });
+    const code = await main({
+      argv: ['rehearse', '--sample', '--host', 'changesets', '--json'],
+      cwd: process.cwd(),
+      env: { PATH: process.env['PATH'], HOME: process.env['HOME'] },
+      stdout: { write: (s: string) => (stdout += s) },
+      stderr: { write: (s: string) => (stderr += s) },
+    });
+    expect(stderr).not.toContain('internal error');
+    expect(code).toBe(EXIT.ok);
+    const result = JSON.parse(stdout) as HostRehearsalResult;
+    // The sample's changeset is a minor one on 0.0.0; changesets names the root package's tag v<version>.
+    expect(result).toMatchObject({ host: 'changesets', package: 'phpublish-sample/hello', version: 'v0.1.0' });
+    expect(result.tagObject).toContain('-----BEGIN PGP SIGNATURE-----');
+    // changesets/action makes the GitHub release after the publish step: the bundle goes to the attestation store.
+    expect(result.summary).toMatch(/✅ \| Attestation \| SLSA provenance stored: github-attestation-store/);
+    expect(result.summary).toMatch(/✅ \| Packagist confirmation/);
+    expect(result.overridden.join('\n')).toMatch(/`changeset version` committed/);
+    const report = result.verify as { packages: { status: string }[] };
+    expect(report.packages[0]?.status).toBe('verified');
+  }, 180_000);
+});
+
 describe('phpublish rehearse --sample --oidc', () => {
   it('notifies the local Packagist through its OIDC token exchange, with no Packagist token in the release', async () => {
     let stdout = '';

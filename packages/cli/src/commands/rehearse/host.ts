@@ -31,9 +31,19 @@ export interface HostPackages {
   toolBin: string;
 }
 
+/** What a host's preparation of the copy gets (before the simulated release job starts). */
+export interface PrepareInput {
+  copy: string;
+  packages: HostPackages;
+  /** The rehearsal's own environment (git identity, PATH): no credentials. */
+  env: Record<string, string | undefined>;
+}
+
 export interface RedirectInput {
   /** The temporary copy of the repository, where the tool runs. */
   copy: string;
+  /** The rehearsal's own environment (git identity, PATH): no credentials. */
+  env: Record<string, string | undefined>;
   /** A folder of the rehearsal outside the copy, for files the tool must not see as changes. */
   work: string;
   packages: HostPackages;
@@ -45,6 +55,8 @@ export interface RedirectInput {
 
 /** How the tool runs in the copy: its arguments, and what the rehearsal changed to get there. */
 export interface RedirectedRun {
+  /** The Node program that releases, when it is not the tool's own (changesets: phpublish-changesets). */
+  program?: string;
   args: string[];
   /** One sentence per setting the rehearsal overrode, printed so the user knows what differs from a real run. */
   overridden: string[];
@@ -59,6 +71,11 @@ export interface RehearsalHost {
   readonly plugin: string;
   /** Whether `--version` may choose the version (semantic-release computes it from the commits). */
   readonly takesVersion: boolean;
+  /**
+   * What happens before the release job, in the copy (changesets: the merged "Version Packages"
+   * commit, which the job then runs on). Returns one sentence per step, printed like `overridden`.
+   */
+  prepare?(input: PrepareInput): Promise<string[]>;
   /**
    * Points every remote the tool and the plugin would reach at the stand-ins, without editing the
    * user's files (only the copy, or command-line options), and turns npm publishing off.

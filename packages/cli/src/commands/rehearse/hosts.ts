@@ -1,11 +1,12 @@
 import { quoteValue } from '@phpublish/core';
 import { UsageError } from '../../command-line.js';
+import { changesetsHost } from './changesets-host.js';
 import type { RehearsalHost } from './host.js';
 import { releaseItHost } from './release-it-host.js';
 import { semanticReleaseHost } from './semantic-release-host.js';
 
 /** The release tools `--host` accepts; `none` is the CLI's own release (no tool). */
-export const REHEARSAL_HOSTS: readonly RehearsalHost[] = [releaseItHost, semanticReleaseHost];
+export const REHEARSAL_HOSTS: readonly RehearsalHost[] = [releaseItHost, semanticReleaseHost, changesetsHost];
 
 /** The host named by --host, undefined for `none` or no --host; a usage error for any other name. */
 export function rehearsalHost(name: string | undefined): RehearsalHost | undefined {

@@ -58,6 +58,7 @@ export async function releaseWithHost(input: HostReleaseInput): Promise<HostRele
   const packages = await findHostPackages(host, input.packagesFrom);
   await linkNodeModules(repo, packages);
 
+  const prepared = (await host.prepare?.({ copy: repo, packages, env })) ?? [];
   // The branch is on the rehearsal's remote with its upstream set, as in a CI checkout.
   const branch = await currentBranch(repo, env);
   await git(['push', '-q', '-u', 'origin', branch], { cwd: repo, env });
@@ -66,8 +67,9 @@ export async function releaseWithHost(input: HostReleaseInput): Promise<HostRele
   const commit = await git(['rev-parse', 'HEAD'], { cwd: repo, env });
   const tagsBefore = new Set((await git(['tag', '--list'], { cwd: repo, env })).split('\n').filter(Boolean));
 
-  const { args, overridden } = await host.redirect({
+  const redirected = await host.redirect({
     copy: repo,
+    env,
     work: input.work,
     packages,
     version: input.version,
@@ -83,6 +85,8 @@ export async function releaseWithHost(input: HostReleaseInput): Promise<HostRele
       packagistCredential: input.packagistAccount ? 'token' : 'oidc',
     },
   });
+  const { args } = redirected;
+  const overridden = [...prepared, ...redirected.overridden];
   const toolVersion = (
     JSON.parse(await readFile(join(packages.toolDir, 'package.json'), 'utf8')) as { version: string }
   ).version;
@@ -110,7 +114,7 @@ export async function releaseWithHost(input: HostReleaseInput): Promise<HostRele
   let exitCode: number;
   try {
     exitCode = await runTool({
-      program: packages.toolBin,
+      program: redirected.program ?? packages.toolBin,
       args,
       cwd: repo,
       // Built from nothing but the rehearsal's own values: none of the user's real tokens reaches the tool.
