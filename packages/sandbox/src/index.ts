@@ -7,6 +7,7 @@ export {
 } from './git/git-http-backend.js';
 export { type SandboxGitTagServer, startSandboxGitTagServer } from './git/git-tag-server.js';
 export {
+  type AttestationBundleShape,
   type GitHubTokenPermissions,
   type SandboxAttestation,
   type SandboxGitHub,

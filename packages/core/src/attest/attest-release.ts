@@ -4,7 +4,13 @@ import { attestedCommitProblem } from './attested-commit.js';
 import { type CiPlatform, detectCiPlatform } from './ci.js';
 import { type AttestDeps, httpDeps } from './deps.js';
 import { gitHubApiFor, gitHubToken, gitLabApiFor, gitLabToken } from './forges.js';
-import { fetchReleaseAsset, type StoreOutcome, storeGitHubAttestation, storeReleaseAsset } from './github-store.js';
+import {
+  fetchReleaseAsset,
+  releaseAssetsAttachable,
+  type StoreOutcome,
+  storeGitHubAttestation,
+  storeReleaseAsset,
+} from './github-store.js';
 import { fetchGitLabReleaseLink, storeGitLabReleaseLink } from './gitlab-store.js';
 import { claim, obtainIdentityToken } from './id-token.js';
 import { provenanceFor } from './provenance.js';
@@ -143,7 +149,7 @@ function storesFor(
     subjects: ReturnType<typeof toInTotoSubjects>,
   ): Promise<SigstoreBundle | undefined>;
 } {
-  const { env, redactor } = deps;
+  const { env, redactor, logger } = deps;
   const reusable = (text: string, subjects: ReturnType<typeof toInTotoSubjects>) => {
     const bundle = parseBundleText(text);
     return bundle && sameSubjects(claimedSubjects(bundle), subjects) ? bundle : undefined;
@@ -175,13 +181,22 @@ function storesFor(
     }
     return {
       targets,
-      existing: async (tag, fileName, subjects) =>
-        config.storeReleaseAsset
-          ? fetchReleaseAsset(api, { tag, assetName: fileName }).then(
-              (text) => reusable(text, subjects),
-              notFoundIsNothing,
-            )
-          : undefined,
+      existing: async (tag, fileName, subjects) => {
+        if (!config.storeReleaseAsset) return undefined;
+        const attestationStore = config.storeGitHubAttestation;
+        if (!(await releaseAssetsAttachable(api, { tag, assetNames: [fileName], attestationStore, logger }))) {
+          // A published immutable release takes no assets: the attestation store alone holds the bundle.
+          targets.splice(
+            targets.findIndex((step) => step.target === 'github-release-asset'),
+            1,
+          );
+          return undefined;
+        }
+        return fetchReleaseAsset(api, { tag, assetName: fileName }).then(
+          (text) => reusable(text, subjects),
+          notFoundIsNothing,
+        );
+      },
     };
   }
 

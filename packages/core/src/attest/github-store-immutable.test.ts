@@ -86,10 +86,18 @@ describe('when the release is already published and immutable', () => {
     ).toBe('ATTEST_RELEASE_IMMUTABLE');
   });
 
-  it('stores the bundle in the attestation store when the release asset is off', async () => {
-    const run = fixture.gitHubRun({}, { config: { storeReleaseAsset: false } });
+  it('stores the bundle in the attestation store only, with a warning, and signs nothing it cannot store', async () => {
+    const run = fixture.gitHubRun();
     const result = await attestRelease(run.config, releaseOf('2.0.0'), run.deps);
     expect(result.stored.map((s) => [s.target, s.state])).toEqual([['github-attestation-store', 'stored']]);
+    expect(run.deps.lines.find((line) => line.startsWith('warn:'))).toContain('attestation store only');
+    expect(fixture.sandbox.github.releaseAssets(GITHUB_REPOSITORY, 'v2.0.0')).toEqual([]);
+  });
+
+  it('stops before signing when neither store can take the bundle', async () => {
+    const run = fixture.gitHubRun({}, { config: { storeGitHubAttestation: false } });
+    expect(await codeOf(attestRelease(run.config, releaseOf('2.0.0'), run.deps))).toBe('ATTEST_RELEASE_IMMUTABLE');
+    expect(run.deps.lines.some((line) => line.includes('signed the provenance'))).toBe(false);
   });
 });
 

@@ -5,7 +5,7 @@ import { buildArchive } from '../archive/index.js';
 import { detectCiPlatform } from '../attest/ci.js';
 import { httpDeps } from '../attest/deps.js';
 import { gitHubApiFor } from '../attest/forges.js';
-import { storeZipAsset } from '../attest/github-store.js';
+import { publishDraftRelease, storeZipAsset } from '../attest/github-store.js';
 import { type AttestReleaseResult, attestRelease } from '../attest/index.js';
 import { releaseFileNames, releaseSubjects } from '../attest/subjects.js';
 import { attestDepsFor, type ReleaseContext } from './context.js';
@@ -67,8 +67,10 @@ export async function buildAndAttest(
       },
       deps,
     );
-    // The zip the provenance speaks of, beside its bundle: consumers can download what was attested.
-    if (detectCiPlatform(context.env) === 'github-actions' && attestOptions.storeReleaseAsset) {
+    // The zip the provenance speaks of, beside its bundle: consumers can download what was attested
+    // (not when the bundle could not go onto the release either: a published immutable release).
+    const bundleOnRelease = artifacts.attestation.stored.some((store) => store.target === 'github-release-asset');
+    if (detectCiPlatform(context.env) === 'github-actions' && attestOptions.storeReleaseAsset && bundleOnRelease) {
       const token = context.env['GITHUB_TOKEN'] ?? context.env['GH_TOKEN'] ?? '';
       const api = gitHubApiFor({
         env: context.env,
@@ -86,6 +88,10 @@ export async function buildAndAttest(
       context.logger.info(
         `Dist zip: ${outcome.state === 'stored' ? 'attached' : 'already attached'} to release ${tag}.`,
       );
+      // Where release immutability is on, the zip and bundle went onto the draft: published last.
+      if ((await publishDraftRelease(api, tag)).state === 'published') {
+        context.logger.info(`Release ${tag}: published, with the zip and bundle on it (immutable releases).`);
+      }
     }
     return artifacts;
   } finally {
