@@ -2,6 +2,7 @@
 // the command a changesets repository runs as its publish script. Exit codes as `phpublish`'s.
 import { parseArgs } from 'node:util';
 import {
+  EXIT,
   isPhpublishError,
   type Logger,
   loadOptionsFile,
@@ -12,8 +13,8 @@ import {
 } from '@phpublish/core';
 import { type ChangesetsOutput, publishChangesetsRelease } from './publish.js';
 
-/** Stable exit codes, the same as `phpublish`'s: scripts may rely on them. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, internal: 70 } as const;
+/** The exit codes of every phpublish program (core's), re-exported for this command's callers. */
+export { EXIT };
 
 /** What the command may touch, passed in (tests give their own). */
 export interface CommandIo {

@@ -1,10 +1,2 @@
-/** Stable exit codes: scripts may rely on them. */
-export const EXIT = {
-  ok: 0,
-  /** A check or step failed with a coded error (the message says which and what to do). */
-  failed: 1,
-  /** The command line itself is wrong. */
-  usage: 2,
-  /** A defect in phpublish: please report it. */
-  internal: 70,
-} as const;
+// One set of exit codes for every phpublish program: defined in core, shared with phpublish-changesets.
+export { EXIT } from '@phpublish/core';

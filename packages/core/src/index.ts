@@ -4,6 +4,7 @@ export { type Clock, systemClock, virtualClock } from './clock.js';
 export * from './composer/index.js';
 export * from './config/index.js';
 export * from './errors/index.js';
+export { EXIT } from './exit-codes.js';
 export * from './git/index.js';
 export * from './http/index.js';
 export * from './input/index.js';
