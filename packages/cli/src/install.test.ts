@@ -25,6 +25,7 @@ const GITHUB = 'https://github.com/phpublish/phpublish';
 
 /** The packages a user installs; every other workspace package must be `private`. */
 const PUBLIC_PACKAGES = [
+  '@phpublish/changesets',
   '@phpublish/cli',
   '@phpublish/core',
   '@phpublish/release-it',
@@ -50,7 +51,10 @@ const RUNTIME_DEPENDENCIES: Record<string, string[]> = {
   ],
   // Optional peers, loaded by `rehearse` alone: the stand-ins it releases against, and the host tools
   // and plugins `rehearse --host` runs (installed only by those who rehearse).
+  '@phpublish/changesets': ['@manypkg/get-packages', '@phpublish/core'],
   '@phpublish/cli': [
+    '@changesets/cli',
+    '@phpublish/changesets',
     '@phpublish/core',
     '@phpublish/release-it',
     '@phpublish/sandbox',
@@ -118,7 +122,7 @@ interface ProcessResult {
 let temp: TempDir;
 let packed: Packed[];
 /** The three installs run at the same time; each scenario awaits its own. */
-let installs: Record<'plugin' | 'releaseItPlugin' | 'cli' | 'rehearsal', Promise<string>>;
+let installs: Record<'plugin' | 'releaseItPlugin' | 'changesets' | 'cli' | 'rehearsal', Promise<string>>;
 
 beforeAll(async () => {
   temp = await makeTempDir('phpublish-install-');
@@ -126,6 +130,7 @@ beforeAll(async () => {
   installs = {
     plugin: installProject('plugin', ['@phpublish/semantic-release']),
     releaseItPlugin: installProject('release-it-plugin', ['@phpublish/release-it']),
+    changesets: installProject('changesets', ['@phpublish/changesets']),
     cli: installProject('cli', ['@phpublish/cli']),
     rehearsal: installProject('rehearsal', ['@phpublish/cli', '@phpublish/sandbox']),
   };
@@ -219,6 +224,30 @@ describe('when every public package is packed as it would be published', () => {
       expect(result.code, `${packed[i]?.name}:\n${result.stdout}${result.stderr}`).toBe(0);
     });
   }, 120_000);
+});
+
+describe('when a user installs @phpublish/changesets', () => {
+  let project: string;
+  let tree: Installed[];
+
+  beforeAll(async () => {
+    project = await installs.changesets;
+    tree = await installedPackages(project);
+  }, 180_000);
+
+  it('installs core beside it, and no CLI, stand-in or test code', () => {
+    expect(phpublishPackages(tree)).toEqual(['@phpublish/changesets', '@phpublish/core']);
+    expect(tree.map((p) => p.name).filter((name) => NOT_FOR_USERS.includes(name))).toEqual([]);
+  });
+
+  it('runs `phpublish-changesets --help` on Node 24', async () => {
+    const result = await run(NODE24, [join(project, 'node_modules/.bin/phpublish-changesets'), '--help'], {
+      cwd: project,
+      env: userEnv(),
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('phpublish-changesets publish');
+  });
 });
 
 describe('when a user installs @phpublish/release-it', () => {
