@@ -303,6 +303,8 @@ describe('phpublish rehearse --host <unknown>', () => {
   it('is a usage error that names the hosts it knows', async () => {
     const { code, stderr } = await rehearse(['--host', 'changesetz']);
     expect(code).toBe(EXIT.usage);
-    expect(stderr).toContain('unknown --host "changesetz": choose one of none, release-it, semantic-release.');
+    expect(stderr).toContain(
+      'unknown --host "changesetz": choose one of none, release-it, semantic-release, changesets.',
+    );
   });
 });
