@@ -23,6 +23,9 @@ export default defineConfig({
     setupFiles: ['./vitest.setup.ts'],
     benchmark: { include: ['packages/*/src/**/*.bench.ts'] },
     pool: 'forks',
+    // Two test files at a time even on a 2-core CI machine (vitest's default would be one): most of
+    // the suite waits on git, GnuPG, Composer and the stand-ins rather than computing.
+    maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Tests talk to servers on 127.0.0.1 only; no test may depend on another's state.
