@@ -1,11 +1,9 @@
-import type { Dispatcher } from 'undici';
 import { type CiPlatform, detectCiPlatform, type Env } from '../attest/ci.js';
+import type { AttestDeps } from '../attest/deps.js';
 import { claim, type IdentityClaims, type IdentityToken, obtainIdentityToken } from '../attest/id-token.js';
-import type { Clock } from '../clock.js';
 import type { PackagistConfig } from '../config/schema.js';
 import { isPhpublishError, PhpublishError } from '../errors/index.js';
 import { DEFAULT_RETRY, type HttpDeps } from '../http/index.js';
-import type { Logger, Redactor } from '../log/index.js';
 import type { PackagistCredentials } from './credentials.js';
 import { discoverOidcExchange, exchangeCiToken, type ShortLivedCredentials } from './oidc-exchange.js';
 
@@ -20,18 +18,13 @@ export type PackagistCredentialChoice =
   /** The configured API token (if any), because OIDC was off, unavailable, not offered or refused. */
   | { kind: 'configured'; oidcOffered: boolean };
 
-export interface ChoosePackagistCredentialInput {
+/** The attestation steps' dependencies (env, dispatcher, clock, user agent, redactor, logger), and what OIDC needs besides. */
+export interface ChoosePackagistCredentialInput extends Omit<AttestDeps, 'retry'> {
   /** `packagist.*` options as resolved. */
   options: PackagistConfig;
   packageName: string;
   /** The long-lived API token, when one is configured (only to say whether there is one: it is never sent here). */
   tokenCredentials?: PackagistCredentials;
-  env: Env;
-  dispatcher: Dispatcher;
-  clock: Clock;
-  userAgent: string;
-  redactor: Redactor;
-  logger: Logger;
 }
 
 /** What the steps before the exchange need. */
