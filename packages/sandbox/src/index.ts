@@ -21,7 +21,7 @@ export {
   type SandboxGitLabOptions,
   type SandboxReleaseLink,
   startSandboxGitLab,
-} from './github/sandbox-gitlab.js';
+} from './gitlab/sandbox-gitlab.js';
 export type { Fault, FaultRule } from './http/faults.js';
 export type { RecordedRequest } from './http/request-log.js';
 export { type GitHubActionsJob, type GitLabCiJob, gitHubActionsClaims, gitLabCiClaims } from './oidc/claims.js';

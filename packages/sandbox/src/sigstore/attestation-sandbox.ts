@@ -1,5 +1,5 @@
 import { type SandboxGitHub, startSandboxGitHub } from '../github/sandbox-github.js';
-import { type SandboxGitLab, startSandboxGitLab } from '../github/sandbox-gitlab.js';
+import { type SandboxGitLab, startSandboxGitLab } from '../gitlab/sandbox-gitlab.js';
 import { type SandboxOidcIssuer, startSandboxOidcIssuer } from '../oidc/oidc-issuer.js';
 import { type SandboxSigstore, startSandboxSigstore } from './sandbox-sigstore.js';
 
