@@ -6,19 +6,10 @@ import {
   Redactor,
   readSigningKeyMaterial,
 } from '@phpublish/core';
-import { type CommandLineSpec, type ParsedCommandLine, parseCommandLine, UsageError } from './command-line.js';
+import type { Command } from './command.js';
+import { type ParsedCommandLine, parseCommandLine, UsageError } from './command-line.js';
 import { EXIT } from './exit-codes.js';
 import type { CommandIo } from './io.js';
-
-/**
- * One command. Its spec (options, positionals, whole numbers and URLs) is checked by `main`
- * before `run`; `run` throws UsageError for what only it can judge (exit 2, with the usage line).
- */
-export interface Command extends CommandLineSpec {
-  usage: string;
-  help: string;
-  run(args: ParsedCommandLine, io: CommandIo): Promise<number>;
-}
 
 /**
  * Every command, loaded only when it runs: a command pulls in what it needs (OpenPGP, Sigstore,

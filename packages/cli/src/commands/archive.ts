@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import { buildArchive } from '@phpublish/core';
+import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { type CommandIo, table } from '../io.js';
-import type { Command } from '../main.js';
 
 export const archiveCommand: Command = {
   usage: 'phpublish archive <ref> --out <file.zip> [--composer-exclude] [--json]',

@@ -8,9 +8,9 @@ import {
   PhpublishError,
   parseByteSize,
 } from '@phpublish/core';
+import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import type { CommandIo } from '../io.js';
-import type { Command } from '../main.js';
 
 /** True when `path` names a file: then it is read as a zip, even if a ref has the same name. */
 async function isFile(path: string): Promise<boolean> {

@@ -1,7 +1,7 @@
 import { type DiagnosisRow, loadOptionsFile, ReleaseSession } from '@phpublish/core';
+import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { type CommandIo, stderrLogger, table } from '../io.js';
-import type { Command } from '../main.js';
 
 const MARK: Record<DiagnosisRow['status'], string> = { ok: '✅', warning: '⚠️', problem: '❌' };
 

@@ -6,10 +6,10 @@ import {
   preflight,
   resolveCommit,
 } from '@phpublish/core';
+import type { Command } from '../command.js';
 import { tagArgument } from '../command-line.js';
 import { EXIT } from '../exit-codes.js';
 import { type CommandIo, stderrLogger } from '../io.js';
-import type { Command } from '../main.js';
 
 export const notifyCommand: Command = {
   usage: 'phpublish notify <tag> [--config <file>] [--json]',

@@ -1,8 +1,8 @@
 import { loadOptionsFile, PhpublishError, quoteValue, ReleaseSession, resolveCommit } from '@phpublish/core';
+import type { Command } from '../command.js';
 import { gitArgumentProblem, tagArgument, UsageError, withoutUserInfo } from '../command-line.js';
 import { EXIT } from '../exit-codes.js';
 import { type CommandIo, stderrLogger } from '../io.js';
-import type { Command } from '../main.js';
 
 export const publishCommand: Command = {
   usage: 'phpublish publish <tag> [--commit <ref>] [--remote <name>] [--dry-run] [--oidc] [--config <file>] [--json]',

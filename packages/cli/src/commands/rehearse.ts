@@ -13,10 +13,10 @@ import {
   readComposerJson,
 } from '@phpublish/core';
 import type { AttestationSandbox, SandboxPackagist } from '@phpublish/sandbox';
+import type { Command } from '../command.js';
 import { UsageError } from '../command-line.js';
 import { EXIT } from '../exit-codes.js';
 import { type CommandIo, stderrLogger, table } from '../io.js';
-import type { Command } from '../main.js';
 import type { RehearsalHost } from './rehearse/host.js';
 import { REHEARSAL_HOSTS, rehearsalHost } from './rehearse/hosts.js';
 import { releaseWithHost } from './rehearse/release-with-host.js';

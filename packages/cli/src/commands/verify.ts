@@ -19,9 +19,9 @@ import {
   type VerifyTarget,
   verifyPackages,
 } from '@phpublish/core';
+import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { type CommandIo, stderrLogger, table } from '../io.js';
-import type { Command } from '../main.js';
 
 const PACKAGE_NAME = /^[a-z0-9]([_.-]?[a-z0-9]+)*\/[a-z0-9](([_.]|-{1,2})?[a-z0-9]+)*$/;
 
