@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type RequestListener, type ServerRe
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { SandboxRequest, SandboxResponse } from './exchange.js';
-import type { FaultInjector } from './faults.js';
+import type { Fault, FaultInjector } from './faults.js';
 import { type RecordedRequest, recordInto, redactUrl } from './request-log.js';
 
 export interface HttpServerOptions {
@@ -68,6 +68,72 @@ function write(response: ServerResponse, method: string, answer: SandboxResponse
   response.end(method === 'HEAD' || answer.status === 304 ? undefined : body);
 }
 
+/** How an answer reaches the client: whole, or as `fault` says. Returns what the log shows. */
+async function deliver(
+  message: IncomingMessage,
+  response: ServerResponse,
+  method: string,
+  fault: Fault | undefined,
+  answer: SandboxResponse | undefined,
+  wait: (ms: number) => Promise<void>,
+): Promise<number | 'reset'> {
+  if (fault && 'reset' in fault) {
+    message.socket.resetAndDestroy();
+    return 'reset';
+  }
+  if (fault && 'status' in fault) {
+    write(response, method, { status: fault.status, headers: { ...fault.headers }, body: fault.body ?? '' });
+    return fault.status;
+  }
+  if (fault && 'oversize' in fault) {
+    await writeOversized(response, fault.oversize);
+    return 200;
+  }
+  const whole = answer as SandboxResponse;
+  const body = typeof whole.body === 'string' ? Buffer.from(whole.body, 'utf8') : whole.body;
+  const bodiless = method === 'HEAD' || whole.status === 304 || body.length === 0;
+  if (fault && 'truncate' in fault && !bodiless) {
+    response.writeHead(whole.status, { ...whole.headers, 'content-length': String(body.length) });
+    response.write(body.subarray(0, Math.floor(body.length / 2)));
+    // Closed without a reset, as a proxy that dies mid-answer does: the client sees a short body.
+    await new Promise<void>((resolve) => response.socket?.end(resolve) ?? resolve());
+    message.socket.destroy();
+    return whole.status;
+  }
+  if (fault && 'drip' in fault && !bodiless) {
+    response.writeHead(whole.status, { ...whole.headers, 'content-length': String(body.length) });
+    const { chunkBytes, intervalMs } = fault.drip;
+    for (let offset = 0; offset < body.length && !response.destroyed; offset += chunkBytes) {
+      response.write(body.subarray(offset, offset + chunkBytes));
+      await wait(intervalMs);
+    }
+    if (!response.destroyed) response.end();
+    return whole.status;
+  }
+  write(response, method, whole);
+  return whole.status;
+}
+
+/** A 200 "JSON" answer of `bytes` spaces inside an array, streamed in 1 MiB chunks (chunked when not declared). */
+async function writeOversized(response: ServerResponse, { bytes, declared }: { bytes: number; declared: boolean }) {
+  response.writeHead(200, {
+    'content-type': 'application/json',
+    ...(declared ? { 'content-length': String(bytes) } : {}),
+  });
+  const chunk = Buffer.alloc(1024 * 1024, 0x20);
+  for (let sent = 0; sent < bytes && !response.destroyed; sent += chunk.length) {
+    const part = sent === 0 ? Buffer.concat([Buffer.from('['), chunk.subarray(1)]) : chunk;
+    const ok = response.write(part.subarray(0, Math.min(part.length, bytes - sent)));
+    // Waits for the client to read (or to give up: then the response is destroyed and the loop ends).
+    if (!ok)
+      await new Promise<void>((resolve) => {
+        response.once('drain', resolve);
+        response.once('close', resolve);
+      });
+  }
+  if (!response.destroyed) response.end();
+}
+
 /** A plain node:http server on loopback that reads each request whole, applies armed faults, and answers. */
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   const hangs = new Set<NodeJS.Timeout>();
@@ -94,34 +160,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       const rule = options.faults.take(request);
       const fault = rule?.fault;
       if (fault && 'hangMs' in fault) await hang(fault.hangMs);
-      if (fault && rule.when !== 'after' && 'reset' in fault) {
-        message.socket.resetAndDestroy();
-        return options.onResponse(request, 'reset');
-      }
-      if (fault && rule.when !== 'after' && 'status' in fault) {
-        write(response, request.method, {
-          status: fault.status,
-          headers: { ...fault.headers },
-          body: fault.body ?? '',
-        });
-        return options.onResponse(request, fault.status);
-      }
-
-      const answer = await options.handle(request);
-      if (fault && rule.when === 'after' && 'reset' in fault) {
-        message.socket.resetAndDestroy();
-        return options.onResponse(request, 'reset');
-      }
-      if (fault && rule.when === 'after' && 'status' in fault) {
-        write(response, request.method, {
-          status: fault.status,
-          headers: { ...fault.headers },
-          body: fault.body ?? '',
-        });
-        return options.onResponse(request, fault.status);
-      }
-      write(response, request.method, answer);
-      options.onResponse(request, answer.status);
+      // Faults that replace the answer, armed `before`, spare the handler: the request is never acted on.
+      const replacesAnswer = fault && ('reset' in fault || 'status' in fault || 'oversize' in fault);
+      const answer = replacesAnswer && rule.when !== 'after' ? undefined : await options.handle(request);
+      options.onResponse(request, await deliver(message, response, request.method, fault, answer, hang));
     } catch (error) {
       options.onError(error);
       if (!response.headersSent && !response.destroyed) {
