@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { requestTimeoutSchema } from './request-timeout.js';
 
 const httpUrl = () => z.url({ protocol: /^https?$/ });
 
@@ -60,13 +61,7 @@ export const attestSchema = z
       .describe(
         'Base URL of the GitLab REST API (v4). Default: CI_API_V4_URL (set by GitLab CI), else https://gitlab.com/api/v4.',
       ),
-    requestTimeout: z
-      .number()
-      .int()
-      .positive()
-      .max(600)
-      .default(30)
-      .describe('Seconds one HTTP request (token service, Sigstore, GitHub, GitLab) may take before it is retried.'),
+    requestTimeout: requestTimeoutSchema('(token service, Sigstore, GitHub, GitLab)'),
   })
   .describe('Sigstore build-provenance attestation of each release.');
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { attestSchema } from './attest-schema.js';
+import { requestTimeoutSchema } from './request-timeout.js';
 
 /**
  * The one description of phpublish's options. Types, defaults, the JSON schema and the options
@@ -77,13 +78,7 @@ export const packagistSchema = z
       .describe(
         'Create the package on Packagist when it does not exist yet (needs the main API token, not the SAFE one). Off by default: publishing a new package should be a deliberate act.',
       ),
-    requestTimeout: z
-      .number()
-      .int()
-      .positive()
-      .max(600)
-      .default(30)
-      .describe('Seconds one HTTP request to Packagist may take before it is retried.'),
+    requestTimeout: requestTimeoutSchema('to Packagist'),
     confirm: packagistConfirmSchema.prefault({}),
     privatePackagist: privatePackagistSchema.prefault({}),
     oidc: z
