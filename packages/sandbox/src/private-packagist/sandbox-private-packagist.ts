@@ -24,6 +24,7 @@ import {
 } from './artifacts.js';
 import { canonicalRequest, parseHmacAuthorization, signatureMatches } from './hmac.js';
 import { matchPublisher, type PublisherMismatch, type TrustedPublisher } from './trusted-publishers.js';
+import { VcsPackages } from './vcs-packages.js';
 
 export interface SandboxPrivatePackagistOptions {
   /** The CI token issuer whose tokens the exchange accepts (GitHub Actions' token service in real life). */
@@ -34,6 +35,12 @@ export interface SandboxPrivatePackagistOptions {
   readonly timestampWindowSeconds?: number;
   readonly clock?: { now(): number };
   readonly log?: (line: string) => void;
+  /**
+   * How often the stand-in of the webhook that Private Packagist's code-hosting synchronisation
+   * installs looks for pushed tags of VCS packages; 100 ms by default, 0 for no webhook (then only
+   * `syncVcsPackage` updates them).
+   */
+  readonly vcsWebhookIntervalMs?: number;
   readonly host?: string;
   readonly port?: number;
 }
@@ -53,6 +60,16 @@ export interface SandboxPrivatePackagist {
   repositoryUrl(organization: string): string;
   /** The versions an organisation's package has, as published (`v1.0.0`), with their artifact's sha256. */
   versions(organization: string, packageName: string): { version: string; sha256: string }[];
+  /**
+   * A VCS package of the organisation, read from a local git directory standing in for its repository
+   * URL. Its tags are picked up by the webhook stand-in (see `vcsWebhookIntervalMs`); trusted
+   * publishing does not apply to it.
+   */
+  addVcsPackage(organization: string, init: { name: string; repositoryUrl: string; gitDir: string }): void;
+  /** Synchronises a VCS package now, as its webhook would. */
+  syncVcsPackage(organization: string, packageName: string): Promise<void>;
+  /** The tagged versions of a VCS package and the commits they point at. */
+  vcsVersions(organization: string, packageName: string): { version: string; reference: string }[];
   /** Credentials the exchange issued: the key only (the secret stays inside). */
   readonly issuedKeys: readonly string[];
   injectFault(rule: FaultRule): void;
@@ -107,6 +124,12 @@ export async function startSandboxPrivatePackagist(
   const files = new MetadataFiles();
   let baseUrl = '';
   let nextArtifactId = 1;
+  const vcs = new VcsPackages({
+    baseUrl: () => baseUrl,
+    now: () => clock.now(),
+    write: (key, json) => files.write(key, json, clock.now()),
+    log,
+  });
 
   const organization = (name: string) => {
     let org = organizations.get(name);
@@ -229,6 +252,7 @@ export async function startSandboxPrivatePackagist(
     if (packageArtifacts) {
       const name = decodeURIComponent(packageArtifacts[1]!).toLowerCase();
       if (name !== credential.packageName) return message(403, 'This API key may not publish this package.');
+      if (vcs.has(org.name, name)) return message(400, 'Artifacts can only be added to artifact packages.');
       const pkg = org.packages.get(name);
       if (!pkg) return message(404, 'Package not found.');
       const artifact = await upload(request);
@@ -262,7 +286,7 @@ export async function startSandboxPrivatePackagist(
     const artifacts = ids.map((id) => org.pending.get(Number(id)));
     if (artifacts.some((entry) => !entry || entry.key !== credential.key)) return message(404, 'Artifact not found.');
     const name = credential.packageName;
-    if (org.packages.has(name)) return message(409, 'The package already exists.');
+    if (org.packages.has(name) || vcs.has(org.name, name)) return message(409, 'The package already exists.');
     const pkg: ArtifactPackage = { name, versions: new Map() };
     for (const entry of artifacts) {
       const refused = addVersion(org, pkg, entry!.artifact);
@@ -280,15 +304,23 @@ export async function startSandboxPrivatePackagist(
       const root = {
         packages: [],
         'metadata-url': `${baseUrl}/${org.name}/p2/%package%.json`,
-        'available-packages': [...org.packages.keys()],
+        'available-packages': [...org.packages.keys(), ...vcs.names(org.name).map((n) => n.toLowerCase())],
       };
       return metadataJsonResponse(200, phpJsonEncode(root, PACKAGIST_METADATA_DUMP));
     }
     if (match[3]) return handleMetadataFile(request, `${org.name}/${match[3].toLowerCase()}`, files);
+    if (vcs.has(org.name, match[4]!)) return serveVcsDist(org.name, match[4]!, match[5]!);
     const pkg = org.packages.get(match[4]!.toLowerCase());
     const entry = pkg && [...pkg.versions.values()].find((v) => v.artifact.sha1 === match[5]);
     if (!entry) return message(404, 'Not Found');
     return { status: 200, headers: { 'content-type': 'application/zip' }, body: entry.artifact.zip };
+  };
+
+  /** A VCS package's dist: the zip of any commit of its repository, like a code host's zipball. */
+  const serveVcsDist = async (org: string, name: string, commit: string): Promise<SandboxResponse> => {
+    const zip = await vcs.dist(org, name, commit);
+    if (!zip) return message(404, 'Not Found');
+    return { status: 200, headers: { 'content-type': 'application/zip' }, body: zip };
   };
 
   const handle = async (request: SandboxRequest): Promise<SandboxResponse> => {
@@ -323,6 +355,8 @@ export async function startSandboxPrivatePackagist(
     log,
   });
   baseUrl = server.url;
+  const webhookInterval = options.vcsWebhookIntervalMs ?? 100;
+  if (webhookInterval > 0) vcs.watch(webhookInterval);
 
   return {
     url: server.url,
@@ -340,11 +374,20 @@ export async function startSandboxPrivatePackagist(
         ? [...pkg.versions.values()].map((v) => ({ version: v.artifact.version, sha256: v.artifact.sha256 }))
         : [];
     },
+    addVcsPackage: (org, init) => {
+      organization(org);
+      vcs.add(org, init);
+    },
+    syncVcsPackage: (org, name) => vcs.sync(org, name),
+    vcsVersions: (org, name) => vcs.versions(org, name),
     get issuedKeys() {
       return [...credentials.keys()];
     },
     injectFault: (rule) => faults.arm(rule),
     clearFaults: () => faults.clear(),
-    close: () => server.close(),
+    close: async () => {
+      await vcs.close();
+      await server.close();
+    },
   };
 }
