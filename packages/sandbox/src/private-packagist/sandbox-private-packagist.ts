@@ -297,7 +297,7 @@ export async function startSandboxPrivatePackagist(
     return jsonResponse(201, { name, repoType: 'artifact' });
   };
 
-  const repository = (request: SandboxRequest, match: RegExpExecArray): SandboxResponse => {
+  const repository = async (request: SandboxRequest, match: RegExpExecArray): Promise<SandboxResponse> => {
     const org = organizations.get(match[1]!);
     if (!org || (request.method !== 'GET' && request.method !== 'HEAD')) return message(404, 'Not Found');
     if (match[2] === 'packages.json') {
