@@ -149,12 +149,17 @@ function attributeResolver(blobs: Map<string, Buffer>, attributeFiles: readonly 
   return new AttributeResolver(files);
 }
 
-interface ComposerJsonAtCommit {
+/** What the archive needs from the commit's composer.json: the package name and `archive.exclude`. */
+interface ComposerArchiveSettings {
   name: string | undefined;
   exclude: string[];
 }
 
-function readComposerJson(content: Buffer | undefined, commit: string, strict: boolean): ComposerJsonAtCommit {
+function composerArchiveSettings(
+  content: Buffer | undefined,
+  commit: string,
+  strict: boolean,
+): ComposerArchiveSettings {
   const path = `composer.json at ${commit.slice(0, 12)}`;
   if (content === undefined) return { name: undefined, exclude: [] };
   let data: unknown;
@@ -350,7 +355,7 @@ function selectionOf(
       problem: `it is larger than ${MAX_COMPOSER_JSON_SIZE} bytes`,
     });
   }
-  const composer = readComposerJson(
+  const composer = composerArchiveSettings(
     composerEntry && blobs.get(composerEntry.path),
     commit.commit,
     options.composerExclude === true,

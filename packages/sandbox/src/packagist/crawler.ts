@@ -44,7 +44,7 @@ const isEmptyValue = (value: unknown) =>
  * VcsDriver::getComposerInformation: undefined when the commit has no (or an empty) composer.json, an error
  * when it is not JSON, and a `time` from the commit when composer.json has none.
  */
-async function readComposerJson(reader: GitReader, commit: string): Promise<Json | undefined> {
+async function composerInformation(reader: GitReader, commit: string): Promise<Json | undefined> {
   const text = await reader.fileAt(commit, 'composer.json');
   if (!text) return undefined;
   let composer: unknown;
@@ -126,7 +126,7 @@ export async function crawlPackage(pkg: SandboxPackage, env: CrawlEnvironment): 
   const rootRef = branches.find((branch) => branch.name === rootBranch);
   if (rootRef) {
     try {
-      const composer = await readComposerJson(reader, rootRef.commit);
+      const composer = await composerInformation(reader, rootRef.commit);
       rootHasComposerJson = composer !== undefined;
       rootName = typeof composer?.['name'] === 'string' && composer['name'] !== '' ? composer['name'] : undefined;
     } catch (error) {
@@ -160,7 +160,7 @@ export async function crawlPackage(pkg: SandboxPackage, env: CrawlEnvironment): 
     }
     log.info(`Reading composer.json of ${display} (${tag.name})`);
     try {
-      const composer = await readComposerJson(reader, tag.commit);
+      const composer = await composerInformation(reader, tag.commit);
       if (!composer) {
         log.warning(`Skipped tag ${name}, no composer file`);
         continue;
@@ -224,7 +224,7 @@ export async function crawlPackage(pkg: SandboxPackage, env: CrawlEnvironment): 
     }
     log.info(`Reading composer.json of ${display} (${branch.name})`);
     try {
-      const composer = await readComposerJson(reader, branch.commit);
+      const composer = await composerInformation(reader, branch.commit);
       if (!composer) {
         log.warning(`Skipped branch ${branch.name}, no composer file`);
         continue;
