@@ -1,7 +1,8 @@
-import { access } from 'node:fs/promises';
+import { access, appendFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
+  type AllVersionsReport,
   CHECK_TITLES,
   createVerifyAgent,
   defaultCacheDir,
@@ -10,6 +11,7 @@ import {
   PHPUBLISH_VERSION,
   POLICY_FILE_NAME,
   parseAnswerLimits,
+  parseSince,
   Redactor,
   readComposerLock,
   redactingLogger,
@@ -17,6 +19,7 @@ import {
   userAgent,
   type VerifyReport,
   type VerifyTarget,
+  verifyAllVersions,
   verifyPackages,
 } from '@phpublish/core';
 import type { Command } from '../command.js';
@@ -29,6 +32,7 @@ export const verifyCommand: Command = {
   usage: [
     'phpublish verify <vendor/name> [version] [--policy <file>] [--json]',
     '       phpublish verify --lock <composer.lock> [--policy <file>] [--no-dev] [--strict] [--json]',
+    '       phpublish verify <vendor/name> --all-versions [--since <date|version>] [--policy <file>] [--json]',
     '       (either form: [--cache-dir <dir> | --no-cache])',
   ].join('\n'),
   help: [
@@ -48,6 +52,13 @@ export const verifyCommand: Command = {
     '  --lock <file>            verify every package of this composer.lock',
     '  --no-dev                 with --lock: leave out packages-dev',
     '  --strict                 packages the policy does not cover fail',
+    '  --all-versions           the maintainers’ monitor: every release Packagist serves for the package (tags,',
+    '                           stable and pre-release; dev branches are not releases and are left out), each',
+    '                           verified; exit 1 when one is not signed by the policy’s keys or not attested by',
+    '                           its release workflow (e.g. pushed with a stolen Packagist token). With',
+    '                           $GITHUB_STEP_SUMMARY set, a table of the versions is appended to it',
+    '  --since <date|version>   with --all-versions: only versions released on or after this date (the',
+    '                           metadata’s `time`, e.g. 2026-01-31) or from this version on (Composer’s order)',
     '  --concurrency <n>        packages verified at once (default 8)',
     '  --threads <n>            threads that share the packages (default: one per CPU but one, at most 4)',
     '  --packagist-url <url>    Composer repository with p2 metadata (default: the policy’s, else https://repo.packagist.org)',
@@ -68,6 +79,8 @@ export const verifyCommand: Command = {
     lock: { type: 'string' },
     'no-dev': { type: 'boolean' },
     strict: { type: 'boolean' },
+    'all-versions': { type: 'boolean' },
+    since: { type: 'string' },
     concurrency: { type: 'string' },
     threads: { type: 'string' },
     'packagist-url': { type: 'string' },
@@ -94,6 +107,14 @@ export const verifyCommand: Command = {
       return usage(`"${name}" is not a package name (vendor/name, lowercase).`);
     }
     if (lock === undefined && values['no-dev']) return usage('--no-dev applies to --lock only.');
+    const allVersions = Boolean(values['all-versions']);
+    const sinceOption = values['since'] as string | undefined;
+    if (allVersions && (lock !== undefined || version !== undefined)) {
+      return usage('--all-versions checks every version of one package: name the package alone.');
+    }
+    if (sinceOption !== undefined && !allVersions) return usage('--since applies to --all-versions only.');
+    const since = sinceOption === undefined ? undefined : parseSince(sinceOption);
+    if (since && 'problem' in since) return usage(`--since: ${since.problem}.`);
     const cacheDirOption = values['cache-dir'] as string | undefined;
     if (values['no-cache'] && cacheDirOption !== undefined) return usage('give either --cache-dir or --no-cache.');
     if (cacheDirOption === '') return usage('--cache-dir needs a folder.');
@@ -122,33 +143,33 @@ export const verifyCommand: Command = {
         ? [{ packageName: name!, ...(version ? { version } : {}) }]
         : await readComposerLock({ file: lock, cwd: io.cwd, dev: !values['no-dev'] });
     const agent = createVerifyAgent();
+    const endpoints = {
+      ...(values['packagist-url'] ? { packagistUrl: values['packagist-url'] as string } : {}),
+      ...(values['github-api-url'] ? { githubApiUrl: values['github-api-url'] as string } : {}),
+    };
+    const deps = {
+      cwd: io.cwd,
+      env: io.env,
+      clock: systemClock,
+      dispatcher: agent,
+      userAgent: userAgent('phpublish-verify'),
+      logger,
+      redactor,
+      tempDir: io.env['TMPDIR'] || tmpdir(),
+      limits: maxSizes.limits,
+      ...(cacheDir ? { cache: { dir: cacheDir, phpublishVersion: PHPUBLISH_VERSION } } : {}),
+    };
     let report: VerifyReport;
     try {
-      report = await verifyPackages(
-        {
-          targets,
-          policy,
-          concurrency,
-          threads,
-          strict: Boolean(values['strict']),
-          endpoints: {
-            ...(values['packagist-url'] ? { packagistUrl: values['packagist-url'] as string } : {}),
-            ...(values['github-api-url'] ? { githubApiUrl: values['github-api-url'] as string } : {}),
-          },
-        },
-        {
-          cwd: io.cwd,
-          env: io.env,
-          clock: systemClock,
-          dispatcher: agent,
-          userAgent: userAgent('phpublish-verify'),
-          logger,
-          redactor,
-          tempDir: io.env['TMPDIR'] || tmpdir(),
-          limits: maxSizes.limits,
-          ...(cacheDir ? { cache: { dir: cacheDir, phpublishVersion: PHPUBLISH_VERSION } } : {}),
-        },
-      );
+      report = allVersions
+        ? await verifyAllVersions(
+            { packageName: name!, policy, concurrency, threads, endpoints, ...(since ? { since } : {}) },
+            deps,
+          )
+        : await verifyPackages(
+            { targets, policy, concurrency, threads, strict: Boolean(values['strict']), endpoints },
+            deps,
+          );
     } finally {
       await agent.close();
     }
@@ -159,7 +180,12 @@ export const verifyCommand: Command = {
       }
     }
     if (values['json']) io.stdout.write(redactor.redact(`${JSON.stringify(report, null, 2)}\n`));
+    else if ('allVersions' in report) io.stdout.write(redactor.redact(monitorText(report as AllVersionsReport)));
     else io.stdout.write(redactor.redact(lock === undefined ? singleText(report) : lockText(report)));
+    const jobSummary = io.env['GITHUB_STEP_SUMMARY'];
+    if (allVersions && jobSummary) {
+      await appendFile(jobSummary, redactor.redact(monitorSummary(report as AllVersionsReport)));
+    }
     return report.summary.failed > 0 ? EXIT.failed : EXIT.ok;
   },
 };
@@ -262,5 +288,79 @@ function lockText(report: VerifyReport): string {
     ...failures.map((pkg) => `\n${heading(pkg)}\n\n${checksTable(pkg)}`),
     remedies(report),
     `${summaryLine(report)}\n`,
+  ].join('\n');
+}
+
+/** Why a version failed, in one cell: each failed check and its code. */
+function failedChecks(pkg: PackageReport): string {
+  return pkg.checks
+    .filter((c) => c.status === 'failed')
+    .map((c) => `${CHECK_TITLES[c.check]}: ${c.code}`)
+    .join('; ');
+}
+
+/** The monitor's rows: version, release time, result, why. */
+function monitorRows(report: AllVersionsReport): string[][] {
+  const times = new Map(report.allVersions.checked.map((v) => [v.version, v.time ?? '']));
+  return report.packages.map((pkg) => [
+    pkg.version ?? '',
+    times.get(pkg.version ?? '') ?? '',
+    pkg.status === 'failed' ? 'FAILED' : 'verified',
+    pkg.status === 'failed' ? failedChecks(pkg) : notCheckedList(pkg) ? `not checked: ${notCheckedList(pkg)}` : '',
+  ]);
+}
+
+/** What the monitor left out, and why: said, never silent. */
+function scopeLines(report: AllVersionsReport): string[] {
+  const { devVersions, beforeSince, since } = report.allVersions;
+  return [
+    ...(devVersions.length > 0
+      ? [
+          `Not checked: ${devVersions.length} dev branch${devVersions.length === 1 ? '' : 'es'} (${devVersions.join(', ')}): branches are not releases.`,
+        ]
+      : ['Dev branches are not releases and are not checked.']),
+    ...(beforeSince.length > 0
+      ? [
+          `Not checked: ${beforeSince.length} version${beforeSince.length === 1 ? '' : 's'} before ${since} (${beforeSince.join(', ')}).`,
+        ]
+      : []),
+  ];
+}
+
+function monitorVerdict(report: AllVersionsReport): string {
+  const { packageName } = report.allVersions;
+  const total = report.packages.length;
+  const { failed } = report.summary;
+  if (total === 0) return `${packageName}: no released version to check.`;
+  return failed === 0
+    ? `${packageName}: all ${total} version${total === 1 ? '' : 's'} verified.`
+    : `${packageName}: ${failed} of ${total} version${total === 1 ? '' : 's'} FAILED: not signed by the policy’s keys or not attested by its release workflow. A version published outside your release process (a stolen Packagist token?) looks like this.`;
+}
+
+function monitorText(report: AllVersionsReport): string {
+  const failures = report.packages.filter((p) => p.status === 'failed');
+  return [
+    ...(report.packages.length > 0 ? [table([['version', 'released', 'result', 'why'], ...monitorRows(report)])] : []),
+    ...failures.map((pkg) => `\n${heading(pkg)}\n\n${checksTable(pkg)}`),
+    remedies(report),
+    ...scopeLines(report),
+    `${monitorVerdict(report)} (${(report.durationMs / 1000).toFixed(1)} s)\n`,
+  ].join('\n');
+}
+
+/** A Markdown table cell: one line, no column breaks. */
+const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\s+/g, ' ');
+
+/** The monitor's table for $GITHUB_STEP_SUMMARY. */
+function monitorSummary(report: AllVersionsReport): string {
+  const rows = monitorRows(report).map((row) => `| ${row.map(cell).join(' | ')} |`);
+  return [
+    `## phpublish monitor: ${report.allVersions.packageName}`,
+    '',
+    report.summary.failed > 0 ? `**${cell(monitorVerdict(report))}**` : cell(monitorVerdict(report)),
+    '',
+    ...(rows.length > 0 ? ['| version | released | result | why |', '| --- | --- | --- | --- |', ...rows, ''] : []),
+    ...scopeLines(report).map((line) => `${cell(line)}  `),
+    '',
   ].join('\n');
 }

@@ -34,6 +34,14 @@ export const verifyErrors = defineErrors({
       'Add an entry for the package or its vendor with the keys and release identities you trust, or run without --strict to accept uncovered packages unverified.',
     docs: 'verify.md#coverage',
   } satisfies ErrorDefinition<{ packageName: string }>,
+  VERIFY_MONITOR_NOT_COVERED: {
+    title: 'The monitor was asked about a package the policy does not cover',
+    message: (p: { packageName: string }) =>
+      `--all-versions checks every version of ${p.packageName} against the policy, but it has no \`${p.packageName}\` or \`${p.packageName.split('/')[0]}/*\` entry: nothing would be checked.`,
+    remedy: () =>
+      'Add an entry for the package or its vendor with the keys that sign its release tags and the release workflow that attests them (docs/verify.md#the-policy-file).',
+    docs: 'verify.md#monitoring-every-version',
+  } satisfies ErrorDefinition<{ packageName: string }>,
   VERIFY_PACKAGE_NOT_FOUND: {
     title: 'Packagist does not know the package',
     message: (p: { packageName: string; url: string }) => `${p.url} has no metadata for ${p.packageName}.`,

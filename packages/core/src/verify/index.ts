@@ -1,3 +1,9 @@
+export {
+  type AllVersionsReport,
+  type AllVersionsScope,
+  type VerifyAllVersionsInput,
+  verifyAllVersions,
+} from './all-versions.js';
 export { type FetchedTag, TagFetcher } from './fetch-tag.js';
 export { type LockedPackage, readComposerLock, type VerifyTarget } from './lock.js';
 export {
@@ -27,5 +33,6 @@ export {
   type VerifyReport,
 } from './report.js';
 export { createVerifyAgent, DEFAULT_ENDPOINTS, type VerifyDeps, type VerifyEndpoints } from './session.js';
+export { parseSince, type Since } from './since.js';
 export { defaultCacheDir, type VerifyCacheOptions } from './verify-cache.js';
 export { type VerifyPackagesInput, verifyPackages } from './verify-packages.js';
