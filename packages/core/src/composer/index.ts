@@ -6,3 +6,10 @@ export {
   readComposerJson,
 } from './composer-json.js';
 export { isComposerVersion } from './version.js';
+export {
+  compareNormalizedVersions,
+  isStableVersion,
+  normalizeTagVersion,
+  releaseTagsNewestFirst,
+  type VersionTag,
+} from './version-order.js';

@@ -1,4 +1,4 @@
-import { isComposerVersion } from '../composer/index.js';
+import { releaseTagsNewestFirst } from '../composer/index.js';
 import { isPhpublishError } from '../errors/index.js';
 import { git, resolveCommit, verifyTag } from '../git/index.js';
 import { findVersion, referenceOf } from '../packagist/index.js';
@@ -13,8 +13,9 @@ export interface UnfinishedRelease {
 }
 
 /**
- * The release a previous run tagged but did not finish, if any: the newest Composer-version tag
- * reachable from HEAD that this key signed (so it is ours) and that Packagist does not serve yet.
+ * The release a previous run tagged but did not finish, if any: the newest release tag reachable from
+ * HEAD, by Composer's version order (not git's name order, in which `v3.8.2` is above `7.8.1`), that this
+ * key signed (so it is ours) and that Packagist does not serve yet.
  * Host tools that push the tag before publishing (semantic-release) never publish that version
  * again, so finishing it is up to us.
  */
@@ -26,11 +27,11 @@ export async function findUnfinishedRelease(
   const options = { cwd: context.cwd, env: context.env };
   let tags: string[];
   try {
-    tags = (await git(['tag', '--merged', 'HEAD', '--sort=-v:refname'], options)).split('\n').filter(isComposerVersion);
+    tags = (await git(['tag', '--merged', 'HEAD'], options)).split('\n');
   } catch {
     return undefined;
   }
-  const tag = tags[0];
+  const tag = releaseTagsNewestFirst(tags)[0]?.tag;
   if (!tag) return undefined;
   try {
     await verifyTag({ ...options, tag, trusted: trustSigningKey(signingKey) });
