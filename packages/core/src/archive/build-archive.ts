@@ -1,40 +1,30 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { type FileHandle, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { crc32 } from 'node:zlib';
+import { promisify } from 'node:util';
+import { crc32, createDeflateRaw, deflateRaw, deflateRawSync } from 'node:zlib';
 import { isPhpublishError, PhpublishError } from '../errors/index.js';
-import { CompressionPool, type DeflateMode, SLOT_BYTES, SLOT_FILES, type Slot } from './compression-pool.js';
+import { CatFileBatch } from '../git/batch.js';
+import { type GitContext, gitContextOf } from '../git/context.js';
 import { ContentDigestBuilder } from './content-digest.js';
-import type { Conversion } from './conversions.js';
-import { ConvertedFiles, STREAM_CHUNK } from './export-contents.js';
-import { type ExportEntries, isRegularKind } from './export-entries.js';
-import {
-  type ExportEntry,
-  type ExportOptions,
-  type ExportPlan,
-  type ExportSelection,
-  SELECT_AHEAD,
-  startExport,
-} from './export-plan.js';
-import type { GitContext } from './git-objects.js';
-import { type SpilledFile, SpillFiles } from './large-files.js';
+import { convertContent, STREAM_CHUNK } from './export-contents.js';
+import { type ExportEntry, type ExportOptions, type ExportPlan, planExport } from './export-plan.js';
+import { SubstExpander } from './export-subst.js';
 import { checkOutputTarget, describeError } from './output-file.js';
-import { LISTING_WINDOW_BYTES } from './tree-listing.js';
 import { METHOD_DEFLATE, METHOD_STORE } from './zip-format.js';
-import { type EntryKind, type StoredData, type ZipLimits, ZipWriter } from './zip-writer.js';
+import { type StoredData, type ZipLimits, ZipWriter } from './zip-writer.js';
 
 export interface BuildArchiveInput extends ExportOptions {
   /** Where to write the zip; it is written to a temporary file beside it, then renamed. */
   outFile: string;
-  /** Worker threads that compress; by default one per core. Does not change the bytes. */
+  /** How many files are read ahead and compressed at once (on zlib's thread pool). Does not change the bytes. */
   concurrency?: number;
   /**
-   * For tests: treat files as large (spill files, the large files' compression rule) from this
-   * size on, use zip64 fields from this value on, deflate each file with its own zlib stream (what
-   * runs when Node's zlib handle cannot be reused), read the tree's listing through a window of
-   * this many bytes at first.
+   * For tests: treat files as large (streamed through a spill file, the large files' compression
+   * rule) from this size on; use zip64 fields from this value on.
    */
-  tuning?: { largeFrom?: number; limits?: ZipLimits; deflate?: DeflateMode; listingWindow?: number };
+  tuning?: { largeFrom?: number; limits?: ZipLimits };
 }
 
 export interface ArchiveResult {
@@ -54,9 +44,34 @@ export interface ArchiveResult {
   zlib: string;
 }
 
-/** A batch goes to a worker once it holds this many bytes or entries (a slot holds at most SLOT_BYTES). */
-const BATCH_BYTES = 512 * 1024;
-const BATCH_ENTRIES = SLOT_FILES;
+/**
+ * The fixed compression settings of phpublish zips: raw deflate, zlib level 6 (zlib's and git's
+ * default), a 32 KiB window, memLevel 8, the default strategy. Part of what makes the bytes
+ * reproducible: do not change them without changing the pinned hashes on purpose.
+ */
+export const DEFLATE_OPTIONS = { level: 6, windowBits: 15, memLevel: 8, strategy: 0 } as const;
+
+/** Files from this size on are streamed through a spill file (not held in memory) and may be stored without deflating. */
+export const LARGE_FILE = 1024 * 1024;
+/** How much of a large file decides whether it is deflated. */
+export const SAMPLE_BYTES = 64 * 1024;
+/** Files read ahead of the one being written, at most: their bytes, with their deflated bytes, are in memory. */
+const AHEAD_FILES = 64;
+const AHEAD_BYTES = 16 * 1024 * 1024;
+
+const deflate = promisify(deflateRaw);
+
+/**
+ * Whether a large file is deflated: when its first SAMPLE_BYTES deflate to at most 63/64 of their
+ * size. Otherwise it is stored as it is: compressed media, archives and random bytes would cost
+ * deflate's full time for nothing (`git archive` deflates them, then stores them when the result
+ * is not smaller). A function of the bytes alone, so the same file is always treated the same way.
+ */
+export function worthDeflating(first: Buffer): boolean {
+  const sample = first.subarray(0, SAMPLE_BYTES);
+  if (sample.length === 0) return false;
+  return deflateRawSync(sample, DEFLATE_OPTIONS).length * 64 <= sample.length * 63;
+}
 
 /**
  * The zip's single top-level folder, named like GitHub's zipballs (`<vendor>-<name>-<short sha>/`):
@@ -68,425 +83,223 @@ export function archiveFolder(plan: ExportPlan): string {
   return plan.packageName ? `${plan.packageName.replace('/', '-')}-${short}/` : `${short}/`;
 }
 
-/**
- * Runs writes one after the other, in the order they were added, while compression runs ahead.
- * The first failure is reported once (so that whoever waits for memory stops waiting) and
- * surfaces at drain().
- */
-class OrderedWrites {
-  #chain: Promise<void> = Promise.resolve();
-  readonly #onFailure: (error: unknown) => void;
-
-  constructor(onFailure: (error: unknown) => void) {
-    this.#onFailure = onFailure;
-  }
-
-  add(write: () => Promise<void>): void {
-    const failed = this.#chain.then(write);
-    this.#chain = failed;
-    failed.catch(this.#onFailure);
-  }
-
-  drain(): Promise<void> {
-    return this.#chain;
-  }
+/** A small file ready for the zip: its stored data and the SHA-256 of its content. */
+interface ReadyFile {
+  stored: StoredData;
+  sha256: Buffer;
 }
 
-/**
- * The entries of one batch, in order. Their files (not directories, not symlinks) lie one after
- * the other in the batch's slot: `sizes[i]` bytes for the i-th, read by a worker from git when
- * `oids[i]` is an object id, or already copied there when it is '' (a converted file). Numbers in
- * typed arrays of a fixed size, and batches used again once written (Batches): a batch lives until
- * its files are in the zip, across many garbage collections, and what survives them makes V8 keep
- * more memory as the run goes on.
- */
-class Batch {
-  /** The entries' places in the plan, in order: `count` of them. */
-  readonly entries = new Int32Array(BATCH_ENTRIES);
-  count = 0;
-  /** The files' sizes: `files` of them. */
-  readonly sizes = new Float64Array(BATCH_ENTRIES);
-  files = 0;
-  /** Dropped once the worker has them. */
-  oids: string[] = [];
-  /** Bytes of the slot in use. */
-  used = 0;
-
-  add(index: number): void {
-    this.entries[this.count++] = index;
-  }
-
-  addFile(index: number, size: number, oid: string): void {
-    this.add(index);
-    this.sizes[this.files++] = size;
-    this.oids.push(oid);
-    this.used += size;
-  }
-
-  /** The last entry's place in the plan. */
-  get last(): number {
-    return this.entries[this.count - 1]!;
-  }
+/** A small file's stored data: deflated (on zlib's thread pool) unless that does not make it smaller. */
+async function compress(content: Buffer): Promise<ReadyFile> {
+  const crc = crc32(content);
+  const sha256 = createHash('sha256').update(content).digest();
+  const deflated = content.length === 0 ? content : await deflate(content, DEFLATE_OPTIONS);
+  const stored: StoredData =
+    deflated.length < content.length
+      ? { method: METHOD_DEFLATE, data: deflated, crc, size: content.length }
+      : { method: METHOD_STORE, data: content, crc, size: content.length };
+  return { stored, sha256 };
 }
 
-/** Batches to fill, used again once written. */
-class Batches {
-  readonly #spare: Batch[] = [];
-
-  take(): Batch {
-    return this.#spare.pop() ?? new Batch();
-  }
-
-  giveBack(batch: Batch): void {
-    batch.count = 0;
-    batch.files = 0;
-    batch.oids = [];
-    batch.used = 0;
-    this.#spare.push(batch);
-  }
-}
-
-/**
- * The zip's names of entries: the top-level folder, the path, a slash after a directory, made in
- * one buffer reused from entry to entry (the zip writer copies a name before it returns), with
- * one view of it kept per length of name and of path: nothing is made per entry.
- */
-class EntryNames {
-  readonly #folderLength: number;
-  #buffer: Buffer;
-  /** Views of the buffer from its start (names) and from the path's start (paths), by length. */
-  #names: Buffer[] = [];
-  #paths: Buffer[] = [];
-  #pathLength = 0;
-
-  constructor(folder: string) {
-    const prefix = Buffer.from(folder, 'utf8');
-    this.#folderLength = prefix.length;
-    this.#buffer = Buffer.allocUnsafe(prefix.length + 4096);
-    prefix.copy(this.#buffer);
-  }
-
-  /** The name of the plan's entry at `index`, from the listing's bytes; valid until the next call. */
-  of(entries: ExportEntries, index: number, kind: EntryKind): Buffer {
-    const pathStart = entries.pathStartAt(index);
-    const pathEnd = entries.pathEndAt(pathStart);
-    this.#pathLength = pathEnd - pathStart;
-    const length = this.#folderLength + this.#pathLength + (kind === 'directory' ? 1 : 0);
-    if (length > this.#buffer.length) {
-      const bigger = Buffer.allocUnsafe(length);
-      this.#buffer.copy(bigger, 0, 0, this.#folderLength);
-      this.#buffer = bigger;
-      this.#names = [];
-      this.#paths = [];
-    }
-    entries.listing.copyTo(pathStart, pathEnd, this.#buffer, this.#folderLength);
-    if (kind === 'directory') this.#buffer[length - 1] = 0x2f;
-    this.#names[length] ??= this.#buffer.subarray(0, length);
-    return this.#names[length]!;
-  }
-
-  /** The path's bytes of the last name made (without the folder or a directory's slash); valid until the next call. */
-  get path(): Buffer {
-    const length = this.#pathLength;
-    this.#paths[length] ??= this.#buffer.subarray(this.#folderLength, this.#folderLength + length);
-    return this.#paths[length]!;
-  }
-}
-
-/** Splits content already in memory into the chunks a large file is deflated in. */
-async function* chunksOf(content: Buffer): AsyncGenerator<Buffer> {
+/** Splits content already in memory into the pieces a large file is streamed in. */
+async function* piecesOf(content: Buffer): AsyncGenerator<Buffer> {
   for (let offset = 0; offset < content.length; offset += STREAM_CHUNK) {
     yield content.subarray(offset, offset + STREAM_CHUNK);
   }
 }
 
 /**
+ * A large file streamed into the spill file (emptied first): deflated when worthDeflating says so,
+ * else as it is. Returns what the zip records of it and the SHA-256 of its content.
+ */
+async function spill(
+  file: FileHandle,
+  pieces: AsyncIterable<Buffer>,
+): Promise<{
+  method: typeof METHOD_DEFLATE | typeof METHOD_STORE;
+  crc: number;
+  size: number;
+  compressedSize: number;
+  sha256: Buffer;
+}> {
+  await file.truncate(0);
+  const hash = createHash('sha256');
+  let crc = 0;
+  let size = 0;
+  let written = 0;
+  const append = async (bytes: Buffer) => {
+    for (let done = 0; done < bytes.length; ) {
+      done += (await file.write(bytes, done, bytes.length - done, written + done)).bytesWritten;
+    }
+    written += bytes.length;
+  };
+  let deflater: ReturnType<typeof createDeflateRaw> | undefined;
+  let output: Promise<void> = Promise.resolve();
+  for await (const piece of pieces) {
+    if (size === 0) {
+      if (worthDeflating(piece)) {
+        // Output pieces as large as the input's: fewer round trips to zlib's thread.
+        const stream = createDeflateRaw({ ...DEFLATE_OPTIONS, chunkSize: STREAM_CHUNK });
+        deflater = stream;
+        output = (async () => {
+          for await (const chunk of stream) await append(chunk as Buffer);
+        })();
+        output.catch(() => {});
+      }
+    }
+    crc = crc32(piece, crc);
+    hash.update(piece);
+    size += piece.length;
+    if (!deflater) await append(piece);
+    else if (!deflater.write(piece)) await Promise.race([once(deflater, 'drain'), output]);
+  }
+  deflater?.end();
+  await output;
+  return {
+    method: deflater ? METHOD_DEFLATE : METHOD_STORE,
+    crc,
+    size,
+    compressedSize: written,
+    sha256: hash.digest(),
+  };
+}
+
+/** The `length` bytes at the start of `file`, in pieces. */
+async function* spilled(file: FileHandle, length: number): AsyncGenerator<Buffer> {
+  const buffer = Buffer.allocUnsafe(LARGE_FILE);
+  for (let at = 0; at < length; ) {
+    const { bytesRead } = await file.read(buffer, 0, Math.min(buffer.length, length - at), at);
+    if (bytesRead === 0) throw new Error('the spill file ended early');
+    at += bytesRead;
+    yield buffer.subarray(0, bytesRead);
+  }
+}
+
+const outputFailed = (file: string, error: unknown) =>
+  isPhpublishError(error)
+    ? error
+    : new PhpublishError('ARCHIVE_OUTPUT_FAILED', { file, problem: describeError(error) }, { cause: error });
+
+/**
  * Builds the reproducible zip of a commit: `git archive`'s file set and contents in git's order
  * under one top-level folder, with the commit's time, normalised modes and fixed deflate settings,
- * streamed to disk with bounded memory while every core compresses. Returns its SHA-256 and its
- * content-tree digest.
+ * written to a temporary file beside `outFile` and renamed onto it once complete. Returns its
+ * SHA-256 and its content-tree digest.
  */
 export async function buildArchive(input: BuildArchiveInput): Promise<ArchiveResult> {
   // Before anything is made beside it (for `/dev/full`, that would be in /dev).
   await checkOutputTarget(input.outFile);
-  // Temporary files beside the zip: `.<name>.<random>.tmp` (the zip until it is complete), the
-  // central directory's and the spill files; the workers' sockets for a moment.
   const stem = join(dirname(input.outFile), `.${basename(input.outFile)}.${randomBytes(6).toString('hex')}`);
-  // The workers start while the tree is planned.
-  const pool = new CompressionPool({
-    git: { cwd: input.cwd, ...(input.env ? { env: input.env } : {}) },
-    concurrency: input.concurrency,
-    deflate: input.tuning?.deflate,
-    answerSockets: `${stem}.answers`,
-  });
+  const plan = await planExport({ ...input, listingFile: `${stem}.listing.tmp` });
+  const temporary = `${stem}.tmp`;
+  const spillPath = `${stem}.large.tmp`;
+  let zipFile: FileHandle | undefined;
+  let spillFile: FileHandle | undefined;
   try {
-    return await writeArchive(input, pool, stem);
+    zipFile = await open(temporary, 'wx');
+    spillFile = await open(spillPath, 'wx+');
+    const result: ArchiveResult = { ...(await writeZip(input, plan, zipFile, spillFile)), file: input.outFile };
+    await zipFile.close();
+    // Again: the path may have been replaced while the zip was written.
+    await checkOutputTarget(input.outFile);
+    await rename(temporary, input.outFile);
+    return result;
+  } catch (error) {
+    await zipFile?.close().catch(() => {});
+    await rm(temporary, { force: true });
+    throw outputFailed(input.outFile, error);
   } finally {
-    await pool.close();
+    await spillFile?.close().catch(() => {});
+    await rm(spillPath, { force: true });
   }
 }
 
 /**
- * Puts the large files that git exports as they are stored (too large for a worker's slot) into
- * the spill files, deflated or as they are, while the workers compress the rest: the files are
- * dealt to the lanes in turn from lane `dealt` on, and each lane takes its own, in the plan's
- * order, from its own `git cat-file --batch`. Each file's promise, by its place in the plan, goes
- * into `results`; it settles when the file is in its spill file. Returns how many files have been
- * dealt.
+ * Writes the plan's entries in order. Small files are read from one `git cat-file --batch` and
+ * deflated on zlib's thread pool, up to AHEAD_FILES of them ahead of the one being written; a large
+ * file is streamed through the spill file when its turn comes.
  */
-function spillLargeFiles(
-  git: GitContext,
-  files: readonly ExportEntry[],
-  spill: SpillFiles,
-  dealt: number,
-  results: Map<number, Promise<SpilledFile>>,
-): number {
-  for (let lane = 0; lane < Math.min(spill.lanes, files.length); lane++) {
-    const mine = files.filter((_, i) => (dealt + i) % spill.lanes === lane);
-    const spilled = spill.addFromGit(lane, git, mine);
-    for (const [i, entry] of mine.entries()) results.set(entry.index, spilled[i]!);
-  }
-  return dealt + files.length;
-}
-
-async function writeArchive(input: BuildArchiveInput, pool: CompressionPool, stem: string): Promise<ArchiveResult> {
-  // The listing is read through a window that keeps only the lines of entries not yet written.
-  const plan = await startExport({
-    ...input,
-    listingFile: `${stem}.listing.tmp`,
-    listingWindow: input.tuning?.listingWindow ?? LISTING_WINDOW_BYTES,
-  });
-  try {
-    return await writePlan(input, pool, stem, plan);
-  } finally {
-    plan.close();
-  }
-}
-
-async function writePlan(
+async function writeZip(
   input: BuildArchiveInput,
-  pool: CompressionPool,
-  stem: string,
-  plan: ExportSelection,
-): Promise<ArchiveResult> {
-  const git = { cwd: input.cwd, ...(input.env ? { env: input.env } : {}) };
+  plan: ExportPlan,
+  zipFile: FileHandle,
+  spillFile: FileHandle,
+): Promise<Omit<ArchiveResult, 'file'>> {
+  const git: GitContext = gitContextOf(input);
   const folder = archiveFolder(plan);
-  const temporary = `${stem}.tmp`;
-  // Where the central directory waits until it is written, beside the zip too.
-  const directoryPath = `${stem}.directory.tmp`;
-  let file: FileHandle;
-  let directoryFile: FileHandle;
-  try {
-    file = await open(temporary, 'wx');
-    directoryFile = await open(directoryPath, 'wx+').catch(async (error: unknown) => {
-      await file.close();
-      await rm(temporary, { force: true });
-      throw error;
-    });
-  } catch (error) {
-    throw new PhpublishError(
-      'ARCHIVE_OUTPUT_FAILED',
-      { file: input.outFile, problem: describeError(error) },
-      { cause: error },
-    );
-  }
+  const largeFrom = input.tuning?.largeFrom ?? LARGE_FILE;
+  const aheadFiles = Math.max(1, input.concurrency ?? AHEAD_FILES);
+  const zip = new ZipWriter(zipFile, plan.commit.committerTime, input.tuning?.limits);
   // Entries are added in the zip's order, git's tree order: the byte order of the paths.
   const digest = new ContentDigestBuilder({ ordered: true });
   const counts = { files: 0, symlinks: 0, directories: 0 };
-  const failed = new AbortController();
-  const spill = new SpillFiles((lane) => `${stem}.large-${lane}.tmp`, pool.size, failed.signal);
-  let written: { bytes: number; sha256: string };
-  let writes: OrderedWrites | undefined;
+  const reader = new CatFileBatch(git, { packLimits: true });
+  let expander: SubstExpander | undefined;
+  const expand = () => (expander ??= new SubstExpander(git, plan.commit.commit));
+
+  /** Files read and being compressed, oldest first. */
+  const ahead: Array<{ entry: ExportEntry; ready: Promise<ReadyFile> }> = [];
+  let aheadBytes = 0;
+  const writeOldest = async () => {
+    const { entry, ready } = ahead.shift()!;
+    const file = await ready;
+    aheadBytes -= file.stored.size;
+    await zip.addEntry(nameOf(entry), entry.kind as 'file' | 'executable', file.stored);
+    digest.add(entry.path, entry.kind as 'file' | 'executable', file.sha256);
+    counts.files += 1;
+  };
+  const nameOf = (entry: ExportEntry) =>
+    Buffer.from(`${folder}${entry.path}${entry.kind === 'directory' ? '/' : ''}`, 'utf8');
+
   try {
-    const zip = new ZipWriter(file, plan.commit.committerTime, input.tuning?.limits, directoryFile);
-    const names = new EntryNames(folder);
-    const stored: StoredData = { method: METHOD_STORE, data: Buffer.alloc(0), crc: 0, size: 0 };
-    const ordered = new OrderedWrites((error) => {
-      pool.fail(error);
-      failed.abort(error);
-    });
-    writes = ordered;
-
-    const batches = new Batches();
-    let batch = batches.take();
-    let slot: Slot | undefined;
-    const dispatch = () => {
-      if (batch.count === 0) return;
-      const taken = batch;
-      const takenSlot = slot;
-      batch = batches.take();
-      slot = undefined;
-      const compressed =
-        takenSlot && taken.files > 0
-          ? pool.compress(takenSlot, taken.sizes.subarray(0, taken.files), taken.oids)
-          : undefined;
-      compressed?.catch(() => {});
-      taken.oids = [];
-      ordered.add(async () => {
-        try {
-          const results = await compressed;
-          let file = 0;
-          let input = 0;
-          let output = 0;
-          for (let entry = 0; entry < taken.count; entry++) {
-            const index = taken.entries[entry]!;
-            const kind = plan.entries.kindAt(index);
-            // The name from the path's bytes as the listing has them (checked UTF-8 when the plan was made).
-            const name = names.of(plan.entries, index, kind);
-            let pending: Promise<void> | undefined;
-            if (kind === 'directory') {
-              pending = zip.addDirectory(name);
-              counts.directories += 1;
-            } else if (kind === 'symlink') {
-              const target = plan.symlinkTargets.get(plan.entries.pathAt(index))!;
-              pending = zip.addEntry(name, 'symlink', {
-                method: METHOD_STORE,
-                data: target,
-                crc: crc32(target),
-                size: target.length,
-              });
-              digest.add(names.path, 'symlink', sha256(target));
-              counts.symlinks += 1;
-            } else {
-              const size = taken.sizes[file]!;
-              const deflated = results!.lengths[file]!;
-              // One object filled for every file (the writer reads it before it returns).
-              stored.method = deflated >= 0 ? METHOD_DEFLATE : METHOD_STORE;
-              stored.data =
-                deflated >= 0
-                  ? takenSlot!.output.subarray(output, output + deflated)
-                  : takenSlot!.input.subarray(input, input + size);
-              stored.crc = results!.crcs[file]!;
-              stored.size = size;
-              pending = zip.addEntry(name, kind, stored);
-              digest.add(names.path, kind, results!.shas, 32 * file);
-              counts.files += 1;
-              input += size;
-              if (deflated >= 0) output += deflated;
-              file += 1;
-            }
-            if (pending) await pending;
-          }
-          // Written: their lines of the listing are no longer needed.
-          plan.entries.release(taken.last + 1);
-        } finally {
-          if (takenSlot) pool.release(takenSlot);
-          batches.giveBack(taken);
+    reader.request(plan.entries.blobs((kind) => kind === 'file' || kind === 'executable').map((blob) => blob.oid));
+    await zip.addDirectory(Buffer.from(folder, 'utf8'));
+    for (const entry of plan.entries) {
+      if (entry.kind === 'directory' || entry.kind === 'symlink') {
+        // Written in order: everything read ahead goes first.
+        while (ahead.length > 0) await writeOldest();
+        if (entry.kind === 'directory') {
+          await zip.addDirectory(nameOf(entry));
+          counts.directories += 1;
+        } else {
+          const target = plan.symlinkTargets.get(entry.path)!;
+          await zip.addEntry(nameOf(entry), 'symlink', {
+            method: METHOD_STORE,
+            data: target,
+            crc: crc32(target),
+            size: target.length,
+          });
+          digest.add(entry.path, 'symlink', createHash('sha256').update(target).digest());
+          counts.symlinks += 1;
         }
-      });
-    };
-    /** A large file goes into the zip from its spill file, once it is there and its turn comes. */
-    const writeSpilled = (index: number, spilled: Promise<SpilledFile>) => {
-      dispatch();
-      ordered.add(async () => {
-        const kind = plan.entries.kindAt(index) as 'file' | 'executable';
-        const large = await spilled;
-        const name = names.of(plan.entries, index, kind);
-        digest.add(names.path, kind, large.sha256);
-        await zip.addLargeEntry(name, kind, large, spill.read(large));
-        plan.entries.release(index + 1);
-        counts.files += 1;
-      });
-    };
-
-    const top = zip.addDirectory(Buffer.from(folder, 'utf8'));
-    if (top) await top;
-    const largeFrom = Math.min(input.tuning?.largeFrom ?? SLOT_BYTES, SLOT_BYTES);
-    // Most files go to the workers as they are (they read them from git); large ones go into the
-    // spill files as soon as possible; this thread reads only the files git converts.
-    const isLarge = (kind: EntryKind, size: number, conversion: Conversion | undefined) =>
-      isRegularKind(kind) && conversion === undefined && size >= largeFrom;
-    const largeFiles = new Map<number, Promise<SpilledFile>>();
-    // Large files are dealt to the lanes in turn, in the order they come.
-    let dealt = 0;
-    const converted = new ConvertedFiles(plan.commit.commit, git);
-    try {
-      // The plan is selected a part at a time, each part's files handed out before the next part is
-      // selected: the workers start on the first files while the tree is still being selected.
-      const entries = plan.entries;
-      for (let from = 0, to = plan.selectMore(SELECT_AHEAD); from < to; from = to, to = plan.selectMore(SELECT_AHEAD)) {
-        // What this part's large files and converted files are is known before any of it is written.
-        dealt = spillLargeFiles(git, entries.pick(isLarge, from, to), spill, dealt, largeFiles);
-        converted.want(
-          entries.pick((kind, _size, conversion) => isRegularKind(kind) && conversion !== undefined, from, to),
-        );
-        // By place in the plan: an entry is read from the listing where it is needed, and what
-        // waits to be written is numbers (the main thread keeps little alive between garbage
-        // collections).
-        for (let index = from; index < to; index++) {
-          const kind = entries.kindAt(index);
-          const size = entries.sizeAt(index);
-          const conversion = entries.conversionAt(index);
-          if (kind === 'directory' || kind === 'symlink') {
-            batch.add(index);
-          } else if (isLarge(kind, size, conversion)) {
-            writeSpilled(index, largeFiles.get(index)!);
-            largeFiles.delete(index);
-          } else if (conversion === undefined) {
-            if (slot && batch.used + size > SLOT_BYTES) dispatch();
-            slot ??= await pool.acquire();
-            batch.addFile(index, size, entries.oidAt(index));
-          } else {
-            const item = await converted.next();
-            if (item.content.length >= largeFrom) {
-              const spilled = spill.add(dealt++, item.content.length, chunksOf(item.content));
-              spilled.catch(() => {});
-              writeSpilled(index, spilled);
-            } else {
-              if (slot && batch.used + item.content.length > SLOT_BYTES) dispatch();
-              slot ??= await pool.acquire();
-              item.content.copy(slot.input, batch.used);
-              batch.addFile(index, item.content.length, '');
-            }
-          }
-          if (batch.count >= BATCH_ENTRIES || batch.used >= BATCH_BYTES) dispatch();
-        }
+        continue;
       }
-    } finally {
-      await converted.close();
+      const { size } = await reader.nextOf(entry.oid);
+      let content: Buffer | undefined;
+      if (entry.conversion || size < largeFrom) {
+        content = await convertContent(entry, await reader.content(size), expand);
+      }
+      if (content && content.length < largeFrom) {
+        ahead.push({ entry, ready: compress(content) });
+        ahead[ahead.length - 1]!.ready.catch(() => {});
+        aheadBytes += content.length;
+        while (ahead.length > aheadFiles || aheadBytes > AHEAD_BYTES) await writeOldest();
+        continue;
+      }
+      while (ahead.length > 0) await writeOldest();
+      const large = await spill(spillFile, content ? piecesOf(content) : reader.pieces(size, STREAM_CHUNK));
+      const kind = entry.kind as 'file' | 'executable';
+      await zip.addLargeEntry(nameOf(entry), kind, large, spilled(spillFile, large.compressedSize));
+      digest.add(entry.path, kind, large.sha256);
+      counts.files += 1;
     }
-    dispatch();
-    await ordered.drain();
-    // Every file is compressed: the workers and their git stop while the zip is finished.
-    void pool.close();
-    written = await zip.finish(Buffer.from(plan.commit.commit, 'latin1'));
-    await file.close();
-  } catch (error) {
-    failed.abort(error);
-    // What is on its way stops (compression and large files fail with the error) before the file goes.
-    pool.fail(error);
-    await writes?.drain().catch(() => {});
-    await file.close().catch(() => {});
-    await rm(temporary, { force: true });
-    throw isPhpublishError(error)
-      ? error
-      : new PhpublishError(
-          'ARCHIVE_OUTPUT_FAILED',
-          { file: input.outFile, problem: describeError(error) },
-          { cause: error },
-        );
+    while (ahead.length > 0) await writeOldest();
   } finally {
-    // The large files' gits and deflates have stopped (they end or see the abort) before the spill files go.
-    await spill.close();
-    await directoryFile.close().catch(() => {});
-    await rm(directoryPath, { force: true });
+    await reader.close();
   }
-  try {
-    // Again: the path may have been replaced while the zip was written.
-    await checkOutputTarget(input.outFile);
-    await rename(temporary, input.outFile);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    if (isPhpublishError(error)) throw error;
-    throw new PhpublishError(
-      'ARCHIVE_OUTPUT_FAILED',
-      { file: input.outFile, problem: describeError(error) },
-      { cause: error },
-    );
-  }
+  const written = await zip.finish(Buffer.from(plan.commit.commit, 'latin1'));
   return {
     commit: plan.commit.commit,
-    file: input.outFile,
     sha256: written.sha256,
     bytes: written.bytes,
     contentDigest: digest.digest(),
@@ -494,8 +307,4 @@ async function writePlan(
     ...counts,
     zlib: process.versions.zlib ?? 'unknown',
   };
-}
-
-function sha256(data: Buffer): Buffer {
-  return createHash('sha256').update(data).digest();
 }

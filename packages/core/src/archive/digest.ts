@@ -3,12 +3,12 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { PhpublishError } from '../errors/index.js';
-import { BlobHashers } from './blob-hashes.js';
+import { CatFileBatch } from '../git/batch.js';
+import { type GitContext, gitContextOf } from '../git/context.js';
 import { ContentDigestBuilder } from './content-digest.js';
-import { readFiles } from './export-contents.js';
+import { readFiles, STREAM_CHUNK } from './export-contents.js';
 import { isRegularKind } from './export-entries.js';
 import { type ExportEntry, type ExportOptions, type ExportPlan, planExport } from './export-plan.js';
-import type { GitContext } from './git-objects.js';
 import { checkedPath, checkSymlinks, PathCollisions } from './paths.js';
 import { type ZipEntry, type ZipInput, ZipReader, zipInMemory } from './zip-reader.js';
 
@@ -46,35 +46,22 @@ function checkUnpackedSize(source: string, size: number, limits: DigestLimits): 
   if (size > limit) throw new PhpublishError('ARCHIVE_UNPACKED_TOO_LARGE', { source, size, limit });
 }
 
+/** How many gits read the blobs of a digest of a ref at once. */
+const HASH_LANES = Math.min(4, availableParallelism());
+
 /**
  * The content-tree digest of what `git archive` of `ref` contains, without building a zip. The
- * files git exports as they are stored are hashed as git delivers them (by one git per core);
+ * files git exports as they are stored are hashed as git delivers them (by a few gits at once);
  * the few it converts are read and converted first.
  */
 export async function contentDigestOfRef(input: ExportOptions & DigestLimits): Promise<RefDigest> {
-  const git = { cwd: input.cwd, ...(input.env ? { env: input.env } : {}) };
-  // Temporary files, for a moment, under the environment's TMPDIR (or /tmp): the gits' local
-  // sockets, each in a private directory, and the tree's listing.
+  const git = gitContextOf(input);
+  // The tree's listing goes for a moment through a file under the environment's TMPDIR (or /tmp).
   const temporary = input.env?.['TMPDIR'] || '/tmp';
-  // The gits that hash start while the tree is planned.
-  const hashers = new BlobHashers(git, availableParallelism(), join(temporary, 'phpublish-answers-'));
-  try {
-    return await digestOfRef(
-      { ...input, listingFile: join(temporary, `phpublish-listing-${randomBytes(6).toString('hex')}.tmp`) },
-      git,
-      hashers,
-    );
-  } finally {
-    await hashers.close();
-  }
-}
-
-async function digestOfRef(
-  input: ExportOptions & DigestLimits,
-  git: GitContext,
-  hashers: BlobHashers,
-): Promise<RefDigest> {
-  const plan = await planExport(input);
+  const plan = await planExport({
+    ...input,
+    listingFile: join(temporary, `phpublish-listing-${randomBytes(6).toString('hex')}.tmp`),
+  });
   const entries = plan.entries;
   let unpacked = 0;
   for (let index = 0; index < entries.length; index++) {
@@ -82,7 +69,10 @@ async function digestOfRef(
   }
   checkUnpackedSize(input.ref, unpacked, input);
   const [hashes, converted] = await Promise.all([
-    hashers.hash(entries.blobs((kind, conversion) => isRegularKind(kind) && conversion === undefined)),
+    hashBlobs(
+      git,
+      entries.blobs((kind, conversion) => isRegularKind(kind) && conversion === undefined),
+    ),
     hashConverted(
       plan,
       git,
@@ -108,6 +98,33 @@ async function digestOfRef(
     }
   }
   return { commit: plan.commit.commit, contentDigest: digest.digest(), files: digest.count - symlinks, symlinks };
+}
+
+/**
+ * The SHA-256 of each blob as git stores it, 32 bytes each in the order given: the blobs are dealt
+ * to HASH_LANES readers in turn, and each hashes its own in pieces (memory does not grow with a
+ * blob's size).
+ */
+async function hashBlobs(git: GitContext, blobs: ReadonlyArray<{ oid: string }>): Promise<Buffer> {
+  const hashes = Buffer.alloc(32 * blobs.length);
+  const lane = async (first: number) => {
+    const reader = new CatFileBatch(git, { packLimits: true });
+    try {
+      const mine: string[] = [];
+      for (let i = first; i < blobs.length; i += HASH_LANES) mine.push(blobs[i]!.oid);
+      reader.request(mine);
+      for (let i = first; i < blobs.length; i += HASH_LANES) {
+        const { size } = await reader.nextOf(blobs[i]!.oid);
+        const hash = createHash('sha256');
+        for await (const piece of reader.pieces(size, STREAM_CHUNK)) hash.update(piece);
+        hash.digest().copy(hashes, 32 * i);
+      }
+    } finally {
+      await reader.close();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(HASH_LANES, blobs.length) }, (_, first) => lane(first)));
+  return hashes;
 }
 
 /** SHA-256 of the files git converts, as `git archive` writes them. */

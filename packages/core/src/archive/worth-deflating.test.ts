@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { SAMPLE_BYTES, worthDeflating } from './large-files.js';
+import { SAMPLE_BYTES, worthDeflating } from './build-archive.js';
 
 /** Bytes no deflate can shrink: a chain of SHA-512 digests. */
 function randomBytes(length: number): Buffer {
