@@ -43,6 +43,12 @@ export const privatePackagistSchema = z
       .describe(
         'The organisation’s Composer repository, read to confirm the release. Default: https://repo.packagist.com/<organization>. When it needs authentication, confirmation is skipped with a notice.',
       ),
+    packageType: z
+      .enum(['auto', 'artifact', 'vcs'])
+      .default('auto')
+      .describe(
+        'What kind of package it is on Private Packagist: `artifact` publishes the dist zip with trusted publishing; `vcs` sends nothing (Private Packagist’s code-hosting synchronisation picks the pushed tag up) and confirms the version at the tagged commit; `auto` reads the organisation’s Composer repository (a package listed from its repository is `vcs`, anything else `artifact`).',
+      ),
   })
   .describe('Private Packagist trusted publishing (`packagist.mode: private-packagist`).');
 

@@ -19,7 +19,7 @@ export const privatePackagistErrors = defineErrors({
     message: (p: { ci: string }) =>
       `Private Packagist accepts trusted publishing from GitHub Actions only, and this run is ${p.ci}.`,
     remedy: () =>
-      'Publish from a GitHub Actions workflow registered as the package’s trusted publisher; from GitLab CI or elsewhere, Private Packagist needs an API key and secret (not supported by phpublish’s `private-packagist` mode).',
+      'Publish from a GitHub Actions workflow registered as the package’s trusted publisher. From GitLab CI or elsewhere, publish a VCS package instead (`packagist.privatePackagist.packageType: vcs`: Private Packagist picks the tag up from the repository); artifact uploads from there need a long-lived API key and secret, which phpublish does not use.',
     docs: 'private-packagist.md#supported-ci',
   } satisfies ErrorDefinition<{ ci: string }>,
   PRIVATE_PACKAGIST_ID_TOKEN_PERMISSION_MISSING: {
@@ -93,4 +93,12 @@ export const privatePackagistErrors = defineErrors({
       'A version is published once: tag a new version. Find out who uploaded the other zip (the organisation’s audit log).',
     docs: 'private-packagist.md#troubleshooting',
   } satisfies ErrorDefinition<{ packageName: string; version: string; expected: string; actual: string }>,
+  PRIVATE_PACKAGIST_VCS_NOT_SYNCED: {
+    title: 'Private Packagist did not pick the tag up',
+    message: (p: { packageName: string; version: string; seconds: number; lastSeen: string }) =>
+      `Private Packagist did not list ${p.packageName} ${p.version} within ${p.seconds} s (${p.lastSeen}). It is a VCS package: Private Packagist updates it when the code host notifies it of the push, and phpublish sends nothing.`,
+    remedy: () =>
+      'Check on Private Packagist that the package’s repository is synchronised (the organisation’s synchronisation, or the package’s webhook on the code host) and look at the package’s update log; start an update from the package page if needed. Then re-run: the signed tag and the attestation are kept, and the re-run only confirms. To wait longer, raise `packagist.confirm.timeout`.',
+    docs: 'private-packagist.md#vcs-packages',
+  } satisfies ErrorDefinition<{ packageName: string; version: string; seconds: number; lastSeen: string }>,
 });

@@ -19,6 +19,8 @@ export interface WaitForVersionInput {
   timeoutMs: number;
   /** How often a progress line is written while waiting. */
   progressEveryMs?: number;
+  /** The error for a timeout, when the registry is not packagist.org (PACKAGIST_CONFIRM_TIMEOUT by default). */
+  timeoutError?: (p: { packageName: string; version: string; seconds: number; lastSeen: string }) => PhpublishError;
 }
 
 export interface ServedVersion {
@@ -126,12 +128,13 @@ export async function waitForVersion(input: WaitForVersionInput): Promise<Served
     const now = clock.now();
     if (now >= deadline) {
       const jobNote = describeJobs(jobStates);
-      throw new PhpublishError('PACKAGIST_CONFIRM_TIMEOUT', {
+      const timeout = {
         packageName,
         version,
         seconds: Math.round(input.timeoutMs / 1000),
         lastSeen: jobNote ? `${lastSeen}; ${jobNote}` : lastSeen,
-      });
+      };
+      throw input.timeoutError?.(timeout) ?? new PhpublishError('PACKAGIST_CONFIRM_TIMEOUT', timeout);
     }
     if (now >= nextProgress) {
       const jobNote = describeJobs(jobStates);

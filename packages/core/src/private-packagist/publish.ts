@@ -6,12 +6,20 @@ import { buildArchive } from '../archive/index.js';
 import { obtainIdentityToken } from '../attest/id-token.js';
 import { releaseFileNames } from '../attest/subjects.js';
 import { isPhpublishError, PhpublishError } from '../errors/index.js';
-import { findVersion, type PackageVersion, TRANSIENT_PACKAGIST_ERRORS } from '../packagist/index.js';
+import {
+  findVersion,
+  type PackageVersion,
+  referenceOf,
+  TRANSIENT_PACKAGIST_ERRORS,
+  waitForVersion,
+} from '../packagist/index.js';
 import type { ReleaseContext } from '../release/context.js';
 import {
   apiClientFor,
   httpDepsFor,
+  listedVersions,
   type PrivatePackagistSettings,
+  packageTypeOf,
   privatePackagistSettings,
   repositoryClientFor,
   requireGitHubActions,
@@ -19,11 +27,16 @@ import {
 } from './settings.js';
 
 export interface PrivatePackagistOutcome {
-  /** What was sent: an artifact for an existing package, a new artifact package, or nothing (already served). */
-  notified: 'artifact-uploaded' | 'artifact-package-created' | 'already-served';
+  /**
+   * What was sent: an artifact for an existing package, a new artifact package, nothing because a VCS
+   * package is updated by Private Packagist's synchronisation, or nothing because it is already served.
+   */
+  notified: 'artifact-uploaded' | 'artifact-package-created' | 'repository-sync' | 'already-served';
   confirmation: 'served' | 'timed-out-warned' | 'not-checked';
   entry?: PackageVersion;
   elapsedMs?: number;
+  /** Set when a credential was used: the short-lived one from the OIDC exchange. */
+  credential?: 'oidc';
 }
 
 interface ReleaseZip {
@@ -87,11 +100,14 @@ export async function publishToPrivatePackagist(
 ): Promise<PrivatePackagistOutcome> {
   const { logger } = context;
   const settings = privatePackagistSettings(context);
+  const before = await listedVersions(context, settings, target.packageName);
+  if (packageTypeOf(settings, before) === 'vcs') {
+    return confirmVcsRelease(context, settings, target.packageName, release, before);
+  }
   requireGitHubActions(context);
   const zip = await buildReleaseZip(context, target.packageName, release.version, release.commit);
 
   // Resume point: the version already served with this zip needs nothing more.
-  const before = await readVersions(context, settings, target.packageName);
   const already = before && servedEntry(before, target.packageName, release.version, zip);
   if (already) {
     // A version is published once: even unproven, sending it again could only be refused.
@@ -144,7 +160,82 @@ export async function publishToPrivatePackagist(
   logger.success(
     `Private Packagist: ${zip.fileName} published as ${target.packageName} ${release.version}${published === 'package-created' ? ' (artifact package created)' : ''}.`,
   );
-  return { notified, ...(await confirmServed(context, settings, target.packageName, release.version, zip)) };
+  return {
+    notified,
+    credential: 'oidc',
+    ...(await confirmServed(context, settings, target.packageName, release.version, zip)),
+  };
+}
+
+/**
+ * A VCS package: Private Packagist reads it from its repository when the code host notifies it of a
+ * push (the webhook its synchronisation installs), and trusted publishing does not apply to it. So
+ * nothing is sent and no credential is used; the release is confirmed when the organisation's
+ * repository lists the version at the tagged commit.
+ */
+async function confirmVcsRelease(
+  context: ReleaseContext,
+  settings: PrivatePackagistSettings,
+  packageName: string,
+  release: { version: string; commit: string },
+  before: PackageVersion[] | undefined,
+): Promise<PrivatePackagistOutcome> {
+  const { logger, clock } = context;
+  const listed = before && findVersion(before, release.version);
+  if (listed) {
+    requireTaggedCommit(listed, packageName, release);
+    logger.success(
+      `Private Packagist already serves ${packageName} ${release.version} at ${release.commit.slice(0, 12)}; nothing to send.`,
+    );
+    return { notified: 'already-served', confirmation: 'served', entry: listed };
+  }
+  logger.info(
+    `Private Packagist: ${packageName} is a VCS package; Private Packagist picks the pushed tag up from the repository (nothing is sent, no credential is used).`,
+  );
+  const { confirm } = context.config.options.packagist;
+  if (!confirm.enabled) return { notified: 'repository-sync', confirmation: 'not-checked' };
+  try {
+    const served = await waitForVersion({
+      client: repositoryClientFor(context, settings),
+      clock,
+      logger,
+      packageName,
+      version: release.version,
+      commit: release.commit,
+      timeoutMs: confirm.timeout * 1000,
+      timeoutError: (timeout) => new PhpublishError('PRIVATE_PACKAGIST_VCS_NOT_SYNCED', timeout),
+    });
+    logger.success(
+      `Private Packagist serves ${packageName} ${release.version} at the tagged commit ${release.commit.slice(0, 12)}.`,
+    );
+    return { notified: 'repository-sync', confirmation: 'served', entry: served.entry, elapsedMs: served.elapsedMs };
+  } catch (error) {
+    if (isPhpublishError(error, 'PACKAGIST_ACCESS_DENIED')) {
+      logger.warn(
+        `Private Packagist: not confirmed, ${settings.repositoryUrl} needs authentication (set packagist.privatePackagist.repositoryUrl to a readable mirror, or packagist.confirm.enabled: false).`,
+      );
+      return { notified: 'repository-sync', confirmation: 'not-checked' };
+    }
+    if (!isPhpublishError(error, 'PRIVATE_PACKAGIST_VCS_NOT_SYNCED') || confirm.onTimeout !== 'warn') throw error;
+    logger.warn(error.format());
+    return { notified: 'repository-sync', confirmation: 'timed-out-warned' };
+  }
+}
+
+/** A listed version must point at the tagged commit: Private Packagist keeps what it read first. */
+function requireTaggedCommit(
+  entry: PackageVersion,
+  packageName: string,
+  release: { version: string; commit: string },
+): void {
+  const reference = referenceOf(entry);
+  if (reference === release.commit) return;
+  throw new PhpublishError('PACKAGIST_VERSION_AT_OTHER_COMMIT', {
+    packageName,
+    version: release.version,
+    expected: release.commit,
+    actual: reference ?? '(none)',
+  });
 }
 
 /**
@@ -170,18 +261,6 @@ export async function privatePackagistListing(
   } catch (error) {
     if (isPhpublishError(error)) return 'unknown';
     throw error;
-  }
-}
-
-/** The package's versions in the organisation's repository; undefined when it has none or cannot be read. */
-async function readVersions(context: ReleaseContext, settings: PrivatePackagistSettings, packageName: string) {
-  try {
-    const result = await repositoryClientFor(context, settings).getVersions(packageName);
-    return result.state === 'found' ? result.versions : undefined;
-  } catch (error) {
-    if (!isPhpublishError(error)) throw error;
-    context.logger.info(`Private Packagist: the Composer repository could not be read (${error.message}).`);
-    return undefined;
   }
 }
 

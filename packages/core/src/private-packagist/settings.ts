@@ -1,8 +1,8 @@
 import { ciName, detectCiPlatform } from '../attest/ci.js';
 import { claim } from '../attest/id-token.js';
-import { PhpublishError } from '../errors/index.js';
+import { isPhpublishError, PhpublishError } from '../errors/index.js';
 import { DEFAULT_RETRY, type HttpDeps } from '../http/index.js';
-import { PackagistClient } from '../packagist/index.js';
+import { type PackageVersion, PackagistClient } from '../packagist/index.js';
 import type { ReleaseContext } from '../release/context.js';
 import { PrivatePackagistClient } from './client.js';
 
@@ -13,13 +13,34 @@ export interface PrivatePackagistSettings {
   url: string;
   /** e.g. https://repo.packagist.com/acme-org */
   repositoryUrl: string;
+  /** As configured; `auto` is decided from the organisation's Composer repository (see `packageTypeOf`). */
+  packageType: 'auto' | 'artifact' | 'vcs';
 }
 
 /** The settings of `packagist.privatePackagist`, or the coded error for a missing organisation. */
 export function privatePackagistSettings(context: ReleaseContext): PrivatePackagistSettings {
-  const { organization, url, repositoryUrl } = context.config.options.packagist.privatePackagist;
+  const { organization, url, repositoryUrl, packageType } = context.config.options.packagist.privatePackagist;
   if (!organization) throw new PhpublishError('PRIVATE_PACKAGIST_ORGANIZATION_MISSING');
-  return { organization, url, repositoryUrl: repositoryUrl ?? `https://repo.packagist.com/${organization}` };
+  return {
+    organization,
+    url,
+    repositoryUrl: repositoryUrl ?? `https://repo.packagist.com/${organization}`,
+    packageType,
+  };
+}
+
+/**
+ * Whether the package is published as an artifact (the dist zip, with trusted publishing) or is a
+ * VCS package that Private Packagist reads from its repository. `auto` decides from the versions the
+ * organisation's repository lists: entries with a `source` come from a repository; a package that is
+ * not listed (or cannot be read) is published as an artifact, which creates it on the first release.
+ */
+export function packageTypeOf(
+  settings: PrivatePackagistSettings,
+  versions: readonly PackageVersion[] | undefined,
+): 'artifact' | 'vcs' {
+  if (settings.packageType !== 'auto') return settings.packageType;
+  return versions?.some((version) => version.source?.reference !== undefined) ? 'vcs' : 'artifact';
 }
 
 /** Private Packagist trusts GitHub Actions' tokens only: any other run gets the coded refusal. */
@@ -67,4 +88,20 @@ export function repositoryClientFor(context: ReleaseContext, settings: PrivatePa
 /** `acme/hello/.github/workflows/release.yml@refs/tags/v1.0.0`, as the token names the run, for messages. */
 export function workflowOfClaims(claims: Readonly<Record<string, unknown>>): string {
   return claim(claims, 'workflow_ref') || '(unknown workflow)';
+}
+
+/** The package's versions in the organisation's repository; undefined when it has none or cannot be read. */
+export async function listedVersions(
+  context: ReleaseContext,
+  settings: PrivatePackagistSettings,
+  packageName: string,
+): Promise<PackageVersion[] | undefined> {
+  try {
+    const result = await repositoryClientFor(context, settings).getVersions(packageName);
+    return result.state === 'found' ? result.versions : undefined;
+  } catch (error) {
+    if (!isPhpublishError(error)) throw error;
+    context.logger.info(`Private Packagist: the Composer repository could not be read (${error.message}).`);
+    return undefined;
+  }
 }

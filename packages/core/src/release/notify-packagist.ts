@@ -29,7 +29,9 @@ export interface PackagistOutcome {
     | 'off'
     /** Private Packagist: the dist zip uploaded as the version's artifact (or as a new artifact package). */
     | 'artifact-uploaded'
-    | 'artifact-package-created';
+    | 'artifact-package-created'
+    /** Private Packagist, VCS package: nothing sent; its code-hosting synchronisation picks the tag up. */
+    | 'repository-sync';
   jobs: string[];
   /** Whether Packagist was seen serving the version at the commit. */
   confirmation: 'served' | 'timed-out-warned' | 'not-checked';
@@ -61,8 +63,9 @@ export async function notifyPackagist(
     return { notified: 'off', jobs: [], confirmation: 'not-checked' };
   }
   if (options.mode === 'private-packagist') {
-    // Trusted publishing of the dist zip as an artifact, with a short-lived OIDC credential.
-    return { ...(await publishToPrivatePackagist(context, target, release)), jobs: [], credential: 'oidc' };
+    // Trusted publishing of the dist zip as an artifact with a short-lived OIDC credential, or, for a
+    // VCS package, the confirmation that Private Packagist's synchronisation picked the tag up.
+    return { ...(await publishToPrivatePackagist(context, target, release)), jobs: [] };
   }
   const client = packagistClientFor(context);
 

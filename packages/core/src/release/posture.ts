@@ -61,17 +61,22 @@ export function postureRows(p: ReleasePosture): PostureRow[] {
       ? 'artifact upload to Private Packagist with a short-lived OIDC credential (trusted publishing: no stored secret)'
       : outcome.notified === 'github-app'
         ? 'no token used: the Packagist GitHub App updates the package'
-        : outcome.notified === 'already-served'
-          ? 'already served: nothing sent'
-          : shortLived
-            ? 'update-package with a short-lived OIDC credential (trusted publishing: no stored secret)'
-            : outcome.oidcOffered
-              ? 'update-package with a long-lived API token, deprecated: Packagist offers OIDC trusted publishing, so remove PACKAGIST_API_TOKEN from the CI secrets'
-              : 'update-package with a long-lived API token (Packagist has no trusted publishing yet)';
+        : outcome.notified === 'repository-sync'
+          ? 'no credential used: Private Packagist’s code-hosting synchronisation updates the VCS package'
+          : outcome.notified === 'already-served'
+            ? 'already served: nothing sent'
+            : shortLived
+              ? 'update-package with a short-lived OIDC credential (trusted publishing: no stored secret)'
+              : outcome.oidcOffered
+                ? 'update-package with a long-lived API token, deprecated: Packagist offers OIDC trusted publishing, so remove PACKAGIST_API_TOKEN from the CI secrets'
+                : 'update-package with a long-lived API token (Packagist has no trusted publishing yet)';
     rows.push({
       layer: 'Packagist notification',
       status:
-        outcome.notified === 'github-app' || outcome.notified === 'already-served' || shortLived
+        outcome.notified === 'github-app' ||
+        outcome.notified === 'repository-sync' ||
+        outcome.notified === 'already-served' ||
+        shortLived
           ? 'protected'
           : 'partial',
       detail: how,

@@ -23,7 +23,9 @@ export async function preflightPackagist(
 ): Promise<PhpublishError[]> {
   const { mode } = context.config.packagist;
   if (mode === 'off') return [];
-  if (context.config.options.packagist.mode === 'private-packagist') return preflightPrivatePackagist(context);
+  if (context.config.options.packagist.mode === 'private-packagist') {
+    return preflightPrivatePackagist(context, input.target.packageName, input.release);
+  }
   // OIDC trusted publishing: `required` without an exchange (or a publisher that cannot match) fails before any tag.
   const oidcProblems = await preflightPackagistOidc({ ...context, options: context.config.options.packagist });
   if (oidcProblems.length > 0) return oidcProblems;
