@@ -219,3 +219,46 @@ describe('phpublish publish with packagist.mode private-packagist', () => {
     expect(stderr).toContain('PRIVATE_PACKAGIST_ORGANIZATION_MISSING');
   });
 });
+
+describe('phpublish publish of a VCS package on Private Packagist', () => {
+  beforeEach(async () => {
+    // Private Packagist reads the package from its repository (the bare remote the tag is pushed to).
+    pp.addVcsPackage(ORG, { name: 'acme/hello', repositoryUrl: 'https://gitlab.com/acme/hello', gitDir: remote.dir });
+    await writeFile(
+      `${repo.dir}/phpublish.config.json`,
+      JSON.stringify({
+        attest: { enabled: false },
+        packagist: {
+          mode: 'private-packagist',
+          privatePackagist: {
+            organization: ORG,
+            url: pp.url,
+            repositoryUrl: pp.repositoryUrl(ORG),
+            packageType: 'vcs',
+          },
+          confirm: { timeout: 30 },
+        },
+      }),
+    );
+  });
+
+  it('releases from GitLab CI with no credential at all: the pushed signed tag is picked up and confirmed', async () => {
+    const ci = services.gitlabIssuer.gitLabCiJob({ projectPath: 'acme/hello', sha: repo.head });
+    const environment = { ...gitEnv(), ...ci.env, PHPUBLISH_GPG_PRIVATE_KEY: key.armoredPrivateKey };
+    expect(Object.keys(environment).filter((name) => /PACKAGIST|ACTIONS_ID_TOKEN/.test(name))).toEqual([]);
+
+    const { code, stdout, stderr } = await run(['publish', 'v1.0.0', '--json'], environment);
+    expect(code).toBe(EXIT.ok);
+    const { posture } = JSON.parse(stdout);
+    expect(posture.packagist).toMatchObject({ notified: 'repository-sync', confirmation: 'served' });
+    expect(posture.packagist.credential).toBeUndefined();
+    expect(pp.vcsVersions(ORG, 'acme/hello')).toEqual([{ version: 'v1.0.0', reference: repo.head }]);
+    expect(pp.requests.filter((r) => r.url.startsWith('/api/'))).toEqual([]);
+    expect(stderr).toMatch(/nothing is sent, no credential is used/);
+
+    const again = await run(['publish', 'v1.0.0'], environment);
+    expect(again.code).toBe(EXIT.ok);
+    expect(`${again.stdout}${again.stderr}`).toMatch(/Private Packagist already serves acme\/hello v1.0.0 at /);
+    expectNoSecrets(stdout, stderr, again.stdout, again.stderr);
+  });
+});

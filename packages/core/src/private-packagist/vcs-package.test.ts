@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { codeOf } from '../errors/testing/code-of.js';
 import { memoryLogger } from '../log/index.js';
 import { createReleaseContext } from '../release/context.js';
+import { postureRows } from '../release/posture.js';
 import { preflightPackagist } from '../release/preflight-packagist.js';
 import { preflightPrivatePackagist } from './preflight.js';
 import { publishToPrivatePackagist } from './publish.js';
@@ -74,11 +75,14 @@ describe('when the package is a VCS package (detected from the organisation repo
     expect(outcome.entry?.source?.reference).toBe(v110.commit);
     expect(pp.requests.filter((r) => r.url.startsWith('/api/'))).toEqual([]);
     expect(logger.lines.join('\n')).toMatch(/VCS package; Private Packagist picks the pushed tag up/);
+    const rows = postureRows({ packageName: 'acme/hello', ...v110, packagist: { ...outcome, jobs: [] } });
+    expect(rows.find((row) => row.layer === 'Packagist notification')).toMatchObject({
+      status: 'protected',
+      detail: expect.stringContaining('no credential used'),
+    });
 
     // A re-run finds it served and sends nothing.
-    expect((await publishToPrivatePackagist(ctx, { packageName: 'acme/hello' }, v110)).notified).toBe(
-      'already-served',
-    );
+    expect((await publishToPrivatePackagist(ctx, { packageName: 'acme/hello' }, v110)).notified).toBe('already-served');
   });
 
   it('refuses in preflight a version Private Packagist already lists at another commit', async () => {
