@@ -5,21 +5,25 @@ import { fileURLToPath } from 'node:url';
 import {
   generateThrowawayKey,
   git,
+  isStableVersion,
   PhpublishError,
   postureRows,
   postureText,
   type ReleasePosture,
   ReleaseSession,
   readComposerJson,
+  releaseTagsNewestFirst,
 } from '@phpublish/core';
 import type { AttestationSandbox, SandboxPackagist } from '@phpublish/sandbox';
 import type { Command } from '../command.js';
 import { UsageError } from '../command-line.js';
 import { EXIT } from '../exit-codes.js';
 import { type CommandIo, stderrLogger, table } from '../io.js';
+import { fetchWithComposer } from './rehearse/composer-fetch.js';
 import type { RehearsalHost } from './rehearse/host.js';
 import { REHEARSAL_HOSTS, rehearsalHost } from './rehearse/hosts.js';
 import { releaseWithHost } from './rehearse/release-with-host.js';
+import { type RehearsalStep, RehearsalSteps } from './rehearse/steps.js';
 import { verifyCommand } from './verify.js';
 
 /** The CLI's own folder: --sample --host finds the release tool and its plugin from here. */
@@ -57,29 +61,34 @@ async function loadSandbox(): Promise<typeof import('@phpublish/sandbox')> {
 }
 
 export interface RehearsalResult {
+  /** Every step passed and the posture is as asked: the exit code is 0. */
+  ok: boolean;
   package: string;
-  version: string;
+  /** Undefined only when a release tool computes the version and released nothing. */
+  version: string | undefined;
   commit: string;
-  posture: ReleasePosture;
-  zip: { name: string; sha256: string };
-  contentDigest: string;
-  installedFiles: string[];
+  /** Each step and how it went; a failed one names its error code. */
+  steps: RehearsalStep[];
+  /** Undefined when the release itself failed (the steps say why). */
+  posture?: ReleasePosture;
+  zip?: { name: string; sha256: string };
+  contentDigest?: string;
+  /** The files of the dist Composer fetched from the local Packagist. */
+  installedFiles?: string[];
   /** The report of `phpublish verify` for the rehearsed version. */
-  verify: unknown;
+  verify?: unknown;
 }
 
 /** The result of `rehearse --host <tool>`: the plugin's posture is in the job summary it wrote. */
-export interface HostRehearsalResult extends Omit<RehearsalResult, 'posture' | 'zip' | 'contentDigest'> {
+export interface HostRehearsalResult extends Omit<RehearsalResult, 'posture'> {
   host: string;
   /** What the rehearsal changed in the tool's configuration to release against the stand-ins. */
   overridden: string[];
   /** The posture table the plugin wrote to $GITHUB_STEP_SUMMARY (Markdown). */
   summary: string;
-  zip: { name: string; sha256: string } | undefined;
-  contentDigest: string | undefined;
   /** The throwaway key's public half and the pushed tag object, to check the signature with any OpenPGP tool. */
-  publicKey: string;
-  tagObject: string | undefined;
+  publicKey?: string;
+  tagObject?: string;
 }
 
 const HOST_NAMES = ['none', ...REHEARSAL_HOSTS.map((host) => host.name)].join('|');
@@ -128,7 +137,7 @@ export const rehearseCommand: Command = {
       throw new UsageError(`--version cannot be used with --host ${host.name}: it computes the version itself.`);
     }
     const logger = stderrLogger(io);
-    const { installWithComposer, startAttestationSandbox, startSandboxPackagist } = await loadSandbox();
+    const { startAttestationSandbox, startSandboxPackagist } = await loadSandbox();
     const oidc = Boolean(values['oidc']);
     const work = await mkdtemp(join(tmpdir(), 'phpublish-rehearse-'));
     // The issuer of the rehearsal's CI job is the one the local Packagist's OIDC exchange trusts.
@@ -180,6 +189,7 @@ export const rehearseCommand: Command = {
         );
       }
 
+      const steps = new RehearsalSteps(io.stderr);
       const rehearsal: Rehearsal = {
         io,
         logger,
@@ -197,15 +207,24 @@ export const rehearseCommand: Command = {
         services,
         sample: Boolean(values['sample']),
         json: Boolean(values['json']),
+        steps,
         async consume(tag, publicKey, identityRef) {
-          const { files } = await installWithComposer({
-            repositoryUrl: packagist.url,
-            packageName: name,
-            version: tag,
-            workDir: join(work, 'composer'),
-            path: io.env['PATH'],
-          });
-          logger.success(`Composer installed ${name} ${tag} from the local Packagist (${files.length} files).`);
+          // What a consumer's Composer does: the version from the local Packagist, its dist, the checksum.
+          const fetched = await steps.run(
+            'Composer fetch',
+            () =>
+              fetchWithComposer({
+                repositoryUrl: packagist.url,
+                packageName: name,
+                version: tag,
+                workDir: join(work, 'composer'),
+                path: io.env['PATH'],
+              }),
+            ({ files }) => `${tag} from the local Packagist, dist checksum checked (${files.length} files)`,
+          );
+          if (fetched) {
+            logger.success(`Composer fetched ${name} ${tag} from the local Packagist (${fetched.files.length} files).`);
+          }
           // The consumer's side: verify the whole chain of what was just published, as `phpublish verify` does.
           const verification = await verifyRehearsal({
             io,
@@ -218,9 +237,14 @@ export const rehearseCommand: Command = {
             packagist: packagist.url,
             version: tag,
           });
-          if (verification.ok) logger.success(`phpublish verify ${name} ${tag}: every check passed.`);
-          else logger.error(`phpublish verify ${name} ${tag} failed:\n${verification.output}`);
-          return { installedFiles: files, verification };
+          if (verification.ok) {
+            logger.success(`phpublish verify ${name} ${tag}: every check passed.`);
+            steps.pass('phpublish verify', describeVerify(verification.report));
+          } else {
+            logger.error(`phpublish verify ${name} ${tag} failed:\n${verification.output}`);
+            steps.fail('phpublish verify', describeVerify(verification.report), failedCheckCodes(verification.report));
+          }
+          return { installedFiles: fetched?.files, verification };
         },
       };
       return host ? await rehearseWithHost(rehearsal, host) : await rehearseWithSession(rehearsal);
@@ -254,12 +278,14 @@ interface Rehearsal {
   services: AttestationSandbox;
   sample: boolean;
   json: boolean;
-  /** Composer installs `tag` from the local Packagist and `phpublish verify` checks it. */
+  /** The steps so far; a failed one does not stop the report. */
+  steps: RehearsalSteps;
+  /** Composer fetches `tag` from the local Packagist and `phpublish verify` checks it (two steps). */
   consume(
     tag: string,
     publicKey: string,
     identityRef: string,
-  ): Promise<{ installedFiles: string[]; verification: { ok: boolean; report: unknown } }>;
+  ): Promise<{ installedFiles: string[] | undefined; verification: { ok: boolean; report: unknown } }>;
 }
 
 /** The release without a release tool: phpublish's own release session pushes a signed tag (`--host none`). */
@@ -272,129 +298,153 @@ async function rehearseWithSession(r: Rehearsal): Promise<number> {
   const job = services.githubIssuer.gitHubActionsJob({ repository, ref: `refs/tags/${tag}`, sha: commit });
   const key = await generateThrowawayKey({ name: 'phpublish rehearsal', email: 'rehearsal@phpublish.invalid' });
 
-  const session = await ReleaseSession.start({
-    cwd: r.repo,
-    env: {
-      ...r.env,
-      ...job.env,
-      GITHUB_API_URL: services.github.url,
-      GITHUB_TOKEN: services.github.issueToken(repository, { contents: 'write', attestations: 'write' }),
-      ...(r.oidc ? {} : { PACKAGIST_USERNAME: account.username, PACKAGIST_API_TOKEN: account.safeToken }),
-      PHPUBLISH_GPG_PRIVATE_KEY: key.armoredPrivateKey,
+  const released = await r.steps.run(
+    'release',
+    async () => {
+      const session = await ReleaseSession.start({
+        cwd: r.repo,
+        env: {
+          ...r.env,
+          ...job.env,
+          GITHUB_API_URL: services.github.url,
+          GITHUB_TOKEN: services.github.issueToken(repository, { contents: 'write', attestations: 'write' }),
+          ...(r.oidc ? {} : { PACKAGIST_USERNAME: account.username, PACKAGIST_API_TOKEN: account.safeToken }),
+          PHPUBLISH_GPG_PRIVATE_KEY: key.armoredPrivateKey,
+        },
+        options: {
+          attest: {
+            fulcioUrl: services.sigstore.fulcioUrl,
+            rekorUrl: services.sigstore.rekorUrl,
+            ...(services.sigstore.tsaUrl ? { tsaUrl: services.sigstore.tsaUrl } : {}),
+            githubApiUrl: services.github.url,
+          },
+          packagist: {
+            // `auto` with OIDC: `token` would ask for the PACKAGIST_API_TOKEN the rehearsal does not give.
+            ...(r.oidc ? { mode: 'auto', oidc: 'required' } : { mode: 'token' }),
+            url: packagist.url,
+            repoUrl: packagist.url,
+            confirm: { timeout: 60 },
+          },
+        },
+        logger,
+        product: 'phpublish-rehearse',
+        release: { tag, commit },
+      });
+      try {
+        logger.success('Preflight passed: options, credentials, signing key, CI identity, composer.json, Packagist.');
+        const published = await session.publish({ tag, commit, createAndPushTo: 'origin' });
+        return { target: session.target, ...published };
+      } finally {
+        await session.cleanup();
+      }
     },
-    options: {
-      attest: {
-        fulcioUrl: services.sigstore.fulcioUrl,
-        rekorUrl: services.sigstore.rekorUrl,
-        ...(services.sigstore.tsaUrl ? { tsaUrl: services.sigstore.tsaUrl } : {}),
-        githubApiUrl: services.github.url,
-      },
-      packagist: {
-        // `auto` with OIDC: `token` would ask for the PACKAGIST_API_TOKEN the rehearsal does not give.
-        ...(r.oidc ? { mode: 'auto', oidc: 'required' } : { mode: 'token' }),
-        url: packagist.url,
-        repoUrl: packagist.url,
-        confirm: { timeout: 60 },
-      },
-    },
-    logger,
-    product: 'phpublish-rehearse',
-    release: { tag, commit },
-  });
-  logger.success('Preflight passed: options, credentials, signing key, CI identity, composer.json, Packagist.');
-  const { target } = session;
-  const { posture, artifacts } = await session.publish({ tag, commit, createAndPushTo: 'origin' });
-  await session.cleanup();
-
-  // Where the rehearsed workflow runs: on the release's own tag.
-  const { installedFiles, verification } = await r.consume(tag, key.armoredPublicKey, 'refs/tags/{tag}');
-  const result: RehearsalResult = {
-    package: target.packageName,
-    version: tag,
-    commit,
-    posture,
-    zip: { name: artifacts.zip.name, sha256: artifacts.zip.sha256 },
-    contentDigest: artifacts.contentDigest,
-    installedFiles,
-    verify: verification.report,
-  };
+    () => `${tag} tagged, signed, pushed, attested; Packagist notified and serving it`,
+  );
+  const result: RehearsalResult = { ok: false, package: r.name, version: tag, commit, steps: r.steps.list };
+  if (released) {
+    const { posture, artifacts } = released;
+    // Where the rehearsed workflow runs: on the release's own tag.
+    const { installedFiles, verification } = await r.consume(tag, key.armoredPublicKey, 'refs/tags/{tag}');
+    Object.assign(result, {
+      package: released.target.packageName,
+      posture,
+      zip: { name: artifacts.zip.name, sha256: artifacts.zip.sha256 },
+      contentDigest: artifacts.contentDigest,
+      installedFiles,
+      verify: verification.report,
+    });
+    if (r.oidc && posture.packagist?.credential !== 'oidc') {
+      r.steps.fail('Packagist credential', 'Packagist was not notified with a short-lived OIDC credential.');
+    }
+    const unprotected = postureRows(posture).filter((row) => row.status === 'unprotected');
+    if (unprotected.length > 0) {
+      r.steps.fail('posture', `unprotected: ${unprotected.map((row) => row.layer).join(', ')}`);
+    }
+  }
+  result.ok = r.steps.ok;
   if (r.json) r.io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  else r.io.stdout.write(`\n${summary(result)}\n`);
-  const credentialAsAsked = !r.oidc || posture.packagist?.credential === 'oidc';
-  if (!credentialAsAsked) logger.error('Packagist was not notified with a short-lived OIDC credential.');
-  return verification.ok && credentialAsAsked && postureRows(posture).every((row) => row.status !== 'unprotected')
-    ? EXIT.ok
-    : EXIT.failed;
+  else r.io.stdout.write(`\n${summary(result, r.steps)}\n`);
+  return result.ok ? EXIT.ok : EXIT.failed;
 }
 
 /**
  * The release through the real release tool (--host): it pushes the tag and the plugin publishes;
  * then the same consumer checks as without a host. Exit 0 only when the tool succeeded, released a
- * tag, and `phpublish verify` passed every check of it.
+ * tag, and Composer and `phpublish verify` passed every check of it.
  */
 async function rehearseWithHost(r: Rehearsal, host: RehearsalHost): Promise<number> {
   const { io, logger } = r;
-  const release = await releaseWithHost({
-    host,
-    packagesFrom: r.sample ? CLI_DIR : io.cwd,
-    work: r.work,
-    repo: r.repo,
-    remote: r.remote,
-    env: r.env,
-    version: r.version,
-    logger,
-    repository: r.name,
-    repositoryUrl: r.repositoryUrl,
-    packagist: r.packagist,
-    packagistAccount: r.oidc ? undefined : r.account,
-    services: r.services,
-    output: io.stderr,
-  });
-  if (release.exitCode !== 0) {
-    logger.error(
-      `${host.name} stopped with exit code ${release.exitCode} (its output is above); the rehearsal failed.`,
-    );
-    return EXIT.failed;
-  }
-  if (!release.tag) {
-    logger.error(
-      `${host.name} finished without pushing a new tag: it released nothing. Its output above says why; for semantic-release, usually no commit since the last tag calls for a release ("fix: …", "feat: …") or the checked-out branch is not one of its release branches.`,
-    );
-    return EXIT.failed;
-  }
-  logger.success(`${host.name} pushed ${release.tag} to the rehearsal's remote.`);
-  const { installedFiles, verification } = await r.consume(release.tag, release.publicKey, release.jobRef);
+  const release = await r.steps.run(
+    `release with ${host.name}`,
+    async () => {
+      const release = await releaseWithHost({
+        host,
+        packagesFrom: r.sample ? CLI_DIR : io.cwd,
+        work: r.work,
+        repo: r.repo,
+        remote: r.remote,
+        env: r.env,
+        version: r.version,
+        logger,
+        repository: r.name,
+        repositoryUrl: r.repositoryUrl,
+        packagist: r.packagist,
+        packagistAccount: r.oidc ? undefined : r.account,
+        services: r.services,
+        output: io.stderr,
+      });
+      if (release.exitCode !== 0) {
+        throw new PhpublishError('REHEARSE_HOST_FAILED', { host: host.name, exitCode: release.exitCode });
+      }
+      if (!release.tag) throw new PhpublishError('REHEARSE_HOST_RELEASED_NOTHING', { host: host.name });
+      return { ...release, tag: release.tag };
+    },
+    (release) => `${host.name} pushed ${release.tag} and its phpublish plugin published it`,
+  );
   const result: HostRehearsalResult = {
+    ok: false,
     host: host.name,
     package: r.name,
-    version: release.tag,
-    commit: release.commit,
-    overridden: release.overridden,
-    summary: release.summary,
-    zip: release.zip,
-    contentDigest: release.contentDigest,
-    publicKey: release.publicKey,
-    tagObject: release.tagObject,
-    installedFiles,
-    verify: verification.report,
+    version: release?.tag ?? r.version,
+    commit: release?.commit ?? r.head,
+    steps: r.steps.list,
+    overridden: [],
+    summary: '',
   };
+  if (release) {
+    logger.success(`${host.name} pushed ${release.tag} to the rehearsal's remote.`);
+    const { installedFiles, verification } = await r.consume(release.tag, release.publicKey, release.jobRef);
+    Object.assign(result, {
+      overridden: release.overridden,
+      summary: release.summary,
+      zip: release.zip,
+      contentDigest: release.contentDigest,
+      publicKey: release.publicKey,
+      tagObject: release.tagObject,
+      installedFiles,
+      verify: verification.report,
+    });
+  }
+  result.ok = r.steps.ok;
   if (r.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  else io.stdout.write(`\n${hostSummary(result)}\n`);
-  return verification.ok ? EXIT.ok : EXIT.failed;
+  else io.stdout.write(`\n${hostSummary(result, r.steps)}\n`);
+  return result.ok ? EXIT.ok : EXIT.failed;
 }
 
 function gitEnv(io: CommandIo): Record<string, string | undefined> {
   return { PATH: io.env['PATH'], HOME: io.env['HOME'], ...REHEARSAL_GIT_ENV };
 }
 
+/**
+ * The next patch after the newest stable release tag, by Composer's version order (a repository that
+ * moved from `v3.8.2` to `7.8.1` releases 7.8.2 next), keeping that tag's `v` prefix or not.
+ */
 async function defaultVersion(repo: string, env: Record<string, string | undefined>): Promise<string> {
-  const tags = (await git(['tag', '--list', '--sort=-v:refname'], { cwd: repo, env }))
-    .split('\n')
-    .filter((t) => /^v?\d+\.\d+\.\d+$/.test(t));
-  const latest = tags[0];
+  const tags = (await git(['tag', '--list'], { cwd: repo, env })).split('\n');
+  const latest = releaseTagsNewestFirst(tags).find((tag) => isStableVersion(tag.normalized));
   if (!latest) return 'v1.0.0';
-  const [major, minor, patch] = latest.replace(/^v/, '').split('.').map(Number);
-  return `${latest.startsWith('v') ? 'v' : ''}${major}.${minor}.${(patch ?? 0) + 1}`;
+  const [major, minor, patch] = latest.normalized.split(/[.-]/).map(Number);
+  return `${/^v/i.exec(latest.tag)?.[0] ?? ''}${major}.${minor}.${(patch ?? 0) + 1}`;
 }
 
 /**
@@ -464,37 +514,51 @@ async function verifyRehearsal(input: {
   return { ok: code === EXIT.ok, report, output: `${stdout}${stderr}` };
 }
 
-function summary(r: RehearsalResult): string {
+function summary(r: RehearsalResult, steps: RehearsalSteps): string {
   return [
-    postureText(r.posture),
-    '',
-    table([
-      ['artifact', 'value'],
-      ['dist zip', `${r.zip.name} sha256:${r.zip.sha256}`],
-      ['content digest', r.contentDigest],
-      ['Composer install', `${r.installedFiles.length} files: ${r.installedFiles.join(', ')}`],
-      ['phpublish verify', describeVerify(r.verify)],
-    ]),
+    ...(r.posture ? [postureText(r.posture), ''] : []),
+    ...(r.zip
+      ? [
+          table([
+            ['artifact', 'value'],
+            ['dist zip', `${r.zip.name} sha256:${r.zip.sha256}`],
+            ['content digest', r.contentDigest ?? 'none'],
+            ['Composer fetch', describeFiles(r.installedFiles)],
+          ]),
+          '',
+        ]
+      : []),
+    steps.text(),
   ].join('\n');
 }
 
-function hostSummary(r: HostRehearsalResult): string {
+function hostSummary(r: HostRehearsalResult, steps: RehearsalSteps): string {
   return [
-    r.summary.trim(),
-    '',
+    ...(r.summary.trim() ? [r.summary.trim(), ''] : []),
     table([
       ['artifact', 'value'],
       ['released by', r.host],
-      ['tag', `${r.version} at ${r.commit}`],
+      ['tag', r.version ? `${r.version} at ${r.commit}` : 'none'],
       ['dist zip', r.zip ? `${r.zip.name} sha256:${r.zip.sha256}` : 'none'],
       ['content digest', r.contentDigest ?? 'none'],
-      ['Composer install', `${r.installedFiles.length} files: ${r.installedFiles.join(', ')}`],
-      ['phpublish verify', describeVerify(r.verify)],
+      ['Composer fetch', describeFiles(r.installedFiles)],
     ]),
     '',
-    'The rehearsal overrode:',
-    ...r.overridden.map((line) => `  - ${line}`),
+    steps.text(),
+    ...(r.overridden.length > 0 ? ['', 'The rehearsal overrode:', ...r.overridden.map((line) => `  - ${line}`)] : []),
   ].join('\n');
+}
+
+function describeFiles(files: string[] | undefined): string {
+  return files ? `${files.length} files: ${files.join(', ')}` : 'not fetched';
+}
+
+/** The codes of the checks `phpublish verify` failed, e.g. `VERIFY_CONTENT_MISMATCH`. */
+function failedCheckCodes(report: unknown): string | undefined {
+  const checks = (report as { packages?: { checks?: { status?: string; code?: string }[] }[] } | undefined)
+    ?.packages?.[0]?.checks;
+  const codes = (checks ?? []).filter((check) => check.status === 'failed' && check.code).map((check) => check.code);
+  return codes.length > 0 ? codes.join(', ') : undefined;
 }
 
 function describeVerify(report: unknown): string {

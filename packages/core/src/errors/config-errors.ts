@@ -25,6 +25,37 @@ export const configErrors = defineErrors({
       `Name the plugin by its package name in your ${p.host} configuration, or rehearse without --host. Nothing was released.`,
     docs: 'cli.md#phpublish-rehearse',
   } satisfies ErrorDefinition<{ host: string; problem: string }>,
+  REHEARSE_HOST_FAILED: {
+    title: 'The release tool stopped with an error during the rehearsal',
+    message: (p: { host: string; exitCode: number }) =>
+      `${p.host} stopped with exit code ${p.exitCode} while releasing the rehearsal's copy; its output is above.`,
+    remedy: (p) =>
+      `Read ${p.host}'s output above: it says which step failed (its configuration, a plugin, the phpublish plugin's preflight). Fix that and rehearse again; nothing outside the rehearsal's temporary folder was touched.`,
+    docs: 'cli.md#phpublish-rehearse',
+  } satisfies ErrorDefinition<{ host: string; exitCode: number }>,
+  REHEARSE_HOST_RELEASED_NOTHING: {
+    title: 'The release tool released nothing during the rehearsal',
+    message: (p: { host: string }) => `${p.host} finished without pushing a new tag: it released nothing.`,
+    remedy: () =>
+      'Its output above says why. For semantic-release, usually no commit since the last tag calls for a release ("fix: …", "feat: …"), or the checked-out branch is not one of its release branches.',
+    docs: 'cli.md#phpublish-rehearse',
+  } satisfies ErrorDefinition<{ host: string }>,
+  REHEARSE_COMPOSER_MISSING: {
+    title: 'phpublish rehearse needs Composer, which is not installed',
+    message: () =>
+      'phpublish rehearse fetches the released version with Composer, as a consumer would, but `composer` is not on the PATH.',
+    remedy: () =>
+      'Install Composer (https://getcomposer.org/download/, or your system package) so that `composer` is on the PATH, and rehearse again. Releases do not need it.',
+    docs: 'cli.md#phpublish-rehearse',
+  } satisfies ErrorDefinition<void>,
+  REHEARSE_COMPOSER_FAILED: {
+    title: 'Composer could not fetch the rehearsed version from the local Packagist',
+    message: (p: { packageName: string; version: string; output: string }) =>
+      `Composer could not fetch ${p.packageName} ${p.version} from the local Packagist, as a consumer would. Composer said:\n${p.output}`,
+    remedy: () =>
+      'Read what Composer said above: a checksum mismatch or a missing version means the local Packagist does not serve what was released; anything else is about Composer on this machine (run `composer diagnose`). The rehearsal changed nothing outside its temporary folder.',
+    docs: 'cli.md#phpublish-rehearse',
+  } satisfies ErrorDefinition<{ packageName: string; version: string; output: string }>,
   CONFIG_INVALID: {
     title: 'An option has a value phpublish cannot use',
     message: (p: { path: string; problem: string }) => `Option \`${p.path}\` is invalid: ${p.problem}.`,
