@@ -27,8 +27,10 @@ export interface VerifyAttestationInput {
   policy: IdentityPolicy;
   subjects: ExpectedSubjects;
   /**
-   * How many verified transparency-log entries, SCTs and timestamps are required; 1 each by default.
-   * A bundle timestamped by a TSA only (GitHub's private instance) needs `tlog: 0`.
+   * How many verified transparency-log entries, SCTs and timestamps are required. By default what the
+   * trusted root's instance provides: 1 log entry and 1 SCT when it lists a log and a CT log (the
+   * public-good instance), none when it lists none (GitHub's instance for private repositories, whose
+   * bundles carry a signed timestamp instead); 1 timestamp always.
    */
   thresholds?: { tlog?: number; ctlog?: number; timestamp?: number };
 }
@@ -94,13 +96,25 @@ export async function verifySignedStatement(
     });
   }
 
+  // The root decides, never the bundle: a bundle that leaves out its log entry is still held to
+  // the log of a root that has one.
+  const thresholds = {
+    tlogThreshold: input.thresholds?.tlog ?? (trustMaterial.tlogs.length > 0 ? 1 : 0),
+    ctlogThreshold: input.thresholds?.ctlog ?? (trustMaterial.ctlogs.length > 0 ? 1 : 0),
+    timestampThreshold: input.thresholds?.timestamp ?? 1,
+  };
+  if (thresholds.tlogThreshold > 0 && bundle.verificationMaterial.tlogEntries.length === 0) {
+    // Said plainly: otherwise it surfaces as a missing timestamp. Typically a bundle of GitHub's
+    // instance for private repositories (no log) checked against the public-good root.
+    throw new PhpublishError('ATTEST_TLOG_INVALID', {
+      problem:
+        'the bundle has no transparency-log entry, and the trusted root’s instance logs every signature (a bundle of GitHub’s instance for private repositories needs GitHub’s trusted root)',
+    });
+  }
+
   let identity: Parameters<typeof signerIdentity>[0];
   try {
-    const verifier = new Verifier(trustMaterial, {
-      tlogThreshold: input.thresholds?.tlog ?? 1,
-      ctlogThreshold: input.thresholds?.ctlog ?? 1,
-      timestampThreshold: input.thresholds?.timestamp ?? 1,
-    });
+    const verifier = new Verifier(trustMaterial, thresholds);
     identity = withoutStackTraces(() => verifier.verify(toSignedEntity(bundle))).identity ?? {};
   } catch (error) {
     if (error instanceof VerificationError) {
@@ -122,6 +136,10 @@ export async function verifySignedStatement(
  * @sigstore/core's ASN.1 parser tries every OCTET STRING of a certificate as nested ASN.1 and
  * throws and catches an error for each that is not: capturing their stacks was a tenth of a
  * bundle's verification. Errors that escape become coded errors; their messages are kept.
+ *
+ * `Error.stackTraceLimit` is process-wide, but `work` is synchronous (Verifier.verify returns its
+ * Signer, no promise): no other JavaScript can run between setting the limit and restoring it in
+ * `finally`, so only the errors created inside `work` go without stacks. Never pass async work.
  */
 function withoutStackTraces<T>(work: () => T): T {
   const limit = Error.stackTraceLimit;

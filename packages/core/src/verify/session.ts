@@ -1,5 +1,6 @@
+import { join } from 'node:path';
 import { Agent, type Dispatcher } from 'undici';
-import { publicGoodTrustedRoot, type TrustedRootJson } from '../attest/trusted-root.js';
+import { type PublicGoodRootOptions, publicGoodTrustedRoot, type TrustedRootJson } from '../attest/trusted-root.js';
 import type { Clock } from '../clock.js';
 import { type AnswerLimits, DEFAULT_RETRY, type HttpDeps, type RetryPolicy } from '../http/index.js';
 import type { Logger, Redactor } from '../log/index.js';
@@ -27,8 +28,16 @@ export interface VerifyDeps {
   timeoutMs?: number;
   /** The largest answer accepted, by kind (metadata, api, bundle, dist); DEFAULT_ANSWER_LIMITS otherwise. */
   limits?: Partial<AnswerLimits>;
-  /** The public-good trusted root, when a policy entry names none; through TUF by default. */
+  /**
+   * The public-good trusted root, when a policy entry names none. By default offline: the root that
+   * ships with the Sigstore libraries, or a newer one a refresh kept in the cache folder.
+   */
   loadPublicGoodRoot?: () => Promise<TrustedRootJson>;
+  /**
+   * Refresh the public-good root through Sigstore's TUF repository first (network) and keep it in the
+   * cache folder when there is one. A failed refresh is a warning: the offline root is used.
+   */
+  refreshTrustedRoot?: boolean;
   /** Where passed checks are cached (verify-cache.ts); nothing is cached without it. */
   cache?: VerifyCacheOptions;
 }
@@ -104,12 +113,24 @@ export function createSession(deps: VerifyDeps, endpoints: VerifyEndpoints): Ver
       ...(token ? { authorization: `Bearer ${token}` } : {}),
     },
     publicGoodRoot: () => {
-      root ??= (deps.loadPublicGoodRoot ?? (() => publicGoodTrustedRoot()))();
+      root ??= (deps.loadPublicGoodRoot ?? (() => publicGoodTrustedRoot(publicGoodRootOptions(deps))))();
       // A failed load is not remembered: the next package tries again.
       root.catch(() => {
         root = undefined;
       });
       return root;
     },
+  };
+}
+
+/** Where the public-good root is cached (beside the verification cache) and whether it is refreshed. */
+export function publicGoodRootOptions(deps: VerifyDeps): PublicGoodRootOptions {
+  return {
+    ...(deps.cache ? { cachePath: join(deps.cache.dir, 'sigstore') } : {}),
+    ...(deps.refreshTrustedRoot ? { refresh: true } : {}),
+    onRefreshFailed: (problem) =>
+      deps.logger.warn(
+        `The Sigstore trusted root could not be refreshed (${deps.redactor.redact(problem)}); using the one phpublish has offline.`,
+      ),
   };
 }
