@@ -2,6 +2,7 @@ import { Agent, type Dispatcher } from 'undici';
 import type { AttestDeps } from '../attest/deps.js';
 import { type Clock, systemClock } from '../clock.js';
 import { type Env, type ResolvedConfig, resolveConfig } from '../config/index.js';
+import type { RetryPolicy } from '../http/index.js';
 import { type Logger, Redactor, redactingLogger } from '../log/index.js';
 import { PackagistClient } from '../packagist/index.js';
 import { readSigningKeyMaterial } from '../pgp/key-material.js';
@@ -19,6 +20,8 @@ export interface ReleaseContext {
   config: ResolvedConfig;
   /** The product named in the User-Agent (adapters say which host they run in). */
   userAgent: string;
+  /** Overrides of the HTTP retry policy (tests and rehearsals keep waits short); the default otherwise. */
+  retry?: Partial<RetryPolicy>;
 }
 
 export interface CreateReleaseContextInput {
@@ -30,6 +33,8 @@ export interface CreateReleaseContextInput {
   dispatcher?: Dispatcher;
   /** e.g. `phpublish-semantic-release`; defaults to `phpublish`. */
   product?: string;
+  /** Overrides of the HTTP retry policy, for every service (sigstore-js waits in real time, not on `clock`). */
+  retry?: Partial<RetryPolicy>;
 }
 
 /**
@@ -53,6 +58,7 @@ export function createReleaseContext(input: CreateReleaseContextInput): ReleaseC
     dispatcher: input.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, connections: 10 }),
     config,
     userAgent: userAgent(input.product),
+    ...(input.retry ? { retry: input.retry } : {}),
   };
 }
 
@@ -66,6 +72,7 @@ export function packagistClientFor(context: ReleaseContext): PackagistClient {
     userAgent: context.userAgent,
     credentials: packagist.credentials,
     timeoutMs: options.packagist.requestTimeout * 1000,
+    ...(context.retry ? { retry: context.retry } : {}),
     onRetry: ({ url, attempt, delayMs, reason }) =>
       context.logger.info(
         `Packagist: ${reason} from ${url}; retrying in ${Math.round(delayMs / 100) / 10} s (attempt ${attempt + 1})`,
@@ -82,5 +89,6 @@ export function attestDepsFor(context: ReleaseContext): AttestDeps {
     userAgent: context.userAgent,
     redactor: context.redactor,
     logger: context.logger,
+    ...(context.retry ? { retry: context.retry } : {}),
   };
 }

@@ -1,0 +1,95 @@
+/**
+ * Every outbound call of a release × every fault kind, from ONE table (RELEASE_CALLS × FAULT_KINDS).
+ * Each cell releases a new version through the core ReleaseSession with the fault armed at that
+ * call, then re-runs the same release with the fault gone. A cell passes when the faulted run either
+ * finished (retried within the bounds) or stopped with a coded error that has a remedy, and the
+ * re-run finished with nothing duplicated: one tag (never moved), one release, each asset once, one
+ * attestation, the version once on Packagist at the tagged commit. docs/reliability.md describes
+ * the same table step by step.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FAULT_KINDS, type FaultKind, RELEASE_CALLS, type ReleaseCall } from './testing/fault-table.js';
+import { RETRY, type ReleaseOutcome, type ReleaseWorld, startReleaseWorld } from './testing/release-world.js';
+
+let world: ReleaseWorld;
+let releases = 0;
+
+beforeAll(async () => {
+  world = await startReleaseWorld();
+}, 60_000);
+afterAll(async () => {
+  await world?.close();
+});
+
+/** What one finished release of `tag` at `commit` must have left, exactly once each. */
+async function expectReleasedOnce(tag: string, commit: string, attestationsBefore: number) {
+  const state = await world.state(tag);
+  const localTag = (await world.repo.git(['rev-parse', `refs/tags/${tag}`])).trim();
+  expect(state.remoteTag).toBe(localTag);
+  expect(state.releases).toBe(1);
+  const version = tag.slice(1);
+  expect([...state.assets].sort()).toEqual([`acme-hello-${version}.sigstore.json`, `acme-hello-${version}.zip`]);
+  expect(state.attestations - attestationsBefore).toBe(1);
+  expect(state.packagistVersions.filter((v) => v.startsWith(`${tag}@`))).toEqual([`${tag}@${commit}`]);
+}
+
+function expectNoCrash(outcome: ReleaseOutcome) {
+  if (outcome.crash) throw new Error(`crashed: ${(outcome.crash as Error)?.stack ?? String(outcome.crash)}`);
+}
+
+function describeOutcome(outcome: ReleaseOutcome): string {
+  return outcome.error ? outcome.error.code : 'finished';
+}
+
+async function runCell(call: ReleaseCall, kind: FaultKind) {
+  releases += 1;
+  const tag = `v1.${releases}.0`;
+  const commit = await world.prepare(tag);
+  const attestationsBefore = world.services.github.attestations('acme/hello').length;
+  const disarm = await call.arm(world, kind);
+  const faulted = await world.release(tag, commit);
+  await disarm();
+  if (process.env['FAULT_MATRIX_TRACE']) {
+    console.log(
+      `${call.name} × ${kind.name}: ${faulted.error ? faulted.error.format().split('\n')[0] : 'finished'} (${faulted.ms} ms)`,
+    );
+  }
+  expectNoCrash(faulted);
+  // Never more attempts than the retry policy allows at one call.
+  const retries = faulted.lines.filter((line) => /retrying in/.test(line));
+  const perUrl = new Map<string, number>();
+  for (const line of retries) {
+    const url = /from (\S+?);/.exec(line)?.[1] ?? '';
+    perUrl.set(url, (perUrl.get(url) ?? 0) + 1);
+  }
+  for (const count of perUrl.values()) expect(count).toBeLessThanOrEqual(RETRY.attempts - 1);
+
+  if (faulted.error) {
+    expect(faulted.error.remedy.length).toBeGreaterThan(0);
+    expect(faulted.error.format()).not.toMatch(/\n\s+at /); // no stack trace
+    // Whatever the failed run pushed is what the re-run finds: a tag is never moved.
+    const pushedBefore = (await world.state(tag)).remoteTag;
+    const rerun = await world.release(tag, commit);
+    expectNoCrash(rerun);
+    expect(rerun.error?.format(), rerun.lines.join('\n')).toBeUndefined();
+    if (pushedBefore) expect((await world.state(tag)).remoteTag).toBe(pushedBefore);
+  }
+  await expectReleasedOnce(tag, commit, attestationsBefore);
+  return describeOutcome(faulted);
+}
+
+describe('when each outbound call of a release meets each fault', () => {
+  for (const call of RELEASE_CALLS) {
+    describe(`at ${call.name}`, () => {
+      for (const kind of FAULT_KINDS.filter((k) => call.kinds.includes(k.name))) {
+        it(`${kind.name}: finishes, or stops with a coded error and a re-run finishes with nothing duplicated`, async () => {
+          const outcome = await runCell(call, kind);
+          const expected = call.expect?.[kind.name] ?? kind.expect;
+          if (expected !== 'either') {
+            expect(outcome === 'finished' ? 'finished' : 'stopped', outcome).toBe(expected);
+          }
+        }, 60_000);
+      }
+    });
+  }
+});

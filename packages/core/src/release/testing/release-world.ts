@@ -1,0 +1,192 @@
+/**
+ * Every service one release meets, on 127.0.0.1, for the reliability tests (fault matrix, racing
+ * jobs): a package repository with a bare `origin`, the CI's OIDC issuer, Fulcio, Rekor and a TSA,
+ * GitHub's API and Packagist. A release runs through the core ReleaseSession with short timeouts, a
+ * virtual clock for phpublish's own waits and short real waits for sigstore-js's. Only for tests.
+ */
+import { join } from 'node:path';
+import {
+  type AttestationSandbox,
+  type SandboxPackagist,
+  type SandboxUserCredentials,
+  startAttestationSandbox,
+  startSandboxPackagist,
+} from '@phpublish/sandbox';
+import { createPhpPackageRepo, gitEnv, makeTempDir, type PhpPackageRepo } from '@phpublish/test-utils';
+import { Agent, type Dispatcher } from 'undici';
+import { virtualClock } from '../../clock.js';
+import { isPhpublishError, PhpublishAggregateError, type PhpublishError } from '../../errors/index.js';
+import { git } from '../../git/index.js';
+import type { RetryPolicy } from '../../http/index.js';
+import { memoryLogger } from '../../log/index.js';
+import { generateTestKey, type TestKey } from '../../pgp/testing/keys.js';
+import { ReleaseSession } from '../session.js';
+
+export const PACKAGE = 'acme/hello';
+export const REPOSITORY_URL = 'https://github.com/acme/hello';
+/** One second per request (the smallest `requestTimeout`); retries bounded and quick. */
+export const REQUEST_TIMEOUT_SECONDS = 1;
+export const RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 20, maxDelayMs: 80, maxRetryAfterMs: 5_000 };
+
+export interface ReleaseOutcome {
+  /** The coded error the release stopped with (the first one of an aggregate), if it stopped. */
+  error?: PhpublishError;
+  /** An error that is not coded: a crash, which no cell may end in. */
+  crash?: unknown;
+  lines: string[];
+  /** Real time the run took. */
+  ms: number;
+}
+
+export interface WorldState {
+  /** The tag's object id in `origin` (undefined when not pushed). */
+  remoteTag: string | undefined;
+  releases: number;
+  /** Asset names on the tag's release(s), in order, duplicates kept. */
+  assets: string[];
+  attestations: number;
+  /** Versions of acme/hello Packagist serves (`version@commit`), duplicates kept. */
+  packagistVersions: string[];
+}
+
+export interface ReleaseWorld {
+  readonly services: AttestationSandbox;
+  readonly packagist: SandboxPackagist;
+  readonly repo: PhpPackageRepo;
+  /** The bare repository `origin` names. */
+  readonly remote: string;
+  readonly key: TestKey;
+  readonly account: SandboxUserCredentials;
+  /** Makes a new commit and the GitHub release of `tag` (as a host's release step would), and returns the commit. */
+  prepare(tag: string): Promise<string>;
+  /** One release job of `tag` at `commit`, from preflight to cleanup, in `cwd` (the repository by default). */
+  release(tag: string, commit: string, options?: { cwd?: string; dispatcher?: Dispatcher }): Promise<ReleaseOutcome>;
+  state(tag: string): Promise<WorldState>;
+  close(): Promise<void>;
+}
+
+export async function startReleaseWorld(options: { githubTls?: boolean } = {}): Promise<ReleaseWorld> {
+  const key = await generateTestKey('ed25519');
+  const services = await startAttestationSandbox();
+  const packagist = await startSandboxPackagist({ crawlDelayMs: 5 });
+  const repo = await createPhpPackageRepo({ name: PACKAGE, tags: [] });
+  const remoteDir = await makeTempDir('phpublish-origin-');
+  const remote = join(remoteDir.path, 'origin.git');
+  await git(['init', '-q', '--bare', remote], { cwd: repo.dir, env: gitEnv() });
+  await repo.git(['remote', 'add', 'origin', remote]);
+  const account = packagist.addUser({ username: 'alice' });
+  packagist.addRemote(REPOSITORY_URL, remote);
+  packagist.addPackage({ name: PACKAGE, repositoryUrl: REPOSITORY_URL, maintainers: ['alice'] });
+  services.github.addRepository(PACKAGE);
+  // Trusts the stand-ins' own CA only when GitHub serves HTTPS; a plain Agent is what a wrong CA looks like.
+  const agent = new Agent({ keepAliveTimeout: 10_000, connections: 10 });
+  let commits = 0;
+
+  const release: ReleaseWorld['release'] = async (tag, commit, runOptions = {}) => {
+    const started = Date.now();
+    const memory = memoryLogger();
+    const stamp = (write: (m: string) => void) => (m: string) => write(`[${Date.now() - started} ms] ${m}`);
+    const logger = {
+      lines: memory.lines,
+      info: stamp(memory.info),
+      warn: stamp(memory.warn),
+      error: stamp(memory.error),
+      success: stamp(memory.success),
+    };
+    const job = services.githubIssuer.gitHubActionsJob({ repository: PACKAGE, ref: `refs/tags/${tag}`, sha: commit });
+    let session: ReleaseSession | undefined;
+    try {
+      session = await ReleaseSession.start({
+        cwd: runOptions.cwd ?? repo.dir,
+        env: gitEnv({
+          ...job.env,
+          GITHUB_API_URL: services.github.url,
+          GITHUB_TOKEN: services.github.issueToken(PACKAGE, { contents: 'write', attestations: 'write' }),
+          PACKAGIST_USERNAME: account.username,
+          PACKAGIST_API_TOKEN: account.safeToken,
+          PHPUBLISH_GPG_PRIVATE_KEY: key.armoredPrivateKey,
+        }),
+        options: {
+          attest: {
+            fulcioUrl: services.sigstore.fulcioUrl,
+            rekorUrl: services.sigstore.rekorUrl,
+            ...(services.sigstore.tsaUrl ? { tsaUrl: services.sigstore.tsaUrl } : {}),
+            githubApiUrl: services.github.url,
+            requestTimeout: REQUEST_TIMEOUT_SECONDS,
+          },
+          packagist: {
+            mode: 'token',
+            repositoryUrl: REPOSITORY_URL,
+            url: packagist.url,
+            repoUrl: packagist.url,
+            requestTimeout: REQUEST_TIMEOUT_SECONDS,
+            confirm: { timeout: 3600 },
+          },
+        },
+        logger,
+        // phpublish's own waits (backoff, Packagist polls) pass 100 times faster than they say.
+        clock: virtualClock({ startMs: Date.now(), realTimeScale: 0.01 }),
+        dispatcher: runOptions.dispatcher ?? agent,
+        retry: RETRY,
+        release: { tag, commit },
+      });
+      await session.publish({ tag, commit, createAndPushTo: 'origin' });
+      await session.report({ print: () => {} });
+      return { lines: logger.lines, ms: Date.now() - started };
+    } catch (error) {
+      const coded = error instanceof PhpublishAggregateError ? error.errors[0] : error;
+      return isPhpublishError(coded)
+        ? { error: coded, lines: logger.lines, ms: Date.now() - started }
+        : { crash: error, lines: logger.lines, ms: Date.now() - started };
+    } finally {
+      await session?.cleanup();
+    }
+  };
+
+  return {
+    services,
+    packagist,
+    repo,
+    remote,
+    key,
+    account,
+    prepare: async (tag) => {
+      commits += 1;
+      const commit = await repo.commit({ [`src/Change${commits}.php`]: `<?php\n// change ${commits}\n` }, tag);
+      services.github.createRelease(PACKAGE, tag);
+      return commit;
+    },
+    release,
+    state: async (tag) => {
+      const listed = await git(['ls-remote', remote, `refs/tags/${tag}`], { cwd: repo.dir, env: gitEnv() });
+      const releases = services.github.releases(PACKAGE).filter((r) => r.tag === tag);
+      const metadata = await fetch(`${packagist.url}/p2/${PACKAGE}.json`);
+      const versions: string[] = [];
+      if (metadata.ok) {
+        const doc = (await metadata.json()) as {
+          packages: Record<string, { version?: string; source?: { reference?: string } }[]>;
+        };
+        // Minified: the first entry carries every field, later ones only what changed.
+        let reference = '';
+        for (const entry of doc.packages[PACKAGE] ?? []) {
+          reference = entry.source?.reference ?? reference;
+          if (entry.version) versions.push(`${entry.version}@${reference}`);
+        }
+      }
+      return {
+        remoteTag: listed.split(/\s/)[0] || undefined,
+        releases: releases.length,
+        assets: releases.flatMap((r) => r.assets.map((a) => a.name)),
+        attestations: services.github.attestations(PACKAGE).length,
+        packagistVersions: versions,
+      };
+    },
+    close: async () => {
+      await agent.close();
+      await services.close();
+      await packagist.close();
+      await repo.cleanup();
+      await remoteDir.cleanup();
+    },
+  };
+}
