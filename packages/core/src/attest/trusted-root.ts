@@ -78,6 +78,8 @@ export interface PublicGoodRootOptions {
    */
   refresh?: boolean;
   onRefreshFailed?: (problem: string) => void;
+  /** The TUF repository a refresh reads: Sigstore's by default (a mirror must serve the same metadata). */
+  tufMirrorUrl?: string;
 }
 
 /**
@@ -89,7 +91,7 @@ export interface PublicGoodRootOptions {
 export async function publicGoodTrustedRoot(options: PublicGoodRootOptions = {}): Promise<TrustedRootJson> {
   if (options.refresh) {
     try {
-      return await refreshedRoot(options.cachePath);
+      return await refreshedRoot(options.cachePath, options.tufMirrorUrl);
     } catch (error) {
       options.onRefreshFailed?.((error as Error).message.split('\n')[0]!);
     }
@@ -103,14 +105,7 @@ export async function publicGoodTrustedRoot(options: PublicGoodRootOptions = {})
 /** The trusted_root.json target of @sigstore/tuf's seed for the public-good repository. */
 export function shippedPublicGoodRoot(): TrustedRootJson {
   try {
-    const require = createRequire(import.meta.url);
-    const seeds = JSON.parse(readFileSync(require.resolve('@sigstore/tuf/seeds.json'), 'utf8')) as Record<
-      string,
-      { targets?: Record<string, string> }
-    >;
-    const target = seeds[PUBLIC_GOOD_TUF_URL]?.targets?.['trusted_root.json'];
-    if (!target) throw new Error(`@sigstore/tuf's seed has no trusted_root.json for ${PUBLIC_GOOD_TUF_URL}`);
-    return asRootObject(JSON.parse(Buffer.from(target, 'base64').toString('utf8')));
+    return asRootObject(JSON.parse(seedFile('trusted_root.json').toString('utf8')));
   } catch (error) {
     throw new PhpublishError(
       'ATTEST_TRUSTED_ROOT_INVALID',
@@ -120,14 +115,38 @@ export function shippedPublicGoodRoot(): TrustedRootJson {
   }
 }
 
-async function refreshedRoot(cachePath: string | undefined): Promise<TrustedRootJson> {
+/** A file of @sigstore/tuf's seed for the public-good repository: `root.json` or a target. */
+function seedFile(name: 'root.json' | 'trusted_root.json'): Buffer {
+  const require = createRequire(import.meta.url);
+  const seeds = JSON.parse(readFileSync(require.resolve('@sigstore/tuf/seeds.json'), 'utf8')) as Record<
+    string,
+    { 'root.json'?: string; targets?: Record<string, string> }
+  >;
+  const seed = seeds[PUBLIC_GOOD_TUF_URL];
+  const base64 = name === 'root.json' ? seed?.['root.json'] : seed?.targets?.[name];
+  if (!base64) throw new Error(`@sigstore/tuf's seed has no ${name} for ${PUBLIC_GOOD_TUF_URL}`);
+  return Buffer.from(base64, 'base64');
+}
+
+async function refreshedRoot(cachePath: string | undefined, mirrorURL: string | undefined): Promise<TrustedRootJson> {
   const [{ getTrustedRoot }, { TrustedRoot }] = await Promise.all([
     import('@sigstore/tuf'),
     import('@sigstore/protobuf-specs'),
   ]);
+  const tufCache = cachePath ? join(cachePath, 'tuf') : undefined;
+  const mirror = mirrorURL && mirrorURL !== PUBLIC_GOOD_TUF_URL ? mirrorURL : undefined;
+  let rootPath: string | undefined;
+  if (mirror) {
+    // @sigstore/tuf seeds only Sigstore's own URL: a mirror of it starts from the same root.json.
+    if (!tufCache) throw new Error('a TUF mirror needs a cache folder');
+    rootPath = join(tufCache, 'seed-root.json');
+    await mkdir(tufCache, { recursive: true });
+    await writeFile(rootPath, seedFile('root.json'));
+  }
   const root = TrustedRoot.toJSON(
     await getTrustedRoot({
-      ...(cachePath ? { cachePath: join(cachePath, 'tuf') } : {}),
+      ...(tufCache ? { cachePath: tufCache } : {}),
+      ...(mirror ? { mirrorURL: mirror, rootPath } : {}),
       // Offline should cost little: one quick retry, then the cached or shipped root.
       retry: { retries: 1 },
       timeout: 5000,
