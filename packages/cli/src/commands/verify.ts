@@ -63,6 +63,8 @@ export const verifyCommand: Command = {
     '  --threads <n>            threads that share the packages (default: one per CPU but one, at most 4)',
     '  --packagist-url <url>    Composer repository with p2 metadata (default: the policy’s, else https://repo.packagist.org)',
     '  --github-api-url <url>   GitHub’s API, for attestations (default: the policy’s, else https://api.github.com)',
+    '  --gitlab-api-url <url>   GitLab’s API, for attestations of GitLab CI identities (default: the policy’s, else',
+    '                           each identity’s server + /api/v4)',
     '  --max-size <kind>=<size>[,…]',
     '                           the largest answer read, by kind: metadata (default 32MiB), api (16MiB),',
     '                           bundle (16MiB), dist (512MiB); e.g. --max-size metadata=64MiB,dist=1GiB',
@@ -72,7 +74,8 @@ export const verifyCommand: Command = {
     '  --no-cache               neither read nor write the cache',
     '',
     'Exit codes: 0 everything covered verified, 1 a check failed, 2 wrong usage, 70 internal error.',
-    'Environment: GITHUB_TOKEN or GH_TOKEN (optional) for GitHub’s API; git uses your git configuration.',
+    'Environment: GITHUB_TOKEN or GH_TOKEN (optional) for GitHub’s API, GITLAB_TOKEN (optional, private projects)',
+    'for GitLab’s; git uses your git configuration.',
   ].join('\n'),
   options: {
     policy: { type: 'string' },
@@ -85,6 +88,7 @@ export const verifyCommand: Command = {
     threads: { type: 'string' },
     'packagist-url': { type: 'string' },
     'github-api-url': { type: 'string' },
+    'gitlab-api-url': { type: 'string' },
     'max-size': { type: 'string' },
     json: { type: 'boolean' },
     'cache-dir': { type: 'string' },
@@ -92,7 +96,7 @@ export const verifyCommand: Command = {
   },
   allowPositionals: true,
   integers: { concurrency: { min: 1, max: 64 }, threads: { min: 1, max: 16 } },
-  urls: ['packagist-url', 'github-api-url'],
+  urls: ['packagist-url', 'github-api-url', 'gitlab-api-url'],
   async run({ values, positionals }, io: CommandIo) {
     const usage = (problem: string) => {
       io.stderr.write(`phpublish verify: ${problem}\n\nUsage: ${this.usage}\n`);
@@ -146,6 +150,7 @@ export const verifyCommand: Command = {
     const endpoints = {
       ...(values['packagist-url'] ? { packagistUrl: values['packagist-url'] as string } : {}),
       ...(values['github-api-url'] ? { githubApiUrl: values['github-api-url'] as string } : {}),
+      ...(values['gitlab-api-url'] ? { gitlabApiUrl: values['gitlab-api-url'] as string } : {}),
     };
     const deps = {
       cwd: io.cwd,

@@ -133,3 +133,19 @@ export async function fetchGitLabReleaseLink(
   if (response.status !== 200) throw failure(api, response, api.redactor.redact(link.url), FETCH);
   return response.body;
 }
+
+/**
+ * The bundle stored for `version` in the project's generic package registry as `fileName`, as text
+ * (not verified here); `undefined` when there is none. Where the release link points, and still
+ * there when the link was removed.
+ */
+export async function fetchGitLabPackageFile(
+  api: GitLabProjectApi,
+  input: { version: string; fileName: string },
+): Promise<string | undefined> {
+  const url = gitLabBundleUrl(api, input.version, input.fileName);
+  const response = await send(api, { method: 'GET', url, idempotent: true, answer: 'bundle' }, FETCH);
+  if (response.status === 404 || response.status === 403) return undefined;
+  if (response.status !== 200) throw failure(api, response, url, FETCH);
+  return response.body;
+}

@@ -48,14 +48,12 @@ export async function verifyAllVersions(input: VerifyAllVersionsInput, deps: Ver
   if (!policyEntryFor(policy, packageName)) {
     throw new PhpublishError('VERIFY_MONITOR_NOT_COVERED', { packageName });
   }
-  const endpoints: VerifyEndpoints = {
-    packagistUrl: input.endpoints?.packagistUrl ?? policy.packagistUrl ?? DEFAULT_ENDPOINTS.packagistUrl,
-    githubApiUrl: input.endpoints?.githubApiUrl ?? policy.githubApiUrl ?? DEFAULT_ENDPOINTS.githubApiUrl,
-  };
-  const { packagist } = createSession(deps, endpoints);
+  // The same Composer repository verifyPackages will read each version from.
+  const packagistUrl = input.endpoints?.packagistUrl ?? policy.packagistUrl ?? DEFAULT_ENDPOINTS.packagistUrl;
+  const { packagist } = createSession(deps, { ...DEFAULT_ENDPOINTS, packagistUrl });
   const listed = await packagist.getVersions(packageName);
   if (listed.state !== 'found' || listed.versions.length === 0) {
-    const url = `${endpoints.packagistUrl.replace(/\/+$/, '')}/p2/${packageName}.json`;
+    const url = `${packagistUrl.replace(/\/+$/, '')}/p2/${packageName}.json`;
     throw new PhpublishError('VERIFY_PACKAGE_NOT_FOUND', { packageName, url });
   }
 
@@ -80,7 +78,7 @@ export async function verifyAllVersions(input: VerifyAllVersionsInput, deps: Ver
       targets,
       policy,
       strict: true,
-      endpoints,
+      ...(input.endpoints ? { endpoints: input.endpoints } : {}),
       ...(input.concurrency !== undefined ? { concurrency: input.concurrency } : {}),
       ...(input.threads !== undefined ? { threads: input.threads } : {}),
     },

@@ -5,6 +5,13 @@ import {
   type GitHubRepositoryApi,
   type ReleaseAsset,
 } from '../attest/github-store.js';
+import {
+  fetchGitLabPackageFile,
+  fetchGitLabReleaseLink,
+  GITLAB_ATTESTATION_PACKAGE,
+  type GitLabProjectApi,
+  gitLabAuthHeaders,
+} from '../attest/gitlab-store.js';
 import type { SigstoreBundle } from '../attest/sign.js';
 import { releaseFileNames } from '../attest/subjects.js';
 import { isPhpublishError, PhpublishError } from '../errors/index.js';
@@ -145,4 +152,77 @@ async function downloadAsset(api: GitHubRepositoryApi, asset: ReleaseAsset, opti
       reason: error.reason,
     });
   }
+}
+
+/** What GitLab holds for a release: bundles found, where phpublish looked, a source that could not be read. */
+export interface GitLabAttestations {
+  found: FoundBundle[];
+  looked: string[];
+  fetchError?: PhpublishError;
+}
+
+/**
+ * Collects the attestations of a release from GitLab, where phpublish stores them: the bundle linked
+ * from the release of `tag` as `<vendor>-<name>-<version>.sigstore.json`, and when the release has no
+ * such link, the file itself in the project's generic package registry
+ * (`phpublish-attestations/<version>/<file>`). GITLAB_TOKEN, when set, goes to the API's own URLs only
+ * (for private projects). Nothing found here is trusted until verifyAttestation says so.
+ */
+export async function findGitLabAttestations(input: {
+  session: VerifySession;
+  /** GitLab's REST API, `https://gitlab.example/api/v4`. */
+  apiUrl: string;
+  project: string;
+  packageName: string;
+  tag: string;
+}): Promise<GitLabAttestations> {
+  const { session, project, packageName, tag } = input;
+  const token = session.deps.env['GITLAB_TOKEN']?.trim() || undefined;
+  session.deps.redactor.add(token);
+  const api: GitLabProjectApi = {
+    baseUrl: input.apiUrl,
+    project,
+    authHeaders: token ? gitLabAuthHeaders({ kind: 'private', value: token }) : {},
+    http: session.http,
+    redactor: session.deps.redactor,
+  };
+  const files = versionNames(tag).map((version) => ({
+    version,
+    fileName: releaseFileNames(packageName, version).bundle,
+  }));
+  const result: GitLabAttestations = {
+    found: [],
+    looked: [
+      `for ${files[0]!.fileName} linked from release ${tag} of ${project} on GitLab`,
+      `in the generic package ${GITLAB_ATTESTATION_PACKAGE} of ${project}`,
+    ],
+  };
+  const absent = new Set(['ATTEST_NOT_FOUND', 'ATTEST_RELEASE_NOT_FOUND']);
+  const attempt = async <T>(read: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await read();
+    } catch (error) {
+      if (!isPhpublishError(error)) throw error;
+      if (!absent.has(error.code)) result.fetchError ??= error;
+      return undefined;
+    }
+  };
+  for (const { fileName } of files) {
+    const text = await attempt(() => fetchGitLabReleaseLink(api, { tag, fileName }));
+    if (text !== undefined) {
+      result.found.push({ bundle: text, where: `${fileName} linked from release ${tag} of ${project}` });
+      return result;
+    }
+  }
+  for (const { version, fileName } of files) {
+    const text = await attempt(() => fetchGitLabPackageFile(api, { version, fileName }));
+    if (text !== undefined) {
+      result.found.push({
+        bundle: text,
+        where: `${GITLAB_ATTESTATION_PACKAGE}/${version}/${fileName} in the generic packages of ${project}`,
+      });
+      return result;
+    }
+  }
+  return result;
 }

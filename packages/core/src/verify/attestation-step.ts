@@ -2,7 +2,13 @@ import type { IdentityPolicy } from '../attest/identity-policy.js';
 import { parseContentDigest } from '../attest/subjects.js';
 import { isPhpublishError, PhpublishError } from '../errors/index.js';
 import { type AcceptedAttestation, acceptAttestation, furthest } from './attestation-check.js';
-import { type FoundBundle, findAttestations } from './attestation-sources.js';
+import {
+  type AttestationSources,
+  type FoundBundle,
+  findAttestations,
+  findGitLabAttestations,
+  type GitLabAttestations,
+} from './attestation-sources.js';
 import type { ResolvedPolicyEntry } from './policy.js';
 import type { ReleaseFacts } from './resolve-release.js';
 import type { VerifySession } from './session.js';
@@ -29,20 +35,7 @@ export async function findAcceptedAttestation(input: {
       version: facts.version,
       looked,
     });
-  const gitHub = identities.find((identity) => identity.platform === 'github-actions');
-  if (!gitHub) {
-    throw missing([
-      'nowhere: phpublish verify reads attestations from GitHub, and the policy names no GitHub identity',
-    ]);
-  }
-  input.log(`looking for the attestation in ${gitHub.repository}`);
-  const sources = await findAttestations({
-    session,
-    repository: gitHub.repository,
-    packageName: facts.packageName,
-    tag: facts.version,
-    contentSha256: parseContentDigest(input.contentDigest).sha256,
-  });
+  const sources = await lookEverywhere(input);
   const trustedRoot = input.entry.trustedRoot ?? (await session.publicGoodRoot());
   const accept = async (bundles: FoundBundle[]) => ({
     accepted: await acceptAttestation({
@@ -87,4 +80,61 @@ export async function findAcceptedAttestation(input: {
     }
   }
   throw furthest(failures) ?? sources.fetchError ?? missing(sources.looked);
+}
+
+/** `https://gitlab.com` → `https://gitlab.com/api/v4`: where a GitLab instance serves its REST API. */
+const gitLabApiOf = (serverUrl: string) => `${serverUrl.replace(/\/+$/, '')}/api/v4`;
+
+/**
+ * The attestations of a release wherever the policy's identities release: GitHub (release asset
+ * and attestation store) for a GitHub Actions identity, GitLab (release link and generic package)
+ * for a GitLab CI one; both when the policy names both. The repository always comes from the
+ * policy, never from Packagist.
+ */
+async function lookEverywhere(input: {
+  facts: ReleaseFacts;
+  identities: readonly IdentityPolicy[];
+  contentDigest: string;
+  session: VerifySession;
+  log: (message: string) => void;
+}): Promise<AttestationSources> {
+  const { facts, identities, session } = input;
+  const gitHub = identities.find((identity) => identity.platform === 'github-actions');
+  const gitLab = identities.find((identity) => identity.platform === 'gitlab-ci');
+  const where = [gitHub?.repository, gitLab && `${gitLab.repository} on GitLab`].filter(Boolean).join(' and ');
+  input.log(`looking for the attestation in ${where}`);
+  const [fromGitHub, fromGitLab] = await Promise.all([
+    gitHub
+      ? findAttestations({
+          session,
+          repository: gitHub.repository,
+          packageName: facts.packageName,
+          tag: facts.version,
+          contentSha256: parseContentDigest(input.contentDigest).sha256,
+        })
+      : undefined,
+    gitLab
+      ? findGitLabAttestations({
+          session,
+          apiUrl: session.endpoints.gitlabApiUrl ?? gitLabApiOf(gitLab.serverUrl),
+          project: gitLab.repository,
+          packageName: facts.packageName,
+          tag: facts.version,
+        })
+      : undefined,
+  ]);
+  return merged(fromGitHub, fromGitLab);
+}
+
+/** GitHub's sources with GitLab's bundles tried after the store's (they were fetched already). */
+function merged(gitHub: AttestationSources | undefined, gitLab: GitLabAttestations | undefined): AttestationSources {
+  const base: AttestationSources = gitHub ?? { stored: [], looked: [], releaseAsset: async () => undefined };
+  if (!gitLab) return base;
+  const fetchError = base.fetchError ?? gitLab.fetchError;
+  return {
+    ...base,
+    stored: [...base.stored, ...gitLab.found],
+    looked: [...base.looked, ...gitLab.looked],
+    ...(fetchError ? { fetchError } : {}),
+  };
 }
