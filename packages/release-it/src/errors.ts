@@ -13,6 +13,16 @@ export class ReleaseItPhpublishError extends Error {
   }
 }
 
+/**
+ * Checked before each step loads core: release-it 20 runs on Node.js 20, where core's dependencies
+ * (undici) fail while loading, with a stack trace instead of a message.
+ */
+export async function refuseUnsupportedNode(): Promise<void> {
+  const { unsupportedNodeError } = await import('@phpublish/core/node-version');
+  const unsupported = unsupportedNodeError(process.versions.node);
+  if (unsupported) throw new ReleaseItPhpublishError(`phpublish: ${unsupported.format()}`, [unsupported.code]);
+}
+
 /** Core errors become one release-it error listing every problem; others pass through. */
 export async function toReleaseItError(error: unknown): Promise<unknown> {
   // Loaded on demand, like the rest of core (see plugin.ts): importing the plugin stays cheap.

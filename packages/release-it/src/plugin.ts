@@ -4,7 +4,7 @@
 // undici, openpgp and sigstore are only loaded then).
 import type { Logger, ReleaseSession } from '@phpublish/core';
 import * as releaseIt from 'release-it';
-import { toReleaseItError } from './errors.js';
+import { refuseUnsupportedNode, toReleaseItError } from './errors.js';
 
 /** phpublish's own option groups under `plugins["@phpublish/release-it"]`. */
 const OWN_OPTIONS = Object.freeze(['packagist', 'signing', 'attest', 'report'] as const);
@@ -135,6 +135,7 @@ export default class PhpublishReleaseItPlugin extends ReleaseItPlugin {
 
   /** Runs a step; on failure restores the environment, removes the tools and says how a re-run continues. */
   private async translatingErrors<T>(step: () => Promise<T>): Promise<T> {
+    await refuseUnsupportedNode();
     try {
       return await step();
     } catch (error) {

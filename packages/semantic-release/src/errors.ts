@@ -1,20 +1,7 @@
 import { isPhpublishError, PhpublishAggregateError, type PhpublishError } from '@phpublish/core';
+import { SemanticReleaseError } from './semantic-release-error.js';
 
-/**
- * semantic-release reports (and passes to `fail` plugins) only errors marked `semanticRelease`,
- * with a `code` and Markdown `details`: the shape of @semantic-release/error.
- */
-export class SemanticReleaseError extends Error {
-  override name = 'SemanticReleaseError';
-  readonly semanticRelease = true;
-  constructor(
-    message: string,
-    readonly code: string,
-    readonly details: string,
-  ) {
-    super(message);
-  }
-}
+export { SemanticReleaseError };
 
 /**
  * semantic-release prints the message and then the details: the details hold what the message does

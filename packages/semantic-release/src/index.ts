@@ -1,9 +1,20 @@
 // semantic-release calls these by name; adapter.ts maps them onto core's release session. It is
 // loaded on first call, so that loading the plugin costs almost nothing (core, zod, undici, openpgp
 // and sigstore are only loaded when a hook runs).
+
+import { SemanticReleaseError } from './semantic-release-error.js';
 import type { PluginConfig, SemanticReleaseContext } from './semantic-release-types.js';
 
-const adapter = () => import('./adapter.js');
+/**
+ * The adapter, loaded on the first hook. The Node.js version is checked first: semantic-release 24
+ * runs on Node.js 20, where core's dependencies (undici) fail while loading, with a stack trace.
+ */
+async function adapter() {
+  const { unsupportedNodeError } = await import('@phpublish/core/node-version');
+  const unsupported = unsupportedNodeError(process.versions.node);
+  if (unsupported) throw new SemanticReleaseError(unsupported.message, unsupported.code, unsupported.details);
+  return import('./adapter.js');
+}
 
 export async function verifyConditions(pluginConfig: PluginConfig, context: SemanticReleaseContext): Promise<void> {
   return (await adapter()).verifyConditions(pluginConfig, context);

@@ -1,11 +1,20 @@
 #!/usr/bin/env node
-import { main } from '../command.js';
+// A tiny entry: the Node.js version is checked before the program is imported, because on an older
+// Node.js the program's dependencies (undici) fail while loading, with a stack trace instead of a message.
+import { UNSUPPORTED_NODE_EXIT, unsupportedNodeError } from '@phpublish/core/node-version';
 
-process.exitCode = await main({
-  argv: process.argv.slice(2),
-  cwd: process.cwd(),
-  env: process.env,
-  stdin: process.stdin,
-  stdout: process.stdout,
-  stderr: process.stderr,
-});
+const unsupported = unsupportedNodeError(process.versions.node);
+if (unsupported) {
+  process.stderr.write(`phpublish-changesets: ${unsupported.format()}\n`);
+  process.exitCode = UNSUPPORTED_NODE_EXIT;
+} else {
+  const { main } = await import('../command.js');
+  process.exitCode = await main({
+    argv: process.argv.slice(2),
+    cwd: process.cwd(),
+    env: process.env,
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+  });
+}

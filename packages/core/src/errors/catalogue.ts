@@ -2,6 +2,7 @@ import { archiveErrors } from './archive-errors.js';
 import { attestErrors } from './attest-errors.js';
 import { changesetsErrors } from './changesets-errors.js';
 import { configErrors } from './config-errors.js';
+import { environmentErrors } from './environment-errors.js';
 import { inputErrors } from './input-errors.js';
 import { oidcErrors } from './oidc-errors.js';
 import { packagistErrors } from './packagist-errors.js';
@@ -16,6 +17,7 @@ export const catalogue = {
   ...attestErrors,
   ...changesetsErrors,
   ...configErrors,
+  ...environmentErrors,
   ...inputErrors,
   ...oidcErrors,
   ...packagistErrors,
