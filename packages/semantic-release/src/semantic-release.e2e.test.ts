@@ -1,9 +1,17 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type AttestationSandbox, installWithComposer, startAttestationSandbox } from '@phpublish/sandbox';
+import {
+  type AttestationSandbox,
+  installWithComposer,
+  type SandboxPrivatePackagist,
+  sandboxAudit,
+  startAttestationSandbox,
+  startSandboxPrivatePackagist,
+} from '@phpublish/sandbox';
 import { type PackagistFixture, startPackagistFixture } from '@phpublish/sandbox/testing';
 import { type BareRemote, createBareRemote, git, gitEnv, makeTempDir, type TempDir } from '@phpublish/test-utils';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
@@ -435,5 +443,48 @@ describe.each(SEMANTIC_RELEASES)('@phpublish/semantic-release with semantic-rele
       expect(fixture.packagist.requests.filter((r) => r.url === '/api/update-package')).toEqual([]);
       expectNoSecrets(output);
     });
+  });
+});
+
+// Private Packagist goes through the same core session as every other mode; one semantic-release
+// major is enough to show the plugin carries it (the hooks do not depend on the mode).
+describe(`@phpublish/semantic-release ${SEMANTIC_RELEASES[0]!.version} with Private Packagist trusted publishing`, () => {
+  const ORG = 'acme-org';
+  let pp: SandboxPrivatePackagist;
+  beforeAll(() => {
+    semanticReleaseBin = SEMANTIC_RELEASES[0]!.bin;
+  });
+  beforeEach(async () => {
+    pp = await startSandboxPrivatePackagist({ githubIssuer: attestation.githubIssuer });
+    pp.addTrustedPublisher(ORG, {
+      packageName: 'acme/hello',
+      owner: 'acme',
+      repository: 'hello',
+      workflow: 'release.yml',
+    });
+  });
+  afterEach(async () => pp.close());
+
+  it('publishes the attested zip as the artifact with OIDC only: no Packagist variable, no stored secret', async () => {
+    await writeReleaseConfig({
+      mode: 'private-packagist',
+      privatePackagist: { organization: ORG, url: pp.url, repositoryUrl: pp.repositoryUrl(ORG) },
+    });
+    const env = actionsEnv();
+    delete env['PACKAGIST_USERNAME'];
+    delete env['PACKAGIST_API_TOKEN'];
+    const { code, output } = await semanticRelease(env);
+    expect(code).toBe(0);
+    expect(await remoteTags()).toEqual(['v1.0.0']);
+    const zip = attestation.github.releaseAssets('acme/hello', 'v1.0.0').find((a) => a.name.endsWith('.zip'))!;
+    expect(pp.versions(ORG, 'acme/hello')).toEqual([
+      { version: '1.0.0', sha256: createHash('sha256').update(zip.content).digest('hex') },
+    ]);
+    const summary = await readFile(join(home.path, 'summary.md'), 'utf8');
+    expect(summary).toContain('artifact upload to Private Packagist with a short-lived OIDC credential');
+    expect(fixture.packagist.requests.filter((r) => r.url.startsWith('/api/'))).toEqual([]);
+    for (const secret of sandboxAudit.issuedSecrets) expect(output.includes(secret)).toBe(false);
+    expect(output).not.toMatch(/Signature=|eyJ[\w-]+\.eyJ[\w-]+\./);
+    expectNoSecrets(output);
   });
 });
