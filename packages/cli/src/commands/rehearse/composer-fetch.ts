@@ -23,7 +23,7 @@ export interface ComposerFetchResult {
 }
 
 /** The last lines of Composer's output: enough to say why, never a wall of text. */
-const OUTPUT_LINES = 12;
+const OUTPUT_LINES = 20;
 
 /**
  * What a consumer's Composer does with the released version, and nothing else: it reads the version from
@@ -62,11 +62,20 @@ export async function fetchWithComposer(input: ComposerFetchInput): Promise<Comp
     COMPOSER_ALLOW_SUPERUSER: '1',
     COMPOSER_NO_INTERACTION: '1',
     COMPOSER_DISABLE_XDEBUG_WARN: '1',
+    // The version of the (absent) root project: without it Composer asks git, hg, fossil and svn.
+    COMPOSER_ROOT_VERSION: '1.0.0',
+    // When the dist fails, Composer falls back to cloning the source from its real host (github.com):
+    // git may use local paths only, so the rehearsal never reaches the network.
+    GIT_ALLOW_PROTOCOL: 'file',
   };
   await new Promise<void>((resolve, reject) => {
-    execFile('composer', args, { env, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile('composer', args, { cwd: input.workDir, env, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
       if (!error) return resolve();
-      const output = `${stdout}${stderr}`.trim().split('\n').slice(-OUTPUT_LINES).join('\n');
+      const output = `${stdout}${stderr}`
+        .split('\n')
+        .filter((line) => line.trim() !== '' && !line.startsWith(`${args[0]} [`)) // not the usage line
+        .slice(-OUTPUT_LINES)
+        .join('\n');
       const notFound = (error as NodeJS.ErrnoException).code === 'ENOENT';
       reject(
         notFound
