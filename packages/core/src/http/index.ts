@@ -13,6 +13,7 @@ export {
   publicUrl,
 } from './limits.js';
 export {
+  ANSWER_DEADLINE_TIMEOUTS,
   type AttemptAnswer,
   DEFAULT_RETRY,
   type HttpDeps,

@@ -4,7 +4,13 @@ import { Agent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isPhpublishError } from '../errors/index.js';
 import { DEFAULT_ANSWER_LIMITS } from './limits.js';
-import { DEFAULT_RETRY, HttpNetworkError, parseRetryAfter, requestWithRetry } from './request.js';
+import {
+  ANSWER_DEADLINE_TIMEOUTS,
+  DEFAULT_RETRY,
+  HttpNetworkError,
+  parseRetryAfter,
+  requestWithRetry,
+} from './request.js';
 import { testHttpDeps } from './testing/deps.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -43,6 +49,50 @@ const status =
 const reset: Handler = (req) => req.socket.destroy();
 
 describe('requestWithRetry', () => {
+  describe('when the server trickles its answer a byte at a time', () => {
+    const drip: Handler = (_req, res) => {
+      res.writeHead(200, { 'content-length': '200' });
+      const timer = setInterval(() => (res.destroyed ? clearInterval(timer) : res.write('x')), 20);
+      res.on('close', () => clearInterval(timer));
+    };
+
+    it('gives up on an attempt whose answer is not whole by its deadline, though no gap reached the timeout', async () => {
+      handlers.push(drip, drip);
+      const started = Date.now();
+      const error = await requestWithRetry(
+        { method: 'GET', url: `${baseUrl}/x`, idempotent: true },
+        deps({ timeoutMs: 500, answerDeadlineMs: 300, retry: { ...DEFAULT_RETRY, attempts: 2 } }),
+      ).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(HttpNetworkError);
+      expect((error as HttpNetworkError).reason).toBe('the answer did not arrive whole within 300 ms');
+      expect((error as HttpNetworkError).attempts).toBe(2);
+      // 200 bytes 20 ms apart would take 4 s: each attempt stopped at its 300 ms deadline.
+      expect(Date.now() - started).toBeLessThan(2500);
+    });
+
+    it('allows a whole answer ANSWER_DEADLINE_TIMEOUTS timeouts by default, longer than one timeout', async () => {
+      handlers.push((_req, res) => {
+        res.writeHead(200, { 'content-length': '5' });
+        let sent = 0;
+        const timer = setInterval(() => {
+          res.write('x');
+          sent += 1;
+          if (sent === 5) {
+            clearInterval(timer);
+            res.end();
+          }
+        }, 60);
+      });
+      const res = await requestWithRetry(
+        { method: 'GET', url: `${baseUrl}/x`, idempotent: true },
+        deps({ timeoutMs: 200 }),
+      );
+      // 300 ms in all: more than the 200 ms timeout, within the 800 ms deadline.
+      expect(res).toMatchObject({ status: 200, body: 'xxxxx', attempts: 1 });
+      expect(ANSWER_DEADLINE_TIMEOUTS).toBe(4);
+    });
+  });
+
   describe('when the server answers 5xx and then recovers', () => {
     it('retries with exponential backoff and returns the good answer', async () => {
       handlers.push(status(503), status(502));

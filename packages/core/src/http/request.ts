@@ -26,6 +26,11 @@ export interface HttpDeps {
   userAgent: string;
   /** Per attempt: the time allowed for the response headers, and between body chunks. */
   timeoutMs: number;
+  /**
+   * Per attempt: the time allowed for a whole answer body once its headers have come (a server that
+   * trickles a byte now and then never trips `timeoutMs`). ANSWER_DEADLINE_TIMEOUTS × `timeoutMs` by default.
+   */
+  answerDeadlineMs?: number;
   retry: RetryPolicy;
   /** The largest answer accepted, by kind; DEFAULT_ANSWER_LIMITS for kinds not given. */
   limits?: Partial<AnswerLimits>;
@@ -67,6 +72,12 @@ export class HttpNetworkError extends Error {
     super(`${reason} (${url}, ${attempts} attempt${attempts === 1 ? '' : 's'})`, options);
   }
 }
+
+/** How many `timeoutMs` a whole answer body may take by default: 2 min with the default 30 s timeout. */
+export const ANSWER_DEADLINE_TIMEOUTS = 4;
+
+/** The error code of an answer whose body did not arrive whole in time (a network failure, retried as one). */
+const ANSWER_TOO_SLOW = 'PHPUBLISH_ANSWER_TOO_SLOW';
 
 const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524]);
 /** Failures where the server cannot have acted on the request. */
@@ -113,10 +124,10 @@ export async function withRetry<R extends AttemptAnswer>(
       const code = errorCode(error);
       const retryable = req.idempotent || NOT_SENT.has(code);
       if (last || !retryable) {
-        throw new HttpNetworkError(req.url, describeNetworkError(error, deps.timeoutMs), attempts, { cause: error });
+        throw new HttpNetworkError(req.url, describeNetworkError(error, deps), attempts, { cause: error });
       }
       const delayMs = backoff(retry, attempts);
-      deps.onRetry?.({ url: req.url, attempt: attempts, delayMs, reason: describeNetworkError(error, deps.timeoutMs) });
+      deps.onRetry?.({ url: req.url, attempt: attempts, delayMs, reason: describeNetworkError(error, deps) });
       await clock.sleep(delayMs);
       continue;
     }
@@ -143,6 +154,10 @@ async function sendOnce(req: HttpRequest, deps: HttpDeps): Promise<Omit<HttpResp
   });
   const meter = new AnswerMeter(req.url, req.answer ?? 'api', deps.limits);
   const chunks: Buffer[] = [];
+  const deadline = setTimeout(
+    () => res.body.destroy(Object.assign(new Error('answer too slow'), { code: ANSWER_TOO_SLOW })),
+    answerDeadline(deps),
+  );
   try {
     meter.checkDeclared(res.headers);
     for await (const chunk of res.body) {
@@ -152,9 +167,15 @@ async function sendOnce(req: HttpRequest, deps: HttpDeps): Promise<Omit<HttpResp
   } catch (error) {
     abandonBody(res.body);
     throw error;
+  } finally {
+    clearTimeout(deadline);
   }
   // As undici's text(): UTF-8, a byte order mark dropped.
   return { status: res.statusCode, headers: res.headers, body: new TextDecoder().decode(Buffer.concat(chunks)) };
+}
+
+function answerDeadline(deps: HttpDeps): number {
+  return deps.answerDeadlineMs ?? deps.timeoutMs * ANSWER_DEADLINE_TIMEOUTS;
 }
 
 function backoff(policy: RetryPolicy, attempt: number): number {
@@ -175,8 +196,11 @@ function errorCode(error: unknown): string {
   return String(e?.code ?? e?.cause?.code ?? '');
 }
 
-function describeNetworkError(error: unknown, timeoutMs: number): string {
+function describeNetworkError(error: unknown, deps: HttpDeps): string {
+  const { timeoutMs } = deps;
   switch (errorCode(error)) {
+    case ANSWER_TOO_SLOW:
+      return `the answer did not arrive whole within ${seconds(answerDeadline(deps))}`;
     case 'ECONNREFUSED':
       return 'connection refused';
     case 'ECONNRESET':
@@ -184,7 +208,7 @@ function describeNetworkError(error: unknown, timeoutMs: number): string {
       return 'connection closed by the server before it answered';
     case 'UND_ERR_HEADERS_TIMEOUT':
     case 'UND_ERR_BODY_TIMEOUT':
-      return `no answer within ${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`}`;
+      return `no answer within ${seconds(timeoutMs)}`;
     case 'UND_ERR_CONNECT_TIMEOUT':
       return 'connection timed out';
     case 'ENOTFOUND':
@@ -193,4 +217,8 @@ function describeNetworkError(error: unknown, timeoutMs: number): string {
     default:
       return (error as Error)?.message?.split('\n')[0] ?? 'network error';
   }
+}
+
+function seconds(ms: number): string {
+  return ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`;
 }
