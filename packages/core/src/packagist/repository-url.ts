@@ -6,6 +6,9 @@ export const PACKAGIST_REPOSITORY_URL_PATTERN =
 
 const SCP_LIKE = /^(?:[^@/\s]+@)?(?<host>[^:/\s]+):(?!\/\/)(?<path>.+)$/;
 
+/** A `.` or `..` path segment, also percent-encoded: URL parsing would resolve it into another repository. */
+const DOT_SEGMENT = /(?:^|[/\\:])(?:\.|%2e){1,2}(?=[/\\?#]|$)/i;
+
 /**
  * Turns any form of a repository URL (https with embedded credentials, `git+https`, ssh, scp-like
  * `git@host:o/r.git`) into the public `https://host/path` form. Release tools hand us URLs with git
@@ -13,6 +16,9 @@ const SCP_LIKE = /^(?:[^@/\s]+@)?(?<host>[^:/\s]+):(?!\/\/)(?<path>.+)$/;
  */
 export function toPublicRepositoryUrl(raw: string): string {
   const input = raw.trim().replace(/^git\+/, '');
+  // `https://github.com/../../evil` would otherwise become https://github.com/evil: refused, not resolved.
+  if (DOT_SEGMENT.test(input))
+    throw new PhpublishError('REPOSITORY_URL_INVALID', { url: describeWithoutCredentials(input) });
   let host: string;
   let path: string;
   let scheme = 'https:';
