@@ -1,7 +1,8 @@
 import { PhpublishError } from '../errors/index.js';
 import type { RetryPolicy } from '../http/index.js';
 import type { Redactor } from '../log/index.js';
-import type { IdentityToken } from './id-token.js';
+import { claim, type IdentityToken } from './id-token.js';
+import { visibilityClaim } from './sigstore-instance.js';
 import { IN_TOTO_PAYLOAD_TYPE, type ProvenanceStatement } from './statement.js';
 
 /** A Sigstore bundle as JSON (media type application/vnd.dev.sigstore.bundle.v0.3+json for DSSE). */
@@ -11,9 +12,18 @@ export const BUNDLE_V03_MEDIA_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+j
 
 export interface SigstoreEndpoints {
   fulcioUrl: string;
-  rekorUrl: string;
+  /**
+   * The transparency log, which is public. Absent for an instance without one (GitHub's, for private
+   * repositories): the timestamp authority then dates the signature, so `tsaUrl` is required.
+   */
+  rekorUrl?: string;
   /** An RFC 3161 timestamp authority; none when absent. */
   tsaUrl?: string;
+  /**
+   * True when the user chose the public-good instance explicitly (`attest.sigstore: public-good`):
+   * only then may a private or internal repository's provenance go to the public log.
+   */
+  publicLogAccepted?: boolean;
 }
 
 export interface SignStatementInput {
@@ -41,14 +51,16 @@ const SERVICE_OF: Record<string, string> = {
  * sigstore-js does this HTTP itself; it is loaded only now, so that importing phpublish stays cheap.
  */
 export async function signStatement(input: SignStatementInput): Promise<SigstoreBundle> {
+  refusePrivateToPublicLog(input);
   const { attest } = await import('sigstore');
   const payload = Buffer.from(JSON.stringify(input.statement), 'utf8');
+  const { rekorUrl, tsaUrl } = input.endpoints;
   try {
     const bundle = await attest(payload, IN_TOTO_PAYLOAD_TYPE, {
       identityToken: input.identity.token,
       fulcioURL: input.endpoints.fulcioUrl,
-      rekorURL: input.endpoints.rekorUrl,
-      ...(input.endpoints.tsaUrl ? { tsaServerURL: input.endpoints.tsaUrl } : {}),
+      ...(rekorUrl ? { rekorURL: rekorUrl } : { tlogUpload: false }),
+      ...(tsaUrl ? { tsaServerURL: tsaUrl } : {}),
       timeout: input.timeoutMs,
       ...(input.retry
         ? {
@@ -65,6 +77,29 @@ export async function signStatement(input: SignStatementInput): Promise<Sigstore
   } catch (error) {
     throw signingError(error, input);
   }
+}
+
+/**
+ * The last guard before anything leaves: whatever chose the endpoints, a token that says its
+ * repository is private or internal never goes with its statement to a public transparency log
+ * unless the user accepted that. And without a log, a timestamp authority must date the signature.
+ */
+function refusePrivateToPublicLog(input: SignStatementInput): void {
+  const { rekorUrl, tsaUrl, publicLogAccepted } = input.endpoints;
+  if (!rekorUrl) {
+    if (!tsaUrl) throw new Error('signStatement: an instance without a transparency log needs a timestamp authority');
+    return;
+  }
+  const visibility = visibilityClaim(input.identity.platform, input.identity.claims);
+  if (publicLogAccepted || visibility === undefined || visibility === 'public') return;
+  throw new PhpublishError('ATTEST_PRIVATE_PUBLIC_LOG', {
+    repository: claim(
+      input.identity.claims,
+      input.identity.platform === 'github-actions' ? 'repository' : 'project_path',
+    ),
+    visibility,
+    url: rekorUrl,
+  });
 }
 
 function signingError(error: unknown, input: SignStatementInput): PhpublishError {
@@ -87,7 +122,7 @@ function signingError(error: unknown, input: SignStatementInput): PhpublishError
     service === 'Fulcio'
       ? input.endpoints.fulcioUrl
       : service === 'Rekor'
-        ? input.endpoints.rekorUrl
+        ? (input.endpoints.rekorUrl ?? input.endpoints.fulcioUrl)
         : (input.endpoints.tsaUrl ?? input.endpoints.fulcioUrl);
   return new PhpublishError('ATTEST_SIGNING_FAILED', {
     service,

@@ -103,12 +103,19 @@ export async function verifySignedStatement(
     ctlogThreshold: input.thresholds?.ctlog ?? (trustMaterial.ctlogs.length > 0 ? 1 : 0),
     timestampThreshold: input.thresholds?.timestamp ?? 1,
   };
-  if (thresholds.tlogThreshold > 0 && bundle.verificationMaterial.tlogEntries.length === 0) {
-    // Said plainly: otherwise it surfaces as a missing timestamp. Typically a bundle of GitHub's
-    // instance for private repositories (no log) checked against the public-good root.
+  // A bundle checked against another instance's root, said plainly (otherwise it surfaces as a
+  // missing timestamp): typically GitHub's instance for private repositories (no log) and the public-good one.
+  const logged = bundle.verificationMaterial.tlogEntries.length > 0;
+  if (thresholds.tlogThreshold > 0 && !logged) {
     throw new PhpublishError('ATTEST_TLOG_INVALID', {
       problem:
         'the bundle has no transparency-log entry, and the trusted root’s instance logs every signature (a bundle of GitHub’s instance for private repositories needs GitHub’s trusted root)',
+    });
+  }
+  if (trustMaterial.tlogs.length === 0 && logged) {
+    throw new PhpublishError('ATTEST_TLOG_INVALID', {
+      problem:
+        'the bundle was recorded in a transparency log, and the trusted root lists none: it was signed by another Sigstore instance (a public repository’s bundle needs the public-good trusted root)',
     });
   }
 

@@ -28,6 +28,20 @@ export const attestSchema = z
       .describe(
         'Base URL of an RFC 3161 timestamp authority (e.g. https://timestamp.sigstore.dev) whose timestamp is added to the bundle. None by default: the Rekor entry dates the signature.',
       ),
+    sigstore: z
+      .enum(['auto', 'public-good', 'github'])
+      .default('auto')
+      .describe(
+        'The Sigstore instance that signs. `auto` chooses by the repository’s visibility, as actions/attest does: public → the public-good instance (`fulcioUrl`, `rekorUrl`, `tsaUrl`), whose transparency log is public; private or internal → GitHub’s own instance (`githubFulcioUrl`, `githubTsaUrl`), which has no public log. When the visibility is not known, the release stops (ATTEST_VISIBILITY_UNKNOWN) rather than publish a private repository’s provenance. A private GitLab project has no private instance: ATTEST_PRIVATE_NO_INSTANCE unless `public-good` is chosen.',
+      ),
+    githubFulcioUrl: httpUrl()
+      .default('https://fulcio.githubapp.com')
+      .describe('Base URL of the Fulcio of GitHub’s Sigstore instance (private and internal GitHub repositories).'),
+    githubTsaUrl: httpUrl()
+      .default('https://timestamp.githubapp.com')
+      .describe(
+        'Base URL of the timestamp authority of GitHub’s Sigstore instance: its timestamp dates the signature, as there is no transparency log.',
+      ),
     identityTokenVariable: z
       .string()
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)

@@ -26,6 +26,38 @@ export const attestErrors = defineErrors({
       'Run the release in GitHub Actions or GitLab CI, or set `attest.enabled: false` to release without a provenance attestation.',
     docs: 'attestation.md#ci-identity',
   } satisfies ErrorDefinition<void>,
+  ATTEST_VISIBILITY_UNKNOWN: {
+    title: 'phpublish cannot tell whether the repository is public',
+    message: (p: { ci: CiName; repository: string }) =>
+      `Neither the ${p.ci} identity token nor the job's event says whether ${p.repository || 'the repository'} is public, private or internal. With \`attest.sigstore: auto\` phpublish does not sign rather than risk publishing a private repository's provenance in the public transparency log.`,
+    remedy: () =>
+      'Set `attest.sigstore` to `github` for a private or internal GitHub repository (GitHub’s own Sigstore instance, no public log), or to `public-good` for a public repository. Nothing was signed.',
+    docs: 'attestation.md#private-repositories',
+  } satisfies ErrorDefinition<{ ci: CiName; repository: string }>,
+  ATTEST_PRIVATE_NO_INSTANCE: {
+    title: 'A private GitLab project has no private Sigstore instance',
+    message: (p: { repository: string; visibility: string }) =>
+      `The GitLab project ${p.repository} is ${p.visibility}. The only Sigstore instance for GitLab CI is the public-good one, whose transparency log would publish the project's name, commit, workflow and the release's digests for good.`,
+    remedy: () =>
+      'To attest anyway, set `attest.sigstore: public-good` (accepting that the log shows those details); otherwise set `attest.enabled: false`. Nothing was signed.',
+    docs: 'attestation.md#private-repositories',
+  } satisfies ErrorDefinition<{ repository: string; visibility: string }>,
+  ATTEST_PRIVATE_PUBLIC_LOG: {
+    title: 'A private repository’s provenance would go to a public transparency log',
+    message: (p: { repository: string; visibility: string; url: string }) =>
+      `The identity token says ${p.repository || 'the repository'} is ${p.visibility}, and signing with the public-good instance would record its name, commit, workflow and the release's digests for good in the public transparency log at ${p.url}. Nothing was signed.`,
+    remedy: () =>
+      'Leave `attest.sigstore` at `auto` (GitHub’s own instance signs for private and internal repositories, with no public log), or set `attest.sigstore: public-good` to accept the public log.',
+    docs: 'attestation.md#private-repositories',
+  } satisfies ErrorDefinition<{ repository: string; visibility: string; url: string }>,
+  ATTEST_GITHUB_INSTANCE_UNAVAILABLE: {
+    title: 'GitHub’s Sigstore instance signs for GitHub Actions only',
+    message: (p: { ci: CiName }) =>
+      `\`attest.sigstore\` is \`github\`, but this run is in ${p.ci}: GitHub’s Sigstore instance issues certificates for GitHub Actions identities only.`,
+    remedy: () =>
+      'Set `attest.sigstore` to `auto` or `public-good` (public projects), or `attest.enabled: false` for a private one. Nothing was signed.',
+    docs: 'attestation.md#private-repositories',
+  } satisfies ErrorDefinition<{ ci: CiName }>,
   ATTEST_ID_TOKEN_PERMISSION_MISSING: {
     title: 'The GitHub Actions job may not request an OIDC token',
     message: () =>

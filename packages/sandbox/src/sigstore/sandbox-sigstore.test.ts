@@ -183,3 +183,30 @@ describe('sandbox trusted root', () => {
     }
   });
 });
+
+describe('GitHub’s instance (instance: github)', () => {
+  it('runs Fulcio and a TSA and no transparency log, and its trusted root says exactly that', async () => {
+    const instance = await startSandboxSigstore({
+      instance: 'github',
+      issuers: [{ issuer: github.issuer, provider: 'github-workflow', serverUrl: 'https://github.com' }],
+    });
+    try {
+      expect(instance.rekorUrl).toBeUndefined();
+      expect(instance.tsaUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const root = instance.trustedRoot as Record<string, { uri?: string }[]>;
+      expect(root['tlogs']).toEqual([]);
+      expect(root['ctlogs']).toEqual([]);
+      expect(root['certificateAuthorities']![0]!.uri).toBe(instance.fulcioUrl);
+      expect(root['timestampAuthorities']![0]!.uri).toBe(instance.tsaUrl);
+      // Its CA is its own: nothing of the public-good stand-in's root.
+      expect(JSON.stringify(root['certificateAuthorities'])).not.toBe(
+        JSON.stringify(sigstore.trustedRoot['certificateAuthorities']),
+      );
+      expect(() => instance.injectFault('rekor', { path: '/api/v1/log/entries', fault: { status: 500 } })).toThrow(
+        /no Rekor/,
+      );
+    } finally {
+      await instance.close();
+    }
+  });
+});

@@ -22,6 +22,13 @@ export interface SandboxSigstoreOptions {
   readonly host?: string;
 }
 
+/**
+ * Which Sigstore the sandbox stands in for. `public-good` (the default): Fulcio with a CT log, Rekor,
+ * and a TSA unless `tsa: false`. `github`: GitHub's own instance for private repositories, Fulcio
+ * without CT log, a TSA and no transparency log at all (nothing about the release is public).
+ */
+export type SandboxSigstoreInstance = 'public-good' | 'github';
+
 export interface SandboxSigstore {
   readonly fulcioUrl: string;
   readonly rekorUrl: string;
@@ -34,6 +41,12 @@ export interface SandboxSigstore {
   trustIssuer(issuer: TrustedOidcIssuer): void;
   injectFault(service: SigstoreService, rule: FaultRule): void;
   close(): Promise<void>;
+}
+
+/** GitHub's instance: no Rekor (no `rekorUrl`, `requests.rekor` stays empty), always a TSA. */
+export interface SandboxGitHubSigstore extends Omit<SandboxSigstore, 'rekorUrl' | 'tsaUrl'> {
+  readonly rekorUrl: undefined;
+  readonly tsaUrl: string;
 }
 
 const ecKeyPair = () => generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -54,8 +67,18 @@ const notFound: SandboxResponse = {
  * Fulcio, Rekor and a timestamp authority on 127.0.0.1, each on its own port, with real keys and real
  * signatures: @sigstore/mock's CA, CT log, transparency log and TSA served over node:http, with Fulcio's
  * identity checks and Rekor's canonical entries restored. `trustedRoot` describes exactly these services.
+ * With `instance: 'github'`, GitHub's instance instead: Fulcio (no SCTs) and a TSA, no Rekor.
  */
-export async function startSandboxSigstore(options: SandboxSigstoreOptions = {}): Promise<SandboxSigstore> {
+export function startSandboxSigstore(
+  options?: SandboxSigstoreOptions & { readonly instance?: 'public-good' },
+): Promise<SandboxSigstore>;
+export function startSandboxSigstore(
+  options: SandboxSigstoreOptions & { readonly instance: 'github' },
+): Promise<SandboxGitHubSigstore>;
+export async function startSandboxSigstore(
+  options: SandboxSigstoreOptions & { readonly instance?: SandboxSigstoreInstance } = {},
+): Promise<SandboxSigstore | SandboxGitHubSigstore> {
+  const github = options.instance === 'github';
   const clock = options.clock ?? { now: () => Date.now() };
   const log = options.log ?? (() => {});
   const issuers: TrustedOidcIssuer[] = [...(options.issuers ?? [])];
@@ -87,24 +110,17 @@ export async function startSandboxSigstore(options: SandboxSigstoreOptions = {})
 
   // Certificates are checked against the signing time: a root that starts an hour ago tolerates clock skew.
   const validFrom = new Date(clock.now() - 3600_000);
-  const ctlog = await initializeCTLog(ecKeyPair());
+  const ctlog = github ? undefined : await initializeCTLog(ecKeyPair());
   const ca = await initializeCA(ecKeyPair(), ctlog);
   const fulcio = await serve('fulcio', {
     '/api/v2/signingCert': fulcioSigningCertHandler(ca, { issuers: () => issuers, now: () => clock.now() }),
   });
 
-  const rekorKeys = ecKeyPair();
-  let tlog: TLog | undefined;
-  let origin = '';
-  const createEntry = (body: string) =>
-    rekorCreateEntryHandler(tlog!, () => ({ privateKey: rekorKeys.privateKey, origin }))(body);
-  const rekor = await serve('rekor', { '/api/v1/log/entries': createEntry });
-  tlog = await initializeTLog(rekor.url, rekorKeys);
-  origin = new URL(rekor.url).host;
+  const rekor = github ? undefined : await startRekor(serve);
 
   let tsa: RunningHttpServer | undefined;
   let tsaCertificates: Uint8Array[] = [];
-  if (options.tsa !== false) {
+  if (github || options.tsa !== false) {
     // The mock stamps `genTime` with milliseconds, and asn1js drops their trailing zeros (".12Z"), which
     // sigstore-js rejects as "invalid time" one time in ten. Real TSAs write three digits or none: this
     // clock, set to the current whole second before each timestamp, makes the mock write none.
@@ -128,24 +144,46 @@ export async function startSandboxSigstore(options: SandboxSigstoreOptions = {})
 
   const trustedRoot = sandboxTrustedRoot({
     fulcio: { url: fulcio.url, rootCertificate: bytesOf(ca.rootCertificate) },
-    ctlog: { url: fulcio.url, publicKey: ctlog.publicKey },
-    rekor: { url: rekor.url, publicKey: tlog.publicKey },
+    ...(ctlog ? { ctlog: { url: fulcio.url, publicKey: ctlog.publicKey } } : {}),
+    ...(rekor ? { rekor: { url: rekor.server.url, publicKey: rekor.publicKey } } : {}),
     ...(tsa ? { tsa: { url: tsa.url, certificates: tsaCertificates } } : {}),
     validFrom,
   });
 
   return {
     fulcioUrl: fulcio.url,
-    rekorUrl: rekor.url,
+    // Undefined only for GitHub's instance, whose overload says so.
+    rekorUrl: rekor?.server.url as string,
     tsaUrl: tsa?.url,
     trustedRoot,
     requests,
     trustIssuer: (issuer) => {
       issuers.push(issuer);
     },
-    injectFault: (service, rule) => faults[service].arm(rule),
+    injectFault: (service, rule) => {
+      if (service === 'rekor' && !rekor) throw new Error('GitHub’s Sigstore instance has no Rekor');
+      faults[service].arm(rule);
+    },
     close: async () => {
-      await Promise.all([fulcio.close(), rekor.close(), tsa?.close()]);
+      await Promise.all([fulcio.close(), rekor?.server.close(), tsa?.close()]);
     },
   };
+}
+
+/** Rekor on @sigstore/mock's transparency log, with the log's key and its checkpoint origin. */
+async function startRekor(
+  serve: (
+    service: 'rekor',
+    routes: Record<string, (body: string) => Promise<ServiceAnswer>>,
+  ) => Promise<RunningHttpServer>,
+): Promise<{ server: RunningHttpServer; publicKey: Uint8Array }> {
+  const rekorKeys = ecKeyPair();
+  let tlog: TLog | undefined;
+  let origin = '';
+  const createEntry = (body: string) =>
+    rekorCreateEntryHandler(tlog!, () => ({ privateKey: rekorKeys.privateKey, origin }))(body);
+  const server = await serve('rekor', { '/api/v1/log/entries': createEntry });
+  tlog = await initializeTLog(server.url, rekorKeys);
+  origin = new URL(server.url).host;
+  return { server, publicKey: tlog.publicKey };
 }

@@ -5,8 +5,10 @@ export type TrustedRootJson = Record<string, unknown>;
 
 export interface TrustedRootParts {
   fulcio: { url: string; rootCertificate: Uint8Array };
-  ctlog: { url: string; publicKey: Uint8Array };
-  rekor: { url: string; publicKey: Uint8Array };
+  /** Absent for an instance whose certificates carry no SCTs (GitHub's). */
+  ctlog?: { url: string; publicKey: Uint8Array };
+  /** Absent for an instance without a transparency log (GitHub's: signed timestamps instead). */
+  rekor?: { url: string; publicKey: Uint8Array };
   /** Intermediate first, root last (the order the spec requires). */
   tsa?: { url: string; certificates: Uint8Array[] };
   /** Start of every validity window; verifiers reject signatures from before it. */
@@ -24,12 +26,12 @@ function logInstance(url: string, publicKey: Uint8Array, validFrom: string) {
   };
 }
 
-/** A trusted root that describes the sandbox's Fulcio, CT log, Rekor and TSA, and nothing else. */
+/** A trusted root that describes the sandbox's Fulcio, CT log, Rekor and TSA (those it runs), and nothing else. */
 export function sandboxTrustedRoot(parts: TrustedRootParts): TrustedRootJson {
   const validFrom = parts.validFrom.toISOString();
   return {
     mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
-    tlogs: [logInstance(parts.rekor.url, parts.rekor.publicKey, validFrom)],
+    tlogs: parts.rekor ? [logInstance(parts.rekor.url, parts.rekor.publicKey, validFrom)] : [],
     certificateAuthorities: [
       {
         subject: { organization: 'sigstore.mock', commonName: 'sigstore' },
@@ -38,7 +40,7 @@ export function sandboxTrustedRoot(parts: TrustedRootParts): TrustedRootJson {
         validFor: { start: validFrom },
       },
     ],
-    ctlogs: [logInstance(parts.ctlog.url, parts.ctlog.publicKey, validFrom)],
+    ctlogs: parts.ctlog ? [logInstance(parts.ctlog.url, parts.ctlog.publicKey, validFrom)] : [],
     timestampAuthorities: parts.tsa
       ? [
           {
