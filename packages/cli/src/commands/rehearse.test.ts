@@ -1,3 +1,4 @@
+import { sandboxAudit } from '@phpublish/sandbox';
 import { describe, expect, it, onTestFailed } from 'vitest';
 import { EXIT } from '../exit-codes.js';
 import { main } from '../main.js';
@@ -189,4 +190,76 @@ describe('phpublish rehearse --sample --host <tool> --oidc', () => {
     },
     180_000,
   );
+});
+
+describe('phpublish rehearse --sample --oidc private-packagist', () => {
+  it('publishes the zip to the local Private Packagist with trusted publishing only, and Composer fetches that zip', async () => {
+    let stdout = '';
+    let stderr = '';
+    onTestFailed(() => {
+      console.error(`stderr of the rehearsal:\n${stderr}`);
+    });
+    const code = await main({
+      argv: ['rehearse', '--sample', '--oidc', 'private-packagist', '--json'],
+      cwd: process.cwd(),
+      env: { PATH: process.env['PATH'], HOME: process.env['HOME'] },
+      stdout: { write: (s: string) => (stdout += s) },
+      stderr: { write: (s: string) => (stderr += s) },
+    });
+    expect(stderr).not.toContain('internal error');
+    expect(code).toBe(EXIT.ok);
+    const result = JSON.parse(stdout) as RehearsalResult;
+    expect(result.posture?.packagist).toMatchObject({
+      notified: 'artifact-package-created',
+      confirmation: 'served',
+      credential: 'oidc',
+    });
+    // verify checks versions built from a git commit; the artifact is compared with the released zip instead.
+    expect(result.steps.map((s) => [s.step, s.status])).toEqual([
+      ['release', 'passed'],
+      ['Composer fetch', 'passed'],
+      ['served artifact', 'passed'],
+      ['phpublish verify', 'skipped'],
+    ]);
+    expect(result.steps[2]?.detail).toContain(`sha256:${result.zip?.sha256}, the released zip`);
+    expect(result.installedFiles).toEqual(['README.md', 'composer.json', 'src/Greeter.php']);
+    expect(stderr).toContain('organisation rehearsal-org trusts');
+    // No exchanged key, secret, ID token or request signature shows.
+    expect(`${stdout}${stderr}`).not.toMatch(/eyJ[\w-]+\.[\w-]+\.[\w-]+|Signature=|PACKAGIST-HMAC-SHA256 /);
+    for (const secret of sandboxAudit.issuedSecrets) {
+      expect(`${stdout}${stderr}`.includes(secret), 'an issued secret was printed').toBe(false);
+    }
+  });
+
+  it('prints the posture row of the short-lived credential', async () => {
+    let stdout = '';
+    const code = await main({
+      argv: ['rehearse', '--sample', '--oidc', 'private-packagist'],
+      cwd: process.cwd(),
+      env: { PATH: process.env['PATH'], HOME: process.env['HOME'] },
+      stdout: { write: (s: string) => (stdout += s) },
+      stderr: { write: () => {} },
+    });
+    expect(code).toBe(EXIT.ok);
+    expect(stdout).toMatch(
+      /Packagist notification +artifact upload to Private Packagist with a short-lived OIDC credential \(trusted publishing: no stored secret\)/,
+    );
+  });
+
+  it.each([
+    [['rehearse', '--sample', 'private-packagist'], /--oidc private-packagist/],
+    [['rehearse', '--sample', '--oidc', 'packagist.com'], /unexpected argument "packagist.com"/],
+    [['rehearse', '--sample', '--oidc', 'private-packagist', '--host', 'release-it'], /cannot be used with --host/],
+  ])('refuses %j as wrong usage', async (argv, message) => {
+    let stderr = '';
+    const code = await main({
+      argv,
+      cwd: process.cwd(),
+      env: { PATH: process.env['PATH'], HOME: process.env['HOME'] },
+      stdout: { write: () => {} },
+      stderr: { write: (s: string) => (stderr += s) },
+    });
+    expect(code).toBe(EXIT.usage);
+    expect(stderr).toMatch(message);
+  });
 });

@@ -14,7 +14,7 @@ import {
   readComposerJson,
   releaseTagsNewestFirst,
 } from '@phpublish/core';
-import type { AttestationSandbox, SandboxPackagist } from '@phpublish/sandbox';
+import type { AttestationSandbox, SandboxPackagist, SandboxPrivatePackagist } from '@phpublish/sandbox';
 import type { Command } from '../command.js';
 import { UsageError } from '../command-line.js';
 import { EXIT } from '../exit-codes.js';
@@ -43,6 +43,8 @@ const REHEARSAL_GIT_ENV = {
 
 /** The workflow of the rehearsal's simulated release job (the sandbox issuer's default). */
 const REHEARSAL_WORKFLOW = '.github/workflows/release.yml';
+/** The throwaway organisation on the local Private Packagist (`--oidc private-packagist`). */
+const REHEARSAL_ORGANIZATION = 'rehearsal-org';
 
 /**
  * The local stand-ins, loaded by rehearse alone: @phpublish/sandbox is an optional peer of the CLI,
@@ -94,7 +96,7 @@ export interface HostRehearsalResult extends Omit<RehearsalResult, 'posture'> {
 const HOST_NAMES = ['none', ...REHEARSAL_HOSTS.map((host) => host.name)].join('|');
 
 export const rehearseCommand: Command = {
-  usage: `phpublish rehearse [--sample] [--host ${HOST_NAMES}] [--oidc] [--version <tag>] [--json]`,
+  usage: `phpublish rehearse [--sample] [--host ${HOST_NAMES}] [--oidc [private-packagist]] [--version <tag>] [--json]`,
   help: [
     'Copies the repository (or, with --sample, a bundled sample package) into a temporary folder and',
     'releases it there through every layer, against local stand-ins on 127.0.0.1: a throwaway OpenPGP',
@@ -116,10 +118,19 @@ export const rehearseCommand: Command = {
     "Packagist is notified with a short-lived credential exchanged for the job's ID token",
     '(packagist.oidc: required), and the posture must say so. Works with every --host.',
     '',
+    'With --oidc private-packagist, the release goes to a local Private Packagist instead',
+    '(packagist.mode: private-packagist, docs/private-packagist.md): the rehearsal registers its release',
+    "workflow as the trusted publisher of the package in a throwaway organisation, the job's ID token is",
+    'exchanged for a 15-minute key and secret, the dist zip is uploaded as the artifact with signed',
+    "requests, and Composer fetches that very zip from the organisation's repository. No token or secret",
+    'is in the environment; the posture must say short-lived OIDC. Without --host only.',
+    '',
     'Options:',
     '  --sample          rehearse the bundled sample package instead of the repository in the current folder',
     `  --host <tool>     the release tool that releases: ${HOST_NAMES} (default: none, phpublish's own release)`,
     '  --oidc            notify Packagist through its OIDC token exchange only (no PACKAGIST_API_TOKEN)',
+    '  --oidc private-packagist',
+    '                    publish to a local Private Packagist with trusted publishing (no key or secret)',
     '  --version <tag>   the tag to rehearse (default: v1.0.0, or the next patch after the latest tag);',
     '                    with semantic-release, the tool computes the version from the commits',
     '  --json            print the result as JSON on stdout',
@@ -131,14 +142,22 @@ export const rehearseCommand: Command = {
     version: { type: 'string' },
     json: { type: 'boolean' },
   },
-  async run({ values }, io: CommandIo) {
+  // `--oidc private-packagist`: the registry whose trusted publishing is rehearsed.
+  allowPositionals: true,
+  async run({ values, positionals }, io: CommandIo) {
     const host = rehearsalHost(values['host'] as string | undefined);
     if (host && !host.takesVersion && values['version'] !== undefined) {
       throw new UsageError(`--version cannot be used with --host ${host.name}: it computes the version itself.`);
     }
+    const registry = oidcRegistry(Boolean(values['oidc']), positionals);
+    if (host && registry === 'private-packagist') {
+      throw new UsageError(
+        "--oidc private-packagist rehearses phpublish's own release: it cannot be used with --host.",
+      );
+    }
     const logger = stderrLogger(io);
-    const { startAttestationSandbox, startSandboxPackagist } = await loadSandbox();
-    const oidc = Boolean(values['oidc']);
+    const { startAttestationSandbox, startSandboxPackagist, startSandboxPrivatePackagist } = await loadSandbox();
+    const oidc = registry === 'packagist';
     const work = await mkdtemp(join(tmpdir(), 'phpublish-rehearse-'));
     // The issuer of the rehearsal's CI job is the one the local Packagist's OIDC exchange trusts.
     const services = await startAttestationSandbox();
@@ -148,7 +167,13 @@ export const rehearseCommand: Command = {
       await services.close();
       throw error;
     });
+    let privatePackagist: Rehearsal['privatePackagist'];
     try {
+      if (registry === 'private-packagist') {
+        // Its OIDC exchange checks the job's ID token against the same issuer's JWKS.
+        const sandbox = await startSandboxPrivatePackagist({ githubIssuer: services.githubIssuer });
+        privatePackagist = { sandbox, organization: REHEARSAL_ORGANIZATION };
+      }
       const repo = join(work, 'repo');
       const remote = join(work, 'remote.git');
       const env = gitEnv(io);
@@ -181,6 +206,19 @@ export const rehearseCommand: Command = {
       packagist.addRemote(repositoryUrl, remote);
       packagist.addPackage({ name, repositoryUrl, maintainers: [account.username] });
       services.github.addRepository(name);
+      if (privatePackagist) {
+        const [owner = name, repository = name] = name.split('/');
+        const workflow = REHEARSAL_WORKFLOW.slice(REHEARSAL_WORKFLOW.lastIndexOf('/') + 1);
+        privatePackagist.sandbox.addTrustedPublisher(privatePackagist.organization, {
+          packageName: name,
+          owner,
+          repository,
+          workflow,
+        });
+        logger.info(
+          `The local Private Packagist's organisation ${privatePackagist.organization} trusts ${name}'s ${workflow} to publish ${name}. The release gets no key, secret or token.`,
+        );
+      }
       if (oidc) {
         // The rehearsal's release job (the verify policy below trusts the same workflow).
         packagist.addTrustedPublisher({ package: name, repository: name, workflow: REHEARSAL_WORKFLOW });
@@ -208,22 +246,36 @@ export const rehearseCommand: Command = {
         sample: Boolean(values['sample']),
         json: Boolean(values['json']),
         steps,
-        async consume(tag, publicKey, identityRef) {
+        privatePackagist,
+        async consume(tag, publicKey, identityRef, zip) {
+          // Where consumers get the package: the organisation's repository on Private Packagist.
+          const composerRepository = privatePackagist
+            ? privatePackagist.sandbox.repositoryUrl(privatePackagist.organization)
+            : packagist.url;
           // What a consumer's Composer does: the version from the local Packagist, its dist, the checksum.
           const fetched = await steps.run(
             'Composer fetch',
             () =>
               fetchWithComposer({
-                repositoryUrl: packagist.url,
+                repositoryUrl: composerRepository,
                 packageName: name,
                 version: tag,
                 workDir: join(work, 'composer'),
                 path: io.env['PATH'],
               }),
-            ({ files }) => `${tag} from the local Packagist, dist checksum checked (${files.length} files)`,
+            ({ files }) =>
+              `${tag} from the local ${privatePackagist ? 'Private ' : ''}Packagist, dist checksum checked (${files.length} files)`,
           );
           if (fetched) {
-            logger.success(`Composer fetched ${name} ${tag} from the local Packagist (${fetched.files.length} files).`);
+            logger.success(
+              `Composer fetched ${name} ${tag} from ${composerRepository} (${fetched.files.length} files).`,
+            );
+          }
+          if (privatePackagist) {
+            return {
+              installedFiles: fetched?.files,
+              verification: checkArtifact(steps, privatePackagist, name, tag, zip),
+            };
           }
           // The consumer's side: verify the whole chain of what was just published, as `phpublish verify` does.
           const verification = await verifyRehearsal({
@@ -234,7 +286,7 @@ export const rehearseCommand: Command = {
             name,
             publicKey,
             identityRef,
-            packagist: packagist.url,
+            packagist: composerRepository,
             version: tag,
           });
           if (verification.ok) {
@@ -249,6 +301,7 @@ export const rehearseCommand: Command = {
       };
       return host ? await rehearseWithHost(rehearsal, host) : await rehearseWithSession(rehearsal);
     } finally {
+      await privatePackagist?.sandbox.close();
       await services.close();
       await packagist.close();
       await rm(work, { recursive: true, force: true });
@@ -275,16 +328,22 @@ interface Rehearsal {
   account: { username: string; safeToken: string };
   /** `--oidc`: Packagist through its OIDC token exchange only, no token in the release's environment. */
   oidc: boolean;
+  /** `--oidc private-packagist`: the release goes to this Private Packagist organisation, with trusted publishing. */
+  privatePackagist: { sandbox: SandboxPrivatePackagist; organization: string } | undefined;
   services: AttestationSandbox;
   sample: boolean;
   json: boolean;
   /** The steps so far; a failed one does not stop the report. */
   steps: RehearsalSteps;
-  /** Composer fetches `tag` from the local Packagist and `phpublish verify` checks it (two steps). */
+  /**
+   * Composer fetches `tag` from the local Packagist and `phpublish verify` checks it (two steps); on
+   * Private Packagist, the served artifact is compared with the released `zip` instead of verify.
+   */
   consume(
     tag: string,
     publicKey: string,
     identityRef: string,
+    zip?: { sha256: string },
   ): Promise<{ installedFiles: string[] | undefined; verification: { ok: boolean; report: unknown } }>;
 }
 
@@ -308,7 +367,9 @@ async function rehearseWithSession(r: Rehearsal): Promise<number> {
           ...job.env,
           GITHUB_API_URL: services.github.url,
           GITHUB_TOKEN: services.github.issueToken(repository, { contents: 'write', attestations: 'write' }),
-          ...(r.oidc ? {} : { PACKAGIST_USERNAME: account.username, PACKAGIST_API_TOKEN: account.safeToken }),
+          ...(r.oidc || r.privatePackagist
+            ? {}
+            : { PACKAGIST_USERNAME: account.username, PACKAGIST_API_TOKEN: account.safeToken }),
           PHPUBLISH_GPG_PRIVATE_KEY: key.armoredPrivateKey,
         },
         options: {
@@ -318,13 +379,23 @@ async function rehearseWithSession(r: Rehearsal): Promise<number> {
             ...(services.sigstore.tsaUrl ? { tsaUrl: services.sigstore.tsaUrl } : {}),
             githubApiUrl: services.github.url,
           },
-          packagist: {
-            // `auto` with OIDC: `token` would ask for the PACKAGIST_API_TOKEN the rehearsal does not give.
-            ...(r.oidc ? { mode: 'auto', oidc: 'required' } : { mode: 'token' }),
-            url: packagist.url,
-            repoUrl: packagist.url,
-            confirm: { timeout: 60 },
-          },
+          packagist: r.privatePackagist
+            ? {
+                mode: 'private-packagist',
+                privatePackagist: {
+                  organization: r.privatePackagist.organization,
+                  url: r.privatePackagist.sandbox.url,
+                  repositoryUrl: r.privatePackagist.sandbox.repositoryUrl(r.privatePackagist.organization),
+                },
+                confirm: { timeout: 60 },
+              }
+            : {
+                // `auto` with OIDC: `token` would ask for the PACKAGIST_API_TOKEN the rehearsal does not give.
+                ...(r.oidc ? { mode: 'auto', oidc: 'required' } : { mode: 'token' }),
+                url: packagist.url,
+                repoUrl: packagist.url,
+                confirm: { timeout: 60 },
+              },
         },
         logger,
         product: 'phpublish-rehearse',
@@ -338,13 +409,19 @@ async function rehearseWithSession(r: Rehearsal): Promise<number> {
         await session.cleanup();
       }
     },
-    () => `${tag} tagged, signed, pushed, attested; Packagist notified and serving it`,
+    () =>
+      `${tag} tagged, signed, pushed, attested; ${r.privatePackagist ? 'zip published to Private Packagist' : 'Packagist notified'} and served`,
   );
   const result: RehearsalResult = { ok: false, package: r.name, version: tag, commit, steps: r.steps.list };
   if (released) {
     const { posture, artifacts } = released;
     // Where the rehearsed workflow runs: on the release's own tag.
-    const { installedFiles, verification } = await r.consume(tag, key.armoredPublicKey, 'refs/tags/{tag}');
+    const { installedFiles, verification } = await r.consume(
+      tag,
+      key.armoredPublicKey,
+      'refs/tags/{tag}',
+      artifacts.zip,
+    );
     Object.assign(result, {
       package: released.target.packageName,
       posture,
@@ -353,7 +430,7 @@ async function rehearseWithSession(r: Rehearsal): Promise<number> {
       installedFiles,
       verify: verification.report,
     });
-    if (r.oidc && posture.packagist?.credential !== 'oidc') {
+    if ((r.oidc || r.privatePackagist) && posture.packagist?.credential !== 'oidc') {
       r.steps.fail('Packagist credential', 'Packagist was not notified with a short-lived OIDC credential.');
     }
     const unprotected = postureRows(posture).filter((row) => row.status === 'unprotected');
@@ -429,6 +506,49 @@ async function rehearseWithHost(r: Rehearsal, host: RehearsalHost): Promise<numb
   if (r.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else io.stdout.write(`\n${hostSummary(result, r.steps)}\n`);
   return result.ok ? EXIT.ok : EXIT.failed;
+}
+
+/**
+ * The consumer's check of an artifact package on Private Packagist: the version it serves is the
+ * released (and attested) zip, byte for byte. `phpublish verify` is not run: it checks versions built
+ * from a git commit, and an artifact's metadata names none (its dist reference is the zip's sha1).
+ */
+function checkArtifact(
+  steps: RehearsalSteps,
+  privatePackagist: NonNullable<Rehearsal['privatePackagist']>,
+  name: string,
+  tag: string,
+  zip: { sha256: string } | undefined,
+): { ok: boolean; report: unknown } {
+  const served = privatePackagist.sandbox
+    .versions(privatePackagist.organization, name)
+    .find((version) => version.version === tag || version.version === tag.replace(/^v/i, ''));
+  const ok = served !== undefined && served.sha256 === zip?.sha256;
+  const detail = served
+    ? `Private Packagist serves ${served.version} as the artifact sha256:${served.sha256}${ok ? ', the released zip' : `, not the released zip sha256:${zip?.sha256}`}`
+    : `Private Packagist does not serve ${tag}`;
+  if (ok) steps.pass('served artifact', detail);
+  else steps.fail('served artifact', detail);
+  steps.skip(
+    'phpublish verify',
+    'not run: it checks versions built from a git commit, and an artifact package names none',
+  );
+  return { ok, report: undefined };
+}
+
+/**
+ * Which registry's trusted publishing `--oidc` rehearses: `packagist` (the proposed exchange of the
+ * local Packagist) or `private-packagist`; undefined without --oidc.
+ */
+function oidcRegistry(oidc: boolean, positionals: string[]): 'packagist' | 'private-packagist' | undefined {
+  const [registry, ...extra] = positionals;
+  if (registry !== undefined && (!oidc || registry !== 'private-packagist' || extra.length > 0)) {
+    throw new UsageError(
+      `unexpected argument ${JSON.stringify(positionals.join(' '))}: rehearse takes options only, and \`--oidc private-packagist\`.`,
+    );
+  }
+  if (!oidc) return undefined;
+  return registry === 'private-packagist' ? 'private-packagist' : 'packagist';
 }
 
 function gitEnv(io: CommandIo): Record<string, string | undefined> {

@@ -4,7 +4,8 @@ import { table } from '../../io.js';
 /** One step of a rehearsal and how it went, for the table and the JSON report. */
 export interface RehearsalStep {
   step: string;
-  status: 'passed' | 'failed';
+  /** `skipped`: the step does not apply to this rehearsal (the detail says why); it does not fail it. */
+  status: 'passed' | 'failed' | 'skipped';
   detail: string;
   /** The error code(s) of a failed step, e.g. `REHEARSE_COMPOSER_FAILED`. */
   code?: string;
@@ -41,12 +42,16 @@ export class RehearsalSteps {
     this.list.push({ step, status: 'passed', detail });
   }
 
+  skip(step: string, detail: string): void {
+    this.list.push({ step, status: 'skipped', detail });
+  }
+
   fail(step: string, detail: string, code?: string): void {
     this.list.push({ step, status: 'failed', detail, ...(code === undefined ? {} : { code }) });
   }
 
   get ok(): boolean {
-    return this.list.every((step) => step.status === 'passed');
+    return this.list.every((step) => step.status !== 'failed');
   }
 
   /** The plain table of the steps, for the text report. */
