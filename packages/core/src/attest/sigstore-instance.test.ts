@@ -11,7 +11,12 @@ import { obtainIdentityToken } from './id-token.js';
 import { gitHubActionsPolicy } from './identity-policy.js';
 import { provenanceFor } from './provenance.js';
 import { type SigstoreBundle, type SigstoreEndpoints, signStatement } from './sign.js';
-import { chooseSigstoreInstance, repositoryVisibility, sigstoreInstanceFor } from './sigstore-instance.js';
+import {
+  chooseSigstoreInstance,
+  repositoryVisibility,
+  sigstoreInstanceFor,
+  sigstoreInstanceProblem,
+} from './sigstore-instance.js';
 import { provenanceStatement } from './statement.js';
 import { toInTotoSubjects } from './subjects.js';
 import {
@@ -307,5 +312,30 @@ describe('when a GitLab job of a private project signs', () => {
       'ATTEST_PRIVATE_NO_INSTANCE',
     );
     expect(fixture.sandbox.sigstore.requests.fulcio).toHaveLength(fulcioBefore);
+  });
+});
+
+describe('sigstoreInstanceProblem (preflight)', () => {
+  const config = (sigstore: 'auto' | 'public-good' | 'github' = 'auto', enabled = true) =>
+    attestSchema.parse({ sigstore, enabled });
+  const codeIn = async (problem: Promise<{ code: string } | undefined>) => (await problem)?.code ?? 'none';
+
+  it('reports a private GitLab project before anything is published', async () => {
+    const env = { CI_PROJECT_VISIBILITY: 'private', CI_PROJECT_PATH: 'acme/hello' };
+    expect(await codeIn(sigstoreInstanceProblem(config(), { platform: 'gitlab-ci', env }))).toBe(
+      'ATTEST_PRIVATE_NO_INSTANCE',
+    );
+    expect(await codeIn(sigstoreInstanceProblem(config('public-good'), { platform: 'gitlab-ci', env }))).toBe('none');
+    expect(await codeIn(sigstoreInstanceProblem(config('auto', false), { platform: 'gitlab-ci', env }))).toBe('none');
+    expect(await codeIn(sigstoreInstanceProblem(config('github'), { platform: 'gitlab-ci', env }))).toBe(
+      'ATTEST_GITHUB_INSTANCE_UNAVAILABLE',
+    );
+  });
+
+  it('leaves an unknown visibility to the ID token when there is none yet, not when there is one', async () => {
+    expect(await codeIn(sigstoreInstanceProblem(config(), { platform: 'github-actions', env: {} }))).toBe('none');
+    expect(await codeIn(sigstoreInstanceProblem(config(), { platform: 'github-actions', env: {}, claims: {} }))).toBe(
+      'ATTEST_VISIBILITY_UNKNOWN',
+    );
   });
 });

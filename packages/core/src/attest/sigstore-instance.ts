@@ -129,3 +129,23 @@ export async function sigstoreInstanceFor(
     repository: jobRepository(job.platform, job.env),
   });
 }
+
+/**
+ * For the preflight, before anything is published: the problem the instance choice will meet, if
+ * it is certain already. Without the ID token's claims (GitHub Actions requests the token only when
+ * signing), an unknown visibility is not yet a problem: the token will say it.
+ */
+export async function sigstoreInstanceProblem(
+  config: Parameters<typeof chooseSigstoreInstance>[0] & Pick<AttestConfig, 'enabled'>,
+  job: { platform: CiPlatform; env: Env; claims?: IdentityClaims },
+): Promise<PhpublishError | undefined> {
+  if (!config.enabled) return undefined;
+  try {
+    await sigstoreInstanceFor(config, job);
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof PhpublishError)) throw error;
+    if (error.code === 'ATTEST_VISIBILITY_UNKNOWN' && !job.claims) return undefined;
+    return error;
+  }
+}
