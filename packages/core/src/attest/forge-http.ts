@@ -36,11 +36,11 @@ export async function send(
     );
   } catch (error) {
     if (!(error instanceof HttpNetworkError)) throw error;
-    throw new PhpublishError(failure.code, {
-      service: failure.service,
-      url: api.redactor.redact(rest.url),
-      reason: api.redactor.redact(error.reason),
-    });
+    throw new PhpublishError(
+      failure.code,
+      { service: failure.service, url: api.redactor.redact(rest.url), reason: api.redactor.redact(error.reason) },
+      { cause: error },
+    );
   }
 }
 

@@ -123,7 +123,11 @@ export async function obtainIdentityToken(input: ObtainIdentityTokenInput): Prom
     );
   } catch (error) {
     if (!(error instanceof HttpNetworkError)) throw error;
-    throw new PhpublishError('ATTEST_ID_TOKEN_REQUEST_FAILED', { reason: redactor.redact(error.reason) });
+    throw new PhpublishError(
+      'ATTEST_ID_TOKEN_REQUEST_FAILED',
+      { reason: redactor.redact(error.reason) },
+      { cause: error },
+    );
   }
   let value: unknown;
   try {

@@ -17,7 +17,10 @@ import type { PackagistCredentials } from './credentials.js';
  */
 export const OIDC_EXCHANGE_PATH = '/api/oidc/exchange';
 
-export type OidcExchangeOffer = { offered: true; audience: string } | { offered: false; detail: string };
+export type OidcExchangeOffer =
+  | { offered: true; audience: string }
+  /** `unreachable`: the registry never answered (so whether it offers the exchange is not known). */
+  | { offered: false; detail: string; unreachable?: HttpNetworkError };
 
 /** A short-lived credential, used exactly like `PACKAGIST_USERNAME`/`PACKAGIST_API_TOKEN` on update-package. */
 export interface ShortLivedCredentials extends PackagistCredentials {
@@ -41,7 +44,7 @@ export async function discoverOidcExchange(apiUrl: string, http: HttpDeps): Prom
     res = await requestWithRetry({ method: 'GET', url: exchangeUrl(apiUrl), idempotent: true }, http);
   } catch (error) {
     if (!(error instanceof HttpNetworkError)) throw error;
-    return { offered: false, detail: `it could not be reached: ${error.reason}` };
+    return { offered: false, detail: `it could not be reached: ${error.reason}`, unreachable: error };
   }
   if (res.status !== 200) return { offered: false, detail: `GET ${OIDC_EXCHANGE_PATH} answered HTTP ${res.status}` };
   const answer = parseJsonAnswer(res.body, offerSchema);

@@ -19,7 +19,7 @@ export type PackagistCredentialChoice =
   | { kind: 'configured'; oidcOffered: boolean };
 
 /** The attestation steps' dependencies (env, dispatcher, clock, user agent, redactor, logger), and what OIDC needs besides. */
-export interface ChoosePackagistCredentialInput extends Omit<AttestDeps, 'retry'> {
+export interface ChoosePackagistCredentialInput extends AttestDeps {
   /** `packagist.*` options as resolved. */
   options: PackagistConfig;
   packageName: string;
@@ -116,7 +116,11 @@ async function prepareOidc(input: OidcDeps): Promise<{ ciToken: IdentityToken; h
     return {
       reason: `${options.url} offers no OIDC token exchange`,
       offered: false,
-      error: new PhpublishError('PACKAGIST_OIDC_NOT_OFFERED', { url: options.url, detail: offer.detail }),
+      error: new PhpublishError(
+        'PACKAGIST_OIDC_NOT_OFFERED',
+        { url: options.url, detail: offer.detail },
+        { cause: offer.unreachable },
+      ),
     };
   }
   let ciToken: IdentityToken;
@@ -136,11 +140,11 @@ async function prepareOidc(input: OidcDeps): Promise<{ ciToken: IdentityToken; h
       reason,
       offered: true,
       failed: true,
-      error: new PhpublishError('PACKAGIST_OIDC_NO_CI_TOKEN', {
-        reason,
-        audience: offer.audience,
-        variable: PACKAGIST_ID_TOKEN_VARIABLE,
-      }),
+      error: new PhpublishError(
+        'PACKAGIST_OIDC_NO_CI_TOKEN',
+        { reason, audience: offer.audience, variable: PACKAGIST_ID_TOKEN_VARIABLE },
+        { cause: error },
+      ),
     };
   }
   if (options.oidcPublisher) {
@@ -228,7 +232,7 @@ function httpDepsFor(input: OidcDeps): HttpDeps {
     clock: input.clock,
     userAgent: input.userAgent,
     timeoutMs: input.options.requestTimeout * 1000,
-    retry: DEFAULT_RETRY,
+    retry: { ...DEFAULT_RETRY, ...input.retry },
     onRetry: ({ url, attempt, delayMs, reason }) =>
       input.logger.info(
         `Packagist: ${reason} from ${input.redactor.redact(url)}; retrying in ${Math.round(delayMs / 100) / 10} s (attempt ${attempt + 1})`,

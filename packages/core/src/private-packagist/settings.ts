@@ -59,7 +59,7 @@ export function httpDepsFor(context: ReleaseContext): HttpDeps {
     clock: context.clock,
     userAgent: context.userAgent,
     timeoutMs: context.config.options.packagist.requestTimeout * 1000,
-    retry: DEFAULT_RETRY,
+    retry: { ...DEFAULT_RETRY, ...context.retry },
     onRetry: ({ url, attempt, delayMs, reason }) =>
       context.logger.info(
         `Private Packagist: ${reason} from ${context.redactor.redact(url)}; retrying in ${Math.round(delayMs / 100) / 10} s (attempt ${attempt + 1})`,
@@ -81,6 +81,7 @@ export function repositoryClientFor(context: ReleaseContext, settings: PrivatePa
     clock: http.clock,
     userAgent: http.userAgent,
     timeoutMs: http.timeoutMs,
+    retry: http.retry,
     ...(http.onRetry ? { onRetry: http.onRetry } : {}),
   });
 }

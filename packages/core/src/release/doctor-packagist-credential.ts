@@ -9,6 +9,8 @@ export interface CredentialDiagnosis {
   detail: string;
   /** Why the OIDC exchange cannot be used by this job, when it is offered (a warning's cause, by code). */
   codes: string[];
+  /** Present when Packagist did not answer whether it offers the exchange. */
+  offline?: true;
 }
 
 const API_TOKEN = 'a long-lived API token (use the SAFE one)';
@@ -33,13 +35,14 @@ export async function diagnosePackagistCredential(context: ReleaseContext): Prom
     clock: context.clock,
     userAgent: context.userAgent,
     timeoutMs: options.requestTimeout * 1000,
-    retry: DEFAULT_RETRY,
+    retry: { ...DEFAULT_RETRY, ...context.retry },
   });
   if (!offer.offered) {
     return {
       status,
-      detail: `updates use ${withoutOidc}; ${options.url} offers no OIDC token exchange (${offer.detail}), so there is no short-lived credential to use instead`,
+      detail: `updates use ${withoutOidc}; ${options.url} offers no OIDC token exchange (${offer.unreachable ? 'offline? ' : ''}${offer.detail}), so there is no short-lived credential to use instead`,
       codes: [],
+      ...(offer.unreachable ? { offline: true as const } : {}),
     };
   }
   const problems = await preflightPackagistOidc({ ...context, options: { ...options, oidc: 'required' } });

@@ -5,6 +5,7 @@ import { isPhpublishError, PhpublishAggregateError, type PhpublishError } from '
 import type { Logger } from '../log/index.js';
 import { loadSigningKey } from '../pgp/index.js';
 import { attestDepsFor, createReleaseContext } from './context.js';
+import { diagnosticContext, isUnreachable } from './doctor-briefly.js';
 import { diagnosePackagistCredential } from './doctor-packagist-credential.js';
 import { resolvePackagistTarget } from './packagist-target.js';
 import { preflightPackagist } from './preflight-packagist.js';
@@ -17,11 +18,14 @@ export interface DiagnosisRow {
   detail: string;
   /** The coded problems behind a `problem` row. */
   codes: string[];
+  /** Present when a service of this row never answered (the row's detail says `offline?`). */
+  offline?: true;
 }
 
 /**
  * What is configured and what is missing, layer by layer, without changing anything. Unlike
- * preflight it never stops at the first broken layer: every row is filled in.
+ * preflight it never stops at the first broken layer: every row is filled in. Each service is asked
+ * once and briefly (`diagnosticContext`); a row whose service never answered says `offline?`.
  */
 export async function diagnose({
   cwd,
@@ -35,13 +39,16 @@ export async function diagnose({
   logger: Logger;
 }): Promise<DiagnosisRow[]> {
   const rows: DiagnosisRow[] = [];
-  const problem = (area: string, errors: PhpublishError[]) =>
+  const problem = (area: string, errors: PhpublishError[]) => {
+    const offline = errors.some(isUnreachable);
     rows.push({
       area,
       status: 'problem',
-      detail: errors.map((e) => `${e.code}: ${e.message}`).join(' '),
+      detail: errors.map((e) => `${isUnreachable(e) ? 'offline? ' : ''}${e.code}: ${e.message}`).join(' '),
       codes: errors.map((e) => e.code),
+      ...(offline ? { offline: true as const } : {}),
     });
+  };
 
   try {
     resolveConfig(options, { env });
@@ -51,7 +58,7 @@ export async function diagnose({
     return rows;
   }
   rows.push({ area: 'Configuration', status: 'ok', detail: 'options and credentials are well-formed', codes: [] });
-  const context = createReleaseContext({ cwd, env, options, logger });
+  const context = diagnosticContext(createReleaseContext({ cwd, env, options, logger }));
 
   const { target, problems } = await resolvePackagistTarget(context);
   if (target) {
