@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { startSandboxSigstore } from '@phpublish/sandbox';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type ErrorCode, isPhpublishError } from '../errors/index.js';
+import { codeOf } from '../errors/testing/code-of.js';
 import { gitHubActionsPolicy, type IdentityPolicy } from './identity-policy.js';
 import { publicGoodTrustedRoot, type TrustedRootJson } from './trusted-root.js';
 import { verifyAttestation, verifySignedStatement } from './verify.js';
@@ -42,16 +42,6 @@ beforeAll(async () => {
   // No cache, no refresh: the shipped root, read from disk.
   root = await publicGoodTrustedRoot();
 });
-
-async function codeOf(work: Promise<unknown>): Promise<ErrorCode | 'verified'> {
-  try {
-    await work;
-    return 'verified';
-  } catch (error) {
-    if (isPhpublishError(error)) return error.code;
-    throw error;
-  }
-}
 
 // biome-ignore lint/suspicious/noExplicitAny: the tests edit raw bundle JSON, whatever its shape.
 type Json = Record<string, any>;

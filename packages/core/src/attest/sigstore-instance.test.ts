@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { startSandboxSigstore } from '@phpublish/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attestSchema } from '../config/attest-schema.js';
-import { type ErrorCode, isPhpublishError } from '../errors/index.js';
+import { isPhpublishError } from '../errors/index.js';
+import { codeOf } from '../errors/testing/code-of.js';
 import { detectCiPlatform } from './ci.js';
 import { httpDeps } from './deps.js';
 import { obtainIdentityToken } from './id-token.js';
@@ -92,18 +93,8 @@ async function signInItsInstance(run: Run): Promise<{ bundle: SigstoreBundle; in
   return { bundle, instance };
 }
 
-async function codeOf(work: () => Promise<unknown>): Promise<ErrorCode | 'done'> {
-  try {
-    await work();
-    return 'done';
-  } catch (error) {
-    if (isPhpublishError(error)) return error.code;
-    throw error;
-  }
-}
-
 const verifyWith = (bundle: SigstoreBundle, trustedRoot: TrustedRootJson) =>
-  codeOf(() =>
+  codeOf(
     verifyAttestation({
       bundle,
       trustedRoot,
@@ -147,14 +138,14 @@ describe('when a private repository releases', () => {
 
   it('verifies with GitHub’s trusted root, and fails with a coded error against the public-good one', async () => {
     const { bundle } = await signInItsInstance(withGitHubInstance(fixture.gitHubRun({ visibility: 'private' })));
-    expect(await verifyWith(bundle, githubInstance.trustedRoot)).toBe('done');
+    expect(await verifyWith(bundle, githubInstance.trustedRoot)).toBe('resolved');
     expect(await verifyWith(bundle, fixture.sandbox.sigstore.trustedRoot)).toBe('ATTEST_TLOG_INVALID');
   });
 
   it('does not accept a public-good bundle with GitHub’s trusted root', async () => {
     const { bundle, instance } = await signInItsInstance(withGitHubInstance(fixture.gitHubRun()));
     expect(instance.name).toBe('public-good');
-    expect(await verifyWith(bundle, fixture.sandbox.sigstore.trustedRoot)).toBe('done');
+    expect(await verifyWith(bundle, fixture.sandbox.sigstore.trustedRoot)).toBe('resolved');
     expect(await verifyWith(bundle, githubInstance.trustedRoot)).toBe('ATTEST_TLOG_INVALID');
     // Without its log entry it is still not GitHub's: its timestamp is not from GitHub's TSA (nor its certificate from GitHub's CA).
     const unlogged = structuredClone(bundle) as SigstoreBundle & { verificationMaterial: { tlogEntries: unknown[] } };
@@ -174,7 +165,7 @@ describe('when a private repository releases', () => {
       http: httpDeps(run.deps, 5),
       redactor: run.deps.redactor,
     });
-    const sign = (endpoints: SigstoreEndpoints) => () =>
+    const sign = (endpoints: SigstoreEndpoints) =>
       signStatement({
         statement: provenanceStatement(
           toInTotoSubjects(SUBJECTS),
@@ -190,7 +181,7 @@ describe('when a private repository releases', () => {
     expect(fixture.sandbox.sigstore.requests.fulcio).toHaveLength(fulcioBefore);
     expect(fixture.sandbox.sigstore.requests.rekor).toHaveLength(rekorBefore);
     // Chosen explicitly (`attest.sigstore: public-good`), it is the user's call.
-    expect(await codeOf(sign({ ...publicGood, publicLogAccepted: true }))).toBe('done');
+    expect(await codeOf(sign({ ...publicGood, publicLogAccepted: true }))).toBe('resolved');
   });
 
   it('uses the public-good instance when `attest.sigstore: public-good` says so', async () => {
@@ -207,7 +198,7 @@ describe('when the visibility is not known', () => {
     const run = withGitHubInstance(fixture.gitHubRun());
     const platform = detectCiPlatform(run.env)!;
     // A token without the claim (an older GitHub Enterprise Server) and no event file.
-    const code = await codeOf(() => sigstoreInstanceFor(run.config, { platform, env: run.env, claims: {} }));
+    const code = await codeOf(sigstoreInstanceFor(run.config, { platform, env: run.env, claims: {} }));
     expect(code).toBe('ATTEST_VISIBILITY_UNKNOWN');
   });
 
@@ -307,8 +298,8 @@ describe('when a GitLab job of a private project signs', () => {
   it('refuses with a coded error before anything is sent', async () => {
     const run = fixture.gitLabRun({ visibility: 'private' });
     const fulcioBefore = fixture.sandbox.sigstore.requests.fulcio.length;
-    expect(await codeOf(() => signInItsInstance(run))).toBe('ATTEST_PRIVATE_NO_INSTANCE');
-    expect(await codeOf(() => signInItsInstance(withEnv(run, { ...run.env, CI_PROJECT_VISIBILITY: 'private' })))).toBe(
+    expect(await codeOf(signInItsInstance(run))).toBe('ATTEST_PRIVATE_NO_INSTANCE');
+    expect(await codeOf(signInItsInstance(withEnv(run, { ...run.env, CI_PROJECT_VISIBILITY: 'private' })))).toBe(
       'ATTEST_PRIVATE_NO_INSTANCE',
     );
     expect(fixture.sandbox.sigstore.requests.fulcio).toHaveLength(fulcioBefore);
