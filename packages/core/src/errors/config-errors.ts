@@ -25,6 +25,14 @@ export const configErrors = defineErrors({
       `Name the plugin by its package name in your ${p.host} configuration, or rehearse without --host. Nothing was released.`,
     docs: 'cli.md#phpublish-rehearse',
   } satisfies ErrorDefinition<{ host: string; problem: string }>,
+  REHEARSE_COPY_FAILED: {
+    title: 'phpublish rehearse could not copy the repository',
+    message: (p: { cwd: string; problem: string }) =>
+      `phpublish rehearse releases a temporary copy of the git repository in ${p.cwd}, but git could not make it: ${p.problem}`,
+    remedy: () =>
+      'Run it in the root of the PHP package’s git repository, with at least one commit (`git log` shows it), or rehearse the bundled sample with `--sample`.',
+    docs: 'cli.md#phpublish-rehearse',
+  } satisfies ErrorDefinition<{ cwd: string; problem: string }>,
   REHEARSE_HOST_FAILED: {
     title: 'The release tool stopped with an error during the rehearsal',
     message: (p: { host: string; exitCode: number }) =>
@@ -116,4 +124,12 @@ export const configErrors = defineErrors({
       'Give the workflow `contents: write` and a GITHUB_TOKEN, or set `report.releaseNotes: false`; the table is also in the log and the job summary.',
     docs: 'configuration.md#report-releasenotes',
   } satisfies ErrorDefinition<{ url: string; reason: string }>,
+  REPORT_SUMMARY_WRITE_FAILED: {
+    title: 'The posture table could not be added to the job summary',
+    message: (p: { file: string; problem: string }) =>
+      `The posture table was not appended to the job summary ${p.file}: ${p.problem}. The release itself is complete.`,
+    remedy: () =>
+      'Check that $GITHUB_STEP_SUMMARY names a writable file on a disk with free space; the table is also in the log. Nothing needs to be released again.',
+    docs: 'reliability.md#reports',
+  } satisfies ErrorDefinition<{ file: string; problem: string }>,
 });

@@ -2,12 +2,14 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildArchive } from '../archive/index.js';
+import { describeError } from '../archive/output-file.js';
 import { detectCiPlatform } from '../attest/ci.js';
 import { httpDeps } from '../attest/deps.js';
 import { gitHubApiFor } from '../attest/forges.js';
 import { publishDraftRelease, storeZipAsset } from '../attest/github-store.js';
 import { type AttestReleaseResult, attestRelease } from '../attest/index.js';
 import { releaseFileNames, releaseSubjects } from '../attest/subjects.js';
+import { PhpublishError } from '../errors/index.js';
 import { attestDepsFor, type ReleaseContext } from './context.js';
 import type { PackagistTarget } from './packagist-target.js';
 
@@ -15,6 +17,20 @@ export interface ReleaseArtifacts {
   zip: { name: string; sha256: string; bytes: number };
   contentDigest: string;
   attestation?: AttestReleaseResult;
+}
+
+/** The zip's own temporary folder; a temp folder that cannot hold one (not a folder, read-only, full) is coded. */
+async function makeWorkDir(): Promise<string> {
+  const prefix = join(tmpdir(), 'phpublish-dist-');
+  try {
+    return await mkdtemp(prefix);
+  } catch (error) {
+    throw new PhpublishError(
+      'ARCHIVE_OUTPUT_FAILED',
+      { file: `${prefix}…`, problem: describeError(error) },
+      { cause: error },
+    );
+  }
 }
 
 /** `v1.2.3` → `1.2.3`: file names and subjects carry the version, not the tag. */
@@ -33,7 +49,7 @@ export async function buildAndAttest(
 ): Promise<ReleaseArtifacts> {
   const version = versionOfTag(tag);
   const names = releaseFileNames(target.packageName, version);
-  const workDir = await mkdtemp(join(tmpdir(), 'phpublish-dist-'));
+  const workDir = await makeWorkDir();
   try {
     const archive = await buildArchive({
       cwd: context.cwd,

@@ -1,7 +1,8 @@
 import { appendFile } from 'node:fs/promises';
+import { describeError } from '../archive/output-file.js';
 import { attestedCommitProblemIn } from '../attest/attested-commit.js';
 import type { Env } from '../config/index.js';
-import { isPhpublishError, PhpublishAggregateError } from '../errors/index.js';
+import { isPhpublishError, PhpublishAggregateError, PhpublishError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
 import type { SigningKey } from '../pgp/index.js';
 import type { CreateReleaseContextInput, ReleaseContext } from './context.js';
@@ -247,7 +248,17 @@ export class ReleaseSession {
     const { env, config, logger } = this.context;
     (print ?? ((text: string) => logger.info(text)))(postureText(posture));
     const summaryFile = env['GITHUB_STEP_SUMMARY'];
-    if (summaryFile) await appendFile(summaryFile, postureMarkdown(posture));
+    // The release is complete by now and the table is in the log: a summary that cannot be written is a warning.
+    if (summaryFile) {
+      await appendFile(summaryFile, postureMarkdown(posture)).catch((error: unknown) =>
+        logger.warn(
+          new PhpublishError('REPORT_SUMMARY_WRITE_FAILED', {
+            file: summaryFile,
+            problem: describeError(error),
+          }).format(),
+        ),
+      );
+    }
     if (config.options.report.releaseNotes && env['GITHUB_ACTIONS'] === 'true') {
       try {
         await appendPostureToGitHubRelease(this.context, { tag: posture.version, markdown: postureMarkdown(posture) });
