@@ -4,36 +4,12 @@
  * without a readable time, or whose name cannot be ordered, is checked rather than silently left out.
  */
 
-/** Where checking starts, inclusive. */
-export type Since = { kind: 'date'; text: string; at: number } | { kind: 'version'; text: string; order: VersionKey };
+import { compareNormalizedVersions, normalizeTagVersion } from '../composer/version-order.js';
 
-/** A version reduced to what Composer orders by: four numbers, then the stability and its number. */
-export type VersionKey = readonly number[];
+/** Where checking starts, inclusive; a version as Composer normalises it (`v2.1` → `2.1.0.0`). */
+export type Since = { kind: 'date'; text: string; at: number } | { kind: 'version'; text: string; normalized: string };
 
 const DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
-const VERSION =
-  /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:\.(\d+))?(?:[._-]?(stable|beta|b|rc|alpha|a|patch|pl|p)((?:[.-]?\d+)*))?$/i;
-
-// Composer's stability order: alpha < beta < RC < stable < patch (a version without suffix is stable).
-const STABILITY: Record<string, number> = { alpha: 1, a: 1, beta: 2, b: 2, rc: 3, stable: 4, patch: 5, pl: 5, p: 5 };
-
-/** `2.3`, `v2.3.0-RC1`: the key Composer would order it by, or undefined when it is not a version. */
-export function versionKey(version: string): VersionKey | undefined {
-  const match = VERSION.exec(version.trim());
-  if (!match) return undefined;
-  const numbers = match.slice(1, 5).map((part) => Number.parseInt(part ?? '0', 10));
-  const stability = STABILITY[(match[5] ?? 'stable').toLowerCase()]!;
-  const suffix = (match[6] ?? '').split(/[.-]/).filter(Boolean).map(Number);
-  return [...numbers, stability, ...suffix];
-}
-
-export function compareVersionKeys(a: VersionKey, b: VersionKey): number {
-  for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    const difference = (a[i] ?? 0) - (b[i] ?? 0);
-    if (difference !== 0) return Math.sign(difference);
-  }
-  return 0;
-}
 
 /** A date without a zone is UTC, as Packagist writes `time`; a day alone is its first second. */
 function parseDate(text: string): number {
@@ -50,8 +26,8 @@ export function parseSince(text: string): Since | { problem: string } {
     if (Number.isNaN(at)) return { problem: `"${text}" is not a date` };
     return { kind: 'date', text: value, at };
   }
-  const order = versionKey(value);
-  if (order) return { kind: 'version', text: value, order };
+  const normalized = normalizeTagVersion(value);
+  if (normalized && !normalized.endsWith('-dev')) return { kind: 'version', text: value, normalized };
   return { problem: `"${text}" is neither a date (2026-01-31) nor a version (1.4.0, v2.0.0-RC1)` };
 }
 
@@ -64,6 +40,6 @@ export function isOnOrAfter(since: Since, version: { version: string; time?: str
     const at = version.time ? parseDate(version.time) : Number.NaN;
     return Number.isNaN(at) || at >= since.at;
   }
-  const key = versionKey(version.version);
-  return key === undefined || compareVersionKeys(key, since.order) >= 0;
+  const normalized = normalizeTagVersion(version.version);
+  return normalized === undefined || compareNormalizedVersions(normalized, since.normalized) >= 0;
 }
