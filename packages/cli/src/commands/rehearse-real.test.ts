@@ -151,3 +151,30 @@ describe('when a step of the rehearsal fails', () => {
     expect(stderr).toContain(result.steps[0]?.code?.split(', ')[0]);
   }, 120_000);
 });
+
+describe('when the folder is not a repository the rehearsal can copy', () => {
+  it.each([
+    ['is not a git repository', async (dir: string) => dir],
+    [
+      'is a repository without a commit',
+      async (dir: string) => {
+        execFileSync('git', ['init', '-q'], { cwd: dir });
+        return dir;
+      },
+    ],
+  ])('when it %s: REHEARSE_COPY_FAILED, and the JSON report still comes out', async (_, prepare) => {
+    const folder = await makeTempDir('phpublish-not-a-repo-');
+    try {
+      const { code, stdout, stderr } = await rehearse(await prepare(folder.path), ['--json']);
+      expect(stderr).not.toContain('defect');
+      expect(code).toBe(EXIT.failed);
+      expect(stderr).toContain('REHEARSE_COPY_FAILED');
+      expect(JSON.parse(stdout)).toMatchObject({
+        ok: false,
+        steps: [{ step: 'copy', status: 'failed', code: 'REHEARSE_COPY_FAILED' }],
+      });
+    } finally {
+      await folder.cleanup();
+    }
+  });
+});

@@ -177,27 +177,28 @@ export const rehearseCommand: Command = {
       const repo = join(work, 'repo');
       const remote = join(work, 'remote.git');
       const env = gitEnv(io);
-      if (values['sample']) {
-        await cp(SAMPLE_DIR, repo, { recursive: true });
-        if (host) await cp(new URL(`${host.name}/`, SAMPLE_HOSTS_DIR), repo, { recursive: true });
-        await git(['init', '-q', '-b', 'main'], { cwd: repo, env });
-        await git(['add', '-A'], { cwd: repo, env });
-        // A conventional commit, so that semantic-release finds a release in it.
-        await git(['commit', '-q', '-m', 'feat: initial release of the sample'], { cwd: repo, env });
-      } else {
-        await git(['clone', '-q', '--no-hardlinks', io.cwd, repo], { cwd: work, env });
-        await git(['remote', 'remove', 'origin'], { cwd: repo, env });
+      const steps = new RehearsalSteps(io.stderr);
+      const copy = await steps.run(
+        'copy',
+        () =>
+          prepareCopy({
+            from: values['sample'] ? undefined : io.cwd,
+            host,
+            work,
+            repo,
+            remote,
+            env,
+            version: values['version'] as string | undefined,
+          }),
+        ({ name, head }) => `${name} at ${head.slice(0, 12)}, with a local bare remote`,
+      );
+      if (!copy) {
+        if (values['json']) io.stdout.write(`${JSON.stringify({ ok: false, steps: steps.list }, null, 2)}\n`);
+        else io.stdout.write(`\n${steps.text()}\n`);
+        return EXIT.failed;
       }
-      // The rehearsal's own "origin": a bare repository next to it, never the real remote.
-      await git(['init', '-q', '--bare', remote], { cwd: work, env });
-      await git(['remote', 'add', 'origin', remote], { cwd: repo, env });
-      const version =
-        (values['version'] as string | undefined) ??
-        (host?.takesVersion === false ? undefined : await defaultVersion(repo, env));
-      const composer = await readComposerJson(repo);
-      const name = String(composer.name ?? 'rehearsal/package');
+      const { version, name, head } = copy;
       const repositoryUrl = `https://github.com/${name}`;
-      const head = await git(['rev-parse', 'HEAD'], { cwd: repo, env });
       logger.info(
         `Rehearsing ${name} ${version ?? '(the version semantic-release computes)'} at ${head.slice(0, 12)} against local stand-ins${host ? ` with ${host.name}` : ''}.`,
       );
@@ -227,7 +228,6 @@ export const rehearseCommand: Command = {
         );
       }
 
-      const steps = new RehearsalSteps(io.stderr);
       const rehearsal: Rehearsal = {
         io,
         logger,
@@ -549,6 +549,50 @@ function oidcRegistry(oidc: boolean, positionals: string[]): 'packagist' | 'priv
   }
   if (!oidc) return undefined;
   return registry === 'private-packagist' ? 'private-packagist' : 'packagist';
+}
+
+/**
+ * The temporary copy the rehearsal releases: a clone of the repository in `from` (or the bundled
+ * sample, with the host's configuration for it), with a bare repository beside it as its origin.
+ * git failing here is about the folder (not a repository, no commit yet): a coded error, not a defect.
+ */
+async function prepareCopy(input: {
+  /** The repository to copy; undefined for the sample. */
+  from: string | undefined;
+  host: RehearsalHost | undefined;
+  work: string;
+  repo: string;
+  remote: string;
+  env: Record<string, string | undefined>;
+  version: string | undefined;
+}): Promise<{ version: string | undefined; name: string; head: string }> {
+  const { from, host, work, repo, remote, env } = input;
+  const run = async (args: string[], cwd: string) => {
+    try {
+      return await git(args, { cwd, env });
+    } catch (error) {
+      const problem = String((error as Error).message);
+      throw new PhpublishError('REHEARSE_COPY_FAILED', { cwd: from ?? 'the sample', problem }, { cause: error });
+    }
+  };
+  if (from === undefined) {
+    await cp(SAMPLE_DIR, repo, { recursive: true });
+    if (host) await cp(new URL(`${host.name}/`, SAMPLE_HOSTS_DIR), repo, { recursive: true });
+    await run(['init', '-q', '-b', 'main'], repo);
+    await run(['add', '-A'], repo);
+    // A conventional commit, so that semantic-release finds a release in it.
+    await run(['commit', '-q', '-m', 'feat: initial release of the sample'], repo);
+  } else {
+    await run(['clone', '-q', '--no-hardlinks', from, repo], work);
+    await run(['remote', 'remove', 'origin'], repo);
+  }
+  // The rehearsal's own "origin": a bare repository next to it, never the real remote.
+  await run(['init', '-q', '--bare', remote], work);
+  await run(['remote', 'add', 'origin', remote], repo);
+  const head = await run(['rev-parse', '--verify', 'HEAD^{commit}'], repo);
+  const version = input.version ?? (host?.takesVersion === false ? undefined : await defaultVersion(repo, env));
+  const composer = await readComposerJson(repo);
+  return { version, name: String(composer.name ?? 'rehearsal/package'), head };
 }
 
 function gitEnv(io: CommandIo): Record<string, string | undefined> {
