@@ -7,6 +7,8 @@
  * attestation, the version once on Packagist at the tagged commit. docs/reliability.md describes
  * the same table step by step.
  */
+import { readFileSync } from 'node:fs';
+import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAULT_KINDS, type FaultKind, RELEASE_CALLS, type ReleaseCall } from './testing/fault-table.js';
 import { RETRY, type ReleaseOutcome, type ReleaseWorld, startReleaseWorld } from './testing/release-world.js';
@@ -78,6 +80,15 @@ async function runCell(call: ReleaseCall, kind: FaultKind) {
   return describeOutcome(faulted);
 }
 
+describe('docs/reliability.md', () => {
+  it('names every call and every fault kind of the table', () => {
+    const doc = readFileSync(new URL('../../../../docs/reliability.md', import.meta.url), 'utf8');
+    for (const name of [...RELEASE_CALLS.map((call) => call.name), ...FAULT_KINDS.map((kind) => kind.name)]) {
+      expect(doc, name).toContain(`**${name}**`);
+    }
+  });
+});
+
 describe('when each outbound call of a release meets each fault', () => {
   for (const call of RELEASE_CALLS) {
     describe(`at ${call.name}`, () => {
@@ -92,4 +103,29 @@ describe('when each outbound call of a release meets each fault', () => {
       }
     });
   }
+});
+
+describe('when GitHub serves a certificate the client does not trust (a TLS failure)', () => {
+  it('stops with a coded error before anything reaches GitHub, and a re-run that trusts it finishes', async () => {
+    const tlsWorld = await startReleaseWorld({ githubTls: true });
+    const untrusting = new Agent();
+    try {
+      const tag = 'v9.0.0';
+      const commit = await tlsWorld.prepare(tag);
+      const faulted = await tlsWorld.release(tag, commit, { dispatcher: untrusting });
+      expectNoCrash(faulted);
+      expect(faulted.error?.code).toBeDefined();
+      expect(faulted.error?.format()).toMatch(/certificate/i);
+      expect(tlsWorld.services.github.releases('acme/hello').flatMap((r) => r.assets)).toEqual([]);
+      const rerun = await tlsWorld.release(tag, commit);
+      expect(rerun.error?.format(), rerun.lines.join('\n')).toBeUndefined();
+      const state = await tlsWorld.state(tag);
+      expect(state.releases).toBe(1);
+      expect([...state.assets].sort()).toEqual(['acme-hello-9.0.0.sigstore.json', 'acme-hello-9.0.0.zip']);
+      expect(state.packagistVersions).toEqual([`${tag}@${commit}`]);
+    } finally {
+      await untrusting.close();
+      await tlsWorld.close();
+    }
+  }, 120_000);
 });

@@ -10,6 +10,7 @@ import {
   type SandboxPackagist,
   type SandboxUserCredentials,
   startAttestationSandbox,
+  startSandboxGitHub,
   startSandboxPackagist,
 } from '@phpublish/sandbox';
 import { createPhpPackageRepo, gitEnv, makeTempDir, type PhpPackageRepo } from '@phpublish/test-utils';
@@ -65,9 +66,14 @@ export interface ReleaseWorld {
   close(): Promise<void>;
 }
 
+/**
+ * With `githubTls`, GitHub is served over HTTPS (GitHub Enterprise Server's layout) with a
+ * throwaway CA that only the world's own dispatcher trusts: a release given another dispatcher
+ * meets a TLS failure.
+ */
 export async function startReleaseWorld(options: { githubTls?: boolean } = {}): Promise<ReleaseWorld> {
   const key = await generateTestKey('ed25519');
-  const services = await startAttestationSandbox();
+  const services = await startServices(options.githubTls === true);
   const packagist = await startSandboxPackagist({ crawlDelayMs: 5 });
   const repo = await createPhpPackageRepo({ name: PACKAGE, tags: [] });
   const remoteDir = await makeTempDir('phpublish-origin-');
@@ -79,7 +85,12 @@ export async function startReleaseWorld(options: { githubTls?: boolean } = {}): 
   packagist.addPackage({ name: PACKAGE, repositoryUrl: REPOSITORY_URL, maintainers: ['alice'] });
   services.github.addRepository(PACKAGE);
   // Trusts the stand-ins' own CA only when GitHub serves HTTPS; a plain Agent is what a wrong CA looks like.
-  const agent = new Agent({ keepAliveTimeout: 10_000, connections: 10 });
+  const caPem = services.github.caPem;
+  const agent = new Agent({
+    keepAliveTimeout: 10_000,
+    connections: 10,
+    ...(caPem ? { connect: { ca: [caPem] } } : {}),
+  });
   let commits = 0;
 
   const release: ReleaseWorld['release'] = async (tag, commit, runOptions = {}) => {
@@ -100,7 +111,7 @@ export async function startReleaseWorld(options: { githubTls?: boolean } = {}): 
         cwd: runOptions.cwd ?? repo.dir,
         env: gitEnv({
           ...job.env,
-          GITHUB_API_URL: services.github.url,
+          GITHUB_API_URL: services.github.apiUrl,
           GITHUB_TOKEN: services.github.issueToken(PACKAGE, { contents: 'write', attestations: 'write' }),
           PACKAGIST_USERNAME: account.username,
           PACKAGIST_API_TOKEN: account.safeToken,
@@ -111,7 +122,7 @@ export async function startReleaseWorld(options: { githubTls?: boolean } = {}): 
             fulcioUrl: services.sigstore.fulcioUrl,
             rekorUrl: services.sigstore.rekorUrl,
             ...(services.sigstore.tsaUrl ? { tsaUrl: services.sigstore.tsaUrl } : {}),
-            githubApiUrl: services.github.url,
+            githubApiUrl: services.github.apiUrl,
             requestTimeout: REQUEST_TIMEOUT_SECONDS,
           },
           packagist: {
@@ -187,6 +198,21 @@ export async function startReleaseWorld(options: { githubTls?: boolean } = {}): 
       await packagist.close();
       await repo.cleanup();
       await remoteDir.cleanup();
+    },
+  };
+}
+
+/** The attestation stand-ins; with `githubTls`, their GitHub replaced by one that serves HTTPS. */
+async function startServices(githubTls: boolean): Promise<AttestationSandbox> {
+  const services = await startAttestationSandbox();
+  if (!githubTls) return services;
+  const github = await startSandboxGitHub({ tls: true });
+  return {
+    ...services,
+    github,
+    close: async () => {
+      await github.close();
+      await services.close();
     },
   };
 }
