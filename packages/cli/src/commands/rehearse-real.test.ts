@@ -125,6 +125,7 @@ describe('when a step of the rehearsal fails', () => {
       expect(result.ok).toBe(false);
       expect(result.posture?.packagist).toMatchObject({ confirmation: 'served' });
       expect(result.steps.map((s) => [s.step, s.status, s.code])).toEqual([
+        ['copy', 'passed', undefined],
         ['release', 'passed', undefined],
         ['Composer fetch', 'failed', 'REHEARSE_COMPOSER_MISSING'],
         ['phpublish verify', 'passed', undefined],
@@ -142,13 +143,13 @@ describe('when a step of the rehearsal fails', () => {
     const result = JSON.parse(stdout) as RehearsalResult;
     expect(result.ok).toBe(false);
     expect(result.posture).toBeUndefined();
-    expect(result.steps).toHaveLength(1);
-    expect(result.steps[0]).toMatchObject({
+    expect(result.steps).toHaveLength(2);
+    expect(result.steps[1]).toMatchObject({
       step: 'release',
       status: 'failed',
       code: expect.stringMatching(/^[A-Z_]+/),
     });
-    expect(stderr).toContain(result.steps[0]?.code?.split(', ')[0]);
+    expect(stderr).toContain(result.steps[1]?.code?.split(', ')[0]);
   }, 120_000);
 });
 

@@ -216,12 +216,13 @@ describe('phpublish rehearse --sample --oidc private-packagist', () => {
     });
     // verify checks versions built from a git commit; the artifact is compared with the released zip instead.
     expect(result.steps.map((s) => [s.step, s.status])).toEqual([
+      ['copy', 'passed'],
       ['release', 'passed'],
       ['Composer fetch', 'passed'],
       ['served artifact', 'passed'],
       ['phpublish verify', 'skipped'],
     ]);
-    expect(result.steps[2]?.detail).toContain(`sha256:${result.zip?.sha256}, the released zip`);
+    expect(result.steps[3]?.detail).toContain(`sha256:${result.zip?.sha256}, the released zip`);
     expect(result.installedFiles).toEqual(['README.md', 'composer.json', 'src/Greeter.php']);
     expect(stderr).toContain('organisation rehearsal-org trusts');
     // No exchanged key, secret, ID token or request signature shows.

@@ -5,7 +5,9 @@ import { fileURLToPath } from 'node:url';
 import {
   generateThrowawayKey,
   git,
+  isPhpublishError,
   isStableVersion,
+  PhpublishAggregateError,
   PhpublishError,
   postureRows,
   postureText,
@@ -294,7 +296,7 @@ export const rehearseCommand: Command = {
             steps.pass('phpublish verify', describeVerify(verification.report));
           } else {
             logger.error(`phpublish verify ${name} ${tag} failed:\n${verification.output}`);
-            steps.fail('phpublish verify', describeVerify(verification.report), failedCheckCodes(verification.report));
+            steps.fail('phpublish verify', describeVerify(verification.report), verification.code);
           }
           return { installedFiles: fetched?.files, verification };
         },
@@ -626,7 +628,7 @@ async function verifyRehearsal(input: {
   publicKey: string;
   /** Where the release job ran: `refs/tags/{tag}`, or the branch a release tool released from. */
   identityRef: string;
-}): Promise<{ ok: boolean; report: unknown; output: string }> {
+}): Promise<{ ok: boolean; report: unknown; output: string; code: string | undefined }> {
   const { work, services, name } = input;
   await writeFile(join(work, 'rehearsal-key.asc'), input.publicKey);
   await writeFile(join(work, 'trusted_root.json'), JSON.stringify(services.sigstore.trustedRoot));
@@ -654,28 +656,37 @@ async function verifyRehearsal(input: {
   );
   let stdout = '';
   let stderr = '';
-  const code = await verifyCommand.run(
-    { values: { policy: policyFile, json: true }, positionals: [name, input.version] },
-    {
-      argv: [],
-      cwd: work,
-      env: {
-        ...gitEnv(input.io),
-        GIT_CONFIG_COUNT: '1',
-        GIT_CONFIG_KEY_0: `url.${input.remote}.insteadOf`,
-        GIT_CONFIG_VALUE_0: `https://github.com/${name}.git`,
+  let thrown: string | undefined;
+  // A coded error verify throws (rather than reports) fails the step like a failed check.
+  const code = await verifyCommand
+    .run(
+      { values: { policy: policyFile, json: true }, positionals: [name, input.version] },
+      {
+        argv: [],
+        cwd: work,
+        env: {
+          ...gitEnv(input.io),
+          GIT_CONFIG_COUNT: '1',
+          GIT_CONFIG_KEY_0: `url.${input.remote}.insteadOf`,
+          GIT_CONFIG_VALUE_0: `https://github.com/${name}.git`,
+        },
+        stdout: { write: (text: string) => (stdout += text) },
+        stderr: { write: (text: string) => (stderr += text) },
       },
-      stdout: { write: (text: string) => (stdout += text) },
-      stderr: { write: (text: string) => (stderr += text) },
-    },
-  );
+    )
+    .catch((error: unknown) => {
+      if (!(error instanceof PhpublishAggregateError) && !isPhpublishError(error)) throw error;
+      stderr += error.format();
+      thrown = error instanceof PhpublishAggregateError ? error.errors.map((e) => e.code).join(', ') : error.code;
+      return EXIT.failed;
+    });
   let report: unknown;
   try {
     report = JSON.parse(stdout);
   } catch {
     report = undefined;
   }
-  return { ok: code === EXIT.ok, report, output: `${stdout}${stderr}` };
+  return { ok: code === EXIT.ok, report, output: `${stdout}${stderr}`, code: failedCheckCodes(report) ?? thrown };
 }
 
 function summary(r: RehearsalResult, steps: RehearsalSteps): string {
