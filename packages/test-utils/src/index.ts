@@ -1,5 +1,19 @@
 export { GitCommandError, type GitOptions, git, gitEnv, TEST_GIT_DATE, TEST_GIT_IDENTITY } from './git.js';
 export {
+  clearLeakScan,
+  describeLeaks,
+  findLeaks,
+  type Leak,
+  type LeakPlace,
+  recordedPlaces,
+  recordForLeakScan,
+  registeredSecrets,
+  registerSecret,
+  secretForms,
+  type TestSecret,
+} from './leak-scan.js';
+export { recordFilesForLeakScan, recordGitObjectsForLeakScan } from './leak-sources.js';
+export {
   type BareRemote,
   createBareRemote,
   createPhpPackageRepo,

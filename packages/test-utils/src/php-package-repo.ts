@@ -1,6 +1,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { git, gitEnv, TEST_GIT_DATE } from './git.js';
+import { recordGitObjectsForLeakScan } from './leak-sources.js';
 import { makeTempDir } from './temp-dir.js';
 
 /** File contents by path relative to the repository root; `null` deletes the file. */
@@ -171,5 +172,10 @@ export interface BareRemote {
 export async function createBareRemote(env: Record<string, string> = gitEnv()): Promise<BareRemote> {
   const temp = await makeTempDir('phpublish-remote-');
   await git(temp.path, ['init', '--quiet', '--bare'], { env });
-  return { dir: temp.path, cleanup: temp.cleanup };
+  // What was pushed here is what a real remote would keep: the leak scan reads it before it goes.
+  const cleanup = async () => {
+    await recordGitObjectsForLeakScan(temp.path, 'a bare remote');
+    await temp.cleanup();
+  };
+  return { dir: temp.path, cleanup };
 }
