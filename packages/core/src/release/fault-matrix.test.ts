@@ -89,17 +89,31 @@ describe('docs/reliability.md', () => {
   });
 });
 
+/**
+ * The whole product takes minutes (a release per cell); by default each HTTP call meets every third
+ * kind, rotating, so that every call and every kind are exercised on each run (the git push meets all
+ * of its kinds). PHPUBLISH_FAULT_MATRIX=full runs every cell.
+ */
+const FULL_MATRIX = process.env['PHPUBLISH_FAULT_MATRIX'] === 'full';
+function selected(callIndex: number, kindIndex: number, call: ReleaseCall): boolean {
+  return FULL_MATRIX || call.standIn === undefined || (callIndex + kindIndex) % 3 === 0;
+}
+
 describe('when each outbound call of a release meets each fault', () => {
-  for (const call of RELEASE_CALLS) {
+  for (const [callIndex, call] of RELEASE_CALLS.entries()) {
     describe(`at ${call.name}`, () => {
-      for (const kind of FAULT_KINDS.filter((k) => call.kinds.includes(k.name))) {
-        it(`${kind.name}: finishes, or stops with a coded error and a re-run finishes with nothing duplicated`, async () => {
-          const outcome = await runCell(call, kind);
-          const expected = call.expect?.[kind.name] ?? kind.expect;
-          if (expected !== 'either') {
-            expect(outcome === 'finished' ? 'finished' : 'stopped', outcome).toBe(expected);
-          }
-        }, 60_000);
+      for (const [kindIndex, kind] of FAULT_KINDS.filter((k) => call.kinds.includes(k.name)).entries()) {
+        it.runIf(selected(callIndex, kindIndex, call))(
+          `${kind.name}: finishes, or stops with a coded error and a re-run finishes with nothing duplicated`,
+          async () => {
+            const outcome = await runCell(call, kind);
+            const expected = call.expect?.[kind.name] ?? kind.expect;
+            if (expected !== 'either') {
+              expect(outcome === 'finished' ? 'finished' : 'stopped', outcome).toBe(expected);
+            }
+          },
+          60_000,
+        );
       }
     });
   }
