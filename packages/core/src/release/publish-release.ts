@@ -1,6 +1,6 @@
 import { PhpublishError } from '../errors/index.js';
 import { createSignedTag, pushTag, resolveCommit, verifyTag } from '../git/index.js';
-import { type SigningKey, trustSigningKey } from '../pgp/index.js';
+import { loadTrustedKeys, type SigningKey, type TrustedKeys, trustSigningKey } from '../pgp/index.js';
 import { buildAndAttest, type ReleaseArtifacts } from './build-and-attest.js';
 import type { ReleaseContext } from './context.js';
 import { notifyPackagist } from './notify-packagist.js';
@@ -55,7 +55,16 @@ export async function publishRelease(context: ReleaseContext, input: PublishRele
     posture.signedTag = { signerFingerprint: verified.signer.fingerprint };
   } else {
     if (!existing) throw new PhpublishError('SIGNING_KEY_MISSING');
-    posture.signedTag = { unsigned: true };
+    // A tag the maintainer signed elsewhere (their own gpg, then `git push`): with trusted keys in
+    // the options it must be signed by one of them, or nothing is published.
+    const trusted = await optionsTrustedKeys(context.config.signing);
+    if (trusted) {
+      const verified = await verifyTag({ ...git, tag, trusted });
+      context.logger.success(`${tag} is signed by ${verified.signer.fingerprint}, a trusted key.`);
+      posture.signedTag = { signerFingerprint: verified.signer.fingerprint };
+    } else {
+      posture.signedTag = { unsigned: true };
+    }
   }
   if (input.createAndPushTo !== undefined) {
     const { pushed } = await pushTag({ ...git, tag, remote: input.createAndPushTo });
@@ -69,4 +78,16 @@ export async function publishRelease(context: ReleaseContext, input: PublishRele
   posture.packagistCredential = context.config.packagist.mode;
   posture.packagist = await notifyPackagist(context, target, { version: tag, commit });
   return { posture, artifacts };
+}
+
+/** `signing.trustedKeys` (pinned to `signing.trustedFingerprints`), or undefined when none are given. */
+async function optionsTrustedKeys(signing: {
+  trustedKeys: readonly string[];
+  trustedFingerprints: readonly string[];
+}): Promise<TrustedKeys | undefined> {
+  if (signing.trustedKeys.length === 0) return undefined;
+  return loadTrustedKeys({
+    keys: signing.trustedKeys.map((armored, index) => ({ armored, source: `signing.trustedKeys[${index}]` })),
+    fingerprints: signing.trustedFingerprints,
+  });
 }

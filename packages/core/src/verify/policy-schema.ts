@@ -141,6 +141,11 @@ export const policySchema = z
     githubApiUrl: httpUrl()
       .optional()
       .describe('GitHub’s REST API, where attestations and release assets are read. Default: https://api.github.com.'),
+    gitlabApiUrl: httpUrl()
+      .optional()
+      .describe(
+        'GitLab’s REST API (`…/api/v4`), where release links and the generic packages that hold attestations are read. Default: each GitLab identity’s `serverUrl` + `/api/v4`.',
+      ),
     trustedRoot: z
       .string()
       .min(1)

@@ -221,6 +221,7 @@ describe('policyJsonSchema', () => {
       '$schema',
       'packagistUrl',
       'githubApiUrl',
+      'gitlabApiUrl',
       'trustedRoot',
       'packages',
     ]);

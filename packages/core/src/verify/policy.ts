@@ -28,6 +28,7 @@ export interface VerifyPolicy {
   file: string;
   packagistUrl?: string;
   githubApiUrl?: string;
+  gitlabApiUrl?: string;
   entries: ReadonlyMap<string, ResolvedPolicyEntry>;
 }
 
@@ -95,6 +96,7 @@ export async function loadPolicy(input: { file: string; cwd: string }): Promise<
     entries,
     ...(policy.packagistUrl ? { packagistUrl: policy.packagistUrl } : {}),
     ...(policy.githubApiUrl ? { githubApiUrl: policy.githubApiUrl } : {}),
+    ...(policy.gitlabApiUrl ? { gitlabApiUrl: policy.gitlabApiUrl } : {}),
   };
 }
 

@@ -46,6 +46,8 @@ export interface VerifyEndpoints {
   /** The Composer repository serving p2 metadata. */
   packagistUrl: string;
   githubApiUrl: string;
+  /** GitLab's API for every GitLab identity; each identity's `serverUrl` + `/api/v4` when absent. */
+  gitlabApiUrl?: string;
 }
 
 export const DEFAULT_ENDPOINTS: VerifyEndpoints = {

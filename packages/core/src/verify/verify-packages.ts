@@ -51,6 +51,8 @@ export async function verifyPackages(input: VerifyPackagesInput, deps: VerifyDep
     packagistUrl: input.endpoints?.packagistUrl ?? input.policy.packagistUrl ?? DEFAULT_ENDPOINTS.packagistUrl,
     githubApiUrl: input.endpoints?.githubApiUrl ?? input.policy.githubApiUrl ?? DEFAULT_ENDPOINTS.githubApiUrl,
   };
+  const gitlabApiUrl = input.endpoints?.gitlabApiUrl ?? input.policy.gitlabApiUrl;
+  if (gitlabApiUrl) endpoints.gitlabApiUrl = gitlabApiUrl;
   const total = input.targets.length;
   const many = total > 1;
   const covered = input.targets.filter((t) => policyEntryFor(input.policy, t.packageName)).length;
