@@ -59,7 +59,9 @@ export {
   type TrustedOidcIssuer,
 } from './sigstore/fulcio-identity.js';
 export {
+  type SandboxGitHubSigstore,
   type SandboxSigstore,
+  type SandboxSigstoreInstance,
   type SandboxSigstoreOptions,
   type SigstoreService,
   startSandboxSigstore,

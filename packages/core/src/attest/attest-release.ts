@@ -15,6 +15,7 @@ import { fetchGitLabReleaseLink, storeGitLabReleaseLink } from './gitlab-store.j
 import { claim, obtainIdentityToken } from './id-token.js';
 import { provenanceFor } from './provenance.js';
 import { type SigstoreBundle, signStatement } from './sign.js';
+import { sigstoreInstanceFor } from './sigstore-instance.js';
 import { type ProvenanceStatement, provenanceStatement } from './statement.js';
 import { claimedSubjects, parseBundleText, sameSubjects } from './stored-bundle.js';
 import { type AttestationSubjects, releaseFileNames, toInTotoSubjects } from './subjects.js';
@@ -80,6 +81,8 @@ export async function attestRelease(
     const otherCommit =
       commit && attestedCommitProblem({ platform, commit: claim(identity.claims, 'sha') }, { tag, commit });
     if (otherCommit) throw otherCommit;
+    // By the repository's visibility: a private repository's provenance never reaches the public log.
+    const instance = await sigstoreInstanceFor(config, { platform, env, claims: identity.claims });
     const statement: ProvenanceStatement = provenanceStatement(
       subjects,
       provenanceFor(platform, identity.claims, env, new Date(deps.clock.now())),
@@ -87,17 +90,13 @@ export async function attestRelease(
     bundle = await signStatement({
       statement,
       identity,
-      endpoints: {
-        fulcioUrl: config.fulcioUrl,
-        rekorUrl: config.rekorUrl,
-        ...(config.tsaUrl ? { tsaUrl: config.tsaUrl } : {}),
-      },
+      endpoints: instance,
       timeoutMs: config.requestTimeout * 1000,
       retry: http.retry,
       redactor,
     });
     logger.success(
-      `Attestation: signed the provenance of ${subjects.map((s) => s.name).join(' and ')}${logIndexNote(bundle)}`,
+      `Attestation: signed the provenance of ${subjects.map((s) => s.name).join(' and ')} with the ${instance.name} Sigstore instance${logIndexNote(bundle)}`,
     );
   }
 

@@ -35,6 +35,13 @@ export { preflightAttestation } from './preflight.js';
 export { GITHUB_ACTIONS_BUILD_TYPE, gitHubActionsProvenance, gitLabCiProvenance } from './provenance.js';
 export { BUNDLE_V03_MEDIA_TYPE, type SigstoreBundle, type SigstoreEndpoints, signStatement } from './sign.js';
 export {
+  chooseSigstoreInstance,
+  repositoryVisibility,
+  type SigstoreInstance,
+  sigstoreInstanceFor,
+  sigstoreInstanceProblem,
+} from './sigstore-instance.js';
+export {
   IN_TOTO_PAYLOAD_TYPE,
   IN_TOTO_STATEMENT_TYPE,
   type ProvenancePredicate,
@@ -50,7 +57,12 @@ export {
   releaseSubjects,
   type Subject,
 } from './subjects.js';
-export { publicGoodTrustedRoot, type TrustedRootJson } from './trusted-root.js';
+export {
+  type PublicGoodRootOptions,
+  publicGoodTrustedRoot,
+  shippedPublicGoodRoot,
+  type TrustedRootJson,
+} from './trusted-root.js';
 export {
   type ExpectedSubjects,
   type VerifiedAttestation,

@@ -4,7 +4,8 @@ import { detectCiPlatform } from './ci.js';
 import { type AttestDeps, httpDeps } from './deps.js';
 import { gitHubApiFor, gitHubToken, gitLabToken } from './forges.js';
 import { type GitHubRepositoryApi, probeAttestationsWrite, releaseImmutability } from './github-store.js';
-import { readIdentityToken } from './id-token.js';
+import { type IdentityToken, readIdentityToken } from './id-token.js';
+import { sigstoreInstanceProblem } from './sigstore-instance.js';
 
 /**
  * Everything that would stop the attestation step, found before anything is published: a supported
@@ -20,22 +21,28 @@ export async function preflightAttestation(config: AttestConfig, deps: AttestDep
 
   if (platform === 'gitlab-ci') {
     const token = env[config.identityTokenVariable]?.trim();
+    let identity: IdentityToken | undefined;
     if (!token)
       problems.push(new PhpublishError('ATTEST_ID_TOKEN_MISSING', { variable: config.identityTokenVariable }));
     else {
       try {
-        readIdentityToken('gitlab-ci', token, { redactor, nowMs: deps.clock.now() });
+        identity = readIdentityToken('gitlab-ci', token, { redactor, nowMs: deps.clock.now() });
       } catch (error) {
         if (!(error instanceof PhpublishError)) throw error;
         problems.push(error);
       }
     }
+    const instanceProblem = await sigstoreInstanceProblem(config, { platform, env, claims: identity?.claims });
+    if (instanceProblem) problems.push(instanceProblem);
     if (config.storeGitLabReleaseLink && !gitLabToken(env, redactor)) {
       problems.push(new PhpublishError('ATTEST_GITLAB_TOKEN_MISSING'));
     }
     return problems;
   }
 
+  // The ID token is requested only to sign: here the event payload alone can tell the visibility.
+  const instanceProblem = await sigstoreInstanceProblem(config, { platform, env });
+  if (instanceProblem) problems.push(instanceProblem);
   redactor.add(env['ACTIONS_ID_TOKEN_REQUEST_TOKEN']);
   if (!env['ACTIONS_ID_TOKEN_REQUEST_URL']?.trim() || !env['ACTIONS_ID_TOKEN_REQUEST_TOKEN']?.trim()) {
     problems.push(new PhpublishError('ATTEST_ID_TOKEN_PERMISSION_MISSING'));
