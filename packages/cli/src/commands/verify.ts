@@ -72,6 +72,9 @@ export const verifyCommand: Command = {
     '  --cache-dir <dir>        where checks that passed are cached (default: $XDG_CACHE_HOME/phpublish,',
     '                           else ~/.cache/phpublish); metadata, tags and dists are always fetched anew',
     '  --no-cache               neither read nor write the cache',
+    '  --refresh-trusted-root   update the public-good Sigstore root through its TUF repository (network)',
+    '                           and keep it in the cache; by default the root shipped with phpublish (or a',
+    '                           newer one an earlier refresh kept) is used, offline',
     '',
     'Exit codes: 0 everything covered verified, 1 a check failed, 2 wrong usage, 70 internal error.',
     'Environment: GITHUB_TOKEN or GH_TOKEN (optional) for GitHub’s API, GITLAB_TOKEN (optional, private projects)',
@@ -93,6 +96,7 @@ export const verifyCommand: Command = {
     json: { type: 'boolean' },
     'cache-dir': { type: 'string' },
     'no-cache': { type: 'boolean' },
+    'refresh-trusted-root': { type: 'boolean' },
   },
   allowPositionals: true,
   integers: { concurrency: { min: 1, max: 64 }, threads: { min: 1, max: 16 } },
@@ -163,6 +167,7 @@ export const verifyCommand: Command = {
       tempDir: io.env['TMPDIR'] || tmpdir(),
       limits: maxSizes.limits,
       ...(cacheDir ? { cache: { dir: cacheDir, phpublishVersion: PHPUBLISH_VERSION } } : {}),
+      ...(values['refresh-trusted-root'] ? { refreshTrustedRoot: true } : {}),
     };
     let report: VerifyReport;
     try {

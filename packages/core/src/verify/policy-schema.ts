@@ -151,7 +151,7 @@ export const policySchema = z
       .min(1)
       .optional()
       .describe(
-        'Sigstore trusted_root.json, relative to the policy file. Default: the public-good instance’s, loaded through its TUF repository.',
+        'Sigstore trusted_root.json, relative to the policy file. Default: the public-good instance’s, offline (the root shipped with phpublish, or a newer one kept by `--refresh-trusted-root`). Bundles of private repositories need GitHub’s root here.',
       ),
     packages: z
       .record(z.string().regex(POLICY_KEY, 'must be vendor/name or vendor/*'), policyEntrySchema)
