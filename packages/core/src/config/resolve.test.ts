@@ -28,7 +28,7 @@ describe('resolveConfig', () => {
           requestTimeout: 30,
           confirm: { enabled: true, timeout: 600, onTimeout: 'fail' },
           oidc: 'auto',
-          privatePackagist: { url: 'https://packagist.com' },
+          privatePackagist: { url: 'https://packagist.com', packageType: 'auto' },
         },
         signing: { trustedKeys: [], trustedFingerprints: [] },
         attest: {
