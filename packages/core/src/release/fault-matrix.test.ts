@@ -13,24 +13,33 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAULT_KINDS, type FaultKind, RELEASE_CALLS, type ReleaseCall } from './testing/fault-table.js';
 import { RETRY, type ReleaseOutcome, type ReleaseWorld, startReleaseWorld } from './testing/release-world.js';
 
-let world: ReleaseWorld;
+let gitHubWorld: ReleaseWorld;
+let gitLabWorld: ReleaseWorld | undefined;
 let releases = 0;
 
 beforeAll(async () => {
-  world = await startReleaseWorld();
+  gitHubWorld = await startReleaseWorld();
 }, 60_000);
 afterAll(async () => {
-  await world?.close();
+  await gitHubWorld?.close();
+  await gitLabWorld?.close();
 });
 
+/** The GitHub Actions world, or (started on first use) the GitLab CI one. */
+async function worldFor(call: ReleaseCall): Promise<ReleaseWorld> {
+  if (call.ci !== 'gitlab') return gitHubWorld;
+  gitLabWorld ??= await startReleaseWorld({ ci: 'gitlab' });
+  return gitLabWorld;
+}
+
 /** What one finished release of `tag` at `commit` must have left, exactly once each. */
-async function expectReleasedOnce(tag: string, commit: string, attestationsBefore: number) {
+async function expectReleasedOnce(world: ReleaseWorld, tag: string, commit: string, attestationsBefore: number) {
   const state = await world.state(tag);
   const localTag = (await world.repo.git(['rev-parse', `refs/tags/${tag}`])).trim();
   expect(state.remoteTag).toBe(localTag);
   expect(state.releases).toBe(1);
   const version = tag.slice(1);
-  expect([...state.assets].sort()).toEqual([`acme-hello-${version}.sigstore.json`, `acme-hello-${version}.zip`]);
+  expect([...state.assets].sort()).toEqual(world.assetsOf(version));
   expect(state.attestations - attestationsBefore).toBe(1);
   expect(state.packagistVersions.filter((v) => v.startsWith(`${tag}@`))).toEqual([`${tag}@${commit}`]);
 }
@@ -44,10 +53,11 @@ function describeOutcome(outcome: ReleaseOutcome): string {
 }
 
 async function runCell(call: ReleaseCall, kind: FaultKind) {
+  const world = await worldFor(call);
   releases += 1;
   const tag = `v1.${releases}.0`;
   const commit = await world.prepare(tag);
-  const attestationsBefore = world.services.github.attestations('acme/hello').length;
+  const attestationsBefore = (await world.state(tag)).attestations;
   const disarm = await call.arm(world, kind);
   const faulted = await world.release(tag, commit);
   await disarm();
@@ -76,7 +86,7 @@ async function runCell(call: ReleaseCall, kind: FaultKind) {
     expect(rerun.error?.format(), rerun.lines.join('\n')).toBeUndefined();
     if (pushedBefore) expect((await world.state(tag)).remoteTag).toBe(pushedBefore);
   }
-  await expectReleasedOnce(tag, commit, attestationsBefore);
+  await expectReleasedOnce(world, tag, commit, attestationsBefore);
   return describeOutcome(faulted);
 }
 

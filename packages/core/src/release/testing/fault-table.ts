@@ -64,10 +64,12 @@ export const FAULT_KINDS: readonly FaultKind[] = [
 const HTTP_KINDS = FAULT_KINDS.filter((kind) => kind.http).map((kind) => kind.name);
 const GIT_KINDS = FAULT_KINDS.filter((kind) => kind.git).map((kind) => kind.name);
 
-type StandIn = 'issuer' | 'fulcio' | 'rekor' | 'tsa' | 'github' | 'packagist';
+type StandIn = 'issuer' | 'fulcio' | 'rekor' | 'tsa' | 'github' | 'gitlab' | 'packagist';
 
 export interface ReleaseCall {
   readonly name: string;
+  /** The CI the release runs in: GitHub Actions unless `gitlab`. */
+  readonly ci?: 'gitlab';
   /** Which service, and which of its routes (HTTP calls). */
   readonly standIn?: StandIn;
   readonly method?: string;
@@ -98,6 +100,8 @@ function injectorOf(world: ReleaseWorld, standIn: StandIn): (rule: FaultRule) =>
       return (rule) => services.sigstore.injectFault(standIn, rule);
     case 'github':
       return (rule) => services.github.injectFault(rule);
+    case 'gitlab':
+      return (rule) => services.gitlab.injectFault(rule);
     case 'packagist':
       return (rule) => packagist.injectFault(rule);
   }
@@ -112,6 +116,7 @@ function httpCall(
 ): ReleaseCall {
   return {
     name,
+    ...(standIn === 'gitlab' ? { ci: 'gitlab' as const } : {}),
     standIn,
     method,
     path,
@@ -164,6 +169,19 @@ export const RELEASE_CALLS: readonly ReleaseCall[] = [
   httpCall('TSA timestamp', 'tsa', 'POST', /^\/api\/v1\/timestamp$/),
   httpCall('GitHub release asset upload', 'github', 'POST', /^\/uploads\/repos\/acme\/hello\/releases\/\d+\/assets$/),
   httpCall('GitHub attestation store', 'github', 'POST', /^\/repos\/acme\/hello\/attestations$/),
+  httpCall(
+    'GitLab release lookup',
+    'gitlab',
+    'GET',
+    new RegExp(`^/api/v4/projects/acme%2Fhello/releases/${TAG_PATH}$`),
+  ),
+  httpCall('GitLab package upload', 'gitlab', 'PUT', /^\/api\/v4\/projects\/acme%2Fhello\/packages\/generic\//),
+  httpCall(
+    'GitLab release link',
+    'gitlab',
+    'POST',
+    new RegExp(`^/api/v4/projects/acme%2Fhello/releases/${TAG_PATH}/assets/links$`),
+  ),
   httpCall('Packagist OIDC exchange offer', 'packagist', 'GET', /^\/api\/oidc\/exchange$/),
   httpCall('Packagist update-package', 'packagist', 'POST', /^\/api\/update-package$/),
   httpCall('Packagist job status', 'packagist', 'GET', /^\/jobs\/[0-9a-f]+$/),

@@ -58,7 +58,9 @@ export interface ReleaseWorld {
   readonly remote: string;
   readonly key: TestKey;
   readonly account: SandboxUserCredentials;
-  /** Makes a new commit and the GitHub release of `tag` (as a host's release step would), and returns the commit. */
+  /** The assets a finished release of `version` has on its release (GitLab links the bundle only). */
+  assetsOf(version: string): string[];
+  /** Makes a new commit and the forge's release of `tag` (as a host's release step would), and returns the commit. */
   prepare(tag: string): Promise<string>;
   /** One release job of `tag` at `commit`, from preflight to cleanup, in `cwd` (the repository by default). */
   release(tag: string, commit: string, options?: { cwd?: string; dispatcher?: Dispatcher }): Promise<ReleaseOutcome>;
@@ -71,7 +73,10 @@ export interface ReleaseWorld {
  * throwaway CA that only the world's own dispatcher trusts: a release given another dispatcher
  * meets a TLS failure.
  */
-export async function startReleaseWorld(options: { githubTls?: boolean } = {}): Promise<ReleaseWorld> {
+export async function startReleaseWorld(
+  options: { githubTls?: boolean; ci?: 'github' | 'gitlab' } = {},
+): Promise<ReleaseWorld> {
+  const gitlab = options.ci === 'gitlab';
   const key = await generateTestKey('ed25519');
   const services = await startServices(options.githubTls === true);
   const packagist = await startSandboxPackagist({ crawlDelayMs: 5 });
@@ -84,6 +89,7 @@ export async function startReleaseWorld(options: { githubTls?: boolean } = {}): 
   packagist.addRemote(REPOSITORY_URL, remote);
   packagist.addPackage({ name: PACKAGE, repositoryUrl: REPOSITORY_URL, maintainers: ['alice'] });
   services.github.addRepository(PACKAGE);
+  services.gitlab.addProject(PACKAGE);
   // Trusts the stand-ins' own CA only when GitHub serves HTTPS; a plain Agent is what a wrong CA looks like.
   const caPem = services.github.caPem;
   const agent = new Agent({
@@ -104,15 +110,22 @@ export async function startReleaseWorld(options: { githubTls?: boolean } = {}): 
       error: stamp(memory.error),
       success: stamp(memory.success),
     };
-    const job = services.githubIssuer.gitHubActionsJob({ repository: PACKAGE, ref: `refs/tags/${tag}`, sha: commit });
+    const job = gitlab
+      ? services.gitlabIssuer.gitLabCiJob({ projectPath: PACKAGE, ref: tag, refType: 'tag', sha: commit })
+      : services.githubIssuer.gitHubActionsJob({ repository: PACKAGE, ref: `refs/tags/${tag}`, sha: commit });
+    const forge = gitlab
+      ? { CI_API_V4_URL: services.gitlab.apiUrl, CI_JOB_TOKEN: services.gitlab.issueJobToken(PACKAGE) }
+      : {
+          GITHUB_API_URL: services.github.apiUrl,
+          GITHUB_TOKEN: services.github.issueToken(PACKAGE, { contents: 'write', attestations: 'write' }),
+        };
     let session: ReleaseSession | undefined;
     try {
       session = await ReleaseSession.start({
         cwd: runOptions.cwd ?? repo.dir,
         env: gitEnv({
           ...job.env,
-          GITHUB_API_URL: services.github.apiUrl,
-          GITHUB_TOKEN: services.github.issueToken(PACKAGE, { contents: 'write', attestations: 'write' }),
+          ...forge,
           PACKAGIST_USERNAME: account.username,
           PACKAGIST_API_TOKEN: account.safeToken,
           PHPUBLISH_GPG_PRIVATE_KEY: key.armoredPrivateKey,
@@ -123,6 +136,7 @@ export async function startReleaseWorld(options: { githubTls?: boolean } = {}): 
             rekorUrl: services.sigstore.rekorUrl,
             ...(services.sigstore.tsaUrl ? { tsaUrl: services.sigstore.tsaUrl } : {}),
             githubApiUrl: services.github.apiUrl,
+            gitlabApiUrl: services.gitlab.apiUrl,
             requestTimeout: REQUEST_TIMEOUT_SECONDS,
           },
           packagist: {
@@ -161,16 +175,21 @@ export async function startReleaseWorld(options: { githubTls?: boolean } = {}): 
     remote,
     key,
     account,
+    assetsOf: (version) =>
+      gitlab
+        ? [`acme-hello-${version}.sigstore.json`]
+        : [`acme-hello-${version}.sigstore.json`, `acme-hello-${version}.zip`],
     prepare: async (tag) => {
       commits += 1;
       const commit = await repo.commit({ [`src/Change${commits}.php`]: `<?php\n// change ${commits}\n` }, tag);
-      services.github.createRelease(PACKAGE, tag);
+      if (gitlab) services.gitlab.createRelease(PACKAGE, tag);
+      else services.github.createRelease(PACKAGE, tag);
       return commit;
     },
     release,
     state: async (tag) => {
       const listed = await git(['ls-remote', remote, `refs/tags/${tag}`], { cwd: repo.dir, env: gitEnv() });
-      const releases = services.github.releases(PACKAGE).filter((r) => r.tag === tag);
+      const releases = gitlab ? [] : services.github.releases(PACKAGE).filter((r) => r.tag === tag);
       const metadata = await fetch(`${packagist.url}/p2/${PACKAGE}.json`);
       const versions: string[] = [];
       if (metadata.ok) {
@@ -186,9 +205,14 @@ export async function startReleaseWorld(options: { githubTls?: boolean } = {}): 
       }
       return {
         remoteTag: listed.split(/\s/)[0] || undefined,
-        releases: releases.length,
-        assets: releases.flatMap((r) => r.assets.map((a) => a.name)),
-        attestations: services.github.attestations(PACKAGE).length,
+        // GitLab: the release the test prepared, its links, and the files of the generic package.
+        releases: gitlab ? 1 : releases.length,
+        assets: gitlab
+          ? services.gitlab.releaseLinks(PACKAGE, tag).map((link) => link.name)
+          : releases.flatMap((r) => r.assets.map((a) => a.name)),
+        attestations: gitlab
+          ? services.gitlab.packageFiles(PACKAGE).size
+          : services.github.attestations(PACKAGE).length,
         packagistVersions: versions,
       };
     },
