@@ -1,6 +1,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { recordForLeakScan } from '@phpublish/test-utils';
+import { expect } from 'vitest';
+import type { CliRun } from '../../commands/testing/run-cli.js';
 import { EXIT } from '../../exit-codes.js';
 
 /**
@@ -86,3 +89,17 @@ export function fill(text: string, corpusCase: CorpusCase, values: Readonly<Reco
 
 /** A line of a JavaScript stack trace, as Node prints them. */
 export const STACK_LINE = /^\s+at .+(\(|:\d+:\d+)/m;
+
+/**
+ * What every case must show: its exit code (never 70), its error code in the output, no stack trace;
+ * the output also goes to the suite's leak scan.
+ */
+export function expectCodedEnd(corpusCase: CorpusCase, run: CliRun): void {
+  const output = `${run.stdout}\n${run.stderr}`;
+  recordForLeakScan(`the output of phpublish for corpus case ${corpusCase.id}`, output);
+  const explain = `${corpusCase.id}: ${corpusCase.about}\n--- exit ${run.code}, output:\n${output}`;
+  expect(run.code, explain).not.toBe(EXIT.internal);
+  expect(output, explain).not.toMatch(STACK_LINE);
+  expect(run.code, explain).toBe(corpusCase.expect.exit);
+  if (corpusCase.expect.code) expect(output, explain).toContain(corpusCase.expect.code);
+}
