@@ -38,7 +38,6 @@ export default defineConfig({
       include: ['packages/core/src/**/*.ts'],
       exclude: ['**/*.test.ts', '**/*.bench.ts', '**/testing/**'],
       reporter: [['text', { skipFull: true }]],
-      thresholds: { branches: 0 },
     },
   },
 });
