@@ -1,24 +1,29 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { type FileHandle, open, rename, rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { promisify } from 'node:util';
-import { crc32, createDeflateRaw, deflateRaw, deflateRawSync } from 'node:zlib';
+import { crc32, createDeflateRaw, deflateRawSync } from 'node:zlib';
 import { isPhpublishError, PhpublishError } from '../errors/index.js';
 import { CatFileBatch } from '../git/batch.js';
 import { type GitContext, gitContextOf } from '../git/context.js';
+import { type CompressedFile, compressFile, DEFLATE_OPTIONS } from './compress-worker.js';
+import { CompressionWorkers } from './compression-workers.js';
 import { ContentDigestBuilder } from './content-digest.js';
 import { convertContent, STREAM_CHUNK } from './export-contents.js';
-import { type ExportEntry, type ExportOptions, type ExportPlan, planExport } from './export-plan.js';
+import { type ExportEntry, type ExportOptions, type ExportPlan, isRegularKind, planExport } from './export-plan.js';
 import { SubstExpander } from './export-subst.js';
 import { checkOutputTarget, describeError } from './output-file.js';
 import { METHOD_DEFLATE, METHOD_STORE } from './zip-format.js';
-import { type StoredData, type ZipLimits, ZipWriter } from './zip-writer.js';
+import { type ZipLimits, ZipWriter } from './zip-writer.js';
 
 export interface BuildArchiveInput extends ExportOptions {
   /** Where to write the zip; it is written to a temporary file beside it, then renamed. */
   outFile: string;
-  /** How many files are read ahead and compressed at once (on zlib's thread pool). Does not change the bytes. */
+  /**
+   * Worker threads that compress: by default one per core when the tree's small files add up to
+   * 4 MiB or more, none below (this thread compresses them); 0 for none. Does not change the bytes.
+   */
   concurrency?: number;
   /**
    * For tests: treat files as large (streamed through a spill file, the large files' compression
@@ -44,22 +49,18 @@ export interface ArchiveResult {
   zlib: string;
 }
 
-/**
- * The fixed compression settings of phpublish zips: raw deflate, zlib level 6 (zlib's and git's
- * default), a 32 KiB window, memLevel 8, the default strategy. Part of what makes the bytes
- * reproducible: do not change them without changing the pinned hashes on purpose.
- */
-export const DEFLATE_OPTIONS = { level: 6, windowBits: 15, memLevel: 8, strategy: 0 } as const;
-
 /** Files from this size on are streamed through a spill file (not held in memory) and may be stored without deflating. */
 export const LARGE_FILE = 1024 * 1024;
 /** How much of a large file decides whether it is deflated. */
 export const SAMPLE_BYTES = 64 * 1024;
 /** Files read ahead of the one being written, at most: their bytes, with their deflated bytes, are in memory. */
-const AHEAD_FILES = 64;
+const AHEAD_FILES = 1024;
 const AHEAD_BYTES = 16 * 1024 * 1024;
-
-const deflate = promisify(deflateRaw);
+/** Small files go to the workers in batches of this many files or bytes. */
+const BATCH_FILES = 64;
+const BATCH_BYTES = 512 * 1024;
+/** Trees whose small files add up to less than this are compressed on this thread (no workers to start). */
+const WORKERS_FROM = 4 * 1024 * 1024;
 
 /**
  * Whether a large file is deflated: when its first SAMPLE_BYTES deflate to at most 63/64 of their
@@ -81,24 +82,6 @@ export function worthDeflating(first: Buffer): boolean {
 export function archiveFolder(plan: ExportPlan): string {
   const short = plan.commit.commit.slice(0, 7);
   return plan.packageName ? `${plan.packageName.replace('/', '-')}-${short}/` : `${short}/`;
-}
-
-/** A small file ready for the zip: its stored data and the SHA-256 of its content. */
-interface ReadyFile {
-  stored: StoredData;
-  sha256: Buffer;
-}
-
-/** A small file's stored data: deflated (on zlib's thread pool) unless that does not make it smaller. */
-async function compress(content: Buffer): Promise<ReadyFile> {
-  const crc = crc32(content);
-  const sha256 = createHash('sha256').update(content).digest();
-  const deflated = content.length === 0 ? content : await deflate(content, DEFLATE_OPTIONS);
-  const stored: StoredData =
-    deflated.length < content.length
-      ? { method: METHOD_DEFLATE, data: deflated, crc, size: content.length }
-      : { method: METHOD_STORE, data: content, crc, size: content.length };
-  return { stored, sha256 };
 }
 
 /** Splits content already in memory into the pieces a large file is streamed in. */
@@ -190,7 +173,7 @@ export async function buildArchive(input: BuildArchiveInput): Promise<ArchiveRes
   // Before anything is made beside it (for `/dev/full`, that would be in /dev).
   await checkOutputTarget(input.outFile);
   const stem = join(dirname(input.outFile), `.${basename(input.outFile)}.${randomBytes(6).toString('hex')}`);
-  const plan = await planExport({ ...input, listingFile: `${stem}.listing.tmp` });
+  const plan = await planExport(input);
   const temporary = `${stem}.tmp`;
   const spillPath = `${stem}.large.tmp`;
   let zipFile: FileHandle | undefined;
@@ -216,8 +199,8 @@ export async function buildArchive(input: BuildArchiveInput): Promise<ArchiveRes
 
 /**
  * Writes the plan's entries in order. Small files are read from one `git cat-file --batch` and
- * deflated on zlib's thread pool, up to AHEAD_FILES of them ahead of the one being written; a large
- * file is streamed through the spill file when its turn comes.
+ * compressed ahead of the one being written (by worker threads, in batches, for trees large enough);
+ * a large file is streamed through the spill file when its turn comes.
  */
 async function writeZip(
   input: BuildArchiveInput,
@@ -228,36 +211,69 @@ async function writeZip(
   const git: GitContext = gitContextOf(input);
   const folder = archiveFolder(plan);
   const largeFrom = input.tuning?.largeFrom ?? LARGE_FILE;
-  const aheadFiles = Math.max(1, input.concurrency ?? AHEAD_FILES);
   const zip = new ZipWriter(zipFile, plan.commit.committerTime, input.tuning?.limits);
   // Entries are added in the zip's order, git's tree order: the byte order of the paths.
   const digest = new ContentDigestBuilder({ ordered: true });
   const counts = { files: 0, symlinks: 0, directories: 0 };
+  const regular = plan.entries.filter((entry) => isRegularKind(entry.kind));
+  const smallBytes = regular.reduce((sum, entry) => (entry.size < largeFrom ? sum + entry.size : sum), 0);
+  const workerCount = input.concurrency ?? (smallBytes >= WORKERS_FROM ? availableParallelism() : 0);
+  const workers = workerCount > 0 ? new CompressionWorkers(workerCount) : undefined;
   const reader = new CatFileBatch(git, { packLimits: true });
   let expander: SubstExpander | undefined;
   const expand = () => (expander ??= new SubstExpander(git, plan.commit.commit));
-
-  /** Files read and being compressed, oldest first. */
-  const ahead: Array<{ entry: ExportEntry; ready: Promise<ReadyFile> }> = [];
-  let aheadBytes = 0;
-  const writeOldest = async () => {
-    const { entry, ready } = ahead.shift()!;
-    const file = await ready;
-    aheadBytes -= file.stored.size;
-    await zip.addEntry(nameOf(entry), entry.kind as 'file' | 'executable', file.stored);
-    digest.add(entry.path, entry.kind as 'file' | 'executable', file.sha256);
-    counts.files += 1;
-  };
   const nameOf = (entry: ExportEntry) =>
     Buffer.from(`${folder}${entry.path}${entry.kind === 'directory' ? '/' : ''}`, 'utf8');
 
+  /** Files read and being compressed, oldest first; the batch being filled for the workers. */
+  const ahead: Array<{ entry: ExportEntry; ready: Promise<CompressedFile> }> = [];
+  let aheadBytes = 0;
+  let batch: Uint8Array[] = [];
+  let batchBytes = 0;
+  const sendBatch = () => {
+    if (batch.length === 0) return;
+    const done = workers!.compress(batch);
+    done.catch(() => {});
+    const first = ahead.length - batch.length;
+    for (let i = 0; i < batch.length; i++) ahead[first + i]!.ready = done.then((files) => files[i]!);
+    batch = [];
+    batchBytes = 0;
+  };
+  const addSmall = (entry: ExportEntry, content: Buffer) => {
+    aheadBytes += content.length;
+    if (!workers) {
+      ahead.push({ entry, ready: Promise.resolve(compressFile(content)) });
+      return;
+    }
+    batch.push(content);
+    batchBytes += content.length;
+    ahead.push({ entry, ready: Promise.resolve(undefined as unknown as CompressedFile) });
+    if (batch.length >= BATCH_FILES || batchBytes >= BATCH_BYTES) sendBatch();
+  };
+  const writeOldest = async () => {
+    if (workers && ahead.length <= batch.length) sendBatch();
+    const { entry, ready } = ahead.shift()!;
+    const file = await ready;
+    aheadBytes -= file.size;
+    const kind = entry.kind as 'file' | 'executable';
+    await zip.addEntry(nameOf(entry), kind, {
+      ...file,
+      data: Buffer.from(file.data.buffer, file.data.byteOffset, file.data.byteLength),
+    });
+    digest.add(entry.path, kind, file.sha256);
+    counts.files += 1;
+  };
+  const writeAhead = async () => {
+    while (ahead.length > 0) await writeOldest();
+  };
+
   try {
-    reader.request(plan.entries.blobs((kind) => kind === 'file' || kind === 'executable').map((blob) => blob.oid));
+    reader.request(regular.map((entry) => entry.oid));
     await zip.addDirectory(Buffer.from(folder, 'utf8'));
     for (const entry of plan.entries) {
       if (entry.kind === 'directory' || entry.kind === 'symlink') {
         // Written in order: everything read ahead goes first.
-        while (ahead.length > 0) await writeOldest();
+        await writeAhead();
         if (entry.kind === 'directory') {
           await zip.addDirectory(nameOf(entry));
           counts.directories += 1;
@@ -280,22 +296,21 @@ async function writeZip(
         content = await convertContent(entry, await reader.content(size), expand);
       }
       if (content && content.length < largeFrom) {
-        ahead.push({ entry, ready: compress(content) });
-        ahead[ahead.length - 1]!.ready.catch(() => {});
-        aheadBytes += content.length;
-        while (ahead.length > aheadFiles || aheadBytes > AHEAD_BYTES) await writeOldest();
+        addSmall(entry, content);
+        while (ahead.length > AHEAD_FILES || aheadBytes > AHEAD_BYTES) await writeOldest();
         continue;
       }
-      while (ahead.length > 0) await writeOldest();
+      await writeAhead();
       const large = await spill(spillFile, content ? piecesOf(content) : reader.pieces(size, STREAM_CHUNK));
       const kind = entry.kind as 'file' | 'executable';
       await zip.addLargeEntry(nameOf(entry), kind, large, spilled(spillFile, large.compressedSize));
       digest.add(entry.path, kind, large.sha256);
       counts.files += 1;
     }
-    while (ahead.length > 0) await writeOldest();
+    await writeAhead();
   } finally {
     await reader.close();
+    await workers?.close();
   }
   const written = await zip.finish(Buffer.from(plan.commit.commit, 'latin1'));
   return {

@@ -1,14 +1,12 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { type FileHandle, open } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import { PhpublishError } from '../errors/index.js';
 import { CatFileBatch } from '../git/batch.js';
 import { type GitContext, gitContextOf } from '../git/context.js';
 import { ContentDigestBuilder } from './content-digest.js';
 import { readFiles, STREAM_CHUNK } from './export-contents.js';
-import { isRegularKind } from './export-entries.js';
-import { type ExportEntry, type ExportOptions, type ExportPlan, planExport } from './export-plan.js';
+import { type ExportEntry, type ExportOptions, type ExportPlan, isRegularKind, planExport } from './export-plan.js';
 import { checkedPath, checkSymlinks, PathCollisions } from './paths.js';
 import { type ZipEntry, type ZipInput, ZipReader, zipInMemory } from './zip-reader.js';
 
@@ -56,44 +54,34 @@ const HASH_LANES = Math.min(4, availableParallelism());
  */
 export async function contentDigestOfRef(input: ExportOptions & DigestLimits): Promise<RefDigest> {
   const git = gitContextOf(input);
-  // The tree's listing goes for a moment through a file under the environment's TMPDIR (or /tmp).
-  const temporary = input.env?.['TMPDIR'] || '/tmp';
-  const plan = await planExport({
-    ...input,
-    listingFile: join(temporary, `phpublish-listing-${randomBytes(6).toString('hex')}.tmp`),
-  });
-  const entries = plan.entries;
-  let unpacked = 0;
-  for (let index = 0; index < entries.length; index++) {
-    if (entries.kindAt(index) !== 'directory') unpacked += entries.sizeAt(index);
-  }
+  const plan = await planExport(input);
+  const unpacked = plan.entries.reduce((sum, entry) => (entry.kind === 'directory' ? sum : sum + entry.size), 0);
   checkUnpackedSize(input.ref, unpacked, input);
+  const regular = plan.entries.filter((entry) => isRegularKind(entry.kind));
   const [hashes, converted] = await Promise.all([
     hashBlobs(
       git,
-      entries.blobs((kind, conversion) => isRegularKind(kind) && conversion === undefined),
+      regular.filter((entry) => !entry.conversion),
     ),
     hashConverted(
       plan,
       git,
-      entries.pick((kind, _size, conversion) => isRegularKind(kind) && conversion !== undefined),
+      regular.filter((entry) => entry.conversion),
     ),
   ]);
   // In the plan's order, git's tree order: the byte order of the paths.
   const digest = new ContentDigestBuilder({ ordered: true });
   let symlinks = 0;
   let next = 0;
-  for (let index = 0; index < entries.length; index++) {
-    const kind = entries.kindAt(index);
-    if (kind === 'directory') continue;
-    const path = entries.pathAt(index);
-    if (kind === 'symlink') {
-      digest.add(path, 'symlink', sha256(plan.symlinkTargets.get(path)!));
+  for (const entry of plan.entries) {
+    if (entry.kind === 'directory') continue;
+    if (entry.kind === 'symlink') {
+      digest.add(entry.path, 'symlink', sha256(plan.symlinkTargets.get(entry.path)!));
       symlinks += 1;
-    } else if (entries.conversionAt(index) !== undefined) {
-      digest.add(path, kind, converted.get(index)!);
+    } else if (entry.conversion) {
+      digest.add(entry.path, entry.kind, converted.get(entry.index)!);
     } else {
-      digest.add(path, kind, hashes, 32 * next);
+      digest.add(entry.path, entry.kind, hashes, 32 * next);
       next += 1;
     }
   }

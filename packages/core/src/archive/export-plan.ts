@@ -1,6 +1,7 @@
 import { isValidPackageName } from '../composer/composer-json.js';
 import { PhpublishError } from '../errors/index.js';
-import { bytesEqual } from './bytes.js';
+import { CatFileBatch } from '../git/batch.js';
+import { type GitContext, gitContextOf } from '../git/context.js';
 import { composerExcludeMatcher } from './composer-exclude.js';
 import {
   CONTENT_ATTRIBUTES,
@@ -9,18 +10,7 @@ import {
   conversionFor,
   needsConversion,
 } from './conversions.js';
-import { ExportEntries } from './export-entries.js';
-import {
-  BlobReader,
-  type CommitInfo,
-  countListing,
-  type GitContext,
-  listTree,
-  MISSING,
-  readCommit,
-  type Tree,
-  type TreeEntry,
-} from './git-objects.js';
+import { type CommitInfo, listTree, MISSING, readCommit, type TreeEntry } from './git-objects.js';
 import {
   AttributeResolver,
   type AttributesFile,
@@ -29,9 +19,6 @@ import {
 } from './gitattributes.js';
 import { checkedPath, checkSymlinks, PathCollisions } from './paths.js';
 import type { EntryKind } from './zip-writer.js';
-
-export type { ExportEntry } from './export-entries.js';
-export { ExportEntries } from './export-entries.js';
 
 /**
  * Which entries `git archive` puts into an archive of a commit, and how it converts them — decided
@@ -43,25 +30,27 @@ export interface ExportOptions extends GitContext {
   ref: string;
   /** Also leave out what composer.json `archive.exclude` lists. */
   composerExclude?: boolean;
-  /**
-   * Where git may write the tree's listing for a moment (a file that must not exist; it is
-   * removed before the plan is returned). Read back in one piece, the listing costs its size in
-   * memory once; read from a pipe (without it), nearly three times.
-   */
-  listingFile?: string | undefined;
-  /**
-   * With `listingFile`: read the listing through a window over the file, of this many bytes at
-   * first (LISTING_WINDOW_BYTES suits), instead of in one piece — for a consumer that releases
-   * the entries it has used (ExportEntries.release) and closes the selection: memory then does
-   * not grow with the listing.
-   */
-  listingWindow?: number | undefined;
 }
+
+export interface ExportEntry {
+  /** Its place among the plan's entries. */
+  index: number;
+  /** Package-relative path (checked UTF-8), without a trailing slash. */
+  path: string;
+  kind: EntryKind;
+  oid: string;
+  /** Size of the blob as stored; contents may change size when converted. */
+  size: number;
+  /** For regular files that git converts: how. */
+  conversion?: Conversion;
+}
+
+export const isRegularKind = (kind: EntryKind) => kind === 'file' || kind === 'executable';
 
 export interface ExportPlan {
   commit: CommitInfo;
   /** In `git archive` order: git's tree order, parents before children. */
-  entries: ExportEntries;
+  entries: ExportEntry[];
   /** Targets of the exported symbolic links, by path. */
   symlinkTargets: Map<string, Buffer>;
   /** `name` from composer.json at the commit, when it is a valid package name. */
@@ -91,51 +80,24 @@ function isAttributesFile(entry: TreeEntry): boolean {
  * targets; and the composer.json entry, even one too large to read.
  */
 async function readSmallBlobs(
-  tree: Tree,
-  reader: BlobReader,
+  tree: readonly TreeEntry[],
+  reader: CatFileBatch,
 ): Promise<{ blobs: Map<string, Buffer>; attributeFiles: string[]; composerEntry: TreeEntry | undefined }> {
-  const wanted: TreeEntry[] = [];
-  const attributeFiles: string[] = [];
-  let composerEntry: TreeEntry | undefined;
-  // Only the lines that can be one of these are read into entries.
-  for (const e of tree.where(mayBeSmallBlob)) {
-    if (e.type === 'blob' && e.path === COMPOSER_JSON) composerEntry = e;
-    if (isAttributesFile(e)) attributeFiles.push(e.path);
-    if (
+  const composerEntry = tree.find((e) => e.type === 'blob' && e.path === COMPOSER_JSON);
+  const attributeFiles = tree.filter(isAttributesFile).map((e) => e.path);
+  const wanted = tree.filter(
+    (e) =>
       isAttributesFile(e) ||
-      (e.type === 'blob' && e.path === COMPOSER_JSON && e.size <= MAX_COMPOSER_JSON_SIZE) ||
-      (e.type === 'blob' && isSymlink(e.mode) && e.size <= MAX_SYMLINK_SIZE)
-    ) {
-      wanted.push(e);
-    }
-  }
+      (e === composerEntry && e.size <= MAX_COMPOSER_JSON_SIZE) ||
+      (e.type === 'blob' && isSymlink(e.mode) && e.size <= MAX_SYMLINK_SIZE),
+  );
   const blobs = new Map<string, Buffer>();
   reader.request(wanted.map((e) => e.oid));
   for (const entry of wanted) {
-    const { size } = await reader.next(entry.oid);
-    blobs.set(entry.path, Buffer.from(await reader.readAll(size)));
+    const { size } = await reader.nextOf(entry.oid);
+    blobs.set(entry.path, await reader.content(size));
   }
   return { blobs, attributeFiles, composerEntry };
-}
-
-const GITATTRIBUTES_BYTES = Buffer.from(`/${GITATTRIBUTES}`, 'latin1');
-const COMPOSER_JSON_BYTES = Buffer.from(COMPOSER_JSON, 'latin1');
-
-/** Whether a raw listing line may be an attributes file, composer.json or a symlink (a superset). */
-function mayBeSmallBlob(listing: Buffer, lineStart: number, pathStart: number, lineEnd: number): boolean {
-  const pathLength = lineEnd - pathStart;
-  // A symlink's mode is 12xxxx in octal (ls-tree prints six digits).
-  if (listing[lineStart] === 0x31 && listing[lineStart + 1] === 0x32 && listing[lineStart + 6] === 0x20) return true;
-  if (pathLength === COMPOSER_JSON_BYTES.length && endsWith(listing, lineEnd, COMPOSER_JSON_BYTES, 0)) return true;
-  // ".gitattributes" at the top, or "/.gitattributes" at the end of a deeper path.
-  if (pathLength === GITATTRIBUTES.length) return endsWith(listing, lineEnd, GITATTRIBUTES_BYTES, 1);
-  return pathLength > GITATTRIBUTES.length && endsWith(listing, lineEnd, GITATTRIBUTES_BYTES, 0);
-}
-
-/** Whether `listing[.., end)` ends with `bytes[from..]`, compared in place. */
-function endsWith(listing: Buffer, end: number, bytes: Buffer, from: number): boolean {
-  const length = bytes.length - from;
-  return bytesEqual(listing, end - length, bytes, from, length);
 }
 
 function attributeResolver(blobs: Map<string, Buffer>, attributeFiles: readonly string[]): AttributeResolver {
@@ -193,32 +155,23 @@ function kindOf(entry: TreeEntry): EntryKind {
 const isInside = (path: string, prefix: string) =>
   path.length > prefix.length && path.charCodeAt(prefix.length) === 0x2f && path.startsWith(prefix);
 
-/** Where a selection puts what it selects, and what it leaves out besides export-ignore. */
-interface SelectionTarget {
-  entries: ExportEntries;
-  symlinkTargets: Map<string, Buffer>;
-  /** composer.json `archive.exclude`, when asked for. */
-  excluded: ((path: string) => boolean) | undefined;
-  /** The collision check of the entries selected. */
-  collisions: PathCollisions;
-}
-
 /**
  * archive.c's traversal: a directory marked export-ignore is skipped with everything below it;
  * other directories are written when the first non-directory entry below them is reached (even
  * one that is itself export-ignored, which is how `git archive` leaves empty directories).
  * Each entry is checked as it is selected (its path, its object, collisions with the entries
- * before it); the symbolic links are checked together once every entry is selected. Yields after
- * every few tree entries (SELECTION_STEP), so that the plan can be selected a part at a time.
+ * before it); the symbolic links are checked together once every entry is selected.
  */
-function* selectEntries(
-  tree: Tree,
+function selectEntries(
+  tree: readonly TreeEntry[],
   attributes: AttributeResolver,
   blobs: ReadonlyMap<string, Buffer>,
-  target: SelectionTarget,
-): Generator<void> {
+  excluded: ((path: string) => boolean) | undefined,
+): Pick<ExportPlan, 'entries' | 'symlinkTargets'> {
   const lookups = !attributes.isEmpty;
-  const { entries, symlinkTargets, excluded, collisions } = target;
+  const entries: ExportEntry[] = [];
+  const symlinkTargets = new Map<string, Buffer>();
+  const collisions = new PathCollisions();
   /** Adds an entry unless composer.json excludes it; whether it was added. */
   const add = (entry: TreeEntry, path: string, kind: EntryKind, conversion?: Conversion) => {
     if (excluded?.(path)) return false;
@@ -229,23 +182,27 @@ function* selectEntries(
         problem: `object ${entry.oid} (${path}) is missing`,
       });
     }
-    collisions.add(path, kind === 'directory' ? 'directory' : 'file', entry.pathStart);
-    entries.add(entry.line, kind, entry.size, conversion);
+    collisions.add(path, kind === 'directory' ? 'directory' : 'file');
+    entries.push({
+      index: entries.length,
+      path,
+      kind,
+      oid: entry.oid,
+      size: entry.size,
+      ...(conversion ? { conversion } : {}),
+    });
     return true;
   };
   const queued: TreeEntry[] = [];
   let ignored: string | undefined;
-  const cursor = tree.cursor();
-  // Yields every few entries, not after each: a generator's step makes an object each time.
-  let sinceYield = 0;
-  for (let entry = cursor.next(); entry !== undefined; entry = cursor.next()) {
+  for (const entry of tree) {
     if (ignored !== undefined && isInside(entry.path, ignored)) continue;
     ignored = undefined;
     while (queued.length > 0 && !isInside(entry.path, queued[queued.length - 1]!.path)) queued.pop();
     if (entry.type === 'tree') {
       if (lookups && attributes.lookup(`${entry.path}/`, DIRECTORY_ATTRIBUTES)['export-ignore'] === true) {
         ignored = entry.path;
-      } else queued.push(entry.copy()); // the entry object is filled again for the next line
+      } else queued.push(entry);
       continue;
     }
     for (const dir of queued) add(dir, checkedPath(dir.path), 'directory');
@@ -271,83 +228,27 @@ function* selectEntries(
     } else {
       add(entry, path, kind, conversion);
     }
-    if (++sinceYield === SELECTION_STEP) {
-      sinceYield = 0;
-      yield;
-    }
   }
   checkSymlinks(symlinkTargets);
-}
-
-/** Tree entries selectEntries goes through between two yields (a yield makes an object). */
-const SELECTION_STEP = 32;
-
-/** How many entries a consumer of a plan being selected (ExportSelection) selects at a time. */
-export const SELECT_AHEAD = 1024;
-
-/**
- * A plan being selected: its entries are selected and checked a part at a time, so that what
- * consumes them can start on the first ones while the rest are selected (building a zip does:
- * its workers start compressing before the tree is through). A refusal comes from `selectMore`,
- * at the entry it is about, or at the end for what concerns the plan as a whole.
- */
-export interface ExportSelection extends ExportPlan {
-  /**
-   * Selects and checks at least `count` more entries, fewer only when the tree ends; returns how
-   * many entries there are now. Once every entry is selected, the checks of the whole plan run.
-   */
-  selectMore(count: number): number;
-  /** Whether every entry is selected and the whole plan checked. */
-  readonly complete: boolean;
-  /** Closes the listing's file, for a listing read through a window (`listingWindow`); the entries can no longer be read. */
-  close(): void;
+  return { entries, symlinkTargets };
 }
 
 /** Decides what an archive of `ref` contains, refusing (coded) what phpublish must not archive. */
 export async function planExport(options: ExportOptions): Promise<ExportPlan> {
-  const selection = await startExport(options);
-  selection.selectMore(Number.POSITIVE_INFINITY);
-  return selection;
-}
-
-/**
- * Reads what a plan of `ref` is decided from (the commit, its tree, its attribute files and
- * composer.json), refusing (coded) what phpublish must not archive; the entries are then selected
- * with `selectMore`.
- */
-export async function startExport(options: ExportOptions): Promise<ExportSelection> {
-  const git: GitContext = { cwd: options.cwd, ...(options.env ? { env: options.env } : {}) };
+  const git = gitContextOf(options);
   // One git reads the commit, then the few blobs the plan needs.
-  const reader = new BlobReader(git);
+  const reader = new CatFileBatch(git, { packLimits: true });
   let commit: CommitInfo | undefined;
-  let tree: Tree;
+  let tree: TreeEntry[];
   let small: Awaited<ReturnType<typeof readSmallBlobs>>;
   try {
     commit = await readCommit(options.ref, reader);
     if (!commit) throw new PhpublishError('ARCHIVE_REF_NOT_FOUND', { ref: options.ref });
-    tree = await listTree(commit.commit, git, options.listingFile, { window: options.listingWindow });
-    small = await readSmallBlobs(tree, reader).catch((error: unknown) => {
-      tree.listing.close();
-      throw error;
-    });
+    tree = await listTree(commit.commit, git);
+    small = await readSmallBlobs(tree, reader);
   } finally {
     await reader.close();
   }
-  try {
-    return selectionOf(tree, commit, small, options);
-  } catch (error) {
-    tree.listing.close();
-    throw error;
-  }
-}
-
-/** The selection of a plan of `commit`, once its tree is listed and its small blobs read. */
-function selectionOf(
-  tree: Tree,
-  commit: CommitInfo,
-  small: Awaited<ReturnType<typeof readSmallBlobs>>,
-  options: ExportOptions,
-): ExportSelection {
   const { blobs, attributeFiles, composerEntry } = small;
   if (options.composerExclude && composerEntry && !blobs.has(composerEntry.path)) {
     throw new PhpublishError('COMPOSER_JSON_INVALID', {
@@ -360,47 +261,8 @@ function selectionOf(
     commit.commit,
     options.composerExclude === true,
   );
-
-  // Sized once, for every entry the listing has.
-  const counts = countListing(tree.listing);
-  const entries = new ExportEntries(tree.listing, counts.entries);
-  const symlinkTargets = new Map<string, Buffer>();
   const excluded =
     options.composerExclude && composer.exclude.length > 0 ? composerExcludeMatcher(composer.exclude) : undefined;
-  // Dropped once every entry is selected: what the checks kept goes with it.
-  let steps: Generator<void> | undefined = selectEntries(tree, attributeResolver(blobs, attributeFiles), blobs, {
-    entries,
-    symlinkTargets,
-    excluded,
-    // The paths' bytes are in the listing: the check copies none. Dropped with the selection.
-    collisions: new PathCollisions({ listing: tree.listing, files: counts.blobs, directories: counts.others }),
-  });
-  // A refusal ends the selection: asked again, it refuses again (the tree is not through).
-  let refusal: { error: unknown } | undefined;
-  return {
-    commit,
-    entries,
-    symlinkTargets,
-    packageName: composer.name,
-    get complete() {
-      return steps === undefined && refusal === undefined;
-    },
-    close() {
-      tree.listing.close();
-    },
-    selectMore(count: number): number {
-      if (refusal) throw refusal.error;
-      const wanted = entries.length + count;
-      try {
-        while (steps && entries.length < wanted) {
-          if (steps.next().done) steps = undefined;
-        }
-      } catch (error) {
-        refusal = { error };
-        steps = undefined;
-        throw error;
-      }
-      return entries.length;
-    },
-  };
+  const selected = selectEntries(tree, attributeResolver(blobs, attributeFiles), blobs, excluded);
+  return { commit, ...selected, packageName: composer.name };
 }

@@ -1,6 +1,6 @@
 import { PhpublishError } from '../errors/index.js';
+import type { GitContext } from '../git/context.js';
 import { gitComplaint, runGit } from '../git/run.js';
-import type { GitContext } from './git-objects.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 

@@ -247,24 +247,6 @@ export class AttributeResolver {
   /** The directories that have rules, deepest first (so an ancestor comes after its descendants). */
   readonly #frames: ReadonlyArray<{ base: string; rules: Rule[] }>;
   readonly #macros = new Map<string, AttributeState[]>();
-  /**
-   * Per array of names asked for (callers ask with the same arrays again and again): the names as
-   * a set, and the one record each lookup with that array fills and returns.
-   */
-  readonly #asks = new WeakMap<
-    readonly string[],
-    { names: ReadonlySet<string>; result: Record<string, AttributeValue> }
-  >();
-  /**
-   * The lookup under way: the value of each attribute set so far, and the lookup that set it (a
-   * value from an earlier lookup is not set in this one). Nothing is cleared or made per lookup:
-   * a tree asks tens of thousands of times.
-   */
-  readonly #values = new Map<string, AttributeValue>();
-  readonly #setIn = new Map<string, number>();
-  #lookup = 0;
-  #asked: ReadonlySet<string> = new Set();
-  #remaining = 0;
 
   constructor(files: ReadonlyMap<string, AttributesFile>) {
     this.#frames = [...files]
@@ -285,58 +267,39 @@ export class AttributeResolver {
   /**
    * The values of `names` for `path` (a Latin-1 byte string; a directory ends with '/'), with
    * git's precedence: deeper files over shallower ones, later lines over earlier ones, and in a
-   * line later states over earlier ones; macros expand where they are set. The record returned
-   * is the same one for every lookup with the same `names` array, filled again by each: read it
-   * before asking again.
+   * line later states over earlier ones; macros expand where they are set. A new record each time.
    */
   lookup<N extends string>(path: string, names: readonly N[]): Readonly<Record<N, AttributeValue>> {
     const lastSlash = path.lastIndexOf('/', path.length - 2);
     const basenameOffset = lastSlash + 1;
-    let ask = this.#asks.get(names);
-    if (!ask) {
-      ask = { names: new Set(names), result: {} };
-      for (const name of names) ask.result[name] = null;
-      this.#asks.set(names, ask);
-    }
-    this.#lookup += 1;
-    this.#asked = ask.names;
-    this.#remaining = ask.names.size;
+    const found = new Map<string, AttributeValue>();
+    const wanted = new Set<string>(names);
+    let remaining = wanted.size;
+    /** Sets the states not set yet, last first; a macro set to true sets its own states next. */
+    const fill = (states: readonly AttributeState[]) => {
+      for (let i = states.length - 1; i >= 0 && remaining > 0; i--) {
+        const state = states[i]!;
+        if (found.has(state.name)) continue;
+        found.set(state.name, state.value);
+        if (wanted.has(state.name)) remaining -= 1;
+        const macro = state.value === true ? this.#macros.get(state.name) : undefined;
+        if (macro) fill(macro);
+      }
+    };
     // From the deepest directory's file up to the top-level one: the files of the directories
     // that hold `path` (few trees have more than one or two, so they are scanned, not looked up).
-    const frames = this.#frames;
-    for (let f = 0; f < frames.length && this.#remaining > 0; f++) {
-      const { base, rules } = frames[f]!;
+    for (const { base, rules } of this.#frames) {
+      if (remaining === 0) break;
       const holds =
         base.length === 0 ||
         (lastSlash >= base.length && path.charCodeAt(base.length) === 0x2f && path.startsWith(base));
       if (!holds) continue;
-      for (let r = rules.length - 1; r >= 0 && this.#remaining > 0; r--) {
-        const rule = rules[r]!;
-        if (pathMatches(path, basenameOffset, rule.pattern, base)) this.#fill(rule.states);
+      for (let r = rules.length - 1; r >= 0 && remaining > 0; r--) {
+        if (pathMatches(path, basenameOffset, rules[r]!.pattern, base)) fill(rules[r]!.states);
       }
     }
-    const result = ask.result;
-    for (let i = 0; i < names.length; i++) {
-      const name = names[i]!;
-      result[name] = this.#isSet(name) ? this.#values.get(name)! : null;
-    }
-    return result as Record<N, AttributeValue>;
-  }
-
-  #isSet(name: string): boolean {
-    return this.#setIn.get(name) === this.#lookup;
-  }
-
-  /** Sets the states not set yet, last first; a macro set to true sets its own states next. */
-  #fill(states: readonly AttributeState[]): void {
-    for (let i = states.length - 1; i >= 0 && this.#remaining > 0; i--) {
-      const state = states[i]!;
-      if (this.#isSet(state.name)) continue;
-      this.#values.set(state.name, state.value);
-      this.#setIn.set(state.name, this.#lookup);
-      if (this.#asked.has(state.name)) this.#remaining -= 1;
-      const macro = state.value === true ? this.#macros.get(state.name) : undefined;
-      if (macro) this.#fill(macro);
-    }
+    const result = {} as Record<N, AttributeValue>;
+    for (const name of names) result[name] = found.get(name) ?? null;
+    return result;
   }
 }

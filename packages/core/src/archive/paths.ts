@@ -1,5 +1,4 @@
 import { PhpublishError } from '../errors/index.js';
-import type { TreeListing } from './tree-listing.js';
 
 /**
  * The rules every path of a package must follow, whatever it comes from (a git tree, our zip, a
@@ -271,202 +270,30 @@ export function foldPath(path: string): string {
 }
 
 /**
- * 32-bit FNV-1a of the folded form of `path` (foldPath): ASCII letters are lowered on the fly, so
- * that most paths are hashed without making their folded copy.
- */
-function foldedHash(path: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < path.length; i++) {
-    let c = path.charCodeAt(i);
-    if (c > 0x7f) return stringHash(foldPath(path));
-    if (c >= 0x41 && c <= 0x5a) c += 0x20;
-    hash = Math.imul(hash ^ c, 0x01000193);
-  }
-  return hash | 0;
-}
-
-/** The same hash over a string's UTF-16 code units as they are (a folded path that is not ASCII). */
-function stringHash(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
-  return hash | 0;
-}
-
-/**
- * A set of paths compared as `same` says, kept out of the JavaScript heap: per path its hash, where
- * its UTF-8 bytes are and how many, in typed arrays, and an open-addressing table from the hash to
- * the path's number. The bytes are those of a source the caller has anyway (a tree's listing,
- * which reads them back from its file when its window has left them: the set copies nothing), or
- * else the set's own growing buffer. A string per path, or a Map
- * entry, would stay on the heap while a plan is selected and its files compressed, and what
- * survives that long makes V8 keep more room; arrays that double leave the old ones behind until
- * the next collection, so a set that knows how many paths it will hold is sized once. Paths whose
- * hashes meet are told apart by `same`. The caller gives the hash (`hash(path)`), so that sets
- * hashed alike share one computation.
- */
-class PathSet {
-  readonly #same: (a: string, b: string) => boolean;
-  /** Where the paths' bytes are: the caller's source, or else the set's own buffer. */
-  readonly #source: TreeListing | undefined;
-  #bytes: Buffer;
-  /** Bytes used in the set's own buffer. */
-  #used = 0;
-  /** Path number + 1 by slot (0: empty); a power of two long, at most half full. */
-  #table: Int32Array;
-  /** Each path's hash, where its bytes start and how many, by its number. */
-  #hashes: Int32Array;
-  #starts: Float64Array;
-  #lengths: Uint32Array;
-  #count = 0;
-
-  constructor(same: (a: string, b: string) => boolean, { source, capacity = 512 }: PathSetOptions = {}) {
-    this.#same = same;
-    this.#source = source;
-    this.#bytes = Buffer.allocUnsafe(source ? 0 : 64 * 1024);
-    const size = Math.max(16, capacity);
-    this.#hashes = new Int32Array(size);
-    this.#starts = new Float64Array(size);
-    this.#lengths = new Uint32Array(size);
-    this.#table = new Int32Array(2 ** Math.ceil(Math.log2(2 * size)));
-  }
-
-  /** The path added before that is the same as `path` (whose hash is `hash`), if any. */
-  find(path: string, hash: number): string | undefined {
-    const table = this.#table;
-    const mask = table.length - 1;
-    for (let slot = hash & mask; table[slot] !== 0; slot = (slot + 1) & mask) {
-      const number = table[slot]! - 1;
-      if (this.#hashes[number] !== hash) continue;
-      const candidate = this.#path(number);
-      if (this.#same(candidate, path)) return candidate;
-    }
-    return undefined;
-  }
-
-  /**
-   * Adds `path`, whose hash is `hash`; in a set over a source, `at` is where its bytes start
-   * there (the path's UTF-8 bytes are the source's from `at` on).
-   */
-  add(path: string, hash: number, at?: number): void {
-    const length = isAscii(path) ? path.length : Buffer.byteLength(path, 'utf8');
-    let start: number;
-    if (this.#source) {
-      if (at === undefined) throw new Error('a path set over a source needs where each path is');
-      start = at;
-    } else {
-      if (this.#used + length > this.#bytes.length) {
-        const bigger = Buffer.allocUnsafe(Math.max(2 * this.#bytes.length, this.#used + length));
-        this.#bytes.copy(bigger, 0, 0, this.#used);
-        this.#bytes = bigger;
-      }
-      start = this.#used;
-      this.#used += this.#bytes.write(path, start, 'utf8');
-    }
-    if (this.#count === this.#hashes.length) {
-      const size = 2 * this.#hashes.length;
-      this.#hashes = grown(this.#hashes, new Int32Array(size));
-      this.#starts = grown(this.#starts, new Float64Array(size));
-      this.#lengths = grown(this.#lengths, new Uint32Array(size));
-    }
-    const number = this.#count++;
-    this.#hashes[number] = hash;
-    this.#starts[number] = start;
-    this.#lengths[number] = length;
-    if (2 * this.#count > this.#table.length) this.#rehash(2 * this.#table.length);
-    else this.#place(number);
-  }
-
-  #place(number: number): void {
-    const table = this.#table;
-    const mask = table.length - 1;
-    let slot = this.#hashes[number]! & mask;
-    while (table[slot] !== 0) slot = (slot + 1) & mask;
-    table[slot] = number + 1;
-  }
-
-  #rehash(size: number): void {
-    this.#table = new Int32Array(size);
-    for (let number = 0; number < this.#count; number++) this.#place(number);
-  }
-
-  #path(number: number): string {
-    const start = this.#starts[number]!;
-    const end = start + this.#lengths[number]!;
-    return this.#source ? this.#source.text('utf8', start, end) : this.#bytes.toString('utf8', start, end);
-  }
-}
-
-interface PathSetOptions {
-  /** Where the paths' bytes are (each path is added with where it starts there). */
-  source?: TreeListing | undefined;
-  /** How many paths the set will hold, when known. */
-  capacity?: number | undefined;
-}
-
-function grown<T extends Int32Array | Uint32Array | Float64Array>(from: T, to: T): T {
-  to.set(from);
-  return to;
-}
-
-/** Paths by their folded form (foldPath), hashed with foldedHash; a folded copy of each is never kept. */
-const foldedPaths = (options: PathSetOptions) => new PathSet((a, b) => foldPath(a) === foldPath(b), options);
-
-/**
- * Where the paths of a tree's listing are: its bytes, and how many files (blobs) and directories
- * (trees and submodules) it lists. With it the collision check copies no path and sizes its sets
- * once.
- */
-export interface ListingPaths {
-  listing: TreeListing;
-  files: number;
-  directories: number;
-}
-
-/** The refusal of `path`, which lands where `other` does (a function: no closure made per path added). */
-function duplicatePath(path: string, other: string): PhpublishError {
-  return new PhpublishError('ARCHIVE_DUPLICATE_PATH', { path, other });
-}
-
-/**
  * Collects the paths of a package and refuses the second of two entries that would be installed at
  * the same place: equal once folded, or a file where another entry needs a directory.
  */
 export class PathCollisions {
-  /** Files and symlinks. */
-  readonly #files: PathSet;
-  /** Directories, explicit or implied by a deeper path. */
-  readonly #directories: PathSet;
-  readonly #explicitDirectories: PathSet;
-  readonly #fromListing: boolean;
+  /** Files and symlinks, by folded path. */
+  readonly #files = new Map<string, string>();
+  /** Directories, explicit or implied by a deeper path, by folded path. */
+  readonly #directories = new Map<string, string>();
+  readonly #explicitDirectories = new Set<string>();
   /** The parent directory of the last path added, whose ancestors are all known to be directories. */
   #checkedParent = '';
 
-  /** Over a tree's listing, `add` is given where each path starts in it. */
-  constructor(paths?: ListingPaths) {
-    const source = paths?.listing;
-    this.#fromListing = source !== undefined;
-    this.#files = foldedPaths({ source, capacity: paths?.files });
-    this.#directories = foldedPaths({ source, capacity: paths?.directories });
-    this.#explicitDirectories = new PathSet((a, b) => a === b, { source, capacity: paths?.directories });
-  }
-
-  /** `at`: where the path's bytes start in the listing, for a check over one (required then). */
-  add(path: string, kind: 'file' | 'directory', at?: number): void {
-    if (this.#fromListing && at === undefined)
-      throw new Error('a collision check over a listing needs where each path is');
-    // Both folded sets hash alike: one hash for the path's three look-ups.
-    const hash = foldedHash(path);
+  add(path: string, kind: 'file' | 'directory'): void {
+    const folded = foldPath(path);
     if (kind === 'file') {
-      const other = this.#files.find(path, hash) ?? this.#directories.find(path, hash);
+      const other = this.#files.get(folded) ?? this.#directories.get(folded);
       if (other !== undefined) throw duplicatePath(path, other);
-      this.#files.add(path, hash, at);
+      this.#files.set(folded, path);
     } else {
-      const file = this.#files.find(path, hash);
+      const file = this.#files.get(folded);
       if (file !== undefined) throw duplicatePath(path, file);
-      const exact = stringHash(path);
-      if (this.#explicitDirectories.find(path, exact) !== undefined) throw duplicatePath(path, path);
-      this.#explicitDirectories.add(path, exact, at);
-      if (this.#directories.find(path, hash) === undefined) this.#directories.add(path, hash, at);
+      if (this.#explicitDirectories.has(path)) throw duplicatePath(path, path);
+      this.#explicitDirectories.add(path);
+      if (!this.#directories.has(folded)) this.#directories.set(folded, path);
     }
     // Paths come grouped by directory: a parent met just before has been checked, and a file
     // added since under the same folded name would have been refused then.
@@ -475,14 +302,17 @@ export class PathCollisions {
     if (last > 0) this.#checkedParent = path.slice(0, last);
     for (let slash = last; slash > 0; slash = path.lastIndexOf('/', slash - 1)) {
       const parent = path.slice(0, slash);
-      const parentHash = foldedHash(parent);
-      const file = this.#files.find(parent, parentHash);
+      const foldedParent = foldPath(parent);
+      const file = this.#files.get(foldedParent);
       if (file !== undefined) throw duplicatePath(path, file);
-      if (this.#directories.find(parent, parentHash) !== undefined) break;
-      // A parent's bytes are the start of the path's.
-      this.#directories.add(parent, parentHash, at);
+      if (this.#directories.has(foldedParent)) break;
+      this.#directories.set(foldedParent, parent);
     }
   }
+}
+
+function duplicatePath(path: string, other: string): PhpublishError {
+  return new PhpublishError('ARCHIVE_DUPLICATE_PATH', { path, other });
 }
 
 /** Longest symlink target accepted: PATH_MAX on Linux. */

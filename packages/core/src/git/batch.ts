@@ -61,6 +61,8 @@ export class CatFileBatch {
   readonly #pending: string[] = [];
   #written = 0;
   #read = 0;
+  /** The name of the object being read, for messages. */
+  #current = '';
 
   constructor(context: GitContext, { packLimits = false, failure = archiveGitFailed }: CatFileBatchOptions = {}) {
     this.#failure = failure;
@@ -103,6 +105,7 @@ export class CatFileBatch {
    * "ambiguous": nothing follows). Otherwise the caller reads its `size` bytes next.
    */
   async next(): Promise<BatchHeader | undefined> {
+    this.#current = this.#pending[this.#read] ?? '';
     this.#read += 1;
     this.#feed();
     const line = await this.#readLine();
@@ -186,7 +189,10 @@ export class CatFileBatch {
 
   async #fill(n: number): Promise<void> {
     while (this.#buffered < n) {
-      if (this.#ended) throw this.#failure(this.#stderr.trim() || 'git stopped before answering');
+      if (this.#ended) {
+        const problem = this.#stderr.trim() || 'git stopped before answering';
+        throw this.#failure(this.#current ? `object ${this.#current} could not be read: ${problem}` : problem);
+      }
       this.#child.stdout.resume();
       await new Promise<void>((resolve) => {
         this.#wake = resolve;
