@@ -4,7 +4,7 @@
  * Each case runs through the real `main()` and must end in its coded error: never exit 70, never a
  * stack trace, never a hang.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type PackagistFixture, REPOSITORY_URL, startPackagistFixture } from '@phpublish/sandbox/testing';
@@ -18,7 +18,7 @@ import {
   writeRawTree,
 } from '../../../core/src/archive/testing/repos.js';
 import { type CliRun, runCli } from '../commands/testing/run-cli.js';
-import { type CorpusCase, expectCodedEnd, fill, loadCorpus } from './testing/corpus.js';
+import { CORPUS_DIR, CORPUS_KINDS, type CorpusCase, expectCodedEnd, fill, loadCorpus } from './testing/corpus.js';
 
 /** Per case: enough for the slowest real work (a key check with GnuPG), short of a hang. */
 const CASE_TIMEOUT_MS = 30_000;
@@ -130,7 +130,14 @@ const KINDS = {
 } as const;
 
 describe('the bad-input corpus, local inputs', () => {
-  const cases = loadCorpus(Object.keys(KINDS));
+  const cases = loadCorpus(CORPUS_KINDS.local);
+
+  it('runs every kind of the corpus somewhere, and the corpus holds at least 150 cases', () => {
+    const kinds = [...CORPUS_KINDS.local, ...CORPUS_KINDS.verify];
+    expect(readdirSync(CORPUS_DIR).sort()).toEqual([...kinds].sort());
+    expect(Object.keys(KINDS).sort()).toEqual([...CORPUS_KINDS.local].sort());
+    expect(loadCorpus(kinds).length).toBeGreaterThanOrEqual(150);
+  });
 
   it.each(cases.map((c) => [c.id, c] as const))(
     '%s ends in its coded error, without a crash, a stack trace or a hang',

@@ -15,7 +15,7 @@ import {
   startVerifyFixture,
   type VerifyFixture,
 } from '../commands/testing/verify-fixture.js';
-import { type CorpusCase, expectCodedEnd, fill, loadCorpus } from './testing/corpus.js';
+import { CORPUS_KINDS, type CorpusCase, expectCodedEnd, fill, loadCorpus } from './testing/corpus.js';
 
 /** Per case: a bundle case makes a release first (a commit, a signed tag, a zip, a crawl). */
 const CASE_TIMEOUT_MS = 60_000;
@@ -80,7 +80,7 @@ const harnesses: Record<string, (c: CorpusCase) => Promise<CliRun>> = {
 };
 
 describe('the bad-input corpus, input of phpublish verify', () => {
-  const cases = loadCorpus(Object.keys(harnesses));
+  const cases = loadCorpus(CORPUS_KINDS.verify);
 
   it.each(cases.map((c) => [c.id, c] as const))(
     '%s ends in its coded error, without a crash, a stack trace or a hang',

@@ -13,6 +13,12 @@ import { EXIT } from '../../exit-codes.js';
  */
 export const CORPUS_DIR = fileURLToPath(new URL('../../../corpus/fixtures/', import.meta.url));
 
+/** Which test file runs each kind: corpus-local.test.ts or corpus-verify.test.ts. */
+export const CORPUS_KINDS = {
+  local: ['zip', 'git-tree', 'tag-name', 'config', 'composer-json', 'key', 'env'],
+  verify: ['lock', 'policy', 'url', 'trusted-root', 'bundle'],
+} as const;
+
 export interface CorpusCase {
   /** `<kind>/<case>`, for test names and messages. */
   readonly id: string;
