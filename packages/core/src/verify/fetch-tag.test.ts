@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { createPhpPackageRepo, gitEnv, makeTempDir, type PhpPackageRepo, type TempDir } from '@phpublish/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isPhpublishError } from '../errors/index.js';
-import { isFetchableTagName, isFetchableUrl, TagFetcher, takeBatchAnswer } from './fetch-tag.js';
+import { isFetchableTagName, isFetchableUrl, TagFetcher } from './fetch-tag.js';
 
 const URL = 'https://github.com/acme/hello.git';
 let repo: PhpPackageRepo;
@@ -74,21 +74,5 @@ describe('what may be fetched', () => {
     ['v1 2', false],
   ])('tag %s → %s', (tag, fetchable) => {
     expect(isFetchableTagName(tag)).toBe(fetchable);
-  });
-});
-
-describe('takeBatchAnswer', () => {
-  it('takes one answer of git cat-file --batch at a time, binary-safe, and waits for the rest', () => {
-    const content = Buffer.from('a\nb\0c');
-    const output = Buffer.concat([
-      Buffer.from(`${'1'.repeat(40)} blob ${content.length}\n`),
-      content,
-      Buffer.from('\nrefs/tags/nope missing\n'),
-    ]);
-    expect(takeBatchAnswer(output.subarray(0, 50))).toBeUndefined();
-    const first = takeBatchAnswer(output)!;
-    expect(first.answer).toMatchObject({ oid: '1'.repeat(40), type: 'blob' });
-    expect(first.answer!.content.equals(content)).toBe(true);
-    expect(takeBatchAnswer(first.rest)).toEqual({ answer: null, rest: Buffer.alloc(0) });
   });
 });

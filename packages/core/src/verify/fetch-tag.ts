@@ -1,6 +1,6 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { PhpublishError } from '../errors/index.js';
+import { CatFileBatch } from '../git/batch.js';
 import { type GitRunResult, gitComplaint } from '../git/run.js';
 import { withoutSigningSecrets } from '../git/signed-tag.js';
 import { Redactor } from '../log/index.js';
@@ -63,7 +63,11 @@ export class TagFetcher {
   readonly #env: Record<string, string | undefined>;
   readonly #git: GitRunner;
   #ready: Promise<void> | undefined;
-  #reader: ObjectReader | undefined;
+  /**
+   * One `git cat-file --batch` for the life of the scratch repository: starting a process per read
+   * costs more than the read. It sees the refs and packs that later fetches add.
+   */
+  #reader: CatFileBatch | undefined;
   #fetches = 0;
 
   /**
@@ -90,8 +94,11 @@ export class TagFetcher {
       throw unreachable(url, fetched);
     }
     // The object the ref names, and the commit it peels to, from the repository's reader.
-    this.#reader ??= new ObjectReader(this.#dir, this.#env);
-    const [named, peeled] = await this.#reader.read([ref, `${ref}^{commit}`]);
+    this.#reader ??= new CatFileBatch(
+      { cwd: this.#dir, env: this.#env },
+      { failure: (problem) => new Error(`git cat-file --batch: ${problem}`) },
+    );
+    const [named, peeled] = await this.#reader.readAll([ref, `${ref}^{commit}`]);
     if (!named || !peeled || peeled.type !== 'commit') {
       throw unreachable(url, { exitCode: 1, stdout: Buffer.alloc(0), stderr: 'the fetched tag cannot be read back' });
     }
@@ -139,91 +146,4 @@ export function unreachable(url: string, result: GitRunResult): PhpublishError {
     url: scrub.redact(url),
     reason: scrub.redact(fatal?.replace(/^(fatal|error): /, '') ?? gitComplaint(result)),
   });
-}
-
-/**
- * One `git cat-file --batch` for the life of a scratch repository: starting a process per read
- * costs more than the read (a fork copies the page tables of this whole process). It sees refs
- * and packs that later fetches add. Requests are answered in order; one at a time.
- */
-class ObjectReader {
-  readonly #child: ChildProcessWithoutNullStreams;
-  #buffer: Buffer = Buffer.alloc(0);
-  #pending: { count: number; objects: (BatchObject | undefined)[]; done(error?: Error): void } | undefined;
-  readonly #exited: Promise<void>;
-
-  constructor(dir: string, env: Record<string, string | undefined>) {
-    this.#child = spawn('git', ['cat-file', '--batch'], { cwd: dir, env: env as NodeJS.ProcessEnv, stdio: 'pipe' });
-    this.#child.stdin.on('error', () => {});
-    this.#child.stdout.on('data', (chunk: Buffer) => {
-      this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
-      this.#drain();
-    });
-    let stderr = '';
-    this.#child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    this.#exited = new Promise((resolve) => {
-      const finish = (reason: string) => {
-        this.#pending?.done(new Error(reason));
-        this.#pending = undefined;
-        resolve();
-      };
-      this.#child.on('error', (error) => finish(`git cat-file could not start: ${error.message}`));
-      this.#child.on('close', (code) => finish(`git cat-file stopped (${code}): ${stderr.trim()}`));
-    });
-  }
-
-  read(names: readonly string[]): Promise<(BatchObject | undefined)[]> {
-    if (this.#pending) return Promise.reject(new Error('ObjectReader: one read at a time'));
-    return new Promise((resolve, reject) => {
-      const objects: (BatchObject | undefined)[] = [];
-      this.#pending = {
-        count: names.length,
-        objects,
-        done: (error) => (error ? reject(error) : resolve(objects)),
-      };
-      this.#child.stdin.write(names.map((name) => `${name}\n`).join(''));
-    });
-  }
-
-  #drain(): void {
-    while (this.#pending && this.#pending.objects.length < this.#pending.count) {
-      const taken = takeBatchAnswer(this.#buffer);
-      if (!taken) return;
-      this.#pending.objects.push(taken.answer ?? undefined);
-      this.#buffer = taken.rest;
-    }
-    if (this.#pending && this.#pending.objects.length === this.#pending.count) {
-      const pending = this.#pending;
-      this.#pending = undefined;
-      pending.done();
-    }
-  }
-
-  async close(): Promise<void> {
-    this.#child.stdin.end();
-    await this.#exited;
-  }
-}
-
-interface BatchObject {
-  oid: string;
-  type: string;
-  content: Buffer;
-}
-
-/**
- * The first answer in `git cat-file --batch` output: `<oid> <type> <size>\n<content>\n` (an
- * object), or `<name> missing\n` (null); undefined while it has not all arrived.
- */
-export function takeBatchAnswer(buffer: Buffer): { answer: BatchObject | null; rest: Buffer } | undefined {
-  const eol = buffer.indexOf(0x0a);
-  if (eol === -1) return undefined;
-  const header = buffer.subarray(0, eol).toString('latin1').split(' ');
-  if (header.length !== 3 || !/^\d+$/.test(header[2]!)) return { answer: null, rest: buffer.subarray(eol + 1) };
-  const size = Number(header[2]);
-  if (buffer.length < eol + 1 + size + 1) return undefined;
-  const content = Buffer.from(buffer.subarray(eol + 1, eol + 1 + size));
-  return { answer: { oid: header[0]!, type: header[1]!, content }, rest: buffer.subarray(eol + 1 + size + 1) };
 }
