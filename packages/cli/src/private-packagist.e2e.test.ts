@@ -261,4 +261,17 @@ describe('phpublish publish of a VCS package on Private Packagist', () => {
     expect(`${again.stdout}${again.stderr}`).toMatch(/Private Packagist already serves acme\/hello v1.0.0 at /);
     expectNoSecrets(stdout, stderr, again.stdout, again.stderr);
   });
+
+  it('doctor from GitLab CI says a VCS package needs no credential, and asks Private Packagist nothing', async () => {
+    const ci = services.gitlabIssuer.gitLabCiJob({ projectPath: 'acme/hello', sha: repo.head });
+    const environment = { ...gitEnv(), ...ci.env, PHPUBLISH_GPG_PRIVATE_KEY: key.armoredPrivateKey };
+    const { code, stdout } = await run(['doctor', '--json'], environment);
+    expect(code).toBe(EXIT.ok);
+    const rows = JSON.parse(stdout) as { area: string; status: string; detail: string }[];
+    expect(rows.find((row) => row.area === 'Packagist')).toMatchObject({
+      status: 'ok',
+      detail: expect.stringContaining('a VCS package, picked up from the repository'),
+    });
+    expect(pp.requests.filter((r) => r.url.startsWith('/api/'))).toEqual([]);
+  });
 });

@@ -3,7 +3,7 @@ export const EXIT = {
   ok: 0,
   /** A check or step failed with a coded error (the message says which and what to do). */
   failed: 1,
-  /** The command line itself is wrong. */
+  /** The command line, or the environment it runs in (an unsupported Node.js), is wrong. */
   usage: 2,
   /** A defect in phpublish: please report it. */
   internal: 70,

@@ -2,4 +2,4 @@ export { PrivatePackagistClient, type PrivatePackagistClientOptions } from './cl
 export { canonicalRequestString, type HmacCredential, hmacAuthorization, type SignedRequestInput } from './hmac.js';
 export { preflightPrivatePackagist } from './preflight.js';
 export { type PrivatePackagistOutcome, privatePackagistListing, publishToPrivatePackagist } from './publish.js';
-export { type PrivatePackagistSettings, privatePackagistSettings } from './settings.js';
+export { type PrivatePackagistSettings, privatePackagistPackageType, privatePackagistSettings } from './settings.js';

@@ -106,3 +106,13 @@ export async function listedVersions(
     return undefined;
   }
 }
+
+/** The package's kind on Private Packagist, as publish will decide it (for doctor and messages). */
+export async function privatePackagistPackageType(
+  context: ReleaseContext,
+  packageName: string,
+): Promise<'artifact' | 'vcs'> {
+  const settings = privatePackagistSettings(context);
+  if (settings.packageType !== 'auto') return settings.packageType;
+  return packageTypeOf(settings, await listedVersions(context, settings, packageName));
+}

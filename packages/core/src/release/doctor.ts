@@ -4,6 +4,7 @@ import { type Env, resolveConfig } from '../config/index.js';
 import { isPhpublishError, PhpublishAggregateError, type PhpublishError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
 import { loadSigningKey } from '../pgp/index.js';
+import { privatePackagistPackageType } from '../private-packagist/settings.js';
 import { attestDepsFor, createReleaseContext } from './context.js';
 import { diagnosticContext, isUnreachable } from './doctor-briefly.js';
 import { diagnosePackagistCredential } from './doctor-packagist-credential.js';
@@ -132,14 +133,21 @@ export async function diagnose({
       // The modes that call update-package: with the API token, or a short-lived OIDC credential instead.
       const credential = await diagnosePackagistCredential(context);
       rows.push({ area: 'Packagist', ...credential, detail: `reachable and lists the package; ${credential.detail}` });
+    } else if (requestedMode === 'private-packagist') {
+      const vcs = (await privatePackagistPackageType(context, target.packageName)) === 'vcs';
+      rows.push({
+        area: 'Packagist',
+        status: 'ok',
+        detail: vcs
+          ? 'Private Packagist: a VCS package, picked up from the repository when the tag is pushed; no credential is used, and the release is confirmed at the tagged commit'
+          : 'Private Packagist: audience reachable, GitHub Actions OIDC token possible; a short-lived credential (no stored secret) is exchanged at release, where the trusted publisher is checked',
+        codes: [],
+      });
     } else
       rows.push({
         area: 'Packagist',
         status: 'ok',
-        detail:
-          requestedMode === 'private-packagist'
-            ? 'Private Packagist: audience reachable, GitHub Actions OIDC token possible; a short-lived credential (no stored secret) is exchanged at release, where the trusted publisher is checked'
-            : 'reachable and lists the package; no token: the Packagist GitHub App updates it',
+        detail: 'reachable and lists the package; no token: the Packagist GitHub App updates it',
         codes: [],
       });
   }
