@@ -93,6 +93,31 @@ describe('requestWithRetry', () => {
     });
   });
 
+  describe('when GitHub answers 403 for a rate limit', () => {
+    it('retries a secondary rate limit (403 with Retry-After) after the wait, even for a POST', async () => {
+      handlers.push(status(403, { 'retry-after': '7' }, '{"message":"You have exceeded a secondary rate limit"}'));
+      const d = deps();
+      const res = await requestWithRetry({ method: 'POST', url: `${baseUrl}/x`, body: '{}', idempotent: false }, d);
+      expect(res).toMatchObject({ status: 200, attempts: 2 });
+      expect(d.clock.sleeps).toEqual([7000]);
+    });
+
+    it('waits for x-ratelimit-reset when the primary limit is exhausted, if that is soon enough', async () => {
+      const d = deps();
+      const reset = Math.floor(d.clock.now() / 1000) + 20;
+      handlers.push(status(403, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) }));
+      const res = await requestWithRetry({ method: 'GET', url: `${baseUrl}/x`, idempotent: true }, d);
+      expect(res).toMatchObject({ status: 200, attempts: 2 });
+      expect(d.clock.sleeps).toEqual([20_000]);
+    });
+
+    it('returns a plain 403 (a refusal) at once', async () => {
+      handlers.push(status(403, {}, '{"message":"Resource not accessible by integration"}'));
+      const res = await requestWithRetry({ method: 'GET', url: `${baseUrl}/x`, idempotent: true }, deps());
+      expect(res).toMatchObject({ status: 403, attempts: 1 });
+    });
+  });
+
   describe('when the server answers 5xx and then recovers', () => {
     it('retries with exponential backoff and returns the good answer', async () => {
       handlers.push(status(503), status(502));

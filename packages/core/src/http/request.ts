@@ -131,10 +131,12 @@ export async function withRetry<R extends AttemptAnswer>(
       await clock.sleep(delayMs);
       continue;
     }
+    const rateLimited = response.status === 429 || (response.status === 403 && isRateLimited403(response.headers));
     const retryableStatus =
-      RETRYABLE_STATUS.has(response.status) && (req.idempotent || response.status === 429 || response.status === 503);
+      rateLimited || (RETRYABLE_STATUS.has(response.status) && (req.idempotent || response.status === 503));
     if (!retryableStatus || last) return { response, attempts };
-    const retryAfterMs = parseRetryAfter(response.headers['retry-after'], clock.now());
+    const retryAfterMs =
+      parseRetryAfter(response.headers['retry-after'], clock.now()) ?? rateLimitResetMs(response.headers, clock.now());
     if (retryAfterMs !== undefined && retryAfterMs > retry.maxRetryAfterMs) return { response, attempts };
     await options.discard?.(response);
     const delayMs = Math.max(retryAfterMs ?? 0, backoff(retry, attempts));
@@ -180,6 +182,26 @@ function answerDeadline(deps: HttpDeps): number {
 
 function backoff(policy: RetryPolicy, attempt: number): number {
   return Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+}
+
+/**
+ * A 403 that is rate limiting, not a refusal: GitHub answers its secondary rate limits with 403 (or
+ * 429) and a Retry-After, and an exhausted primary limit with `x-ratelimit-remaining: 0`. The server
+ * did not act on the request, so it is retried like a 429, after the wait it names.
+ */
+function isRateLimited403(headers: AttemptAnswer['headers']): boolean {
+  return headers['retry-after'] !== undefined || first(headers['x-ratelimit-remaining']) === '0';
+}
+
+/** The wait until `x-ratelimit-reset` (epoch seconds), when the primary rate limit is exhausted. */
+function rateLimitResetMs(headers: AttemptAnswer['headers'], nowMs: number): number | undefined {
+  if (first(headers['x-ratelimit-remaining']) !== '0') return undefined;
+  const reset = Number(first(headers['x-ratelimit-reset']));
+  return Number.isFinite(reset) && reset > 0 ? Math.max(0, reset * 1000 - nowMs) : undefined;
+}
+
+function first(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }
 
 /** Retry-After is either seconds or an HTTP date. */

@@ -40,6 +40,15 @@ export const FAULT_KINDS: readonly FaultKind[] = [
     expect: 'finished',
   },
   { name: '429 without Retry-After', http: { times: 1, fault: { status: 429 } }, expect: 'finished' },
+  // GitHub's secondary rate limit: a 403 with Retry-After, retried (sigstore-js's own requests do not know it).
+  {
+    name: '403 rate limit with Retry-After',
+    http: {
+      times: 1,
+      fault: { status: 403, headers: { 'retry-after': '1' }, body: '{"message":"secondary rate limit"}' },
+    },
+    expect: 'finished',
+  },
   { name: '502 once', http: { times: 1, fault: { status: 502, body: '<html>Bad Gateway</html>' } }, expect: 'either' },
   // Longer than the retry policy lasts: every attempt of the call fails.
   { name: '503 burst', http: { times: RETRY.attempts, fault: { status: 503 } }, expect: 'either' },
@@ -157,6 +166,9 @@ const gitPush: ReleaseCall = {
   },
 };
 
+/** sigstore-js retries Fulcio, Rekor and TSA requests itself, and not a 403 (GitHub's rate limit answer). */
+const SIGSTORE_JS: Record<string, Expected> = { '403 rate limit with Retry-After': 'either' };
+
 const TAG_PATH = String.raw`v\d+\.\d+\.\d+`;
 
 export const RELEASE_CALLS: readonly ReleaseCall[] = [
@@ -164,9 +176,9 @@ export const RELEASE_CALLS: readonly ReleaseCall[] = [
   httpCall('GitHub release lookup', 'github', 'GET', new RegExp(`^/repos/acme/hello/releases/tags/${TAG_PATH}$`)),
   httpCall('GitHub immutable-releases setting', 'github', 'GET', /^\/repos\/acme\/hello\/immutable-releases$/),
   httpCall('OIDC token service', 'issuer', 'GET', /\/idtoken$/),
-  httpCall('Fulcio signing certificate', 'fulcio', 'POST', /^\/api\/v2\/signingCert$/),
-  httpCall('Rekor log entry', 'rekor', 'POST', /^\/api\/v1\/log\/entries$/),
-  httpCall('TSA timestamp', 'tsa', 'POST', /^\/api\/v1\/timestamp$/),
+  httpCall('Fulcio signing certificate', 'fulcio', 'POST', /^\/api\/v2\/signingCert$/, SIGSTORE_JS),
+  httpCall('Rekor log entry', 'rekor', 'POST', /^\/api\/v1\/log\/entries$/, SIGSTORE_JS),
+  httpCall('TSA timestamp', 'tsa', 'POST', /^\/api\/v1\/timestamp$/, SIGSTORE_JS),
   httpCall('GitHub release asset upload', 'github', 'POST', /^\/uploads\/repos\/acme\/hello\/releases\/\d+\/assets$/),
   httpCall('GitHub attestation store', 'github', 'POST', /^\/repos\/acme\/hello\/attestations$/),
   httpCall(
