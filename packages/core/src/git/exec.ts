@@ -1,30 +1,24 @@
-import { execFile } from 'node:child_process';
+import type { GitContext } from './context.js';
+import { runGit } from './run.js';
 
-export interface GitOptions {
-  cwd: string;
-  env?: Record<string, string | undefined>;
-}
+/** Where git runs (the one context type of the git module; kept under this name for its callers). */
+export type GitOptions = GitContext;
 
-/** Runs git with an explicit cwd and environment; resolves to stdout without the trailing newline. */
-export function git(args: string[], { cwd, env }: GitOptions): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      'git',
-      args,
-      { cwd, env: env as NodeJS.ProcessEnv | undefined, maxBuffer: 64 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        if (error) {
-          reject(
-            Object.assign(new Error(`git ${args[0]} failed: ${String(stderr).trim() || error.message}`), {
-              cause: error,
-            }),
-          );
-        } else {
-          resolve(String(stdout).replace(/\n$/, ''));
-        }
-      },
-    );
+/**
+ * Runs git (through runGit, the one runner) and resolves to its standard output as text without
+ * the trailing newline; rejects when git fails, with what it said.
+ */
+export async function git(args: string[], context: GitOptions): Promise<string> {
+  const result = await runGit(args, context).catch((error: unknown) => {
+    throw new Error(`git ${args[0]} failed: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
   });
+  if (result.exitCode !== 0) {
+    const problem = result.stderr.trim() || `Command failed: git ${args.join(' ')} (exit code ${result.exitCode})`;
+    throw new Error(`git ${args[0]} failed: ${problem}`, { cause: result });
+  }
+  return result.stdout.toString('utf8').replace(/\n$/, '');
 }
 
 /** The URL of a remote, or undefined when there is none (or cwd is not a repository). */

@@ -1,3 +1,11 @@
+export {
+  type BatchHeader,
+  type BatchObject,
+  CatFileBatch,
+  type CatFileBatchOptions,
+  PACK_MEMORY_LIMITS,
+} from './batch.js';
+export { type GitContext, gitBinary, gitContextOf } from './context.js';
 export { type GitOptions, git, remoteUrl } from './exec.js';
 export { resolveCommit } from './refs.js';
 export { type GitRunOptions, type GitRunResult, runGit } from './run.js';

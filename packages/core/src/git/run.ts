@@ -1,9 +1,7 @@
 import { spawn } from 'node:child_process';
-import type { FileHandle } from 'node:fs/promises';
+import { type GitContext, gitBinary } from './context.js';
 
-export interface GitRunOptions {
-  cwd: string;
-  env?: Record<string, string | undefined>;
+export interface GitRunOptions extends GitContext {
   /** Written to git's standard input, byte for byte. */
   input?: Uint8Array | string;
 }
@@ -20,9 +18,14 @@ export interface GitRunResult {
  * standard error. Unlike `git()` it does not reject on a non-zero exit: plumbing callers decide what
  * each failure means. Rejects only when git cannot be started.
  */
-export function runGit(args: readonly string[], { cwd, env, input }: GitRunOptions): Promise<GitRunResult> {
+export function runGit(args: readonly string[], options: GitRunOptions): Promise<GitRunResult> {
+  const { cwd, env, input } = options;
   return new Promise((resolve, reject) => {
-    const child = spawn('git', [...args], { cwd, env: env as NodeJS.ProcessEnv | undefined, stdio: 'pipe' });
+    const child = spawn(gitBinary(options), [...args], {
+      cwd,
+      env: env as NodeJS.ProcessEnv | undefined,
+      stdio: 'pipe',
+    });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
@@ -39,60 +42,6 @@ export function runGit(args: readonly string[], { cwd, env, input }: GitRunOptio
     child.stdin.on('error', () => {});
     child.stdin.end(input ?? '');
   });
-}
-
-/** How a git whose standard output went into a file ended. */
-export interface GitIntoFileResult {
-  /** null when a signal ended it. */
-  exitCode: number | null;
-  signal: NodeJS.Signals | null;
-  /** Its first 4 KiB or so, and why it could not start, if it could not. */
-  stderr: string;
-}
-
-/**
- * Runs git with its standard output going straight into the open file `output` (git writes at
- * that file's offset; `output` is closed here once git has its own copy). `input` is written to
- * its standard input, which is then closed; `signal` kills it. The exit is listened to before
- * anything is awaited: a git with nothing to wait for may be done at once.
- */
-export async function runGitIntoFile(
-  args: readonly string[],
-  { cwd, env, input, signal }: GitRunOptions & { signal?: AbortSignal },
-  output: FileHandle,
-): Promise<GitIntoFileResult> {
-  let stderr = '';
-  let closed: Promise<{ exitCode: number | null; signal: NodeJS.Signals | null }>;
-  let child: ReturnType<typeof spawn>;
-  try {
-    child = spawn('git', [...args], {
-      cwd,
-      env: env as NodeJS.ProcessEnv | undefined,
-      stdio: ['pipe', output.fd, 'pipe'],
-    });
-    const started = child;
-    closed = new Promise((resolve) =>
-      started.on('close', (exitCode, endedBy) => resolve({ exitCode, signal: endedBy })),
-    );
-    child.on('error', (error) => {
-      stderr += String(error);
-    });
-    child.stderr!.on('data', (chunk: Buffer) => {
-      if (stderr.length < 4096) stderr += chunk.toString('utf8');
-    });
-    // git may exit before reading all of its input (EPIPE); its exit code tells what happened.
-    child.stdin!.on('error', () => {});
-  } finally {
-    await output.close();
-  }
-  const stop = () => child.kill();
-  signal?.addEventListener('abort', stop, { once: true });
-  try {
-    child.stdin!.end(input ?? '');
-    return { ...(await closed), stderr };
-  } finally {
-    signal?.removeEventListener('abort', stop);
-  }
 }
 
 /** The first line of git's complaint, without its `fatal: `/`error: ` prefix, for error messages. */
