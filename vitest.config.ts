@@ -6,17 +6,23 @@ const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.
 export default defineConfig({
   resolve: {
     // Tests run against the sources of sibling packages, not their last build.
-    alias: {
-      '@phpublish/core/pgp': fileURLToPath(new URL('./packages/core/src/pgp/index.ts', import.meta.url)),
-      // Test fixtures of the sandbox (not part of its published build); before the package alias, which would swallow it.
-      '@phpublish/sandbox/testing': fileURLToPath(
-        new URL('./packages/sandbox/src/test-utils/packagist-fixture.ts', import.meta.url),
-      ),
-      '@phpublish/core': src('core'),
-      '@phpublish/sandbox': src('sandbox'),
-      '@phpublish/cli': src('cli'),
-      '@phpublish/test-utils': src('test-utils'),
-    },
+    // The first entry that matches wins: subpaths come before their package.
+    alias: [
+      // Core's subpath exports by area (`@phpublish/core/release` → packages/core/src/release/index.ts).
+      {
+        find: /^@phpublish\/core\/([a-z-]+)$/,
+        replacement: fileURLToPath(new URL('./packages/core/src/$1/index.ts', import.meta.url)),
+      },
+      // Test fixtures of the sandbox (not part of its published build).
+      {
+        find: '@phpublish/sandbox/testing',
+        replacement: fileURLToPath(new URL('./packages/sandbox/src/test-utils/packagist-fixture.ts', import.meta.url)),
+      },
+      { find: '@phpublish/core', replacement: src('core') },
+      { find: '@phpublish/sandbox', replacement: src('sandbox') },
+      { find: '@phpublish/cli', replacement: src('cli') },
+      { find: '@phpublish/test-utils', replacement: src('test-utils') },
+    ],
   },
   test: {
     include: ['packages/*/src/**/*.test.ts'],

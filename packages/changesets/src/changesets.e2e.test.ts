@@ -301,7 +301,8 @@ describe.each(CHANGESETS)('phpublish-changesets with @changesets/cli $version', 
       // The stored bundle verifies for this repository's release workflow and this content.
       const stored = attestation.github.attestations('acme/hello');
       expect(stored).toHaveLength(1);
-      const { contentDigestOfRef, gitHubActionsPolicy, verifyAttestation } = await import('@phpublish/core');
+      const { contentDigestOfRef } = await import('@phpublish/core/archive');
+      const { gitHubActionsPolicy, verifyAttestation } = await import('@phpublish/core/attest');
       const { contentDigest } = await contentDigestOfRef({ cwd: remote.dir, env: gitEnv(), ref: 'v1.1.0' });
       const verified = await verifyAttestation({
         bundle: stored[0]!.bundle as string,

@@ -1,16 +1,10 @@
 // `phpublish-changesets publish [--dry-run] [--output <file>|-] [--remote <name>] [--config <file>]`:
 // the command a changesets repository runs as its publish script. Exit codes as `phpublish`'s.
 import { parseArgs } from 'node:util';
-import {
-  EXIT,
-  isPhpublishError,
-  type Logger,
-  loadOptionsFile,
-  PHPUBLISH_VERSION,
-  PhpublishAggregateError,
-  Redactor,
-  readSigningKeyMaterial,
-} from '@phpublish/core';
+import { EXIT, isPhpublishError, PHPUBLISH_VERSION, PhpublishAggregateError } from '@phpublish/core';
+import { loadOptionsFile } from '@phpublish/core/config';
+import { type Logger, Redactor } from '@phpublish/core/log';
+import { readSigningKeyMaterial } from '@phpublish/core/pgp';
 import { type ChangesetsOutput, publishChangesetsRelease } from './publish.js';
 
 /** The exit codes of every phpublish program (core's), re-exported for this command's callers. */

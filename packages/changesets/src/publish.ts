@@ -1,18 +1,17 @@
 // The publish step of a changesets repository, on core's release session: find what changesets
 // released, keep the PHP packages, and for each: preflight, the signed tag (made and pushed before
 // changesets/action pushes its lightweight one), zip + attestation, Packagist, the posture report.
+import type { Clock } from '@phpublish/core';
+import type { Env } from '@phpublish/core/config';
+import type { Logger } from '@phpublish/core/log';
+import { findVersion, referenceOf } from '@phpublish/core/packagist';
 import {
-  type Clock,
-  type Env,
-  findVersion,
-  type Logger,
   packagistClientFor,
   type ReleasePosture,
   type ReleaseRef,
   ReleaseSession,
-  referenceOf,
   type StartReleaseSessionInput,
-} from '@phpublish/core';
+} from '@phpublish/core/release';
 import {
   currentPhpVersions,
   type PhpRelease,

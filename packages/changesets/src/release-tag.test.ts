@@ -1,4 +1,5 @@
-import { createSignedTag, loadSigningKey, readSigningKeyMaterial, type SigningKey } from '@phpublish/core';
+import { createSignedTag } from '@phpublish/core/git';
+import { loadSigningKey, readSigningKeyMaterial, type SigningKey } from '@phpublish/core/pgp';
 import {
   type BareRemote,
   createBareRemote,

@@ -2,19 +2,16 @@
 // already have made a local, unsigned annotated tag, and a previous run, or another tool, may already
 // have pushed one. The signed tag must be on the remote before changesets/action creates its own
 // lightweight tag through the API (which keeps an existing ref), so it is decided here, cleanly.
+import { isPhpublishError, PhpublishError } from '@phpublish/core';
 import {
   createSignedTag,
-  isPhpublishError,
-  type Logger,
-  PhpublishError,
-  Redactor,
   runGit,
-  type SigningKey,
   type TagGitOptions,
-  trustSigningKey,
   verifyTagObject,
   withoutSigningSecrets,
-} from '@phpublish/core';
+} from '@phpublish/core/git';
+import { type Logger, Redactor } from '@phpublish/core/log';
+import { type SigningKey, trustSigningKey } from '@phpublish/core/pgp';
 
 export interface ReleaseTagInput extends TagGitOptions {
   tag: string;

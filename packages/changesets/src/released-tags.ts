@@ -1,14 +1,14 @@
 // What changesets says it released. @changesets/cli 3 writes NDJSON events to the file named by
 // CHANGESETS_OUTPUT (or --output); @changesets/cli 2 prints `🦋  New tag:  <tag>` lines on stdout
 // (`changeset tag`, `changeset publish`). Both can be read from one file, line by line.
+import { PhpublishError } from '@phpublish/core';
 import {
   INPUT_LIMITS,
   InputFileProblem,
-  PhpublishError,
   parseStrictJson,
   readInputText,
   StrictJsonProblem,
-} from '@phpublish/core';
+} from '@phpublish/core/input';
 
 /** A tag changesets created, and the package.json name it belongs to when changesets said so. */
 export interface ReleasedTag {

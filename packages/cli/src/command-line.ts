@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { quoteValue } from '@phpublish/core';
+import { quoteValue } from '@phpublish/core/input';
 
 type OptionSpecs = NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>['options']>;
 

@@ -1,4 +1,4 @@
-import type { Logger } from '@phpublish/core';
+import type { Logger } from '@phpublish/core/log';
 
 /** What a command may touch, passed in (tests give their own). */
 export interface CommandIo {

@@ -1,11 +1,7 @@
-import {
-  isPhpublishError,
-  PHPUBLISH_VERSION,
-  PhpublishAggregateError,
-  quoteValue,
-  Redactor,
-  readSigningKeyMaterial,
-} from '@phpublish/core';
+import { isPhpublishError, PHPUBLISH_VERSION, PhpublishAggregateError } from '@phpublish/core';
+import { quoteValue } from '@phpublish/core/input';
+import { Redactor } from '@phpublish/core/log';
+import { readSigningKeyMaterial } from '@phpublish/core/pgp';
 import type { Command } from './command.js';
 import { type ParsedCommandLine, parseCommandLine, UsageError } from './command-line.js';
 import { EXIT } from './exit-codes.js';

@@ -1,17 +1,15 @@
-export * from './archive/index.js';
-export * from './attest/index.js';
+// The root of @phpublish/core keeps what every consumer needs: the coded error, exit codes, the
+// version and the clock. Everything else is imported from its area's subpath (`@phpublish/core/release`,
+// `/verify`, `/archive`, `/attest`, `/pgp`, `/packagist`, `/private-packagist`, `/config`, `/errors`,
+// `/git`, `/http`, `/log`, `/composer`, `/input`), so that an import says where a name lives.
 export { type Clock, systemClock, virtualClock } from './clock.js';
-export * from './composer/index.js';
-export * from './config/index.js';
-export * from './errors/index.js';
+export {
+  docsUrl,
+  type ErrorCode,
+  type ErrorParams,
+  isPhpublishError,
+  PhpublishAggregateError,
+  PhpublishError,
+} from './errors/index.js';
 export { EXIT } from './exit-codes.js';
-export * from './git/index.js';
-export * from './http/index.js';
-export * from './input/index.js';
-export * from './log/index.js';
-export * from './packagist/index.js';
-export * from './pgp/index.js';
-export * from './private-packagist/index.js';
-export * from './release/index.js';
-export * from './verify/index.js';
 export { PHPUBLISH_VERSION, userAgent } from './version.js';

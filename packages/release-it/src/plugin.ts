@@ -2,7 +2,8 @@
 // process and creates one instance of this plugin for it; the session is the instance's only state.
 // Core is loaded when a step runs, so that loading the plugin costs almost nothing (core, zod,
 // undici, openpgp and sigstore are only loaded then).
-import type { Logger, ReleaseSession } from '@phpublish/core';
+import type { Logger } from '@phpublish/core/log';
+import type { ReleaseSession } from '@phpublish/core/release';
 import * as releaseIt from 'release-it';
 import { refuseUnsupportedNode, toReleaseItError } from './errors.js';
 
@@ -31,7 +32,7 @@ export default class PhpublishReleaseItPlugin extends ReleaseItPlugin {
   /** The core preflight, every problem at once; finishes a release a previous run tagged but did not publish. */
   async init(): Promise<void> {
     const unfinished = await this.translatingErrors(async () => {
-      const { ReleaseSession } = await import('@phpublish/core');
+      const { ReleaseSession } = await import('@phpublish/core/release');
       this.session = await ReleaseSession.start({
         cwd: process.cwd(),
         // release-it spawns git with process.env: the signing variables must go there.
@@ -120,7 +121,7 @@ export default class PhpublishReleaseItPlugin extends ReleaseItPlugin {
    */
   private async willCommit(): Promise<boolean> {
     if (this.config.getContext('git.commit') === false) return false;
-    const { git } = await import('@phpublish/core');
+    const { git } = await import('@phpublish/core/git');
     const changed = await git(['status', '--porcelain', '--untracked-files=no'], {
       cwd: process.cwd(),
       env: process.env,
@@ -129,7 +130,7 @@ export default class PhpublishReleaseItPlugin extends ReleaseItPlugin {
   }
 
   private async commitOf(ref: string): Promise<string> {
-    const { git } = await import('@phpublish/core');
+    const { git } = await import('@phpublish/core/git');
     return (await git(['rev-parse', '--verify', ref], { cwd: process.cwd(), env: process.env })).trim();
   }
 

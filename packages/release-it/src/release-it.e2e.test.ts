@@ -4,7 +4,7 @@ import { request as httpsRequest } from 'node:https';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { VerifyReport } from '@phpublish/core';
+import type { VerifyReport } from '@phpublish/core/verify';
 import {
   type AttestationSandbox,
   installWithComposer,
@@ -317,7 +317,8 @@ describe.each(RELEASE_ITS)('@phpublish/release-it with release-it $version', ({ 
       // The provenance is stored, and it verifies for this repository's release workflow.
       const stored = attestation.github.attestations('acme/hello');
       expect(stored).toHaveLength(1);
-      const { contentDigestOfRef, gitHubActionsPolicy, verifyAttestation } = await import('@phpublish/core');
+      const { contentDigestOfRef } = await import('@phpublish/core/archive');
+      const { gitHubActionsPolicy, verifyAttestation } = await import('@phpublish/core/attest');
       const { contentDigest: digest } = await contentDigestOfRef({ cwd: remote.dir, env: gitEnv(), ref: 'v1.0.0' });
       const verified = await verifyAttestation({
         bundle: stored[0]!.bundle as string,

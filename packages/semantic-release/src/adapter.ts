@@ -1,6 +1,7 @@
 // The semantic-release hooks mapped onto core's release session. semantic-release runs every hook
 // of one release in one process, in order; the session is this plugin's only state.
-import { type Logger, ReleaseSession } from '@phpublish/core';
+import type { Logger } from '@phpublish/core/log';
+import { ReleaseSession } from '@phpublish/core/release';
 import { translatingErrors } from './errors.js';
 import type { PluginConfig, SemanticReleaseContext, SemanticReleaseLogger } from './semantic-release-types.js';
 

@@ -206,7 +206,8 @@ describe.each(SEMANTIC_RELEASES)('@phpublish/semantic-release with semantic-rele
       expect(asset?.name).toBe('acme-hello-1.0.0.sigstore.json');
       const stored = attestation.github.attestations('acme/hello');
       expect(stored).toHaveLength(1);
-      const { contentDigestOfRef, gitHubActionsPolicy, verifyAttestation } = await import('@phpublish/core');
+      const { contentDigestOfRef } = await import('@phpublish/core/archive');
+      const { gitHubActionsPolicy, verifyAttestation } = await import('@phpublish/core/attest');
       const { contentDigest: digest } = await contentDigestOfRef({ cwd: remote.dir, env: gitEnv(), ref: 'v1.0.0' });
       for (const bundle of [asset!.content.toString('utf8'), stored[0]!.bundle]) {
         const verified = await verifyAttestation({

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { buildArchive } from '@phpublish/core';
+import { buildArchive } from '@phpublish/core/archive';
 import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { type CommandIo, table } from '../io.js';

@@ -1,13 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import {
-  contentDigestOfRef,
-  contentDigestOfZip,
-  DEFAULT_MAX_UNPACKED_BYTES,
-  isPhpublishError,
-  PhpublishError,
-  parseByteSize,
-} from '@phpublish/core';
+import { isPhpublishError, PhpublishError } from '@phpublish/core';
+import { contentDigestOfRef, contentDigestOfZip, DEFAULT_MAX_UNPACKED_BYTES } from '@phpublish/core/archive';
+import { parseByteSize } from '@phpublish/core/http';
 import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import type { CommandIo } from '../io.js';

@@ -1,4 +1,5 @@
-import { type DiagnosisRow, loadOptionsFile, ReleaseSession } from '@phpublish/core';
+import { loadOptionsFile } from '@phpublish/core/config';
+import { type DiagnosisRow, ReleaseSession } from '@phpublish/core/release';
 import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { type CommandIo, stderrLogger, table } from '../io.js';

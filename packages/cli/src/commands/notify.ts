@@ -1,11 +1,7 @@
-import {
-  createReleaseContext,
-  loadOptionsFile,
-  notifyPackagist,
-  PhpublishError,
-  preflight,
-  resolveCommit,
-} from '@phpublish/core';
+import { PhpublishError } from '@phpublish/core';
+import { loadOptionsFile } from '@phpublish/core/config';
+import { resolveCommit } from '@phpublish/core/git';
+import { createReleaseContext, notifyPackagist, preflight } from '@phpublish/core/release';
 import type { Command } from '../command.js';
 import { tagArgument } from '../command-line.js';
 import { EXIT } from '../exit-codes.js';

@@ -1,4 +1,8 @@
-import { loadOptionsFile, PhpublishError, quoteValue, ReleaseSession, resolveCommit } from '@phpublish/core';
+import { PhpublishError } from '@phpublish/core';
+import { loadOptionsFile } from '@phpublish/core/config';
+import { resolveCommit } from '@phpublish/core/git';
+import { quoteValue } from '@phpublish/core/input';
+import { ReleaseSession } from '@phpublish/core/release';
 import type { Command } from '../command.js';
 import { gitArgumentProblem, tagArgument, UsageError, withoutUserInfo } from '../command-line.js';
 import { EXIT } from '../exit-codes.js';

@@ -2,20 +2,11 @@ import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  generateThrowawayKey,
-  git,
-  isPhpublishError,
-  isStableVersion,
-  PhpublishAggregateError,
-  PhpublishError,
-  postureRows,
-  postureText,
-  type ReleasePosture,
-  ReleaseSession,
-  readComposerJson,
-  releaseTagsNewestFirst,
-} from '@phpublish/core';
+import { isPhpublishError, PhpublishAggregateError, PhpublishError } from '@phpublish/core';
+import { isStableVersion, readComposerJson, releaseTagsNewestFirst } from '@phpublish/core/composer';
+import { git } from '@phpublish/core/git';
+import { generateThrowawayKey } from '@phpublish/core/pgp';
+import { postureRows, postureText, type ReleasePosture, ReleaseSession } from '@phpublish/core/release';
 import type { AttestationSandbox, SandboxPackagist, SandboxPrivatePackagist } from '@phpublish/sandbox';
 import type { Command } from '../command.js';
 import { UsageError } from '../command-line.js';

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { loadSigningKey } from '@phpublish/core';
+import { loadSigningKey } from '@phpublish/core/pgp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateTestKey } from '../../../core/src/pgp/testing/keys.js';
 import { EXIT } from '../exit-codes.js';

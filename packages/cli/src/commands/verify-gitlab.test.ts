@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { attestRelease, gitLabBundleUrl, releaseFileNames, releaseSubjects } from '@phpublish/core';
+import { attestRelease, gitLabBundleUrl, releaseFileNames, releaseSubjects } from '@phpublish/core/attest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../exit-codes.js';
 import {

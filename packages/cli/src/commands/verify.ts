@@ -1,6 +1,9 @@
 import { access, appendFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { PHPUBLISH_VERSION, systemClock, userAgent } from '@phpublish/core';
+import { parseAnswerLimits } from '@phpublish/core/http';
+import { Redactor, redactingLogger } from '@phpublish/core/log';
 import {
   type AllVersionsReport,
   CHECK_TITLES,
@@ -8,20 +11,14 @@ import {
   defaultCacheDir,
   loadPolicy,
   type PackageReport,
-  PHPUBLISH_VERSION,
   POLICY_FILE_NAME,
-  parseAnswerLimits,
   parseSince,
-  Redactor,
   readComposerLock,
-  redactingLogger,
-  systemClock,
-  userAgent,
   type VerifyReport,
   type VerifyTarget,
   verifyAllVersions,
   verifyPackages,
-} from '@phpublish/core';
+} from '@phpublish/core/verify';
 import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { type CommandIo, stderrLogger, table } from '../io.js';

@@ -6,7 +6,7 @@
  * trace, never a hang.
  */
 import { readFile } from 'node:fs/promises';
-import { releaseFileNames } from '@phpublish/core';
+import { releaseFileNames } from '@phpublish/core/attest';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import {
   type CliRun,

@@ -2,7 +2,9 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { git, loadOptionsFile, PhpublishError } from '@phpublish/core';
+import { PhpublishError } from '@phpublish/core';
+import { loadOptionsFile } from '@phpublish/core/config';
+import { git } from '@phpublish/core/git';
 import type { HostPackages, PrepareInput, RedirectedRun, RedirectInput, RehearsalHost } from './host.js';
 import { describePluginOverrides, pluginOverrides } from './plugin-overrides.js';
 

@@ -1,7 +1,7 @@
 // What `phpublish rehearse --host <tool>` needs to know about one release tool. Each tool (release-it,
 // semantic-release, changesets next) is one small object; rehearse-host.ts does everything else the
 // same way for all of them (copy, stand-ins, environment, Composer, verify).
-import type { Logger } from '@phpublish/core';
+import type { Logger } from '@phpublish/core/log';
 
 /** The local stand-ins a rehearsal releases against, as URLs a configuration can name. */
 export interface StandInUrls {

@@ -3,7 +3,7 @@ import { mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { Logger } from '@phpublish/core';
+import type { Logger } from '@phpublish/core/log';
 import { makeTempDir, type TempDir } from '@phpublish/test-utils';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HostPackages, RedirectInput, StandInUrls } from './host.js';

@@ -1,4 +1,4 @@
-import { quoteValue } from '@phpublish/core';
+import { quoteValue } from '@phpublish/core/input';
 import { UsageError } from '../../command-line.js';
 import { changesetsHost } from './changesets-host.js';
 import type { RehearsalHost } from './host.js';

@@ -8,19 +8,13 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import {
-  attestRelease,
-  attestSchema,
-  buildArchive,
-  createSignedTag,
-  createVerifyAgent,
-  loadSigningKey,
-  Redactor,
-  releaseFileNames,
-  releaseSubjects,
-  silentLogger,
-  systemClock,
-} from '@phpublish/core';
+import { systemClock } from '@phpublish/core';
+import { buildArchive } from '@phpublish/core/archive';
+import { attestRelease, attestSchema, releaseFileNames, releaseSubjects } from '@phpublish/core/attest';
+import { createSignedTag } from '@phpublish/core/git';
+import { Redactor, silentLogger } from '@phpublish/core/log';
+import { loadSigningKey } from '@phpublish/core/pgp';
+import { createVerifyAgent } from '@phpublish/core/verify';
 import {
   type AttestationSandbox,
   type SandboxGitTagServer,

@@ -7,16 +7,10 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  type AttestReleaseResult,
-  attestRelease,
-  buildArchive,
-  createSignedTag,
-  loadSigningKey,
-  releaseFileNames,
-  releaseSubjects,
-  type SigningKey,
-} from '@phpublish/core';
+import { buildArchive } from '@phpublish/core/archive';
+import { type AttestReleaseResult, attestRelease, releaseFileNames, releaseSubjects } from '@phpublish/core/attest';
+import { createSignedTag } from '@phpublish/core/git';
+import { loadSigningKey, type SigningKey } from '@phpublish/core/pgp';
 import {
   type GitHubActionsJob,
   type SandboxGitHttpBackend,
