@@ -44,6 +44,8 @@ export default defineConfig({
       include: ['packages/core/src/**/*.ts'],
       exclude: ['**/*.test.ts', '**/*.bench.ts', '**/testing/**'],
       reporter: [['text', { skipFull: true }]],
+      // Also when a test fails: the numbers are still worth seeing.
+      reportOnFailure: true,
     },
   },
 });
