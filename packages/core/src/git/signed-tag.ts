@@ -5,6 +5,7 @@ import { signDetached } from '../pgp/sign.js';
 import type { SigningKey } from '../pgp/signing-key.js';
 import { type TrustedKeys, trustSigningKey } from '../pgp/trusted-keys.js';
 import { type SignatureFacts, type SignerFacts, verifyDetached } from '../pgp/verify.js';
+import type { GitContext } from './context.js';
 import { type GitRunResult, gitComplaint, runGit } from './run.js';
 import {
   buildTagPayload,
@@ -15,8 +16,7 @@ import {
   TagObjectProblem,
 } from './tag-object.js';
 
-export interface TagGitOptions {
-  cwd: string;
+export interface TagGitOptions extends GitContext {
   /** The environment git runs with (PATH, identity, credentials). Signing secrets are removed from it. */
   env: Record<string, string | undefined>;
 }
