@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import {
   configJsonSchema,
   environmentTableMarkdown,
-  errorsPageMarkdown,
   optionSectionsMarkdown,
   optionsTableMarkdown,
-  policyJsonSchema,
   replaceGeneratedSection,
-} from '../packages/core/dist/index.js';
+} from '../packages/core/dist/config/index.js';
+import { errorsPageMarkdown } from '../packages/core/dist/errors/index.js';
+import { policyJsonSchema } from '../packages/core/dist/verify/index.js';
 
 const docs = join(import.meta.dirname, '..', 'docs');
 writeFileSync(join(docs, 'config.schema.json'), `${JSON.stringify(configJsonSchema(), null, 2)}\n`);
