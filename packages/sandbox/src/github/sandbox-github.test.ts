@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { request as httpsRequest } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type SandboxGitHub, startSandboxGitHub } from './sandbox-github.js';
 import { type SandboxGitLab, startSandboxGitLab } from '../gitlab/sandbox-gitlab.js';
+import { type SandboxGitHub, startSandboxGitHub } from './sandbox-github.js';
 
 let github: SandboxGitHub;
 let gitlab: SandboxGitLab;
