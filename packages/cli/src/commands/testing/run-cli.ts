@@ -1,3 +1,4 @@
+import { recordForLeakScan } from '@phpublish/test-utils';
 import { main } from '../../main.js';
 
 /** What a run of the CLI gave: its exit code and everything it wrote. */
@@ -21,5 +22,7 @@ export async function runCli(
     stdout: { write: (s: string) => (stdout += s) },
     stderr: { write: (s: string) => (stderr += s) },
   });
+  // Everything the CLI printed goes to the suite's leak scan (vitest.leak-scan.setup.ts).
+  recordForLeakScan(`the output of phpublish ${argv[0] ?? ''}`, `${stdout}\n${stderr}`);
   return { code, stdout, stderr };
 }
