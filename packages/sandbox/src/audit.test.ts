@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sandboxAudit, secretsInRequestUrls } from './audit.js';
+import { receivedRequests } from './http/request-log.js';
 import { startSandboxPackagist } from './index.js';
 
 describe('sandboxAudit', () => {
@@ -13,6 +14,7 @@ describe('sandboxAudit', () => {
       await packagist.close();
       // This leak was on purpose: keep it out of the suite-wide check.
       sandboxAudit.requestUrls.length = 0;
+      receivedRequests.length = 0; // and out of the suite's leak scan
     }
   });
 });

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { sandboxAudit } from '../audit.js';
+import { receivedRequests } from '../http/request-log.js';
 import {
   type PackagistFixture,
   p2Versions,
@@ -135,4 +136,5 @@ describe('when the sandbox records requests', () => {
 // requests are kept out of the suite-wide check that clients never put a token in a URL.
 afterEach(() => {
   sandboxAudit.requestUrls.length = 0;
+  receivedRequests.length = 0; // and out of the suite's leak scan
 });

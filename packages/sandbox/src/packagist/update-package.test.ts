@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sandboxAudit } from '../audit.js';
+import { receivedRequests } from '../http/request-log.js';
 import { type PackagistFixture, REPOSITORY_URL, startPackagistFixture } from '../test-utils/packagist-fixture.js';
 
 const UPDATE = '/api/update-package';
@@ -335,4 +336,5 @@ describe('when a client notifies Packagist through update-package', () => {
 // requests are kept out of the suite-wide check that clients never put a token in a URL.
 afterEach(() => {
   sandboxAudit.requestUrls.length = 0;
+  receivedRequests.length = 0; // and out of the suite's leak scan
 });
