@@ -124,3 +124,14 @@ export class GitReader {
     return refs.filter((_, index) => types[index] === 'commit');
   }
 }
+
+/** The isolated environment the sandbox's git readers run in: no user or system configuration, no prompts. */
+export function isolatedGitEnv(): Record<string, string | undefined> {
+  return {
+    PATH: process.env['PATH'],
+    LC_ALL: 'C',
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_TERMINAL_PROMPT: '0',
+  };
+}

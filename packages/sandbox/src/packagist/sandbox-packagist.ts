@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { sandboxAudit } from '../audit.js';
-import { GitReader } from '../git/git-reader.js';
+import { GitReader, isolatedGitEnv } from '../git/git-reader.js';
 import { htmlResponse, type SandboxRequest, type SandboxResponse } from '../http/exchange.js';
 import { FaultInjector, type FaultRule } from '../http/faults.js';
 import type { RecordedRequest } from '../http/request-log.js';
@@ -80,17 +80,6 @@ export interface SandboxPackagist {
   close(): Promise<void>;
 }
 
-/** The isolated environment git runs in when none is given: no user or system configuration, no prompts. */
-function defaultGitEnv(): Record<string, string | undefined> {
-  return {
-    PATH: process.env['PATH'],
-    LC_ALL: 'C',
-    GIT_CONFIG_NOSYSTEM: '1',
-    GIT_CONFIG_GLOBAL: '/dev/null',
-    GIT_TERMINAL_PROMPT: '0',
-  };
-}
-
 const P2_PATH = /^\/p2\/([^/]+\/[^/]+?)(~dev)?\.json$/;
 const DIST_PATH = /^\/dists\/([^/]+\/[^/]+)\/([0-9a-f]{40})\.zip$/;
 const JOB_PATH = /^\/jobs\/([a-f0-9]+)$/;
@@ -103,7 +92,7 @@ const UPDATE_PATHS = new Set(['/api/update-package', '/api/github', '/api/bitbuc
  */
 export async function startSandboxPackagist(options: SandboxPackagistOptions = {}): Promise<SandboxPackagist> {
   const clock = options.clock ?? { now: () => Date.now() };
-  const gitEnv = options.env ?? defaultGitEnv();
+  const gitEnv = options.env ?? isolatedGitEnv();
   const log = options.log ?? (() => {});
   const users = new UserDirectory();
   const packages = new PackageRegistry();

@@ -1,17 +1,8 @@
-import { GitReader } from '../git/git-reader.js';
+import { GitReader, isolatedGitEnv } from '../git/git-reader.js';
 import { crawlPackage } from '../packagist/crawler.js';
 import { archiveFolderName, DistArchives } from '../packagist/dist-archives.js';
 import { dumpPackage } from '../packagist/metadata-dumper.js';
 import type { SandboxPackage } from '../packagist/packages.js';
-
-/** The git process environment of the sandbox's readers: no user or system configuration, no prompts. */
-const isolatedGitEnv = (): Record<string, string | undefined> => ({
-  PATH: process.env['PATH'],
-  LC_ALL: 'C',
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_CONFIG_GLOBAL: '/dev/null',
-  GIT_TERMINAL_PROMPT: '0',
-});
 
 export interface VcsPackagesOptions {
   /** The sandbox's URL; dist URLs are under `<url>/<organization>/dists/`. */
