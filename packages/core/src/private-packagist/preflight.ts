@@ -1,9 +1,10 @@
 import { isPhpublishError, PhpublishError } from '../errors/index.js';
-import { findVersion, referenceOf } from '../packagist/index.js';
+import { findVersion } from '../packagist/index.js';
 import type { ReleaseContext } from '../release/context.js';
 import {
   apiClientFor,
   listedVersions,
+  otherCommitProblem,
   packageTypeOf,
   privatePackagistSettings,
   requireGitHubActions,
@@ -31,18 +32,10 @@ export async function preflightPrivatePackagist(
   }
   const versions = await listedVersions(context, settings, packageName);
   if (packageTypeOf(settings, versions) === 'vcs') {
-    const listed = release && versions && findVersion(versions, release.version);
-    const reference = listed && referenceOf(listed);
-    if (listed && release?.commit && reference !== release.commit) {
-      return [
-        new PhpublishError('PACKAGIST_VERSION_AT_OTHER_COMMIT', {
-          packageName,
-          version: release.version,
-          expected: release.commit,
-          actual: reference ?? '(none)',
-        }),
-      ];
-    }
+    const commit = release?.commit;
+    const listed = release && commit && versions && findVersion(versions, release.version);
+    const moved = listed && otherCommitProblem(listed, packageName, { version: release.version, commit });
+    if (moved) return [moved];
     context.logger.info(
       `Private Packagist: ${packageName} is a VCS package; Private Packagist picks the tag up from the repository, so no credential is needed.`,
     );

@@ -9,7 +9,6 @@ import { isPhpublishError, PhpublishError } from '../errors/index.js';
 import {
   findVersion,
   type PackageVersion,
-  referenceOf,
   TRANSIENT_PACKAGIST_ERRORS,
   waitForVersion,
 } from '../packagist/index.js';
@@ -18,6 +17,7 @@ import {
   apiClientFor,
   httpDepsFor,
   listedVersions,
+  otherCommitProblem,
   type PrivatePackagistSettings,
   packageTypeOf,
   privatePackagistSettings,
@@ -183,7 +183,8 @@ async function confirmVcsRelease(
   const { logger, clock } = context;
   const listed = before && findVersion(before, release.version);
   if (listed) {
-    requireTaggedCommit(listed, packageName, release);
+    const moved = otherCommitProblem(listed, packageName, release);
+    if (moved) throw moved;
     logger.success(
       `Private Packagist already serves ${packageName} ${release.version} at ${release.commit.slice(0, 12)}; nothing to send.`,
     );
@@ -220,22 +221,6 @@ async function confirmVcsRelease(
     logger.warn(error.format());
     return { notified: 'repository-sync', confirmation: 'timed-out-warned' };
   }
-}
-
-/** A listed version must point at the tagged commit: Private Packagist keeps what it read first. */
-function requireTaggedCommit(
-  entry: PackageVersion,
-  packageName: string,
-  release: { version: string; commit: string },
-): void {
-  const reference = referenceOf(entry);
-  if (reference === release.commit) return;
-  throw new PhpublishError('PACKAGIST_VERSION_AT_OTHER_COMMIT', {
-    packageName,
-    version: release.version,
-    expected: release.commit,
-    actual: reference ?? '(none)',
-  });
 }
 
 /**

@@ -2,7 +2,7 @@ import { ciName, detectCiPlatform } from '../attest/ci.js';
 import { claim } from '../attest/id-token.js';
 import { isPhpublishError, PhpublishError } from '../errors/index.js';
 import { DEFAULT_RETRY, type HttpDeps } from '../http/index.js';
-import { type PackageVersion, PackagistClient } from '../packagist/index.js';
+import { type PackageVersion, PackagistClient, referenceOf } from '../packagist/index.js';
 import type { ReleaseContext } from '../release/context.js';
 import { PrivatePackagistClient } from './client.js';
 
@@ -115,4 +115,20 @@ export async function privatePackagistPackageType(
   const settings = privatePackagistSettings(context);
   if (settings.packageType !== 'auto') return settings.packageType;
   return packageTypeOf(settings, await listedVersions(context, settings, packageName));
+}
+
+/** The error when a listed version points at another commit than the tag: Private Packagist keeps what it read first. */
+export function otherCommitProblem(
+  entry: PackageVersion,
+  packageName: string,
+  release: { version: string; commit: string },
+): PhpublishError | undefined {
+  const reference = referenceOf(entry);
+  if (reference === release.commit) return undefined;
+  return new PhpublishError('PACKAGIST_VERSION_AT_OTHER_COMMIT', {
+    packageName,
+    version: release.version,
+    expected: release.commit,
+    actual: reference ?? '(none)',
+  });
 }
