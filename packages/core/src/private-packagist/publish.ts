@@ -6,12 +6,7 @@ import { buildArchive } from '../archive/index.js';
 import { obtainIdentityToken } from '../attest/id-token.js';
 import { releaseFileNames } from '../attest/subjects.js';
 import { isPhpublishError, PhpublishError } from '../errors/index.js';
-import {
-  findVersion,
-  type PackageVersion,
-  TRANSIENT_PACKAGIST_ERRORS,
-  waitForVersion,
-} from '../packagist/index.js';
+import { findVersion, type PackageVersion, TRANSIENT_PACKAGIST_ERRORS, waitForVersion } from '../packagist/index.js';
 import type { ReleaseContext } from '../release/context.js';
 import {
   apiClientFor,
