@@ -23,5 +23,6 @@ export {
   parseRetryAfter,
   type RetryPolicy,
   requestWithRetry,
+  startAnswerDeadline,
   withRetry,
 } from './request.js';

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { type Dispatcher, request } from 'undici';
 import type { Clock } from '../clock.js';
 import { isPhpublishError } from '../errors/index.js';
@@ -156,10 +157,7 @@ async function sendOnce(req: HttpRequest, deps: HttpDeps): Promise<Omit<HttpResp
   });
   const meter = new AnswerMeter(req.url, req.answer ?? 'api', deps.limits);
   const chunks: Buffer[] = [];
-  const deadline = setTimeout(
-    () => res.body.destroy(Object.assign(new Error('answer too slow'), { code: ANSWER_TOO_SLOW })),
-    answerDeadline(deps),
-  );
+  const clearDeadline = startAnswerDeadline(res.body, deps);
   try {
     meter.checkDeclared(res.headers);
     for await (const chunk of res.body) {
@@ -170,10 +168,24 @@ async function sendOnce(req: HttpRequest, deps: HttpDeps): Promise<Omit<HttpResp
     abandonBody(res.body);
     throw error;
   } finally {
-    clearTimeout(deadline);
+    clearDeadline();
   }
   // As undici's text(): UTF-8, a byte order mark dropped.
   return { status: res.statusCode, headers: res.headers, body: new TextDecoder().decode(Buffer.concat(chunks)) };
+}
+
+/**
+ * Arms the whole-answer deadline on a body whose headers have come: when the body is not read whole
+ * by then, it is destroyed with an error that the retry loop treats as a network failure ("the
+ * answer did not arrive whole within …"). Every reader of an answer body (the JSON requests here,
+ * binary downloads) uses it. Returns the function that disarms it once the body is read.
+ */
+export function startAnswerDeadline(body: Readable, deps: HttpDeps): () => void {
+  const deadline = setTimeout(
+    () => body.destroy(Object.assign(new Error('answer too slow'), { code: ANSWER_TOO_SLOW })),
+    answerDeadline(deps),
+  );
+  return () => clearTimeout(deadline);
 }
 
 function answerDeadline(deps: HttpDeps): number {

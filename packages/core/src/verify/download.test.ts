@@ -4,6 +4,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startSandboxPackagist } from '@phpublish/sandbox';
+import { createPhpPackageRepo } from '@phpublish/testing/php-package-repo';
 import { Agent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_RETRY } from '../http/index.js';
@@ -115,4 +117,35 @@ describe('download', () => {
     expect(large).toEqual({ sha256: ZIP_SHA256, bytes: ZIP.length });
     expect(await readFile(file)).toEqual(ZIP);
   });
+});
+
+describe('when the server trickles a dist a byte at a time (the sandbox’s drip fault)', () => {
+  it('gives each attempt the whole-answer deadline, though no gap reaches the request timeout', async () => {
+    const packagist = await startSandboxPackagist();
+    const repo = await createPhpPackageRepo({ name: 'acme/hello', tags: ['v1.0.0'] });
+    try {
+      packagist.addRemote('https://github.com/acme/hello', repo.dir);
+      packagist.addPackage({ name: 'acme/hello', repositoryUrl: 'https://github.com/acme/hello', maintainers: [] });
+      const url = `${packagist.url}/dists/acme/hello/${repo.head}.zip`;
+      const whole = await download({ url, http: http() });
+      // A byte every 20 ms: each gap far below the 500 ms timeout, the whole zip many seconds.
+      expect(whole.bytes * 20).toBeGreaterThan(10_000);
+      const drip = { path: /^\/dists\//, fault: { drip: { chunkBytes: 1, intervalMs: 20 } } };
+      const deps = { ...http(), timeoutMs: 500, retry: { ...DEFAULT_RETRY, attempts: 2 } };
+
+      packagist.injectFault({ ...drip, times: 2 });
+      const started = Date.now();
+      const error = await download({ url, http: deps }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DownloadProblem);
+      expect((error as DownloadProblem).reason).toBe('the answer did not arrive whole within 2 s');
+      expect(Date.now() - started).toBeLessThan(6000);
+
+      // One slow attempt is retried, and the next whole answer is the same zip.
+      packagist.injectFault({ ...drip, times: 1 });
+      expect(await download({ url, http: deps })).toMatchObject({ sha256: whole.sha256, bytes: whole.bytes });
+    } finally {
+      await packagist.close();
+      await repo.cleanup();
+    }
+  }, 20_000);
 });

@@ -9,6 +9,7 @@ import {
   abandonBody,
   type HttpDeps,
   HttpNetworkError,
+  startAnswerDeadline,
   withRetry,
 } from '../http/index.js';
 
@@ -68,7 +69,9 @@ interface Attempt {
  * redirects (GitHub's zipball and asset URLs redirect to storage on another host). Transient
  * failures (no answer, a connection reset mid-body, 408/429/5xx) are retried through core's
  * retry loop (`withRetry`), from the first URL, with the whole body read again; a body over the
- * size limit of its kind (REMOTE_ANSWER_TOO_LARGE) or a redirect loop is not retried.
+ * size limit of its kind (REMOTE_ANSWER_TOO_LARGE) or a redirect loop is not retried. Each attempt's
+ * body must arrive whole within the answer deadline (`http.answerDeadlineMs`, 4 × the request timeout
+ * by default), like every answer phpublish reads.
  */
 export async function download(input: DownloadInput): Promise<Downloaded> {
   let outcome: { response: Attempt };
@@ -131,7 +134,14 @@ async function attempt(input: DownloadInput): Promise<Attempt> {
     const sink = input.hashOnly
       ? undefined
       : new MemoryOrFile(input.file, input.file ? (input.memoryUpTo ?? 0) : Number.POSITIVE_INFINITY);
-    await pipeline(response.body, meter, sink ?? new Writable({ write: (_chunk, _encoding, done) => done() }));
+    // The same whole-answer deadline as every other answer: a server that trickles a byte now and
+    // then (never a gap as long as the timeout) cannot hold `phpublish verify` for minutes.
+    const clearDeadline = startAnswerDeadline(response.body, input.http);
+    try {
+      await pipeline(response.body, meter, sink ?? new Writable({ write: (_chunk, _encoding, done) => done() }));
+    } finally {
+      clearDeadline();
+    }
     const body = sink?.body();
     const downloaded = { sha256: hash.digest('hex'), bytes, ...(body ? { body } : {}) };
     return { status: 200, headers: response.headers, downloaded };

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import type { SandboxRequest, SandboxResponse } from '../http/exchange.js';
-import { FaultInjector } from '../http/faults.js';
+import { FaultInjector, type FaultRule } from '../http/faults.js';
 import { type RecordedRequest, recordInto } from '../http/request-log.js';
 import { startHttpServer } from '../http/server.js';
 
@@ -23,6 +23,10 @@ export interface SandboxGitTagServer {
   forgeTag(path: string, tag: string, forged: Buffer): Promise<void>;
   /** Requests answered so far, by method and path. */
   readonly requests: readonly string[];
+  /** Arms a fault at matching requests, as every stand-in does (see FaultRule). */
+  injectFault(rule: FaultRule): void;
+  /** Disarms every fault not used yet. */
+  clearFaults(): void;
   close(): Promise<void>;
 }
 
@@ -137,8 +141,9 @@ export async function startSandboxGitTagServer(): Promise<SandboxGitTagServer> {
   };
   // The sandbox's one server: the same request recorder (and URL audit) as every other stand-in.
   const record = recordInto(recorded, () => []);
+  const faults = new FaultInjector();
   const server = await startHttpServer({
-    faults: new FaultInjector(),
+    faults,
     handle,
     onRequest: (request) => {
       record(request);
@@ -184,6 +189,8 @@ export async function startSandboxGitTagServer(): Promise<SandboxGitTagServer> {
         .trim();
       served.fetchAnswer = fetchAnswer(served.peeled, await packOf(repository.dir, [forgedOid, served.peeled]));
     },
+    injectFault: (rule) => faults.arm(rule),
+    clearFaults: () => faults.clear(),
     close: () => server.close(),
   };
 }

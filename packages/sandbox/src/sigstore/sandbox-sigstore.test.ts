@@ -210,3 +210,22 @@ describe('GitHub’s instance (instance: github)', () => {
     }
   });
 });
+
+describe('when a test arms faults and then clears them (the fault API every stand-in has)', () => {
+  it('clears one service’s unused faults, then all of them', async () => {
+    const fault = { status: 418, body: 'faulted' };
+    sigstore.injectFault('fulcio', { path: '/api/v2/signingCert', times: 5, fault });
+    sigstore.injectFault('tsa', { path: '/api/v1/timestamp', times: 5, fault });
+    const post = async (url: string) => (await fetch(url, { method: 'POST', body: '{}' })).status;
+    const fulcio = `${sigstore.fulcioUrl}/api/v2/signingCert`;
+    const tsa = `${sigstore.tsaUrl}/api/v1/timestamp`;
+    expect([await post(fulcio), await post(tsa)]).toEqual([418, 418]);
+
+    sigstore.clearFaults('tsa');
+    expect(await post(tsa)).not.toBe(418);
+    expect(await post(fulcio)).toBe(418);
+
+    sigstore.clearFaults();
+    expect(await post(fulcio)).not.toBe(418);
+  });
+});

@@ -40,6 +40,8 @@ export interface SandboxSigstore {
   readonly requests: Readonly<Record<SigstoreService, readonly RecordedRequest[]>>;
   trustIssuer(issuer: TrustedOidcIssuer): void;
   injectFault(service: SigstoreService, rule: FaultRule): void;
+  /** Disarms the faults not used yet: of one service, or of all three. */
+  clearFaults(service?: SigstoreService): void;
   close(): Promise<void>;
 }
 
@@ -163,6 +165,9 @@ export async function startSandboxSigstore(
     injectFault: (service, rule) => {
       if (service === 'rekor' && !rekor) throw new Error('GitHub’s Sigstore instance has no Rekor');
       faults[service].arm(rule);
+    },
+    clearFaults: (service) => {
+      for (const name of service ? [service] : (Object.keys(faults) as SigstoreService[])) faults[name].clear();
     },
     close: async () => {
       await Promise.all([fulcio.close(), rekor?.server.close(), tsa?.close()]);
