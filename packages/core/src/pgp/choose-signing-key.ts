@@ -1,6 +1,6 @@
 import type { PrivateKey, SecretKeyPacket, SecretSubkeyPacket, Subkey } from 'openpgp';
 import { PhpublishError } from '../errors/index.js';
-import { fingerprintOf } from './key-info.js';
+import { fingerprintOf, rsaBits } from './key-info.js';
 import { loadOpenPgp } from './openpgp.js';
 
 /** The primary key or one of its subkeys. */
@@ -75,6 +75,10 @@ async function whyUnusable(key: PrivateKey, part: KeyPart, now: Date): Promise<U
     const expiredAt = await expiryOf(part);
     if (expiredAt && expiredAt.getTime() <= now.getTime()) {
       return { kind: 'expired', reason: `${label} expired on ${expiredAt.toISOString()}`, expiredAt };
+    }
+    const bits = rsaBits(part);
+    if (bits !== undefined && bits < 2048) {
+      return { kind: 'not-signing', reason: `${label} is RSA ${bits}, under the 2048 bits openpgp.js signs with` };
     }
     return {
       kind: 'not-signing',

@@ -39,16 +39,15 @@ export function describeAlgorithm(key: Key | Subkey): string {
  * encoding, algorithm 22) or RSA of 2048 to 4096 bits.
  */
 export function unsupportedSigningKeyProblem(primary: Key, signing: Key | Subkey): string | undefined {
-  if (primary.keyPacket.version !== 4) {
-    return `it is an OpenPGP v${primary.keyPacket.version} key (RFC 9580); GnuPG 2.2 cannot even import it`;
-  }
+  const primaryProblem = unsupportedPrimaryKeyProblem(primary);
+  if (primaryProblem) return primaryProblem;
   if (signing.keyPacket.version !== 4) {
     return `its signing subkey is a v${signing.keyPacket.version} key (RFC 9580); GnuPG 2.2 cannot import it`;
   }
   const info = signing.getAlgorithmInfo();
   if (info.algorithm === 'eddsaLegacy' && info.curve === 'ed25519Legacy') return undefined;
-  if (info.algorithm === 'rsaEncryptSign' || info.algorithm === 'rsaSign') {
-    const bits = info.bits ?? 0;
+  const bits = rsaBits(signing);
+  if (bits !== undefined) {
     if (bits >= 2048 && bits <= 4096) return undefined;
     return `its signing key is RSA ${bits}; supported RSA keys have 2048 to 4096 bits`;
   }
@@ -56,4 +55,26 @@ export function unsupportedSigningKeyProblem(primary: Key, signing: Key | Subkey
     return `its signing key uses the RFC 9580 ${info.algorithm === 'ed25519' ? 'Ed25519' : 'Ed448'} algorithm (${info.algorithm === 'ed25519' ? 27 : 28}), which GnuPG 2.2 reports as an unknown algorithm`;
   }
   return `its signing key uses ${describeAlgorithm(signing)}; supported are Ed25519 and RSA 2048–4096`;
+}
+
+/**
+ * Why no part of this key can sign, whatever its subkeys: a v6 primary key (GnuPG 2.2 cannot import
+ * it), or an RSA primary key under 2048 bits (openpgp.js refuses to sign with it or with any subkey
+ * it certified). Undefined when the primary key itself is fine.
+ */
+export function unsupportedPrimaryKeyProblem(primary: Key): string | undefined {
+  if (primary.keyPacket.version !== 4) {
+    return `it is an OpenPGP v${primary.keyPacket.version} key (RFC 9580); GnuPG 2.2 cannot even import it`;
+  }
+  const bits = rsaBits(primary);
+  if (bits !== undefined && bits < 2048) {
+    return `its primary key is RSA ${bits}, which openpgp.js signs with neither it nor its subkeys; supported RSA keys have 2048 to 4096 bits`;
+  }
+  return undefined;
+}
+
+/** The size of an RSA (sub)key, or undefined when it is not RSA. */
+export function rsaBits(key: Key | Subkey): number | undefined {
+  const info = key.getAlgorithmInfo();
+  return info.algorithm === 'rsaEncryptSign' || info.algorithm === 'rsaSign' ? (info.bits ?? 0) : undefined;
 }

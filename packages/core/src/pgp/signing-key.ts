@@ -6,6 +6,7 @@ import {
   fingerprintOf,
   keyIdOf,
   primaryUserIdOf,
+  unsupportedPrimaryKeyProblem,
   unsupportedSigningKeyProblem,
 } from './key-info.js';
 import { inspectSigningKeyText, type SigningKeyMaterial } from './key-material.js';
@@ -88,12 +89,8 @@ export async function loadSigningKey(
   const fingerprint = fingerprintOf(key);
   const fingerprints = [key, ...key.subkeys].map(fingerprintOf);
 
-  if (key.keyPacket.version !== 4) {
-    throw new PhpublishError('SIGNING_KEY_UNSUPPORTED', {
-      fingerprint,
-      problem: unsupportedSigningKeyProblem(key, key)!,
-    });
-  }
+  const primaryProblem = unsupportedPrimaryKeyProblem(key);
+  if (primaryProblem) throw new PhpublishError('SIGNING_KEY_UNSUPPORTED', { fingerprint, problem: primaryProblem });
   const exact = selector === undefined ? undefined : exactPart(key, fingerprints, selector);
   if (await key.isRevoked(undefined, undefined, now)) {
     throw new PhpublishError('SIGNING_KEY_REVOKED', { fingerprint });
