@@ -13,15 +13,10 @@ export default defineConfig({
         find: /^@phpublish\/core\/([a-z-]+)$/,
         replacement: fileURLToPath(new URL('./packages/core/src/$1/index.ts', import.meta.url)),
       },
-      // Test fixtures of the sandbox (not part of its published build).
-      {
-        find: '@phpublish/sandbox/testing',
-        replacement: fileURLToPath(new URL('./packages/sandbox/src/test-utils/packagist-fixture.ts', import.meta.url)),
-      },
       { find: '@phpublish/core', replacement: src('core') },
       { find: '@phpublish/sandbox', replacement: src('sandbox') },
       { find: '@phpublish/cli', replacement: src('cli') },
-      { find: '@phpublish/test-utils', replacement: src('test-utils') },
+      // @phpublish/testing needs none: its package.json exports point at its TypeScript sources.
     ],
   },
   test: {

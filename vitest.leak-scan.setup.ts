@@ -13,12 +13,12 @@ import {
   registeredSecrets,
   registerSecret,
   type TestSecret,
-} from '@phpublish/test-utils';
+} from '@phpublish/testing/leak-scan';
+import { FIXTURE_PASSPHRASE, fixtureSecretLines } from '@phpublish/testing/pgp';
 import { afterAll, expect } from 'vitest';
-import { FIXTURE_PASSPHRASE, fixtureSecretLines } from './packages/core/src/pgp/testing/fixtures.js';
 import { receivedRequests } from './packages/sandbox/src/http/request-log.js';
 
-// The suite's leak scan (packages/test-utils/src/leak-scan.ts), once per test file: every secret the
+// The suite's leak scan (packages/testing/src/leak-scan/leak-scan.ts), once per test file: every secret the
 // file's tests used is looked for in everything that left phpublish's hands. This file feeds it:
 // - the process's own output (console and standard streams) and what tests record (CLI output);
 // - every request the stand-ins received, minus the credentials in their proper places;

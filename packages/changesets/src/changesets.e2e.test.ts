@@ -4,11 +4,12 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type AttestationSandbox, installWithComposer, startAttestationSandbox } from '@phpublish/sandbox';
-import { type PackagistFixture, REPOSITORY_URL, startPackagistFixture } from '@phpublish/sandbox/testing';
-import { type BareRemote, createBareRemote, git, gitEnv, makeTempDir, type TempDir } from '@phpublish/test-utils';
+import { git, gitEnv } from '@phpublish/testing/git';
+import { type PackagistFixture, REPOSITORY_URL, startPackagistFixture } from '@phpublish/testing/packagist';
+import { freshGnupgHome, generateTestKey, type TestKey } from '@phpublish/testing/pgp';
+import { type BareRemote, createBareRemote } from '@phpublish/testing/php-package-repo';
+import { makeTempDir, type TempDir } from '@phpublish/testing/temp-dir';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
-import { freshGnupgHome } from '../../core/src/pgp/testing/gnupg.js';
-import { generateTestKey, type TestKey } from '../../core/src/pgp/testing/keys.js';
 
 // The real changesets CLI, both majors: 2.x prints "New tag:" lines, 3.x writes NDJSON events to
 // CHANGESETS_OUTPUT. phpublish-changesets and phpublish run as built (the test command builds first).

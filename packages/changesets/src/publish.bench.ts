@@ -4,10 +4,12 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startAttestationSandbox } from '@phpublish/sandbox';
-import { REPOSITORY_URL, startPackagistFixture } from '@phpublish/sandbox/testing';
-import { createBareRemote, gitEnv, makeTempDir } from '@phpublish/test-utils';
+import { gitEnv } from '@phpublish/testing/git';
+import { REPOSITORY_URL, startPackagistFixture } from '@phpublish/testing/packagist';
+import { generateTestKey } from '@phpublish/testing/pgp';
+import { createBareRemote } from '@phpublish/testing/php-package-repo';
+import { makeTempDir } from '@phpublish/testing/temp-dir';
 import { afterAll, bench, describe } from 'vitest';
-import { generateTestKey } from '../../core/src/pgp/testing/keys.js';
 
 // Target (issue 18): the publish step adds at most 1.5 s to changesets' own tag step, for one package.
 const require = createRequire(import.meta.url);

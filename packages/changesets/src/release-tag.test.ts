@@ -1,16 +1,15 @@
 import { createSignedTag } from '@phpublish/core/git';
 import { loadSigningKey, readSigningKeyMaterial, type SigningKey } from '@phpublish/core/pgp';
+import { codeOf } from '@phpublish/testing/errors';
+import { git, gitEnv } from '@phpublish/testing/git';
+import { generateTestKey } from '@phpublish/testing/pgp';
 import {
   type BareRemote,
   createBareRemote,
   createPhpPackageRepo,
-  git,
-  gitEnv,
   type PhpPackageRepo,
-} from '@phpublish/test-utils';
+} from '@phpublish/testing/php-package-repo';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { codeOf } from '../../core/src/errors/testing/code-of.js';
-import { generateTestKey } from '../../core/src/pgp/testing/keys.js';
 import { checkRemoteTagSigned, locateReleaseTag, makeLocalTagSigned } from './release-tag.js';
 
 const silent = { info: () => {}, warn: () => {}, error: () => {}, success: () => {} };

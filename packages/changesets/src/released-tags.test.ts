@@ -1,8 +1,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { codeOf } from '@phpublish/testing/errors';
 import { describe, expect, it } from 'vitest';
-import { codeOf } from '../../core/src/errors/testing/code-of.js';
 import { packageNameOfTag, parseChangesetsOutput, readChangesetsOutputFile } from './released-tags.js';
 
 describe('when changesets 3 wrote NDJSON events', () => {

@@ -9,13 +9,14 @@ import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { delimiter, dirname, join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type PackagistFixture, REPOSITORY_URL, startPackagistFixture } from '@phpublish/sandbox/testing';
-import { gitEnv, makeTempDir, type TempDir } from '@phpublish/test-utils';
+import { gitEnv } from '@phpublish/testing/git';
+import { type PackagistFixture, REPOSITORY_URL, startPackagistFixture } from '@phpublish/testing/packagist';
+import { generateTestKey } from '@phpublish/testing/pgp';
+import { makeTempDir, type TempDir } from '@phpublish/testing/temp-dir';
 import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
 import semver from 'semver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateTestKey } from '../../core/src/pgp/testing/keys.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const ROOT_MANIFEST = JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')) as { packageManager: string };

@@ -8,16 +8,16 @@ import {
   startAttestationSandbox,
   startSandboxPrivatePackagist,
 } from '@phpublish/sandbox';
+import { gitEnv } from '@phpublish/testing/git';
+import { generateTestKey, type TestKey } from '@phpublish/testing/pgp';
 import {
   type BareRemote,
   createBareRemote,
   createPhpPackageRepo,
-  gitEnv,
-  makeTempDir,
   type PhpPackageRepo,
-} from '@phpublish/test-utils';
+} from '@phpublish/testing/php-package-repo';
+import { makeTempDir } from '@phpublish/testing/temp-dir';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
-import { generateTestKey, type TestKey } from '../../core/src/pgp/testing/keys.js';
 import { EXIT } from './exit-codes.js';
 import { main } from './main.js';
 

@@ -1,6 +1,6 @@
+import { runPhp } from '@phpublish/testing/php';
 import { describe, expect, it } from 'vitest';
 import { asPhpArrays, PACKAGIST_METADATA_DUMP, phpJsonEncode, SYMFONY_JSON_RESPONSE } from './php-json.js';
-import { runPhp } from './test-utils/php.js';
 
 const SAMPLE = {
   message: 'A package with the name <a href="/packages/acme/hello">acme/hello</a> & \'quotes\'',

@@ -1,8 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { type PackagistFixture, REPOSITORY_URL, startPackagistFixture } from '@phpublish/sandbox/testing';
-import { git, gitEnv } from '@phpublish/test-utils';
+import { git, gitEnv } from '@phpublish/testing/git';
+import { type PackagistFixture, REPOSITORY_URL, startPackagistFixture } from '@phpublish/testing/packagist';
+import { generateTestKey, type TestKey } from '@phpublish/testing/pgp';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { generateTestKey, type TestKey } from '../../core/src/pgp/testing/keys.js';
 import * as plugin from './adapter.js';
 import type { SemanticReleaseContext } from './semantic-release-types.js';
 

@@ -4,10 +4,12 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startAttestationSandbox } from '@phpublish/sandbox';
-import { startPackagistFixture } from '@phpublish/sandbox/testing';
-import { createBareRemote, gitEnv, makeTempDir } from '@phpublish/test-utils';
+import { gitEnv } from '@phpublish/testing/git';
+import { startPackagistFixture } from '@phpublish/testing/packagist';
+import { generateTestKey } from '@phpublish/testing/pgp';
+import { createBareRemote } from '@phpublish/testing/php-package-repo';
+import { makeTempDir } from '@phpublish/testing/temp-dir';
 import { afterAll, bench, describe } from 'vitest';
-import { generateTestKey } from '../../core/src/pgp/testing/keys.js';
 
 // Targets (issue 6): the plugin adds at most 1.5 s to a release; importing it takes at most 200 ms.
 const require = createRequire(import.meta.url);

@@ -12,11 +12,12 @@ import {
   startAttestationSandbox,
   startSandboxPrivatePackagist,
 } from '@phpublish/sandbox';
-import { type PackagistFixture, startPackagistFixture } from '@phpublish/sandbox/testing';
-import { type BareRemote, createBareRemote, git, gitEnv, makeTempDir, type TempDir } from '@phpublish/test-utils';
+import { git, gitEnv } from '@phpublish/testing/git';
+import { type PackagistFixture, startPackagistFixture } from '@phpublish/testing/packagist';
+import { freshGnupgHome, generateTestKey, type TestKey } from '@phpublish/testing/pgp';
+import { type BareRemote, createBareRemote } from '@phpublish/testing/php-package-repo';
+import { makeTempDir, type TempDir } from '@phpublish/testing/temp-dir';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
-import { freshGnupgHome } from '../../core/src/pgp/testing/gnupg.js';
-import { generateTestKey, type TestKey } from '../../core/src/pgp/testing/keys.js';
 
 // The real semantic-release CLI — both supported majors, 25 and 24.2 — and this plugin as built (the
 // test command builds before testing).

@@ -3,15 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { makeTempDir, type PhpPackageRepo, type TempDir } from '@phpublish/test-utils';
+import { archiveGitEnv, commitTree, fixtureRepo, writeBlob, writeRawTree } from '@phpublish/testing/archive';
+import type { PhpPackageRepo } from '@phpublish/testing/php-package-repo';
+import { makeTempDir, type TempDir } from '@phpublish/testing/temp-dir';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  archiveGitEnv,
-  commitTree,
-  fixtureRepo,
-  writeBlob,
-  writeRawTree,
-} from '../../../core/src/archive/testing/repos.js';
 import { EXIT } from '../exit-codes.js';
 import { runCli } from './testing/run-cli.js';
 

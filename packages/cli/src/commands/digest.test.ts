@@ -1,9 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeTempDir, type PhpPackageRepo, type TempDir } from '@phpublish/test-utils';
+import { archiveGitEnv, craftZip, fixtureRepo, gitHubStyleZipball } from '@phpublish/testing/archive';
+import type { PhpPackageRepo } from '@phpublish/testing/php-package-repo';
+import { makeTempDir, type TempDir } from '@phpublish/testing/temp-dir';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { archiveGitEnv, fixtureRepo, gitHubStyleZipball } from '../../../core/src/archive/testing/repos.js';
-import { craftZip } from '../../../core/src/archive/testing/zip-craft.js';
 import { EXIT } from '../exit-codes.js';
 import { runCli } from './testing/run-cli.js';
 

@@ -4,10 +4,11 @@
  * already published gets the bundle in the attestation store only, or stops with a coded error.
  */
 import { type AttestationSandbox, startAttestationSandbox } from '@phpublish/sandbox';
-import { type PackagistFixture, startPackagistFixture } from '@phpublish/sandbox/testing';
-import { type BareRemote, createBareRemote, gitEnv } from '@phpublish/test-utils';
+import { gitEnv } from '@phpublish/testing/git';
+import { type PackagistFixture, startPackagistFixture } from '@phpublish/testing/packagist';
+import { generateTestKey, type TestKey } from '@phpublish/testing/pgp';
+import { type BareRemote, createBareRemote } from '@phpublish/testing/php-package-repo';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
-import { generateTestKey, type TestKey } from '../../../core/src/pgp/testing/keys.js';
 import { EXIT } from '../exit-codes.js';
 import { main } from '../main.js';
 

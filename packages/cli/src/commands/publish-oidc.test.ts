@@ -1,9 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { type AttestationSandbox, startAttestationSandbox } from '@phpublish/sandbox';
-import { type PackagistFixture, startPackagistFixture } from '@phpublish/sandbox/testing';
-import { type BareRemote, createBareRemote, git, gitEnv } from '@phpublish/test-utils';
+import { git, gitEnv } from '@phpublish/testing/git';
+import { type PackagistFixture, startPackagistFixture } from '@phpublish/testing/packagist';
+import { generateTestKey, type TestKey } from '@phpublish/testing/pgp';
+import { type BareRemote, createBareRemote } from '@phpublish/testing/php-package-repo';
 import { afterEach, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { generateTestKey, type TestKey } from '../../../core/src/pgp/testing/keys.js';
 import { EXIT } from '../exit-codes.js';
 import { main } from '../main.js';
 

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { symlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createPhpPackageRepo, defaultComposerJson, makeTempDir, type PhpPackageRepo } from '@phpublish/test-utils';
+import { createPhpPackageRepo, defaultComposerJson, type PhpPackageRepo } from '@phpublish/testing/php-package-repo';
+import { makeTempDir } from '@phpublish/testing/temp-dir';
 import { afterEach, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { EXIT } from '../exit-codes.js';
 import { main } from '../main.js';

@@ -2,9 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AttestationSandbox, startAttestationSandbox } from '@phpublish/sandbox';
-import { type PackagistFixture, startPackagistFixture } from '@phpublish/sandbox/testing';
-import { type BareRemote, createBareRemote, git, gitEnv } from '@phpublish/test-utils';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
+import { git, gitEnv } from '@phpublish/testing/git';
+import { type PackagistFixture, startPackagistFixture } from '@phpublish/testing/packagist';
 // Test helpers of core: real GnuPG and Sequoia exports, and a fresh GnuPG home.
 import {
   FIXTURE_PASSPHRASE,
@@ -12,8 +11,12 @@ import {
   fixtureBytes,
   fixtureSecretLines,
   fixtureText,
-} from '../../../core/src/pgp/testing/fixtures.js';
-import { freshGnupgHome, type GnupgHome, run as runProgram } from '../../../core/src/pgp/testing/gnupg.js';
+  freshGnupgHome,
+  type GnupgHome,
+  run as runProgram,
+} from '@phpublish/testing/pgp';
+import { type BareRemote, createBareRemote } from '@phpublish/testing/php-package-repo';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { EXIT } from '../exit-codes.js';
 import { main } from '../main.js';
 

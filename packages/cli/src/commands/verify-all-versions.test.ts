@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { loadSigningKey } from '@phpublish/core/pgp';
+import { generateTestKey } from '@phpublish/testing/pgp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateTestKey } from '../../../core/src/pgp/testing/keys.js';
 import { EXIT } from '../exit-codes.js';
 import {
   type CliRun,

@@ -3,8 +3,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { type SandboxSigstore, startSandboxSigstore } from '@phpublish/sandbox';
+import { generateTestKey } from '@phpublish/testing/pgp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateTestKey } from '../../../core/src/pgp/testing/keys.js';
 import { EXIT } from '../exit-codes.js';
 import {
   explainOnFailure,

@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { deflateRawSync } from 'node:zlib';
+import { type CraftEntry, craftZip } from '@phpublish/testing/archive';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { type CraftEntry, craftZip } from '../../../core/src/archive/testing/zip-craft.js';
 import { ZipReader, zipInMemory } from '../../../core/src/archive/zip-reader.js';
 import { EXIT } from '../exit-codes.js';
 import {

@@ -10,9 +10,9 @@ import { releaseFileNames } from '@phpublish/core/attest';
 import { runGit } from '@phpublish/core/git';
 import { loadSigningKey } from '@phpublish/core/pgp';
 import { type SandboxOidcIssuer, startSandboxGitTagServer, startSandboxOidcIssuer } from '@phpublish/sandbox';
+import { withEnv } from '@phpublish/testing/attest';
+import { generateTestKey } from '@phpublish/testing/pgp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withEnv } from '../../../core/src/attest/testing/attestation-fixture.js';
-import { generateTestKey } from '../../../core/src/pgp/testing/keys.js';
 import { EXIT } from '../exit-codes.js';
 import {
   type CliRun,

@@ -7,16 +7,12 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type PackagistFixture, REPOSITORY_URL, startPackagistFixture } from '@phpublish/sandbox/testing';
-import { gitEnv, makeTempDir, type PhpPackageRepo, type TempDir } from '@phpublish/test-utils';
+import { archiveGitEnv, commitTree, fixtureRepo, writeBlob, writeRawTree } from '@phpublish/testing/archive';
+import { gitEnv } from '@phpublish/testing/git';
+import { type PackagistFixture, REPOSITORY_URL, startPackagistFixture } from '@phpublish/testing/packagist';
+import type { PhpPackageRepo } from '@phpublish/testing/php-package-repo';
+import { makeTempDir, type TempDir } from '@phpublish/testing/temp-dir';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  archiveGitEnv,
-  commitTree,
-  fixtureRepo,
-  writeBlob,
-  writeRawTree,
-} from '../../../core/src/archive/testing/repos.js';
 import { type CliRun, runCli } from '../commands/testing/run-cli.js';
 import { CORPUS_DIR, CORPUS_KINDS, type CorpusCase, expectCodedEnd, fill, loadCorpus } from './testing/corpus.js';
 

@@ -3,17 +3,22 @@ import { access, chmod, lstat, mkdir, readdir, readFile, symlink, writeFile } fr
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createPhpPackageRepo, gitEnv, makeTempDir, type PhpPackageRepo, type TempDir } from '@phpublish/test-utils';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gitEnv } from '@phpublish/testing/git';
 // Test helpers of core (key generation with openpgp.js, a fresh GnuPG home); not part of its API.
 import {
   FIXTURE_PASSPHRASE,
   FIXTURES,
   fixtureSecretLines,
   fixtureText,
-} from '../../../core/src/pgp/testing/fixtures.js';
-import { freshGnupgHome, type GnupgHome, run } from '../../../core/src/pgp/testing/gnupg.js';
-import { generateTestKey, type TestKey } from '../../../core/src/pgp/testing/keys.js';
+  freshGnupgHome,
+  type GnupgHome,
+  generateTestKey,
+  run,
+  type TestKey,
+} from '@phpublish/testing/pgp';
+import { createPhpPackageRepo, type PhpPackageRepo } from '@phpublish/testing/php-package-repo';
+import { makeTempDir, type TempDir } from '@phpublish/testing/temp-dir';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
  * phpublish-gpg as git's gpg.program, end to end: the built program, real git, and a PATH on which

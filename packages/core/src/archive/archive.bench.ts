@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { makeTempDir, type PhpPackageRepo, type TempDir } from '@phpublish/test-utils';
+import { archiveGitEnv, fixtureRepo } from '@phpublish/testing/archive';
+import type { PhpPackageRepo } from '@phpublish/testing/php-package-repo';
+import { makeTempDir, type TempDir } from '@phpublish/testing/temp-dir';
 import { afterAll, beforeAll, bench, describe } from 'vitest';
 import { buildArchive } from './build-archive.js';
 import { contentDigestOfRef, contentDigestOfZip } from './digest.js';
-import { archiveGitEnv, fixtureRepo } from './testing/repos.js';
 
 /**
  * Relative speed on a mid-sized package (3,000 PHP files, about 17 MB), in-process. The full

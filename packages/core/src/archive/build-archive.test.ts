@@ -4,12 +4,20 @@ import { watch } from 'node:fs';
 import { chmod, mkdir, open, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { git, makeTempDir, type PhpPackageRepo, type TempDir } from '@phpublish/test-utils';
+import {
+  archiveGitEnv,
+  type FixtureFile,
+  fixtureRepo,
+  gitArchiveListing,
+  unzipListing,
+} from '@phpublish/testing/archive';
+import { git } from '@phpublish/testing/git';
+import type { PhpPackageRepo } from '@phpublish/testing/php-package-repo';
+import { makeTempDir, type TempDir } from '@phpublish/testing/temp-dir';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type BuildArchiveInput, buildArchive } from './build-archive.js';
+import { type ArchiveTuning, buildArchive, buildTunedArchive } from './build-archive.js';
 import { contentDigestOfRef, contentDigestOfZip } from './digest.js';
 import { planExport } from './export-plan.js';
-import { archiveGitEnv, type FixtureFile, fixtureRepo, gitArchiveListing, unzipListing } from './testing/repos.js';
 import { ZipReader } from './zip-reader.js';
 
 const run = promisify(execFile);
@@ -190,7 +198,7 @@ describe('when reading the zip back', () => {
     try {
       // Zip64 from 1 KiB on and large files from 4 KiB on, so that small files take both paths.
       const tuning = { largeFrom: 4096, limits: { zip64: 1024 } };
-      const result = await buildArchive({ cwd: large.dir, env: archiveGitEnv, ref: 'HEAD', outFile: out(), tuning });
+      const result = await buildTunedArchive({ cwd: large.dir, env: archiveGitEnv, ref: 'HEAD', outFile: out() }, tuning);
       expect((await readFile(result.file)).includes(Buffer.from('PK\x06\x06'))).toBe(true);
       // The spill files the large files went through are gone.
       expect((await readdir(temp.path)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
@@ -284,23 +292,19 @@ describe('when the zip cannot be built', () => {
   async function buildDamaged(
     path: string,
     damage: (object: string) => Promise<void>,
-    tuning?: BuildArchiveInput['tuning'],
-    { longDirectory = false } = {},
+    tuning: ArchiveTuning = {},
+    concurrency = 0,
   ) {
     const damaged = await fixtureRepo(packageFiles(), 'acme/hello');
-    // A long directory: the workers' local sockets would have too long a path, their gits answer through pipes.
-    const dir = join(temp.path, `damaged-${counter++}${longDirectory ? `-${'d'.repeat(100)}` : ''}`);
+    const dir = join(temp.path, `damaged-${counter++}`);
     await mkdir(dir);
     try {
       const oid = (await damaged.git(['rev-parse', `HEAD:${path}`])).trim();
       await damage(join(damaged.dir, '.git', 'objects', oid.slice(0, 2), oid.slice(2)));
-      const error = await buildArchive({
-        cwd: damaged.dir,
-        env: archiveGitEnv,
-        ref: 'HEAD',
-        outFile: join(dir, 'x.zip'),
-        ...(tuning ? { tuning } : {}),
-      }).catch((e) => e);
+      const error = await buildTunedArchive(
+        { cwd: damaged.dir, env: archiveGitEnv, ref: 'HEAD', outFile: join(dir, 'x.zip'), concurrency },
+        tuning,
+      ).catch((e) => e);
       // Neither the zip, nor its temporary file, nor a spill file.
       expect(await readdir(dir)).toEqual([]);
       expect(await gitProcessesIn(damaged.dir)).toEqual([]);
@@ -311,9 +315,11 @@ describe('when the zip cannot be built', () => {
   }
 
   it('names the missing object of a damaged repository, and leaves no temporary file or git process behind', async () => {
-    const { error, oid } = await buildDamaged('src/Module3/Class10.php', (object) => rm(object));
-    expect(error.code).toBe('ARCHIVE_GIT_FAILED');
-    expect(error.message).toContain(oid);
+    for (const concurrency of [0, 2]) {
+      const { error, oid } = await buildDamaged('src/Module3/Class10.php', (object) => rm(object), {}, concurrency);
+      expect(error.code).toBe('ARCHIVE_GIT_FAILED');
+      expect(error.message).toContain(oid);
+    }
   });
 
   /** A loose object cut short: its header (and size) still reads, its content does not. */
@@ -324,8 +330,9 @@ describe('when the zip cannot be built', () => {
   };
 
   it('says git failed when an object cannot be read while the zip is written, and leaves nothing behind', async () => {
-    for (const longDirectory of [false, true]) {
-      const { error, oid } = await buildDamaged('src/Module4/Class39.php', cutShort, undefined, { longDirectory });
+    // Read on this thread, or by a worker thread's git.
+    for (const concurrency of [0, 2]) {
+      const { error, oid } = await buildDamaged('src/Module4/Class39.php', cutShort, {}, concurrency);
       expect(error.code).toBe('ARCHIVE_GIT_FAILED');
       expect(error.message).toContain('cat-file');
       expect(error.message).toContain(oid);

@@ -2,12 +2,12 @@ import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { makeTempDir, type TempDir } from '@phpublish/test-utils';
+import { archiveGitEnv, fixtureRepo, gitArchiveListing, listDirectory, unzipListing } from '@phpublish/testing/archive';
+import { makeTempDir, type TempDir } from '@phpublish/testing/temp-dir';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildArchive } from './build-archive.js';
 import { composerExcludeMatcher } from './composer-exclude.js';
 import { contentDigestOfZip } from './digest.js';
-import { archiveGitEnv, fixtureRepo, gitArchiveListing, listDirectory, unzipListing } from './testing/repos.js';
 
 /** Against the real Composer (Debian's): it installs our zip as exported, and its archive.exclude rules match ours. */
 

@@ -1,11 +1,18 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeTempDir, type PhpPackageRepo, type TempDir } from '@phpublish/test-utils';
+import {
+  archiveGitEnv,
+  fixtureRepo,
+  gitArchiveListing,
+  gitHubStyleZipball,
+  unzipListing,
+} from '@phpublish/testing/archive';
+import type { PhpPackageRepo } from '@phpublish/testing/php-package-repo';
+import { makeTempDir, type TempDir } from '@phpublish/testing/temp-dir';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildArchive } from './build-archive.js';
 import { type ContentAttributes, conversionFor, GIT_BIG_FILE_THRESHOLD, MAX_CONVERTED_SIZE } from './conversions.js';
 import { contentDigestOfRef, contentDigestOfZip } from './digest.js';
-import { archiveGitEnv, fixtureRepo, gitArchiveListing, gitHubStyleZipball, unzipListing } from './testing/repos.js';
 
 let temp: TempDir;
 let repo: PhpPackageRepo | undefined;

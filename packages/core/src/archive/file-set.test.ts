@@ -1,8 +1,4 @@
 import { join } from 'node:path';
-import { makeTempDir, type PhpPackageRepo, type TempDir } from '@phpublish/test-utils';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildArchive } from './build-archive.js';
-import { contentDigestOfRef, contentDigestOfZip } from './digest.js';
 import {
   archiveGitEnv,
   commitFiles,
@@ -10,7 +6,12 @@ import {
   gitArchiveListing,
   gitHubStyleZipball,
   unzipListing,
-} from './testing/repos.js';
+} from '@phpublish/testing/archive';
+import type { PhpPackageRepo } from '@phpublish/testing/php-package-repo';
+import { makeTempDir, type TempDir } from '@phpublish/testing/temp-dir';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildArchive } from './build-archive.js';
+import { contentDigestOfRef, contentDigestOfZip } from './digest.js';
 
 /**
  * The file set and contents of phpublish's zip against `git archive` itself: each fixture commits

@@ -1,9 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { git, makeTempDir, type TempDir } from '@phpublish/test-utils';
+import { archiveGitEnv } from '@phpublish/testing/archive';
+import { git } from '@phpublish/testing/git';
+import { makeTempDir, type TempDir } from '@phpublish/testing/temp-dir';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AttributeResolver, type AttributeValue, parseAttributesFile } from './gitattributes.js';
-import { archiveGitEnv } from './testing/repos.js';
 
 /**
  * Pattern matching and attribute values against `git check-attr` itself: one rule per pattern,

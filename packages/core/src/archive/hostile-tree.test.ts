@@ -1,10 +1,11 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeTempDir, type PhpPackageRepo, type TempDir } from '@phpublish/test-utils';
+import { archiveGitEnv, commitTree, fixtureRepo, writeBlob, writeRawTree } from '@phpublish/testing/archive';
+import type { PhpPackageRepo } from '@phpublish/testing/php-package-repo';
+import { makeTempDir, type TempDir } from '@phpublish/testing/temp-dir';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildArchive } from './build-archive.js';
 import { contentDigestOfRef } from './digest.js';
-import { archiveGitEnv, commitTree, fixtureRepo, writeBlob, writeRawTree } from './testing/repos.js';
 
 /**
  * Commits git's own tools would refuse to make, written object by object: the archive must refuse

@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
-import { makeTempDir, type TempDir } from '@phpublish/test-utils';
+import { type CraftEntry, type CraftOptions, craftZip } from '@phpublish/testing/archive';
+import { makeTempDir, type TempDir } from '@phpublish/testing/temp-dir';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ContentDigestBuilder } from './content-digest.js';
 import { contentDigestOfZip, contentDigestOfZipBytes } from './digest.js';
-import { type CraftEntry, type CraftOptions, craftZip } from './testing/zip-craft.js';
 
 /** Zips crafted byte by byte: the reader must refuse each trick with its code, and never follow one. */
 

@@ -1,9 +1,4 @@
 import { startSandboxSigstore } from '@phpublish/sandbox';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codeOf } from '../errors/testing/code-of.js';
-import { attestRelease } from './attest-release.js';
-import { gitHubActionsPolicy } from './identity-policy.js';
-import { preflightAttestation } from './preflight.js';
 import {
   type AttestFixture,
   GITHUB_REPOSITORY,
@@ -13,7 +8,12 @@ import {
   TAG,
   VERSION,
   ZIP_SHA256,
-} from './testing/attestation-fixture.js';
+} from '@phpublish/testing/attest';
+import { codeOf } from '@phpublish/testing/errors';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { attestRelease } from './attest-release.js';
+import { gitHubActionsPolicy } from './identity-policy.js';
+import { preflightAttestation } from './preflight.js';
 import { verifyAttestation } from './verify.js';
 
 const startGitHubInstance = (issuer: string) =>

@@ -1,13 +1,3 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codeOf } from '../errors/testing/code-of.js';
-import { attestRelease } from './attest-release.js';
-import { httpDeps } from './deps.js';
-import { gitHubApiFor, gitLabApiFor } from './forges.js';
-import { fetchGitHubAttestations, fetchReleaseAsset } from './github-store.js';
-import { fetchGitLabReleaseLink } from './gitlab-store.js';
-import { gitHubActionsPolicy, gitLabCiPolicy } from './identity-policy.js';
-import { BUNDLE_V03_MEDIA_TYPE } from './sign.js';
-import { releaseSubjects } from './subjects.js';
 import {
   type AttestFixture,
   CONTENT_DIGEST,
@@ -19,7 +9,17 @@ import {
   TAG,
   VERSION,
   ZIP_SHA256,
-} from './testing/attestation-fixture.js';
+} from '@phpublish/testing/attest';
+import { codeOf } from '@phpublish/testing/errors';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { attestRelease } from './attest-release.js';
+import { httpDeps } from './deps.js';
+import { gitHubApiFor, gitLabApiFor } from './forges.js';
+import { fetchGitHubAttestations, fetchReleaseAsset } from './github-store.js';
+import { fetchGitLabReleaseLink } from './gitlab-store.js';
+import { gitHubActionsPolicy, gitLabCiPolicy } from './identity-policy.js';
+import { BUNDLE_V03_MEDIA_TYPE } from './sign.js';
+import { releaseSubjects } from './subjects.js';
 import { verifyAttestation } from './verify.js';
 
 let fixture: AttestFixture;

@@ -4,9 +4,9 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { codeOf } from '@phpublish/testing/errors';
 import { Agent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { codeOf } from '../errors/testing/code-of.js';
 import type { AnswerLimits } from '../http/index.js';
 import { testHttpDeps } from '../http/testing/deps.js';
 import { Redactor } from '../log/index.js';

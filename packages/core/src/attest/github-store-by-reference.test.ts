@@ -5,18 +5,6 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Agent } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codeOf } from '../errors/testing/code-of.js';
-import type { AnswerLimits } from '../http/index.js';
-import { testHttpDeps } from '../http/testing/deps.js';
-import { Redactor } from '../log/index.js';
-import { attestRelease } from './attest-release.js';
-import { httpDeps } from './deps.js';
-import { gitHubApiFor } from './forges.js';
-import { fetchGitHubAttestations, type GitHubRepositoryApi, storeGitHubAttestation } from './github-store.js';
-import { claimedSubjects, sameSubjects } from './stored-bundle.js';
-import { toInTotoSubjects } from './subjects.js';
 import {
   type AttestFixture,
   GITHUB_REPOSITORY,
@@ -27,7 +15,19 @@ import {
   TAG,
   VERSION,
   ZIP_SHA256,
-} from './testing/attestation-fixture.js';
+} from '@phpublish/testing/attest';
+import { codeOf } from '@phpublish/testing/errors';
+import { Agent } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AnswerLimits } from '../http/index.js';
+import { testHttpDeps } from '../http/testing/deps.js';
+import { Redactor } from '../log/index.js';
+import { attestRelease } from './attest-release.js';
+import { httpDeps } from './deps.js';
+import { gitHubApiFor } from './forges.js';
+import { fetchGitHubAttestations, type GitHubRepositoryApi, storeGitHubAttestation } from './github-store.js';
+import { claimedSubjects, sameSubjects } from './stored-bundle.js';
+import { toInTotoSubjects } from './subjects.js';
 
 let fixture: AttestFixture;
 beforeAll(async () => {

@@ -4,8 +4,15 @@
  * refused with a coded error before anything is uploaded. Against the sandbox GitHub.
  */
 import { createHash } from 'node:crypto';
+import {
+  type AttestFixture,
+  GITHUB_REPOSITORY,
+  PACKAGE,
+  type Run,
+  startAttestFixture,
+} from '@phpublish/testing/attest';
+import { codeOf } from '@phpublish/testing/errors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codeOf } from '../errors/testing/code-of.js';
 import { attestRelease } from './attest-release.js';
 import { httpDeps } from './deps.js';
 import { gitHubApiFor } from './forges.js';
@@ -17,13 +24,6 @@ import {
   storeZipAsset,
 } from './github-store.js';
 import { releaseSubjects } from './subjects.js';
-import {
-  type AttestFixture,
-  GITHUB_REPOSITORY,
-  PACKAGE,
-  type Run,
-  startAttestFixture,
-} from './testing/attestation-fixture.js';
 
 let fixture: AttestFixture;
 beforeAll(async () => {

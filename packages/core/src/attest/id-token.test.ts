@@ -1,10 +1,10 @@
+import { type AttestFixture, startAttestFixture } from '@phpublish/testing/attest';
+import { codeOf } from '@phpublish/testing/errors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isPhpublishError } from '../errors/index.js';
-import { codeOf } from '../errors/testing/code-of.js';
 import { Redactor } from '../log/index.js';
 import { httpDeps } from './deps.js';
 import { obtainIdentityToken, readIdentityToken } from './id-token.js';
-import { type AttestFixture, startAttestFixture } from './testing/attestation-fixture.js';
 
 let fixture: AttestFixture;
 beforeAll(async () => {

@@ -6,8 +6,6 @@ import {
   SigstoreVerifier,
   type TrustedRoot,
 } from '@freedomofpress/sigstore-browser';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attestRelease } from './attest-release.js';
 import {
   type AttestFixture,
   GITHUB_REPOSITORY,
@@ -18,7 +16,9 @@ import {
   TAG,
   VERSION,
   ZIP_SHA256,
-} from './testing/attestation-fixture.js';
+} from '@phpublish/testing/attest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { attestRelease } from './attest-release.js';
 
 // A verifier that shares no code with sigstore-js (its own ASN.1, X.509, Merkle and DSSE code, on
 // WebCrypto) must accept what phpublish produces, given nothing but the sandbox's trusted root.

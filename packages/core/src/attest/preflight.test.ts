@@ -1,6 +1,6 @@
+import { type AttestFixture, GITHUB_REPOSITORY, startAttestFixture } from '@phpublish/testing/attest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preflightAttestation } from './preflight.js';
-import { type AttestFixture, GITHUB_REPOSITORY, startAttestFixture } from './testing/attestation-fixture.js';
 
 let fixture: AttestFixture;
 beforeAll(async () => {

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { startSandboxSigstore } from '@phpublish/sandbox';
+import { codeOf } from '@phpublish/testing/errors';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { codeOf } from '../errors/testing/code-of.js';
 import { gitHubActionsPolicy, type IdentityPolicy } from './identity-policy.js';
 import { publicGoodTrustedRoot, type TrustedRootJson } from './trusted-root.js';
 import { verifyAttestation, verifySignedStatement } from './verify.js';

@@ -1,4 +1,12 @@
 import { sandboxAudit, startSandboxOidcIssuer } from '@phpublish/sandbox';
+import {
+  type AttestFixture,
+  PACKAGE,
+  type Run,
+  SUBJECTS,
+  startAttestFixture,
+  withEnv,
+} from '@phpublish/testing/attest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attestRelease } from './attest-release.js';
 import { detectCiPlatform } from './ci.js';
@@ -7,14 +15,6 @@ import { obtainIdentityToken } from './id-token.js';
 import { signStatement } from './sign.js';
 import { provenanceStatement } from './statement.js';
 import { toInTotoSubjects } from './subjects.js';
-import {
-  type AttestFixture,
-  PACKAGE,
-  type Run,
-  SUBJECTS,
-  startAttestFixture,
-  withEnv,
-} from './testing/attestation-fixture.js';
 
 /**
  * Every place an identity token could escape to: log lines, and error messages with their remedies,

@@ -1,8 +1,3 @@
-import * as sigstoreCore from '@sigstore/core';
-import * as sigstoreVerify from '@sigstore/verify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attestRelease } from './attest-release.js';
-import { gitHubActionsPolicy } from './identity-policy.js';
 import {
   type AttestFixture,
   CONTENT_DIGEST,
@@ -13,7 +8,12 @@ import {
   TAG,
   VERSION,
   ZIP_SHA256,
-} from './testing/attestation-fixture.js';
+} from '@phpublish/testing/attest';
+import * as sigstoreCore from '@sigstore/core';
+import * as sigstoreVerify from '@sigstore/verify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { attestRelease } from './attest-release.js';
+import { gitHubActionsPolicy } from './identity-policy.js';
 import { verifyAttestation } from './verify.js';
 
 /**

@@ -2,10 +2,19 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandboxSigstore } from '@phpublish/sandbox';
+import {
+  type AttestFixture,
+  GITHUB_REPOSITORY,
+  type Run,
+  SUBJECTS,
+  startAttestFixture,
+  withEnv,
+  ZIP_SHA256,
+} from '@phpublish/testing/attest';
+import { codeOf } from '@phpublish/testing/errors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attestSchema } from '../config/attest-schema.js';
 import { isPhpublishError } from '../errors/index.js';
-import { codeOf } from '../errors/testing/code-of.js';
 import { detectCiPlatform } from './ci.js';
 import { httpDeps } from './deps.js';
 import { obtainIdentityToken } from './id-token.js';
@@ -20,15 +29,6 @@ import {
 } from './sigstore-instance.js';
 import { provenanceStatement } from './statement.js';
 import { toInTotoSubjects } from './subjects.js';
-import {
-  type AttestFixture,
-  GITHUB_REPOSITORY,
-  type Run,
-  SUBJECTS,
-  startAttestFixture,
-  withEnv,
-  ZIP_SHA256,
-} from './testing/attestation-fixture.js';
 import type { TrustedRootJson } from './trusted-root.js';
 import { verifyAttestation } from './verify.js';
 

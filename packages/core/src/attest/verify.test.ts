@@ -4,6 +4,16 @@ import {
   startSandboxOidcIssuer,
   startSandboxSigstore,
 } from '@phpublish/sandbox';
+import {
+  type AttestFixture,
+  CONTENT_DIGEST,
+  GITHUB_REPOSITORY,
+  type Run,
+  SUBJECTS,
+  startAttestFixture,
+  withEnv,
+  ZIP_SHA256,
+} from '@phpublish/testing/attest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ErrorCode, isPhpublishError } from '../errors/index.js';
 import { detectCiPlatform } from './ci.js';
@@ -14,16 +24,6 @@ import { provenanceFor } from './provenance.js';
 import { type SigstoreBundle, signStatement } from './sign.js';
 import { provenanceStatement } from './statement.js';
 import { toInTotoSubjects } from './subjects.js';
-import {
-  type AttestFixture,
-  CONTENT_DIGEST,
-  GITHUB_REPOSITORY,
-  type Run,
-  SUBJECTS,
-  startAttestFixture,
-  withEnv,
-  ZIP_SHA256,
-} from './testing/attestation-fixture.js';
 import { type ExpectedSubjects, verifyAttestation } from './verify.js';
 
 let fixture: AttestFixture;

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { git, gitEnv, makeTempDir, type TempDir } from '@phpublish/test-utils';
+import { git, gitEnv } from '@phpublish/testing/git';
+import { makeTempDir, type TempDir } from '@phpublish/testing/temp-dir';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CatFileBatch } from './batch.js';
 

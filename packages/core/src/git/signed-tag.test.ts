@@ -1,20 +1,20 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { git, gitEnv } from '@phpublish/testing/git';
 import {
-  createBareRemote,
-  createPhpPackageRepo,
-  git,
-  gitEnv,
-  makeTempDir,
-  type PhpPackageRepo,
-  type TempDir,
-} from '@phpublish/test-utils';
+  freshGnupgHome,
+  type GnupgHome,
+  generateTestKey,
+  run,
+  type TestKey,
+  type TestKeyKind,
+} from '@phpublish/testing/pgp';
+import { createBareRemote, createPhpPackageRepo, type PhpPackageRepo } from '@phpublish/testing/php-package-repo';
+import { makeTempDir, type TempDir } from '@phpublish/testing/temp-dir';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isPhpublishError } from '../errors/index.js';
 import { loadSigningKey, type SigningKey } from '../pgp/signing-key.js';
-import { freshGnupgHome, type GnupgHome, run } from '../pgp/testing/gnupg.js';
-import { generateTestKey, type TestKey, type TestKeyKind } from '../pgp/testing/keys.js';
 import { loadTrustedKeys, type TrustedKeys, trustSigningKey } from '../pgp/trusted-keys.js';
 import { createSignedTag, pushTag, readTagObject, verifyTag, verifyTagObject } from './signed-tag.js';
 import { parseTagObject } from './tag-object.js';

@@ -1,9 +1,9 @@
-import { type PackagistFixture, REPOSITORY_URL as REPO_URL, startPackagistFixture } from '@phpublish/sandbox/testing';
-import { createPhpPackageRepo } from '@phpublish/test-utils';
+import { codeOf } from '@phpublish/testing/errors';
+import { type PackagistFixture, REPOSITORY_URL as REPO_URL, startPackagistFixture } from '@phpublish/testing/packagist';
+import { createPhpPackageRepo } from '@phpublish/testing/php-package-repo';
 import { Agent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { virtualClock } from '../clock.js';
-import { codeOf } from '../errors/testing/code-of.js';
 import { silentLogger } from '../log/index.js';
 import { PHPUBLISH_VERSION } from '../version.js';
 import { PackagistClient } from './client.js';

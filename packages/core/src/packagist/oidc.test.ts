@@ -1,5 +1,5 @@
 import { type SandboxOidcIssuer, secretsInRequestUrls, startSandboxOidcIssuer } from '@phpublish/sandbox';
-import { type PackagistFixture, startPackagistFixture } from '@phpublish/sandbox/testing';
+import { type PackagistFixture, startPackagistFixture } from '@phpublish/testing/packagist';
 import { Agent } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { virtualClock } from '../clock.js';

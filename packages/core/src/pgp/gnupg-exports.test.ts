@@ -1,19 +1,21 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isPhpublishError, type PhpublishError } from '../errors/index.js';
-import { readSigningKeyMaterial } from './key-material.js';
-import { fingerprintNamedBy, parseKeySelector } from './key-selector.js';
-import { signDetached } from './sign.js';
-import { type LoadSigningKeyOptions, loadSigningKey } from './signing-key.js';
 import {
   FIXTURE_PASSPHRASE,
   FIXTURES,
   type FixtureManifest,
   fixtureSecretLines,
   fixtureText,
-} from './testing/fixtures.js';
-import { freshGnupgHome, type GnupgHome, run } from './testing/gnupg.js';
+  freshGnupgHome,
+  type GnupgHome,
+  run,
+} from '@phpublish/testing/pgp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isPhpublishError, type PhpublishError } from '../errors/index.js';
+import { readSigningKeyMaterial } from './key-material.js';
+import { fingerprintNamedBy, parseKeySelector } from './key-selector.js';
+import { signDetached } from './sign.js';
+import { type LoadSigningKeyOptions, loadSigningKey } from './signing-key.js';
 
 /**
  * Keys as GnuPG 2.2 and Sequoia export them (testing/fixtures): the part that signs is the one

@@ -1,9 +1,17 @@
+import {
+  FIXTURE_PASSPHRASE,
+  FIXTURES,
+  fixtureSecretLines,
+  fixtureText,
+  generateExpiredKey,
+  generateRevokedKey,
+  generateTestKey,
+  type TestKey,
+} from '@phpublish/testing/pgp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseGpgArguments } from './gpg-arguments.js';
 import { type GpgProgramResult, runGpgProgram } from './gpg-program.js';
 import { matchKeySelector } from './key-selector.js';
-import { FIXTURE_PASSPHRASE, FIXTURES, fixtureSecretLines, fixtureText } from './testing/fixtures.js';
-import { generateExpiredKey, generateRevokedKey, generateTestKey, type TestKey } from './testing/keys.js';
 
 const PASSPHRASE = 'gpg program passphrase';
 const PAYLOAD = Buffer.from('object 0123456789012345678901234567890123456789\ntype commit\ntag v1.0.0\n\nRelease\n');

@@ -1,8 +1,8 @@
+import { generateTestKey } from '@phpublish/testing/pgp';
 import { describe, expect, it } from 'vitest';
 import { PhpublishAggregateError } from '../errors/index.js';
 import { memoryLogger } from '../log/index.js';
 import { createReleaseContext } from '../release/context.js';
-import { generateTestKey } from './testing/keys.js';
 
 const PASSPHRASE = 'redacted passphrase 123';
 

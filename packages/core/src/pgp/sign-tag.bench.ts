@@ -1,8 +1,9 @@
-import { createPhpPackageRepo, gitEnv, type PhpPackageRepo } from '@phpublish/test-utils';
+import { gitEnv } from '@phpublish/testing/git';
+import { generateTestKey } from '@phpublish/testing/pgp';
+import { createPhpPackageRepo, type PhpPackageRepo } from '@phpublish/testing/php-package-repo';
 import { afterAll, beforeAll, bench, describe } from 'vitest';
 import { createSignedTag } from '../git/signed-tag.js';
 import { loadSigningKey, type SigningKey } from './signing-key.js';
-import { generateTestKey } from './testing/keys.js';
 
 /**
  * What signing costs a release: sign one tag and write it with git (mktag, update-ref, read back

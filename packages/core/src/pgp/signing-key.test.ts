@@ -1,8 +1,3 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { isPhpublishError, type PhpublishError } from '../errors/index.js';
-import { readSigningKeyMaterial, type SigningKeyMaterial } from './key-material.js';
-import { loadOpenPgp } from './openpgp.js';
-import { loadSigningKey } from './signing-key.js';
 import {
   generateEncryptionOnlyKey,
   generateExpiredKey,
@@ -11,7 +6,12 @@ import {
   generateTestKey,
   type TestKey,
   type TestKeyKind,
-} from './testing/keys.js';
+} from '@phpublish/testing/pgp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { isPhpublishError, type PhpublishError } from '../errors/index.js';
+import { readSigningKeyMaterial, type SigningKeyMaterial } from './key-material.js';
+import { loadOpenPgp } from './openpgp.js';
+import { loadSigningKey } from './signing-key.js';
 
 const PASSPHRASE = 'correct horse battery staple';
 

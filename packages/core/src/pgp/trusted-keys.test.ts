@@ -1,8 +1,7 @@
+import { FIXTURES, fixtureBytes, fixtureText, generateTestKey, type TestKey } from '@phpublish/testing/pgp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isPhpublishError, type PhpublishError } from '../errors/index.js';
 import { loadOpenPgp } from './openpgp.js';
-import { FIXTURES, fixtureBytes, fixtureText } from './testing/fixtures.js';
-import { generateTestKey, type TestKey } from './testing/keys.js';
 import { loadTrustedKeys, type TrustedKeySource } from './trusted-keys.js';
 
 let alice: TestKey;

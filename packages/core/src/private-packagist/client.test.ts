@@ -7,12 +7,12 @@ import {
   startSandboxOidcIssuer,
   startSandboxPrivatePackagist,
 } from '@phpublish/sandbox';
-import { createPhpPackageRepo, type PhpPackageRepo } from '@phpublish/test-utils';
+import { codeOf } from '@phpublish/testing/errors';
+import { createPhpPackageRepo, type PhpPackageRepo } from '@phpublish/testing/php-package-repo';
 import { Agent } from 'undici';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { virtualClock } from '../clock.js';
 import { isPhpublishError, type PhpublishError } from '../errors/index.js';
-import { codeOf } from '../errors/testing/code-of.js';
 import { testHttpDeps } from '../http/testing/deps.js';
 import { Redactor } from '../log/index.js';
 import { PrivatePackagistClient } from './client.js';

@@ -4,9 +4,10 @@ import {
   startSandboxOidcIssuer,
   startSandboxPrivatePackagist,
 } from '@phpublish/sandbox';
-import { createPhpPackageRepo, gitEnv, type PhpPackageRepo } from '@phpublish/test-utils';
+import { codeOf } from '@phpublish/testing/errors';
+import { gitEnv } from '@phpublish/testing/git';
+import { createPhpPackageRepo, type PhpPackageRepo } from '@phpublish/testing/php-package-repo';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { codeOf } from '../errors/testing/code-of.js';
 import { memoryLogger } from '../log/index.js';
 import { createReleaseContext } from '../release/context.js';
 import { privatePackagistListing, publishToPrivatePackagist } from './publish.js';

@@ -3,7 +3,8 @@
  * one finishes, the other finishes too or stops with a coded error; then nothing is duplicated or
  * corrupted, and a re-run of the one that stopped finishes.
  */
-import { gitEnv, makeTempDir, type TempDir } from '@phpublish/test-utils';
+import { gitEnv } from '@phpublish/testing/git';
+import { makeTempDir, type TempDir } from '@phpublish/testing/temp-dir';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSignedTag, git } from '../git/index.js';
 import { readSigningKeyMaterial } from '../pgp/key-material.js';

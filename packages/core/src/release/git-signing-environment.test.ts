@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
-import { createPhpPackageRepo, git, gitEnv, type PhpPackageRepo } from '@phpublish/test-utils';
+import { git, gitEnv } from '@phpublish/testing/git';
+import { generateTestKey, type TestKey } from '@phpublish/testing/pgp';
+import { createPhpPackageRepo, type PhpPackageRepo } from '@phpublish/testing/php-package-repo';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readTagObject, verifyTag } from '../git/index.js';
 import { loadSigningKey, type SigningKey, trustSigningKey } from '../pgp/index.js';
-import { generateTestKey, type TestKey } from '../pgp/testing/keys.js';
 import {
   gitSigningEnvironment,
   gpgProgramScript,

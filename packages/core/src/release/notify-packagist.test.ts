@@ -1,11 +1,11 @@
-import { type PackagistFixture, REPOSITORY_URL as REPO_URL, startPackagistFixture } from '@phpublish/sandbox/testing';
-import { createPhpPackageRepo, type PhpPackageRepo } from '@phpublish/test-utils';
+import { type PackagistFixture, REPOSITORY_URL as REPO_URL, startPackagistFixture } from '@phpublish/testing/packagist';
+import { generateTestKey } from '@phpublish/testing/pgp';
+import { createPhpPackageRepo, type PhpPackageRepo } from '@phpublish/testing/php-package-repo';
 import { Agent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { virtualClock } from '../clock.js';
 import { isPhpublishError, type PhpublishAggregateError } from '../errors/index.js';
 import { memoryLogger } from '../log/index.js';
-import { generateTestKey } from '../pgp/testing/keys.js';
 import { PHPUBLISH_VERSION } from '../version.js';
 import { createReleaseContext } from './context.js';
 import { notifyPackagist } from './notify-packagist.js';

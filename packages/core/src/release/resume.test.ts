@@ -1,11 +1,11 @@
-import { type PackagistFixture, REPOSITORY_URL, startPackagistFixture } from '@phpublish/sandbox/testing';
-import { gitEnv } from '@phpublish/test-utils';
+import { gitEnv } from '@phpublish/testing/git';
+import { type PackagistFixture, REPOSITORY_URL, startPackagistFixture } from '@phpublish/testing/packagist';
+import { generateTestKey } from '@phpublish/testing/pgp';
 import { Agent } from 'undici';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSignedTag } from '../git/index.js';
 import { memoryLogger } from '../log/index.js';
 import { loadSigningKey, type SigningKey } from '../pgp/signing-key.js';
-import { generateTestKey } from '../pgp/testing/keys.js';
 import { createReleaseContext } from './context.js';
 import { findUnfinishedRelease } from './resume.js';
 

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
-import { type PackagistFixture, REPOSITORY_URL, startPackagistFixture } from '@phpublish/sandbox/testing';
-import { gitEnv } from '@phpublish/test-utils';
+import { gitEnv } from '@phpublish/testing/git';
+import { type PackagistFixture, REPOSITORY_URL, startPackagistFixture } from '@phpublish/testing/packagist';
+import { generateTestKey, type TestKey } from '@phpublish/testing/pgp';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PhpublishAggregateError } from '../errors/index.js';
 import { memoryLogger } from '../log/index.js';
-import { generateTestKey, type TestKey } from '../pgp/testing/keys.js';
 import { ReleaseSession } from './session.js';
 
 let key: TestKey;

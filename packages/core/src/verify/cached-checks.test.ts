@@ -1,9 +1,4 @@
 import { type SandboxSigstore, startSandboxSigstore } from '@phpublish/sandbox';
-import { makeTempDir, type TempDir } from '@phpublish/test-utils';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attestRelease } from '../attest/attest-release.js';
-import { gitHubActionsPolicy, type IdentityPolicy } from '../attest/identity-policy.js';
-import type { SigstoreBundle } from '../attest/sign.js';
 import {
   type AttestFixture,
   GITHUB_REPOSITORY,
@@ -12,7 +7,12 @@ import {
   startAttestFixture,
   TAG,
   VERSION,
-} from '../attest/testing/attestation-fixture.js';
+} from '@phpublish/testing/attest';
+import { makeTempDir, type TempDir } from '@phpublish/testing/temp-dir';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { attestRelease } from '../attest/attest-release.js';
+import { gitHubActionsPolicy, type IdentityPolicy } from '../attest/identity-policy.js';
+import type { SigstoreBundle } from '../attest/sign.js';
 import { verifySignedStatementCached } from './cached-checks.js';
 import { VerifyCache } from './verify-cache.js';
 

@@ -1,5 +1,7 @@
 import { join } from 'node:path';
-import { createPhpPackageRepo, gitEnv, makeTempDir, type PhpPackageRepo, type TempDir } from '@phpublish/test-utils';
+import { gitEnv } from '@phpublish/testing/git';
+import { createPhpPackageRepo, type PhpPackageRepo } from '@phpublish/testing/php-package-repo';
+import { makeTempDir, type TempDir } from '@phpublish/testing/temp-dir';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isPhpublishError } from '../errors/index.js';
 import { isFetchableTagName, isFetchableUrl, TagFetcher } from './fetch-tag.js';

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeTempDir, type TempDir } from '@phpublish/test-utils';
+import { makeTempDir, type TempDir } from '@phpublish/testing/temp-dir';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isPhpublishError } from '../errors/index.js';
 import { lockProblemRows, readComposerLock, type VerifyTarget } from './lock.js';

@@ -1,9 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeTempDir, type TempDir } from '@phpublish/test-utils';
+import { generateTestKey, type TestKey } from '@phpublish/testing/pgp';
+import { makeTempDir, type TempDir } from '@phpublish/testing/temp-dir';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isPhpublishError, type PhpublishError } from '../errors/index.js';
-import { generateTestKey, type TestKey } from '../pgp/testing/keys.js';
 import { loadPolicy, policyEntryFor } from './policy.js';
 import { policyJsonSchema } from './policy-schema.js';
 

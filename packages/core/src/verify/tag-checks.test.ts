@@ -1,9 +1,9 @@
+import { generateRevokedKey, generateTestKey, type TestKey } from '@phpublish/testing/pgp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type ErrorCode, isPhpublishError } from '../errors/index.js';
 import { buildTagPayload } from '../git/tag-object.js';
 import { signDetached } from '../pgp/sign.js';
 import { loadSigningKey, type SigningKey } from '../pgp/signing-key.js';
-import { generateRevokedKey, generateTestKey, type TestKey } from '../pgp/testing/keys.js';
 import { loadTrustedKeys, type TrustedKeys } from '../pgp/trusted-keys.js';
 import type { FetchedTag } from './fetch-tag.js';
 import { checkTagSignature, checkTagTarget } from './tag-checks.js';

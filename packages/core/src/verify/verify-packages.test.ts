@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { makeTempDir, type TempDir } from '@phpublish/test-utils';
+import { makeTempDir, type TempDir } from '@phpublish/testing/temp-dir';
 import { Agent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { virtualClock } from '../clock.js';

@@ -1,4 +1,5 @@
-import { createBareRemote, createPhpPackageRepo, git, gitEnv } from '@phpublish/test-utils';
+import { git, gitEnv } from '@phpublish/testing/git';
+import { createBareRemote, createPhpPackageRepo } from '@phpublish/testing/php-package-repo';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type SandboxGitHub, startSandboxGitHub } from './sandbox-github.js';
 

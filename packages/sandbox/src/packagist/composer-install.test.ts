@@ -2,9 +2,9 @@ import { execFile } from 'node:child_process';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
-import { makeTempDir, type TempDir } from '@phpublish/test-utils';
+import { type PackagistFixture, startPackagistFixture } from '@phpublish/testing/packagist';
+import { makeTempDir, type TempDir } from '@phpublish/testing/temp-dir';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type PackagistFixture, startPackagistFixture } from '../test-utils/packagist-fixture.js';
 
 const run = promisify(execFile);
 

@@ -3,14 +3,9 @@ import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { makeTempDir } from '@phpublish/test-utils';
+import { type PackagistFixture, p2Versions, REPOSITORY_URL, startPackagistFixture } from '@phpublish/testing/packagist';
+import { makeTempDir } from '@phpublish/testing/temp-dir';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  type PackagistFixture,
-  p2Versions,
-  REPOSITORY_URL,
-  startPackagistFixture,
-} from '../test-utils/packagist-fixture.js';
 
 const run = promisify(execFile);
 

@@ -1,6 +1,6 @@
-import { createPhpPackageRepo, type PhpPackageRepo } from '@phpublish/test-utils';
+import { type PackagistFixture, startPackagistFixture } from '@phpublish/testing/packagist';
+import { createPhpPackageRepo, type PhpPackageRepo } from '@phpublish/testing/php-package-repo';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type PackagistFixture, startPackagistFixture } from '../test-utils/packagist-fixture.js';
 
 const CREATE = '/api/create-package';
 

@@ -1,12 +1,7 @@
+import { type PackagistFixture, p2Versions, REPOSITORY_URL, startPackagistFixture } from '@phpublish/testing/packagist';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sandboxAudit } from '../audit.js';
 import { receivedRequests } from '../http/request-log.js';
-import {
-  type PackagistFixture,
-  p2Versions,
-  REPOSITORY_URL,
-  startPackagistFixture,
-} from '../test-utils/packagist-fixture.js';
 
 const UPDATE = '/api/update-package';
 

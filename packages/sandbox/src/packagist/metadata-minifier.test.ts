@@ -1,7 +1,7 @@
+import { expandMinified } from '@phpublish/testing/packagist';
+import { runPhp } from '@phpublish/testing/php';
 import { describe, expect, it } from 'vitest';
 import { PACKAGIST_METADATA_DUMP, phpJsonEncode } from '../php-json.js';
-import { expandMinified } from '../test-utils/packagist-fixture.js';
-import { runPhp } from '../test-utils/php.js';
 import { minifyVersions, type VersionArray } from './metadata-minifier.js';
 
 const VERSIONS: VersionArray[] = [

@@ -1,7 +1,7 @@
+import { type PackagistFixture, REPOSITORY_URL, startPackagistFixture } from '@phpublish/testing/packagist';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { gitHubActionsClaims, gitLabCiClaims } from '../oidc/claims.js';
 import { type SandboxOidcIssuer, startSandboxOidcIssuer } from '../oidc/oidc-issuer.js';
-import { type PackagistFixture, REPOSITORY_URL, startPackagistFixture } from '../test-utils/packagist-fixture.js';
 
 const EXCHANGE = '/api/oidc/exchange';
 const UPDATE = '/api/update-package';

@@ -1,7 +1,7 @@
+import { type PackagistFixture, REPOSITORY_URL, startPackagistFixture } from '@phpublish/testing/packagist';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sandboxAudit } from '../audit.js';
 import { receivedRequests } from '../http/request-log.js';
-import { type PackagistFixture, REPOSITORY_URL, startPackagistFixture } from '../test-utils/packagist-fixture.js';
 
 const UPDATE = '/api/update-package';
 const NO_PACKAGE = 'Could not find a package that matches this request (does user maintain the package?)';

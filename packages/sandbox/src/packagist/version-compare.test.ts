@@ -1,5 +1,5 @@
+import { runPhp } from '@phpublish/testing/php';
 import { describe, expect, it } from 'vitest';
-import { runPhp } from '../test-utils/php.js';
 import { phpVersionCompare } from './version-compare.js';
 
 const VERSIONS = [

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { createPhpPackageRepo, makeTempDir, type PhpPackageRepo } from '@phpublish/test-utils';
+import { createPhpPackageRepo, type PhpPackageRepo } from '@phpublish/testing/php-package-repo';
+import { makeTempDir } from '@phpublish/testing/temp-dir';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hmacAuthorization } from '../../../core/src/private-packagist/hmac.js';
 import { installWithComposer } from '../composer/install.js';

@@ -1,4 +1,5 @@
-import { createPhpPackageRepo, makeTempDir, type PhpPackageRepo } from '@phpublish/test-utils';
+import { createPhpPackageRepo, type PhpPackageRepo } from '@phpublish/testing/php-package-repo';
+import { makeTempDir } from '@phpublish/testing/temp-dir';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { installWithComposer } from '../composer/install.js';
 import { type SandboxOidcIssuer, startSandboxOidcIssuer } from '../oidc/oidc-issuer.js';

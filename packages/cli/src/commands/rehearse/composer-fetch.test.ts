@@ -1,5 +1,6 @@
 import { type SandboxPackagist, startSandboxPackagist } from '@phpublish/sandbox';
-import { createPhpPackageRepo, makeTempDir, type PhpPackageRepo, type TempDir } from '@phpublish/test-utils';
+import { createPhpPackageRepo, type PhpPackageRepo } from '@phpublish/testing/php-package-repo';
+import { makeTempDir, type TempDir } from '@phpublish/testing/temp-dir';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fetchWithComposer } from './composer-fetch.js';
 

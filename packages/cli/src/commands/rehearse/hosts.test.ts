@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Logger } from '@phpublish/core/log';
-import { makeTempDir, type TempDir } from '@phpublish/test-utils';
+import { makeTempDir, type TempDir } from '@phpublish/testing/temp-dir';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HostPackages, RedirectInput, StandInUrls } from './host.js';
 import { findHostPackages } from './host-packages.js';

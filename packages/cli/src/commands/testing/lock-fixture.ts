@@ -23,8 +23,10 @@ import {
   startSandboxGitTagServer,
   startSandboxPackagist,
 } from '@phpublish/sandbox';
-import { createPhpPackageRepo, gitEnv, makeTempDir, type TempDir } from '@phpublish/test-utils';
-import { generateTestKey } from '../../../../core/src/pgp/testing/keys.js';
+import { gitEnv } from '@phpublish/testing/git';
+import { generateTestKey } from '@phpublish/testing/pgp';
+import { createPhpPackageRepo } from '@phpublish/testing/php-package-repo';
+import { makeTempDir, type TempDir } from '@phpublish/testing/temp-dir';
 import { runCli } from './run-cli.js';
 
 export const VENDOR = 'bench';

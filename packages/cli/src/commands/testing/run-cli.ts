@@ -1,4 +1,4 @@
-import { recordForLeakScan } from '@phpublish/test-utils';
+import { recordForLeakScan } from '@phpublish/testing/leak-scan';
 import { main } from '../../main.js';
 
 /** What a run of the CLI gave: its exit code and everything it wrote. */

@@ -18,15 +18,12 @@ import {
   startSandboxGitHttpBackend,
   startSandboxPackagist,
 } from '@phpublish/sandbox';
-import { createPhpPackageRepo, gitEnv, makeTempDir, type PhpPackageRepo, type TempDir } from '@phpublish/test-utils';
+import { type AttestFixture, type Run, startAttestFixture } from '@phpublish/testing/attest';
+import { gitEnv } from '@phpublish/testing/git';
+import { generateTestKey, reformatWithoutExpiry, type TestKey } from '@phpublish/testing/pgp';
+import { createPhpPackageRepo, type PhpPackageRepo } from '@phpublish/testing/php-package-repo';
+import { makeTempDir, type TempDir } from '@phpublish/testing/temp-dir';
 import { onTestFailed } from 'vitest';
-import {
-  type AttestFixture,
-  type Run,
-  startAttestFixture,
-} from '../../../../core/src/attest/testing/attestation-fixture.js';
-import { loadOpenPgp } from '../../../../core/src/pgp/openpgp.js';
-import { generateTestKey, type TestKey } from '../../../../core/src/pgp/testing/keys.js';
 import { runCli } from './run-cli.js';
 
 export const PACKAGE = 'acme/hello';
@@ -154,17 +151,7 @@ async function signingKeyOf(armoredKey: string): Promise<SigningKey> {
 
 /** The expired key's material under a new, non-expiring self-signature: it signs "after" expiry. */
 async function nonExpiringTwin(key: TestKey): Promise<SigningKey> {
-  const openpgp = await loadOpenPgp();
-  const privateKey = await openpgp.readPrivateKey({ armoredKey: key.armoredPrivateKey });
-  const { privateKey: twin } = await openpgp.reformatKey({
-    privateKey,
-    userIDs: [{ name: 'Alice Maintainer', email: 'alice@phpublish.invalid' }],
-    keyExpirationTime: 0,
-    date: new Date(Date.now() - 3 * 86_400_000 + 60_000),
-    format: 'armored',
-    config: { aeadProtect: false, v6Keys: false },
-  });
-  return signingKeyOf(twin);
+  return signingKeyOf(await reformatWithoutExpiry(key, new Date(Date.now() - 3 * 86_400_000 + 60_000)));
 }
 
 export async function startVerifyFixture(): Promise<VerifyFixture> {

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { recordForLeakScan } from '@phpublish/test-utils';
+import { recordForLeakScan } from '@phpublish/testing/leak-scan';
 import { expect } from 'vitest';
 import type { CliRun } from '../../commands/testing/run-cli.js';
 import { EXIT } from '../../exit-codes.js';

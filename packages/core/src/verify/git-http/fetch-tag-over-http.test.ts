@@ -5,14 +5,9 @@ import {
   startSandboxGitHttpBackend,
   startSandboxGitTagServer,
 } from '@phpublish/sandbox';
-import {
-  createPhpPackageRepo,
-  git,
-  gitEnv,
-  makeTempDir,
-  type PhpPackageRepo,
-  type TempDir,
-} from '@phpublish/test-utils';
+import { git, gitEnv } from '@phpublish/testing/git';
+import { createPhpPackageRepo, type PhpPackageRepo } from '@phpublish/testing/php-package-repo';
+import { makeTempDir, type TempDir } from '@phpublish/testing/temp-dir';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../clock.js';

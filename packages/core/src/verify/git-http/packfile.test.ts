@@ -1,4 +1,4 @@
-import { makeTempDir, type TempDir } from '@phpublish/test-utils';
+import { makeTempDir, type TempDir } from '@phpublish/testing/temp-dir';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runGit } from '../../git/run.js';
 import { objectId, PackProblem, readPack } from './packfile.js';

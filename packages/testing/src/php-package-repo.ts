@@ -1,7 +1,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { git, gitEnv, TEST_GIT_DATE } from './git.js';
-import { recordGitObjectsForLeakScan } from './leak-sources.js';
+import { recordGitObjectsForLeakScan } from './leak-scan/leak-sources.js';
 import { makeTempDir } from './temp-dir.js';
 
 /** File contents by path relative to the repository root; `null` deletes the file. */

@@ -1,7 +1,17 @@
 /**
  * The attestation sandbox wired for core's tests: CI jobs on both forges, options pointing at the
- * local services, and deps with a memory logger. Only for phpublish's own tests; not exported.
+ * local services, and deps with a memory logger. Only for phpublish's own tests.
  */
+
+import { systemClock } from '@phpublish/core';
+import {
+  type AttestationSubjects,
+  type AttestConfig,
+  type AttestDeps,
+  attestSchema,
+  releaseSubjects,
+} from '@phpublish/core/attest';
+import { type Logger, Redactor, redactingLogger } from '@phpublish/core/log';
 import {
   type AttestationSandbox,
   type GitHubActionsJob,
@@ -9,11 +19,6 @@ import {
   startAttestationSandbox,
 } from '@phpublish/sandbox';
 import { Agent } from 'undici';
-import { systemClock } from '../../clock.js';
-import { type AttestConfig, attestSchema } from '../../config/attest-schema.js';
-import { type Logger, Redactor, redactingLogger } from '../../log/index.js';
-import type { AttestDeps } from '../deps.js';
-import { type AttestationSubjects, releaseSubjects } from '../subjects.js';
 
 export const PACKAGE = 'acme/hello';
 export const VERSION = '1.0.0';

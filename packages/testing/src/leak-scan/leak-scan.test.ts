@@ -1,10 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createBareRemote, createPhpPackageRepo } from '../php-package-repo.js';
+import { makeTempDir } from '../temp-dir.js';
 import { describeLeaks, findLeaks, recordedPlaces, secretForms, type TestSecret } from './leak-scan.js';
 import { recordFilesForLeakScan } from './leak-sources.js';
-import { createBareRemote, createPhpPackageRepo } from './php-package-repo.js';
-import { makeTempDir } from './temp-dir.js';
 
 const token: TestSecret = { label: 'alice’s Packagist API token', value: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b' };
 const idToken: TestSecret = {

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { gitEnv } from './git.js';
+import { gitEnv } from '../git.js';
 import { recordForLeakScan } from './leak-scan.js';
 
 /** Files larger than this are not read (release zips are compressed: a secret in them is not visible as text anyway). */

@@ -1,10 +1,10 @@
-import { createPhpPackageRepo, type PhpPackageRepo, type TagSpec } from '@phpublish/test-utils';
 import {
   type SandboxPackagist,
   type SandboxPackagistOptions,
   type SandboxUserCredentials,
   startSandboxPackagist,
-} from '../index.js';
+} from '@phpublish/sandbox';
+import { createPhpPackageRepo, type PhpPackageRepo, type TagSpec } from './php-package-repo.js';
 
 export interface PackagistFixture {
   readonly packagist: SandboxPackagist;

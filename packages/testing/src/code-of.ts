@@ -1,4 +1,4 @@
-import { type ErrorCode, isPhpublishError } from '../index.js';
+import { type ErrorCode, isPhpublishError } from '@phpublish/core';
 
 /**
  * What a promise settles to, as tests assert it: `'resolved'`, or the code of the PhpublishError it

@@ -1,6 +1,6 @@
 /**
  * A real GnuPG with a fresh, empty home for one test: consumers' view of our signatures. Only for
- * phpublish's own tests; not exported from the package.
+ * phpublish's own tests.
  */
 import { execFile } from 'node:child_process';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';

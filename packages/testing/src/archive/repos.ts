@@ -2,7 +2,9 @@ import { execFile } from 'node:child_process';
 import { lstat, mkdir, readdir, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { promisify } from 'node:util';
-import { createPhpPackageRepo, git, gitEnv, makeTempDir, type PhpPackageRepo } from '@phpublish/test-utils';
+import { git, gitEnv } from '../git.js';
+import { createPhpPackageRepo, type PhpPackageRepo } from '../php-package-repo.js';
+import { makeTempDir } from '../temp-dir.js';
 
 /** Test helpers for the archive: repositories with every kind of entry, and `git archive` as ground truth. */
 

@@ -1,8 +1,10 @@
 /**
  * Test keys, generated with openpgp.js in the test that uses them (never committed, never written
- * to disk). Only for phpublish's own tests; not exported from the package.
+ * to disk). Only for phpublish's own tests.
  */
-import { loadOpenPgp } from '../openpgp.js';
+
+/** openpgp.js, loaded when a test first needs it (the same version core uses). */
+const loadOpenPgp = () => import('openpgp');
 
 export type TestKeyKind = 'ed25519' | 'rsa2048' | 'rsa3072' | 'rsa4096';
 
@@ -65,6 +67,23 @@ export async function generateExpiredKey(): Promise<TestKey> {
     keyExpirationTime: 86_400,
   });
   return { ...key, kind: 'expired' };
+}
+
+/**
+ * A key's material under a new self-signature of TEST_SIGNER, made at `date`, that never expires
+ * (an expired key's twin signs "after" its expiry). Armored, unprotected.
+ */
+export async function reformatWithoutExpiry(key: TestKey, date: Date): Promise<string> {
+  const openpgp = await loadOpenPgp();
+  const { privateKey } = await openpgp.reformatKey({
+    privateKey: await openpgp.readPrivateKey({ armoredKey: key.armoredPrivateKey }),
+    userIDs: [TEST_SIGNER],
+    keyExpirationTime: 0,
+    date,
+    format: 'armored',
+    config: { aeadProtect: false, v6Keys: false },
+  });
+  return privateKey;
 }
 
 /** A key revoked with its own revocation signature. */

@@ -1,6 +1,6 @@
 /**
  * Keys exported by real GnuPG 2.2 and Sequoia (fixtures/make-fixtures.sh made them and says how).
- * Only for phpublish's own tests; not exported from the package.
+ * Only for phpublish's own tests.
  */
 import { readFileSync } from 'node:fs';
 
