@@ -1,0 +1,2 @@
+export * from './repos.js';
+export * from './zip-craft.js';

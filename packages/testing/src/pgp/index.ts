@@ -1,0 +1,3 @@
+export * from './fixtures.js';
+export * from './gnupg.js';
+export * from './keys.js';
