@@ -99,13 +99,15 @@ function tooLarge(maxBytes: number): InputFileProblem {
   return new InputFileProblem(`is larger than ${size}, the most phpublish reads for this kind of file`);
 }
 
+/**
+ * What an opened path that is not a regular file is. open() itself refuses sockets (ENXIO on Linux,
+ * EOPNOTSUPP on macOS) and follows symbolic links, so only these four kinds get this far.
+ */
 function kindOf(stats: Stats): string {
   if (stats.isDirectory()) return 'a directory';
   if (stats.isCharacterDevice()) return 'a character device (like /dev/zero or a terminal)';
   if (stats.isBlockDevice()) return 'a block device (a disk)';
-  if (stats.isFIFO()) return 'a named pipe (FIFO)';
-  if (stats.isSocket()) return 'a socket';
-  return 'not a file';
+  return 'a named pipe (FIFO)';
 }
 
 /** What the system said, in words, with its code for searching. */
