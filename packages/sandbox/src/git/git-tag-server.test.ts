@@ -1,4 +1,4 @@
-import { createPhpPackageRepo, type PhpPackageRepo } from '@phpublish/test-utils';
+import { createPhpPackageRepo, type PhpPackageRepo } from '@phpublish/testing/php-package-repo';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SandboxGitTagServer, startSandboxGitTagServer } from './git-tag-server.js';
 
