@@ -72,7 +72,7 @@ const RUNTIME_DEPENDENCIES: Record<string, string[]> = {
 /** Stand-in, test and build-only code: none of it may reach a user who installs a plugin. */
 const NOT_FOR_USERS = [
   '@phpublish/sandbox',
-  '@phpublish/test-utils',
+  '@phpublish/testing',
   '@sigstore/mock',
   'nock',
   'vitest',
