@@ -66,7 +66,7 @@ function context(options: ContextOptions = {}) {
     env: { ...gitEnv(), ...job },
     logger,
     clock,
-    retry: { retries: 0 },
+    retry: { attempts: 1 },
     options: {
       attest: { enabled: false },
       packagist: {

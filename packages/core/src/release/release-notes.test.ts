@@ -20,7 +20,7 @@ function context(token: string | undefined) {
   const logger = memoryLogger();
   const env: Record<string, string> = { GITHUB_API_URL: github.url, GITHUB_REPOSITORY: REPO };
   if (token) env['GITHUB_TOKEN'] = token;
-  return { ctx: createReleaseContext({ cwd: process.cwd(), env, logger, retry: { retries: 0 } }), logger };
+  return { ctx: createReleaseContext({ cwd: process.cwd(), env, logger, retry: { attempts: 1 } }), logger };
 }
 
 /** The notes the release tool wrote, set the way it sets them (through the API). */

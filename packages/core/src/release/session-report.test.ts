@@ -42,7 +42,7 @@ function input(env: Record<string, string> = {}, options: { report?: { releaseNo
         ...options,
       },
       logger,
-      retry: { retries: 0 },
+      retry: { attempts: 1 },
     },
   };
 }
