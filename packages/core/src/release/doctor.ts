@@ -150,6 +150,14 @@ export async function diagnose({
         detail: 'reachable and lists the package; no token: the Packagist GitHub App updates it',
         codes: [],
       });
+  } else {
+    // Every row is filled in: without the package's name there is nothing to ask the registry about.
+    rows.push({
+      area: 'Packagist',
+      status: 'warning',
+      detail: 'not checked: the package has no name to look up (see the Package row)',
+      codes: [],
+    });
   }
   return rows;
 }
