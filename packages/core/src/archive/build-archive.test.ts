@@ -198,7 +198,10 @@ describe('when reading the zip back', () => {
     try {
       // Zip64 from 1 KiB on and large files from 4 KiB on, so that small files take both paths.
       const tuning = { largeFrom: 4096, limits: { zip64: 1024 } };
-      const result = await buildTunedArchive({ cwd: large.dir, env: archiveGitEnv, ref: 'HEAD', outFile: out() }, tuning);
+      const result = await buildTunedArchive(
+        { cwd: large.dir, env: archiveGitEnv, ref: 'HEAD', outFile: out() },
+        tuning,
+      );
       expect((await readFile(result.file)).includes(Buffer.from('PK\x06\x06'))).toBe(true);
       // The spill files the large files went through are gone.
       expect((await readdir(temp.path)).filter((f) => f.endsWith('.tmp'))).toEqual([]);

@@ -25,11 +25,16 @@ export interface BuildArchiveInput extends ExportOptions {
    * 4 MiB or more, none below (this thread compresses them); 0 for none. Does not change the bytes.
    */
   concurrency?: number;
-  /**
-   * For tests: treat files as large (streamed through a spill file, the large files' compression
-   * rule) from this size on; use zip64 fields from this value on.
-   */
-  tuning?: { largeFrom?: number; limits?: ZipLimits };
+}
+
+/**
+ * Knobs for the tests, not part of the `archive` subpath: treat files as large (streamed through
+ * the spill file, the large files' compression rule) from `largeFrom` on; use zip64 fields from
+ * `limits.zip64` on.
+ */
+export interface ArchiveTuning {
+  largeFrom?: number;
+  limits?: ZipLimits;
 }
 
 export interface ArchiveResult {
@@ -169,7 +174,12 @@ const outputFailed = (file: string, error: unknown) =>
  * written to a temporary file beside `outFile` and renamed onto it once complete. Returns its
  * SHA-256 and its content-tree digest.
  */
-export async function buildArchive(input: BuildArchiveInput): Promise<ArchiveResult> {
+export function buildArchive(input: BuildArchiveInput): Promise<ArchiveResult> {
+  return buildTunedArchive(input, {});
+}
+
+/** buildArchive with the tests' knobs (ArchiveTuning). */
+export async function buildTunedArchive(input: BuildArchiveInput, tuning: ArchiveTuning): Promise<ArchiveResult> {
   // Before anything is made beside it (for `/dev/full`, that would be in /dev).
   await checkOutputTarget(input.outFile);
   const stem = join(dirname(input.outFile), `.${basename(input.outFile)}.${randomBytes(6).toString('hex')}`);
@@ -181,7 +191,7 @@ export async function buildArchive(input: BuildArchiveInput): Promise<ArchiveRes
   try {
     zipFile = await open(temporary, 'wx');
     spillFile = await open(spillPath, 'wx+');
-    const result: ArchiveResult = { ...(await writeZip(input, plan, zipFile, spillFile)), file: input.outFile };
+    const result: ArchiveResult = { ...(await writeZip(input, tuning, plan, zipFile, spillFile)), file: input.outFile };
     await zipFile.close();
     // Again: the path may have been replaced while the zip was written.
     await checkOutputTarget(input.outFile);
@@ -198,77 +208,83 @@ export async function buildArchive(input: BuildArchiveInput): Promise<ArchiveRes
 }
 
 /**
- * Writes the plan's entries in order. Small files are read from one `git cat-file --batch` and
- * compressed ahead of the one being written (by worker threads, in batches, for trees large enough);
- * a large file is streamed through the spill file when its turn comes.
+ * Writes the plan's entries in order. Small files are read and compressed ahead of the one being
+ * written: by worker threads, in batches, each worker reading its blobs from a git of its own
+ * (for trees large enough), or on this thread. Files git converts and large files are read on this
+ * thread; a large file is streamed through the spill file when its turn comes.
  */
 async function writeZip(
   input: BuildArchiveInput,
+  tuning: ArchiveTuning,
   plan: ExportPlan,
   zipFile: FileHandle,
   spillFile: FileHandle,
 ): Promise<Omit<ArchiveResult, 'file'>> {
   const git: GitContext = gitContextOf(input);
   const folder = archiveFolder(plan);
-  const largeFrom = input.tuning?.largeFrom ?? LARGE_FILE;
-  const zip = new ZipWriter(zipFile, plan.commit.committerTime, input.tuning?.limits);
+  const largeFrom = tuning.largeFrom ?? LARGE_FILE;
+  const zip = new ZipWriter(zipFile, plan.commit.committerTime, tuning.limits);
   // Entries are added in the zip's order, git's tree order: the byte order of the paths.
   const digest = new ContentDigestBuilder({ ordered: true });
   const counts = { files: 0, symlinks: 0, directories: 0 };
   const regular = plan.entries.filter((entry) => isRegularKind(entry.kind));
   const smallBytes = regular.reduce((sum, entry) => (entry.size < largeFrom ? sum + entry.size : sum), 0);
   const workerCount = input.concurrency ?? (smallBytes >= WORKERS_FROM ? availableParallelism() : 0);
-  const workers = workerCount > 0 ? new CompressionWorkers(workerCount) : undefined;
-  const reader = new CatFileBatch(git, { packLimits: true });
+  const workers = workerCount > 0 ? new CompressionWorkers(workerCount, git) : undefined;
+  /** Whether a worker reads and compresses the file: a small one git does not convert. */
+  const inWorker = (entry: ExportEntry) => workers !== undefined && !entry.conversion && entry.size < largeFrom;
+  const ownFiles = regular.filter((entry) => !inWorker(entry));
+  const reader = ownFiles.length > 0 ? new CatFileBatch(git, { packLimits: true }) : undefined;
   let expander: SubstExpander | undefined;
   const expand = () => (expander ??= new SubstExpander(git, plan.commit.commit));
   const nameOf = (entry: ExportEntry) =>
     Buffer.from(`${folder}${entry.path}${entry.kind === 'directory' ? '/' : ''}`, 'utf8');
 
-  /** Files read and being compressed, oldest first; the batch being filled for the workers. */
-  const ahead: Array<{ entry: ExportEntry; ready: Promise<CompressedFile> }> = [];
+  /**
+   * Files being read and compressed, oldest first: `ready` is set once the file is compressed on
+   * this thread or its batch is sent to a worker. `batch`: the files of the batch being filled.
+   */
+  const ahead: Array<{ entry: ExportEntry; ready?: Promise<CompressedFile> }> = [];
   let aheadBytes = 0;
-  let batch: Uint8Array[] = [];
+  let batch: Array<(typeof ahead)[number]> = [];
   let batchBytes = 0;
   const sendBatch = () => {
-    if (batch.length === 0) return;
-    const done = workers!.compress(batch);
-    done.catch(() => {});
-    const first = ahead.length - batch.length;
-    for (let i = 0; i < batch.length; i++) ahead[first + i]!.ready = done.then((files) => files[i]!);
+    const done = workers!.compress(batch.map((file) => file.entry.oid));
+    batch.forEach((file, i) => {
+      file.ready = done.then((files) => files[i]!);
+      // A failure surfaces when the oldest file waiting for it is written.
+      file.ready.catch(() => {});
+    });
     batch = [];
     batchBytes = 0;
   };
-  const addSmall = (entry: ExportEntry, content: Buffer) => {
-    aheadBytes += content.length;
-    if (!workers) {
-      ahead.push({ entry, ready: Promise.resolve(compressFile(content)) });
-      return;
-    }
-    batch.push(content);
-    batchBytes += content.length;
-    ahead.push({ entry, ready: Promise.resolve(undefined as unknown as CompressedFile) });
+  const addToBatch = (entry: ExportEntry) => {
+    const file = { entry };
+    ahead.push(file);
+    aheadBytes += entry.size;
+    batch.push(file);
+    batchBytes += entry.size;
     if (batch.length >= BATCH_FILES || batchBytes >= BATCH_BYTES) sendBatch();
   };
   const writeOldest = async () => {
-    if (workers && ahead.length <= batch.length) sendBatch();
+    if (ahead[0]!.ready === undefined) sendBatch();
     const { entry, ready } = ahead.shift()!;
-    const file = await ready;
-    aheadBytes -= file.size;
+    const file = await ready!;
+    aheadBytes -= entry.size;
     const kind = entry.kind as 'file' | 'executable';
-    await zip.addEntry(nameOf(entry), kind, {
-      ...file,
-      data: Buffer.from(file.data.buffer, file.data.byteOffset, file.data.byteLength),
-    });
+    await zip.addEntry(nameOf(entry), kind, file);
     digest.add(entry.path, kind, file.sha256);
     counts.files += 1;
   };
   const writeAhead = async () => {
     while (ahead.length > 0) await writeOldest();
   };
+  const keepAheadBounded = async () => {
+    while (ahead.length > AHEAD_FILES || aheadBytes > AHEAD_BYTES) await writeOldest();
+  };
 
   try {
-    reader.request(regular.map((entry) => entry.oid));
+    reader?.request(ownFiles.map((entry) => entry.oid));
     await zip.addDirectory(Buffer.from(folder, 'utf8'));
     for (const entry of plan.entries) {
       if (entry.kind === 'directory' || entry.kind === 'symlink') {
@@ -290,18 +306,24 @@ async function writeZip(
         }
         continue;
       }
-      const { size } = await reader.nextOf(entry.oid);
+      if (inWorker(entry)) {
+        addToBatch(entry);
+        await keepAheadBounded();
+        continue;
+      }
+      const { size } = await reader!.nextOf(entry.oid);
       let content: Buffer | undefined;
       if (entry.conversion || size < largeFrom) {
-        content = await convertContent(entry, await reader.content(size), expand);
+        content = await convertContent(entry, await reader!.content(size), expand);
       }
       if (content && content.length < largeFrom) {
-        addSmall(entry, content);
-        while (ahead.length > AHEAD_FILES || aheadBytes > AHEAD_BYTES) await writeOldest();
+        ahead.push({ entry, ready: Promise.resolve(compressFile(content)) });
+        aheadBytes += entry.size;
+        await keepAheadBounded();
         continue;
       }
       await writeAhead();
-      const large = await spill(spillFile, content ? piecesOf(content) : reader.pieces(size, STREAM_CHUNK));
+      const large = await spill(spillFile, content ? piecesOf(content) : reader!.pieces(size, STREAM_CHUNK));
       const kind = entry.kind as 'file' | 'executable';
       await zip.addLargeEntry(nameOf(entry), kind, large, spilled(spillFile, large.compressedSize));
       digest.add(entry.path, kind, large.sha256);
@@ -309,7 +331,7 @@ async function writeZip(
     }
     await writeAhead();
   } finally {
-    await reader.close();
+    await reader?.close();
     await workers?.close();
   }
   const written = await zip.finish(Buffer.from(plan.commit.commit, 'latin1'));

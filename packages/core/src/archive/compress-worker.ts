@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { constants, crc32, createDeflateRaw, type DeflateRaw, deflateRawSync } from 'node:zlib';
+import { crc32, deflateRawSync } from 'node:zlib';
+import { CatFileBatch } from '../git/batch.js';
+import type { GitContext } from '../git/context.js';
 
 /**
  * Compression of small files, the one piece of work that runs on several cores: on the calling
- * thread for small trees, and in worker threads running this module for the others. This module
- * imports nothing but Node's own modules, so that a worker can load it as it is, compiled (dist)
- * or as TypeScript (Node strips the types, as under the tests).
+ * thread for small trees, and in worker threads running this module for the others. A worker
+ * reads its files itself, from a `git cat-file --batch` of its own: only the deflated bytes
+ * travel between threads.
  */
 
 /**
@@ -36,18 +38,27 @@ export function compressFile(content: Uint8Array): CompressedFile {
     : { method: 0, data: content, crc, size: content.length, sha256 };
 }
 
-/**
- * What a worker is sent: a batch of files, numbered so that the answer finds its batch, one after
- * the other in one buffer (one buffer handed over per message, not one per file).
- */
-export interface CompressRequest {
-  id: number;
-  bytes: Uint8Array;
-  sizes: number[];
+/** What a worker is started with. */
+export interface WorkerSetup {
+  /** Marks a worker started for this module, so that importing it elsewhere starts nothing. */
+  mark: typeof WORKER_MARK;
+  /** Where its git reads the files. */
+  git: GitContext;
 }
 
-/** The batch compressed: each file's stored bytes one after the other in `data`, its SHA-256 in `sha256s`. */
-export interface CompressAnswer {
+export const WORKER_MARK = 'phpublish-compress-worker';
+
+/** What a worker is sent: a batch of blobs to read and compress, numbered so that the answer finds its batch. */
+export interface CompressRequest {
+  id: number;
+  oids: string[];
+}
+
+/**
+ * A batch compressed: each file's stored bytes one after the other in `data` (one buffer handed
+ * over per batch, not one per file), its SHA-256 in `sha256s`; or why it could not be read.
+ */
+export interface CompressedBatch {
   id: number;
   data: Uint8Array;
   methods: Array<0 | 8>;
@@ -57,44 +68,20 @@ export interface CompressAnswer {
   sha256s: Uint8Array;
 }
 
-/**
- * Deflates `content` with `stream`, one zlib stream used again for every file (reset after each):
- * the same bytes as deflateRawSync (the whole input, then Z_FINISH), without allocating zlib's
- * quarter of a megabyte of state per file, which costs time and, in a thread, memory the allocator
- * keeps.
- */
-async function deflateWith(stream: DeflateRaw, content: Uint8Array): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  const onData = (chunk: Buffer) => chunks.push(chunk);
-  stream.on('data', onData);
-  stream.write(content);
-  await new Promise<void>((resolve) => stream.flush(constants.Z_FINISH, () => resolve()));
-  stream.off('data', onData);
-  stream.reset();
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-}
+export type CompressAnswer = CompressedBatch | { id: number; problem: string };
 
-/** Like compressFile, deflating with `stream` (deflateWith). */
-async function compressWith(stream: DeflateRaw, content: Uint8Array): Promise<CompressedFile> {
-  const crc = crc32(content);
-  const sha256 = createHash('sha256').update(content).digest();
-  const deflated = content.length === 0 ? content : await deflateWith(stream, content);
-  return deflated.length < content.length
-    ? { method: 8, data: deflated, crc, size: content.length, sha256 }
-    : { method: 0, data: content, crc, size: content.length, sha256 };
-}
-
-/** Compresses a batch of files given one after the other in `bytes`, with one zlib stream. */
-export async function compressBatch(
-  stream: DeflateRaw,
-  { id, bytes, sizes }: CompressRequest,
-): Promise<CompressAnswer> {
+/** Reads the batch's blobs from `reader` (which was asked for them already) and compresses them. */
+export async function compressBatch(reader: CatFileBatch, oids: readonly string[]): Promise<CompressedFile[]> {
   const files: CompressedFile[] = [];
-  let at = 0;
-  for (const size of sizes) {
-    files.push(await compressWith(stream, bytes.subarray(at, at + size)));
-    at += size;
+  for (const oid of oids) {
+    const { size } = await reader.nextOf(oid);
+    files.push(compressFile(await reader.content(size)));
   }
+  return files;
+}
+
+/** The batch as one answer (its buffers can be handed over). */
+export function answerOf(id: number, files: readonly CompressedFile[]): CompressedBatch {
   const data = new Uint8Array(files.reduce((sum, file) => sum + file.data.length, 0));
   const sha256s = new Uint8Array(32 * files.length);
   let offset = 0;
@@ -109,13 +96,13 @@ export async function compressBatch(
     methods: files.map((file) => file.method),
     lengths: files.map((file) => file.data.length),
     crcs: files.map((file) => file.crc),
-    sizes,
+    sizes: files.map((file) => file.size),
     sha256s,
   };
 }
 
 /** The files of an answer, their bytes as views of its buffers. */
-export function filesOf(answer: CompressAnswer): CompressedFile[] {
+export function filesOf(answer: CompressedBatch): CompressedFile[] {
   let at = 0;
   return answer.sizes.map((size, i) => {
     const data = answer.data.subarray(at, at + answer.lengths[i]!);
@@ -130,18 +117,32 @@ export function filesOf(answer: CompressAnswer): CompressedFile[] {
   });
 }
 
-/** Marks a worker started for this module (workerData), so that importing it elsewhere starts nothing. */
-export const WORKER_MARK = 'phpublish-compress-worker';
-
-if (!isMainThread && parentPort && workerData === WORKER_MARK) {
-  const port = parentPort;
-  const stream = createDeflateRaw({ ...DEFLATE_OPTIONS, chunkSize: 64 * 1024 });
-  // One batch after the other: the stream deflates one file at a time.
+/**
+ * The worker: reads and compresses batches one after the other; a batch's blobs are asked of git
+ * as soon as it arrives, so git reads ahead while the one before is deflated. A failure is sent
+ * back as a problem (the calling thread turns it into a coded error); `close` ends the worker.
+ */
+function serve(port: NonNullable<typeof parentPort>, setup: WorkerSetup): void {
+  // A plain Error: the calling thread makes the coded error of the problem.
+  const reader = new CatFileBatch(setup.git, { packLimits: true, failure: (problem) => new Error(problem) });
   let queue = Promise.resolve();
-  port.on('message', (request: CompressRequest) => {
+  port.on('message', (request: CompressRequest | 'close') => {
+    if (request === 'close') {
+      queue = queue.then(() => reader.close()).then(() => port.close());
+      return;
+    }
+    reader.request(request.oids);
     queue = queue.then(async () => {
-      const answer = await compressBatch(stream, request);
-      port.postMessage(answer, [answer.data.buffer as ArrayBuffer, answer.sha256s.buffer as ArrayBuffer]);
+      try {
+        const answer = answerOf(request.id, await compressBatch(reader, request.oids));
+        port.postMessage(answer, [answer.data.buffer, answer.sha256s.buffer] as ArrayBuffer[]);
+      } catch (error) {
+        port.postMessage({ id: request.id, problem: error instanceof Error ? error.message : String(error) });
+      }
     });
   });
+}
+
+if (!isMainThread && parentPort && (workerData as WorkerSetup | undefined)?.mark === WORKER_MARK) {
+  serve(parentPort, workerData as WorkerSetup);
 }
