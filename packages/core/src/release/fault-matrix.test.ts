@@ -9,27 +9,28 @@
  */
 import { readFileSync } from 'node:fs';
 import { Agent } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FAULT_KINDS, type FaultKind, RELEASE_CALLS, type ReleaseCall } from './testing/fault-table.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FAULT_KINDS, type FaultKind, RELEASE_CALLS, type ReleaseCall, type WorldKind } from './testing/fault-table.js';
 import { RETRY, type ReleaseOutcome, type ReleaseWorld, startReleaseWorld } from './testing/release-world.js';
 
-let gitHubWorld: ReleaseWorld;
-let gitLabWorld: ReleaseWorld | undefined;
+const worlds = new Map<WorldKind, Promise<ReleaseWorld>>();
 let releases = 0;
 
-beforeAll(async () => {
-  gitHubWorld = await startReleaseWorld();
-}, 60_000);
 afterAll(async () => {
-  await gitHubWorld?.close();
-  await gitLabWorld?.close();
+  for (const world of worlds.values()) await (await world).close();
 });
 
-/** The GitHub Actions world, or (started on first use) the GitLab CI one. */
-async function worldFor(call: ReleaseCall): Promise<ReleaseWorld> {
-  if (call.ci !== 'gitlab') return gitHubWorld;
-  gitLabWorld ??= await startReleaseWorld({ ci: 'gitlab' });
-  return gitLabWorld;
+/** The call's world (GitHub Actions and Packagist, GitLab CI, or Private Packagist), started on first use. */
+function worldFor(call: ReleaseCall): Promise<ReleaseWorld> {
+  const kind = call.world ?? 'github';
+  let world = worlds.get(kind);
+  if (!world) {
+    world = startReleaseWorld(
+      kind === 'gitlab' ? { ci: 'gitlab' } : kind === 'private-packagist' ? { packagist: 'private-packagist' } : {},
+    );
+    worlds.set(kind, world);
+  }
+  return world;
 }
 
 /** What one finished release of `tag` at `commit` must have left, exactly once each. */
@@ -40,8 +41,8 @@ async function expectReleasedOnce(world: ReleaseWorld, tag: string, commit: stri
   expect(state.releases).toBe(1);
   const version = tag.slice(1);
   expect([...state.assets].sort()).toEqual(world.assetsOf(version));
-  expect(state.attestations - attestationsBefore).toBe(1);
-  expect(state.packagistVersions.filter((v) => v.startsWith(`${tag}@`))).toEqual([`${tag}@${commit}`]);
+  expect(state.attestations - attestationsBefore).toBe(world.attestationsPerRelease);
+  expect(state.packagistVersions.filter((v) => v.startsWith(`${tag}@`))).toEqual([world.publishedEntry(tag, commit)]);
 }
 
 function expectNoCrash(outcome: ReleaseOutcome) {
@@ -56,7 +57,7 @@ async function runCell(call: ReleaseCall, kind: FaultKind) {
   const world = await worldFor(call);
   releases += 1;
   const tag = `v1.${releases}.0`;
-  const commit = await world.prepare(tag);
+  const commit = await world.prepare(tag, { newPackage: call.newPackage === true });
   const attestationsBefore = (await world.state(tag)).attestations;
   const disarm = await call.arm(world, kind);
   const faulted = await world.release(tag, commit);

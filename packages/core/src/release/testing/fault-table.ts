@@ -73,12 +73,18 @@ export const FAULT_KINDS: readonly FaultKind[] = [
 const HTTP_KINDS = FAULT_KINDS.filter((kind) => kind.http).map((kind) => kind.name);
 const GIT_KINDS = FAULT_KINDS.filter((kind) => kind.git).map((kind) => kind.name);
 
-type StandIn = 'issuer' | 'fulcio' | 'rekor' | 'tsa' | 'github' | 'gitlab' | 'packagist';
+type StandIn = 'issuer' | 'fulcio' | 'rekor' | 'tsa' | 'github' | 'gitlab' | 'packagist' | 'private-packagist';
+
+/** The world a call is made in: GitHub Actions and Packagist unless it names another (see startReleaseWorld). */
+export type WorldKind = 'github' | 'gitlab' | 'private-packagist';
 
 export interface ReleaseCall {
   readonly name: string;
-  /** The CI the release runs in: GitHub Actions unless `gitlab`. */
-  readonly ci?: 'gitlab';
+  readonly world?: WorldKind;
+  /** Private Packagist: the release creates the package (a new organisation), so that its creation calls are made. */
+  readonly newPackage?: boolean;
+  /** Requests of the route the fault lets through first: the call is a later one of the same route. */
+  readonly skip?: number;
   /** Which service, and which of its routes (HTTP calls). */
   readonly standIn?: StandIn;
   readonly method?: string;
@@ -113,6 +119,11 @@ function injectorOf(world: ReleaseWorld, standIn: StandIn): (rule: FaultRule) =>
       return (rule) => services.gitlab.injectFault(rule);
     case 'packagist':
       return (rule) => packagist.injectFault(rule);
+    case 'private-packagist':
+      return (rule) => {
+        if (!world.privatePackagist) throw new Error('this world has no Private Packagist');
+        world.privatePackagist.injectFault(rule);
+      };
   }
 }
 
@@ -122,10 +133,11 @@ function httpCall(
   method: string,
   path: RegExp,
   expect?: Record<string, Expected>,
+  where: Pick<ReleaseCall, 'world' | 'newPackage' | 'skip'> = standIn === 'gitlab' ? { world: 'gitlab' } : {},
 ): ReleaseCall {
   return {
     name,
-    ...(standIn === 'gitlab' ? { ci: 'gitlab' as const } : {}),
+    ...where,
     standIn,
     method,
     path,
@@ -134,7 +146,10 @@ function httpCall(
     arm: async (world, kind) => {
       if (!kind.http) throw new Error(`${kind.name} is not an HTTP fault`);
       const switchable = new SwitchablePath(path.source, path.flags);
-      injectorOf(world, standIn)({ method, path: switchable, ...kind.http });
+      injectorOf(
+        world,
+        standIn,
+      )({ method, path: switchable, ...(where.skip ? { skip: where.skip } : {}), ...kind.http });
       return async () => {
         switchable.on = false;
       };
@@ -198,4 +213,38 @@ export const RELEASE_CALLS: readonly ReleaseCall[] = [
   httpCall('Packagist update-package', 'packagist', 'POST', /^\/api\/update-package$/),
   httpCall('Packagist job status', 'packagist', 'GET', /^\/jobs\/[0-9a-f]+$/),
   httpCall('Packagist metadata polling', 'packagist', 'GET', /^\/p2\/acme\/hello\.json$/),
+  // Private Packagist (packagist.mode: private-packagist), each call in the order a release makes it.
+  ...privatePackagistCalls(),
 ];
+
+/**
+ * The calls of a release to Private Packagist, in order: preflight reads the organisation's Composer
+ * repository and the OIDC audience; publishing reads both again (what is served, the audience), asks
+ * the CI for a token, exchanges it, and uploads the zip — to the existing package, or, for a package
+ * the organisation does not have yet, as a new artifact and then the package's creation from it — and
+ * reads the repository until it serves the version.
+ */
+function privatePackagistCalls(): ReleaseCall[] {
+  const existing = { world: 'private-packagist' as const };
+  const created = { world: 'private-packagist' as const, newPackage: true };
+  const call = (
+    name: string,
+    method: string,
+    path: RegExp,
+    where: Pick<ReleaseCall, 'world' | 'newPackage' | 'skip'>,
+  ) => httpCall(name, 'private-packagist', method, path, undefined, where);
+  const repository = /^\/acme-org[^/]*\/p2\/acme\/hello\.json$/;
+  const audience = /^\/api\/oidc\/audience\//;
+  return [
+    call('Private Packagist repository read', 'GET', repository, existing),
+    call('Private Packagist OIDC audience', 'GET', audience, existing),
+    call('Private Packagist read before publishing', 'GET', repository, { ...existing, skip: 1 }),
+    call('Private Packagist OIDC audience at publishing', 'GET', audience, { ...existing, skip: 1 }),
+    httpCall('OIDC token service for Private Packagist', 'issuer', 'GET', /\/idtoken$/, undefined, existing),
+    call('Private Packagist token exchange', 'POST', /^\/api\/oidc\/token-exchange\//, existing),
+    call('Private Packagist artifact upload', 'POST', /^\/api\/packages\/acme\/hello\/artifacts\/$/, existing),
+    call('Private Packagist new artifact upload', 'POST', /^\/api\/packages\/artifacts\/$/, created),
+    call('Private Packagist package creation', 'POST', /^\/api\/packages\/$/, created),
+    call('Private Packagist confirmation read', 'GET', repository, { ...existing, skip: 2 }),
+  ];
+}

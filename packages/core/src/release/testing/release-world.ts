@@ -1,29 +1,36 @@
 /**
  * Every service one release meets, on 127.0.0.1, for the reliability tests (fault matrix, racing
  * jobs): a package repository with a bare `origin`, the CI's OIDC issuer, Fulcio, Rekor and a TSA,
- * GitHub's API and Packagist. A release runs through the core ReleaseSession with short timeouts, a
+ * GitHub's API and Packagist — or, with `packagist: 'private-packagist'`, Private Packagist's trusted
+ * publishing (no attestation: its calls are what that world is for). A release runs through the core ReleaseSession with short timeouts, a
  * virtual clock for phpublish's own waits and short real waits for sigstore-js's. Only for tests.
  */
 import { join } from 'node:path';
 import {
   type AttestationSandbox,
   type SandboxPackagist,
+  type SandboxPrivatePackagist,
   type SandboxUserCredentials,
   startAttestationSandbox,
   startSandboxGitHub,
   startSandboxPackagist,
+  startSandboxPrivatePackagist,
 } from '@phpublish/sandbox';
-import { createPhpPackageRepo, gitEnv, makeTempDir, type PhpPackageRepo } from '@phpublish/test-utils';
+import { gitEnv } from '@phpublish/testing/git';
+import { generateTestKey, type TestKey } from '@phpublish/testing/pgp';
+import { createPhpPackageRepo, type PhpPackageRepo } from '@phpublish/testing/php-package-repo';
+import { makeTempDir } from '@phpublish/testing/temp-dir';
 import { Agent, type Dispatcher } from 'undici';
 import { virtualClock } from '../../clock.js';
 import { isPhpublishError, PhpublishAggregateError, type PhpublishError } from '../../errors/index.js';
 import { git } from '../../git/index.js';
 import type { RetryPolicy } from '../../http/index.js';
 import { memoryLogger } from '../../log/index.js';
-import { generateTestKey, type TestKey } from '../../pgp/testing/keys.js';
 import { ReleaseSession } from '../session.js';
 
 export const PACKAGE = 'acme/hello';
+/** The Private Packagist organisation whose acme/hello exists (after the world's first release there). */
+export const ORGANIZATION = 'acme-org';
 export const REPOSITORY_URL = 'https://github.com/acme/hello';
 /** One second per request (the smallest `requestTimeout`); retries bounded and quick. */
 export const REQUEST_TIMEOUT_SECONDS = 1;
@@ -46,13 +53,23 @@ export interface WorldState {
   /** Asset names on the tag's release(s), in order, duplicates kept. */
   assets: string[];
   attestations: number;
-  /** Versions of acme/hello Packagist serves (`version@commit`), duplicates kept. */
+  /**
+   * Versions of acme/hello Packagist serves (`version@commit`), or that Private Packagist has in the
+   * tag's organisation (`version@artifact`), duplicates kept.
+   */
   packagistVersions: string[];
+}
+
+export interface PrepareOptions {
+  /** Private Packagist: release into a new organisation, where the release creates the artifact package. */
+  newPackage?: boolean;
 }
 
 export interface ReleaseWorld {
   readonly services: AttestationSandbox;
   readonly packagist: SandboxPackagist;
+  /** Undefined unless the world was started with `packagist: 'private-packagist'`. */
+  readonly privatePackagist: SandboxPrivatePackagist | undefined;
   readonly repo: PhpPackageRepo;
   /** The bare repository `origin` names. */
   readonly remote: string;
@@ -60,8 +77,16 @@ export interface ReleaseWorld {
   readonly account: SandboxUserCredentials;
   /** The assets a finished release of `version` has on its release (GitLab links the bundle only). */
   assetsOf(version: string): string[];
-  /** Makes a new commit and the forge's release of `tag` (as a host's release step would), and returns the commit. */
-  prepare(tag: string): Promise<string>;
+  /** Attestations one finished release stores (none in the Private Packagist world). */
+  readonly attestationsPerRelease: number;
+  /** What `state(tag).packagistVersions` holds once the release of `tag` at `commit` is published. */
+  publishedEntry(tag: string, commit: string): string;
+  /**
+   * Makes a new commit and the forge's release of `tag` (as a host's release step would), and returns
+   * the commit. Private Packagist: the release goes to ORGANIZATION, whose package a first release
+   * (made here when needed) has created, or with `newPackage` to a new organisation.
+   */
+  prepare(tag: string, options?: PrepareOptions): Promise<string>;
   /** One release job of `tag` at `commit`, from preflight to cleanup, in `cwd` (the repository by default). */
   release(tag: string, commit: string, options?: { cwd?: string; dispatcher?: Dispatcher }): Promise<ReleaseOutcome>;
   state(tag: string): Promise<WorldState>;
@@ -74,12 +99,26 @@ export interface ReleaseWorld {
  * meets a TLS failure.
  */
 export async function startReleaseWorld(
-  options: { githubTls?: boolean; ci?: 'github' | 'gitlab' } = {},
+  options: { githubTls?: boolean; ci?: 'github' | 'gitlab'; packagist?: 'packagist' | 'private-packagist' } = {},
 ): Promise<ReleaseWorld> {
   const gitlab = options.ci === 'gitlab';
   const key = await generateTestKey('ed25519');
   const services = await startServices(options.githubTls === true);
   const packagist = await startSandboxPackagist({ crawlDelayMs: 5 });
+  const privatePackagist =
+    options.packagist === 'private-packagist'
+      ? await startSandboxPrivatePackagist({ githubIssuer: services.githubIssuer, vcsWebhookIntervalMs: 0 })
+      : undefined;
+  /** The organisation each prepared tag is released to (Private Packagist). */
+  const organizationOf = new Map<string, string>();
+  const addOrganization = (organization: string) =>
+    privatePackagist?.addTrustedPublisher(organization, {
+      packageName: PACKAGE,
+      owner: 'acme',
+      repository: 'hello',
+      workflow: 'release.yml',
+    });
+  addOrganization(ORGANIZATION);
   const repo = await createPhpPackageRepo({ name: PACKAGE, tags: [] });
   const remoteDir = await makeTempDir('phpublish-origin-');
   const remote = join(remoteDir.path, 'origin.git');
@@ -132,6 +171,7 @@ export async function startReleaseWorld(
         }),
         options: {
           attest: {
+            ...(privatePackagist ? { enabled: false } : {}),
             fulcioUrl: services.sigstore.fulcioUrl,
             rekorUrl: services.sigstore.rekorUrl,
             ...(services.sigstore.tsaUrl ? { tsaUrl: services.sigstore.tsaUrl } : {}),
@@ -140,10 +180,16 @@ export async function startReleaseWorld(
             requestTimeout: REQUEST_TIMEOUT_SECONDS,
           },
           packagist: {
-            mode: 'token',
-            repositoryUrl: REPOSITORY_URL,
-            url: packagist.url,
-            repoUrl: packagist.url,
+            ...(privatePackagist
+              ? {
+                  mode: 'private-packagist' as const,
+                  privatePackagist: {
+                    organization: organizationOf.get(tag) ?? ORGANIZATION,
+                    url: privatePackagist.url,
+                    repositoryUrl: privatePackagist.repositoryUrl(organizationOf.get(tag) ?? ORGANIZATION),
+                  },
+                }
+              : { mode: 'token' as const, repositoryUrl: REPOSITORY_URL, url: packagist.url, repoUrl: packagist.url }),
             requestTimeout: REQUEST_TIMEOUT_SECONDS,
             confirm: { timeout: 3600 },
           },
@@ -168,41 +214,74 @@ export async function startReleaseWorld(
     }
   };
 
+  /** A new commit, tagged `tag` by the release, and the forge's release of `tag`. */
+  const commitFor = async (tag: string) => {
+    commits += 1;
+    const commit = await repo.commit({ [`src/Change${commits}.php`]: `<?php\n// change ${commits}\n` }, tag);
+    if (gitlab) services.gitlab.createRelease(PACKAGE, tag);
+    else services.github.createRelease(PACKAGE, tag);
+    return commit;
+  };
+
+  const prepare: ReleaseWorld['prepare'] = async (tag, prepareOptions = {}) => {
+    if (privatePackagist && prepareOptions.newPackage) {
+      const organization = `${ORGANIZATION}-${commits + 1}`;
+      addOrganization(organization);
+      organizationOf.set(tag, organization);
+    } else if (privatePackagist && privatePackagist.versions(ORGANIZATION, PACKAGE).length === 0) {
+      // The first release creates the package; the tag asked for then meets the existing one.
+      const first = `v0.0.${commits + 1}`;
+      const outcome = await release(first, await commitFor(first));
+      if (outcome.error || outcome.crash) throw new Error(`the first release failed: ${outcome.lines.join('\n')}`);
+    }
+    return commitFor(tag);
+  };
+
+  /** What Packagist serves of acme/hello (`version@commit`), or Private Packagist has (`version@artifact`). */
+  const servedVersions = async (tag: string): Promise<string[]> => {
+    if (privatePackagist) {
+      return privatePackagist
+        .versions(organizationOf.get(tag) ?? ORGANIZATION, PACKAGE)
+        .map((entry) => `v${entry.version.replace(/^v/, '')}@artifact`);
+    }
+    const metadata = await fetch(`${packagist.url}/p2/${PACKAGE}.json`);
+    const versions: string[] = [];
+    if (metadata.ok) {
+      const doc = (await metadata.json()) as {
+        packages: Record<string, { version?: string; source?: { reference?: string } }[]>;
+      };
+      // Minified: the first entry carries every field, later ones only what changed.
+      let reference = '';
+      for (const entry of doc.packages[PACKAGE] ?? []) {
+        reference = entry.source?.reference ?? reference;
+        if (entry.version) versions.push(`${entry.version}@${reference}`);
+      }
+    }
+    return versions;
+  };
+
   return {
     services,
     packagist,
+    privatePackagist,
     repo,
     remote,
     key,
     account,
     assetsOf: (version) =>
-      gitlab
-        ? [`acme-hello-${version}.sigstore.json`]
-        : [`acme-hello-${version}.sigstore.json`, `acme-hello-${version}.zip`],
-    prepare: async (tag) => {
-      commits += 1;
-      const commit = await repo.commit({ [`src/Change${commits}.php`]: `<?php\n// change ${commits}\n` }, tag);
-      if (gitlab) services.gitlab.createRelease(PACKAGE, tag);
-      else services.github.createRelease(PACKAGE, tag);
-      return commit;
-    },
+      privatePackagist
+        ? []
+        : gitlab
+          ? [`acme-hello-${version}.sigstore.json`]
+          : [`acme-hello-${version}.sigstore.json`, `acme-hello-${version}.zip`],
+    attestationsPerRelease: privatePackagist ? 0 : 1,
+    publishedEntry: (tag, commit) => `${tag}@${privatePackagist ? 'artifact' : commit}`,
+    prepare,
     release,
     state: async (tag) => {
       const listed = await git(['ls-remote', remote, `refs/tags/${tag}`], { cwd: repo.dir, env: gitEnv() });
       const releases = gitlab ? [] : services.github.releases(PACKAGE).filter((r) => r.tag === tag);
-      const metadata = await fetch(`${packagist.url}/p2/${PACKAGE}.json`);
-      const versions: string[] = [];
-      if (metadata.ok) {
-        const doc = (await metadata.json()) as {
-          packages: Record<string, { version?: string; source?: { reference?: string } }[]>;
-        };
-        // Minified: the first entry carries every field, later ones only what changed.
-        let reference = '';
-        for (const entry of doc.packages[PACKAGE] ?? []) {
-          reference = entry.source?.reference ?? reference;
-          if (entry.version) versions.push(`${entry.version}@${reference}`);
-        }
-      }
+      const versions = await servedVersions(tag);
       return {
         remoteTag: listed.split(/\s/)[0] || undefined,
         // GitLab: the release the test prepared, its links, and the files of the generic package.
@@ -220,6 +299,7 @@ export async function startReleaseWorld(
       await agent.close();
       await services.close();
       await packagist.close();
+      await privatePackagist?.close();
       await repo.cleanup();
       await remoteDir.cleanup();
     },
