@@ -48,7 +48,11 @@ export async function resolvePackagistTarget(
   for (const url of [raw, hostRepositoryUrl]) {
     const credentialPart = url && /^[a-z][a-z0-9+.-]*:\/\/([^/@\s]+)@/i.exec(url)?.[1];
     if (credentialPart)
-      for (const part of credentialPart.split(':')) context.redactor.add(decodeURIComponentSafe(part));
+      for (const part of credentialPart.split(':')) {
+        // As written (percent-encoding may be in lower case, which re-encoding does not give back) and decoded.
+        context.redactor.add(part);
+        context.redactor.add(decodeURIComponentSafe(part));
+      }
   }
   let repositoryUrl: string | undefined;
   if (raw === undefined) {
