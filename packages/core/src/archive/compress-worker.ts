@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { crc32, deflateRawSync } from 'node:zlib';
+import { constants, crc32, createDeflateRaw, type DeflateRaw, deflateRawSync } from 'node:zlib';
 import { CatFileBatch } from '../git/batch.js';
 import type { GitContext } from '../git/context.js';
 
@@ -28,14 +28,18 @@ export interface CompressedFile {
   sha256: Uint8Array;
 }
 
-/** Deflates a file unless that does not make it smaller (an empty file is stored). */
-export function compressFile(content: Uint8Array): CompressedFile {
+/** The file as the zip stores it: `deflated` unless that is not smaller than the file. */
+function stored(content: Uint8Array, deflated: Uint8Array): CompressedFile {
   const crc = crc32(content);
   const sha256 = createHash('sha256').update(content).digest();
-  const deflated = content.length === 0 ? content : deflateRawSync(content, DEFLATE_OPTIONS);
   return deflated.length < content.length
     ? { method: 8, data: deflated, crc, size: content.length, sha256 }
     : { method: 0, data: content, crc, size: content.length, sha256 };
+}
+
+/** Deflates a file unless that does not make it smaller (an empty file is stored). */
+export function compressFile(content: Uint8Array): CompressedFile {
+  return stored(content, content.length === 0 ? content : deflateRawSync(content, DEFLATE_OPTIONS));
 }
 
 /** What a worker is started with. */
@@ -70,12 +74,34 @@ export interface CompressedBatch {
 
 export type CompressAnswer = CompressedBatch | { id: number; problem: string };
 
-/** Reads the batch's blobs from `reader` (which was asked for them already) and compresses them. */
-export async function compressBatch(reader: CatFileBatch, oids: readonly string[]): Promise<CompressedFile[]> {
+/**
+ * Deflates `content` with `stream`, one zlib stream used again for every file (reset after each):
+ * the same bytes as deflateRawSync (the whole input, then Z_FINISH), without allocating zlib's
+ * quarter of a megabyte of state per file, which in a worker thread grows memory the allocator
+ * keeps (measured: about 150 MiB more at the peak on 44,000 files).
+ */
+async function deflateWith(stream: DeflateRaw, content: Uint8Array): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  const onData = (chunk: Buffer) => chunks.push(chunk);
+  stream.on('data', onData);
+  stream.write(content);
+  await new Promise<void>((resolve) => stream.flush(constants.Z_FINISH, () => resolve()));
+  stream.off('data', onData);
+  stream.reset();
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+}
+
+/** Reads the batch's blobs from `reader` (which was asked for them already) and compresses them with `stream`. */
+export async function compressBatch(
+  reader: CatFileBatch,
+  stream: DeflateRaw,
+  oids: readonly string[],
+): Promise<CompressedFile[]> {
   const files: CompressedFile[] = [];
   for (const oid of oids) {
     const { size } = await reader.nextOf(oid);
-    files.push(compressFile(await reader.content(size)));
+    const content = await reader.content(size);
+    files.push(stored(content, content.length === 0 ? content : await deflateWith(stream, content)));
   }
   return files;
 }
@@ -125,6 +151,8 @@ export function filesOf(answer: CompressedBatch): CompressedFile[] {
 function serve(port: NonNullable<typeof parentPort>, setup: WorkerSetup): void {
   // A plain Error: the calling thread makes the coded error of the problem.
   const reader = new CatFileBatch(setup.git, { packLimits: true, failure: (problem) => new Error(problem) });
+  // Output pieces as large as a batch's files usually are: fewer round trips to zlib's thread.
+  const stream = createDeflateRaw({ ...DEFLATE_OPTIONS, chunkSize: 64 * 1024 });
   let queue = Promise.resolve();
   port.on('message', (request: CompressRequest | 'close') => {
     if (request === 'close') {
@@ -134,7 +162,7 @@ function serve(port: NonNullable<typeof parentPort>, setup: WorkerSetup): void {
     reader.request(request.oids);
     queue = queue.then(async () => {
       try {
-        const answer = answerOf(request.id, await compressBatch(reader, request.oids));
+        const answer = answerOf(request.id, await compressBatch(reader, stream, request.oids));
         port.postMessage(answer, [answer.data.buffer, answer.sha256s.buffer] as ArrayBuffer[]);
       } catch (error) {
         port.postMessage({ id: request.id, problem: error instanceof Error ? error.message : String(error) });
