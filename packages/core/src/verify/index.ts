@@ -1,3 +1,4 @@
+export { defaultCacheDir } from '../cache-dir.js';
 export {
   type AllVersionsReport,
   type AllVersionsScope,
@@ -34,5 +35,5 @@ export {
 } from './report.js';
 export { createVerifyAgent, DEFAULT_ENDPOINTS, type VerifyDeps, type VerifyEndpoints } from './session.js';
 export { parseSince, type Since } from './since.js';
-export { defaultCacheDir, type VerifyCacheOptions } from './verify-cache.js';
+export type { VerifyCacheOptions } from './verify-cache.js';
 export { type VerifyPackagesInput, verifyPackages } from './verify-packages.js';

@@ -2,7 +2,8 @@ import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promis
 import { join } from 'node:path';
 import { makeTempDir, type TempDir } from '@phpublish/testing/temp-dir';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { defaultCacheDir, VerifyCache } from './verify-cache.js';
+import { defaultCacheDir } from '../cache-dir.js';
+import { VerifyCache } from './verify-cache.js';
 
 let temp: TempDir;
 beforeEach(async () => {

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
+import { join } from 'node:path';
 
 /**
  * A content-addressed cache of verification work that passed, so that CI verifying the same
@@ -49,19 +49,6 @@ interface Entry {
   value: unknown;
   /** SHA-256 of the canonical JSON of { format, kind, key, value }: catches a damaged file. */
   checksum: string;
-}
-
-/**
- * The default cache folder, from the environment passed in: $XDG_CACHE_HOME/phpublish, else
- * %LOCALAPPDATA%\phpublish on Windows, else ~/.cache/phpublish. Undefined when none is known
- * (then nothing is cached).
- */
-export function defaultCacheDir(env: Record<string, string | undefined>, platform: string): string | undefined {
-  const xdg = env['XDG_CACHE_HOME'];
-  if (xdg && isAbsolute(xdg)) return join(xdg, 'phpublish');
-  if (platform === 'win32' && env['LOCALAPPDATA']) return join(env['LOCALAPPDATA'], 'phpublish', 'cache');
-  const home = env['HOME'];
-  return home && isAbsolute(home) ? join(home, '.cache', 'phpublish') : undefined;
 }
 
 /** JSON with object keys sorted, so that equal values give equal text (and digests). */
