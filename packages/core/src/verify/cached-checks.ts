@@ -3,6 +3,8 @@ import type { TrustedRootJson } from '../attest/trusted-root.js';
 import { type VerifiedAttestation, type VerifyAttestationInput, verifySignedStatement } from '../attest/verify.js';
 import type { TrustedKeys } from '../pgp/trusted-keys.js';
 import type { FetchedTag } from './fetch-tag.js';
+import type { TagObjectStore } from './git-http/fetch-tag-over-http.js';
+import { type ObjectFormat, objectId } from './git-http/packfile.js';
 import { checkTagSignature, type VerifiedTagSignature } from './tag-checks.js';
 import { canonicalJson, sha256Hex, type VerifyCache } from './verify-cache.js';
 
@@ -158,4 +160,23 @@ function isDistContent(value: unknown): value is DistContent {
     /^phpublish-tree-v1:sha256:[0-9a-f]{64}$/.test(candidate.contentDigest) &&
     Number.isInteger(candidate.files)
   );
+}
+
+/**
+ * Tag objects fetched before, kept by object id (`tag-object` entries): a run whose tags have not
+ * moved asks the repository for its refs only. Content-addressed: an entry is used only when its
+ * bytes hash to the id asked for, so a damaged or planted entry is a miss, never another tag. What
+ * the bytes say is checked each time as if they had just been fetched (signature, name, commit).
+ */
+export function tagObjectStore(cache: VerifyCache): TagObjectStore {
+  return {
+    async get(format: ObjectFormat, oid: string) {
+      const hashesToOid = (value: unknown): value is string =>
+        typeof value === 'string' && objectId(format, 'tag', Buffer.from(value, 'base64')) === oid;
+      const kept = await cache.get('tag-object', { format, oid }, hashesToOid);
+      return kept === undefined ? undefined : Buffer.from(kept, 'base64');
+    },
+    put: (format: ObjectFormat, oid: string, raw: Buffer) =>
+      cache.put('tag-object', { format, oid }, raw.toString('base64')),
+  };
 }

@@ -1,7 +1,7 @@
 import type { HttpDeps } from '../http/index.js';
 import type { Redactor } from '../log/index.js';
 import type { FetchedTag, TagFetcher } from './fetch-tag.js';
-import { fetchTagOverHttp, UseGitInstead } from './git-http/fetch-tag-over-http.js';
+import { fetchTagOverHttp, type TagObjectStore, UseGitInstead } from './git-http/fetch-tag-over-http.js';
 import { type GitHttpConfig, rewriteUrl } from './git-http/git-config.js';
 
 /** Where verification gets a package's tag from. */
@@ -33,6 +33,7 @@ export class HttpFirstTagSource implements TagSource {
   readonly #redactor: Redactor;
   readonly #git: TagFetcher;
   readonly #notice: (key: string, message: string) => void;
+  readonly #tagObjects: TagObjectStore | undefined;
 
   constructor(input: {
     /** The user's rewrites and HTTP settings, read once per run. */
@@ -42,12 +43,15 @@ export class HttpFirstTagSource implements TagSource {
     /** git itself, for what this client does not fetch. */
     git: TagFetcher;
     notice: (key: string, message: string) => void;
+    /** Tag objects read before (the verification cache's), not fetched again while the ref is unmoved. */
+    tagObjects?: TagObjectStore;
   }) {
     this.#config = input.config;
     this.#http = input.http;
     this.#redactor = input.redactor;
     this.#git = input.git;
     this.#notice = input.notice;
+    this.#tagObjects = input.tagObjects;
   }
 
   async fetch(url: string, tag: string): Promise<FetchedTag> {
@@ -62,7 +66,13 @@ export class HttpFirstTagSource implements TagSource {
       return this.#git.fetch(url, tag);
     }
     try {
-      return await fetchTagOverHttp({ url: target, tag, display: this.#redactor.redact(url), http: this.#http });
+      return await fetchTagOverHttp({
+        url: target,
+        tag,
+        display: this.#redactor.redact(url),
+        http: this.#http,
+        ...(this.#tagObjects ? { tagObjects: this.#tagObjects } : {}),
+      });
     } catch (error) {
       if (!(error instanceof UseGitInstead)) throw error;
       const host = hostOf(target);

@@ -9,7 +9,9 @@ import { join } from 'node:path';
  *   - bundle: a Sigstore bundle's bytes + the trusted root + the identity policy it was checked
  *     against (+ thresholds) → the verified statement and signer;
  *   - tag: a tag object's bytes + the tag name asked for + the trusted keys → the signature's facts;
- *   - dist: a dist zip's SHA-256 → its content-tree digest.
+ *   - dist: a dist zip's SHA-256 → its content-tree digest;
+ *   - tag-object: a git tag object's id → its bytes (content-addressed: used only when the bytes
+ *     hash to the id), so that an unmoved tag is not fetched again.
  * Every key also holds the phpublish version, so an upgrade starts afresh. Only passes are written:
  * a failure is never cached, so the cache can only skip work that would pass again. What the
  * cached result is compared with (the release's commit, version, the fresh dist's digest, the
@@ -21,7 +23,7 @@ import { join } from 'node:path';
  * verification it stood for is done again and written over it.
  */
 
-export type CacheKind = 'bundle' | 'tag' | 'dist';
+export type CacheKind = 'bundle' | 'tag' | 'dist' | 'tag-object';
 
 /** Where the cache lives and what invalidates it as a whole. */
 export interface VerifyCacheOptions {

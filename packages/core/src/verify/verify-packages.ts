@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PhpublishError } from '../errors/index.js';
+import { tagObjectStore } from './cached-checks.js';
 import { crashedReport } from './crashed-report.js';
 import { TagFetcher } from './fetch-tag.js';
 import { startGitHelper } from './git-helper.js';
@@ -144,6 +145,7 @@ export async function verifyInThisThread(
       redactor: deps.redactor,
       git: new TagFetcher(join(scratch, `tags-${number}`), deps.env, git),
       notice,
+      ...(options.session.cache ? { tagObjects: tagObjectStore(options.session.cache) } : {}),
     });
     const files = join(scratch, `files-${number}`);
     await mkdir(files);

@@ -2,7 +2,7 @@ import { request } from 'undici';
 import { PhpublishError } from '../../errors/index.js';
 import { type HttpDeps, HttpNetworkError, withRetry } from '../../http/index.js';
 import { type FetchedTag, isFetchableTagName } from '../fetch-tag.js';
-import { type PackedObject, PackProblem, readPack } from './packfile.js';
+import { type ObjectFormat, type PackedObject, PackProblem, readPack } from './packfile.js';
 import { PktLineProblem } from './pkt-line.js';
 import {
   type Capabilities,
@@ -32,6 +32,18 @@ export interface TagOverHttpInput {
   /** The URL as the metadata names it, redacted: what messages show. */
   display: string;
   http: HttpDeps;
+  /**
+   * Tag objects read before (the verification cache's, checked against their object ids): a tag
+   * the repository still advertises at the same object id is not fetched again.
+   */
+  tagObjects?: TagObjectStore;
+}
+
+/** Annotated tag objects by object id: content-addressed, so what comes back is checked against its id. */
+export interface TagObjectStore {
+  /** The bytes of the tag object with this id, when they are kept and hash to it. */
+  get(format: ObjectFormat, oid: string): Promise<Buffer | undefined>;
+  put(format: ObjectFormat, oid: string, raw: Buffer): Promise<void>;
 }
 
 const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
@@ -69,9 +81,18 @@ export async function fetchTagOverHttp(input: TagOverHttpInput): Promise<Fetched
     const lsRefs = await post(`${base}/git-upload-pack`, lsRefsRequest(input.tag, capabilities), input);
     const advertised = parseLsRefs(lsRefs, input.tag, capabilities);
     if (!advertised) return { kind: 'missing' };
+    const format = capabilities.objectFormat;
+    const known = await input.tagObjects?.get(format, advertised.oid);
+    if (known) {
+      const tag = knownTag(advertised, known, input);
+      if (tag) return tag;
+    }
     const fetched = await post(`${base}/git-upload-pack`, fetchRequest(advertised.oid, capabilities), input);
-    const objects = readPack(packOfFetchResponse(fetched), capabilities.objectFormat);
-    return resolveTag(advertised, objects, input);
+    const tag = resolveTag(advertised, readPack(packOfFetchResponse(fetched), format), input);
+    if (tag.kind === 'annotated' && knownTag(advertised, tag.raw, input)) {
+      await input.tagObjects?.put(format, tag.oid, tag.raw);
+    }
+    return tag;
   } catch (error) {
     if (error instanceof ProtocolMismatch || error instanceof PktLineProblem) throw new UseGitInstead(error.message);
     if (error instanceof PackProblem) throw new UseGitInstead(`the pack: ${error.message}`);
@@ -114,6 +135,29 @@ function resolveTag(
     throw forged(`it says the tag peels to ${advertised.peeled}, but the tag object names ${current.oid}`);
   }
   return { kind: 'annotated', oid: named.oid, raw: named.content, commit: current.oid };
+}
+
+/**
+ * The tag from a tag object read before under the advertised id (its bytes hash to it, so they are
+ * the object the ref names): when it names a commit directly, that commit is the tag's, as git's
+ * `^{commit}` would say. A tag naming another tag is fetched instead, to follow the chain.
+ */
+function knownTag(
+  advertised: { oid: string; peeled?: string },
+  raw: Buffer,
+  input: TagOverHttpInput,
+): FetchedTag | undefined {
+  const target = targetOf(raw);
+  if (target?.type !== 'commit') return undefined;
+  if (advertised.peeled && advertised.peeled !== target.oid) {
+    throw new PhpublishError('VERIFY_TAG_FORGED', {
+      tag: input.tag,
+      url: input.display,
+      oid: advertised.oid,
+      problem: `it says the tag peels to ${advertised.peeled}, but the tag object names ${target.oid}`,
+    });
+  }
+  return { kind: 'annotated', oid: advertised.oid, raw, commit: target.oid };
 }
 
 /** The `object` and `type` header lines of a tag object. */
