@@ -91,3 +91,15 @@ describe('when the signing key is of an algorithm or size phpublish does not sig
     expect(error.message).toContain(`subkey ${subkey} is RSA 1024, under the 2048 bits openpgp.js signs with`);
   });
 });
+
+describe('when the secret part of an unprotected key does not match its public part (a corrupted export)', () => {
+  it('refuses it with SIGNING_KEY_MALFORMED instead of making signatures nobody can verify', async () => {
+    const openpgp = await loadOpenPgp();
+    const key = await openpgp.readPrivateKey({ armoredKey: await generate({ type: 'ecc', curve: 'ed25519Legacy' }) });
+    const params = key.keyPacket.privateParams as { seed: Uint8Array };
+    params.seed[0]! ^= 0x01;
+    const error = await refusal(key.armor());
+    expect(error.code).toBe('SIGNING_KEY_MALFORMED');
+    expect(error.message).toContain('its secret part does not match its public part');
+  });
+});
