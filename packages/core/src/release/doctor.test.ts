@@ -1,3 +1,4 @@
+import { startSandboxOidcIssuer, startSandboxPrivatePackagist } from '@phpublish/sandbox';
 import { gitEnv } from '@phpublish/testing/git';
 import { type PackagistFixture, REPOSITORY_URL, startPackagistFixture } from '@phpublish/testing/packagist';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -66,5 +67,26 @@ describe('when the repository is not a Composer package doctor can name', () => 
     // Packagist cannot be asked about a package without a name: the row says so instead of vanishing.
     expect(found['Packagist']).toMatchObject({ status: 'warning', detail: expect.stringMatching(/not checked/) });
     expect(fixture.packagist.requests).toEqual([]);
+  });
+});
+
+describe('when the package is a VCS package on Private Packagist (packageType: vcs)', () => {
+  it('says nothing is sent and no credential is used, outside any CI too', async () => {
+    const issuer = await startSandboxOidcIssuer();
+    const pp = await startSandboxPrivatePackagist({ githubIssuer: issuer, vcsWebhookIntervalMs: 0 });
+    try {
+      const { Packagist: packagist } = await rows({
+        mode: 'private-packagist',
+        privatePackagist: { organization: 'acme-org', url: pp.url, packageType: 'vcs' },
+      });
+      expect(packagist).toMatchObject({
+        status: 'ok',
+        detail: expect.stringMatching(/a VCS package.*no credential is used/),
+      });
+      expect(pp.requests.filter((r) => r.method === 'POST')).toEqual([]);
+    } finally {
+      await pp.close();
+      await issuer.close();
+    }
   });
 });
