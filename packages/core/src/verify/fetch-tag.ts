@@ -1,10 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import { PhpublishError } from '../errors/index.js';
 import { CatFileBatch } from '../git/batch.js';
-import { type GitRunResult, gitComplaint } from '../git/run.js';
+import { type GitRunResult, gitComplaint, runGit } from '../git/run.js';
 import { withoutSigningSecrets } from '../git/signed-tag.js';
 import { Redactor } from '../log/index.js';
-import { type GitRunner, inProcessGit } from './git-helper.js';
 
 /** The tag as the package's repository has it. */
 export type FetchedTag =
@@ -61,7 +60,6 @@ export function fetchTagArgs(input: { url: string; tag: string; ref: string; tre
 export class TagFetcher {
   readonly #dir: string;
   readonly #env: Record<string, string | undefined>;
-  readonly #git: GitRunner;
   #ready: Promise<void> | undefined;
   /**
    * One `git cat-file --batch` for the life of the scratch repository: starting a process per read
@@ -72,11 +70,9 @@ export class TagFetcher {
 
   /**
    * `env`: the user's (credentials, proxies, `url.<base>.insteadOf`); signing secrets are removed.
-   * `git`: how git is started (a helper process keeps this thread free).
    */
-  constructor(dir: string, env: Record<string, string | undefined>, git: GitRunner = inProcessGit) {
+  constructor(dir: string, env: Record<string, string | undefined>) {
     this.#dir = dir;
-    this.#git = git;
     this.#env = { ...withoutSigningSecrets(env), GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
   }
 
@@ -85,7 +81,7 @@ export class TagFetcher {
     await this.#init(url);
     const options = { cwd: this.#dir, env: this.#env };
     const ref = `refs/phpublish/${++this.#fetches}`;
-    const fetched = await this.#git.run(
+    const fetched = await runGit(
       ['-c', 'remote.origin.promisor=true', ...fetchTagArgs({ url, tag, ref, treeless: true })],
       options,
     );
@@ -123,7 +119,7 @@ export class TagFetcher {
         ['config', 'core.repositoryformatversion', '1'],
         ['config', 'extensions.partialClone', 'origin'],
       ]) {
-        const result = await this.#git.run(args, options);
+        const result = await runGit(args, options);
         if (result.exitCode !== 0) throw unreachable(url, result);
       }
     })();

@@ -1,8 +1,8 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { contentDigestOfRef, type RefDigest } from '../archive/digest.js';
+import { runGit } from '../git/run.js';
 import { withoutSigningSecrets } from '../git/signed-tag.js';
 import { fetchTagArgs, unreachable } from './fetch-tag.js';
-import { type GitRunner, inProcessGit } from './git-helper.js';
 
 /**
  * The content-tree digest of a release's tagged commit: what git exports of it (export-ignore,
@@ -21,9 +21,7 @@ export async function contentDigestOfTaggedCommit(input: {
   /** The commit the signed tag points at: the one digested. */
   commit: string;
   env: Record<string, string | undefined>;
-  git?: GitRunner;
 }): Promise<RefDigest> {
-  const git = input.git ?? inProcessGit;
   const env = { ...withoutSigningSecrets(input.env), GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
   const options = { cwd: input.dir, env };
   await mkdir(input.dir, { recursive: true });
@@ -32,7 +30,7 @@ export async function contentDigestOfTaggedCommit(input: {
       ['init', '--quiet', '--bare', input.dir],
       fetchTagArgs({ url: input.url, tag: input.tag, ref: 'refs/phpublish/release' }),
     ]) {
-      const result = await git.run(args, options);
+      const result = await runGit(args, options);
       if (result.exitCode !== 0) throw unreachable(input.url, result);
     }
     // The commit the tag check verified, not whatever the tag names now.

@@ -4,7 +4,6 @@ import { PhpublishError } from '../errors/index.js';
 import { tagObjectStore } from './cached-checks.js';
 import { crashedReport } from './crashed-report.js';
 import { TagFetcher } from './fetch-tag.js';
-import { startGitHelper } from './git-helper.js';
 import { readGitHttpConfig } from './git-http/git-config.js';
 import type { VerifyTarget } from './lock.js';
 import { policyEntryFor, type VerifyPolicy } from './policy.js';
@@ -129,10 +128,9 @@ export async function verifyInThisThread(
   onDone: (index: number, report: PackageReport) => void,
 ): Promise<void> {
   const scratch = await mkdtemp(join(options.tempDir, 'phpublish-verify-'));
-  const git = startGitHelper();
   const { deps } = options.session;
   // Outside any repository (the scratch directory): what `git fetch` in a scratch repository sees.
-  const gitConfig = await readGitHttpConfig(git, {
+  const gitConfig = await readGitHttpConfig({
     cwd: scratch,
     env: { ...deps.env, GIT_CEILING_DIRECTORIES: options.tempDir, LC_ALL: 'C' },
   });
@@ -143,7 +141,7 @@ export async function verifyInThisThread(
       config: gitConfig,
       http: options.session.http,
       redactor: deps.redactor,
-      git: new TagFetcher(join(scratch, `tags-${number}`), deps.env, git),
+      git: new TagFetcher(join(scratch, `tags-${number}`), deps.env),
       notice,
       ...(options.session.cache ? { tagObjects: tagObjectStore(options.session.cache) } : {}),
     });
@@ -173,7 +171,6 @@ export async function verifyInThisThread(
       Array.from({ length: Math.min(options.concurrency, Math.max(1, work.length)) }, (_, n) => slot(n)),
     );
   } finally {
-    await git.close();
     await rm(scratch, { recursive: true, force: true });
   }
 }

@@ -15,7 +15,6 @@ import { isPhpublishError } from '../../errors/index.js';
 import { DEFAULT_RETRY, type HttpDeps } from '../../http/index.js';
 import { Redactor } from '../../log/index.js';
 import { type FetchedTag, TagFetcher } from '../fetch-tag.js';
-import { inProcessGit } from '../git-helper.js';
 import { HttpFirstTagSource } from '../tag-source.js';
 import { fetchTagOverHttp } from './fetch-tag-over-http.js';
 import { environmentConfig, gitHttpConfigFrom, readGitHttpConfig, rewriteUrl } from './git-config.js';
@@ -229,7 +228,7 @@ describe('git’s URL rewriting', () => {
       'url.http://127.0.0.1:9/.insteadOf',
       'https://github.com/',
     ]);
-    const config = await readGitHttpConfig(inProcessGit, { cwd: scratch.path, env });
+    const config = await readGitHttpConfig({ cwd: scratch.path, env });
     expect(config.customHttp).toBeUndefined();
     expect(rewriteUrl(URL, config.rewrites)).toBe(`${backend.url}/acme/hello.git`);
     expect(rewriteUrl('https://github.com/x/y', config.rewrites)).toBe('http://127.0.0.1:9/x/y');

@@ -1,5 +1,4 @@
-import type { GitRunOptions } from '../../git/run.js';
-import type { GitRunner } from '../git-helper.js';
+import { type GitRunOptions, runGit } from '../../git/run.js';
 
 /**
  * What of the user's git configuration decides how git would reach a repository over HTTP:
@@ -105,11 +104,11 @@ export function rewriteUrl(url: string, rewrites: readonly UrlRewrite[]): string
  * (a scratch directory, outside any repository) would see — system, global and the environment's
  * entries. When git cannot be asked, the environment's entries alone.
  */
-export async function readGitHttpConfig(git: GitRunner, options: GitRunOptions): Promise<GitHttpConfig> {
+export async function readGitHttpConfig(options: GitRunOptions): Promise<GitHttpConfig> {
   const env = options.env ?? {};
   let pairs: [string, string][] = [];
   try {
-    const result = await git.run(['config', '-z', '--get-regexp', '^(url\\..*\\.insteadof|http\\..*)$'], options);
+    const result = await runGit(['config', '-z', '--get-regexp', '^(url\\..*\\.insteadof|http\\..*)$'], options);
     // Exit code 1: no such setting.
     if (result.exitCode === 0) pairs = parseConfigListing(result.stdout.toString('utf8'));
   } catch {
