@@ -37,6 +37,14 @@ export const privatePackagistErrors = defineErrors({
       'Check `packagist.privatePackagist.url` (https://packagist.com, or your self-hosted instance’s address) and that the runner can reach it.',
     docs: 'private-packagist.md#configuration',
   } satisfies ErrorDefinition<{ url: string; reason: string }>,
+  PRIVATE_PACKAGIST_SERVER_ERROR: {
+    title: 'Private Packagist failed on its side',
+    message: (p: ServerAnswer & { url: string }) =>
+      `Private Packagist answered ${p.url} with a server error (HTTP ${p.status}: ${p.serverMessage}).`,
+    remedy: () =>
+      'The failure is on Private Packagist’s side (or a proxy in front of it), and phpublish retried what was safe to retry. Run the release again later: what this run already published is found and not sent twice.',
+    docs: 'reliability.md#order',
+  } satisfies ErrorDefinition<ServerAnswer & { url: string }>,
   PRIVATE_PACKAGIST_AUDIENCE_UNAVAILABLE: {
     title: 'Private Packagist named no OIDC audience for the organisation',
     message: (p: ServerAnswer & { organization: string }) =>

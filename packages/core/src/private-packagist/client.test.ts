@@ -192,3 +192,34 @@ describe('when the client publishes the artifact', () => {
     expect(pp.versions(ORG, 'acme/hello')).toEqual([]);
   });
 });
+
+describe('when Private Packagist fails on its side, or answers a success with something else', () => {
+  const input = { packageName: 'acme/hello', fileName: 'acme-hello-1.0.0.zip' };
+
+  it('reports a 5xx that outlasts the retries as PRIVATE_PACKAGIST_SERVER_ERROR, not as a refused token or zip', async () => {
+    pp.injectFault({ path: /\/token-exchange\//, times: 4, fault: { status: 502, body: '<html>Bad Gateway</html>' } });
+    const token = ciToken();
+    const exchangeError = await failure(exchange(token), [token]);
+    expect(exchangeError.code).toBe('PRIVATE_PACKAGIST_SERVER_ERROR');
+    expect(exchangeError.format()).toContain('HTTP 502: Bad Gateway');
+    pp.clearFaults(); // a POST is not resent after a 502: the other three are unused
+
+    const credential = await exchange(ciToken());
+    pp.injectFault({ path: /\/artifacts\/$/, times: 4, fault: { status: 503 } });
+    const uploadError = await failure(client.publishArtifact(credential, { ...input, zip }), [credential.secret]);
+    expect(uploadError.code).toBe('PRIVATE_PACKAGIST_SERVER_ERROR');
+    expect(pp.versions(ORG, 'acme/hello')).toEqual([]);
+  });
+
+  it('reports a 200 that is not a credential, or an upload answer without an id, as REMOTE_ANSWER_MALFORMED', async () => {
+    pp.injectFault({ path: /\/token-exchange\//, when: 'after', fault: { status: 200, body: '<html>login</html>' } });
+    expect((await failure(exchange(ciToken()))).code).toBe('REMOTE_ANSWER_MALFORMED');
+
+    const credential = await exchange(ciToken());
+    pp.injectFault({ path: '/api/packages/artifacts/', fault: { status: 201, body: '{"ok":true}' } });
+    const error = await failure(client.publishArtifact(credential, { ...input, zip }), [credential.secret]);
+    expect(error.code).toBe('REMOTE_ANSWER_MALFORMED');
+    expect(error.format()).toContain('no artifact `id`');
+    expect(pp.versions(ORG, 'acme/hello')).toEqual([]);
+  });
+});

@@ -1,5 +1,5 @@
 import { PhpublishError } from '../errors/index.js';
-import { type HttpDeps, HttpNetworkError, type HttpResponse, requestWithRetry } from '../http/index.js';
+import { type HttpDeps, HttpNetworkError, type HttpResponse, publicUrl, requestWithRetry } from '../http/index.js';
 import type { Redactor } from '../log/index.js';
 import { type HmacCredential, hmacAuthorization } from './hmac.js';
 
@@ -44,9 +44,14 @@ export class PrivatePackagistClient {
     return `${this.#options.baseUrl.replace(/\/+$/, '')}/api${path}`;
   }
 
+  /**
+   * One request through the retry loop. A 5xx that outlasted the retries is the server's failure,
+   * never a refusal of what was sent: it gets its own code rather than the step's.
+   */
   async #send(req: Parameters<typeof requestWithRetry>[0]): Promise<HttpResponse> {
+    let res: HttpResponse;
     try {
-      return await requestWithRetry(req, this.#options.http);
+      res = await requestWithRetry(req, this.#options.http);
     } catch (error) {
       if (!(error instanceof HttpNetworkError)) throw error;
       throw new PhpublishError(
@@ -55,6 +60,24 @@ export class PrivatePackagistClient {
         { cause: error },
       );
     }
+    if (res.status >= 500) {
+      throw new PhpublishError('PRIVATE_PACKAGIST_SERVER_ERROR', {
+        url: publicUrl(req.url),
+        status: res.status,
+        serverMessage: serverMessage(res, this.#options.redactor),
+      });
+    }
+    return res;
+  }
+
+  /** A success whose body is not what the API documents: nothing of it is used. */
+  #malformed(res: HttpResponse, url: string, problem: string): PhpublishError {
+    return new PhpublishError('REMOTE_ANSWER_MALFORMED', {
+      service: 'Private Packagist',
+      url: publicUrl(url),
+      status: res.status,
+      problem,
+    });
   }
 
   /** GET /api/oidc/audience/<org>, falling back to the older /api/oidc/audience. */
@@ -96,9 +119,10 @@ export class PrivatePackagistClient {
     workflow: string;
   }): Promise<HmacCredential> {
     const { redactor } = this.#options;
+    const url = this.#url(`/oidc/token-exchange/${encodeURIComponent(input.organization)}/${input.packageName}`);
     const res = await this.#send({
       method: 'POST',
-      url: this.#url(`/oidc/token-exchange/${encodeURIComponent(input.organization)}/${input.packageName}`),
+      url,
       headers: { authorization: `Bearer ${input.oidcToken}` },
       idempotent: false,
     });
@@ -112,6 +136,7 @@ export class PrivatePackagistClient {
     if (res.status === 200 && typeof body.key === 'string' && typeof body.secret === 'string') {
       return { key: body.key, secret: body.secret };
     }
+    if (res.status >= 200 && res.status < 300) throw this.#malformed(res, url, 'no `key` and `secret` in the answer');
     const detail = { status: res.status, serverMessage: serverMessage(res, redactor) };
     if (res.status === 403 || res.status === 404) {
       throw new PhpublishError('PRIVATE_PACKAGIST_NO_TRUSTED_PUBLISHER', {
@@ -183,8 +208,9 @@ export class PrivatePackagistClient {
     try {
       id = (JSON.parse(created.body) as { id?: unknown }).id;
     } catch {}
-    if ((created.status !== 200 && created.status !== 201) || (typeof id !== 'number' && typeof id !== 'string')) {
-      throw this.#uploadFailed(created, packageName, fileName);
+    if (created.status !== 200 && created.status !== 201) throw this.#uploadFailed(created, packageName, fileName);
+    if (typeof id !== 'number' && typeof id !== 'string') {
+      throw this.#malformed(created, this.#url('/packages/artifacts/'), 'no artifact `id` in the answer');
     }
     const body = Buffer.from(JSON.stringify({ repoType: 'artifact', artifactIds: [id] }));
     const pkg = await this.#signed(credential, '/packages/', body, { 'content-type': 'application/json' });
