@@ -3,6 +3,7 @@
  * permission or the status, never a crash and never a silent success. Against the sandbox GitHub,
  * with faults injected per route.
  */
+import { createHash } from 'node:crypto';
 import { type AttestFixture, GITHUB_REPOSITORY, type Run, startAttestFixture, TAG } from '@phpublish/testing/attest';
 import { codeOf } from '@phpublish/testing/errors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -167,5 +168,25 @@ describe('when GitHub made the release immutable between the check and the uploa
       storeZipAsset(apiOf(run), { tag: 'v4.0.0', assetName: 'acme-hello-4.0.0.zip', content, sha256: 'f'.repeat(64) }),
     );
     expect(error.code).toBe('ATTEST_RELEASE_IMMUTABLE');
+  });
+});
+
+describe('when the release already has a zip of that name', () => {
+  it('keeps the same zip on a re-run and refuses another one with ATTEST_RELEASE_ASSET_CONFLICT', async () => {
+    const run = fixture.gitHubRun();
+    fixture.sandbox.github.createRelease(GITHUB_REPOSITORY, 'v4.1.0');
+    const content = Buffer.from('the zip of 4.1.0');
+    const sha256 = createHash('sha256').update(content).digest('hex');
+    const input = { tag: 'v4.1.0', assetName: 'acme-hello-4.1.0.zip', content, sha256 };
+    expect((await storeZipAsset(apiOf(run), input)).state).toBe('stored');
+    expect((await storeZipAsset(apiOf(run), input)).state).toBe('already-present');
+
+    const other = Buffer.from('another zip of 4.1.0');
+    const otherSha256 = createHash('sha256').update(other).digest('hex');
+    expect(await codeOf(storeZipAsset(apiOf(run), { ...input, content: other, sha256: otherSha256 }))).toBe(
+      'ATTEST_RELEASE_ASSET_CONFLICT',
+    );
+    const assets = fixture.sandbox.github.releaseAssets(GITHUB_REPOSITORY, 'v4.1.0');
+    expect(assets.map((asset) => asset.content.toString())).toEqual(['the zip of 4.1.0']);
   });
 });
