@@ -73,9 +73,14 @@ describe('phpublish verify --all-versions', () => {
     it('verifies each one, stable and pre-release, and exits 0', async () => {
       let run: CliRun | undefined;
       explainOnFailure(() => run);
+      const metadataReads = () =>
+        fixture.packagist.requests.filter((r) => r.url.startsWith(`/p2/${PACKAGE}.json`)).length;
+      const before = metadataReads();
       const checked = await monitor();
       run = checked;
       expect(checked.code).toBe(EXIT.ok);
+      // One read to list the versions, one that every version is checked against (not one per version).
+      expect(metadataReads() - before).toBe(2);
       expect(checked.json.packages.map((p) => [p.version, p.status])).toEqual([
         ['v1.2.0-RC1', 'verified'],
         ['v1.1.0', 'verified'],

@@ -39,8 +39,9 @@ export interface AllVersionsReport extends VerifyReport {
  * pre-release; branches are left out and listed), each verified against the policy through the
  * same pipeline as one version (verifyPackages: the verification cache applies). A version pushed
  * with a stolen Packagist token — unsigned, signed by another key, not attested by the release
- * workflow — fails its row with the reason. The metadata is read again for each version, so what
- * is checked is what Packagist serves now.
+ * workflow — fails its row with the reason. The versions are listed from one read of the
+ * metadata, and checked against one more read (the verification session's, shared by every
+ * version), so what is checked is what Packagist serves now, not one read per version.
  */
 export async function verifyAllVersions(input: VerifyAllVersionsInput, deps: VerifyDeps): Promise<AllVersionsReport> {
   const { packageName, policy, since } = input;

@@ -40,7 +40,7 @@ export async function resolveRelease(
     throw new PhpublishError('VERIFY_DEV_VERSION', { packageName, version: target.version });
   }
   const url = `${session.endpoints.packagistUrl.replace(/\/+$/, '')}/p2/${packageName}.json`;
-  const result = await session.packagist.getVersions(packageName);
+  const result = await session.metadata(packageName);
   if (result.state !== 'found' || result.versions.length === 0) {
     throw new PhpublishError('VERIFY_PACKAGE_NOT_FOUND', { packageName, url });
   }

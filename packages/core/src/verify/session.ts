@@ -4,7 +4,7 @@ import { type PublicGoodRootOptions, publicGoodTrustedRoot, type TrustedRootJson
 import type { Clock } from '../clock.js';
 import { type AnswerLimits, DEFAULT_RETRY, type HttpDeps, type RetryPolicy } from '../http/index.js';
 import type { Logger, Redactor } from '../log/index.js';
-import { PackagistClient } from '../packagist/client.js';
+import { PackagistClient, type VersionsResult } from '../packagist/client.js';
 import { VerifyCache, type VerifyCacheOptions } from './verify-cache.js';
 
 /** Everything verification touches, passed in. */
@@ -69,6 +69,11 @@ export interface VerifySession {
   endpoints: VerifyEndpoints;
   http: HttpDeps;
   packagist: PackagistClient;
+  /**
+   * A package's p2 metadata, read once per run: every version of it checked in this run (the
+   * monitor checks them all) is checked against the same answer. A failed read is not kept.
+   */
+  metadata(packageName: string): Promise<VersionsResult>;
   /** Headers for GitHub's API (a token when the environment has one). */
   gitHubHeaders: Record<string, string>;
   /** The public-good trusted root, loaded at most once. */
@@ -93,22 +98,34 @@ export function createSession(deps: VerifyDeps, endpoints: VerifyEndpoints): Ver
   const token = deps.env['GITHUB_TOKEN']?.trim() || deps.env['GH_TOKEN']?.trim() || undefined;
   deps.redactor.add(token);
   let root: Promise<TrustedRootJson> | undefined;
+  const packagist = new PackagistClient({
+    apiUrl: endpoints.packagistUrl,
+    repoUrl: endpoints.packagistUrl,
+    dispatcher: deps.dispatcher,
+    clock: deps.clock,
+    userAgent: deps.userAgent,
+    timeoutMs: http.timeoutMs,
+    retry: http.retry,
+    onRetry: http.onRetry,
+    ...(http.limits ? { limits: http.limits } : {}),
+  });
+  const metadata = new Map<string, Promise<VersionsResult>>();
   return {
     cache: deps.cache ? new VerifyCache(deps.cache, (message) => deps.logger.warn(message)) : undefined,
     deps,
     endpoints,
     http,
-    packagist: new PackagistClient({
-      apiUrl: endpoints.packagistUrl,
-      repoUrl: endpoints.packagistUrl,
-      dispatcher: deps.dispatcher,
-      clock: deps.clock,
-      userAgent: deps.userAgent,
-      timeoutMs: http.timeoutMs,
-      retry: http.retry,
-      onRetry: http.onRetry,
-      ...(http.limits ? { limits: http.limits } : {}),
-    }),
+    packagist,
+    metadata: (packageName) => {
+      const key = packageName.toLowerCase();
+      let read = metadata.get(key);
+      if (!read) {
+        read = packagist.getVersions(packageName);
+        metadata.set(key, read);
+        read.catch(() => metadata.delete(key));
+      }
+      return read;
+    },
     gitHubHeaders: {
       accept: 'application/vnd.github+json',
       'x-github-api-version': '2022-11-28',
