@@ -152,7 +152,7 @@ export async function startReleaseWorld(
     const job = gitlab
       ? services.gitlabIssuer.gitLabCiJob({ projectPath: PACKAGE, ref: tag, refType: 'tag', sha: commit })
       : services.githubIssuer.gitHubActionsJob({ repository: PACKAGE, ref: `refs/tags/${tag}`, sha: commit });
-    const forge = gitlab
+    const forge: Record<string, string> = gitlab
       ? { CI_API_V4_URL: services.gitlab.apiUrl, CI_JOB_TOKEN: services.gitlab.issueJobToken(PACKAGE) }
       : {
           GITHUB_API_URL: services.github.apiUrl,
