@@ -92,7 +92,7 @@ async function deflateWith(stream: DeflateRaw, content: Uint8Array): Promise<Buf
 }
 
 /** Reads the batch's blobs from `reader` (which was asked for them already) and compresses them with `stream`. */
-export async function compressBatch(
+async function compressBatch(
   reader: CatFileBatch,
   stream: DeflateRaw,
   oids: readonly string[],
@@ -107,7 +107,7 @@ export async function compressBatch(
 }
 
 /** The batch as one answer (its buffers can be handed over). */
-export function answerOf(id: number, files: readonly CompressedFile[]): CompressedBatch {
+function answerOf(id: number, files: readonly CompressedFile[]): CompressedBatch {
   const data = new Uint8Array(files.reduce((sum, file) => sum + file.data.length, 0));
   const sha256s = new Uint8Array(32 * files.length);
   let offset = 0;

@@ -94,7 +94,7 @@ function writeSharedFields(b: Buffer, at: number, entry: EntryFields): void {
 }
 
 /** The length of a local file header: with `zip64`, a zip64 extra field carries both sizes. */
-export function localHeaderLength(entry: EntryFields, zip64: boolean): number {
+function localHeaderLength(entry: EntryFields, zip64: boolean): number {
   return LOCAL_HEADER_SIZE + entry.name.length + (zip64 ? 20 : 0);
 }
 
@@ -103,7 +103,7 @@ export function localHeaderLength(entry: EntryFields, zip64: boolean): number {
  * go to a zip64 extra field (as APPNOTE requires there). Returns where it ends. Every byte is
  * written: the target need not be zeroed.
  */
-export function writeLocalHeader(b: Buffer, at: number, entry: EntryFields, zip64: boolean): number {
+function writeLocalHeader(b: Buffer, at: number, entry: EntryFields, zip64: boolean): number {
   u32(b, at, LOCAL_HEADER_SIGNATURE);
   writeSharedFields(b, at + 4, entry);
   u32(b, at + 18, zip64 ? MAX_UINT32 : entry.compressedSize);
@@ -142,7 +142,7 @@ function narrowField(value: number, limit: number): number {
 }
 
 /** The length of a central directory header (writeCentralHeader). */
-export function centralHeaderLength(entry: CentralFields, limit = MAX_UINT32): number {
+function centralHeaderLength(entry: CentralFields, limit = MAX_UINT32): number {
   const wide = wideFields(entry, limit);
   return CENTRAL_HEADER_SIZE + entry.name.length + (wide > 0 ? 4 + 8 * wide : 0);
 }
@@ -151,7 +151,7 @@ export function centralHeaderLength(entry: CentralFields, limit = MAX_UINT32): n
  * Writes a central directory header into `b` at `at` (centralHeaderLength bytes); fields at or
  * above `limit` move to a zip64 extra field, in APPNOTE's order. Returns where it ends.
  */
-export function writeCentralHeader(b: Buffer, at: number, entry: CentralFields, limit = MAX_UINT32): number {
+function writeCentralHeader(b: Buffer, at: number, entry: CentralFields, limit = MAX_UINT32): number {
   const wide = wideFields(entry, limit);
   u32(b, at, CENTRAL_HEADER_SIGNATURE);
   u16(b, at + 4, entry.versionMadeBy);

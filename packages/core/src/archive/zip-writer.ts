@@ -213,7 +213,7 @@ function isAscii(bytes: Uint8Array): boolean {
   return true;
 }
 
-export async function writeFully(file: FileHandle, buffer: Buffer, length: number, position: number): Promise<void> {
+async function writeFully(file: FileHandle, buffer: Buffer, length: number, position: number): Promise<void> {
   for (let done = 0; done < length; ) {
     // A write may be short (a full disk, a signal): continue where it stopped.
     const { bytesWritten } = await file.write(buffer, done, length - done, position + done);
