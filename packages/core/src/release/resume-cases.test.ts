@@ -8,7 +8,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSignedTag, git } from '../git/index.js';
 import { memoryLogger } from '../log/index.js';
 import { loadSigningKey, type SigningKey } from '../pgp/signing-key.js';
-import { type CreateReleaseContextInput, createReleaseContext } from './context.js';
+import { createReleaseContext } from './context.js';
 import { findUnfinishedRelease } from './resume.js';
 
 // Which tag a re-run finishes: only a release tag this key signed that the registry does not serve
@@ -20,13 +20,14 @@ let fixture: PackagistFixture;
 let agent: Agent;
 
 beforeAll(async () => {
-  const load = async (kind: 'ed25519' | 'rsa') =>
+  const load = async () =>
     loadSigningKey({
-      armoredKey: (await generateTestKey(kind)).armoredPrivateKey,
+      armoredKey: (await generateTestKey('ed25519')).armoredPrivateKey,
       keySource: 'PHPUBLISH_GPG_PRIVATE_KEY',
+      passphraseSource: 'PHPUBLISH_GPG_PRIVATE_KEY_PASSPHRASE',
     });
-  key = await load('ed25519');
-  otherKey = await load('ed25519');
+  key = await load();
+  otherKey = await load();
 });
 
 beforeEach(async () => {
@@ -39,7 +40,7 @@ afterEach(async () => {
   await fixture.cleanup();
 });
 
-function context(options: CreateReleaseContextInput['options'] = {}, cwd = fixture.repo.dir) {
+function context(options: Record<string, unknown> = {}, cwd = fixture.repo.dir) {
   return createReleaseContext({
     cwd,
     env: { ...gitEnv(), GITHUB_SERVER_URL: 'https://github.com', GITHUB_REPOSITORY: 'acme/hello' },

@@ -52,6 +52,7 @@ async function tagOfAnInterruptedRun(tag: string) {
   const signingKey = await loadSigningKey({
     armoredKey: key.armoredPrivateKey,
     keySource: 'PHPUBLISH_GPG_PRIVATE_KEY',
+    passphraseSource: 'PHPUBLISH_GPG_PRIVATE_KEY_PASSPHRASE',
   });
   await createSignedTag({ cwd: fixture.repo.dir, env: gitEnv(), tag, message: `Release ${tag}`, key: signingKey });
 }
