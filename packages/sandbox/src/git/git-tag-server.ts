@@ -135,7 +135,12 @@ export async function startSandboxGitTagServer(): Promise<SandboxGitTagServer> {
       const wants = lines.filter((l) => l.startsWith('want ')).map((l) => l.slice('want '.length));
       const served = [...repository.tags.values()].find((t) => t.oid === wants[0]);
       if (wants.length !== 1 || !served) return result(Buffer.concat([pkt(`ERR not our ref ${wants[0]}\n`)]));
-      return result(served.fetchAnswer);
+      // A client that sent what it has and no `done` expects an acknowledgments section first (git
+      // fetching into a repository that holds earlier tags). The answer is always ready: the pack is
+      // the tag and its commit whatever the client has, as a server that finds nothing in common sends.
+      const negotiating = lines.some((l) => l.startsWith('have ')) && !lines.includes('done');
+      const acknowledgments = [pkt('acknowledgments\n'), pkt('NAK\n'), pkt('ready\n'), DELIM];
+      return result(negotiating ? Buffer.concat([...acknowledgments, served.fetchAnswer]) : served.fetchAnswer);
     }
     return result(pkt('ERR unknown command\n'));
   };
