@@ -6,6 +6,7 @@
 import {
   type AttestFixture,
   GITHUB_REPOSITORY,
+  GITLAB_PROJECT,
   PACKAGE,
   type Run,
   SUBJECTS,
@@ -16,8 +17,9 @@ import { codeOf } from '@phpublish/testing/errors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attestRelease } from './attest-release.js';
 import { httpDeps } from './deps.js';
-import { gitHubApiFor } from './forges.js';
+import { gitHubApiFor, gitLabApiFor } from './forges.js';
 import { storeZipAsset } from './github-store.js';
+import { storeGitLabReleaseLink } from './gitlab-store.js';
 
 let fixture: AttestFixture;
 beforeAll(async () => {
@@ -56,7 +58,7 @@ describe('when what attestation needs is not there', () => {
 });
 
 describe('when the release already has a file of the bundle’s name that is not a bundle', () => {
-  it('never replaces it: ATTEST_RELEASE_ASSET_CONFLICT, and the file stays as it was', async () => {
+  it('never replaces it: ATTEST_RELEASE_ASSET_CONFLICT before signing, and the file stays as it was', async () => {
     const run = fixture.gitHubRun({ ref: 'refs/tags/v6.0.0' }, { config: { storeGitHubAttestation: false } });
     fixture.sandbox.github.createRelease(GITHUB_REPOSITORY, 'v6.0.0');
     const api = gitHubApiFor({
@@ -74,9 +76,43 @@ describe('when the release already has a file of the bundle’s name that is not
       sha256: '0'.repeat(64),
     });
 
+    const before = signaturesMade();
     expect(await codeOf(attest(run, '6.0.0'))).toBe('ATTEST_RELEASE_ASSET_CONFLICT');
+    // Refused before signing: no certificate asked for, no entry left in the public log for a
+    // provenance that could never be stored.
+    expect(signaturesMade()).toBe(before);
     const assets = fixture.sandbox.github.releaseAssets(GITHUB_REPOSITORY, 'v6.0.0');
     expect(assets.map((asset) => asset.name)).toEqual(['acme-hello-6.0.0.sigstore.json']);
     expect(assets.map((asset) => asset.content.toString())).toEqual([content.toString()]);
+  });
+});
+
+describe('when the GitLab release links another build’s bundle under the bundle’s name', () => {
+  it('refuses with ATTEST_RELEASE_ASSET_CONFLICT before signing', async () => {
+    const run = fixture.gitLabRun({ ref: 'v6.1.0' });
+    fixture.sandbox.gitlab.createRelease(GITLAB_PROJECT, 'v6.1.0');
+    const api = gitLabApiFor({
+      env: run.env,
+      config: run.config,
+      token: { kind: 'job', value: run.env['CI_JOB_TOKEN']! },
+      http: httpDeps(run.deps, 5),
+      redactor: run.deps.redactor,
+    });
+    const payload = Buffer.from(
+      JSON.stringify({ subject: [{ name: 'other.zip', digest: { sha256: 'b'.repeat(64) } }] }),
+    );
+    await storeGitLabReleaseLink(api, {
+      tag: 'v6.1.0',
+      version: '6.1.0',
+      fileName: 'acme-hello-6.1.0.sigstore.json',
+      bundle: {
+        mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
+        dsseEnvelope: { payload: payload.toString('base64') },
+      },
+      subjects: [{ name: 'other.zip', digest: { sha256: 'b'.repeat(64) } }],
+    });
+    const before = signaturesMade();
+    expect(await codeOf(attest(run, '6.1.0'))).toBe('ATTEST_RELEASE_ASSET_CONFLICT');
+    expect(signaturesMade()).toBe(before);
   });
 });

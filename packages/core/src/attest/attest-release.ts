@@ -149,9 +149,13 @@ function storesFor(
   ): Promise<SigstoreBundle | undefined>;
 } {
   const { env, redactor, logger } = deps;
-  const reusable = (text: string, subjects: ReturnType<typeof toInTotoSubjects>) => {
+  // A file of the bundle's name is this release's bundle (reused), or something the store would
+  // refuse to replace: refused now, before a signature leaves an entry in the public log for a
+  // provenance that could never be stored.
+  const reusable = (text: string, subjects: ReturnType<typeof toInTotoSubjects>, tag: string, fileName: string) => {
     const bundle = parseBundleText(text);
-    return bundle && sameSubjects(claimedSubjects(bundle), subjects) ? bundle : undefined;
+    if (bundle && sameSubjects(claimedSubjects(bundle), subjects)) return bundle;
+    throw new PhpublishError('ATTEST_RELEASE_ASSET_CONFLICT', { name: fileName, tag });
   };
   const notFoundIsNothing = (error: unknown) => {
     if (isPhpublishError(error, 'ATTEST_NOT_FOUND')) return undefined;
@@ -192,7 +196,7 @@ function storesFor(
           return undefined;
         }
         return fetchReleaseAsset(api, { tag, assetName: fileName }).then(
-          (text) => reusable(text, subjects),
+          (text) => reusable(text, subjects, tag, fileName),
           notFoundIsNothing,
         );
       },
@@ -218,6 +222,9 @@ function storesFor(
       },
     ],
     existing: (tag, fileName, subjects) =>
-      fetchGitLabReleaseLink(api, { tag, fileName }).then((text) => reusable(text, subjects), notFoundIsNothing),
+      fetchGitLabReleaseLink(api, { tag, fileName }).then(
+        (text) => reusable(text, subjects, tag, fileName),
+        notFoundIsNothing,
+      ),
   };
 }
