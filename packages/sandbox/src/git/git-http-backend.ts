@@ -1,11 +1,14 @@
 import { spawn } from 'node:child_process';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { headerValue, type SandboxRequest, type SandboxResponse } from '../http/exchange.js';
+import { FaultInjector, type FaultRule } from '../http/faults.js';
+import { type RecordedRequest, recordInto } from '../http/request-log.js';
+import { startHttpServer } from '../http/server.js';
 
 /**
  * A git smart-HTTP server that is git's own: each request runs the real `git http-backend` CGI
  * (which runs `git upload-pack`) on a local repository. What a hosted git server does, with git's
- * own server code, for checking a client against it. Read-only: pushes are refused.
+ * own server code, for checking a client against it. Read-only: pushes are refused. Its answers are
+ * read whole and then sent, so that the sandbox's faults apply to them as to every other stand-in's.
  */
 export interface SandboxGitHttpBackendOptions {
   /** Answer as a server without protocol v2 would (the Git-Protocol header is not passed on). */
@@ -23,6 +26,10 @@ export interface SandboxGitHttpBackend {
   addRepository(path: string, dir: string): void;
   /** Requests answered so far, by method and path (no query, no headers). */
   readonly requests: readonly string[];
+  /** Arms a fault at matching requests, as every stand-in does (see FaultRule). */
+  injectFault(rule: FaultRule): void;
+  /** Disarms every fault not used yet. */
+  clearFaults(): void;
   close(): Promise<void>;
 }
 
@@ -33,35 +40,34 @@ export async function startSandboxGitHttpBackend(
 ): Promise<SandboxGitHttpBackend> {
   const repositories = new Map<string, string>();
   const requests: string[] = [];
+  const recorded: RecordedRequest[] = [];
+  const faults = new FaultInjector();
   const authorization = options.basicAuth
     ? `Basic ${Buffer.from(`${options.basicAuth.username}:${options.basicAuth.password}`).toString('base64')}`
     : undefined;
+  const text = (status: number, body: string, headers: Record<string, string> = {}): SandboxResponse => ({
+    status,
+    headers: { 'content-type': 'text/plain', ...headers },
+    body,
+  });
 
-  const server = createServer((message, response) => {
-    const url = new URL(message.url ?? '/', 'http://sandbox');
-    requests.push(`${message.method} ${url.pathname}`);
-    if (authorization && message.headers.authorization !== authorization) {
-      response.writeHead(401, { 'www-authenticate': 'Basic realm="sandbox"', 'content-type': 'text/plain' });
-      response.end('Authentication required\n');
-      return;
+  const handle = async (request: SandboxRequest): Promise<SandboxResponse> => {
+    if (authorization && headerValue(request, 'authorization') !== authorization) {
+      return text(401, 'Authentication required\n', { 'www-authenticate': 'Basic realm="sandbox"' });
     }
-    const match = SERVICE_PATH.exec(url.pathname);
+    const match = SERVICE_PATH.exec(request.path);
     const dir = match ? repositories.get(match[1]!) : undefined;
-    if (!match || !dir || match[2] === '/git-receive-pack') {
-      response.writeHead(404, { 'content-type': 'text/plain' });
-      response.end('Not Found\n');
-      return;
-    }
-    runBackend(message, response, {
+    if (!match || !dir || match[2] === '/git-receive-pack') return text(404, 'Not Found\n');
+    const encoding = headerValue(request, 'content-encoding');
+    const protocol = headerValue(request, 'git-protocol');
+    return runBackend(request.body, {
       GIT_PROJECT_ROOT: dir,
       PATH_INFO: match[2]!,
-      QUERY_STRING: url.search.slice(1),
-      REQUEST_METHOD: message.method ?? 'GET',
-      CONTENT_TYPE: message.headers['content-type'] ?? '',
-      ...(message.headers['content-encoding'] ? { HTTP_CONTENT_ENCODING: message.headers['content-encoding'] } : {}),
-      ...(!options.protocolV0Only && typeof message.headers['git-protocol'] === 'string'
-        ? { GIT_PROTOCOL: message.headers['git-protocol'] }
-        : {}),
+      QUERY_STRING: request.url.split('#')[0]!.split('?')[1] ?? '',
+      REQUEST_METHOD: request.method,
+      CONTENT_TYPE: headerValue(request, 'content-type') ?? '',
+      ...(encoding ? { HTTP_CONTENT_ENCODING: encoding } : {}),
+      ...(!options.protocolV0Only && protocol ? { GIT_PROTOCOL: protocol } : {}),
       GIT_HTTP_EXPORT_ALL: '1',
       PATH: options.env?.['PATH'] ?? process.env['PATH'] ?? '/usr/bin:/bin',
       GIT_CONFIG_NOSYSTEM: '1',
@@ -71,58 +77,59 @@ export async function startSandboxGitHttpBackend(
       GIT_CONFIG_KEY_0: 'uploadpack.allowFilter',
       GIT_CONFIG_VALUE_0: 'true',
     });
+  };
+
+  // The sandbox's one server: faults and the request recorder (and URL audit) as every other stand-in.
+  const record = recordInto(recorded, () => []);
+  const server = await startHttpServer({
+    faults,
+    handle,
+    onRequest: (request) => {
+      record(request);
+      requests.push(`${request.method} ${request.path}`);
+    },
+    onResponse: () => {},
+    onError: (error) => process.stderr.write(`sandbox git http-backend: ${(error as Error).stack ?? String(error)}\n`),
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: server.url,
     addRepository: (path, dir) => {
       repositories.set(path.replace(/\/+$/, ''), dir);
     },
     requests,
-    close: async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await closed;
-    },
+    injectFault: (rule) => faults.arm(rule),
+    clearFaults: () => faults.clear(),
+    close: () => server.close(),
   };
 }
 
-/** Runs the CGI with the request body on its input and turns its `Status:`/header lines into the response. */
-function runBackend(message: IncomingMessage, response: ServerResponse, env: Record<string, string>): void {
-  const child = spawn('git', ['http-backend'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-  let head = Buffer.alloc(0);
-  let headersDone = false;
-  child.stdout.on('data', (chunk: Buffer) => {
-    if (headersDone) {
-      response.write(chunk);
-      return;
-    }
-    head = Buffer.concat([head, chunk]);
-    const end = head.indexOf('\r\n\r\n');
-    if (end === -1) return;
-    headersDone = true;
-    let status = 200;
-    const headers: Record<string, string> = {};
-    for (const line of head.toString('latin1', 0, end).split('\r\n')) {
-      const colon = line.indexOf(':');
-      const name = line.slice(0, colon).trim().toLowerCase();
-      const value = line.slice(colon + 1).trim();
-      if (name === 'status') status = Number.parseInt(value, 10);
-      else headers[name] = value;
-    }
-    response.writeHead(status, headers);
-    response.write(head.subarray(end + 4));
+/** Runs the CGI with the request body on its input, and turns its `Status:`/header lines and output into the answer. */
+function runBackend(body: Buffer, env: Record<string, string>): Promise<SandboxResponse> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', ['http-backend'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const output: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => output.push(chunk));
+    child.stderr.resume();
+    child.on('error', reject);
+    child.on('close', () => {
+      const all = Buffer.concat(output);
+      const end = all.indexOf('\r\n\r\n');
+      if (end === -1) {
+        resolve({ status: 500, headers: {}, body: '' });
+        return;
+      }
+      let status = 200;
+      const headers: Record<string, string> = {};
+      for (const line of all.toString('latin1', 0, end).split('\r\n')) {
+        const colon = line.indexOf(':');
+        const name = line.slice(0, colon).trim().toLowerCase();
+        const value = line.slice(colon + 1).trim();
+        if (name === 'status') status = Number.parseInt(value, 10);
+        else if (name !== 'content-length') headers[name] = value;
+      }
+      resolve({ status, headers, body: all.subarray(end + 4) });
+    });
+    child.stdin.on('error', () => {});
+    child.stdin.end(body);
   });
-  child.stderr.resume();
-  child.on('error', () => {
-    if (!response.headersSent) response.writeHead(500);
-    response.end();
-  });
-  child.on('close', () => {
-    if (!response.headersSent) response.writeHead(500);
-    response.end();
-  });
-  child.stdin.on('error', () => {});
-  message.pipe(child.stdin);
 }
