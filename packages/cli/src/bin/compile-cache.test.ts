@@ -6,7 +6,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makeTempDir, type TempDir } from '@phpublish/test-utils';
+import { makeTempDir, type TempDir } from '@phpublish/testing/temp-dir';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 const built = (path: string) => fileURLToPath(new URL(`../../../${path}`, import.meta.url));

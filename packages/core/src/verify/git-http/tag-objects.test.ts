@@ -3,7 +3,8 @@
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type SandboxGitHttpBackend, startSandboxGitHttpBackend } from '@phpublish/sandbox';
-import { createPhpPackageRepo, makeTempDir, type PhpPackageRepo, type TempDir } from '@phpublish/test-utils';
+import { createPhpPackageRepo, type PhpPackageRepo } from '@phpublish/testing/php-package-repo';
+import { makeTempDir, type TempDir } from '@phpublish/testing/temp-dir';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../clock.js';
