@@ -30,7 +30,7 @@ describe('resolveConfig', () => {
           oidc: 'auto',
           privatePackagist: { url: 'https://packagist.com', packageType: 'auto' },
         },
-        signing: { trustedKeys: [], trustedFingerprints: [] },
+        signing: { trustedKeys: [], trustedFingerprints: [], pushTimeout: 300 },
         attest: {
           enabled: true,
           fulcioUrl: 'https://fulcio.sigstore.dev',

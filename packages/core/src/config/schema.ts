@@ -145,6 +145,15 @@ export const signingSchema = z
       .describe(
         'When not empty, verification accepts only signatures by keys with these primary fingerprints (40 hex digits; spaces allowed). Pins the keys; it cannot replace them.',
       ),
+    pushTimeout: z
+      .number()
+      .int()
+      .positive()
+      .max(3600)
+      .default(300)
+      .describe(
+        'Seconds the `git push` of the release tag may take (the upload and the remote’s checks); then git and what it started are stopped and the release fails with TAG_PUSH_TIMED_OUT (re-running resumes).',
+      ),
   })
   .describe('OpenPGP-signed release tags.');
 

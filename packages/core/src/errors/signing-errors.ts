@@ -186,6 +186,14 @@ export const signingErrors = defineErrors({
       'Check the remote and the CI token’s permission to push tags (and tag protection rules). If the remote already has a different tag with this name, release a new version instead of moving it.',
     docs: 'signing.md#signed-tags',
   } satisfies ErrorDefinition<{ tag: string; remote: string; reason: string }>,
+  TAG_PUSH_TIMED_OUT: {
+    title: 'The remote did not take the tag in time',
+    message: (p: { tag: string; remote: string; seconds: number }) =>
+      `Pushing tag ${p.tag} to ${p.remote} did not finish within ${p.seconds} s; git was stopped.`,
+    remedy: () =>
+      'Run the release again: nothing was forced, and a tag the remote did take is found ("Already pushed"). If the remote is slow rather than stuck (a large first push), raise `signing.pushTimeout`.',
+    docs: 'reliability.md#push-timeout',
+  } satisfies ErrorDefinition<{ tag: string; remote: string; seconds: number }>,
   TAG_NOT_ANNOTATED: {
     title: 'The tag is a lightweight tag, so it cannot carry a signature',
     message: (p: { tag: string }) => `Tag ${p.tag} is a lightweight tag (a plain ref to a commit), not a signed tag.`,

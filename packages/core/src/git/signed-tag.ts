@@ -114,25 +114,43 @@ export interface PushTagInput extends TagGitOptions {
   tag: string;
   /** A remote name or URL; default `origin`. */
   remote?: string;
+  /** How long the push may take, and then the look at the remote after a failed push; 5 minutes by default. */
+  timeoutMs?: number;
 }
+
+/** `signing.pushTimeout`'s default: a tag push that takes longer is a hung remote, not a slow one. */
+export const DEFAULT_PUSH_TIMEOUT_MS = 300_000;
 
 /**
  * Pushes one tag, never forcing. Succeeds when the remote already has exactly this tag (a re-run);
- * fails with TAG_PUSH_FAILED otherwise, with git's reason (credentials in URLs removed).
+ * fails with TAG_PUSH_FAILED otherwise, with git's reason (credentials in URLs removed), and with
+ * TAG_PUSH_TIMED_OUT when the remote holds the push longer than `timeoutMs` (git and what it started
+ * are stopped; nothing was forced, and a re-run finds the tag if the remote did take it).
  */
 export async function pushTag(input: PushTagInput): Promise<{ pushed: boolean }> {
   const options = { cwd: input.cwd, env: withoutSigningSecrets(input.env) };
+  const timeoutMs = input.timeoutMs ?? DEFAULT_PUSH_TIMEOUT_MS;
   const remote = input.remote ?? 'origin';
   const ref = `refs/tags/${input.tag}`;
+  const scrub = new Redactor();
   const local = await revParse(ref, options);
   if (!local) throw new PhpublishError('TAG_NOT_FOUND', { tag: input.tag });
   // `--end-of-options`: a remote that starts with `-` (`--receive-pack=…`) is a name, never an option.
-  const pushed = await runGit(['push', '--porcelain', '--end-of-options', remote, `${ref}:${ref}`], options);
+  const pushed = await runGit(['push', '--porcelain', '--end-of-options', remote, `${ref}:${ref}`], {
+    ...options,
+    timeoutMs,
+  });
+  if (pushed.timedOut) {
+    throw new PhpublishError('TAG_PUSH_TIMED_OUT', {
+      tag: input.tag,
+      remote: scrub.redact(remote),
+      seconds: Math.round(timeoutMs / 1000),
+    });
+  }
   if (pushed.exitCode === 0) return { pushed: !pushed.stdout.toString('utf8').includes('\t[up to date]') };
-  const listed = await runGit(['ls-remote', '--end-of-options', remote, ref], options);
+  const listed = await runGit(['ls-remote', '--end-of-options', remote, ref], { ...options, timeoutMs });
   const remoteOid = listed.exitCode === 0 ? listed.stdout.toString('utf8').split(/\s/)[0] : undefined;
   if (remoteOid === local) return { pushed: false };
-  const scrub = new Redactor();
   throw new PhpublishError('TAG_PUSH_FAILED', {
     tag: input.tag,
     remote: scrub.redact(remote),

@@ -67,7 +67,12 @@ export async function publishRelease(context: ReleaseContext, input: PublishRele
     }
   }
   if (input.createAndPushTo !== undefined) {
-    const { pushed } = await pushTag({ ...git, tag, remote: input.createAndPushTo });
+    const { pushed } = await pushTag({
+      ...git,
+      tag,
+      remote: input.createAndPushTo,
+      timeoutMs: context.config.options.signing.pushTimeout * 1000,
+    });
     context.logger.success(`${pushed ? 'Pushed' : 'Already pushed:'} ${tag} to ${input.createAndPushTo}.`);
   }
 

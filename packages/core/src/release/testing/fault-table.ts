@@ -7,7 +7,7 @@ import { chmod, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Fault, FaultRule } from '@phpublish/sandbox';
 import type { ReleaseWorld } from './release-world.js';
-import { REQUEST_TIMEOUT_SECONDS, RETRY } from './release-world.js';
+import { PUSH_TIMEOUT_SECONDS, REQUEST_TIMEOUT_SECONDS, RETRY } from './release-world.js';
 
 /** What a cell must end in; `either` when both are right (a retried call may finish or stop). */
 export type Expected = 'finished' | 'stopped' | 'either';
@@ -16,8 +16,8 @@ export interface FaultKind {
   readonly name: string;
   /** How many matching requests get it, and the fault; `undefined` for kinds only the git remote has. */
   readonly http?: { readonly times: number; readonly when?: 'before' | 'after'; readonly fault: Fault };
-  /** The git remote's pre-receive hook: refuse the push, drop the connection, or be slow. */
-  readonly git?: 'reject' | 'hangup' | 'slow';
+  /** The git remote's pre-receive hook: refuse the push, drop the connection, be slow, or hang. */
+  readonly git?: 'reject' | 'hangup' | 'slow' | 'hang';
   readonly expect: Expected;
 }
 
@@ -68,6 +68,8 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   { name: 'push rejected', git: 'reject', expect: 'stopped' },
   { name: 'push connection dropped', git: 'hangup', expect: 'stopped' },
   { name: 'slow push', git: 'slow', expect: 'finished' },
+  // Longer than `signing.pushTimeout`: git (and the hook) are stopped, the release stops, the re-run pushes.
+  { name: 'hung push', git: 'hang', expect: 'stopped' },
 ];
 
 const HTTP_KINDS = FAULT_KINDS.filter((kind) => kind.http).map((kind) => kind.name);
@@ -159,7 +161,8 @@ function httpCall(
 
 /**
  * The git remote's faults, from its own pre-receive hook: git itself refuses the push (`reject`),
- * the receiving end dies mid-push (`hangup`), or it takes a second (`slow`). One push each.
+ * the receiving end dies mid-push (`hangup`), it takes a second (`slow`), or it holds the push far
+ * longer than the push timeout (`hang`). One push each.
  */
 const gitPush: ReleaseCall = {
   name: 'git push of the tag',
@@ -171,7 +174,9 @@ const gitPush: ReleaseCall = {
         ? 'echo "pre-receive: refused by the fault matrix" >&2; exit 1'
         : kind.git === 'hangup'
           ? 'kill -9 $PPID; exit 1'
-          : 'sleep 1; exit 0';
+          : kind.git === 'hang'
+            ? `sleep ${PUSH_TIMEOUT_SECONDS * 10}; exit 0`
+            : 'sleep 1; exit 0';
     await writeFile(hook, `#!/bin/sh\nif [ -f fault-once ]; then rm -f fault-once; ${action}; fi\nexit 0\n`);
     await chmod(hook, 0o755);
     await writeFile(join(world.remote, 'fault-once'), kind.name);

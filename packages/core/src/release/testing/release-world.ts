@@ -34,6 +34,8 @@ export const ORGANIZATION = 'acme-org';
 export const REPOSITORY_URL = 'https://github.com/acme/hello';
 /** One second per request (the smallest `requestTimeout`); retries bounded and quick. */
 export const REQUEST_TIMEOUT_SECONDS = 1;
+/** `signing.pushTimeout`: the slow push (a second) stays within it, the hung one does not. */
+export const PUSH_TIMEOUT_SECONDS = 5;
 export const RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 20, maxDelayMs: 80, maxRetryAfterMs: 5_000 };
 
 export interface ReleaseOutcome {
@@ -170,6 +172,7 @@ export async function startReleaseWorld(
           PHPUBLISH_GPG_PRIVATE_KEY: key.armoredPrivateKey,
         }),
         options: {
+          signing: { pushTimeout: PUSH_TIMEOUT_SECONDS },
           attest: {
             ...(privatePackagist ? { enabled: false } : {}),
             fulcioUrl: services.sigstore.fulcioUrl,
