@@ -149,12 +149,15 @@ function storesFor(
   ): Promise<SigstoreBundle | undefined>;
 } {
   const { env, redactor, logger } = deps;
-  // A file of the bundle's name is this release's bundle (reused), or something the store would
-  // refuse to replace: refused now, before a signature leaves an entry in the public log for a
-  // provenance that could never be stored.
+  // This release's bundle, stored by an earlier run: reused. The bundle of another build under that
+  // name: the store would refuse to replace it, so it is refused now, before a signature leaves an
+  // entry in the public log for a provenance that could never be stored. Anything else (an answer
+  // that is no bundle) is left to the store.
   const reusable = (text: string, subjects: ReturnType<typeof toInTotoSubjects>, tag: string, fileName: string) => {
     const bundle = parseBundleText(text);
-    if (bundle && sameSubjects(claimedSubjects(bundle), subjects)) return bundle;
+    const claimed = bundle && claimedSubjects(bundle);
+    if (!claimed) return undefined;
+    if (sameSubjects(claimed, subjects)) return bundle;
     throw new PhpublishError('ATTEST_RELEASE_ASSET_CONFLICT', { name: fileName, tag });
   };
   const notFoundIsNothing = (error: unknown) => {
