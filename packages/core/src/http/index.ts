@@ -15,6 +15,7 @@ export {
 export {
   ANSWER_DEADLINE_TIMEOUTS,
   type AttemptAnswer,
+  answerDeadline,
   DEFAULT_RETRY,
   type HttpDeps,
   HttpNetworkError,

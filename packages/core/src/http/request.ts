@@ -188,7 +188,8 @@ export function startAnswerDeadline(body: Readable, deps: HttpDeps): () => void 
   return () => clearTimeout(deadline);
 }
 
-function answerDeadline(deps: HttpDeps): number {
+/** How long a whole answer may take (also the bound of a git fetch that stands in for one). */
+export function answerDeadline(deps: Pick<HttpDeps, 'answerDeadlineMs' | 'timeoutMs'>): number {
   return deps.answerDeadlineMs ?? deps.timeoutMs * ANSWER_DEADLINE_TIMEOUTS;
 }
 

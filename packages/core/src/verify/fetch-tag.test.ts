@@ -1,3 +1,4 @@
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { gitEnv } from '@phpublish/testing/git';
 import { createPhpPackageRepo, type PhpPackageRepo } from '@phpublish/testing/php-package-repo';
@@ -49,6 +50,24 @@ describe('TagFetcher', () => {
       const error = await fetcher.fetch('https://github.com/acme/gone.git', 'v1.0.0').catch((e: unknown) => e);
       expect(isPhpublishError(error, 'VERIFY_REPOSITORY_UNREACHABLE')).toBe(true);
       expect((error as Error).message).not.toMatch(/warning:/);
+    });
+
+    it('stops a fetch from a server that accepts and never answers, with VERIFY_REPOSITORY_UNREACHABLE', async () => {
+      const sockets = new Set<Socket>();
+      const silent = createServer((socket) => void sockets.add(socket));
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      const { port } = silent.address() as AddressInfo;
+      try {
+        const fetcher = new TagFetcher(join(scratch.path, 'four'), gitEnv(), { timeoutMs: 1500 });
+        const started = Date.now();
+        const error = await fetcher.fetch(`http://127.0.0.1:${port}/acme/hello.git`, 'v1.0.0').catch((e: unknown) => e);
+        expect(isPhpublishError(error, 'VERIFY_REPOSITORY_UNREACHABLE')).toBe(true);
+        expect((error as Error).message).toContain('did not finish within 2 s');
+        expect(Date.now() - started).toBeLessThan(15_000);
+      } finally {
+        for (const socket of sockets) socket.destroy();
+        await new Promise((resolve) => silent.close(resolve));
+      }
     });
   });
 });

@@ -67,12 +67,15 @@ export class TagFetcher {
    */
   #reader: CatFileBatch | undefined;
   #fetches = 0;
+  readonly #timeoutMs: number | undefined;
 
   /**
    * `env`: the user's (credentials, proxies, `url.<base>.insteadOf`); signing secrets are removed.
+   * `timeoutMs`: a fetch that takes longer is stopped (a server that accepts and never answers).
    */
-  constructor(dir: string, env: Record<string, string | undefined>) {
+  constructor(dir: string, env: Record<string, string | undefined>, options: { timeoutMs?: number } = {}) {
     this.#dir = dir;
+    this.#timeoutMs = options.timeoutMs;
     this.#env = { ...withoutSigningSecrets(env), GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
   }
 
@@ -83,11 +86,11 @@ export class TagFetcher {
     const ref = `refs/phpublish/${++this.#fetches}`;
     const fetched = await runGit(
       ['-c', 'remote.origin.promisor=true', ...fetchTagArgs({ url, tag, ref, treeless: true })],
-      options,
+      { ...options, ...(this.#timeoutMs !== undefined ? { timeoutMs: this.#timeoutMs } : {}) },
     );
     if (fetched.exitCode !== 0) {
       if (NO_SUCH_REF.test(fetched.stderr)) return { kind: 'missing' };
-      throw unreachable(url, fetched);
+      throw unreachable(url, fetched, this.#timeoutMs);
     }
     // The object the ref names, and the commit it peels to, from the repository's reader.
     this.#reader ??= new CatFileBatch(
@@ -131,8 +134,15 @@ export class TagFetcher {
   }
 }
 
-export function unreachable(url: string, result: GitRunResult): PhpublishError {
+export function unreachable(url: string, result: GitRunResult, timeoutMs?: number): PhpublishError {
   const scrub = new Redactor();
+  if (result.timedOut) {
+    const seconds = timeoutMs === undefined ? 'its time limit' : `${Math.round(timeoutMs / 1000)} s`;
+    return new PhpublishError('VERIFY_REPOSITORY_UNREACHABLE', {
+      url: scrub.redact(url),
+      reason: `git fetch did not finish within ${seconds}`,
+    });
+  }
   // git's own verdict, not the warnings before it (a server without filter support says so first).
   const fatal = result.stderr
     .split('\n')

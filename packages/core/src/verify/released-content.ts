@@ -21,6 +21,8 @@ export async function contentDigestOfTaggedCommit(input: {
   /** The commit the signed tag points at: the one digested. */
   commit: string;
   env: Record<string, string | undefined>;
+  /** The fetch is stopped after this long (a server that accepts and never answers). */
+  timeoutMs?: number;
 }): Promise<RefDigest> {
   const env = { ...withoutSigningSecrets(input.env), GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
   const options = { cwd: input.dir, env };
@@ -30,8 +32,11 @@ export async function contentDigestOfTaggedCommit(input: {
       ['init', '--quiet', '--bare', input.dir],
       fetchTagArgs({ url: input.url, tag: input.tag, ref: 'refs/phpublish/release' }),
     ]) {
-      const result = await runGit(args, options);
-      if (result.exitCode !== 0) throw unreachable(input.url, result);
+      const result = await runGit(args, {
+        ...options,
+        ...(input.timeoutMs !== undefined ? { timeoutMs: input.timeoutMs } : {}),
+      });
+      if (result.exitCode !== 0) throw unreachable(input.url, result, input.timeoutMs);
     }
     // The commit the tag check verified, not whatever the tag names now.
     return await contentDigestOfRef({ cwd: input.dir, ref: input.commit, env });

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { isPhpublishError, PhpublishError } from '../errors/index.js';
+import { answerDeadline } from '../http/index.js';
 import { CONTENT_CODES } from './attestation-check.js';
 import { findAcceptedAttestation } from './attestation-step.js';
 import { checkTagSignatureCached } from './cached-checks.js';
@@ -126,6 +127,7 @@ async function signedCommitContent(
       tag: facts.version,
       commit: facts.commit,
       env: session.deps.env,
+      timeoutMs: answerDeadline(session.http),
     }),
   );
   if ('row' in released) return [attestation, released.row];

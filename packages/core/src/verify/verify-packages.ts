@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PhpublishError } from '../errors/index.js';
+import { answerDeadline } from '../http/index.js';
 import { tagObjectStore } from './cached-checks.js';
 import { crashedReport } from './crashed-report.js';
 import { TagFetcher } from './fetch-tag.js';
@@ -141,7 +142,9 @@ export async function verifyInThisThread(
       config: gitConfig,
       http: options.session.http,
       redactor: deps.redactor,
-      git: new TagFetcher(join(scratch, `tags-${number}`), deps.env),
+      git: new TagFetcher(join(scratch, `tags-${number}`), deps.env, {
+        timeoutMs: answerDeadline(options.session.http),
+      }),
       notice,
       ...(options.session.cache ? { tagObjects: tagObjectStore(options.session.cache) } : {}),
     });
