@@ -235,6 +235,12 @@ async function writeZip(
   const inWorker = (entry: ExportEntry) => workers !== undefined && !entry.conversion && entry.size < largeFrom;
   const ownFiles = regular.filter((entry) => !inWorker(entry));
   const reader = ownFiles.length > 0 ? new CatFileBatch(git, { packLimits: true }) : undefined;
+  let ownLeft = ownFiles.length;
+  /** Its git stops once the last of this thread's files is read: one process less for the rest of the zip. */
+  const ownFileRead = async () => {
+    ownLeft -= 1;
+    if (ownLeft === 0) await reader?.close();
+  };
   let expander: SubstExpander | undefined;
   const expand = () => (expander ??= new SubstExpander(git, plan.commit.commit));
   const nameOf = (entry: ExportEntry) =>
@@ -317,6 +323,7 @@ async function writeZip(
         content = await convertContent(entry, await reader!.content(size), expand);
       }
       if (content && content.length < largeFrom) {
+        await ownFileRead();
         ahead.push({ entry, ready: Promise.resolve(compressFile(content)) });
         aheadBytes += entry.size;
         await keepAheadBounded();
@@ -324,6 +331,7 @@ async function writeZip(
       }
       await writeAhead();
       const large = await spill(spillFile, content ? piecesOf(content) : reader!.pieces(size, STREAM_CHUNK));
+      await ownFileRead();
       const kind = entry.kind as 'file' | 'executable';
       await zip.addLargeEntry(nameOf(entry), kind, large, spilled(spillFile, large.compressedSize));
       digest.add(entry.path, kind, large.sha256);
