@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { recordForLeakScan } from '@phpublish/testing/leak-scan';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EXIT, main } from './command.js';
 
@@ -26,6 +27,8 @@ async function runMain(
     stdout: { write: (text: string) => (stdout += text) },
     stderr: { write: (text: string) => (stderr += text) },
   });
+  // What the program printed goes to the suite's leak scan, like the CLI's (runCli).
+  recordForLeakScan(`the output of phpublish-changesets ${argv[0] ?? ''}`, `${stdout}\n${stderr}`);
   return { code, stdout, stderr };
 }
 

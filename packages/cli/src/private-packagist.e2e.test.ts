@@ -18,8 +18,8 @@ import {
 } from '@phpublish/testing/php-package-repo';
 import { makeTempDir } from '@phpublish/testing/temp-dir';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
+import { runCli } from './commands/testing/run-cli.js';
 import { EXIT } from './exit-codes.js';
-import { main } from './main.js';
 
 const ORG = 'acme-org';
 let key: TestKey;
@@ -87,13 +87,9 @@ async function run(argv: string[], environment: Record<string, string>) {
   let stdout = '';
   let stderr = '';
   onTestFailed(() => console.error(`stdout:\n${stdout}\nstderr:\n${stderr}`));
-  const code = await main({
-    argv,
-    cwd: repo.dir,
-    env: environment,
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-  });
+  const cli = await runCli(argv, { cwd: repo.dir, env: environment });
+  ({ stdout, stderr } = cli);
+  const code = cli.code;
   return { code, stdout, stderr };
 }
 

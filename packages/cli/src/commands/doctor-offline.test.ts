@@ -7,7 +7,7 @@ import { type PackagistFixture, REPOSITORY_URL, startPackagistFixture } from '@p
 import { generateTestKey, type TestKey } from '@phpublish/testing/pgp';
 import { afterEach, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { EXIT } from '../exit-codes.js';
-import { main } from '../main.js';
+import { runCli } from './testing/run-cli.js';
 
 // doctor is often run offline. Each service it asks (Packagist, its OIDC exchange, Private Packagist,
 // the GitHub API, the CI's token service) is asked once and briefly, and a row whose service never
@@ -90,13 +90,9 @@ async function doctor(environment: Record<string, string>) {
   let stdout = '';
   let stderr = '';
   onTestFailed(() => console.error(`stdout:\n${stdout}\nstderr:\n${stderr}`));
-  const code = await main({
-    argv: ['doctor', '--json'],
-    cwd: fixture.repo.dir,
-    env: environment,
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-  });
+  const cli = await runCli(['doctor', '--json'], { cwd: fixture.repo.dir, env: environment });
+  ({ stdout, stderr } = cli);
+  const code = cli.code;
   // Not one retry: the release's retry notices ("retrying in 1 s") never appear.
   expect(stderr).not.toContain('retrying in');
   return { code, rows: JSON.parse(stdout) as Row[] };

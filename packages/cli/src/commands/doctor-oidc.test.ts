@@ -6,7 +6,7 @@ import { type PackagistFixture, REPOSITORY_URL, startPackagistFixture } from '@p
 import { generateTestKey, type TestKey } from '@phpublish/testing/pgp';
 import { afterEach, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { EXIT } from '../exit-codes.js';
-import { main } from '../main.js';
+import { runCli } from './testing/run-cli.js';
 
 // doctor's Packagist row says which credential update-package would get (a short-lived OIDC
 // credential or the long-lived token), found without exchanging anything or sending any token; the
@@ -69,13 +69,9 @@ async function run(argv: string[], environment: Record<string, string>) {
   let stdout = '';
   let stderr = '';
   onTestFailed(() => console.error(`phpublish ${argv.join(' ')}\nstdout:\n${stdout}\nstderr:\n${stderr}`));
-  const code = await main({
-    argv,
-    cwd: fixture.repo.dir,
-    env: environment,
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-  });
+  const cli = await runCli(argv, { cwd: fixture.repo.dir, env: environment });
+  ({ stdout, stderr } = cli);
+  const code = cli.code;
   return { code, stdout, stderr };
 }
 

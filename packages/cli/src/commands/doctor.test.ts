@@ -5,7 +5,7 @@ import { type PackagistFixture, REPOSITORY_URL, startPackagistFixture } from '@p
 import { generateTestKey, type TestKey } from '@phpublish/testing/pgp';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { EXIT } from '../exit-codes.js';
-import { main } from '../main.js';
+import { runCli } from './testing/run-cli.js';
 
 // doctor and publish share one preflight: whatever doctor calls fine, publish --dry-run accepts,
 // and whatever would stop publish, doctor reports as a problem (exit 1).
@@ -48,13 +48,9 @@ async function run(argv: string[]) {
   let stdout = '';
   let stderr = '';
   onTestFailed(() => console.error(`phpublish ${argv.join(' ')}\nstdout:\n${stdout}\nstderr:\n${stderr}`));
-  const code = await main({
-    argv,
-    cwd: fixture.repo.dir,
-    env: localEnv(),
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-  });
+  const cli = await runCli(argv, { cwd: fixture.repo.dir, env: localEnv() });
+  ({ stdout, stderr } = cli);
+  const code = cli.code;
   return { code, stdout, stderr };
 }
 

@@ -10,7 +10,7 @@ import { generateTestKey, type TestKey } from '@phpublish/testing/pgp';
 import { type BareRemote, createBareRemote } from '@phpublish/testing/php-package-repo';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { EXIT } from '../exit-codes.js';
-import { main } from '../main.js';
+import { runCli } from './testing/run-cli.js';
 
 const REPOSITORY = 'acme/hello';
 let key: TestKey;
@@ -66,13 +66,9 @@ async function publish(attest: Record<string, unknown> = {}) {
   let stdout = '';
   let stderr = '';
   onTestFailed(() => console.error(`stdout:\n${stdout}\nstderr:\n${stderr}`));
-  const code = await main({
-    argv: ['publish', 'v1.0.0', '--json'],
-    cwd: fixture.repo.dir,
-    env,
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-  });
+  const cli = await runCli(['publish', 'v1.0.0', '--json'], { cwd: fixture.repo.dir, env });
+  ({ stdout, stderr } = cli);
+  const code = cli.code;
   return { code, stdout, stderr };
 }
 

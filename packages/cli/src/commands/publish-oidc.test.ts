@@ -6,7 +6,7 @@ import { generateTestKey, type TestKey } from '@phpublish/testing/pgp';
 import { type BareRemote, createBareRemote } from '@phpublish/testing/php-package-repo';
 import { afterEach, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { EXIT } from '../exit-codes.js';
-import { main } from '../main.js';
+import { runCli } from './testing/run-cli.js';
 
 let key: TestKey;
 let fixture: PackagistFixture;
@@ -68,13 +68,9 @@ async function run(argv: string[], environment: Record<string, string>) {
   let stdout = '';
   let stderr = '';
   onTestFailed(() => console.error(`stdout:\n${stdout}\nstderr:\n${stderr}`));
-  const code = await main({
-    argv,
-    cwd: fixture.repo.dir,
-    env: environment,
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-  });
+  const cli = await runCli(argv, { cwd: fixture.repo.dir, env: environment });
+  ({ stdout, stderr } = cli);
+  const code = cli.code;
   return { code, stdout, stderr };
 }
 

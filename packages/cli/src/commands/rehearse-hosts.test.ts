@@ -7,8 +7,8 @@ import { freshGnupgHome } from '@phpublish/testing/pgp';
 import { makeTempDir, type TempDir } from '@phpublish/testing/temp-dir';
 import { afterEach, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { EXIT } from '../exit-codes.js';
-import { main } from '../main.js';
 import type { HostRehearsalResult } from './rehearse.js';
+import { runCli } from './testing/run-cli.js';
 
 // The real tools (dev dependencies of the CLI) and the workspace's plugins as built (the test
 // command builds before testing), linked into each test repository's node_modules the way an
@@ -69,13 +69,12 @@ async function rehearse(args: string[]): Promise<{ code: number; stdout: string;
   let stdout = '';
   let stderr = '';
   onTestFailed(() => console.error(`stderr of the rehearsal:\n${stderr}`));
-  const code = await main({
-    argv: ['rehearse', ...args],
+  const cli = await runCli(['rehearse', ...args], {
     cwd: repo,
     env: { PATH: process.env['PATH'], HOME: process.env['HOME'] },
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
   });
+  ({ stdout, stderr } = cli);
+  const code = cli.code;
   return { code, stdout, stderr };
 }
 

@@ -5,8 +5,8 @@ import { createPhpPackageRepo, defaultComposerJson, type PhpPackageRepo } from '
 import { makeTempDir } from '@phpublish/testing/temp-dir';
 import { afterEach, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { EXIT } from '../exit-codes.js';
-import { main } from '../main.js';
 import type { RehearsalResult } from './rehearse.js';
+import { runCli } from './testing/run-cli.js';
 
 /** A library like the real ones: several `require` dependencies no local stand-in serves, and mixed tag prefixes. */
 function composerJsonWithDependencies(name: string): string {
@@ -28,13 +28,12 @@ async function rehearse(cwd: string, args: string[] = []) {
   onTestFailed(() => {
     console.error(`stderr of the rehearsal:\n${stderr}`);
   });
-  const code = await main({
-    argv: ['rehearse', ...args],
+  const cli = await runCli(['rehearse', ...args], {
     cwd,
     env: { PATH: process.env['PATH'], HOME: process.env['HOME'] },
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
   });
+  ({ stdout, stderr } = cli);
+  const code = cli.code;
   return { code, stdout, stderr };
 }
 
@@ -91,13 +90,9 @@ describe('when a step of the rehearsal fails', () => {
     try {
       let stdout = '';
       let stderr = '';
-      const code = await main({
-        argv: ['rehearse'],
-        cwd: repo.dir,
-        env: { PATH: bin.path, HOME: process.env['HOME'] },
-        stdout: { write: (s: string) => (stdout += s) },
-        stderr: { write: (s: string) => (stderr += s) },
-      });
+      const cli = await runCli(['rehearse'], { cwd: repo.dir, env: { PATH: bin.path, HOME: process.env['HOME'] } });
+      ({ stdout, stderr } = cli);
+      const code = cli.code;
       expect(stderr).not.toContain('defect');
       expect(code).toBe(EXIT.failed);
       expect(stderr).toContain('REHEARSE_COMPOSER_MISSING');
@@ -114,13 +109,12 @@ describe('when a step of the rehearsal fails', () => {
     const bin = await pathWithoutComposer();
     try {
       let stdout = '';
-      const code = await main({
-        argv: ['rehearse', '--json'],
+      const cli = await runCli(['rehearse', '--json'], {
         cwd: repo.dir,
         env: { PATH: bin.path, HOME: process.env['HOME'] },
-        stdout: { write: (s: string) => (stdout += s) },
-        stderr: { write: () => {} },
       });
+      ({ stdout } = cli);
+      const code = cli.code;
       expect(code).toBe(EXIT.failed);
       const result = JSON.parse(stdout) as RehearsalResult;
       expect(result.ok).toBe(false);

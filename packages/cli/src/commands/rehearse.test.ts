@@ -1,8 +1,8 @@
 import { sandboxAudit } from '@phpublish/sandbox';
 import { describe, expect, it, onTestFailed } from 'vitest';
 import { EXIT } from '../exit-codes.js';
-import { main } from '../main.js';
 import type { HostRehearsalResult, RehearsalResult } from './rehearse.js';
+import { runCli } from './testing/run-cli.js';
 
 describe('phpublish rehearse --sample', () => {
   it('releases the bundled sample through every layer against the local stand-ins', async () => {
@@ -11,13 +11,12 @@ describe('phpublish rehearse --sample', () => {
     onTestFailed(() => {
       console.error(`stderr of the rehearsal:\n${stderr}`);
     });
-    const code = await main({
-      argv: ['rehearse', '--sample', '--json'],
+    const cli = await runCli(['rehearse', '--sample', '--json'], {
       cwd: process.cwd(),
       env: { PATH: process.env['PATH'], HOME: process.env['HOME'] },
-      stdout: { write: (s: string) => (stdout += s) },
-      stderr: { write: (s: string) => (stderr += s) },
     });
+    ({ stdout, stderr } = cli);
+    const code = cli.code;
     expect(stderr).not.toContain('internal error');
     expect(code).toBe(EXIT.ok);
     const result = JSON.parse(stdout) as RehearsalResult;
@@ -59,13 +58,12 @@ describe('phpublish rehearse --sample --host <tool>', () => {
       onTestFailed(() => {
         console.error(`stderr of the rehearsal:\n${stderr}`);
       });
-      const code = await main({
-        argv: ['rehearse', '--sample', '--host', host, '--json'],
+      const cli = await runCli(['rehearse', '--sample', '--host', host, '--json'], {
         cwd: process.cwd(),
         env: { PATH: process.env['PATH'], HOME: process.env['HOME'] },
-        stdout: { write: (s: string) => (stdout += s) },
-        stderr: { write: (s: string) => (stderr += s) },
       });
+      ({ stdout, stderr } = cli);
+      const code = cli.code;
       expect(stderr).not.toContain('internal error');
       expect(code).toBe(EXIT.ok);
       const result = JSON.parse(stdout) as HostRehearsalResult;
@@ -88,13 +86,12 @@ describe('phpublish rehearse --sample --host changesets', () => {
     onTestFailed(() => {
       console.error(`stderr of the rehearsal:\n${stderr}`);
     });
-    const code = await main({
-      argv: ['rehearse', '--sample', '--host', 'changesets', '--json'],
+    const cli = await runCli(['rehearse', '--sample', '--host', 'changesets', '--json'], {
       cwd: process.cwd(),
       env: { PATH: process.env['PATH'], HOME: process.env['HOME'] },
-      stdout: { write: (s: string) => (stdout += s) },
-      stderr: { write: (s: string) => (stderr += s) },
     });
+    ({ stdout, stderr } = cli);
+    const code = cli.code;
     expect(stderr).not.toContain('internal error');
     expect(code).toBe(EXIT.ok);
     const result = JSON.parse(stdout) as HostRehearsalResult;
@@ -117,13 +114,12 @@ describe('phpublish rehearse --sample --oidc', () => {
     onTestFailed(() => {
       console.error(`stderr of the rehearsal:\n${stderr}`);
     });
-    const code = await main({
-      argv: ['rehearse', '--sample', '--oidc', '--json'],
+    const cli = await runCli(['rehearse', '--sample', '--oidc', '--json'], {
       cwd: process.cwd(),
       env: { PATH: process.env['PATH'], HOME: process.env['HOME'] },
-      stdout: { write: (s: string) => (stdout += s) },
-      stderr: { write: (s: string) => (stderr += s) },
     });
+    ({ stdout, stderr } = cli);
+    const code = cli.code;
     expect(stderr).not.toContain('internal error');
     expect(code).toBe(EXIT.ok);
     const result = JSON.parse(stdout) as RehearsalResult;
@@ -143,13 +139,12 @@ describe('phpublish rehearse --sample --oidc', () => {
 
   it('prints the posture row of the short-lived credential', async () => {
     let stdout = '';
-    const code = await main({
-      argv: ['rehearse', '--sample', '--oidc'],
+    const cli = await runCli(['rehearse', '--sample', '--oidc'], {
       cwd: process.cwd(),
       env: { PATH: process.env['PATH'], HOME: process.env['HOME'] },
-      stdout: { write: (s: string) => (stdout += s) },
-      stderr: { write: () => {} },
     });
+    ({ stdout } = cli);
+    const code = cli.code;
     expect(code).toBe(EXIT.ok);
     expect(stdout).toMatch(
       /Packagist notification +update-package with a short-lived OIDC credential \(trusted publishing: no stored secret\)/,
@@ -166,13 +161,12 @@ describe('phpublish rehearse --sample --host <tool> --oidc', () => {
       onTestFailed(() => {
         console.error(`stderr of the rehearsal:\n${stderr}`);
       });
-      const code = await main({
-        argv: ['rehearse', '--sample', '--host', host, '--oidc', '--json'],
+      const cli = await runCli(['rehearse', '--sample', '--host', host, '--oidc', '--json'], {
         cwd: process.cwd(),
         env: { PATH: process.env['PATH'], HOME: process.env['HOME'] },
-        stdout: { write: (s: string) => (stdout += s) },
-        stderr: { write: (s: string) => (stderr += s) },
       });
+      ({ stdout, stderr } = cli);
+      const code = cli.code;
       expect(stderr).not.toContain('internal error');
       expect(code).toBe(EXIT.ok);
       const result = JSON.parse(stdout) as HostRehearsalResult;
@@ -199,13 +193,12 @@ describe('phpublish rehearse --sample --oidc private-packagist', () => {
     onTestFailed(() => {
       console.error(`stderr of the rehearsal:\n${stderr}`);
     });
-    const code = await main({
-      argv: ['rehearse', '--sample', '--oidc', 'private-packagist', '--json'],
+    const cli = await runCli(['rehearse', '--sample', '--oidc', 'private-packagist', '--json'], {
       cwd: process.cwd(),
       env: { PATH: process.env['PATH'], HOME: process.env['HOME'] },
-      stdout: { write: (s: string) => (stdout += s) },
-      stderr: { write: (s: string) => (stderr += s) },
     });
+    ({ stdout, stderr } = cli);
+    const code = cli.code;
     expect(stderr).not.toContain('internal error');
     expect(code).toBe(EXIT.ok);
     const result = JSON.parse(stdout) as RehearsalResult;
@@ -234,13 +227,12 @@ describe('phpublish rehearse --sample --oidc private-packagist', () => {
 
   it('prints the posture row of the short-lived credential', async () => {
     let stdout = '';
-    const code = await main({
-      argv: ['rehearse', '--sample', '--oidc', 'private-packagist'],
+    const cli = await runCli(['rehearse', '--sample', '--oidc', 'private-packagist'], {
       cwd: process.cwd(),
       env: { PATH: process.env['PATH'], HOME: process.env['HOME'] },
-      stdout: { write: (s: string) => (stdout += s) },
-      stderr: { write: () => {} },
     });
+    ({ stdout } = cli);
+    const code = cli.code;
     expect(code).toBe(EXIT.ok);
     expect(stdout).toMatch(
       /Packagist notification +artifact upload to Private Packagist with a short-lived OIDC credential \(trusted publishing: no stored secret\)/,
@@ -253,13 +245,12 @@ describe('phpublish rehearse --sample --oidc private-packagist', () => {
     [['rehearse', '--sample', '--oidc', 'private-packagist', '--host', 'release-it'], /cannot be used with --host/],
   ])('refuses %j as wrong usage', async (argv, message) => {
     let stderr = '';
-    const code = await main({
-      argv,
+    const cli = await runCli(argv, {
       cwd: process.cwd(),
       env: { PATH: process.env['PATH'], HOME: process.env['HOME'] },
-      stdout: { write: () => {} },
-      stderr: { write: (s: string) => (stderr += s) },
     });
+    ({ stderr } = cli);
+    const code = cli.code;
     expect(code).toBe(EXIT.usage);
     expect(stderr).toMatch(message);
   });

@@ -18,7 +18,7 @@ import {
 import { type BareRemote, createBareRemote } from '@phpublish/testing/php-package-repo';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { EXIT } from '../exit-codes.js';
-import { main } from '../main.js';
+import { runCli } from './testing/run-cli.js';
 
 /**
  * Signing keys as people really export them (GnuPG 2.2 and Sequoia), through the real `main()`:
@@ -88,13 +88,9 @@ async function phpublish(argv: string[], environment: Record<string, string>, cw
   let stdout = '';
   let stderr = '';
   onTestFailed(() => console.error(`stdout:\n${stdout}\nstderr:\n${stderr}`));
-  const code = await main({
-    argv,
-    cwd,
-    env: environment,
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-  });
+  const cli = await runCli(argv, { cwd, env: environment });
+  ({ stdout, stderr } = cli);
+  const code = cli.code;
   outputs.push(stdout, stderr);
   return { code, stdout, stderr };
 }
