@@ -60,9 +60,10 @@ export const signingErrors = defineErrors({
     docs: 'signing.md#loading-keys',
   } satisfies ErrorDefinition<{ fingerprint: string }>,
   SIGNING_KEY_UNSUPPORTED: {
-    title: 'The key is of a kind that GnuPG 2.2 cannot verify',
+    title: 'The key is of a kind that cannot sign release tags',
+    // The problem says why: one openpgp.js does not sign with, or one GnuPG 2.2 (Debian 12, Ubuntu 24.04) cannot verify.
     message: (p: { fingerprint: string; problem: string }) =>
-      `The key ${p.fingerprint} cannot sign release tags: ${p.problem}. Consumers using GnuPG 2.2 (Debian 12, Ubuntu 24.04) could not verify its signatures.`,
+      `The key ${p.fingerprint} cannot sign release tags: ${p.problem}.`,
     remedy: () =>
       'Use a v4 Ed25519 key (`gpg --quick-gen-key "Name <email>" ed25519 sign`, or openpgp.js `curve: "ed25519Legacy"`) or a v4 RSA key of 2048 to 4096 bits. Do not use RFC 9580 v6 keys or the new Ed25519/Ed448 algorithms yet.',
     docs: 'signing.md#supported-keys',
