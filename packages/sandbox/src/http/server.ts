@@ -127,8 +127,14 @@ async function writeOversized(response: ServerResponse, { bytes, declared }: { b
     // Waits for the client to read (or to give up: then the response is destroyed and the loop ends).
     if (!ok)
       await new Promise<void>((resolve) => {
-        response.once('drain', resolve);
-        response.once('close', resolve);
+        // Whichever comes first; the other listener goes, so that they do not pile up chunk by chunk.
+        const done = () => {
+          response.off('drain', done);
+          response.off('close', done);
+          resolve();
+        };
+        response.once('drain', done);
+        response.once('close', done);
       });
   }
   if (!response.destroyed) response.end();
