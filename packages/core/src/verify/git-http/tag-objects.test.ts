@@ -7,8 +7,7 @@ import { createPhpPackageRepo, type PhpPackageRepo } from '@phpublish/testing/ph
 import { makeTempDir, type TempDir } from '@phpublish/testing/temp-dir';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../clock.js';
-import { DEFAULT_RETRY, type HttpDeps } from '../../http/index.js';
+import { testHttpDeps } from '../../http/testing/deps.js';
 import { tagObjectStore } from '../cached-checks.js';
 import { VerifyCache } from '../verify-cache.js';
 import { fetchTagOverHttp } from './fetch-tag-over-http.js';
@@ -17,13 +16,7 @@ let repo: PhpPackageRepo;
 let dir: TempDir;
 let backend: SandboxGitHttpBackend;
 const agent = new Agent();
-const http: HttpDeps = {
-  dispatcher: agent,
-  clock: systemClock,
-  userAgent: 'phpublish-test',
-  timeoutMs: 10_000,
-  retry: { ...DEFAULT_RETRY, attempts: 1 },
-};
+const http = testHttpDeps(agent, { timeoutMs: 10_000 });
 let caches = 0;
 
 beforeAll(async () => {
