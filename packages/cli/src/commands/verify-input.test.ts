@@ -6,6 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../exit-codes.js';
@@ -208,6 +209,8 @@ describe('phpublish verify, local input', () => {
       [['--concurrency=-5'], 'from 1 to 64, not "-5"'],
       [['--threads', '0x2'], '--threads takes a whole number from 1 to 16, not "0x2".'],
       [['--threads', ' 2'], 'from 1 to 16, not " 2"'],
+      [['--request-timeout', '0'], '--request-timeout takes a whole number from 1 to 600, not "0".'],
+      [['--request-timeout', '601'], 'from 1 to 600, not "601"'],
       [['--policy'], '--policy needs a value.'],
       [['--policy', ''], '--policy needs a value.'],
       [['--policy', '--json'], '--policy needs a value, not the option "--json"'],
@@ -224,6 +227,28 @@ describe('phpublish verify, local input', () => {
       expect(run.stderr).toContain('Usage: phpublish verify');
       expect(run.stderr).not.toContain('ambiguous');
       expect(run.stderr).not.toContain('s3cret');
+    });
+
+    it('--request-timeout bounds a request to a server that never answers', async () => {
+      const sockets = new Set<Socket>();
+      const silent = createServer((socket) => void sockets.add(socket));
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      const { port } = silent.address() as AddressInfo;
+      try {
+        const started = Date.now();
+        const run = await fixture.cli([
+          ...['verify', PACKAGE, '1.0.0', '--json', '--policy', fixture.policyFile],
+          ...['--packagist-url', `http://127.0.0.1:${port}`, '--request-timeout', '1'],
+        ]);
+        explainOnFailure(() => run);
+        expect(run.code).toBe(EXIT.failed);
+        expect(failures(JSON.parse(run.stdout))).toMatchObject({ packagist: expect.any(String) });
+        // With the default 30 s per attempt, the retries alone would take minutes.
+        expect(Date.now() - started).toBeLessThan(25_000);
+      } finally {
+        for (const socket of sockets) socket.destroy();
+        await new Promise((resolve) => silent.close(resolve));
+      }
     });
 
     it('takes a value that starts with a dash when written with "="', async () => {
@@ -243,6 +268,8 @@ describe('phpublish verify, local input', () => {
         '64',
         '--threads',
         '1',
+        '--request-timeout',
+        '600',
         '--policy',
         fixture.policyFile,
       ]);

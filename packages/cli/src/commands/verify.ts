@@ -57,6 +57,8 @@ export const verifyCommand: Command = {
     '  --since <date|version>   with --all-versions: only versions released on or after this date (the',
     '                           metadata’s `time`, e.g. 2026-01-31) or from this version on (Composer’s order)',
     '  --concurrency <n>        packages verified at once (default 8)',
+    '  --request-timeout <s>    seconds one request may wait for an answer (default 30); a whole answer, and a',
+    '                           fetch handed to git, may take 4 times as long',
     '  --threads <n>            threads that share the packages (default: one per CPU but one, at most 4)',
     '  --packagist-url <url>    Composer repository with p2 metadata (default: the policy’s, else https://repo.packagist.org)',
     '  --github-api-url <url>   GitHub’s API, for attestations (default: the policy’s, else https://api.github.com)',
@@ -86,6 +88,7 @@ export const verifyCommand: Command = {
     since: { type: 'string' },
     concurrency: { type: 'string' },
     threads: { type: 'string' },
+    'request-timeout': { type: 'string' },
     'packagist-url': { type: 'string' },
     'github-api-url': { type: 'string' },
     'gitlab-api-url': { type: 'string' },
@@ -96,7 +99,7 @@ export const verifyCommand: Command = {
     'refresh-trusted-root': { type: 'boolean' },
   },
   allowPositionals: true,
-  integers: { concurrency: { min: 1, max: 64 }, threads: { min: 1, max: 16 } },
+  integers: { concurrency: { min: 1, max: 64 }, threads: { min: 1, max: 16 }, 'request-timeout': { min: 1, max: 600 } },
   urls: ['packagist-url', 'github-api-url', 'gitlab-api-url'],
   async run({ values, positionals }, io: CommandIo) {
     const usage = (problem: string) => {
@@ -132,6 +135,7 @@ export const verifyCommand: Command = {
     const concurrency = (values['concurrency'] as number | undefined) ?? 8;
     // One thread per CPU but one (left to git and this thread), at most 4.
     const threads = (values['threads'] as number | undefined) ?? Math.max(1, Math.min(4, availableParallelism() - 1));
+    const requestTimeout = values['request-timeout'] as number | undefined;
     const maxSize = values['max-size'] as string | undefined;
     const maxSizes = maxSize === undefined ? { limits: {} } : parseAnswerLimits(maxSize);
     if ('problem' in maxSizes) return usage(`--max-size: ${maxSizes.problem}.`);
@@ -163,6 +167,7 @@ export const verifyCommand: Command = {
       redactor,
       tempDir: io.env['TMPDIR'] || tmpdir(),
       limits: maxSizes.limits,
+      ...(requestTimeout !== undefined ? { timeoutMs: requestTimeout * 1000 } : {}),
       ...(cacheDir ? { cache: { dir: cacheDir, phpublishVersion: PHPUBLISH_VERSION } } : {}),
       ...(values['refresh-trusted-root'] ? { refreshTrustedRoot: true } : {}),
     };
