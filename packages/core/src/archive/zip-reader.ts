@@ -325,8 +325,17 @@ export class ZipReader {
       if (entry.flags & FLAG_DATA_DESCRIPTOR) {
         // A data descriptor follows: 12 bytes, or 20 with zip64 sizes, each maybe after a signature.
         const head = end + 4 <= this.#centralOffset ? await this.#reader.read(end, 4) : Buffer.alloc(4);
-        const lengths = head.readUInt32LE(0) === DESCRIPTOR_SIGNATURE ? [16, 24] : [12, 20];
-        end += lengths.find((length) => end + length === next) ?? lengths[0]!;
+        const signed = head.readUInt32LE(0) === DESCRIPTOR_SIGNATURE;
+        const lengths = signed ? [16, 24] : [12, 20];
+        const length = lengths.find((candidate) => end + candidate === next);
+        if (length !== undefined) {
+          // Its fields are what a streaming reader goes by: they must say what the central directory says.
+          const fields = await this.#reader.read(end + (signed ? 4 : 0), length - (signed ? 4 : 0));
+          if (!descriptorAgrees(fields, entry)) {
+            throw invalid(`the data descriptor of "${shown}" disagrees with the central directory`);
+          }
+        }
+        end += length ?? lengths[0]!;
       }
       if (end > next) {
         throw new PhpublishError('ARCHIVE_ZIP_OVERLAP', {
@@ -402,6 +411,14 @@ export class ZipReader {
       done += n;
     }
   }
+}
+
+/** Whether a data descriptor's CRC and sizes (32-bit, or 64-bit in its longer form) are the entry's. */
+function descriptorAgrees(fields: Buffer, entry: ZipEntry): boolean {
+  const wide = fields.length === 20;
+  const compressedSize = wide ? Number(fields.readBigUInt64LE(4)) : fields.readUInt32LE(4);
+  const size = wide ? Number(fields.readBigUInt64LE(12)) : fields.readUInt32LE(8);
+  return fields.readUInt32LE(0) === entry.crc >>> 0 && compressedSize === entry.compressedSize && size === entry.size;
 }
 
 /** The values of a zip64 extended information extra field, in order, or undefined when there is none. */
