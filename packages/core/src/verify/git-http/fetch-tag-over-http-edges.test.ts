@@ -14,6 +14,7 @@ import { systemClock } from '../../clock.js';
 import { DEFAULT_RETRY, type HttpDeps } from '../../http/index.js';
 import { type FetchedTag, TagFetcher } from '../fetch-tag.js';
 import { fetchTagOverHttp, UseGitInstead } from './fetch-tag-over-http.js';
+import { FLUSH, pktLine } from './pkt-line.js';
 
 // What the in-process tag reader does with answers a real code host may give besides the plain one:
 // redirects (a renamed repository), pages that are not git's, errors, huge answers, and tags whose
@@ -154,6 +155,22 @@ describe('when the server answers something other than git’s protocol', () => 
   it('hands a server error to git, naming the status', async () => {
     server.injectFault({ method: 'POST', path: `/acme/hello.git${UPLOAD_PACK}`, fault: { status: 500 } });
     expect(await reasonForGit(fetchFrom(`${server.url}/acme/hello.git`))).toBe('HTTP 500');
+  });
+
+  it('hands a corrupt pack to git rather than reading part of it', async () => {
+    // ls-refs gets the server's real answer; the fetch gets a packfile section with a broken pack.
+    const corrupt = Buffer.concat([pktLine('packfile\n'), pktLine(Buffer.from('\x01PACK-not-really-a-pack')), FLUSH]);
+    server.injectFault({
+      method: 'POST',
+      path: `/acme/hello.git${UPLOAD_PACK}`,
+      skip: 1,
+      fault: {
+        status: 200,
+        headers: { 'content-type': 'application/x-git-upload-pack-result' },
+        body: corrupt.toString('latin1'),
+      },
+    });
+    expect(await reasonForGit(fetchFrom(`${server.url}/acme/hello.git`))).toMatch(/^the pack: .*no PACK header/);
   });
 
   it('does not read an answer larger than a tag needs (declared or not)', async () => {
