@@ -186,6 +186,89 @@ describe('when a central directory header lies', () => {
   });
 });
 
+describe('when an entry keeps its sizes in a zip64 extra field', () => {
+  /**
+   * A zip of `a.php` (then `b.php`) whose first central header says "see zip64" (all ones) in the
+   * fields `marked` (central header offsets) and carries `extra` after its name.
+   */
+  const withExtra = (marked: number[], extra: Buffer) => {
+    const { bytes, end, central } = zipOf([file('a.php', '<?php // a'), file('b.php', 'b')]);
+    const header = Buffer.from(bytes.subarray(central, central + 46 + 'a.php'.length));
+    for (const at of marked) {
+      if (at === 34) header.writeUInt16LE(0xffff, at);
+      else header.writeUInt32LE(0xffffffff, at);
+    }
+    header.writeUInt16LE(extra.length, 30);
+    const endRecord = Buffer.from(bytes.subarray(end));
+    endRecord.writeUInt32LE(end - central + extra.length, 12);
+    return Buffer.concat([
+      bytes.subarray(0, central),
+      header,
+      extra,
+      bytes.subarray(central + header.length, end),
+      endRecord,
+    ]);
+  };
+  /** An extra field: its id, its length, its data. */
+  const field = (id: number, data: Buffer) => {
+    const head = Buffer.alloc(4);
+    head.writeUInt16LE(id, 0);
+    head.writeUInt16LE(data.length, 2);
+    return Buffer.concat([head, data]);
+  };
+  const u64s = (...values: number[]) => {
+    const data = Buffer.alloc(8 * values.length);
+    for (const [i, value] of values.entries()) data.writeBigUInt64LE(BigInt(value), 8 * i);
+    return data;
+  };
+  const SIZE = 24;
+  const COMPRESSED = 20;
+  const OFFSET = 42;
+  const DISK = 34;
+  const timestamp = field(0x5455, Buffer.from([1, 0, 0, 0, 0]));
+
+  it('reads the size, compressed size and offset from it, after other extra fields, as from the header', async () => {
+    const plain = await outcomeOf(zipOf([file('a.php', '<?php // a'), file('b.php', 'b')]).bytes);
+    const length = '<?php // a'.length;
+    const zip = withExtra([SIZE, COMPRESSED, OFFSET], Buffer.concat([timestamp, field(1, u64s(length, length, 0))]));
+    expect(await outcomeOf(zip)).toBe(plain);
+  });
+
+  it('refuses a zip64 field with fewer values than the header sends it to', async () => {
+    expect(await outcomeOf(withExtra([SIZE, COMPRESSED], field(1, u64s(10))))).toBe('ARCHIVE_ZIP_INVALID');
+  });
+
+  it('refuses an extra field that runs past the extra data, hiding the zip64 field', async () => {
+    const damaged = field(0x5455, Buffer.alloc(2));
+    damaged.writeUInt16LE(40, 2);
+    expect(await outcomeOf(withExtra([SIZE], Buffer.concat([damaged, field(1, u64s(10))])))).toBe(
+      'ARCHIVE_ZIP_INVALID',
+    );
+  });
+
+  it('refuses an entry whose disk number is in the zip64 field, with ARCHIVE_ZIP_UNSUPPORTED', async () => {
+    expect(await outcomeOf(withExtra([DISK], field(1, Buffer.alloc(4))))).toBe('ARCHIVE_ZIP_UNSUPPORTED');
+  });
+});
+
+describe('when a zip is damaged or too large to read', () => {
+  it('refuses an entry whose local header is missing', async () => {
+    const { bytes, central } = zipOf([file('a.php', 'a'), file('b.php', 'b')]);
+    const second = bytes.readUInt32LE(central + 46 + 'a.php'.length + 42);
+    bytes.writeUInt32LE(0, second);
+    expect(await outcomeOf(bytes)).toBe('ARCHIVE_ZIP_INVALID');
+  });
+
+  it('refuses a central directory of more than 64 MiB with ARCHIVE_ZIP_UNSUPPORTED, without reading it', async () => {
+    const central = Buffer.alloc(64 * 1024 * 1024 + 1);
+    const end = Buffer.alloc(END_SIZE);
+    end.writeUInt32LE(0x06054b50, 0);
+    end.writeUInt32LE(central.length, 12);
+    const error = await contentDigestOfZipBytes(Buffer.concat([central, end]), 'huge.zip').catch((e) => e);
+    expect(error.code).toBe('ARCHIVE_ZIP_UNSUPPORTED');
+  });
+});
+
 describe('when an entry says what kind of file it is', () => {
   const UNIX = 0x0314;
   const DOS = 0x0014;
