@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
@@ -266,6 +267,28 @@ describe('when a zip is damaged or too large to read', () => {
     end.writeUInt32LE(central.length, 12);
     const error = await contentDigestOfZipBytes(Buffer.concat([central, end]), 'huge.zip').catch((e) => e);
     expect(error.code).toBe('ARCHIVE_ZIP_UNSUPPORTED');
+  });
+});
+
+describe('when an entry too large to inflate at once is streamed', () => {
+  // Random bytes do not compress: more than the 1 MiB the reader inflates in one call.
+  const content = randomBytes(1536 * 1024);
+  const deflated = deflateRawSync(content);
+  const large = (extra: Partial<CraftEntry>): CraftEntry => ({ name: 'big.bin', method: 8, content, ...extra });
+
+  it('reads it as the same bytes', async () => {
+    const stored = await outcomeOf(zipOf([{ name: 'big.bin', content }]).bytes);
+    expect(await outcomeOf(zipOf([large({})]).bytes)).toBe(stored);
+  });
+
+  it.each([
+    ['a wrong CRC-32', { crc: 1234 }],
+    ['deflate data cut short', { data: deflated.subarray(0, deflated.length - 1000) }],
+    ['bytes after its deflate data', { data: Buffer.concat([deflated, Buffer.from('junk')]) }],
+    ['more bytes than it declares', { size: content.length - 1 }],
+    ['fewer bytes than it declares', { size: content.length + 1 }],
+  ])('refuses %s with ARCHIVE_ZIP_INVALID', async (_what, extra) => {
+    expect(await outcomeOf(zipOf([large(extra)]).bytes)).toBe('ARCHIVE_ZIP_INVALID');
   });
 });
 
