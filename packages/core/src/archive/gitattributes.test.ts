@@ -74,6 +74,11 @@ const patterns = [
   'q/*?/z',
   'r/**/x*y/z',
   'r/*/**/t',
+  // C-quoted patterns: octal escapes for bytes, and escapes git does not know.
+  '"\\303\\251q"',
+  '"\\t\\"k"',
+  '"\\qk"',
+  '"\\477k"',
 ];
 
 const paths = [
