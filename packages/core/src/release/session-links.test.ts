@@ -1,6 +1,7 @@
 import { gitEnv } from '@phpublish/testing/git';
 import { type PackagistFixture, REPOSITORY_URL, startPackagistFixture } from '@phpublish/testing/packagist';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { git } from '../git/index.js';
 import { memoryLogger } from '../log/index.js';
 import { ReleaseSession } from './session.js';
 
@@ -34,9 +35,18 @@ describe('when a host links to the release on Packagist', () => {
     await session.cleanup();
   });
 
-  it('gives no link when Packagist is turned off', async () => {
+  it('gives no link when Packagist is turned off, asks Packagist nothing, and reports it as skipped', async () => {
     const session = await start({ mode: 'off', url: fixture.packagist.url, repositoryUrl: REPOSITORY_URL });
     expect(session.packagistUrl('v1.0.0')).toBeUndefined();
+
+    // The host made the tag; phpublish publishes the rest of the release.
+    await git(['tag', 'v1.0.0', fixture.repo.head], { cwd: fixture.repo.dir, env: gitEnv() });
+    const published = await session.publish({ tag: 'v1.0.0', commit: fixture.repo.head });
+    expect(published.posture.packagist).toMatchObject({ notified: 'off' });
+    const printed: string[] = [];
+    await session.report({ print: (text) => printed.push(text) });
+    expect(printed.join('\n')).toMatch(/➖ Packagist +not notified \(packagist\.mode is off\)/);
+    expect(fixture.packagist.requests).toEqual([]);
     await session.cleanup();
   });
 });
