@@ -151,6 +151,22 @@ describe('when deciding how a file is converted', () => {
     expect(crlf({ eol: 'lf' })).toBeUndefined();
   });
 
+  it('refuses working-tree-encoding set or unset without an encoding, as git archive does, and accepts UTF-8', () => {
+    const codeFor = (encoding: ContentAttributes['working-tree-encoding']) => {
+      try {
+        conversionFor('a.txt', 10, { ...none, 'working-tree-encoding': encoding });
+        return 'accepted';
+      } catch (error) {
+        return (error as { code: string }).code;
+      }
+    };
+    expect(codeFor(true)).toBe('ARCHIVE_ATTRIBUTE_UNSUPPORTED');
+    expect(codeFor(false)).toBe('ARCHIVE_ATTRIBUTE_UNSUPPORTED');
+    expect(codeFor('UTF-8')).toBe('accepted');
+    expect(codeFor('utf8')).toBe('accepted');
+    expect(codeFor('')).toBe('accepted');
+  });
+
   it('refuses to buffer a large file it must convert, and leaves huge files alone as git does', () => {
     const attrs = { ...none, eol: 'crlf' };
     const tooLarge = (() => {
