@@ -292,6 +292,16 @@ describe('when an entry too large to inflate at once is streamed', () => {
   });
 });
 
+describe('when a symbolic link declares a target longer than any path', () => {
+  it('refuses it with ARCHIVE_SYMLINK_ESCAPES before reading its target', async () => {
+    const SYMLINK = (0o120777 << 16) >>> 0;
+    const zip = zipOf([file('link', 'a'.repeat(4096), { externalAttributes: SYMLINK })]).bytes;
+    expect(await outcomeOf(zip)).toBe('ARCHIVE_SYMLINK_ESCAPES');
+    const longest = zipOf([file('link', 'a'.repeat(4095), { externalAttributes: SYMLINK })]).bytes;
+    expect(await outcomeOf(longest)).toMatch(/sha256:/);
+  });
+});
+
 describe('when an entry says what kind of file it is', () => {
   const UNIX = 0x0314;
   const DOS = 0x0014;
