@@ -7,12 +7,6 @@
  * short word, a few dozen bytes, where a loop is as fast as a call into C++.
  */
 
-/** Whether `a[aStart, aStart + length)` holds the same bytes as `b[bStart, bStart + length)`. */
-export function bytesEqual(a: Uint8Array, aStart: number, b: Uint8Array, bStart: number, length: number): boolean {
-  for (let i = 0; i < length; i++) if (a[aStart + i] !== b[bStart + i]) return false;
-  return true;
-}
-
 /** Byte order of `a[aStart, aEnd)` and `b[bStart, bEnd)`: negative, zero or positive (as Buffer.compare). */
 export function compareBytes(
   a: Uint8Array,
@@ -35,10 +29,4 @@ export function compareBytes(
 export function copyBytes(source: Uint8Array, start: number, end: number, target: Uint8Array, at: number): number {
   for (let i = start; i < end; i++) target[at++] = source[i]!;
   return at;
-}
-
-/** Where `byte` first is in `bytes[from, to)`; -1 when it is not there (Buffer.indexOf allocates on each call). */
-export function indexOfByte(bytes: Uint8Array, byte: number, from: number, to: number): number {
-  for (let i = Math.max(0, from); i < to; i++) if (bytes[i] === byte) return i;
-  return -1;
 }
