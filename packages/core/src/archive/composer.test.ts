@@ -114,6 +114,9 @@ describe('when composer.json lists archive.exclude rules', () => {
     '\\*.literal',
     'café/*.txt',
     '[',
+    'price$.txt',
+    'back\\\\slash',
+    'plus+(1)|^x#',
   ];
   const paths = [
     'tests/a.php',
@@ -150,6 +153,11 @@ describe('when composer.json lists archive.exclude rules', () => {
     'café/menu.txt',
     'cafe/menu.txt',
     'src/Hello.php',
+    'price$.txt',
+    'price.txt',
+    'back\\slash',
+    'backslash',
+    'plus+(1)|^x#',
   ];
 
   it('excludes exactly what Composer’s own filter excludes, rule by rule and all together', async () => {
