@@ -100,6 +100,8 @@ describe('when a path cannot be written on Windows', () => {
     ['lib/COM1/x.php', 'a device name as a directory'],
     ['LPT9.txt', 'a printer port'],
     ['com\u00b9.txt', 'a port with a superscript digit'],
+    ['LPT\u00b2', 'a printer port with a superscript two'],
+    ['src/Com\u00b3.php', 'a port with a superscript three'],
     ['PRN  .md', 'a device name with spaces before the extension'],
     ['CONIN$', 'the console input'],
     ['conout$.log', 'the console output'],
@@ -136,6 +138,8 @@ describe('when a path cannot be written on Windows', () => {
     ['notes~1.text'],
     ['long-name~1.php'],
     ['~1'],
+    ['com\u00bd.txt'],
+    ['NOTES~1.b.c'],
     ['caf\u00e9/\u00fcber.php'],
   ])('accepts %j', (path) => {
     expect(verdict(path)).toBe('accepted');
@@ -153,6 +157,12 @@ describe('when a path is too long for a file system', () => {
 
   it('still accepts long paths made of short segments', () => {
     expect(verdict(Array.from({ length: 100 }, () => 'segment').join('/'))).toBe('accepted');
+  });
+
+  it('refuses a whole path longer than a zip entry can name (65,535 bytes), and an empty one', () => {
+    expect(verdict(Array.from({ length: 8192 }, () => 'segment').join('/'))).toBe('accepted');
+    expect(verdict(Array.from({ length: 8193 }, () => 'segment').join('/'))).toBe('ARCHIVE_PATH_UNSAFE');
+    expect(verdict('')).toBe('ARCHIVE_PATH_UNSAFE');
   });
 });
 
