@@ -98,8 +98,12 @@ export class TagFetcher {
       { failure: (problem) => new Error(`git cat-file --batch: ${problem}`) },
     );
     const [named, peeled] = await this.#reader.readAll([ref, `${ref}^{commit}`]);
-    if (!named || !peeled || peeled.type !== 'commit') {
+    if (!named) {
       throw unreachable(url, { exitCode: 1, stdout: Buffer.alloc(0), stderr: 'the fetched tag cannot be read back' });
+    }
+    // `^{commit}` finds nothing for a tag of a tree or a blob (git allows them): no commit to verify against.
+    if (!peeled) {
+      throw new PhpublishError('VERIFY_TAG_INVALID', { tag, problem: 'it names a tree or a blob, not a commit' });
     }
     if (named.type === 'commit') return { kind: 'lightweight', commit: peeled.oid };
     return { kind: 'annotated', oid: named.oid, raw: named.content, commit: peeled.oid };
