@@ -176,7 +176,7 @@ export const signingErrors = defineErrors({
     title: 'git could not write the signed tag',
     message: (p: { tag: string; reason: string }) => `git could not write tag ${p.tag}: ${p.reason}.`,
     remedy: () =>
-      'Check that the repository is writable and that no other process changed the tag at the same time, then run again.',
+      'Check that the repository is writable and that no other process changed the tag at the same time; when git says it has no identity ("Please tell me who you are"), set `user.name` and `user.email` in the job (or let the release tool name the tagger). Then run again.',
     docs: 'signing.md#signed-tags',
   } satisfies ErrorDefinition<{ tag: string; reason: string }>,
   TAG_PUSH_FAILED: {
