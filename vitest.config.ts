@@ -41,10 +41,10 @@ export default defineConfig({
       reporter: [['text', { skipFull: true }]],
       // Also when a test fails: the numbers are still worth seeing.
       reportOnFailure: true,
-      // Measured on the whole suite: 88.1 % of core's branches (issue 23 asks for 90 %; code that runs
-      // only in worker threads or child processes is not seen). The floor keeps what is covered from
-      // slipping back; raise it as real tests cover more.
-      thresholds: { branches: 87 },
+      // Issue 23: at least 90 % of core's branches, measured on the whole suite (91.4 % when set; code
+      // that runs only in worker threads or child processes is not seen). Raise it as real tests
+      // cover more; never lower it to let a change through.
+      thresholds: { branches: 90 },
     },
   },
 });
