@@ -7,7 +7,7 @@ import { crc32, createDeflateRaw, deflateRawSync } from 'node:zlib';
 import { isPhpublishError, PhpublishError } from '../errors/index.js';
 import { CatFileBatch } from '../git/batch.js';
 import { type GitContext, gitContextOf } from '../git/context.js';
-import { type CompressedFile, compressFile, DEFLATE_OPTIONS } from './compress-worker.js';
+import { type CompressedFile, DEFLATE_OPTIONS } from './compress-worker.js';
 import { CompressionWorkers } from './compression-workers.js';
 import { ContentDigestBuilder } from './content-digest.js';
 import { convertContent, STREAM_CHUNK } from './export-contents.js';
@@ -21,8 +21,8 @@ export interface BuildArchiveInput extends ExportOptions {
   /** Where to write the zip; it is written to a temporary file beside it, then renamed. */
   outFile: string;
   /**
-   * Worker threads that compress: by default one per core when the tree's small files add up to
-   * 4 MiB or more, none below (this thread compresses them); 0 for none. Does not change the bytes.
+   * Worker threads that compress beside this thread: by default one per core but one when the
+   * tree's small files add up to 4 MiB or more, none below; 0 for none. Does not change the bytes.
    */
   concurrency?: number;
 }
@@ -208,10 +208,10 @@ export async function buildTunedArchive(input: BuildArchiveInput, tuning: Archiv
 }
 
 /**
- * Writes the plan's entries in order. Small files are read and compressed ahead of the one being
- * written: by worker threads, in batches, each worker reading its blobs from a git of its own
- * (for trees large enough), or on this thread. Files git converts and large files are read on this
- * thread; a large file is streamed through the spill file when its turn comes.
+ * Writes the plan's entries in order. One `git cat-file --batch` reads every regular file in the
+ * plan's order; small files are gathered in batches that are compressed ahead of the one being
+ * written (by worker threads for trees large enough, and on this thread: CompressionWorkers). A
+ * large file is streamed through the spill file when its turn comes.
  */
 async function writeZip(
   input: BuildArchiveInput,
@@ -229,17 +229,15 @@ async function writeZip(
   const counts = { files: 0, symlinks: 0, directories: 0 };
   const regular = plan.entries.filter((entry) => isRegularKind(entry.kind));
   const smallBytes = regular.reduce((sum, entry) => (entry.size < largeFrom ? sum + entry.size : sum), 0);
-  const workerCount = input.concurrency ?? (smallBytes >= WORKERS_FROM ? availableParallelism() : 0);
-  const workers = workerCount > 0 ? new CompressionWorkers(workerCount, git) : undefined;
-  /** Whether a worker reads and compresses the file: a small one git does not convert. */
-  const inWorker = (entry: ExportEntry) => workers !== undefined && !entry.conversion && entry.size < largeFrom;
-  const ownFiles = regular.filter((entry) => !inWorker(entry));
-  const reader = ownFiles.length > 0 ? new CatFileBatch(git, { packLimits: true }) : undefined;
-  let ownLeft = ownFiles.length;
-  /** Its git stops once the last of this thread's files is read: one process less for the rest of the zip. */
-  const ownFileRead = async () => {
-    ownLeft -= 1;
-    if (ownLeft === 0) await reader?.close();
+  const workers = new CompressionWorkers(
+    input.concurrency ?? (smallBytes >= WORKERS_FROM ? availableParallelism() - 1 : 0),
+  );
+  const reader = regular.length > 0 ? new CatFileBatch(git, { packLimits: true }) : undefined;
+  let unread = regular.length;
+  /** Its git stops once the last file is read: one process less for the rest of the zip. */
+  const fileRead = async () => {
+    unread -= 1;
+    if (unread === 0) await reader?.close();
   };
   let expander: SubstExpander | undefined;
   const expand = () => (expander ??= new SubstExpander(git, plan.commit.commit));
@@ -247,74 +245,59 @@ async function writeZip(
     Buffer.from(`${folder}${entry.path}${entry.kind === 'directory' ? '/' : ''}`, 'utf8');
 
   /**
-   * Files being read and compressed, oldest first: `ready` is set once the file is compressed on
-   * this thread or its batch is sent to a worker. `batch`: the files of the batch being filled.
+   * Entries waiting to be written, oldest first: directories, symlinks and small files read
+   * ahead of the one being written. A small file's `ready` is set once its batch is sent to be
+   * compressed; `batch` holds the files of the batch being filled.
    */
   const ahead: Array<{ entry: ExportEntry; ready?: Promise<CompressedFile> }> = [];
   let aheadBytes = 0;
-  let batch: Array<(typeof ahead)[number]> = [];
+  let batch: Array<{ file: (typeof ahead)[number]; content: Buffer }> = [];
   let batchBytes = 0;
   const sendBatch = () => {
-    const done = workers!.compress(batch.map((file) => file.entry.oid));
-    batch.forEach((file, i) => {
-      file.ready = done.then((files) => files[i]!);
+    const done = workers.compress(batch.map((item) => item.content));
+    batch.forEach((item, i) => {
+      item.file.ready = done.then((files) => files[i]!);
       // A failure surfaces when the oldest file waiting for it is written.
-      file.ready.catch(() => {});
+      item.file.ready.catch(() => {});
     });
     batch = [];
     batchBytes = 0;
   };
-  const addToBatch = (entry: ExportEntry) => {
-    const file = { entry };
-    ahead.push(file);
-    aheadBytes += entry.size;
-    batch.push(file);
-    batchBytes += entry.size;
-    if (batch.length >= BATCH_FILES || batchBytes >= BATCH_BYTES) sendBatch();
-  };
   const writeOldest = async () => {
-    if (ahead[0]!.ready === undefined) sendBatch();
-    const { entry, ready } = ahead.shift()!;
-    const file = await ready!;
-    aheadBytes -= entry.size;
-    const kind = entry.kind as 'file' | 'executable';
-    await zip.addEntry(nameOf(entry), kind, file);
-    digest.add(entry.path, kind, file.sha256);
-    counts.files += 1;
+    const oldest = ahead.shift()!;
+    const { entry } = oldest;
+    if (entry.kind === 'directory') {
+      await zip.addDirectory(nameOf(entry));
+      counts.directories += 1;
+    } else if (entry.kind === 'symlink') {
+      const target = plan.symlinkTargets.get(entry.path)!;
+      await zip.addEntry(nameOf(entry), 'symlink', {
+        method: METHOD_STORE,
+        data: target,
+        crc: crc32(target),
+        size: target.length,
+      });
+      digest.add(entry.path, 'symlink', createHash('sha256').update(target).digest());
+      counts.symlinks += 1;
+    } else {
+      if (oldest.ready === undefined) sendBatch();
+      const file = await oldest.ready!;
+      aheadBytes -= entry.size;
+      await zip.addEntry(nameOf(entry), entry.kind, file);
+      digest.add(entry.path, entry.kind, file.sha256);
+      counts.files += 1;
+    }
   };
   const writeAhead = async () => {
     while (ahead.length > 0) await writeOldest();
   };
-  const keepAheadBounded = async () => {
-    while (ahead.length > AHEAD_FILES || aheadBytes > AHEAD_BYTES) await writeOldest();
-  };
 
   try {
-    reader?.request(ownFiles.map((entry) => entry.oid));
+    reader?.request(regular.map((entry) => entry.oid));
     await zip.addDirectory(Buffer.from(folder, 'utf8'));
     for (const entry of plan.entries) {
-      if (entry.kind === 'directory' || entry.kind === 'symlink') {
-        // Written in order: everything read ahead goes first.
-        await writeAhead();
-        if (entry.kind === 'directory') {
-          await zip.addDirectory(nameOf(entry));
-          counts.directories += 1;
-        } else {
-          const target = plan.symlinkTargets.get(entry.path)!;
-          await zip.addEntry(nameOf(entry), 'symlink', {
-            method: METHOD_STORE,
-            data: target,
-            crc: crc32(target),
-            size: target.length,
-          });
-          digest.add(entry.path, 'symlink', createHash('sha256').update(target).digest());
-          counts.symlinks += 1;
-        }
-        continue;
-      }
-      if (inWorker(entry)) {
-        addToBatch(entry);
-        await keepAheadBounded();
+      if (!isRegularKind(entry.kind)) {
+        ahead.push({ entry });
         continue;
       }
       const { size } = await reader!.nextOf(entry.oid);
@@ -323,15 +306,20 @@ async function writeZip(
         content = await convertContent(entry, await reader!.content(size), expand);
       }
       if (content && content.length < largeFrom) {
-        await ownFileRead();
-        ahead.push({ entry, ready: Promise.resolve(compressFile(content)) });
+        await fileRead();
+        const file = { entry };
+        ahead.push(file);
         aheadBytes += entry.size;
-        await keepAheadBounded();
+        batch.push({ file, content });
+        batchBytes += content.length;
+        if (batch.length >= BATCH_FILES || batchBytes >= BATCH_BYTES) sendBatch();
+        while (ahead.length > AHEAD_FILES || aheadBytes > AHEAD_BYTES) await writeOldest();
         continue;
       }
+      // A large file is written when its turn comes, everything before it first.
       await writeAhead();
       const large = await spill(spillFile, content ? piecesOf(content) : reader!.pieces(size, STREAM_CHUNK));
-      await ownFileRead();
+      await fileRead();
       const kind = entry.kind as 'file' | 'executable';
       await zip.addLargeEntry(nameOf(entry), kind, large, spilled(spillFile, large.compressedSize));
       digest.add(entry.path, kind, large.sha256);
@@ -340,7 +328,7 @@ async function writeZip(
     await writeAhead();
   } finally {
     await reader?.close();
-    await workers?.close();
+    await workers.close();
   }
   const written = await zip.finish(Buffer.from(plan.commit.commit, 'latin1'));
   return {

@@ -1,14 +1,12 @@
 import { createHash } from 'node:crypto';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { constants, crc32, createDeflateRaw, type DeflateRaw, deflateRawSync } from 'node:zlib';
-import { CatFileBatch } from '../git/batch.js';
-import type { GitContext } from '../git/context.js';
+import { crc32, deflateRawSync } from 'node:zlib';
 
 /**
- * Compression of small files, the one piece of work that runs on several cores: on the calling
- * thread for small trees, and in worker threads running this module for the others. A worker
- * reads its files itself, from a `git cat-file --batch` of its own: only the deflated bytes
- * travel between threads.
+ * Compression of small files, the one piece of work that runs on several cores: the calling
+ * thread compresses, and for large trees worker threads running this module compress batches
+ * beside it. This module imports Node's modules only, so a worker loads it as it is (compiled, or
+ * its TypeScript source under the tests).
  */
 
 /**
@@ -28,111 +26,76 @@ export interface CompressedFile {
   sha256: Uint8Array;
 }
 
-/** The file as the zip stores it: `deflated` unless that is not smaller than the file. */
-function stored(content: Uint8Array, deflated: Uint8Array): CompressedFile {
+/** Deflates a file unless that does not make it smaller (an empty file is stored). */
+export function compressFile(content: Uint8Array): CompressedFile {
   const crc = crc32(content);
   const sha256 = createHash('sha256').update(content).digest();
+  const deflated = content.length === 0 ? content : deflateRawSync(content, DEFLATE_OPTIONS);
   return deflated.length < content.length
     ? { method: 8, data: deflated, crc, size: content.length, sha256 }
     : { method: 0, data: content, crc, size: content.length, sha256 };
 }
 
-/** Deflates a file unless that does not make it smaller (an empty file is stored). */
-export function compressFile(content: Uint8Array): CompressedFile {
-  return stored(content, content.length === 0 ? content : deflateRawSync(content, DEFLATE_OPTIONS));
-}
-
-/** What a worker is started with. */
-export interface WorkerSetup {
-  /** Marks a worker started for this module, so that importing it elsewhere starts nothing. */
-  mark: typeof WORKER_MARK;
-  /** Where its git reads the files. */
-  git: GitContext;
-}
-
 export const WORKER_MARK = 'phpublish-compress-worker';
 
-/** What a worker is sent: a batch of blobs to read and compress, numbered so that the answer finds its batch. */
+/**
+ * What a worker is sent: files one after the other in `data` (its first `lengths` sum of bytes),
+ * numbered so that the answer finds its batch.
+ */
 export interface CompressRequest {
   id: number;
-  oids: string[];
+  data: Uint8Array;
+  lengths: number[];
 }
 
 /**
- * A batch compressed: each file's stored bytes one after the other in `data` (one buffer handed
- * over per batch, not one per file), its SHA-256 in `sha256s`; or why it could not be read.
+ * A batch compressed: each file's stored bytes one after the other in `stored` (one buffer handed
+ * over per batch, not one per file), its SHA-256 in `sha256s`; the request's `data`, handed back
+ * to be filled again.
  */
 export interface CompressedBatch {
   id: number;
   data: Uint8Array;
+  stored: Uint8Array;
   methods: Array<0 | 8>;
-  lengths: number[];
+  storedLengths: number[];
   crcs: number[];
-  sizes: number[];
   sha256s: Uint8Array;
 }
 
-export type CompressAnswer = CompressedBatch | { id: number; problem: string };
-
-/**
- * Deflates `content` with `stream`, one zlib stream used again for every file (reset after each):
- * the same bytes as deflateRawSync (the whole input, then Z_FINISH), without allocating zlib's
- * quarter of a megabyte of state per file, which in a worker thread grows memory the allocator
- * keeps (measured: about 150 MiB more at the peak on 44,000 files).
- */
-async function deflateWith(stream: DeflateRaw, content: Uint8Array): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  const onData = (chunk: Buffer) => chunks.push(chunk);
-  stream.on('data', onData);
-  stream.write(content);
-  await new Promise<void>((resolve) => stream.flush(constants.Z_FINISH, () => resolve()));
-  stream.off('data', onData);
-  stream.reset();
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-}
-
-/** Reads the batch's blobs from `reader` (which was asked for them already) and compresses them with `stream`. */
-async function compressBatch(
-  reader: CatFileBatch,
-  stream: DeflateRaw,
-  oids: readonly string[],
-): Promise<CompressedFile[]> {
-  const files: CompressedFile[] = [];
-  for (const oid of oids) {
-    const { size } = await reader.nextOf(oid);
-    const content = await reader.content(size);
-    files.push(stored(content, content.length === 0 ? content : await deflateWith(stream, content)));
-  }
-  return files;
-}
-
-/** The batch as one answer (its buffers can be handed over). */
-function answerOf(id: number, files: readonly CompressedFile[]): CompressedBatch {
-  const data = new Uint8Array(files.reduce((sum, file) => sum + file.data.length, 0));
+/** Compresses the files of a request (what a worker does with it). */
+export function compressBatch(request: CompressRequest): CompressedBatch {
+  let at = 0;
+  const files = request.lengths.map((length) => {
+    const file = compressFile(request.data.subarray(at, at + length));
+    at += length;
+    return file;
+  });
+  const stored = new Uint8Array(files.reduce((sum, file) => sum + file.data.length, 0));
   const sha256s = new Uint8Array(32 * files.length);
   let offset = 0;
   files.forEach((file, i) => {
-    data.set(file.data, offset);
+    stored.set(file.data, offset);
     offset += file.data.length;
     sha256s.set(file.sha256, 32 * i);
   });
   return {
-    id,
-    data,
+    id: request.id,
+    data: request.data,
+    stored,
     methods: files.map((file) => file.method),
-    lengths: files.map((file) => file.data.length),
+    storedLengths: files.map((file) => file.data.length),
     crcs: files.map((file) => file.crc),
-    sizes: files.map((file) => file.size),
     sha256s,
   };
 }
 
-/** The files of an answer, their bytes as views of its buffers. */
-export function filesOf(answer: CompressedBatch): CompressedFile[] {
+/** The files of an answer (sizes from the request), their bytes as views of its buffers. */
+export function filesOf(answer: CompressedBatch, sizes: readonly number[]): CompressedFile[] {
   let at = 0;
-  return answer.sizes.map((size, i) => {
-    const data = answer.data.subarray(at, at + answer.lengths[i]!);
-    at += answer.lengths[i]!;
+  return sizes.map((size, i) => {
+    const data = answer.stored.subarray(at, at + answer.storedLengths[i]!);
+    at += answer.storedLengths[i]!;
     return {
       method: answer.methods[i]!,
       data,
@@ -143,34 +106,18 @@ export function filesOf(answer: CompressedBatch): CompressedFile[] {
   });
 }
 
-/**
- * The worker: reads and compresses batches one after the other; a batch's blobs are asked of git
- * as soon as it arrives, so git reads ahead while the one before is deflated. A failure is sent
- * back as a problem (the calling thread turns it into a coded error); `close` ends the worker.
- */
-function serve(port: NonNullable<typeof parentPort>, setup: WorkerSetup): void {
-  // A plain Error: the calling thread makes the coded error of the problem.
-  const reader = new CatFileBatch(setup.git, { packLimits: true, failure: (problem) => new Error(problem) });
-  // Output pieces as large as a batch's files usually are: fewer round trips to zlib's thread.
-  const stream = createDeflateRaw({ ...DEFLATE_OPTIONS, chunkSize: 64 * 1024 });
-  let queue = Promise.resolve();
+/** The worker: compresses each batch as it arrives and hands its buffers back. */
+function serve(port: NonNullable<typeof parentPort>): void {
   port.on('message', (request: CompressRequest | 'close') => {
     if (request === 'close') {
-      queue = queue.then(() => reader.close()).then(() => port.close());
+      port.close();
       return;
     }
-    reader.request(request.oids);
-    queue = queue.then(async () => {
-      try {
-        const answer = answerOf(request.id, await compressBatch(reader, stream, request.oids));
-        port.postMessage(answer, [answer.data.buffer, answer.sha256s.buffer] as ArrayBuffer[]);
-      } catch (error) {
-        port.postMessage({ id: request.id, problem: error instanceof Error ? error.message : String(error) });
-      }
-    });
+    const answer = compressBatch(request);
+    port.postMessage(answer, [answer.data.buffer, answer.stored.buffer, answer.sha256s.buffer] as ArrayBuffer[]);
   });
 }
 
-if (!isMainThread && parentPort && (workerData as WorkerSetup | undefined)?.mark === WORKER_MARK) {
-  serve(parentPort, workerData as WorkerSetup);
-}
+// Only in a worker started for this module: importing it elsewhere (the calling thread, or a
+// thread of someone else's, such as a test runner's) starts nothing.
+if (!isMainThread && parentPort && workerData === WORKER_MARK) serve(parentPort);

@@ -1,63 +1,93 @@
 import { Worker } from 'node:worker_threads';
-import { PhpublishError } from '../errors/index.js';
-import type { GitContext } from '../git/context.js';
 import {
-  type CompressAnswer,
+  type CompressedBatch,
   type CompressedFile,
   type CompressRequest,
+  compressFile,
   filesOf,
   WORKER_MARK,
-  type WorkerSetup,
 } from './compress-worker.js';
 
 /** Running from the TypeScript sources (the tests) rather than from the compiled module. */
-const FROM_SOURCE = import.meta.url.endsWith('.ts');
-const WORKER_URL = new URL(FROM_SOURCE ? './compress-worker.ts' : './compress-worker.js', import.meta.url);
-/** Not the flags this process was started with (`--input-type`, `--eval` and such are not the worker's). */
-const WORKER_FLAGS = FROM_SOURCE ? ['--import', new URL('./source-imports.ts', import.meta.url).href] : [];
+const WORKER_URL = new URL(
+  import.meta.url.endsWith('.ts') ? './compress-worker.ts' : './compress-worker.js',
+  import.meta.url,
+);
+/**
+ * Batches a worker may have waiting: enough that it never runs dry while this thread reads and
+ * writes; beyond it, this thread compresses the batch itself.
+ */
+const QUEUE = 3;
 
-const gitFailed = (problem: string) =>
-  new PhpublishError('ARCHIVE_GIT_FAILED', { command: 'cat-file --batch', problem });
+interface CompressionWorker {
+  worker: Worker;
+  exited: Promise<unknown>;
+  /** Batches sent and not answered. */
+  queued: number;
+}
 
 /**
- * Worker threads that read and compress batches of small files (compress-worker.ts), each batch
- * to the next worker in turn. Started only for trees large enough to be worth it.
+ * Compresses batches of small files on worker threads (compress-worker.ts) and on this thread:
+ * a batch goes to a worker with room in its queue, or else is compressed here and now, so every
+ * core is busy and this thread never waits for a worker while it has work. With no workers
+ * (`size` 0), everything is compressed here. The bytes are the same either way.
  */
 export class CompressionWorkers {
-  readonly #workers: Array<{ worker: Worker; exited: Promise<unknown> }>;
-  readonly #waiting = new Map<number, { resolve(files: CompressedFile[]): void; reject(error: unknown): void }>();
+  readonly #workers: CompressionWorker[];
+  readonly #waiting = new Map<
+    number,
+    { sizes: number[]; resolve(files: CompressedFile[]): void; reject(error: unknown): void }
+  >();
+  /** Request buffers handed back by the workers, to be filled again. */
+  readonly #spare: Uint8Array[] = [];
   #next = 0;
   #failure: unknown;
 
-  constructor(size: number, git: GitContext) {
-    const setup: WorkerSetup = { mark: WORKER_MARK, git };
-    this.#workers = Array.from({ length: Math.max(1, size) }, () => {
-      const worker = new Worker(WORKER_URL, { workerData: setup, execArgv: WORKER_FLAGS });
-      worker.on('message', (answer: CompressAnswer) => {
+  constructor(size: number) {
+    this.#workers = Array.from({ length: Math.max(0, size) }, () => {
+      const worker = new Worker(WORKER_URL, { workerData: WORKER_MARK });
+      const entry: CompressionWorker = {
+        worker,
+        exited: new Promise((resolve) => worker.once('exit', resolve)),
+        queued: 0,
+      };
+      worker.on('message', (answer: CompressedBatch) => {
+        entry.queued -= 1;
+        this.#spare.push(answer.data);
         const waiting = this.#waiting.get(answer.id);
         this.#waiting.delete(answer.id);
-        if ('problem' in answer) waiting?.reject(gitFailed(answer.problem));
-        else waiting?.resolve(filesOf(answer));
+        waiting?.resolve(filesOf(answer, waiting.sizes));
       });
       worker.on('error', (error) => this.#fail(error));
-      const exited = new Promise((resolve) => worker.once('exit', resolve));
       worker.on('exit', (code) => this.#fail(new Error(`a compression worker stopped (${code})`)));
-      return { worker, exited };
+      return entry;
     });
   }
 
-  /** The blobs `oids` read and compressed, in order. */
-  compress(oids: string[]): Promise<CompressedFile[]> {
+  /** `files` compressed, in order; their memory can be reused once this returns. */
+  compress(files: readonly Uint8Array[]): Promise<CompressedFile[]> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    const free = this.#workers.find((entry) => entry.queued < QUEUE);
+    if (!free) return Promise.resolve(files.map(compressFile));
+    const sizes = files.map((file) => file.length);
+    const total = sizes.reduce((sum, size) => sum + size, 0);
+    let data = this.#spare.pop();
+    if (!data || data.length < total) data = new Uint8Array(total);
+    let at = 0;
+    for (const file of files) {
+      data.set(file, at);
+      at += file.length;
+    }
     const id = this.#next++;
-    const request: CompressRequest = { id, oids };
+    const request: CompressRequest = { id, data, lengths: sizes };
+    free.queued += 1;
     return new Promise((resolve, reject) => {
-      this.#waiting.set(id, { resolve, reject });
-      this.#workers[id % this.#workers.length]!.worker.postMessage(request);
+      this.#waiting.set(id, { sizes, resolve, reject });
+      free.worker.postMessage(request, [data.buffer as ArrayBuffer]);
     });
   }
 
-  /** Stops the workers once their gits have stopped (none is left running, also after a failure). */
+  /** Stops the workers (none is left running, also after a failure). */
   async close(): Promise<void> {
     this.#failure ??= new Error('the compression workers are closed');
     await Promise.all(
