@@ -45,7 +45,8 @@ export class CompressionWorkers {
 
   constructor(size: number) {
     this.#workers = Array.from({ length: Math.max(0, size) }, () => {
-      const worker = new Worker(WORKER_URL, { workerData: WORKER_MARK });
+      // Not this process's flags: `--input-type`, `--eval` and such would stop the worker.
+      const worker = new Worker(WORKER_URL, { workerData: WORKER_MARK, execArgv: [] });
       const entry: CompressionWorker = {
         worker,
         exited: new Promise((resolve) => worker.once('exit', resolve)),

@@ -48,6 +48,20 @@ describe('when objects are read through one git cat-file --batch', () => {
     }
   });
 
+  it('closes early with megabytes of answers not read, and git finishes instead of being left paused', async () => {
+    const reader = new CatFileBatch({ cwd: temp.path, env: gitEnv() }, { packLimits: true });
+    // 60 answers of 300 KB: far more than the reader buffers before it pauses git.
+    reader.request(Array.from({ length: 60 }, () => oid));
+    const header = await reader.nextOf(oid);
+    expect((await reader.content(header.size)).equals(content)).toBe(true);
+    // Before the fix, the reader paused git again as it drained it, and close() never settled.
+    const closed = await Promise.race([
+      reader.close().then(() => 'closed'),
+      new Promise((resolve) => setTimeout(() => resolve('still open'), 10_000)),
+    ]);
+    expect(closed).toBe('closed');
+  });
+
   it('refuses a missing object it was told to expect, and an answer for another, with a code', async () => {
     const reader = new CatFileBatch({ cwd: temp.path, env: gitEnv() });
     try {

@@ -63,6 +63,7 @@ export class CatFileBatch {
   #read = 0;
   /** The name of the object being read, for messages. */
   #current = '';
+  #closing = false;
 
   constructor(context: GitContext, { packLimits = false, failure = archiveGitFailed }: CatFileBatchOptions = {}) {
     this.#failure = failure;
@@ -73,6 +74,8 @@ export class CatFileBatch {
       stdio: 'pipe',
     });
     this.#child.stdout.on('data', (chunk: Buffer) => {
+      // Closed: what git still writes is read and dropped, so that it can finish.
+      if (this.#closing) return;
       this.#chunks.push(chunk);
       this.#buffered += chunk.length;
       if (this.#buffered > HIGH_WATER) this.#child.stdout.pause();
@@ -156,6 +159,9 @@ export class CatFileBatch {
   async close(): Promise<void> {
     if (this.#child.exitCode !== null || this.#child.signalCode !== null) return;
     const exited = new Promise((resolve) => this.#child.once('close', resolve));
+    this.#closing = true;
+    this.#chunks.length = 0;
+    this.#buffered = 0;
     this.#child.stdin.end();
     this.#child.stdout.resume();
     // A reader closed early must not leave git running.
