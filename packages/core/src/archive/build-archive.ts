@@ -7,7 +7,7 @@ import { crc32, createDeflateRaw, deflateRawSync } from 'node:zlib';
 import { isPhpublishError, PhpublishError } from '../errors/index.js';
 import { CatFileBatch } from '../git/batch.js';
 import { type GitContext, gitContextOf } from '../git/context.js';
-import { type CompressedFile, DEFLATE_OPTIONS } from './compress-worker.js';
+import { type CompressedFile, compressFile, DEFLATE_OPTIONS } from './compress-worker.js';
 import { CompressionWorkers } from './compression-workers.js';
 import { ContentDigestBuilder } from './content-digest.js';
 import { convertContent, STREAM_CHUNK } from './export-contents.js';
@@ -59,8 +59,8 @@ export const LARGE_FILE = 1024 * 1024;
 /** How much of a large file decides whether it is deflated. */
 export const SAMPLE_BYTES = 64 * 1024;
 /** Files read ahead of the one being written, at most: their bytes, with their deflated bytes, are in memory. */
-const AHEAD_FILES = 1024;
-const AHEAD_BYTES = 16 * 1024 * 1024;
+const AHEAD_FILES = 512;
+const AHEAD_BYTES = 8 * 1024 * 1024;
 /** Small files go to the workers in batches of this many files or bytes. */
 const BATCH_FILES = 64;
 const BATCH_BYTES = 512 * 1024;
@@ -307,12 +307,18 @@ async function writeZip(
       }
       if (content && content.length < largeFrom) {
         await fileRead();
-        const file = { entry };
+        const file: (typeof ahead)[number] = { entry };
         ahead.push(file);
         aheadBytes += entry.size;
-        batch.push({ file, content });
-        batchBytes += content.length;
-        if (batch.length >= BATCH_FILES || batchBytes >= BATCH_BYTES) sendBatch();
+        if (batch.length === 0 && !workers.hasRoom) {
+          // The workers have enough queued: this thread compresses the file now. One file at a
+          // time, so that it soon reads again and git, writing into a pipe, never waits long.
+          file.ready = Promise.resolve(compressFile(content));
+        } else {
+          batch.push({ file, content });
+          batchBytes += content.length;
+          if (batch.length >= BATCH_FILES || batchBytes >= BATCH_BYTES) sendBatch();
+        }
         while (ahead.length > AHEAD_FILES || aheadBytes > AHEAD_BYTES) await writeOldest();
         continue;
       }

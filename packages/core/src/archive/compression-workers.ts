@@ -45,8 +45,14 @@ export class CompressionWorkers {
 
   constructor(size: number) {
     this.#workers = Array.from({ length: Math.max(0, size) }, () => {
-      // Not this process's flags: `--input-type`, `--eval` and such would stop the worker.
-      const worker = new Worker(WORKER_URL, { workerData: WORKER_MARK, execArgv: [] });
+      const worker = new Worker(WORKER_URL, {
+        workerData: WORKER_MARK,
+        // Not this process's flags: `--input-type`, `--eval` and such would stop the worker.
+        execArgv: [],
+        // Its JavaScript makes little that lives (the files' bytes are buffers): a small young
+        // generation keeps its memory small (measured: about 10 MiB less at the peak on 44,000 files).
+        resourceLimits: { maxYoungGenerationSizeMb: 4 },
+      });
       const entry: CompressionWorker = {
         worker,
         exited: new Promise((resolve) => worker.once('exit', resolve)),
@@ -65,7 +71,15 @@ export class CompressionWorkers {
     });
   }
 
-  /** `files` compressed, in order; their memory can be reused once this returns. */
+  /** Whether a worker has room in its queue for another batch. */
+  get hasRoom(): boolean {
+    return this.#failure === undefined && this.#workers.some((entry) => entry.queued < QUEUE);
+  }
+
+  /**
+   * `files` compressed, in order: by a worker with room, or else here and now. Their memory can be
+   * reused once this returns.
+   */
   compress(files: readonly Uint8Array[]): Promise<CompressedFile[]> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
     const free = this.#workers.find((entry) => entry.queued < QUEUE);

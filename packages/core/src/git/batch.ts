@@ -37,7 +37,7 @@ export interface CatFileBatchOptions {
 }
 
 /** How far the reader runs ahead of its consumer: bytes buffered before git is paused. */
-const HIGH_WATER = 4 * 1024 * 1024;
+const HIGH_WATER = 1024 * 1024;
 /** How many requests are written to git before their answers are read. */
 const REQUESTS_AHEAD = 256;
 
