@@ -6,7 +6,7 @@ import { CatFileBatch } from '../git/batch.js';
 import { type GitContext, gitContextOf } from '../git/context.js';
 import { ContentDigestBuilder } from './content-digest.js';
 import { readFiles, STREAM_CHUNK } from './export-contents.js';
-import { type ExportEntry, type ExportOptions, type ExportPlan, isRegularKind, planExport } from './export-plan.js';
+import { type ExportEntry, type ExportOptions, isRegularKind, planExport } from './export-plan.js';
 import { checkedPath, checkSymlinks, PathCollisions } from './paths.js';
 import { type ZipEntry, type ZipInput, ZipReader, zipInMemory } from './zip-reader.js';
 
@@ -58,75 +58,49 @@ export async function contentDigestOfRef(input: ExportOptions & DigestLimits): P
   const unpacked = plan.entries.reduce((sum, entry) => (entry.kind === 'directory' ? sum : sum + entry.size), 0);
   checkUnpackedSize(input.ref, unpacked, input);
   const regular = plan.entries.filter((entry) => isRegularKind(entry.kind));
-  const [hashes, converted] = await Promise.all([
-    hashBlobs(
-      git,
-      regular.filter((entry) => !entry.conversion),
-    ),
-    hashConverted(
-      plan,
-      git,
-      regular.filter((entry) => entry.conversion),
-    ),
-  ]);
+  const converted = regular.filter((entry) => entry.conversion);
+  /** The SHA-256 of each regular file, by its place in the plan. */
+  const hashes = new Map<number, Buffer>();
+  const hashConverted = async () => {
+    for await (const { entry, content } of readFiles(plan, git, converted)) hashes.set(entry.index, sha256(content));
+  };
+  const stored = regular.filter((entry) => !entry.conversion);
+  await Promise.all([hashBlobs(git, stored, hashes), hashConverted()]);
   // In the plan's order, git's tree order: the byte order of the paths.
   const digest = new ContentDigestBuilder({ ordered: true });
   let symlinks = 0;
-  let next = 0;
   for (const entry of plan.entries) {
-    if (entry.kind === 'directory') continue;
     if (entry.kind === 'symlink') {
       digest.add(entry.path, 'symlink', sha256(plan.symlinkTargets.get(entry.path)!));
       symlinks += 1;
-    } else if (entry.conversion) {
-      digest.add(entry.path, entry.kind, converted.get(entry.index)!);
-    } else {
-      digest.add(entry.path, entry.kind, hashes, 32 * next);
-      next += 1;
+    } else if (entry.kind !== 'directory') {
+      digest.add(entry.path, entry.kind, hashes.get(entry.index)!);
     }
   }
   return { commit: plan.commit.commit, contentDigest: digest.digest(), files: digest.count - symlinks, symlinks };
 }
 
 /**
- * The SHA-256 of each blob as git stores it, 32 bytes each in the order given: the blobs are dealt
- * to HASH_LANES readers in turn, and each hashes its own in pieces (memory does not grow with a
- * blob's size).
+ * The SHA-256 of each blob as git stores it, into `hashes`: the blobs are dealt to HASH_LANES
+ * readers in turn, and each hashes its own in pieces (memory does not grow with a blob's size).
  */
-async function hashBlobs(git: GitContext, blobs: ReadonlyArray<{ oid: string }>): Promise<Buffer> {
-  const hashes = Buffer.alloc(32 * blobs.length);
+async function hashBlobs(git: GitContext, blobs: readonly ExportEntry[], hashes: Map<number, Buffer>): Promise<void> {
   const lane = async (first: number) => {
+    const mine = blobs.filter((_, i) => i % HASH_LANES === first);
     const reader = new CatFileBatch(git, { packLimits: true });
     try {
-      const mine: string[] = [];
-      for (let i = first; i < blobs.length; i += HASH_LANES) mine.push(blobs[i]!.oid);
-      reader.request(mine);
-      for (let i = first; i < blobs.length; i += HASH_LANES) {
-        const { size } = await reader.nextOf(blobs[i]!.oid);
+      reader.request(mine.map((blob) => blob.oid));
+      for (const blob of mine) {
+        const { size } = await reader.nextOf(blob.oid);
         const hash = createHash('sha256');
         for await (const piece of reader.pieces(size, STREAM_CHUNK)) hash.update(piece);
-        hash.digest().copy(hashes, 32 * i);
+        hashes.set(blob.index, hash.digest());
       }
     } finally {
       await reader.close();
     }
   };
   await Promise.all(Array.from({ length: Math.min(HASH_LANES, blobs.length) }, (_, first) => lane(first)));
-  return hashes;
-}
-
-/** SHA-256 of the files git converts, as `git archive` writes them. */
-async function hashConverted(
-  plan: ExportPlan,
-  git: GitContext,
-  files: readonly ExportEntry[],
-): Promise<Map<number, Buffer>> {
-  // By the entries' places in the plan.
-  const hashes = new Map<number, Buffer>();
-  for await (const item of readFiles(plan, git, files)) {
-    hashes.set(item.entry.index, sha256(item.content));
-  }
-  return hashes;
 }
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest();
