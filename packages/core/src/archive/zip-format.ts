@@ -66,125 +66,62 @@ export interface CentralFields extends EntryFields {
   localHeaderOffset: number;
 }
 
-/**
- * Little-endian fields written byte by byte: the headers' fields are written for every entry,
- * and Buffer's write methods check their arguments in calls that can box a number per field.
- * Every value here is an integer that fits (sizes and offsets that do not go to zip64 fields).
- */
-function u16(b: Uint8Array, at: number, value: number): void {
-  b[at] = value & 0xff;
-  b[at + 1] = (value >>> 8) & 0xff;
-}
-
-function u32(b: Uint8Array, at: number, value: number): void {
-  b[at] = value & 0xff;
-  b[at + 1] = (value >>> 8) & 0xff;
-  b[at + 2] = (value >>> 16) & 0xff;
-  b[at + 3] = (value >>> 24) & 0xff;
-}
-
 /** Version needed, flags, method, time, date and CRC-32: laid out alike in both headers, from `at`. */
 function writeSharedFields(b: Buffer, at: number, entry: EntryFields): void {
-  u16(b, at, entry.versionNeeded);
-  u16(b, at + 2, entry.flags);
-  u16(b, at + 4, entry.method);
-  u16(b, at + 6, entry.time);
-  u16(b, at + 8, entry.date);
-  u32(b, at + 10, entry.crc >>> 0);
+  b.writeUInt16LE(entry.versionNeeded, at);
+  b.writeUInt16LE(entry.flags, at + 2);
+  b.writeUInt16LE(entry.method, at + 4);
+  b.writeUInt16LE(entry.time, at + 6);
+  b.writeUInt16LE(entry.date, at + 8);
+  b.writeUInt32LE(entry.crc >>> 0, at + 10);
 }
 
-/** The length of a local file header: with `zip64`, a zip64 extra field carries both sizes. */
-function localHeaderLength(entry: EntryFields, zip64: boolean): number {
-  return LOCAL_HEADER_SIZE + entry.name.length + (zip64 ? 20 : 0);
-}
-
-/**
- * Writes a local file header into `b` at `at` (localHeaderLength bytes); with `zip64` both sizes
- * go to a zip64 extra field (as APPNOTE requires there). Returns where it ends. Every byte is
- * written: the target need not be zeroed.
- */
-function writeLocalHeader(b: Buffer, at: number, entry: EntryFields, zip64: boolean): number {
-  u32(b, at, LOCAL_HEADER_SIGNATURE);
-  writeSharedFields(b, at + 4, entry);
-  u32(b, at + 18, zip64 ? MAX_UINT32 : entry.compressedSize);
-  u32(b, at + 22, zip64 ? MAX_UINT32 : entry.size);
-  u16(b, at + 26, entry.name.length);
-  u16(b, at + 28, zip64 ? 20 : 0);
-  b.set(entry.name, at + LOCAL_HEADER_SIZE);
-  let end = at + LOCAL_HEADER_SIZE + entry.name.length;
-  if (zip64) {
-    u16(b, end, ZIP64_EXTRA_ID);
-    u16(b, end + 2, 16);
-    b.writeBigUInt64LE(BigInt(entry.size), end + 4);
-    b.writeBigUInt64LE(BigInt(entry.compressedSize), end + 12);
-    end += 20;
-  }
-  return end;
-}
-
-/** A local file header in a buffer of its own (writeLocalHeader). */
+/** A local file header; with `zip64` both sizes go to a zip64 extra field (as APPNOTE requires there). */
 export function localHeader(entry: EntryFields, zip64: boolean): Buffer {
-  const b = Buffer.allocUnsafe(localHeaderLength(entry, zip64));
-  writeLocalHeader(b, 0, entry, zip64);
+  const b = Buffer.alloc(LOCAL_HEADER_SIZE + entry.name.length + (zip64 ? 20 : 0));
+  b.writeUInt32LE(LOCAL_HEADER_SIGNATURE, 0);
+  writeSharedFields(b, 4, entry);
+  b.writeUInt32LE(zip64 ? MAX_UINT32 : entry.compressedSize, 18);
+  b.writeUInt32LE(zip64 ? MAX_UINT32 : entry.size, 22);
+  b.writeUInt16LE(entry.name.length, 26);
+  b.writeUInt16LE(zip64 ? 20 : 0, 28);
+  entry.name.copy(b, LOCAL_HEADER_SIZE);
+  if (zip64) {
+    const extra = LOCAL_HEADER_SIZE + entry.name.length;
+    b.writeUInt16LE(ZIP64_EXTRA_ID, extra);
+    b.writeUInt16LE(16, extra + 2);
+    b.writeBigUInt64LE(BigInt(entry.size), extra + 4);
+    b.writeBigUInt64LE(BigInt(entry.compressedSize), extra + 12);
+  }
   return b;
 }
 
-/** How many of a central header's size, compressed size and offset are at or above `limit` (zip64 fields). */
-function wideFields(entry: CentralFields, limit: number): number {
-  return (
-    (entry.size >= limit ? 1 : 0) + (entry.compressedSize >= limit ? 1 : 0) + (entry.localHeaderOffset >= limit ? 1 : 0)
-  );
-}
-
-/** A central header's 32-bit field: the value, or all ones when the zip64 field carries it. */
-function narrowField(value: number, limit: number): number {
-  return value < limit ? value : MAX_UINT32;
-}
-
-/** The length of a central directory header (writeCentralHeader). */
-function centralHeaderLength(entry: CentralFields, limit = MAX_UINT32): number {
-  const wide = wideFields(entry, limit);
-  return CENTRAL_HEADER_SIZE + entry.name.length + (wide > 0 ? 4 + 8 * wide : 0);
-}
-
 /**
- * Writes a central directory header into `b` at `at` (centralHeaderLength bytes); fields at or
- * above `limit` move to a zip64 extra field, in APPNOTE's order. Returns where it ends.
+ * A central directory header; its size, compressed size and offset at or above `limit` move to a
+ * zip64 extra field, in APPNOTE's order (size, compressed size, offset; only those that overflow).
  */
-function writeCentralHeader(b: Buffer, at: number, entry: CentralFields, limit = MAX_UINT32): number {
-  const wide = wideFields(entry, limit);
-  u32(b, at, CENTRAL_HEADER_SIGNATURE);
-  u16(b, at + 4, entry.versionMadeBy);
-  writeSharedFields(b, at + 6, entry);
-  u32(b, at + 20, narrowField(entry.compressedSize, limit));
-  u32(b, at + 24, narrowField(entry.size, limit));
-  u16(b, at + 28, entry.name.length);
-  u16(b, at + 30, wide > 0 ? 4 + 8 * wide : 0);
-  u16(b, at + 32, 0); // comment length
-  u16(b, at + 34, 0); // disk number start
-  u16(b, at + 36, 0); // internal attributes
-  u32(b, at + 38, entry.externalAttributes >>> 0);
-  u32(b, at + 42, narrowField(entry.localHeaderOffset, limit));
-  b.set(entry.name, at + CENTRAL_HEADER_SIZE);
-  let end = at + CENTRAL_HEADER_SIZE + entry.name.length;
-  if (wide > 0) {
-    u16(b, end, ZIP64_EXTRA_ID);
-    u16(b, end + 2, 8 * wide);
-    end += 4;
-    // APPNOTE's order: size, compressed size, offset; only those that overflow.
-    for (const value of [entry.size, entry.compressedSize, entry.localHeaderOffset]) {
-      if (value < limit) continue;
-      b.writeBigUInt64LE(BigInt(value), end);
-      end += 8;
-    }
-  }
-  return end;
-}
-
-/** A central directory header in a buffer of its own (writeCentralHeader). */
 export function centralHeader(entry: CentralFields, limit = MAX_UINT32): Buffer {
-  const b = Buffer.allocUnsafe(centralHeaderLength(entry, limit));
-  writeCentralHeader(b, 0, entry, limit);
+  const wide = [entry.size, entry.compressedSize, entry.localHeaderOffset].filter((value) => value >= limit);
+  const narrow = (value: number) => (value < limit ? value : MAX_UINT32);
+  const extraLength = wide.length > 0 ? 4 + 8 * wide.length : 0;
+  const b = Buffer.alloc(CENTRAL_HEADER_SIZE + entry.name.length + extraLength);
+  b.writeUInt32LE(CENTRAL_HEADER_SIGNATURE, 0);
+  b.writeUInt16LE(entry.versionMadeBy, 4);
+  writeSharedFields(b, 6, entry);
+  b.writeUInt32LE(narrow(entry.compressedSize), 20);
+  b.writeUInt32LE(narrow(entry.size), 24);
+  b.writeUInt16LE(entry.name.length, 28);
+  b.writeUInt16LE(extraLength, 30);
+  // Comment length, disk number start and internal attributes stay 0.
+  b.writeUInt32LE(entry.externalAttributes >>> 0, 38);
+  b.writeUInt32LE(narrow(entry.localHeaderOffset), 42);
+  entry.name.copy(b, CENTRAL_HEADER_SIZE);
+  if (wide.length > 0) {
+    const extra = CENTRAL_HEADER_SIZE + entry.name.length;
+    b.writeUInt16LE(ZIP64_EXTRA_ID, extra);
+    b.writeUInt16LE(8 * wide.length, extra + 2);
+    for (const [i, value] of wide.entries()) b.writeBigUInt64LE(BigInt(value), extra + 4 + 8 * i);
+  }
   return b;
 }
 
@@ -205,15 +142,13 @@ export function endRecords(end: EndFields, endOffset: number, limit = MAX_UINT32
     record.writeBigUInt64LE(BigInt(ZIP64_END_SIZE - 12), 4);
     record.writeUInt16LE((HOST_UNIX << 8) | 45, 12);
     record.writeUInt16LE(45, 14);
-    record.writeUInt32LE(0, 16);
-    record.writeUInt32LE(0, 20);
+    // Disk numbers stay 0.
     record.writeBigUInt64LE(BigInt(end.entries), 24);
     record.writeBigUInt64LE(BigInt(end.entries), 32);
     record.writeBigUInt64LE(BigInt(end.centralDirectorySize), 40);
     record.writeBigUInt64LE(BigInt(end.centralDirectoryOffset), 48);
     const locator = Buffer.alloc(ZIP64_LOCATOR_SIZE);
     locator.writeUInt32LE(ZIP64_LOCATOR_SIGNATURE, 0);
-    locator.writeUInt32LE(0, 4);
     locator.writeBigUInt64LE(BigInt(endOffset), 8);
     locator.writeUInt32LE(1, 16);
     parts.push(record, locator);
@@ -221,8 +156,6 @@ export function endRecords(end: EndFields, endOffset: number, limit = MAX_UINT32
   const record = Buffer.alloc(END_SIZE + end.comment.length);
   const entries = Math.min(end.entries, MAX_UINT16);
   record.writeUInt32LE(END_SIGNATURE, 0);
-  record.writeUInt16LE(0, 4);
-  record.writeUInt16LE(0, 6);
   record.writeUInt16LE(entries, 8);
   record.writeUInt16LE(entries, 10);
   record.writeUInt32LE(end.centralDirectorySize >= limit ? MAX_UINT32 : end.centralDirectorySize, 12);
