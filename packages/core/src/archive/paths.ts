@@ -8,10 +8,7 @@ import { PhpublishError } from '../errors/index.js';
 
 // A byte order mark at the start of a name is part of the name (the decoder would drop it by default).
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-function isAscii(raw: string): boolean {
-  for (let i = 0; i < raw.length; i++) if (raw.charCodeAt(i) > 0x7f) return false;
-  return true;
-}
+const isAscii = (text: string) => /^\p{ASCII}*$/u.test(text);
 
 /** The text of a raw path (a Latin-1 byte string), or undefined when its bytes are not UTF-8. */
 export function utf8Text(raw: string): string | undefined {
@@ -39,34 +36,29 @@ const MAX_PATH_BYTES = 0xffff;
 /** The longest name of one file or directory most file systems take (ext4, APFS; NTFS counts 255 UTF-16 units). */
 const MAX_SEGMENT_BYTES = 255;
 
-const SLASH = 0x2f;
-const BACKSLASH = 0x5c;
-const DOT = 0x2e;
-const SPACE = 0x20;
-const COLON = 0x3a;
-const TILDE = 0x7e;
+// The patterns below read raw bytes as Latin-1 characters: a UTF-8 character of several bytes is
+// several characters here, and `/i` folds ASCII letters only (never a byte above 0x7f into one).
+/** ".git" as Windows reads it (git's is_ntfs_dotgit): ".git" or its 8.3 short name "git~1", then spaces and periods, which Windows drops. */
+const NTFS_DOT_GIT = /^(?:\.git|git~1)[. ]*$/i;
+/** The UTF-8 bytes of the characters HFS+ ignores in names (git's next_hfs_char): U+200C–U+200F, U+202A–U+202E, U+206A–U+206F, U+FEFF. */
+const HFS_IGNORABLE_BYTES = /\xe2\x80[\x8c-\x8f\xaa-\xae]|\xe2\x81[\xaa-\xaf]|\xef\xbb\xbf/g;
+/**
+ * A name Windows keeps for a device whatever follows it after spaces or a period (git for
+ * Windows' is_valid_win32_path, and COM0, LPT0 and the superscript digits ¹ ² ³ Microsoft also
+ * lists): CON, PRN, AUX, NUL, COM0–COM9, LPT0–LPT9, CONIN$, CONOUT$, in any case.
+ */
+const DEVICE = /^(?:con(?:in\$|out\$)?|prn|aux|nul|(?:com|lpt)(?:[0-9]|\xc2[\xb9\xb2\xb3])) *(?:\.|$)/i;
+/**
+ * The shape of a Windows 8.3 short name: a base of at most eight characters ending in "~" and
+ * digits, with something before the "~", and an extension of one to three characters, if any.
+ * On a volume with short names, such a name can open another file of the same directory
+ * ("COMPOS~1.JSO" is composer.json): two entries, one file.
+ */
+const SHORT_NAME_SHAPED = /^(?=[^.]{1,8}(?:\.|$))[^.]+~[0-9]+(?:\.[^.]{1,3})?$/;
+/** Control characters, and the characters Windows refuses in names besides them and separators. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+const FORBIDDEN = /[\x00-\x1f\x7f\\<>:"|?*]/;
 
-/** ASCII characters Windows refuses in names, besides control characters and separators. */
-const WINDOWS_FORBIDDEN = new Uint8Array(128);
-for (const c of '<>:"|?*') WINDOWS_FORBIDDEN[c.charCodeAt(0)] = 1;
-
-// Why a path is refused: constant sentences, so that checking makes nothing per path.
-const EMPTY_OR_DOTS = 'it has an empty, "." or ".." segment';
-const DOT_GIT = 'it has a ".git" segment';
-const DOT_GIT_ON_WINDOWS =
-  'it has a segment Windows reads as ".git" (it drops trailing spaces and periods, and "git~1" is the short name of ".git")';
-const DOT_GIT_ON_MAC = 'it has a segment macOS reads as ".git" (HFS+ ignores zero-width and direction characters)';
-const SEGMENT_TOO_LONG = `it has a segment longer than ${MAX_SEGMENT_BYTES} bytes, more than file systems take`;
-const TRAILING_SPACE_OR_DOT = 'it has a segment ending in a space or a period, which Windows drops';
-const DEVICE_NAME =
-  'it has a segment Windows reserves for a device (CON, PRN, AUX, NUL, COM0-9, LPT0-9, also with an extension)';
-const SHORT_NAME = 'it has a segment shaped like a Windows short name ("NAME~1.EXT"), which can name another file';
-const CONTROL = 'it contains a control character';
-const BACKSLASH_INSIDE = 'it contains a backslash, a directory separator on Windows';
-const COLON_INSIDE = 'it contains a colon, which names a data stream on Windows';
-const FORBIDDEN_ON_WINDOWS = 'it contains a character Windows does not allow in names (< > " | ? *)';
-
-/** The refusal of a path (a function, not a closure in checkedPath: nothing made per path checked). */
 function unsafePath(raw: string, problem: string): PhpublishError {
   return new PhpublishError('ARCHIVE_PATH_UNSAFE', { path: printablePath(raw), problem });
 }
@@ -78,187 +70,59 @@ function unsafePath(raw: string, problem: string): PhpublishError {
  * The rules are git's `verify_path` with `core.protectNTFS` and `core.protectHFS` (no ".git" by
  * any name Windows or macOS would read as ".git"), and what Windows can create (git for Windows'
  * `is_valid_win32_path`): a package is installed on every system, and a name one of them reads
- * differently is a way to write where the digest did not look. The bytes are read in place, one
- * character code at a time: nothing is made per path that passes.
+ * differently is a way to write where the digest did not look.
  */
 export function checkedPath(raw: string): string {
   const text = utf8Text(raw);
   if (text === undefined) throw new PhpublishError('ARCHIVE_PATH_NOT_UTF8', { path: printablePath(raw) });
   if (raw.length === 0) throw unsafePath(raw, 'it is empty');
   if (raw.length > MAX_PATH_BYTES) throw unsafePath(raw, `it is longer than ${MAX_PATH_BYTES} bytes`);
-  const first = raw.charCodeAt(0);
-  if (first === SLASH) throw unsafePath(raw, 'it is absolute');
-  if (raw.charCodeAt(1) === COLON && isAsciiLetter(first)) throw unsafePath(raw, 'it starts with a drive letter');
-  // One pass over the bytes (UTF-8 never puts an ASCII byte inside a longer character):
-  // separators and forbidden characters, and each segment as it ends.
-  let segmentStart = 0;
-  let ascii = true;
-  let tilde = false;
-  for (let i = 0; i <= raw.length; i++) {
-    const c = i < raw.length ? raw.charCodeAt(i) : SLASH;
-    if (c === SLASH) {
-      const problem = segmentProblem(raw, segmentStart, i, ascii, tilde);
-      if (problem !== undefined) throw unsafePath(raw, problem);
-      segmentStart = i + 1;
-      ascii = true;
-      tilde = false;
-    } else if (c < 0x20 || c === 0x7f) throw unsafePath(raw, CONTROL);
-    else if (c === BACKSLASH) throw unsafePath(raw, BACKSLASH_INSIDE);
-    else if (c >= 0x80) ascii = false;
-    else if (c === TILDE) tilde = true;
-    else if (WINDOWS_FORBIDDEN[c] === 1) throw unsafePath(raw, c === COLON ? COLON_INSIDE : FORBIDDEN_ON_WINDOWS);
+  if (raw.startsWith('/')) throw unsafePath(raw, 'it is absolute');
+  if (/^[A-Za-z]:/.test(raw)) throw unsafePath(raw, 'it starts with a drive letter');
+  // Segment by segment (UTF-8 never puts an ASCII byte inside a longer character).
+  for (const segment of raw.split('/')) {
+    const problem = forbiddenCharacter(segment) ?? segmentProblem(segment);
+    if (problem !== undefined) throw unsafePath(raw, problem);
   }
   return text;
 }
 
-/** Why the segment `raw[start, end)` is refused, or undefined. `ascii`, `tilde`: what the segment holds. */
-function segmentProblem(raw: string, start: number, end: number, ascii: boolean, tilde: boolean): string | undefined {
-  const length = end - start;
-  if (length === 0) return EMPTY_OR_DOTS;
-  const first = raw.charCodeAt(start);
-  const last = raw.charCodeAt(end - 1);
-  if (first === DOT && (length === 1 || (length === 2 && last === DOT))) return EMPTY_OR_DOTS;
-  if (length > MAX_SEGMENT_BYTES) return SEGMENT_TOO_LONG;
-  if (isNtfsDotGit(raw, start, end)) return length === 4 && first === DOT ? DOT_GIT : DOT_GIT_ON_WINDOWS;
-  if (!ascii && isHfsDotGit(raw, start, end)) return DOT_GIT_ON_MAC;
-  if (last === SPACE || last === DOT) return TRAILING_SPACE_OR_DOT;
-  if (isWindowsDeviceName(raw, start, end)) return DEVICE_NAME;
-  if (tilde && isShortNameShaped(raw, start, end)) return SHORT_NAME;
+/** Why the first forbidden character of a segment is refused, or undefined. */
+function forbiddenCharacter(segment: string): string | undefined {
+  const c = FORBIDDEN.exec(segment)?.[0];
+  if (c === undefined) return undefined;
+  if (c === '\\') return 'it contains a backslash, a directory separator on Windows';
+  if (c === ':') return 'it contains a colon, which names a data stream on Windows';
+  if (c < ' ' || c === '\x7f') return 'it contains a control character';
+  return 'it contains a character Windows does not allow in names (< > " | ? *)';
+}
+
+/** Why a segment (raw bytes as Latin-1) is refused, or undefined. */
+function segmentProblem(segment: string): string | undefined {
+  if (segment === '' || segment === '.' || segment === '..') return 'it has an empty, "." or ".." segment';
+  if (segment.length > MAX_SEGMENT_BYTES) {
+    return `it has a segment longer than ${MAX_SEGMENT_BYTES} bytes, more than file systems take`;
+  }
+  if (NTFS_DOT_GIT.test(segment)) {
+    if (/^\.git$/i.test(segment)) return 'it has a ".git" segment';
+    return 'it has a segment Windows reads as ".git" (it drops trailing spaces and periods, and "git~1" is the short name of ".git")';
+  }
+  if (/^\.git$/i.test(segment.replace(HFS_IGNORABLE_BYTES, ''))) {
+    return 'it has a segment macOS reads as ".git" (HFS+ ignores zero-width and direction characters)';
+  }
+  if (segment.endsWith(' ') || segment.endsWith('.')) {
+    return 'it has a segment ending in a space or a period, which Windows drops';
+  }
+  if (DEVICE.test(segment)) {
+    return 'it has a segment Windows reserves for a device (CON, PRN, AUX, NUL, COM0-9, LPT0-9, also with an extension)';
+  }
+  if (SHORT_NAME_SHAPED.test(segment)) {
+    return 'it has a segment shaped like a Windows short name ("NAME~1.EXT"), which can name another file';
+  }
   return undefined;
 }
 
-const isAsciiLetter = (c: number) => (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a;
-const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
-/** Whether `c` is the ASCII letter `lower` in either case. */
-const isLetter = (c: number, lower: number) => (c | 0x20) === lower;
-
-/**
- * ".git" as Windows reads it (git's is_ntfs_dotgit): ".git" or its 8.3 short name "git~1", in
- * any case, followed by nothing but spaces and periods (which Windows drops).
- */
-function isNtfsDotGit(raw: string, start: number, end: number): boolean {
-  let i = start;
-  if (raw.charCodeAt(i) === DOT) i += 1;
-  if (
-    !isLetter(raw.charCodeAt(i), 0x67) ||
-    !isLetter(raw.charCodeAt(i + 1), 0x69) ||
-    !isLetter(raw.charCodeAt(i + 2), 0x74)
-  ) {
-    return false;
-  }
-  i += 3;
-  if (i - start === 3) {
-    // No dot: only the short name "git~1" is ".git".
-    if (raw.charCodeAt(i) !== TILDE || raw.charCodeAt(i + 1) !== 0x31) return false;
-    i += 2;
-  }
-  for (; i < end; i++) {
-    const c = raw.charCodeAt(i);
-    if (c !== SPACE && c !== DOT) return false;
-  }
-  return true;
-}
-
-/**
- * How many bytes the UTF-8 character at `i` takes when HFS+ ignores it in names (git's
- * next_hfs_char): U+200C–U+200F, U+202A–U+202E, U+206A–U+206F and U+FEFF; 0 for any other.
- */
-function hfsIgnorableLength(raw: string, i: number): number {
-  const a = raw.charCodeAt(i);
-  const b = raw.charCodeAt(i + 1);
-  const c = raw.charCodeAt(i + 2);
-  if (a === 0xe2 && b === 0x80 && ((c >= 0x8c && c <= 0x8f) || (c >= 0xaa && c <= 0xae))) return 3;
-  if (a === 0xe2 && b === 0x81 && c >= 0xaa && c <= 0xaf) return 3;
-  if (a === 0xef && b === 0xbb && c === 0xbf) return 3;
-  return 0;
-}
-
-const DOT_GIT_BYTES = [DOT, 0x67, 0x69, 0x74];
-
-/** ".git" as macOS reads it on HFS+ (git's is_hfs_dotgit): ".git" in any case once ignorable characters are dropped. */
-function isHfsDotGit(raw: string, start: number, end: number): boolean {
-  let matched = 0;
-  for (let i = start; i < end; ) {
-    const c = raw.charCodeAt(i);
-    if (c >= 0x80) {
-      const skip = hfsIgnorableLength(raw, i);
-      if (skip === 0) return false;
-      i += skip;
-      continue;
-    }
-    if (matched === 4) return false;
-    // The dot exactly, the letters in either case.
-    const folded = matched === 0 ? c : c | 0x20;
-    if (folded !== DOT_GIT_BYTES[matched]) return false;
-    matched += 1;
-    i += 1;
-  }
-  return matched === 4;
-}
-
-/**
- * A name Windows keeps for a device whatever follows it after spaces or a period (git for
- * Windows' is_valid_win32_path, and COM0, LPT0 and the superscript digits Microsoft also lists):
- * CON, PRN, AUX, NUL, COM0–COM9, LPT0–LPT9, CONIN$, CONOUT$, in any case.
- */
-function isWindowsDeviceName(raw: string, start: number, end: number): boolean {
-  if (end - start < 3) return false;
-  const a = raw.charCodeAt(start) | 0x20;
-  const b = raw.charCodeAt(start + 1) | 0x20;
-  const c = raw.charCodeAt(start + 2) | 0x20;
-  let i = start + 3;
-  if (a === 0x63 && b === 0x6f && c === 0x6e) {
-    // CON, CONIN$, CONOUT$
-    if (isLetter(raw.charCodeAt(i), 0x69) && isLetter(raw.charCodeAt(i + 1), 0x6e) && raw.charCodeAt(i + 2) === 0x24) {
-      i += 3;
-    } else if (
-      isLetter(raw.charCodeAt(i), 0x6f) &&
-      isLetter(raw.charCodeAt(i + 1), 0x75) &&
-      isLetter(raw.charCodeAt(i + 2), 0x74) &&
-      raw.charCodeAt(i + 3) === 0x24
-    ) {
-      i += 4;
-    }
-  } else if ((a === 0x63 && b === 0x6f && c === 0x6d) || (a === 0x6c && b === 0x70 && c === 0x74)) {
-    // COM and LPT take a digit, or ¹ ² ³ (U+00B9, U+00B2, U+00B3).
-    const next = raw.charCodeAt(i);
-    const superscript = raw.charCodeAt(i + 1);
-    if (isDigit(next)) i += 1;
-    else if (next === 0xc2 && (superscript === 0xb9 || superscript === 0xb2 || superscript === 0xb3)) i += 2;
-    else return false;
-  } else if (
-    !(a === 0x70 && b === 0x72 && c === 0x6e) && // PRN
-    !(a === 0x61 && b === 0x75 && c === 0x78) && // AUX
-    !(a === 0x6e && b === 0x75 && c === 0x6c) // NUL
-  ) {
-    return false;
-  }
-  while (i < end && raw.charCodeAt(i) === SPACE) i++;
-  return i === end || raw.charCodeAt(i) === DOT;
-}
-
-/**
- * The shape of a Windows 8.3 short name: a base of at most eight characters ending in "~" and
- * digits, with something before the "~", and an extension of one to three characters, if any.
- * On a volume with short names, such a name can open another file of the same directory
- * ("COMPOS~1.JSO" is composer.json): two entries, one file.
- */
-function isShortNameShaped(raw: string, start: number, end: number): boolean {
-  let dot = start;
-  while (dot < end && raw.charCodeAt(dot) !== DOT) dot++;
-  if (dot - start > 8) return false;
-  if (dot < end) {
-    const extension = end - dot - 1;
-    if (extension < 1 || extension > 3) return false;
-    for (let i = dot + 1; i < end; i++) if (raw.charCodeAt(i) === DOT) return false;
-  }
-  let i = dot - 1;
-  if (i <= start || !isDigit(raw.charCodeAt(i))) return false;
-  while (i > start && isDigit(raw.charCodeAt(i))) i--;
-  return i > start && raw.charCodeAt(i) === TILDE;
-}
-
-/** The characters HFS+ ignores in names (see hfsIgnorableLength). */
+/** The characters HFS+ ignores in names (see HFS_IGNORABLE_BYTES). */
 const HFS_IGNORABLE = /[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/g;
 
 /**
