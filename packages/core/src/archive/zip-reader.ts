@@ -72,6 +72,10 @@ export function zipInMemory(bytes: Uint8Array): ZipInput {
   };
 }
 
+const invalid = (file: string, problem: string) => new PhpublishError('ARCHIVE_ZIP_INVALID', { file, problem });
+const unsupported = (file: string, problem: string, entry?: string) =>
+  new PhpublishError('ARCHIVE_ZIP_UNSUPPORTED', { file, problem, ...(entry ? { entry } : {}) });
+
 /** The central directory is read whole; beyond this a zip is refused (about 600,000 entries). */
 const MAX_CENTRAL_DIRECTORY = 64 * 1024 * 1024;
 /** Entries whose data is up to this size are read and inflated in one call; larger ones stream. */
@@ -101,12 +105,7 @@ class SequentialReader {
     if (position >= this.#start && position + length <= this.#start + this.#length) {
       return this.#buffer.subarray(position - this.#start, position - this.#start + length);
     }
-    if (position + length > this.#size) {
-      throw new PhpublishError('ARCHIVE_ZIP_INVALID', {
-        file: this.#display,
-        problem: 'a record points outside the file',
-      });
-    }
+    if (position + length > this.#size) throw invalid(this.#display, 'a record points outside the file');
     const target = length > this.#buffer.length ? Buffer.allocUnsafe(length) : this.#buffer;
     const want = Math.max(length, Math.min(target.length, this.#size - position));
     await readFully(this.#file, target, want, position, this.#display);
@@ -121,8 +120,7 @@ class SequentialReader {
 async function readFully(file: ZipInput, target: Buffer, length: number, position: number, display: string) {
   for (let done = 0; done < length; ) {
     const { bytesRead } = await file.read(target, done, length - done, position + done);
-    if (bytesRead === 0)
-      throw new PhpublishError('ARCHIVE_ZIP_INVALID', { file: display, problem: 'the file ended early' });
+    if (bytesRead === 0) throw invalid(display, 'the file ended early');
     done += bytesRead;
   }
 }
@@ -170,11 +168,8 @@ export class ZipReader {
   /** Reads and checks the end records and the central directory. */
   static async open(file: ZipInput, display: string): Promise<ZipReader> {
     const { size } = await file.stat();
-    const invalid = (problem: string) => new PhpublishError('ARCHIVE_ZIP_INVALID', { file: display, problem });
-    const unsupported = (problem: string, entry?: string) =>
-      new PhpublishError('ARCHIVE_ZIP_UNSUPPORTED', { file: display, problem, ...(entry ? { entry } : {}) });
     const read = async (position: number, length: number) => {
-      if (position < 0 || position + length > size) throw invalid('a record points outside the file');
+      if (position < 0 || position + length > size) throw invalid(display, 'a record points outside the file');
       const buffer = Buffer.alloc(length);
       await readFully(file, buffer, length, position, display);
       return buffer;
@@ -183,33 +178,34 @@ export class ZipReader {
     const tailLength = Math.min(size, END_SIZE + MAX_UINT16);
     const tail = await read(size - tailLength, tailLength);
     const candidates = endRecords(tail);
-    if (candidates.length === 0) throw invalid('it has no end of central directory record');
-    if (candidates.length > 1) throw invalid('it has more than one end of central directory record');
+    if (candidates.length === 0) throw invalid(display, 'it has no end of central directory record');
+    if (candidates.length > 1) throw invalid(display, 'it has more than one end of central directory record');
     const endOffset = size - tailLength + candidates[0]!;
     const end = tail.subarray(candidates[0]!);
-    if (end.readUInt16LE(4) !== 0 || end.readUInt16LE(6) !== 0) throw unsupported('several disks');
+    if (end.readUInt16LE(4) !== 0 || end.readUInt16LE(6) !== 0) throw unsupported(display, 'several disks');
     let count = end.readUInt16LE(10);
     let centralSize = end.readUInt32LE(12);
     let centralOffset = end.readUInt32LE(16);
-    if (end.readUInt16LE(8) !== count) throw invalid('the entry counts of the end record disagree');
+    if (end.readUInt16LE(8) !== count) throw invalid(display, 'the entry counts of the end record disagree');
     let centralEnd = endOffset;
 
     if (endOffset >= ZIP64_LOCATOR_SIZE) {
       const locator = await read(endOffset - ZIP64_LOCATOR_SIZE, ZIP64_LOCATOR_SIZE);
       if (locator.readUInt32LE(0) === ZIP64_LOCATOR_SIGNATURE) {
-        if (locator.readUInt32LE(4) !== 0 || locator.readUInt32LE(16) !== 1) throw unsupported('several disks');
+        if (locator.readUInt32LE(4) !== 0 || locator.readUInt32LE(16) !== 1)
+          throw unsupported(display, 'several disks');
         const recordOffset = Number(locator.readBigUInt64LE(8));
         const record = await read(recordOffset, ZIP64_END_SIZE);
-        if (record.readUInt32LE(0) !== ZIP64_END_SIGNATURE) throw invalid('the zip64 end record is missing');
+        if (record.readUInt32LE(0) !== ZIP64_END_SIGNATURE) throw invalid(display, 'the zip64 end record is missing');
         if (recordOffset + 12 + Number(record.readBigUInt64LE(4)) !== endOffset - ZIP64_LOCATOR_SIZE) {
-          throw invalid('unreferenced bytes after the zip64 end record');
+          throw invalid(display, 'unreferenced bytes after the zip64 end record');
         }
-        if (record.readUInt32LE(16) !== 0 || record.readUInt32LE(20) !== 0) throw unsupported('several disks');
+        if (record.readUInt32LE(16) !== 0 || record.readUInt32LE(20) !== 0) throw unsupported(display, 'several disks');
         const count64 = Number(record.readBigUInt64LE(32));
         if (Number(record.readBigUInt64LE(24)) !== count64)
-          throw invalid('the entry counts of the end record disagree');
+          throw invalid(display, 'the entry counts of the end record disagree');
         const fit = (narrow: number, wide: number, max: number) => {
-          if (narrow !== max && narrow !== wide) throw invalid('the end records disagree');
+          if (narrow !== max && narrow !== wide) throw invalid(display, 'the end records disagree');
           return wide;
         };
         count = fit(count, count64, MAX_UINT16);
@@ -219,22 +215,22 @@ export class ZipReader {
       }
     }
     if (centralOffset + centralSize !== centralEnd) {
-      throw invalid('the central directory does not end where the end records begin');
+      throw invalid(display, 'the central directory does not end where the end records begin');
     }
-    if (centralSize > MAX_CENTRAL_DIRECTORY) throw unsupported('a central directory larger than 64 MiB');
+    if (centralSize > MAX_CENTRAL_DIRECTORY) throw unsupported(display, 'a central directory larger than 64 MiB');
 
     const central = await read(centralOffset, centralSize);
     const entries: ZipEntry[] = [];
     let at = 0;
     while (at < central.length) {
       if (at + CENTRAL_HEADER_SIZE > central.length || central.readUInt32LE(at) !== CENTRAL_HEADER_SIGNATURE) {
-        throw invalid('a central directory header is damaged');
+        throw invalid(display, 'a central directory header is damaged');
       }
       const nameLength = central.readUInt16LE(at + 28);
       const extraLength = central.readUInt16LE(at + 30);
       const commentLength = central.readUInt16LE(at + 32);
       const next = at + CENTRAL_HEADER_SIZE + nameLength + extraLength + commentLength;
-      if (next > central.length) throw invalid('a central directory header is damaged');
+      if (next > central.length) throw invalid(display, 'a central directory header is damaged');
       const name = central.toString('latin1', at + CENTRAL_HEADER_SIZE, at + CENTRAL_HEADER_SIZE + nameLength);
       const shown = printablePath(name);
       const extra = central.subarray(
@@ -251,30 +247,28 @@ export class ZipReader {
         localHeaderOffset === MAX_UINT32 ||
         disk === MAX_UINT16
       ) {
-        const wide = zip64Fields(extra);
-        if (!wide) throw invalid(`the entry "${shown}" lacks its zip64 sizes`);
-        let i = 0;
+        const wide = zip64Fields(extra) ?? [];
         const take = () => {
-          const value = wide[i++];
-          if (value === undefined) throw invalid(`the entry "${shown}" lacks its zip64 sizes`);
+          const value = wide.shift();
+          if (value === undefined) throw invalid(display, `the entry "${shown}" lacks its zip64 sizes`);
           return value;
         };
         if (size === MAX_UINT32) size = take();
         if (compressedSize === MAX_UINT32) compressedSize = take();
         if (localHeaderOffset === MAX_UINT32) localHeaderOffset = take();
       }
-      if (disk !== 0) throw unsupported('several disks', shown);
+      if (disk !== 0) throw unsupported(display, 'several disks', shown);
       const flags = central.readUInt16LE(at + 8);
       const method = central.readUInt16LE(at + 10);
-      if (flags & (FLAG_ENCRYPTED | FLAG_STRONG_ENCRYPTION)) throw unsupported('encryption', shown);
+      if (flags & (FLAG_ENCRYPTED | FLAG_STRONG_ENCRYPTION)) throw unsupported(display, 'encryption', shown);
       if (method !== METHOD_STORE && method !== METHOD_DEFLATE)
-        throw unsupported(`compression method ${method}`, shown);
+        throw unsupported(display, `compression method ${method}`, shown);
       if (method === METHOD_STORE && size !== compressedSize)
-        throw invalid(`the stored entry "${shown}" has two sizes`);
+        throw invalid(display, `the stored entry "${shown}" has two sizes`);
       const kind = entryKind(name, central.readUInt16LE(at + 4) >> 8, central.readUInt32LE(at + 38), shown, display);
       if (kind === 'directory' && (size !== 0 || compressedSize > 2)) {
         // An empty deflate stream takes two bytes; anything more would be data no tool extracts.
-        throw invalid(`the directory entry "${shown}" carries data`);
+        throw invalid(display, `the directory entry "${shown}" carries data`);
       }
       entries.push({
         name,
@@ -289,7 +283,7 @@ export class ZipReader {
       });
       at = next;
     }
-    if (entries.length !== count) throw invalid('the end record counts a different number of entries');
+    if (entries.length !== count) throw invalid(display, 'the end record counts a different number of entries');
     return new ZipReader(file, size, display, entries, centralOffset);
   }
 
@@ -301,22 +295,22 @@ export class ZipReader {
    */
   async *inFileOrder(): AsyncGenerator<ZipEntry> {
     const display = this.#display;
-    const invalid = (problem: string) => new PhpublishError('ARCHIVE_ZIP_INVALID', { file: display, problem });
     const ordered = [...this.entries].sort((a, b) => a.localHeaderOffset - b.localHeaderOffset);
     const first = ordered[0]?.localHeaderOffset ?? this.#centralOffset;
-    if (first !== 0) throw invalid('unreferenced bytes before the first entry');
+    if (first !== 0) throw invalid(display, 'unreferenced bytes before the first entry');
     for (const [index, entry] of ordered.entries()) {
       const shown = printablePath(entry.name);
       const header = await this.#reader.read(entry.localHeaderOffset, LOCAL_HEADER_SIZE);
-      if (header.readUInt32LE(0) !== LOCAL_HEADER_SIGNATURE) throw invalid(`the local header of "${shown}" is missing`);
+      if (header.readUInt32LE(0) !== LOCAL_HEADER_SIGNATURE)
+        throw invalid(display, `the local header of "${shown}" is missing`);
       const nameLength = header.readUInt16LE(26);
       const extraLength = header.readUInt16LE(28);
       const method = header.readUInt16LE(8);
       const encrypted = (header.readUInt16LE(6) & FLAG_ENCRYPTED) !== 0;
       const localName = await this.#reader.read(entry.localHeaderOffset + LOCAL_HEADER_SIZE, nameLength);
       if (localName.toString('latin1') !== entry.name)
-        throw invalid(`the two headers of "${shown}" name different files`);
-      if (method !== entry.method || encrypted) throw invalid(`the two headers of "${shown}" disagree`);
+        throw invalid(display, `the two headers of "${shown}" name different files`);
+      if (method !== entry.method || encrypted) throw invalid(display, `the two headers of "${shown}" disagree`);
       entry.dataOffset = entry.localHeaderOffset + LOCAL_HEADER_SIZE + nameLength + extraLength;
       // Where the next entry (or the central directory) starts is where this one must end.
       const following = ordered[index + 1];
@@ -332,7 +326,7 @@ export class ZipReader {
           // Its fields are what a streaming reader goes by: they must say what the central directory says.
           const fields = await this.#reader.read(end + (signed ? 4 : 0), length - (signed ? 4 : 0));
           if (!descriptorAgrees(fields, entry)) {
-            throw invalid(`the data descriptor of "${shown}" disagrees with the central directory`);
+            throw invalid(display, `the data descriptor of "${shown}" disagrees with the central directory`);
           }
         }
         end += length ?? lengths[0]!;
@@ -344,7 +338,7 @@ export class ZipReader {
           other: following ? printablePath(following.name) : '(central directory)',
         });
       }
-      if (end < next) throw invalid(`unreferenced bytes after the entry "${shown}"`);
+      if (end < next) throw invalid(display, `unreferenced bytes after the entry "${shown}"`);
       yield entry;
     }
   }
@@ -356,14 +350,13 @@ export class ZipReader {
    */
   async *content(entry: ZipEntry): AsyncGenerator<Buffer> {
     const shown = printablePath(entry.name);
-    const invalid = (problem: string) =>
-      new PhpublishError('ARCHIVE_ZIP_INVALID', { file: this.#display, problem: `entry "${shown}": ${problem}` });
+    const damaged = (problem: string) => invalid(this.#display, `entry "${shown}": ${problem}`);
     if (entry.dataOffset < 0) throw new Error('content() before the entry was reached in file order');
     let crc = 0;
     let produced = 0;
     const check = (chunk: Buffer) => {
       produced += chunk.length;
-      if (produced > entry.size) throw invalid('it holds more bytes than declared');
+      if (produced > entry.size) throw damaged('it holds more bytes than declared');
       crc = crc32(chunk, crc);
       return chunk;
     };
@@ -375,9 +368,9 @@ export class ZipReader {
       try {
         inflated = inflateRawSync(compressed, { info: true, maxOutputLength: Math.max(entry.size, 1) }) as never;
       } catch (error) {
-        throw invalid(`its deflate data is damaged or larger than declared (${(error as Error).message})`);
+        throw damaged(`its deflate data is damaged or larger than declared (${(error as Error).message})`);
       }
-      if (inflated.engine.bytesWritten !== entry.compressedSize) throw invalid('bytes follow its deflate data');
+      if (inflated.engine.bytesWritten !== entry.compressedSize) throw damaged('bytes follow its deflate data');
       yield check(inflated.buffer);
     } else {
       const inflate = createInflateRaw();
@@ -393,15 +386,15 @@ export class ZipReader {
         for await (const chunk of inflate) yield check(chunk as Buffer);
       } catch (error) {
         if (error instanceof PhpublishError) throw error;
-        throw invalid(`its deflate data is damaged (${(error as Error).message})`);
+        throw damaged(`its deflate data is damaged (${(error as Error).message})`);
       } finally {
         inflate.destroy();
       }
       await feed;
-      if (inflate.bytesWritten !== entry.compressedSize) throw invalid('bytes follow its deflate data');
+      if (inflate.bytesWritten !== entry.compressedSize) throw damaged('bytes follow its deflate data');
     }
-    if (produced !== entry.size) throw invalid('it holds fewer bytes than declared');
-    if (crc >>> 0 !== entry.crc >>> 0) throw invalid('its CRC-32 does not match');
+    if (produced !== entry.size) throw damaged('it holds fewer bytes than declared');
+    if (crc >>> 0 !== entry.crc >>> 0) throw damaged('its CRC-32 does not match');
   }
 
   async *#raw(entry: ZipEntry): AsyncGenerator<Buffer> {
@@ -447,27 +440,15 @@ function entryKind(name: string, host: number, externalAttributes: number, shown
   const type = mode & MODE_TYPE_MASK;
   const dosDirectory = (externalAttributes & 0x10) !== 0;
   if (slash) {
-    if (type !== 0 && type !== MODE_DIRECTORY) {
-      throw new PhpublishError('ARCHIVE_ZIP_INVALID', {
-        file,
-        problem: `"${shown}" is named like a directory but is not one`,
-      });
-    }
+    if (type !== 0 && type !== MODE_DIRECTORY)
+      throw invalid(file, `"${shown}" is named like a directory but is not one`);
     return 'directory';
   }
   if (type === MODE_DIRECTORY || (type === 0 && dosDirectory)) {
-    throw new PhpublishError('ARCHIVE_ZIP_UNSUPPORTED', {
-      file,
-      entry: shown,
-      problem: 'a directory entry without a trailing slash',
-    });
+    throw unsupported(file, 'a directory entry without a trailing slash', shown);
   }
   if (type === MODE_SYMLINK) return 'symlink';
   if (type === 0) return 'file';
   if (type === MODE_REGULAR) return mode & 0o100 ? 'executable' : 'file';
-  throw new PhpublishError('ARCHIVE_ZIP_UNSUPPORTED', {
-    file,
-    entry: shown,
-    problem: `a special file (mode ${mode.toString(8)})`,
-  });
+  throw unsupported(file, `a special file (mode ${mode.toString(8)})`, shown);
 }
