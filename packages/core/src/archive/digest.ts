@@ -7,7 +7,7 @@ import { type GitContext, gitContextOf } from '../git/context.js';
 import { ContentDigestBuilder } from './content-digest.js';
 import { readFiles, STREAM_CHUNK } from './export-contents.js';
 import { type ExportEntry, type ExportOptions, isRegularKind, planExport } from './export-plan.js';
-import { checkedPath, checkSymlinks, PathCollisions } from './paths.js';
+import { checkedPath, checkSymlinks, MAX_TARGET_BYTES, PathCollisions } from './paths.js';
 import { type ZipEntry, type ZipInput, ZipReader, zipInMemory } from './zip-reader.js';
 
 export interface RefDigest {
@@ -123,8 +123,6 @@ function singleTopFolder(entries: readonly ZipEntry[]): string | undefined {
   return folder;
 }
 
-const MAX_SYMLINK_TARGET = 4095;
-
 /**
  * The content-tree digest of a zip (phpublish's own, a GitHub zipball, any plain zip), read with
  * the strict reader: the same digest as the git tree it was made from.
@@ -172,7 +170,7 @@ async function digestZip(input: ZipInput, display: string, limits: DigestLimits)
     if (entry.kind === 'directory') name = name.slice(0, -1);
     const path = checkedPath(name);
     collisions.add(path, entry.kind === 'directory' ? 'directory' : 'file');
-    if (entry.kind === 'symlink' && entry.size > MAX_SYMLINK_TARGET) {
+    if (entry.kind === 'symlink' && entry.size > MAX_TARGET_BYTES) {
       throw new PhpublishError('ARCHIVE_SYMLINK_ESCAPES', { path, target: `(${entry.size} bytes)` });
     }
     paths.set(entry, path);

@@ -143,8 +143,6 @@ export class PathCollisions {
   /** Directories, explicit or implied by a deeper path, by folded path. */
   readonly #directories = new Map<string, string>();
   readonly #explicitDirectories = new Set<string>();
-  /** The parent directory of the last path added, whose ancestors are all known to be directories. */
-  #checkedParent = '';
 
   add(path: string, kind: 'file' | 'directory'): void {
     const folded = foldPath(path);
@@ -159,12 +157,8 @@ export class PathCollisions {
       this.#explicitDirectories.add(path);
       if (!this.#directories.has(folded)) this.#directories.set(folded, path);
     }
-    // Paths come grouped by directory: a parent met just before has been checked, and a file
-    // added since under the same folded name would have been refused then.
-    const last = path.lastIndexOf('/');
-    if (last > 0 && last === this.#checkedParent.length && path.startsWith(this.#checkedParent)) return;
-    if (last > 0) this.#checkedParent = path.slice(0, last);
-    for (let slash = last; slash > 0; slash = path.lastIndexOf('/', slash - 1)) {
+    // Ancestors up to the first known directory, whose own ancestors were checked when it was added.
+    for (let slash = path.lastIndexOf('/'); slash > 0; slash = path.lastIndexOf('/', slash - 1)) {
       const parent = path.slice(0, slash);
       const foldedParent = foldPath(parent);
       const file = this.#files.get(foldedParent);
@@ -180,7 +174,7 @@ function duplicatePath(path: string, other: string): PhpublishError {
 }
 
 /** Longest symlink target accepted: PATH_MAX on Linux. */
-const MAX_TARGET_BYTES = 4095;
+export const MAX_TARGET_BYTES = 4095;
 /** Links followed before giving up, like the kernel's ELOOP limit. */
 const MAX_HOPS = 40;
 
@@ -193,14 +187,15 @@ export function checkSymlinks(links: ReadonlyMap<string, Buffer>): void {
   const byFolded = new Map<string, string>();
   const targets = new Map<string, string>();
   for (const [path, rawTarget] of links) {
-    const escapes = (target: string) => new PhpublishError('ARCHIVE_SYMLINK_ESCAPES', { path, target });
     const target = utf8Text(rawTarget.toString('latin1'));
     if (target === undefined) {
       throw new PhpublishError('ARCHIVE_PATH_NOT_UTF8', {
         path: `${path} -> ${printablePath(rawTarget.toString('latin1'))}`,
       });
     }
-    if (rawTarget.length === 0 || rawTarget.length > MAX_TARGET_BYTES || target.includes('\0')) throw escapes(target);
+    if (rawTarget.length === 0 || rawTarget.length > MAX_TARGET_BYTES || target.includes('\0')) {
+      throw new PhpublishError('ARCHIVE_SYMLINK_ESCAPES', { path, target });
+    }
     byFolded.set(foldPath(path), target);
     targets.set(path, target);
   }
