@@ -56,9 +56,7 @@ function crlfConversion(attributes: ContentAttributes): CrlfConversion {
 }
 
 /** utf8.c's same_encoding against UTF-8: "utf8", "UTF-8", "Utf-8"… */
-function isUtf8Name(value: string): boolean {
-  return /^utf-?8$/i.test(value);
-}
+const UTF8_NAME = /^utf-?8$/i;
 
 /**
  * The conversions `git archive` applies to a regular file with these attributes and size. Refuses
@@ -76,7 +74,7 @@ export function conversionFor(path: string, size: number, attributes: ContentAtt
   }
   const subst = attributes['export-subst'] === true;
   const streamedByGit = size > GIT_BIG_FILE_THRESHOLD && !subst;
-  if (typeof encoding === 'string' && encoding !== '' && !isUtf8Name(encoding) && !streamedByGit) {
+  if (typeof encoding === 'string' && encoding !== '' && !UTF8_NAME.test(encoding) && !streamedByGit) {
     throw new PhpublishError('ARCHIVE_ATTRIBUTE_UNSUPPORTED', {
       path,
       attribute: `working-tree-encoding=${encoding}`,
@@ -87,8 +85,7 @@ export function conversionFor(path: string, size: number, attributes: ContentAtt
   const crlf = streamedByGit ? undefined : crlfConversion(attributes);
   // Most files need none: one shared answer for them, not an object per file.
   if (!subst && !ident && crlf === undefined) return NO_CONVERSION;
-  const conversion: Conversion = { subst, ident, crlf };
-  if ((conversion.subst || conversion.ident || conversion.crlf) && size > MAX_CONVERTED_SIZE) {
+  if (size > MAX_CONVERTED_SIZE) {
     throw new PhpublishError('ARCHIVE_FILE_TOO_LARGE', {
       path,
       size,
@@ -96,7 +93,7 @@ export function conversionFor(path: string, size: number, attributes: ContentAtt
       reason: 'for a file that export-subst, ident or eol=crlf converts',
     });
   }
-  return conversion;
+  return { subst, ident, crlf };
 }
 
 export function needsConversion(conversion: Conversion): boolean {
