@@ -51,16 +51,6 @@ export interface AttributesFile {
 const MAX_LINE_LENGTH = 2048;
 export const MAX_ATTRIBUTES_FILE_SIZE = 100 * 1024 * 1024;
 const MACRO_PREFIX = '[attr]';
-const BUILTIN_MACROS: Macro[] = [
-  {
-    name: 'binary',
-    states: [
-      { name: 'diff', value: false },
-      { name: 'merge', value: false },
-      { name: 'text', value: false },
-    ],
-  },
-];
 
 const isBlank = (c: number) => c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a;
 
@@ -238,6 +228,11 @@ function pathMatches(path: string, basenameOffset: number, pattern: Pattern, bas
   if (pattern.flags & PATTERN_NODIR) return matchBasename(withoutSlash.slice(basenameOffset), pattern);
   return matchPathname(withoutSlash, base, pattern);
 }
+
+/** attr.c's builtin_attr, read as git reads it. */
+const BUILTIN_MACROS = parseAttributesFile(Buffer.from('[attr]binary -diff -merge -text'), {
+  macrosAllowed: true,
+}).macros;
 
 /**
  * Answers "what are the attributes of this path" for one tree. Built from the `.gitattributes`
