@@ -45,32 +45,16 @@ export class SubstExpander {
 
   /** Rewrites `%(describe…)` beyond the archive's one into what git then prints: the literal text. */
   #spendDescribes(format: string): string {
-    let out = '';
-    for (let i = 0; i < format.length; i++) {
-      const c = format[i]!;
-      if (c !== '%') {
-        out += c;
-        continue;
+    // `%%` is kept whole, so that its second '%' does not start a placeholder.
+    return format.replace(/%(%|[-+ ]?(?=\(describe))/g, (placeholder, rest: string) => {
+      if (rest === '%') return placeholder;
+      if (this.#describeLeft > 0) {
+        this.#describeLeft -= 1;
+        return placeholder;
       }
-      if (format[i + 1] === '%') {
-        out += '%%';
-        i += 1;
-        continue;
-      }
-      const magic = '+- '.includes(format[i + 1] ?? 'x') ? format[i + 1]! : '';
-      if (format.startsWith('(describe', i + 1 + magic.length)) {
-        if (this.#describeLeft > 0) {
-          this.#describeLeft -= 1;
-        } else {
-          // Without a magic prefix git prints the '%'; with one, it swallows '%' and the prefix.
-          out += magic === '' ? '%%' : '';
-          i += magic.length;
-          continue;
-        }
-      }
-      out += c;
-    }
-    return out;
+      // Without a magic prefix git prints the '%'; with one, it swallows '%' and the prefix.
+      return rest === '' ? '%%' : '';
+    });
   }
 
   async #format(format: string): Promise<Buffer> {
