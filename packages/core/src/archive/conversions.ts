@@ -29,30 +29,15 @@ export const GIT_BIG_FILE_THRESHOLD = 512 * 1024 * 1024;
 /** Converting needs the whole file in memory; larger files that need it are refused. */
 export const MAX_CONVERTED_SIZE = 64 * 1024 * 1024;
 
-type CrlfAction = 'binary' | 'text' | 'text-input' | 'text-crlf' | 'auto' | 'auto-input' | 'auto-crlf' | 'undefined';
-
-function crlfActionOf(value: AttributeValue): CrlfAction {
-  if (value === true) return 'text';
-  if (value === false) return 'binary';
-  if (value === 'input') return 'text-input';
-  if (value === 'auto') return 'auto';
-  return 'undefined';
-}
-
-/** convert.c's convert_attrs with core.autocrlf=false and core.eol=lf (git's defaults on Linux). */
-function crlfConversion(attributes: ContentAttributes): CrlfConversion {
-  let action = crlfActionOf(attributes.text);
-  if (action === 'undefined') action = crlfActionOf(attributes.crlf);
-  if (action !== 'binary') {
-    const eol = attributes.eol === 'lf' ? 'lf' : attributes.eol === 'crlf' ? 'crlf' : undefined;
-    if (action === 'auto' && eol === 'lf') action = 'auto-input';
-    else if (action === 'auto' && eol === 'crlf') action = 'auto-crlf';
-    else if (eol === 'lf') action = 'text-input';
-    else if (eol === 'crlf') action = 'text-crlf';
-  }
-  if (action === 'text-crlf') return 'always';
-  if (action === 'auto-crlf') return 'auto';
-  return undefined;
+/**
+ * convert.c's convert_attrs with core.autocrlf=false and core.eol=lf (git's defaults on Linux):
+ * `text` decides, or `crlf` where `text` is none of set, unset, `input` or `auto`
+ * (git_path_check_crlf); then only `eol=crlf` converts, and never a file marked binary.
+ */
+function crlfConversion({ text, crlf, eol }: ContentAttributes): CrlfConversion {
+  const action = text === true || text === false || text === 'input' || text === 'auto' ? text : crlf;
+  if (action === false || eol !== 'crlf') return undefined;
+  return action === 'auto' ? 'auto' : 'always';
 }
 
 /** utf8.c's same_encoding against UTF-8: "utf8", "UTF-8", "Utf-8"… */
