@@ -168,119 +168,18 @@ export class ZipReader {
   /** Reads and checks the end records and the central directory. */
   static async open(file: ZipInput, display: string): Promise<ZipReader> {
     const { size } = await file.stat();
-    const read = async (position: number, length: number) => {
+    const read: ReadCopy = async (position, length) => {
       if (position < 0 || position + length > size) throw invalid(display, 'a record points outside the file');
       const buffer = Buffer.alloc(length);
       await readFully(file, buffer, length, position, display);
       return buffer;
     };
-
-    const tailLength = Math.min(size, END_SIZE + MAX_UINT16);
-    const tail = await read(size - tailLength, tailLength);
-    const candidates = endRecords(tail);
-    if (candidates.length === 0) throw invalid(display, 'it has no end of central directory record');
-    if (candidates.length > 1) throw invalid(display, 'it has more than one end of central directory record');
-    const endOffset = size - tailLength + candidates[0]!;
-    const end = tail.subarray(candidates[0]!);
-    if (end.readUInt16LE(4) !== 0 || end.readUInt16LE(6) !== 0) throw unsupported(display, 'several disks');
-    let count = end.readUInt16LE(10);
-    let centralSize = end.readUInt32LE(12);
-    let centralOffset = end.readUInt32LE(16);
-    if (end.readUInt16LE(8) !== count) throw invalid(display, 'the entry counts of the end record disagree');
-    let centralEnd = endOffset;
-
-    if (endOffset >= ZIP64_LOCATOR_SIZE) {
-      const locator = await read(endOffset - ZIP64_LOCATOR_SIZE, ZIP64_LOCATOR_SIZE);
-      if (locator.readUInt32LE(0) === ZIP64_LOCATOR_SIGNATURE) {
-        if (locator.readUInt32LE(4) !== 0 || locator.readUInt32LE(16) !== 1)
-          throw unsupported(display, 'several disks');
-        const recordOffset = Number(locator.readBigUInt64LE(8));
-        const record = await read(recordOffset, ZIP64_END_SIZE);
-        if (record.readUInt32LE(0) !== ZIP64_END_SIGNATURE) throw invalid(display, 'the zip64 end record is missing');
-        if (recordOffset + 12 + Number(record.readBigUInt64LE(4)) !== endOffset - ZIP64_LOCATOR_SIZE) {
-          throw invalid(display, 'unreferenced bytes after the zip64 end record');
-        }
-        if (record.readUInt32LE(16) !== 0 || record.readUInt32LE(20) !== 0) throw unsupported(display, 'several disks');
-        const count64 = Number(record.readBigUInt64LE(32));
-        if (Number(record.readBigUInt64LE(24)) !== count64)
-          throw invalid(display, 'the entry counts of the end record disagree');
-        const fit = (narrow: number, wide: number, max: number) => {
-          if (narrow !== max && narrow !== wide) throw invalid(display, 'the end records disagree');
-          return wide;
-        };
-        count = fit(count, count64, MAX_UINT16);
-        centralSize = fit(centralSize, Number(record.readBigUInt64LE(40)), MAX_UINT32);
-        centralOffset = fit(centralOffset, Number(record.readBigUInt64LE(48)), MAX_UINT32);
-        centralEnd = recordOffset;
-      }
-    }
-    if (centralOffset + centralSize !== centralEnd) {
-      throw invalid(display, 'the central directory does not end where the end records begin');
-    }
-    if (centralSize > MAX_CENTRAL_DIRECTORY) throw unsupported(display, 'a central directory larger than 64 MiB');
-
+    const { count, centralOffset, centralSize } = await readEndRecords(read, size, display);
     const central = await read(centralOffset, centralSize);
     const entries: ZipEntry[] = [];
-    let at = 0;
-    while (at < central.length) {
-      if (at + CENTRAL_HEADER_SIZE > central.length || central.readUInt32LE(at) !== CENTRAL_HEADER_SIGNATURE) {
-        throw invalid(display, 'a central directory header is damaged');
-      }
-      const nameLength = central.readUInt16LE(at + 28);
-      const extraLength = central.readUInt16LE(at + 30);
-      const commentLength = central.readUInt16LE(at + 32);
-      const next = at + CENTRAL_HEADER_SIZE + nameLength + extraLength + commentLength;
-      if (next > central.length) throw invalid(display, 'a central directory header is damaged');
-      const name = central.toString('latin1', at + CENTRAL_HEADER_SIZE, at + CENTRAL_HEADER_SIZE + nameLength);
-      const shown = printablePath(name);
-      const extra = central.subarray(
-        at + CENTRAL_HEADER_SIZE + nameLength,
-        at + CENTRAL_HEADER_SIZE + nameLength + extraLength,
-      );
-      let size = central.readUInt32LE(at + 24);
-      let compressedSize = central.readUInt32LE(at + 20);
-      let localHeaderOffset = central.readUInt32LE(at + 42);
-      const disk = central.readUInt16LE(at + 34);
-      if (
-        size === MAX_UINT32 ||
-        compressedSize === MAX_UINT32 ||
-        localHeaderOffset === MAX_UINT32 ||
-        disk === MAX_UINT16
-      ) {
-        const wide = zip64Fields(extra) ?? [];
-        const take = () => {
-          const value = wide.shift();
-          if (value === undefined) throw invalid(display, `the entry "${shown}" lacks its zip64 sizes`);
-          return value;
-        };
-        if (size === MAX_UINT32) size = take();
-        if (compressedSize === MAX_UINT32) compressedSize = take();
-        if (localHeaderOffset === MAX_UINT32) localHeaderOffset = take();
-      }
-      if (disk !== 0) throw unsupported(display, 'several disks', shown);
-      const flags = central.readUInt16LE(at + 8);
-      const method = central.readUInt16LE(at + 10);
-      if (flags & (FLAG_ENCRYPTED | FLAG_STRONG_ENCRYPTION)) throw unsupported(display, 'encryption', shown);
-      if (method !== METHOD_STORE && method !== METHOD_DEFLATE)
-        throw unsupported(display, `compression method ${method}`, shown);
-      if (method === METHOD_STORE && size !== compressedSize)
-        throw invalid(display, `the stored entry "${shown}" has two sizes`);
-      const kind = entryKind(name, central.readUInt16LE(at + 4) >> 8, central.readUInt32LE(at + 38), shown, display);
-      if (kind === 'directory' && (size !== 0 || compressedSize > 2)) {
-        // An empty deflate stream takes two bytes; anything more would be data no tool extracts.
-        throw invalid(display, `the directory entry "${shown}" carries data`);
-      }
-      entries.push({
-        name,
-        kind,
-        method,
-        flags,
-        crc: central.readUInt32LE(at + 16),
-        compressedSize,
-        size,
-        localHeaderOffset,
-        dataOffset: -1,
-      });
+    for (let at = 0; at < central.length; ) {
+      const { entry, next } = centralEntry(central, at, display);
+      entries.push(entry);
       at = next;
     }
     if (entries.length !== count) throw invalid(display, 'the end record counts a different number of entries');
@@ -404,6 +303,106 @@ export class ZipReader {
       done += n;
     }
   }
+}
+
+/** `length` bytes of the zip from `position`, in a buffer of their own. */
+type ReadCopy = (position: number, length: number) => Promise<Buffer>;
+
+/** The entry count and the central directory's place, from the end record and its zip64 form, checked against each other. */
+async function readEndRecords(read: ReadCopy, size: number, display: string) {
+  const tailLength = Math.min(size, END_SIZE + MAX_UINT16);
+  const tail = await read(size - tailLength, tailLength);
+  const candidates = endRecords(tail);
+  if (candidates.length === 0) throw invalid(display, 'it has no end of central directory record');
+  if (candidates.length > 1) throw invalid(display, 'it has more than one end of central directory record');
+  const endOffset = size - tailLength + candidates[0]!;
+  const end = tail.subarray(candidates[0]!);
+  if (end.readUInt16LE(4) !== 0 || end.readUInt16LE(6) !== 0) throw unsupported(display, 'several disks');
+  let count = end.readUInt16LE(10);
+  let centralSize = end.readUInt32LE(12);
+  let centralOffset = end.readUInt32LE(16);
+  if (end.readUInt16LE(8) !== count) throw invalid(display, 'the entry counts of the end record disagree');
+  let centralEnd = endOffset;
+
+  if (endOffset >= ZIP64_LOCATOR_SIZE) {
+    const locator = await read(endOffset - ZIP64_LOCATOR_SIZE, ZIP64_LOCATOR_SIZE);
+    if (locator.readUInt32LE(0) === ZIP64_LOCATOR_SIGNATURE) {
+      if (locator.readUInt32LE(4) !== 0 || locator.readUInt32LE(16) !== 1) throw unsupported(display, 'several disks');
+      const recordOffset = Number(locator.readBigUInt64LE(8));
+      const record = await read(recordOffset, ZIP64_END_SIZE);
+      if (record.readUInt32LE(0) !== ZIP64_END_SIGNATURE) throw invalid(display, 'the zip64 end record is missing');
+      if (recordOffset + 12 + Number(record.readBigUInt64LE(4)) !== endOffset - ZIP64_LOCATOR_SIZE) {
+        throw invalid(display, 'unreferenced bytes after the zip64 end record');
+      }
+      if (record.readUInt32LE(16) !== 0 || record.readUInt32LE(20) !== 0) throw unsupported(display, 'several disks');
+      const count64 = Number(record.readBigUInt64LE(32));
+      if (Number(record.readBigUInt64LE(24)) !== count64) {
+        throw invalid(display, 'the entry counts of the end record disagree');
+      }
+      const fit = (narrow: number, wide: number, max: number) => {
+        if (narrow !== max && narrow !== wide) throw invalid(display, 'the end records disagree');
+        return wide;
+      };
+      count = fit(count, count64, MAX_UINT16);
+      centralSize = fit(centralSize, Number(record.readBigUInt64LE(40)), MAX_UINT32);
+      centralOffset = fit(centralOffset, Number(record.readBigUInt64LE(48)), MAX_UINT32);
+      centralEnd = recordOffset;
+    }
+  }
+  if (centralOffset + centralSize !== centralEnd) {
+    throw invalid(display, 'the central directory does not end where the end records begin');
+  }
+  if (centralSize > MAX_CENTRAL_DIRECTORY) throw unsupported(display, 'a central directory larger than 64 MiB');
+  return { count, centralOffset, centralSize };
+}
+
+/** The central directory header at `at`, checked, and where the next one starts. */
+function centralEntry(central: Buffer, at: number, display: string): { entry: ZipEntry; next: number } {
+  const header = central.subarray(at);
+  if (header.length < CENTRAL_HEADER_SIZE || header.readUInt32LE(0) !== CENTRAL_HEADER_SIGNATURE) {
+    throw invalid(display, 'a central directory header is damaged');
+  }
+  const nameEnd = CENTRAL_HEADER_SIZE + header.readUInt16LE(28);
+  const extraEnd = nameEnd + header.readUInt16LE(30);
+  const length = extraEnd + header.readUInt16LE(32);
+  if (length > header.length) throw invalid(display, 'a central directory header is damaged');
+  const name = header.toString('latin1', CENTRAL_HEADER_SIZE, nameEnd);
+  const shown = printablePath(name);
+  let size = header.readUInt32LE(24);
+  let compressedSize = header.readUInt32LE(20);
+  let localHeaderOffset = header.readUInt32LE(42);
+  const disk = header.readUInt16LE(34);
+  if (size === MAX_UINT32 || compressedSize === MAX_UINT32 || localHeaderOffset === MAX_UINT32 || disk === MAX_UINT16) {
+    const wide = zip64Fields(header.subarray(nameEnd, extraEnd)) ?? [];
+    const take = () => {
+      const value = wide.shift();
+      if (value === undefined) throw invalid(display, `the entry "${shown}" lacks its zip64 sizes`);
+      return value;
+    };
+    if (size === MAX_UINT32) size = take();
+    if (compressedSize === MAX_UINT32) compressedSize = take();
+    if (localHeaderOffset === MAX_UINT32) localHeaderOffset = take();
+  }
+  if (disk !== 0) throw unsupported(display, 'several disks', shown);
+  const flags = header.readUInt16LE(8);
+  const method = header.readUInt16LE(10);
+  if (flags & (FLAG_ENCRYPTED | FLAG_STRONG_ENCRYPTION)) throw unsupported(display, 'encryption', shown);
+  if (method !== METHOD_STORE && method !== METHOD_DEFLATE) {
+    throw unsupported(display, `compression method ${method}`, shown);
+  }
+  if (method === METHOD_STORE && size !== compressedSize) {
+    throw invalid(display, `the stored entry "${shown}" has two sizes`);
+  }
+  const kind = entryKind(name, header.readUInt16LE(4) >> 8, header.readUInt32LE(38), shown, display);
+  if (kind === 'directory' && (size !== 0 || compressedSize > 2)) {
+    // An empty deflate stream takes two bytes; anything more would be data no tool extracts.
+    throw invalid(display, `the directory entry "${shown}" carries data`);
+  }
+  const crc = header.readUInt32LE(16);
+  return {
+    entry: { name, kind, method, flags, crc, compressedSize, size, localHeaderOffset, dataOffset: -1 },
+    next: at + length,
+  };
 }
 
 /** Whether a data descriptor's CRC and sizes (32-bit, or 64-bit in its longer form) are the entry's. */
