@@ -390,7 +390,11 @@ describe('phpublish verify', () => {
         repository: REPOSITORY,
         workflow: '.gitlab-ci.yml',
       };
-      const policy = await vendorPolicy({ [PACKAGE]: { keys: ['maintainer.asc'], identities: [github, gitlab] } });
+      // The GitLab API is the stand-in's, where the release above is (otherwise verify would ask gitlab.com).
+      const policy = await vendorPolicy(
+        { [PACKAGE]: { keys: ['maintainer.asc'], identities: [github, gitlab] } },
+        { gitlabApiUrl: fixture.attest.sandbox.gitlab.apiUrl },
+      );
       const run = await fixture.cli(['verify', PACKAGE, release.tag, '--json', '--policy', policy]);
       explainOnFailure(() => run);
       expect(run.code).toBe(EXIT.failed);
@@ -689,10 +693,14 @@ async function identityPolicy(change: Record<string, unknown>): Promise<string> 
   return vendorPolicy({ [PACKAGE]: { ...entry, identities: [{ ...entry.identities[0], ...change }] } });
 }
 
-async function vendorPolicy(packages: Record<string, unknown>): Promise<string> {
+/** The fixture's policy with these packages (and these top-level settings). */
+async function vendorPolicy(
+  packages: Record<string, unknown>,
+  settings: Record<string, unknown> = {},
+): Promise<string> {
   const file = join(fixture.work.path, `policy-${Math.random().toString(16).slice(2)}.json`);
   const base = JSON.parse(await readFile(fixture.policyFile, 'utf8')) as Record<string, unknown>;
-  await writeFile(file, JSON.stringify({ ...base, packages }));
+  await writeFile(file, JSON.stringify({ ...base, ...settings, packages }));
   return file;
 }
 
