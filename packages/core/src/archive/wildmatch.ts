@@ -16,35 +16,24 @@ const SLASH = 0x2f;
 const STAR = 0x2a;
 const BACKSLASH = 0x5c;
 
-// git's locale-independent ctype (ctype.c): ASCII only, nothing above 0x7f is in any class.
-const isAscii = (c: number) => c < 0x80;
-const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
-const isUpper = (c: number) => c >= 0x41 && c <= 0x5a;
-const isLower = (c: number) => c >= 0x61 && c <= 0x7a;
-const isAlpha = (c: number) => isUpper(c) || isLower(c);
-const isSpace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
-const isCntrl = (c: number) => c < 0x20 || c === 0x7f;
-const isPrint = (c: number) => c >= 0x20 && c <= 0x7e;
-const isGraph = (c: number) => c > 0x20 && c <= 0x7e;
-const isPunct = (c: number) => isGraph(c) && !isAlpha(c) && !isDigit(c);
-const isXdigit = (c: number) => isDigit(c) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
-const isBlank = (c: number) => c === 0x20 || c === 0x09;
 /** `*`, `?`, `[` and `\`: the characters that end the literal prefix of a pattern. */
 export const isGlobSpecial = (c: number) => c === 0x2a || c === 0x3f || c === 0x5b || c === 0x5c;
 
-const CLASSES: Record<string, (c: number) => boolean> = {
-  alnum: (c) => isAlpha(c) || isDigit(c),
-  alpha: isAlpha,
-  blank: isBlank,
-  cntrl: isCntrl,
-  digit: isDigit,
-  graph: isGraph,
-  lower: isLower,
-  print: isPrint,
-  punct: isPunct,
-  space: isSpace,
-  upper: isUpper,
-  xdigit: isXdigit,
+/** `[:class:]` as git's locale-independent ctype (ctype.c) has it: ASCII only, nothing above 0x7f is in any class. */
+const CLASSES: Record<string, RegExp> = {
+  alnum: /[A-Za-z0-9]/,
+  alpha: /[A-Za-z]/,
+  blank: /[ \t]/,
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are the class
+  cntrl: /[\x00-\x1f\x7f]/,
+  digit: /[0-9]/,
+  graph: /[!-~]/,
+  lower: /[a-z]/,
+  print: /[ -~]/,
+  punct: /[!-/:-@[-`{-~]/,
+  space: /[ \t\n\r]/,
+  upper: /[A-Z]/,
+  xdigit: /[0-9A-Fa-f]/,
 };
 
 /** Byte at `i`, or 0 past the end: the C code relies on NUL-terminated strings. */
@@ -154,7 +143,7 @@ function dowild(p: string, pi: number, text: string, ti: number, flags: number):
             } else {
               const test = CLASSES[p.slice(s, end - 1)];
               if (!test) return ABORT_ALL; // malformed [:class:]
-              if (isAscii(tCh) && test(tCh)) matched = true;
+              if (test.test(String.fromCharCode(tCh))) matched = true;
               pi = end;
               pCh = 0;
             }
