@@ -1,4 +1,4 @@
-import { isGlobSpecial, WM_PATHNAME, wildmatch } from './wildmatch.js';
+import { WM_PATHNAME, wildmatch } from './wildmatch.js';
 
 /**
  * `.gitattributes` as `git archive` (git 2.39) reads them from the tree being archived: every
@@ -51,6 +51,7 @@ export interface AttributesFile {
 const MAX_LINE_LENGTH = 2048;
 export const MAX_ATTRIBUTES_FILE_SIZE = 100 * 1024 * 1024;
 const MACRO_PREFIX = '[attr]';
+const GLOB_SPECIAL = /[*?[\\]/;
 
 const isBlank = (c: number) => c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a;
 
@@ -130,14 +131,10 @@ function parsePattern(raw: string): Pattern | undefined {
     flags |= PATTERN_MUSTBEDIR;
   }
   if (p.lastIndexOf('/', len - 1) === -1 || len === 0) flags |= PATTERN_NODIR;
-  let literal = 0;
-  while (literal < p.length && !isGlobSpecial(p.charCodeAt(literal))) literal++;
-  if (literal > len) literal = len;
-  if (p.startsWith('*')) {
-    let rest = 1;
-    while (rest < p.length && !isGlobSpecial(p.charCodeAt(rest))) rest++;
-    if (rest === p.length) flags |= PATTERN_ENDSWITH;
-  }
+  // dir.c's simple_length: the characters before the first of `*`, `?`, `[` and `\`.
+  const special = p.search(GLOB_SPECIAL);
+  const literal = Math.min(special === -1 ? p.length : special, len);
+  if (p.startsWith('*') && !GLOB_SPECIAL.test(p.slice(1))) flags |= PATTERN_ENDSWITH;
   const text = p.slice(0, len);
   return {
     text,

@@ -17,7 +17,7 @@ const STAR = 0x2a;
 const BACKSLASH = 0x5c;
 
 /** `*`, `?`, `[` and `\`: the characters that end the literal prefix of a pattern. */
-export const isGlobSpecial = (c: number) => c === 0x2a || c === 0x3f || c === 0x5b || c === 0x5c;
+const isGlobSpecial = (c: number) => c === 0x2a || c === 0x3f || c === 0x5b || c === 0x5c;
 
 /** `[:class:]` as git's locale-independent ctype (ctype.c) has it: ASCII only, nothing above 0x7f is in any class. */
 const CLASSES: Record<string, RegExp> = {
