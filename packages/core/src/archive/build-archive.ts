@@ -89,6 +89,27 @@ export function archiveFolder(plan: ExportPlan): string {
   return plan.packageName ? `${plan.packageName.replace('/', '-')}-${short}/` : `${short}/`;
 }
 
+/** A zip records a name's length in 16 bits. */
+const MAX_ZIP_NAME = 0xffff;
+
+/**
+ * Refuses (before anything is written) a path that would not fit in the zip once under the
+ * top-level folder: the path rules allow 65,535 bytes for the path alone.
+ */
+function checkZipNames(plan: ExportPlan): void {
+  const folder = archiveFolder(plan);
+  const room = MAX_ZIP_NAME - Buffer.byteLength(folder, 'utf8');
+  for (const entry of plan.entries) {
+    const length = Buffer.byteLength(entry.path, 'utf8') + (entry.kind === 'directory' ? 1 : 0);
+    if (length > room) {
+      throw new PhpublishError('ARCHIVE_PATH_UNSAFE', {
+        path: entry.path,
+        problem: `under the zip's top-level folder "${folder}" it would be longer than ${MAX_ZIP_NAME} bytes, the most a zip entry's name can hold`,
+      });
+    }
+  }
+}
+
 /** Splits content already in memory into the pieces a large file is streamed in. */
 async function* piecesOf(content: Buffer): AsyncGenerator<Buffer> {
   for (let offset = 0; offset < content.length; offset += STREAM_CHUNK) {
@@ -184,6 +205,7 @@ export async function buildTunedArchive(input: BuildArchiveInput, tuning: Archiv
   await checkOutputTarget(input.outFile);
   const stem = join(dirname(input.outFile), `.${basename(input.outFile)}.${randomBytes(6).toString('hex')}`);
   const plan = await planExport(input);
+  checkZipNames(plan);
   const temporary = `${stem}.tmp`;
   const spillPath = `${stem}.large.tmp`;
   let zipFile: FileHandle | undefined;

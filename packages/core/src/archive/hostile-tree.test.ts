@@ -1,5 +1,7 @@
-import { readdir } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
 import { archiveGitEnv, commitTree, fixtureRepo, writeBlob, writeRawTree } from '@phpublish/testing/archive';
 import type { PhpPackageRepo } from '@phpublish/testing/php-package-repo';
 import { makeTempDir, type TempDir } from '@phpublish/testing/temp-dir';
@@ -33,6 +35,17 @@ async function crafted(entries: Array<{ mode: string; name: string | Buffer; oid
   // git wants tree entries sorted; a hostile tree need not be, but these are, so git reads them.
   all.sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
   return commitTree(repo.dir, await writeRawTree(repo.dir, all));
+}
+
+/** A tree holding one directory `name` (the tree `oid`), written as a loose object (faster than 254 gits). */
+async function writeLooseTree(name: string, oid: string): Promise<string> {
+  const body = Buffer.concat([Buffer.from(`40000 ${name}\0`), Buffer.from(oid, 'hex')]);
+  const object = Buffer.concat([Buffer.from(`tree ${body.length}\0`), body]);
+  const id = createHash('sha1').update(object).digest('hex');
+  const dir = join(repo.dir, '.git', 'objects', id.slice(0, 2));
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, id.slice(2)), deflateSync(object));
+  return id;
 }
 
 async function refusal(commit: string): Promise<{ archive: string; digest: string; leftovers: string[] }> {
@@ -71,6 +84,18 @@ describe('when a commit holds paths that would escape the install directory', ()
       await crafted([{ mode: '100644', name: Buffer.from([0x66, 0xe9, 0x2e, 0x70]), oid: blob }]),
     );
     expect(result).toEqual({ archive: 'ARCHIVE_PATH_NOT_UTF8', digest: 'ARCHIVE_PATH_NOT_UTF8', leftovers: [] });
+  });
+});
+
+describe('when a commit holds a path that fits the path rules but not a zip entry under its folder', () => {
+  it('refuses it for the zip with ARCHIVE_PATH_UNSAFE before writing anything; the digest of the commit has no folder and takes it', async () => {
+    // 255 directories of 255 bytes and a 250-byte file: 65,530 bytes, within the 65,535 the path
+    // rules allow, but not with the zip's top-level folder in front (a zip name holds 65,535).
+    const segment = 'd'.repeat(255);
+    let tree = await writeRawTree(repo.dir, [{ mode: '100644', name: 'f'.repeat(250), oid: blob }]);
+    for (let depth = 1; depth < 255; depth++) tree = await writeLooseTree(segment, tree);
+    const result = await refusal(await crafted([{ mode: '40000', name: segment, oid: tree }]));
+    expect(result).toEqual({ archive: 'ARCHIVE_PATH_UNSAFE', digest: 'no error', leftovers: [] });
   });
 });
 
