@@ -17,7 +17,7 @@ import {
   MAX_ATTRIBUTES_FILE_SIZE,
   parseAttributesFile,
 } from './gitattributes.js';
-import { checkedPath, checkSymlinks, PathCollisions } from './paths.js';
+import { checkedPath, checkSymlinks, MAX_TARGET_BYTES, PathCollisions } from './paths.js';
 import type { EntryKind } from './zip-writer.js';
 
 /**
@@ -60,7 +60,6 @@ export interface ExportPlan {
 const GITATTRIBUTES = '.gitattributes';
 const COMPOSER_JSON = 'composer.json';
 const MAX_COMPOSER_JSON_SIZE = 16 * 1024 * 1024;
-const MAX_SYMLINK_SIZE = 4095;
 
 const isSymlink = (mode: number) => (mode & 0o170000) === 0o120000;
 const DIRECTORY_ATTRIBUTES = ['export-ignore'] as const;
@@ -89,7 +88,7 @@ async function readSmallBlobs(
     (e) =>
       isAttributesFile(e) ||
       (e === composerEntry && e.size <= MAX_COMPOSER_JSON_SIZE) ||
-      (e.type === 'blob' && isSymlink(e.mode) && e.size <= MAX_SYMLINK_SIZE),
+      (e.type === 'blob' && isSymlink(e.mode) && e.size <= MAX_TARGET_BYTES),
   );
   const blobs = new Map<string, Buffer>();
   reader.request(wanted.map((e) => e.oid));
