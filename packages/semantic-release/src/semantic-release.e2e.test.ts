@@ -5,7 +5,6 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  type AttestationSandbox,
   installWithComposer,
   type SandboxPrivatePackagist,
   sandboxAudit,
@@ -13,11 +12,11 @@ import {
   startSandboxPrivatePackagist,
 } from '@phpublish/sandbox';
 import { git, gitEnv } from '@phpublish/testing/git';
-import { type PackagistFixture, startPackagistFixture } from '@phpublish/testing/packagist';
+import { startPackagistFixture } from '@phpublish/testing/packagist';
 import { freshGnupgHome, generateTestKey, type TestKey } from '@phpublish/testing/pgp';
-import { type BareRemote, createBareRemote } from '@phpublish/testing/php-package-repo';
-import { makeTempDir, type TempDir } from '@phpublish/testing/temp-dir';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
+import { createBareRemote } from '@phpublish/testing/php-package-repo';
+import { makeTempDir } from '@phpublish/testing/temp-dir';
+import { beforeAll, describe, expect, it, type TestContext } from 'vitest';
 
 // The real semantic-release CLI — both supported majors, 25 and 24.2 — and this plugin as built (the
 // test command builds before testing).
@@ -27,144 +26,166 @@ const SEMANTIC_RELEASES = [
   { version: require('semantic-release/package.json').version as string, bin: binOf('semantic-release') },
   { version: require('semantic-release-24/package.json').version as string, bin: binOf('semantic-release-24') },
 ];
-/** The semantic-release the running describe block releases with. */
-let semanticReleaseBin: string;
 const PLUGIN = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 
 let key: TestKey;
-let attestation: AttestationSandbox;
-let fixture: PackagistFixture;
-let remote: BareRemote;
-let home: TempDir;
 
 beforeAll(async () => {
   key = await generateTestKey('ed25519', { passphrase: 'correct horse' });
 });
 
-/** Sandbox options for the next fixture (a describe block may set them in its beforeAll). */
-let sandboxOptions: Parameters<typeof startPackagistFixture>[0] = {};
+/**
+ * One test's release job: its own Packagist, Sigstore and GitHub stand-ins, repository, bare remote and
+ * HOME (so that tests can run side by side), all removed when the test ends. The repository has a
+ * `feat:` commit pushed to main, and the GitHub release of v1.0.0 exists.
+ */
+async function startReleaseJob(
+  test: TestContext,
+  bin: string,
+  sandbox: NonNullable<Parameters<typeof startPackagistFixture>[0]>['sandbox'] = {},
+) {
+  // Independent of each other: started together.
+  const [fixture, attestation, remote, home] = await Promise.all([
+    startPackagistFixture({ tags: [], sandbox }),
+    startAttestationSandbox(),
+    createBareRemote(),
+    makeTempDir('phpublish-sr-home-'),
+  ]);
+  test.onTestFinished(async () => {
+    await attestation.close();
+    await fixture.cleanup();
+    await remote.cleanup();
+    await home.cleanup();
+  });
+  /** What the last semantic-release run printed, shown when the test fails. */
+  let lastOutput = '';
+  test.onTestFailed(() => console.error(`semantic-release output:\n${lastOutput}`));
 
-beforeEach(async () => {
-  fixture = await startPackagistFixture({ tags: [], ...sandboxOptions });
-  attestation = await startAttestationSandbox();
   attestation.github.addRepository('acme/hello');
   // What @semantic-release/github does before this plugin's publish step: the release exists.
   attestation.github.createRelease('acme/hello', 'v1.0.0');
-  remote = await createBareRemote();
-  home = await makeTempDir('phpublish-sr-home-');
   await fixture.repo.git(['remote', 'add', 'origin', remote.dir]);
-  await fixture.repo.git(['push', '-q', '-u', 'origin', 'main']);
   await fixture.repo.commit({ 'src/Greeting.php': '<?php\n// feat\n' }, 'feat: greet in more languages');
-  await fixture.repo.git(['push', '-q', 'origin', 'main']);
-});
+  await fixture.repo.git(['push', '-q', '-u', 'origin', 'main']);
 
-afterEach(async () => {
-  await attestation.close();
-  await fixture.cleanup();
-  await remote.cleanup();
-  await home.cleanup();
-});
-
-async function writeReleaseConfig(
-  packagist: Record<string, unknown> = {},
-  attest: Record<string, unknown> = {},
-  report: Record<string, unknown> = {},
-): Promise<void> {
-  const config = {
-    branches: ['main'],
-    repositoryUrl: `file://${remote.dir}`,
-    plugins: [
-      '@semantic-release/commit-analyzer',
-      '@semantic-release/release-notes-generator',
-      [
-        PLUGIN,
-        {
-          attest: {
-            fulcioUrl: attestation.sigstore.fulcioUrl,
-            rekorUrl: attestation.sigstore.rekorUrl,
-            ...(attestation.sigstore.tsaUrl ? { tsaUrl: attestation.sigstore.tsaUrl } : {}),
-            githubApiUrl: attestation.github.url,
-            ...attest,
+  async function writeReleaseConfig(
+    packagist: Record<string, unknown> = {},
+    attest: Record<string, unknown> = {},
+    report: Record<string, unknown> = {},
+  ): Promise<void> {
+    const config = {
+      branches: ['main'],
+      repositoryUrl: `file://${remote.dir}`,
+      plugins: [
+        '@semantic-release/commit-analyzer',
+        '@semantic-release/release-notes-generator',
+        [
+          PLUGIN,
+          {
+            attest: {
+              fulcioUrl: attestation.sigstore.fulcioUrl,
+              rekorUrl: attestation.sigstore.rekorUrl,
+              ...(attestation.sigstore.tsaUrl ? { tsaUrl: attestation.sigstore.tsaUrl } : {}),
+              githubApiUrl: attestation.github.url,
+              ...attest,
+            },
+            report,
+            packagist: {
+              url: fixture.packagist.url,
+              repoUrl: fixture.packagist.url,
+              confirm: { timeout: 30 },
+              ...packagist,
+            },
           },
-          report,
-          packagist: {
-            url: fixture.packagist.url,
-            repoUrl: fixture.packagist.url,
-            confirm: { timeout: 30 },
-            ...packagist,
-          },
-        },
+        ],
       ],
-    ],
-  };
-  await writeFile(join(fixture.repo.dir, '.releaserc.json'), JSON.stringify(config));
-}
+    };
+    await writeFile(join(fixture.repo.dir, '.releaserc.json'), JSON.stringify(config));
+  }
 
-/** A GitHub Actions release job on a push to main, with `id-token: write` and a GITHUB_TOKEN. */
-function actionsEnv(
-  extra: Record<string, string> = {},
-  permissions: { contents?: 'read' | 'write'; attestations?: 'read' | 'write' } = {
-    contents: 'write',
-    attestations: 'write',
-  },
-): Record<string, string> {
-  const job = attestation.githubIssuer.gitHubActionsJob({
-    repository: 'acme/hello',
-    ref: 'refs/heads/main',
-    eventName: 'push',
-    sha: fixture.repo.head,
-  });
+  /** A GitHub Actions release job on a push to main, with `id-token: write` and a GITHUB_TOKEN. */
+  function actionsEnv(
+    extra: Record<string, string> = {},
+    permissions: { contents?: 'read' | 'write'; attestations?: 'read' | 'write' } = {
+      contents: 'write',
+      attestations: 'write',
+    },
+  ): Record<string, string> {
+    const job = attestation.githubIssuer.gitHubActionsJob({
+      repository: 'acme/hello',
+      ref: 'refs/heads/main',
+      eventName: 'push',
+      sha: fixture.repo.head,
+    });
+    return {
+      ...gitEnv(),
+      ...job.env,
+      HOME: home.path,
+      GITHUB_API_URL: attestation.github.url,
+      GITHUB_TOKEN: attestation.github.issueToken('acme/hello', permissions),
+      GITHUB_STEP_SUMMARY: join(home.path, 'summary.md'),
+      PACKAGIST_USERNAME: 'alice',
+      PACKAGIST_API_TOKEN: fixture.alice.safeToken,
+      PHPUBLISH_GPG_PRIVATE_KEY: key.armoredPrivateKey,
+      PHPUBLISH_GPG_PRIVATE_KEY_PASSPHRASE: 'correct horse',
+      ...extra,
+    };
+  }
+
+  function semanticRelease(env: Record<string, string>, args: string[] = []) {
+    return new Promise<{ code: number; output: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [bin, ...args],
+        { cwd: fixture.repo.dir, env, timeout: 120_000 },
+        (error, stdout, stderr) => {
+          lastOutput = `${stdout}\n${stderr}`;
+          resolve({ code: error ? Number(error.code ?? 1) : 0, output: lastOutput });
+        },
+      );
+    });
+  }
+
+  const remoteTags = async () => (await git(remote.dir, ['tag', '--list'])).split('\n').filter(Boolean);
+
+  function expectNoSecrets(output: string): void {
+    expect(output).not.toContain(fixture.alice.safeToken);
+    expect(output).not.toContain('correct horse');
+    for (const line of key.armoredPrivateKey.split('\n').filter((l) => l.length > 40)) {
+      expect(output).not.toContain(line);
+    }
+  }
+
   return {
-    ...gitEnv(),
-    ...job.env,
-    HOME: home.path,
-    GITHUB_API_URL: attestation.github.url,
-    GITHUB_TOKEN: attestation.github.issueToken('acme/hello', permissions),
-    GITHUB_STEP_SUMMARY: join(home.path, 'summary.md'),
-    PACKAGIST_USERNAME: 'alice',
-    PACKAGIST_API_TOKEN: fixture.alice.safeToken,
-    PHPUBLISH_GPG_PRIVATE_KEY: key.armoredPrivateKey,
-    PHPUBLISH_GPG_PRIVATE_KEY_PASSPHRASE: 'correct horse',
-    ...extra,
+    fixture,
+    attestation,
+    remote,
+    home,
+    writeReleaseConfig,
+    actionsEnv,
+    semanticRelease,
+    remoteTags,
+    expectNoSecrets,
   };
 }
 
-/** What the last semantic-release run printed, shown when a test fails. */
-let lastOutput = '';
-beforeEach(() => {
-  lastOutput = '';
-  onTestFailed(() => console.error(`semantic-release output:\n${lastOutput}`));
-});
-
-function semanticRelease(env: Record<string, string>, args: string[] = []) {
-  return new Promise<{ code: number; output: string }>((resolve) => {
-    execFile(
-      process.execPath,
-      [semanticReleaseBin, ...args],
-      { cwd: fixture.repo.dir, env, timeout: 120_000 },
-      (error, stdout, stderr) => {
-        lastOutput = `${stdout}\n${stderr}`;
-        resolve({ code: error ? Number(error.code ?? 1) : 0, output: lastOutput });
-      },
-    );
-  });
-}
-
-const remoteTags = async () => (await git(remote.dir, ['tag', '--list'])).split('\n').filter(Boolean);
-
-function expectNoSecrets(output: string): void {
-  expect(output).not.toContain(fixture.alice.safeToken);
-  expect(output).not.toContain('correct horse');
-  for (const line of key.armoredPrivateKey.split('\n').filter((l) => l.length > 40)) expect(output).not.toContain(line);
-}
-
-describe.each(SEMANTIC_RELEASES)('@phpublish/semantic-release with semantic-release $version', ({ bin }) => {
-  beforeAll(() => {
-    semanticReleaseBin = bin;
-  });
-
-  describe('when a PHP-only repository (no package.json) releases in a GitHub-Actions-like environment', () => {
-    it('pushes a signed tag that GnuPG verifies, Packagist serves it at the tagged commit, Composer installs it', async () => {
+// The two majors release side by side (each test has its own stand-ins), each major's tests one after
+// another: most of a release is waiting (child processes, Packagist's retry delays), and two at a time
+// keep a 2-core machine busy without stretching any release towards its timeout.
+describe.concurrent.each(SEMANTIC_RELEASES)('@phpublish/semantic-release with semantic-release $version', ({ bin }) => {
+  describe.sequential('when a PHP-only repository (no package.json) releases in a GitHub-Actions-like environment', () => {
+    it('pushes a signed tag that GnuPG verifies, Packagist serves it at the tagged commit, Composer installs it', async (test) => {
+      const {
+        fixture,
+        attestation,
+        remote,
+        home,
+        writeReleaseConfig,
+        actionsEnv,
+        semanticRelease,
+        remoteTags,
+        expectNoSecrets,
+      } = await startReleaseJob(test, bin);
       await writeReleaseConfig({}, {}, { releaseNotes: true });
       const { code, output } = await semanticRelease(actionsEnv());
       expect(output).toContain('Published release 1.0.0');
@@ -240,8 +261,12 @@ describe.each(SEMANTIC_RELEASES)('@phpublish/semantic-release with semantic-rele
     });
   });
 
-  describe('when something is missing', () => {
-    it('reports a missing Packagist token and a bad key together, and tags nothing', async () => {
+  describe.sequential('when something is missing', () => {
+    it('reports a missing Packagist token and a bad key together, and tags nothing', async (test) => {
+      const { writeReleaseConfig, actionsEnv, semanticRelease, remoteTags, expectNoSecrets } = await startReleaseJob(
+        test,
+        bin,
+      );
       await writeReleaseConfig({ mode: 'token' });
       const { code, output } = await semanticRelease(
         actionsEnv({
@@ -257,8 +282,9 @@ describe.each(SEMANTIC_RELEASES)('@phpublish/semantic-release with semantic-rele
     });
   });
 
-  describe('when the workflow lacks `id-token: write`', () => {
-    it('stops in verifyConditions with the exact fix, and tags nothing', async () => {
+  describe.sequential('when the workflow lacks `id-token: write`', () => {
+    it('stops in verifyConditions with the exact fix, and tags nothing', async (test) => {
+      const { writeReleaseConfig, actionsEnv, semanticRelease, remoteTags } = await startReleaseJob(test, bin);
       await writeReleaseConfig();
       const env = actionsEnv();
       delete env['ACTIONS_ID_TOKEN_REQUEST_URL'];
@@ -270,8 +296,9 @@ describe.each(SEMANTIC_RELEASES)('@phpublish/semantic-release with semantic-rele
     });
   });
 
-  describe('when the job was started for an earlier commit than the one it would release', () => {
-    it('stops in verifyRelease with ATTEST_OTHER_COMMIT (the attestation could not name the tagged commit), and tags nothing', async () => {
+  describe.sequential('when the job was started for an earlier commit than the one it would release', () => {
+    it('stops in verifyRelease with ATTEST_OTHER_COMMIT (the attestation could not name the tagged commit), and tags nothing', async (test) => {
+      const { fixture, writeReleaseConfig, actionsEnv, semanticRelease, remoteTags } = await startReleaseJob(test, bin);
       await writeReleaseConfig();
       const started = (await git(fixture.repo.dir, ['rev-parse', 'HEAD~1'])).trim();
       const { code, output } = await semanticRelease(actionsEnv({ GITHUB_SHA: started }));
@@ -282,8 +309,9 @@ describe.each(SEMANTIC_RELEASES)('@phpublish/semantic-release with semantic-rele
     });
   });
 
-  describe('when run with --dry-run', () => {
-    it('creates nothing and says what it would do', async () => {
+  describe.sequential('when run with --dry-run', () => {
+    it('creates nothing and says what it would do', async (test) => {
+      const { fixture, writeReleaseConfig, actionsEnv, semanticRelease, remoteTags } = await startReleaseJob(test, bin);
       await writeReleaseConfig();
       const { code, output } = await semanticRelease(actionsEnv(), ['--dry-run']);
       expect(code).toBe(0);
@@ -295,8 +323,9 @@ describe.each(SEMANTIC_RELEASES)('@phpublish/semantic-release with semantic-rele
     });
   });
 
-  describe('when Packagist fails during publish and the release is run again', () => {
-    it('finishes the tagged release on the re-run without tagging or publishing twice', async () => {
+  describe.sequential('when Packagist fails during publish and the release is run again', () => {
+    it('finishes the tagged release on the re-run without tagging or publishing twice', async (test) => {
+      const { fixture, writeReleaseConfig, actionsEnv, semanticRelease, remoteTags } = await startReleaseJob(test, bin);
       await writeReleaseConfig();
       fixture.packagist.injectFault({ path: '/api/update-package', times: 4, fault: { status: 503, body: 'down' } });
       const first = await semanticRelease(actionsEnv());
@@ -317,8 +346,9 @@ describe.each(SEMANTIC_RELEASES)('@phpublish/semantic-release with semantic-rele
     });
   });
 
-  describe('when Packagist goes down while the release is being confirmed', () => {
-    it('keeps confirming through the outage and finishes the release', async () => {
+  describe.sequential('when Packagist goes down while the release is being confirmed', () => {
+    it('keeps confirming through the outage and finishes the release', async (test) => {
+      const { fixture, writeReleaseConfig, actionsEnv, semanticRelease } = await startReleaseJob(test, bin);
       await writeReleaseConfig();
       // verifyConditions, verifyRelease and publish's own first look read the metadata; then it fails
       // for the first confirmation polls (each poll retries 4 times before counting as an outage).
@@ -335,17 +365,18 @@ describe.each(SEMANTIC_RELEASES)('@phpublish/semantic-release with semantic-rele
     });
   });
 
-  describe('when Packagist does not serve the release before the confirm timeout', () => {
-    beforeAll(() => {
+  describe.sequential('when Packagist does not serve the release before the confirm timeout', () => {
+    it('fails with PACKAGIST_CONFIRM_TIMEOUT; a re-run after Packagist caught up tags and sends nothing again', async (test) => {
       // Packagist accepts the update but its crawl never runs while we wait.
-      sandboxOptions = { sandbox: { crawlDelayMs: 3_600_000 } };
-    });
-    afterAll(() => {
-      sandboxOptions = {};
-    });
-
-    it('fails with PACKAGIST_CONFIRM_TIMEOUT; a re-run after Packagist caught up tags and sends nothing again', async () => {
-      await writeReleaseConfig({ confirm: { timeout: 3 } });
+      const { fixture, writeReleaseConfig, actionsEnv, semanticRelease, remoteTags } = await startReleaseJob(
+        test,
+        bin,
+        {
+          crawlDelayMs: 3_600_000,
+        },
+      );
+      // The shortest confirm timeout: nothing is crawled while it runs, so a longer one only waits.
+      await writeReleaseConfig({ confirm: { timeout: 1 } });
       const first = await semanticRelease(actionsEnv());
       expect(first.code).not.toBe(0);
       expect(first.output).toContain('PACKAGIST_CONFIRM_TIMEOUT');
@@ -363,23 +394,20 @@ describe.each(SEMANTIC_RELEASES)('@phpublish/semantic-release with semantic-rele
     });
   });
 
-  describe('when Packagist offers the OIDC token exchange (trusted publishing, docs/oidc.md)', () => {
-    /** Filled once the job's issuer exists: the exchange reads its trusted issuers when a token arrives. */
-    const trustedIssuers: { issuer: string; jwksUrl: string }[] = [];
-    beforeAll(() => {
-      sandboxOptions = { sandbox: { offerOidcExchange: { issuers: trustedIssuers } } };
-    });
-    afterAll(() => {
-      sandboxOptions = {};
-    });
-    beforeEach(() => {
-      trustedIssuers.splice(0, trustedIssuers.length, attestation.githubIssuer);
-      fixture.packagist.addTrustedPublisher({
+  describe.sequential('when Packagist offers the OIDC token exchange (trusted publishing, docs/oidc.md)', () => {
+    /** A release job whose Packagist trusts its GitHub issuer's tokens from acme/hello's release.yml. */
+    async function startOidcReleaseJob(test: TestContext) {
+      /** Filled once the job's issuer exists: the exchange reads its trusted issuers when a token arrives. */
+      const trustedIssuers: { issuer: string; jwksUrl: string }[] = [];
+      const job = await startReleaseJob(test, bin, { offerOidcExchange: { issuers: trustedIssuers } });
+      trustedIssuers.push(job.attestation.githubIssuer);
+      job.fixture.packagist.addTrustedPublisher({
         package: 'acme/hello',
         repository: 'acme/hello',
         workflow: 'release.yml',
       });
-    });
+      return job;
+    }
 
     const expectNoOidcSecrets = (output: string, env: Record<string, string>) => {
       expect(output).not.toMatch(/pkgtp_/);
@@ -387,7 +415,9 @@ describe.each(SEMANTIC_RELEASES)('@phpublish/semantic-release with semantic-rele
       expect(output).not.toContain(env['ACTIONS_ID_TOKEN_REQUEST_TOKEN']);
     };
 
-    it('releases with OIDC only: no PACKAGIST_* variable at all, and the posture says no secret is stored', async () => {
+    it('releases with OIDC only: no PACKAGIST_* variable at all, and the posture says no secret is stored', async (test) => {
+      const { fixture, home, writeReleaseConfig, actionsEnv, semanticRelease, expectNoSecrets } =
+        await startOidcReleaseJob(test);
       await writeReleaseConfig({ oidc: 'required' });
       const env = actionsEnv();
       delete env['PACKAGIST_USERNAME'];
@@ -405,7 +435,9 @@ describe.each(SEMANTIC_RELEASES)('@phpublish/semantic-release with semantic-rele
       expectNoOidcSecrets(output, env);
     });
 
-    it('auto, with the token still set: never sends it and says to remove it from the CI secrets', async () => {
+    it('auto, with the token still set: never sends it and says to remove it from the CI secrets', async (test) => {
+      const { fixture, writeReleaseConfig, actionsEnv, semanticRelease, expectNoSecrets } =
+        await startOidcReleaseJob(test);
       await writeReleaseConfig();
       const env = actionsEnv();
       const { code, output } = await semanticRelease(env);
@@ -416,7 +448,9 @@ describe.each(SEMANTIC_RELEASES)('@phpublish/semantic-release with semantic-rele
       expectNoOidcSecrets(output, env);
     });
 
-    it('auto, when no trusted publisher matches: falls back to the token with a warning, and the posture says it is deprecated', async () => {
+    it('auto, when no trusted publisher matches: falls back to the token with a warning, and the posture says it is deprecated', async (test) => {
+      const { fixture, attestation, home, writeReleaseConfig, actionsEnv, semanticRelease } =
+        await startOidcReleaseJob(test);
       await writeReleaseConfig();
       const env = actionsEnv({ GITHUB_WORKFLOW_REF: 'acme/hello/.github/workflows/other.yml@refs/heads/main' });
       // The token service's identity is the job's: a job of another workflow file.
@@ -436,8 +470,12 @@ describe.each(SEMANTIC_RELEASES)('@phpublish/semantic-release with semantic-rele
     });
   });
 
-  describe('when packagist.oidc is required and Packagist offers no exchange (packagist.org today)', () => {
-    it('fails with PACKAGIST_OIDC_NOT_OFFERED and never calls update-package', async () => {
+  describe.sequential('when packagist.oidc is required and Packagist offers no exchange (packagist.org today)', () => {
+    it('fails with PACKAGIST_OIDC_NOT_OFFERED and never calls update-package', async (test) => {
+      const { fixture, writeReleaseConfig, actionsEnv, semanticRelease, expectNoSecrets } = await startReleaseJob(
+        test,
+        bin,
+      );
       await writeReleaseConfig({ oidc: 'required' });
       const { code, output } = await semanticRelease(actionsEnv());
       expect(code).not.toBe(0);
@@ -452,22 +490,17 @@ describe.each(SEMANTIC_RELEASES)('@phpublish/semantic-release with semantic-rele
 // major is enough to show the plugin carries it (the hooks do not depend on the mode).
 describe(`@phpublish/semantic-release ${SEMANTIC_RELEASES[0]!.version} with Private Packagist trusted publishing`, () => {
   const ORG = 'acme-org';
-  let pp: SandboxPrivatePackagist;
-  beforeAll(() => {
-    semanticReleaseBin = SEMANTIC_RELEASES[0]!.bin;
-  });
-  beforeEach(async () => {
-    pp = await startSandboxPrivatePackagist({ githubIssuer: attestation.githubIssuer });
+  it('publishes the attested zip as the artifact with OIDC only: no Packagist variable, no stored secret', async (test) => {
+    const { fixture, attestation, home, writeReleaseConfig, actionsEnv, semanticRelease, remoteTags, expectNoSecrets } =
+      await startReleaseJob(test, SEMANTIC_RELEASES[0]!.bin);
+    const pp: SandboxPrivatePackagist = await startSandboxPrivatePackagist({ githubIssuer: attestation.githubIssuer });
+    test.onTestFinished(() => pp.close());
     pp.addTrustedPublisher(ORG, {
       packageName: 'acme/hello',
       owner: 'acme',
       repository: 'hello',
       workflow: 'release.yml',
     });
-  });
-  afterEach(async () => pp.close());
-
-  it('publishes the attested zip as the artifact with OIDC only: no Packagist variable, no stored secret', async () => {
     await writeReleaseConfig({
       mode: 'private-packagist',
       privatePackagist: { organization: ORG, url: pp.url, repositoryUrl: pp.repositoryUrl(ORG) },
