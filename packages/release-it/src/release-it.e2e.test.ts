@@ -6,18 +6,17 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { VerifyReport } from '@phpublish/core/verify';
 import {
-  type AttestationSandbox,
   installWithComposer,
   type SandboxGitHub,
   startAttestationSandbox,
   startSandboxGitHub,
 } from '@phpublish/sandbox';
 import { git, gitEnv } from '@phpublish/testing/git';
-import { type PackagistFixture, startPackagistFixture } from '@phpublish/testing/packagist';
+import { startPackagistFixture } from '@phpublish/testing/packagist';
 import { freshGnupgHome, generateTestKey, type TestKey } from '@phpublish/testing/pgp';
-import { type BareRemote, createBareRemote } from '@phpublish/testing/php-package-repo';
-import { makeTempDir, type TempDir } from '@phpublish/testing/temp-dir';
-import { afterEach, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
+import { createBareRemote } from '@phpublish/testing/php-package-repo';
+import { makeTempDir } from '@phpublish/testing/temp-dir';
+import { beforeAll, describe, expect, it, type TestContext } from 'vitest';
 
 // The real release-it CLI — the newest and the oldest supported major, 21 and 20 — and this plugin
 // as built (the test command builds before testing).
@@ -27,180 +26,16 @@ const RELEASE_ITS = [
   { version: require('release-it/package.json').version as string, bin: binOf('release-it') },
   { version: require('release-it-20/package.json').version as string, bin: binOf('release-it-20') },
 ];
-/** The release-it the running describe block releases with. */
-let releaseItBin: string;
 const PLUGIN = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 /** The phpublish CLI as built, for `phpublish verify`. */
 const PHPUBLISH = fileURLToPath(new URL('../../cli/dist/bin/phpublish.js', import.meta.url));
 
 let key: TestKey;
-let attestation: AttestationSandbox;
-let fixture: PackagistFixture;
-let remote: BareRemote;
-let home: TempDir;
 
 beforeAll(async () => {
   key = await generateTestKey('ed25519', { passphrase: 'correct horse' });
 });
 
-beforeEach(async () => {
-  fixture = await startPackagistFixture({ tags: [] });
-  attestation = await startAttestationSandbox();
-  attestation.github.addRepository('acme/hello');
-  // What release-it's GitHub plugin does before this plugin's release step: the release exists.
-  attestation.github.createRelease('acme/hello', 'v1.0.0');
-  remote = await createBareRemote();
-  home = await makeTempDir('phpublish-ri-home-');
-  await fixture.repo.git(['remote', 'add', 'origin', remote.dir]);
-  await fixture.repo.git(['push', '-q', '-u', 'origin', 'main']);
-  await fixture.repo.commit({ 'src/Greeting.php': '<?php\n// feat\n' }, 'feat: greet in more languages');
-  await fixture.repo.git(['push', '-q', 'origin', 'main']);
-});
-
-afterEach(async () => {
-  await attestation.close();
-  await fixture.cleanup();
-  await remote.cleanup();
-  await home.cleanup();
-});
-
-/**
- * The release-it configuration of a PHP-only repository: no package.json, the version from git tags.
- * `releaseIt`: release-it's own options that replace these (e.g. `github`).
- */
-async function writeReleaseConfig(
-  packagist: Record<string, unknown> = {},
-  attest: Record<string, unknown> = {},
-  report: Record<string, unknown> = {},
-  releaseIt: Record<string, unknown> = {},
-): Promise<void> {
-  const config = {
-    npm: false,
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: release-it's own template syntax
-    git: { tagName: 'v${version}', commit: false },
-    github: { release: false },
-    // What the steps around release-it's tag step see of the environment.
-    hooks: {
-      'before:init': `env > ${join(home.path, 'before-init.env')}`,
-      'after:release': `env > ${join(home.path, 'after-release.env')}`,
-    },
-    plugins: {
-      [PLUGIN]: {
-        attest: {
-          fulcioUrl: attestation.sigstore.fulcioUrl,
-          rekorUrl: attestation.sigstore.rekorUrl,
-          ...(attestation.sigstore.tsaUrl ? { tsaUrl: attestation.sigstore.tsaUrl } : {}),
-          githubApiUrl: attestation.github.url,
-          ...attest,
-        },
-        report,
-        packagist: {
-          url: fixture.packagist.url,
-          repoUrl: fixture.packagist.url,
-          confirm: { timeout: 30 },
-          ...packagist,
-        },
-      },
-    },
-    ...releaseIt,
-  };
-  // Outside the repository, so that release-it's clean-working-directory check passes.
-  await writeFile(configFile(), JSON.stringify(config));
-}
-
-const configFile = () => join(home.path, 'release-it.json');
-
-/** A GitHub Actions release job on a push to main, with `id-token: write` and a GITHUB_TOKEN. */
-function actionsEnv(
-  extra: Record<string, string> = {},
-  permissions: { contents?: 'read' | 'write'; attestations?: 'read' | 'write' } = {
-    contents: 'write',
-    attestations: 'write',
-  },
-): Record<string, string> {
-  const job = attestation.githubIssuer.gitHubActionsJob({
-    repository: 'acme/hello',
-    ref: 'refs/heads/main',
-    eventName: 'push',
-    sha: fixture.repo.head,
-  });
-  return {
-    ...gitEnv(),
-    ...job.env,
-    HOME: home.path,
-    GITHUB_API_URL: attestation.github.url,
-    GITHUB_TOKEN: attestation.github.issueToken('acme/hello', permissions),
-    GITHUB_STEP_SUMMARY: join(home.path, 'summary.md'),
-    PACKAGIST_USERNAME: 'alice',
-    PACKAGIST_API_TOKEN: fixture.alice.safeToken,
-    PHPUBLISH_GPG_PRIVATE_KEY: key.armoredPrivateKey,
-    PHPUBLISH_GPG_PRIVATE_KEY_PASSPHRASE: 'correct horse',
-    ...extra,
-  };
-}
-
-let lastOutput = '';
-beforeEach(() => {
-  lastOutput = '';
-  onTestFailed(() => console.error(`release-it output:\n${lastOutput}`));
-});
-
-/** `release-it 1.0.0 --ci` (plus `args`) in the repository, with the configuration above. */
-function releaseIt(env: Record<string, string>, args: string[] = [], version: string[] = ['1.0.0']) {
-  return new Promise<{ code: number; output: string }>((resolve) => {
-    execFile(
-      process.execPath,
-      [releaseItBin, ...version, '--ci', '--config', configFile(), ...args],
-      { cwd: fixture.repo.dir, env, timeout: 120_000 },
-      (error, stdout, stderr) => {
-        lastOutput = `${stdout}\n${stderr}`;
-        resolve({ code: error ? Number(error.code ?? 1) : 0, output: lastOutput });
-      },
-    );
-  });
-}
-
-/**
- * `release-it 1.0.0 --no-ci` on a pseudo-terminal (util-linux `script`), answering each confirm
- * prompt whose text contains a key of `answers` once, with its value.
- */
-function releaseItInteractively(env: Record<string, string>, answers: Record<string, 'y' | 'n'>) {
-  const command = [process.execPath, releaseItBin, '1.0.0', '--no-ci', '--config', configFile()]
-    .map((part) => `'${part}'`)
-    .join(' ');
-  return new Promise<{ code: number; output: string }>((resolve) => {
-    const child = spawn('script', ['-qefc', command, '/dev/null'], { cwd: fixture.repo.dir, env });
-    const pending = new Map(Object.entries(answers));
-    let output = '';
-    const timer = setTimeout(() => child.kill(), 120_000);
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      for (const [prompt, answer] of pending) {
-        if (!output.includes(prompt)) continue;
-        pending.delete(prompt);
-        child.stdin.write(`${answer}\r`);
-      }
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      lastOutput = output;
-      resolve({ code: code ?? 1, output });
-    });
-  });
-}
-
-const remoteTags = async () => (await git(remote.dir, ['tag', '--list'])).split('\n').filter(Boolean);
-
-function expectNoSecrets(output: string): void {
-  expect(output).not.toContain(fixture.alice.safeToken);
-  expect(output).not.toContain('correct horse');
-  for (const line of key.armoredPrivateKey.split('\n').filter((l) => l.length > 40)) expect(output).not.toContain(line);
-}
-
-/**
- * `phpublish verify acme/hello v1.0.0 --json` with the CLI as built, and a policy that trusts the test key
- * and the release workflow. git fetches the tag from `bareRemote` in place of the repository's public URL.
- */
 /** `PATCH /repos/acme/hello/releases/:id` on the Enterprise-style sandbox, trusting its CA; the status. */
 function patchRelease(github: SandboxGitHub, token: string, id: number, body: Record<string, unknown>) {
   return new Promise<number>((resolve, reject) => {
@@ -221,63 +56,254 @@ function patchRelease(github: SandboxGitHub, token: string, id: number, body: Re
   });
 }
 
-async function phpublishVerify(input: { githubApiUrl: string; bareRemote: string; env?: Record<string, string> }) {
-  await writeFile(join(home.path, 'signing-key.asc'), key.armoredPublicKey);
-  await writeFile(join(home.path, 'trusted_root.json'), JSON.stringify(attestation.sigstore.trustedRoot));
-  const policyFile = join(home.path, 'phpublish.policy.json');
-  await writeFile(
-    policyFile,
-    JSON.stringify({
-      packagistUrl: fixture.packagist.url,
-      githubApiUrl: input.githubApiUrl,
-      trustedRoot: 'trusted_root.json',
-      packages: {
-        'acme/hello': {
-          keys: ['signing-key.asc'],
-          identities: [
-            {
-              issuer: attestation.githubIssuer.issuer,
-              repository: 'acme/hello',
-              workflow: '.github/workflows/release.yml',
-              ref: 'refs/heads/main',
-            },
-          ],
+/**
+ * One test's release job: its own Packagist, Sigstore and GitHub stand-ins, repository, bare remote and
+ * HOME (so that tests can run side by side), all removed when the test ends. The repository has a
+ * `feat:` commit pushed to main, and the GitHub release of v1.0.0 exists.
+ */
+async function startReleaseJob(test: TestContext, bin: string) {
+  // Independent of each other: started together.
+  const [fixture, attestation, remote, home] = await Promise.all([
+    startPackagistFixture({ tags: [] }),
+    startAttestationSandbox(),
+    createBareRemote(),
+    makeTempDir('phpublish-ri-home-'),
+  ]);
+  test.onTestFinished(async () => {
+    await attestation.close();
+    await fixture.cleanup();
+    await remote.cleanup();
+    await home.cleanup();
+  });
+  /** What the last release-it run printed (and what a test adds), shown when the test fails. */
+  let lastOutput = '';
+  test.onTestFailed(() => console.error(`release-it output:\n${lastOutput}`));
+  const addToOutput = (text: string) => {
+    lastOutput += text;
+  };
+
+  attestation.github.addRepository('acme/hello');
+  // What release-it's GitHub plugin does before this plugin's release step: the release exists.
+  attestation.github.createRelease('acme/hello', 'v1.0.0');
+  await fixture.repo.git(['remote', 'add', 'origin', remote.dir]);
+  await fixture.repo.commit({ 'src/Greeting.php': '<?php\n// feat\n' }, 'feat: greet in more languages');
+  await fixture.repo.git(['push', '-q', '-u', 'origin', 'main']);
+
+  /**
+   * The release-it configuration of a PHP-only repository: no package.json, the version from git tags.
+   * `releaseIt`: release-it's own options that replace these (e.g. `github`).
+   */
+  async function writeReleaseConfig(
+    packagist: Record<string, unknown> = {},
+    attest: Record<string, unknown> = {},
+    report: Record<string, unknown> = {},
+    releaseIt: Record<string, unknown> = {},
+  ): Promise<void> {
+    const config = {
+      npm: false,
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: release-it's own template syntax
+      git: { tagName: 'v${version}', commit: false },
+      github: { release: false },
+      // What the steps around release-it's tag step see of the environment.
+      hooks: {
+        'before:init': `env > ${join(home.path, 'before-init.env')}`,
+        'after:release': `env > ${join(home.path, 'after-release.env')}`,
+      },
+      plugins: {
+        [PLUGIN]: {
+          attest: {
+            fulcioUrl: attestation.sigstore.fulcioUrl,
+            rekorUrl: attestation.sigstore.rekorUrl,
+            ...(attestation.sigstore.tsaUrl ? { tsaUrl: attestation.sigstore.tsaUrl } : {}),
+            githubApiUrl: attestation.github.url,
+            ...attest,
+          },
+          report,
+          packagist: {
+            url: fixture.packagist.url,
+            repoUrl: fixture.packagist.url,
+            confirm: { timeout: 30 },
+            ...packagist,
+          },
         },
       },
-    }),
-  );
-  const env = gitEnv({
-    HOME: home.path,
-    GIT_CONFIG_COUNT: '2',
-    GIT_CONFIG_KEY_1: `url.${input.bareRemote}.insteadOf`,
-    GIT_CONFIG_VALUE_1: 'https://github.com/acme/hello.git',
-    ...input.env,
-  });
-  return new Promise<{ code: number; report: VerifyReport | undefined; output: string }>((resolve) => {
-    execFile(
-      process.execPath,
-      [PHPUBLISH, 'verify', 'acme/hello', 'v1.0.0', '--policy', policyFile, '--json'],
-      { cwd: home.path, env, timeout: 120_000 },
-      (error, stdout, stderr) => {
-        let report: VerifyReport | undefined;
-        try {
-          report = JSON.parse(stdout) as VerifyReport;
-        } catch {
-          report = undefined;
+      ...releaseIt,
+    };
+    // Outside the repository, so that release-it's clean-working-directory check passes.
+    await writeFile(configFile(), JSON.stringify(config));
+  }
+
+  const configFile = () => join(home.path, 'release-it.json');
+
+  /** A GitHub Actions release job on a push to main, with `id-token: write` and a GITHUB_TOKEN. */
+  function actionsEnv(
+    extra: Record<string, string> = {},
+    permissions: { contents?: 'read' | 'write'; attestations?: 'read' | 'write' } = {
+      contents: 'write',
+      attestations: 'write',
+    },
+  ): Record<string, string> {
+    const job = attestation.githubIssuer.gitHubActionsJob({
+      repository: 'acme/hello',
+      ref: 'refs/heads/main',
+      eventName: 'push',
+      sha: fixture.repo.head,
+    });
+    return {
+      ...gitEnv(),
+      ...job.env,
+      HOME: home.path,
+      GITHUB_API_URL: attestation.github.url,
+      GITHUB_TOKEN: attestation.github.issueToken('acme/hello', permissions),
+      GITHUB_STEP_SUMMARY: join(home.path, 'summary.md'),
+      PACKAGIST_USERNAME: 'alice',
+      PACKAGIST_API_TOKEN: fixture.alice.safeToken,
+      PHPUBLISH_GPG_PRIVATE_KEY: key.armoredPrivateKey,
+      PHPUBLISH_GPG_PRIVATE_KEY_PASSPHRASE: 'correct horse',
+      ...extra,
+    };
+  }
+
+  /** `release-it 1.0.0 --ci` (plus `args`) in the repository, with the configuration above. */
+  function releaseIt(env: Record<string, string>, args: string[] = [], version: string[] = ['1.0.0']) {
+    return new Promise<{ code: number; output: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [bin, ...version, '--ci', '--config', configFile(), ...args],
+        { cwd: fixture.repo.dir, env, timeout: 120_000 },
+        (error, stdout, stderr) => {
+          lastOutput = `${stdout}\n${stderr}`;
+          resolve({ code: error ? Number(error.code ?? 1) : 0, output: lastOutput });
+        },
+      );
+    });
+  }
+
+  /**
+   * `release-it 1.0.0 --no-ci` on a pseudo-terminal (util-linux `script`), answering each confirm
+   * prompt whose text contains a key of `answers` once, with its value.
+   */
+  function releaseItInteractively(env: Record<string, string>, answers: Record<string, 'y' | 'n'>) {
+    const command = [process.execPath, bin, '1.0.0', '--no-ci', '--config', configFile()]
+      .map((part) => `'${part}'`)
+      .join(' ');
+    return new Promise<{ code: number; output: string }>((resolve) => {
+      const child = spawn('script', ['-qefc', command, '/dev/null'], { cwd: fixture.repo.dir, env });
+      const pending = new Map(Object.entries(answers));
+      let output = '';
+      const timer = setTimeout(() => child.kill(), 120_000);
+      child.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        for (const [prompt, answer] of pending) {
+          if (!output.includes(prompt)) continue;
+          pending.delete(prompt);
+          child.stdin.write(`${answer}\r`);
         }
-        resolve({ code: error ? Number(error.code ?? 1) : 0, report, output: `${stdout}\n${stderr}` });
-      },
+      });
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        lastOutput = output;
+        resolve({ code: code ?? 1, output });
+      });
+    });
+  }
+
+  const remoteTags = async () => (await git(remote.dir, ['tag', '--list'])).split('\n').filter(Boolean);
+
+  function expectNoSecrets(output: string): void {
+    expect(output).not.toContain(fixture.alice.safeToken);
+    expect(output).not.toContain('correct horse');
+    for (const line of key.armoredPrivateKey.split('\n').filter((l) => l.length > 40))
+      expect(output).not.toContain(line);
+  }
+
+  /**
+   * `phpublish verify acme/hello v1.0.0 --json` with the CLI as built, and a policy that trusts the test key
+   * and the release workflow. git fetches the tag from `bareRemote` in place of the repository's public URL.
+   */
+  async function phpublishVerify(input: { githubApiUrl: string; bareRemote: string; env?: Record<string, string> }) {
+    await writeFile(join(home.path, 'signing-key.asc'), key.armoredPublicKey);
+    await writeFile(join(home.path, 'trusted_root.json'), JSON.stringify(attestation.sigstore.trustedRoot));
+    const policyFile = join(home.path, 'phpublish.policy.json');
+    await writeFile(
+      policyFile,
+      JSON.stringify({
+        packagistUrl: fixture.packagist.url,
+        githubApiUrl: input.githubApiUrl,
+        trustedRoot: 'trusted_root.json',
+        packages: {
+          'acme/hello': {
+            keys: ['signing-key.asc'],
+            identities: [
+              {
+                issuer: attestation.githubIssuer.issuer,
+                repository: 'acme/hello',
+                workflow: '.github/workflows/release.yml',
+                ref: 'refs/heads/main',
+              },
+            ],
+          },
+        },
+      }),
     );
-  });
+    const env = gitEnv({
+      HOME: home.path,
+      GIT_CONFIG_COUNT: '2',
+      GIT_CONFIG_KEY_1: `url.${input.bareRemote}.insteadOf`,
+      GIT_CONFIG_VALUE_1: 'https://github.com/acme/hello.git',
+      ...input.env,
+    });
+    return new Promise<{ code: number; report: VerifyReport | undefined; output: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [PHPUBLISH, 'verify', 'acme/hello', 'v1.0.0', '--policy', policyFile, '--json'],
+        { cwd: home.path, env, timeout: 120_000 },
+        (error, stdout, stderr) => {
+          let report: VerifyReport | undefined;
+          try {
+            report = JSON.parse(stdout) as VerifyReport;
+          } catch {
+            report = undefined;
+          }
+          resolve({ code: error ? Number(error.code ?? 1) : 0, report, output: `${stdout}\n${stderr}` });
+        },
+      );
+    });
+  }
+
+  return {
+    fixture,
+    attestation,
+    remote,
+    home,
+    addToOutput,
+    writeReleaseConfig,
+    actionsEnv,
+    releaseIt,
+    releaseItInteractively,
+    remoteTags,
+    expectNoSecrets,
+    phpublishVerify,
+  };
 }
 
-describe.each(RELEASE_ITS)('@phpublish/release-it with release-it $version', ({ bin }) => {
-  beforeAll(() => {
-    releaseItBin = bin;
-  });
-
-  describe('when a PHP-only repository (no package.json) releases in a GitHub-Actions-like environment', () => {
-    it('pushes a signed tag that GnuPG verifies, Packagist serves it at the tagged commit, the attestation verifies', async () => {
+// The two majors release side by side (each test has its own stand-ins), each major's tests one after
+// another: most of a release is waiting (child processes, Packagist's retry delays), and two at a time
+// keep a 2-core machine busy without stretching any release towards its timeout.
+describe.concurrent.each(RELEASE_ITS)('@phpublish/release-it with release-it $version', ({ bin }) => {
+  describe.sequential('when a PHP-only repository (no package.json) releases in a GitHub-Actions-like environment', () => {
+    it('pushes a signed tag that GnuPG verifies, Packagist serves it at the tagged commit, the attestation verifies', async (test) => {
+      const {
+        fixture,
+        attestation,
+        remote,
+        home,
+        writeReleaseConfig,
+        actionsEnv,
+        releaseIt,
+        remoteTags,
+        expectNoSecrets,
+      } = await startReleaseJob(test, bin);
       await writeReleaseConfig();
       const { code, output } = await releaseIt(actionsEnv());
       expect(code).toBe(0);
@@ -352,20 +378,33 @@ describe.each(RELEASE_ITS)('@phpublish/release-it with release-it $version', ({ 
     });
   });
 
-  describe('when release-it’s GitHub plugin creates the release, on a GitHub Enterprise–style host', () => {
-    let enterprise: SandboxGitHub;
-    /** The bare remote, at …/acme/hello.git: release-it names the repository after it, as it would after a URL. */
-    let origin: string;
-    beforeEach(async () => {
-      enterprise = await startSandboxGitHub({ tls: true });
+  describe.sequential('when release-it’s GitHub plugin creates the release, on a GitHub Enterprise–style host', () => {
+    /** A release job whose repository's origin is served as acme/hello by an HTTPS, Enterprise-style GitHub. */
+    async function startEnterpriseJob(test: TestContext) {
+      const job = await startReleaseJob(test, bin);
+      const enterprise: SandboxGitHub = await startSandboxGitHub({ tls: true });
+      test.onTestFinished(() => enterprise.close());
       enterprise.addRepository('acme/hello');
-      origin = join(home.path, 'acme', 'hello.git');
-      await git(home.path, ['clone', '--quiet', '--bare', remote.dir, origin]);
-      await fixture.repo.git(['remote', 'set-url', 'origin', origin]);
-    });
-    afterEach(() => enterprise.close());
+      /** The bare remote, at …/acme/hello.git: release-it names the repository after it, as it would after a URL. */
+      const origin = join(job.home.path, 'acme', 'hello.git');
+      await git(job.home.path, ['clone', '--quiet', '--bare', job.remote.dir, origin]);
+      await job.fixture.repo.git(['remote', 'set-url', 'origin', origin]);
+      return { ...job, enterprise, origin };
+    }
 
-    it('attaches the bundle and the zip to the release release-it created, and phpublish verify passes', async () => {
+    it('attaches the bundle and the zip to the release release-it created, and phpublish verify passes', async (test) => {
+      const {
+        attestation,
+        home,
+        addToOutput,
+        writeReleaseConfig,
+        actionsEnv,
+        releaseIt,
+        expectNoSecrets,
+        phpublishVerify,
+        enterprise,
+        origin,
+      } = await startEnterpriseJob(test);
       // As GitHub Enterprise users configure release-it: `github.host`; release-it then calls https://<host>/api/v3.
       await writeReleaseConfig(
         {},
@@ -416,7 +455,7 @@ describe.each(RELEASE_ITS)('@phpublish/release-it with release-it $version', ({ 
 
       // The consumer's side: every check of `phpublish verify` passes, the bundle read from that release.
       const verified = await phpublishVerify({ githubApiUrl: enterprise.apiUrl, bareRemote: origin, env: trustCa });
-      lastOutput += `\nphpublish verify:\n${verified.output}`;
+      addToOutput(`\nphpublish verify:\n${verified.output}`);
       expect(verified.code).toBe(0);
       const report = verified.report!.packages[0]!;
       expect(report.status).toBe('verified');
@@ -432,8 +471,9 @@ describe.each(RELEASE_ITS)('@phpublish/release-it with release-it $version', ({ 
       );
     });
 
-    describe('when release-it uploads assets of its own (`github.assets`: a draft, published once they are up)', () => {
-      it('attaches the bundle and the zip beside them, to the release release-it published', async () => {
+    describe.sequential('when release-it uploads assets of its own (`github.assets`: a draft, published once they are up)', () => {
+      it('attaches the bundle and the zip beside them, to the release release-it published', async (test) => {
+        const { fixture, writeReleaseConfig, actionsEnv, releaseIt, enterprise } = await startEnterpriseJob(test);
         // Untracked and ignored: release-it's clean-working-directory check passes.
         await writeFile(join(fixture.repo.dir, 'NOTES.txt'), 'release notes\n');
         await writeFile(join(fixture.repo.dir, '.git', 'info', 'exclude'), 'NOTES.txt\n');
@@ -464,22 +504,30 @@ describe.each(RELEASE_ITS)('@phpublish/release-it with release-it $version', ({ 
       });
     });
 
-    describe('when release-it’s GitHub plugin leaves the release a draft (`github.draft: true`)', () => {
-      const draftConfig = (attest: Record<string, unknown> = {}) =>
-        writeReleaseConfig(
-          {},
-          { githubApiUrl: enterprise.apiUrl, ...attest },
-          {},
-          { github: { release: true, draft: true, host: enterprise.host, tokenRef: 'GITHUB_TOKEN' } },
-        );
-      const draftEnv = () =>
-        actionsEnv({
-          GITHUB_API_URL: enterprise.apiUrl,
-          GITHUB_TOKEN: enterprise.issueToken('acme/hello', { contents: 'write', attestations: 'write' }),
-          NODE_EXTRA_CA_CERTS: enterprise.caFile!,
-        });
+    describe.sequential('when release-it’s GitHub plugin leaves the release a draft (`github.draft: true`)', () => {
+      /** An Enterprise release job whose release-it leaves the release a draft. */
+      async function startDraftJob(test: TestContext) {
+        const job = await startEnterpriseJob(test);
+        const { enterprise } = job;
+        const draftConfig = (attest: Record<string, unknown> = {}) =>
+          job.writeReleaseConfig(
+            {},
+            { githubApiUrl: enterprise.apiUrl, ...attest },
+            {},
+            { github: { release: true, draft: true, host: enterprise.host, tokenRef: 'GITHUB_TOKEN' } },
+          );
+        const draftEnv = () =>
+          job.actionsEnv({
+            GITHUB_API_URL: enterprise.apiUrl,
+            GITHUB_TOKEN: enterprise.issueToken('acme/hello', { contents: 'write', attestations: 'write' }),
+            NODE_EXTRA_CA_CERTS: enterprise.caFile!,
+          });
+        return { ...job, draftConfig, draftEnv };
+      }
 
-      it('stops before signing or publishing anything: GitHub finds no release by the tag of a draft', async () => {
+      it('stops before signing or publishing anything: GitHub finds no release by the tag of a draft', async (test) => {
+        const { fixture, attestation, releaseIt, enterprise, origin, draftConfig, draftEnv } =
+          await startDraftJob(test);
         await draftConfig();
         const { code, output } = await releaseIt(draftEnv());
         expect(code).not.toBe(0);
@@ -492,7 +540,9 @@ describe.each(RELEASE_ITS)('@phpublish/release-it with release-it $version', ({ 
         expect(fixture.packagist.requests.filter((r) => r.method === 'POST')).toEqual([]);
       });
 
-      it('finishes the release on a re-run once the draft is published: attests, attaches to it, then Packagist', async () => {
+      it('finishes the release on a re-run once the draft is published: attests, attaches to it, then Packagist', async (test) => {
+        const { fixture, attestation, releaseIt, enterprise, origin, draftConfig, draftEnv } =
+          await startDraftJob(test);
         await draftConfig();
         expect((await releaseIt(draftEnv())).code).not.toBe(0);
         const draft = enterprise.releases('acme/hello')[0]!;
@@ -516,7 +566,8 @@ describe.each(RELEASE_ITS)('@phpublish/release-it with release-it $version', ({ 
         expect((await git(origin, ['tag', '--list'])).trim()).toBe('v1.0.0'); // no second tag
       });
 
-      it('releases with the attestation in the attestation store only, when `attest.storeReleaseAsset` is off', async () => {
+      it('releases with the attestation in the attestation store only, when `attest.storeReleaseAsset` is off', async (test) => {
+        const { fixture, releaseIt, enterprise, draftConfig, draftEnv } = await startDraftJob(test);
         await draftConfig({ storeReleaseAsset: false });
         const { code } = await releaseIt(draftEnv());
         expect(code).toBe(0);
@@ -528,11 +579,12 @@ describe.each(RELEASE_ITS)('@phpublish/release-it with release-it $version', ({ 
     });
   });
 
-  describe('when release-it commits before tagging (`git.commit` on, as by default)', () => {
+  describe.sequential('when release-it commits before tagging (`git.commit` on, as by default)', () => {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: release-it's own template syntax
     const committing = { git: { tagName: 'v${version}', commit: true, commitMessage: 'chore: release ${version}' } };
 
-    it('stops before tagging when there is something to commit: the attestation could not name that commit', async () => {
+    it('stops before tagging when there is something to commit: the attestation could not name that commit', async (test) => {
+      const { fixture, writeReleaseConfig, actionsEnv, releaseIt, remoteTags } = await startReleaseJob(test, bin);
       await fixture.repo.commit({ 'CHANGELOG.md': '# Changelog\n' }, 'docs: a changelog');
       await fixture.repo.git(['push', '-q', 'origin', 'main']);
       // What a changelog plugin does between bump and release: a tracked file changes.
@@ -550,7 +602,8 @@ describe.each(RELEASE_ITS)('@phpublish/release-it with release-it $version', ({ 
       expect(await git(fixture.repo.dir, ['tag', '--list'])).toBe('');
     });
 
-    it('releases as usual when there is nothing to commit (release-it tags the commit the job runs for)', async () => {
+    it('releases as usual when there is nothing to commit (release-it tags the commit the job runs for)', async (test) => {
+      const { fixture, remote, writeReleaseConfig, actionsEnv, releaseIt } = await startReleaseJob(test, bin);
       await writeReleaseConfig({}, {}, {}, committing);
       const { code } = await releaseIt(actionsEnv());
       expect(code).toBe(0);
@@ -558,8 +611,12 @@ describe.each(RELEASE_ITS)('@phpublish/release-it with release-it $version', ({ 
     });
   });
 
-  describe('when something is missing', () => {
-    it('reports a missing Packagist token and a bad key together, and tags nothing', async () => {
+  describe.sequential('when something is missing', () => {
+    it('reports a missing Packagist token and a bad key together, and tags nothing', async (test) => {
+      const { fixture, writeReleaseConfig, actionsEnv, releaseIt, remoteTags, expectNoSecrets } = await startReleaseJob(
+        test,
+        bin,
+      );
       await writeReleaseConfig({ mode: 'token' });
       const { code, output } = await releaseIt(
         actionsEnv({
@@ -577,8 +634,12 @@ describe.each(RELEASE_ITS)('@phpublish/release-it with release-it $version', ({ 
     });
   });
 
-  describe('when run with --dry-run', () => {
-    it('creates nothing and says what it would do', async () => {
+  describe.sequential('when run with --dry-run', () => {
+    it('creates nothing and says what it would do', async (test) => {
+      const { fixture, attestation, writeReleaseConfig, actionsEnv, releaseIt, remoteTags } = await startReleaseJob(
+        test,
+        bin,
+      );
       await writeReleaseConfig();
       const { code, output } = await releaseIt(actionsEnv(), ['--dry-run']);
       expect(code).toBe(0);
@@ -592,8 +653,9 @@ describe.each(RELEASE_ITS)('@phpublish/release-it with release-it $version', ({ 
     });
   });
 
-  describe('when Packagist fails during the release and the release is run again', () => {
-    it('finishes the tagged release on the re-run without tagging or releasing again', async () => {
+  describe.sequential('when Packagist fails during the release and the release is run again', () => {
+    it('finishes the tagged release on the re-run without tagging or releasing again', async (test) => {
+      const { fixture, writeReleaseConfig, actionsEnv, releaseIt, remoteTags } = await startReleaseJob(test, bin);
       await writeReleaseConfig();
       fixture.packagist.injectFault({ path: '/api/update-package', times: 4, fault: { status: 503, body: 'down' } });
       const first = await releaseIt(actionsEnv());
@@ -615,8 +677,10 @@ describe.each(RELEASE_ITS)('@phpublish/release-it with release-it $version', ({ 
     });
   });
 
-  describe('when run interactively and the publish question is answered "no"', () => {
-    it('asks before publishing and sends nothing to Packagist', async () => {
+  describe.sequential('when run interactively and the publish question is answered "no"', () => {
+    it('asks before publishing and sends nothing to Packagist', async (test) => {
+      const { fixture, attestation, writeReleaseConfig, actionsEnv, releaseItInteractively, remoteTags } =
+        await startReleaseJob(test, bin);
       await writeReleaseConfig();
       const { code, output } = await releaseItInteractively(actionsEnv(), {
         'Tag (v1.0.0)?': 'y',
