@@ -3,13 +3,13 @@ import { writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type AttestationSandbox, installWithComposer, startAttestationSandbox } from '@phpublish/sandbox';
+import { installWithComposer, startAttestationSandbox } from '@phpublish/sandbox';
 import { git, gitEnv } from '@phpublish/testing/git';
 import { type PackagistFixture, REPOSITORY_URL, startPackagistFixture } from '@phpublish/testing/packagist';
 import { freshGnupgHome, generateTestKey, type TestKey } from '@phpublish/testing/pgp';
-import { type BareRemote, createBareRemote } from '@phpublish/testing/php-package-repo';
-import { makeTempDir, type TempDir } from '@phpublish/testing/temp-dir';
-import { afterEach, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
+import { createBareRemote } from '@phpublish/testing/php-package-repo';
+import { makeTempDir } from '@phpublish/testing/temp-dir';
+import { beforeAll, describe, expect, it, type TestContext } from 'vitest';
 
 // The real changesets CLI, both majors: 2.x prints "New tag:" lines, 3.x writes NDJSON events to
 // CHANGESETS_OUTPUT. phpublish-changesets and phpublish run as built (the test command builds first).
@@ -32,10 +32,6 @@ const BIN = fileURLToPath(new URL('../dist/bin/phpublish-changesets.js', import.
 const PHPUBLISH = fileURLToPath(new URL('../../cli/dist/bin/phpublish.js', import.meta.url));
 
 let key: TestKey;
-let attestation: AttestationSandbox;
-let fixture: PackagistFixture;
-let remote: BareRemote;
-let home: TempDir;
 
 beforeAll(async () => {
   key = await generateTestKey('ed25519', { passphrase: 'correct horse' });
@@ -61,210 +57,252 @@ async function makeChangesetsRepository(repo: PackagistFixture['repo']): Promise
   );
 }
 
-beforeEach(async () => {
-  fixture = await startPackagistFixture({ tags: [] });
-  attestation = await startAttestationSandbox();
-  remote = await createBareRemote();
-  // Its git refs are the remote's: changesets/action's API tag creation lands there.
-  attestation.github.addRepository('acme/hello', { gitDir: remote.dir });
-  home = await makeTempDir('phpublish-cs-home-');
-  // Packagist reads the pushed repository, as the real one reads GitHub.
-  fixture.packagist.addRemote(REPOSITORY_URL, remote.dir);
-  await makeChangesetsRepository(fixture.repo);
-  await fixture.repo.git(['remote', 'add', 'origin', remote.dir]);
-  await fixture.repo.git(['push', '-q', '-u', 'origin', 'main']);
-});
-
-afterEach(async () => {
-  await attestation.close();
-  await fixture.cleanup();
-  await remote.cleanup();
-  await home.cleanup();
-});
-
-/** A changesets/action release job on a push to main, with `id-token: write` and a GITHUB_TOKEN. */
-async function actionsEnv(extra: Record<string, string> = {}): Promise<Record<string, string>> {
-  const job = attestation.githubIssuer.gitHubActionsJob({
-    repository: 'acme/hello',
-    ref: 'refs/heads/main',
-    eventName: 'push',
-    // The workflow runs for the commit at the tip of main (the "Version Packages" merge).
-    sha: (await fixture.repo.git(['rev-parse', 'HEAD'])).trim(),
-  });
-  return {
-    ...gitEnv(),
-    ...job.env,
-    HOME: home.path,
-    GITHUB_API_URL: attestation.github.url,
-    GITHUB_TOKEN: attestation.github.issueToken('acme/hello', { contents: 'write', attestations: 'write' }),
-    GITHUB_STEP_SUMMARY: join(home.path, 'summary.md'),
-    PACKAGIST_USERNAME: 'alice',
-    PACKAGIST_API_TOKEN: fixture.alice.safeToken,
-    PHPUBLISH_GPG_PRIVATE_KEY: key.armoredPrivateKey,
-    PHPUBLISH_GPG_PRIVATE_KEY_PASSPHRASE: 'correct horse',
-    ...extra,
-  };
-}
-
-/** phpublish's options for the sandbox (what a repository's phpublish.config.json would say). */
-async function writePhpublishConfig(packagist: Record<string, unknown> = {}): Promise<void> {
-  const config = {
-    attest: {
-      fulcioUrl: attestation.sigstore.fulcioUrl,
-      rekorUrl: attestation.sigstore.rekorUrl,
-      ...(attestation.sigstore.tsaUrl ? { tsaUrl: attestation.sigstore.tsaUrl } : {}),
-      githubApiUrl: attestation.github.url,
-      gitlabApiUrl: attestation.gitlab.url,
-    },
-    packagist: { url: fixture.packagist.url, repoUrl: fixture.packagist.url, confirm: { timeout: 30 }, ...packagist },
-  };
-  // Outside the repository: the release must not depend on an uncommitted file in it.
-  await writeFile(join(home.path, 'phpublish.config.json'), JSON.stringify(config));
-}
-
-/** What the last commands printed, shown when a test fails. */
-let lastOutput = '';
-beforeEach(() => {
-  lastOutput = '';
-  onTestFailed(() => console.error(`output:\n${lastOutput}`));
-});
-
 interface Run {
   code: number;
   stdout: string;
   stderr: string;
 }
 
-function run(command: string, args: string[], env: Record<string, string>, stdin?: string): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      [command, ...args],
-      { cwd: fixture.repo.dir, env, timeout: 120_000 },
-      (error, stdout, stderr) => {
-        lastOutput += `\n$ ${command} ${args.join(' ')}\n${stdout}\n${stderr}`;
-        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout: String(stdout), stderr: String(stderr) });
-      },
-    );
-    child.stdin?.end(stdin ?? '');
-  });
-}
-
-/** phpublish-changesets publish, with the sandbox's options file. */
-function publish(env: Record<string, string>, args: string[] = [], stdin?: string): Promise<Run> {
-  return run(BIN, ['publish', '--config', join(home.path, 'phpublish.config.json'), ...args], env, stdin);
-}
-
-/** `changeset version`, then the "Version Packages" commit pushed to main, as after merging the action's PR. */
-async function versionPackages(changesets: (typeof CHANGESETS)[number]): Promise<void> {
-  const versioned = await run(changesets.bin, ['version'], gitEnv({ HOME: home.path }));
-  expect(versioned.code).toBe(0);
-  await fixture.repo.git(['add', '-A']);
-  await fixture.repo.git(['commit', '-q', '-m', 'Version Packages']);
-  await fixture.repo.git(['push', '-q', 'origin', 'main']);
-}
-
-/** The tagging step each major offers: v2's `changeset tag` (its stdout), v3's `changeset git-tag` (CHANGESETS_OUTPUT). */
-async function tagWithChangesets(
-  changesets: (typeof CHANGESETS)[number],
-): Promise<{ stdout: string; outputFile: string }> {
-  const outputFile = join(home.path, `changesets-output-${Date.now()}.ndjson`);
-  const tagged =
-    changesets.major === 2
-      ? await run(changesets.bin, ['tag'], gitEnv({ HOME: home.path }))
-      : await run(changesets.bin, ['git-tag'], gitEnv({ HOME: home.path, CHANGESETS_OUTPUT: outputFile }));
-  expect(tagged.code).toBe(0);
-  return { stdout: tagged.stdout, outputFile };
-}
-
-/** Runs the release the way the README's workflow does for this major. */
-async function releaseWith(changesets: (typeof CHANGESETS)[number], env: Record<string, string>): Promise<Run> {
-  const { stdout, outputFile } = await tagWithChangesets(changesets);
-  return changesets.major === 2
-    ? publish(env, ['--output', '-'], stdout) // `changeset tag | phpublish-changesets publish --output -`
-    : publish({ ...env, CHANGESETS_OUTPUT: outputFile });
-}
-
-const remoteTags = async () => (await git(remote.dir, ['tag', '--list'])).split('\n').filter(Boolean);
-const updatePackageCalls = () => fixture.packagist.requests.filter((r) => r.url === '/api/update-package');
-
-function expectNoSecrets(output: string): void {
-  expect(output).not.toContain(fixture.alice.safeToken);
-  expect(output).not.toContain('correct horse');
-  for (const line of key.armoredPrivateKey.split('\n').filter((l) => l.length > 40)) expect(output).not.toContain(line);
-}
-
-async function expectGnupgVerifies(tag: string): Promise<void> {
-  const gnupg = await freshGnupgHome();
-  try {
-    await gnupg.importPublicKey(key.armoredPublicKey);
-    // Stock git with real GnuPG (no gpg.program override).
-    const verify = await git(remote.dir, ['verify-tag', '--raw', tag], { env: { ...gitEnv(), ...gnupg.env } }).catch(
-      (e) => e,
-    );
-    expect(verify).not.toBeInstanceOf(Error);
-  } finally {
-    await gnupg.cleanup();
-  }
-}
-
 /**
- * What changesets/action does after the publish script in its default (API) mode, with the job's
- * GITHUB_TOKEN: `POST /repos/:owner/:repo/git/refs {ref: "refs/tags/<tag>", sha: <workflow sha>}`, a
- * lightweight tag. On 422 "Reference already exists" the action warns and keeps the ref.
+ * One test's release job: its own Packagist, Sigstore and GitHub stand-ins, changesets repository, bare
+ * remote and HOME (so that tests can run side by side), all removed when the test ends. main, with one
+ * changeset, is pushed.
  */
-async function replayActionTagCreation(tag: string, sha: string): Promise<{ status: number; message: string }> {
-  const token = attestation.github.issueToken('acme/hello', { contents: 'write' });
-  const response = await fetch(`${attestation.github.url}/repos/acme/hello/git/refs`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ ref: `refs/tags/${tag}`, sha }),
+async function startReleaseJob(test: TestContext) {
+  // Independent of each other: started together.
+  const [fixture, attestation, remote, home] = await Promise.all([
+    startPackagistFixture({ tags: [] }),
+    startAttestationSandbox(),
+    createBareRemote(),
+    makeTempDir('phpublish-cs-home-'),
+  ]);
+  test.onTestFinished(async () => {
+    await attestation.close();
+    await fixture.cleanup();
+    await remote.cleanup();
+    await home.cleanup();
   });
-  return { status: response.status, message: String(((await response.json()) as { message?: unknown }).message) };
-}
+  /** What the last commands printed, shown when the test fails. */
+  let lastOutput = '';
+  test.onTestFailed(() => console.error(`output:\n${lastOutput}`));
 
-/** `phpublish verify` (the CLI as built) with a policy trusting the test key and this release workflow. */
-async function phpublishVerify(version: string): Promise<Run> {
-  await writeFile(join(home.path, 'key.asc'), key.armoredPublicKey);
-  await writeFile(join(home.path, 'trusted_root.json'), JSON.stringify(attestation.sigstore.trustedRoot));
-  const policy = join(home.path, 'phpublish.policy.json');
-  await writeFile(
-    policy,
-    JSON.stringify({
-      packagistUrl: fixture.packagist.url,
-      githubApiUrl: attestation.github.url,
-      trustedRoot: 'trusted_root.json',
-      packages: {
-        'acme/hello': {
-          keys: ['key.asc'],
-          identities: [
-            {
-              issuer: attestation.githubIssuer.issuer,
-              repository: 'acme/hello',
-              workflow: '.github/workflows/release.yml',
-              ref: 'refs/heads/main', // changesets/action releases from a push to main
-            },
-          ],
-        },
-      },
-    }),
-  );
-  return run(
-    PHPUBLISH,
-    ['verify', '--policy', policy, 'acme/hello', version],
-    // git fetches the tag from the test's remote in place of the public URL.
-    gitEnv({
+  // Its git refs are the remote's: changesets/action's API tag creation lands there.
+  attestation.github.addRepository('acme/hello', { gitDir: remote.dir });
+  // Packagist reads the pushed repository, as the real one reads GitHub.
+  fixture.packagist.addRemote(REPOSITORY_URL, remote.dir);
+  await makeChangesetsRepository(fixture.repo);
+  await fixture.repo.git(['remote', 'add', 'origin', remote.dir]);
+  await fixture.repo.git(['push', '-q', '-u', 'origin', 'main']);
+
+  /** A changesets/action release job on a push to main, with `id-token: write` and a GITHUB_TOKEN. */
+  async function actionsEnv(extra: Record<string, string> = {}): Promise<Record<string, string>> {
+    const job = attestation.githubIssuer.gitHubActionsJob({
+      repository: 'acme/hello',
+      ref: 'refs/heads/main',
+      eventName: 'push',
+      // The workflow runs for the commit at the tip of main (the "Version Packages" merge).
+      sha: (await fixture.repo.git(['rev-parse', 'HEAD'])).trim(),
+    });
+    return {
+      ...gitEnv(),
+      ...job.env,
       HOME: home.path,
-      GIT_CONFIG_COUNT: '2',
-      GIT_CONFIG_KEY_1: `url.${remote.dir}.insteadOf`,
-      GIT_CONFIG_VALUE_1: 'https://github.com/acme/hello.git',
-    }),
-  );
+      GITHUB_API_URL: attestation.github.url,
+      GITHUB_TOKEN: attestation.github.issueToken('acme/hello', { contents: 'write', attestations: 'write' }),
+      GITHUB_STEP_SUMMARY: join(home.path, 'summary.md'),
+      PACKAGIST_USERNAME: 'alice',
+      PACKAGIST_API_TOKEN: fixture.alice.safeToken,
+      PHPUBLISH_GPG_PRIVATE_KEY: key.armoredPrivateKey,
+      PHPUBLISH_GPG_PRIVATE_KEY_PASSPHRASE: 'correct horse',
+      ...extra,
+    };
+  }
+
+  /** phpublish's options for the sandbox (what a repository's phpublish.config.json would say). */
+  async function writePhpublishConfig(packagist: Record<string, unknown> = {}): Promise<void> {
+    const config = {
+      attest: {
+        fulcioUrl: attestation.sigstore.fulcioUrl,
+        rekorUrl: attestation.sigstore.rekorUrl,
+        ...(attestation.sigstore.tsaUrl ? { tsaUrl: attestation.sigstore.tsaUrl } : {}),
+        githubApiUrl: attestation.github.url,
+        gitlabApiUrl: attestation.gitlab.url,
+      },
+      packagist: { url: fixture.packagist.url, repoUrl: fixture.packagist.url, confirm: { timeout: 30 }, ...packagist },
+    };
+    // Outside the repository: the release must not depend on an uncommitted file in it.
+    await writeFile(join(home.path, 'phpublish.config.json'), JSON.stringify(config));
+  }
+
+  function run(command: string, args: string[], env: Record<string, string>, stdin?: string): Promise<Run> {
+    return new Promise((resolve) => {
+      const child = execFile(
+        process.execPath,
+        [command, ...args],
+        { cwd: fixture.repo.dir, env, timeout: 120_000 },
+        (error, stdout, stderr) => {
+          lastOutput += `\n$ ${command} ${args.join(' ')}\n${stdout}\n${stderr}`;
+          resolve({ code: error ? Number(error.code ?? 1) : 0, stdout: String(stdout), stderr: String(stderr) });
+        },
+      );
+      child.stdin?.end(stdin ?? '');
+    });
+  }
+
+  /** phpublish-changesets publish, with the sandbox's options file. */
+  function publish(env: Record<string, string>, args: string[] = [], stdin?: string): Promise<Run> {
+    return run(BIN, ['publish', '--config', join(home.path, 'phpublish.config.json'), ...args], env, stdin);
+  }
+
+  /** `changeset version`, then the "Version Packages" commit pushed to main, as after merging the action's PR. */
+  async function versionPackages(changesets: (typeof CHANGESETS)[number]): Promise<void> {
+    const versioned = await run(changesets.bin, ['version'], gitEnv({ HOME: home.path }));
+    expect(versioned.code).toBe(0);
+    await fixture.repo.git(['add', '-A']);
+    await fixture.repo.git(['commit', '-q', '-m', 'Version Packages']);
+    await fixture.repo.git(['push', '-q', 'origin', 'main']);
+  }
+
+  /** The tagging step each major offers: v2's `changeset tag` (its stdout), v3's `changeset git-tag` (CHANGESETS_OUTPUT). */
+  async function tagWithChangesets(
+    changesets: (typeof CHANGESETS)[number],
+  ): Promise<{ stdout: string; outputFile: string }> {
+    const outputFile = join(home.path, `changesets-output-${Date.now()}.ndjson`);
+    const tagged =
+      changesets.major === 2
+        ? await run(changesets.bin, ['tag'], gitEnv({ HOME: home.path }))
+        : await run(changesets.bin, ['git-tag'], gitEnv({ HOME: home.path, CHANGESETS_OUTPUT: outputFile }));
+    expect(tagged.code).toBe(0);
+    return { stdout: tagged.stdout, outputFile };
+  }
+
+  /** Runs the release the way the README's workflow does for this major. */
+  async function releaseWith(changesets: (typeof CHANGESETS)[number], env: Record<string, string>): Promise<Run> {
+    const { stdout, outputFile } = await tagWithChangesets(changesets);
+    return changesets.major === 2
+      ? publish(env, ['--output', '-'], stdout) // `changeset tag | phpublish-changesets publish --output -`
+      : publish({ ...env, CHANGESETS_OUTPUT: outputFile });
+  }
+
+  const remoteTags = async () => (await git(remote.dir, ['tag', '--list'])).split('\n').filter(Boolean);
+  const updatePackageCalls = () => fixture.packagist.requests.filter((r) => r.url === '/api/update-package');
+
+  function expectNoSecrets(output: string): void {
+    expect(output).not.toContain(fixture.alice.safeToken);
+    expect(output).not.toContain('correct horse');
+    for (const line of key.armoredPrivateKey.split('\n').filter((l) => l.length > 40))
+      expect(output).not.toContain(line);
+  }
+
+  async function expectGnupgVerifies(tag: string): Promise<void> {
+    const gnupg = await freshGnupgHome();
+    try {
+      await gnupg.importPublicKey(key.armoredPublicKey);
+      // Stock git with real GnuPG (no gpg.program override).
+      const verify = await git(remote.dir, ['verify-tag', '--raw', tag], { env: { ...gitEnv(), ...gnupg.env } }).catch(
+        (e) => e,
+      );
+      expect(verify).not.toBeInstanceOf(Error);
+    } finally {
+      await gnupg.cleanup();
+    }
+  }
+
+  /**
+   * What changesets/action does after the publish script in its default (API) mode, with the job's
+   * GITHUB_TOKEN: `POST /repos/:owner/:repo/git/refs {ref: "refs/tags/<tag>", sha: <workflow sha>}`, a
+   * lightweight tag. On 422 "Reference already exists" the action warns and keeps the ref.
+   */
+  async function replayActionTagCreation(tag: string, sha: string): Promise<{ status: number; message: string }> {
+    const token = attestation.github.issueToken('acme/hello', { contents: 'write' });
+    const response = await fetch(`${attestation.github.url}/repos/acme/hello/git/refs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ ref: `refs/tags/${tag}`, sha }),
+    });
+    return { status: response.status, message: String(((await response.json()) as { message?: unknown }).message) };
+  }
+
+  /** `phpublish verify` (the CLI as built) with a policy trusting the test key and this release workflow. */
+  async function phpublishVerify(version: string): Promise<Run> {
+    await writeFile(join(home.path, 'key.asc'), key.armoredPublicKey);
+    await writeFile(join(home.path, 'trusted_root.json'), JSON.stringify(attestation.sigstore.trustedRoot));
+    const policy = join(home.path, 'phpublish.policy.json');
+    await writeFile(
+      policy,
+      JSON.stringify({
+        packagistUrl: fixture.packagist.url,
+        githubApiUrl: attestation.github.url,
+        trustedRoot: 'trusted_root.json',
+        packages: {
+          'acme/hello': {
+            keys: ['key.asc'],
+            identities: [
+              {
+                issuer: attestation.githubIssuer.issuer,
+                repository: 'acme/hello',
+                workflow: '.github/workflows/release.yml',
+                ref: 'refs/heads/main', // changesets/action releases from a push to main
+              },
+            ],
+          },
+        },
+      }),
+    );
+    return run(
+      PHPUBLISH,
+      ['verify', '--policy', policy, 'acme/hello', version],
+      // git fetches the tag from the test's remote in place of the public URL.
+      gitEnv({
+        HOME: home.path,
+        GIT_CONFIG_COUNT: '2',
+        GIT_CONFIG_KEY_1: `url.${remote.dir}.insteadOf`,
+        GIT_CONFIG_VALUE_1: 'https://github.com/acme/hello.git',
+      }),
+    );
+  }
+
+  return {
+    fixture,
+    attestation,
+    remote,
+    home,
+    actionsEnv,
+    writePhpublishConfig,
+    run,
+    publish,
+    versionPackages,
+    tagWithChangesets,
+    releaseWith,
+    remoteTags,
+    updatePackageCalls,
+    expectNoSecrets,
+    expectGnupgVerifies,
+    replayActionTagCreation,
+    phpublishVerify,
+  };
 }
 
-describe.each(CHANGESETS)('phpublish-changesets with @changesets/cli $version', (changesets) => {
-  describe('when a single-package PHP repository releases (changeset version, then its tag step, then the publish step)', () => {
-    it('pushes a signed tag that GnuPG verifies, attests the zip, Packagist serves the tagged commit, Composer installs it, phpublish verify passes, and the action’s own tag creation leaves it alone', async () => {
+// The two majors release side by side (each test has its own stand-ins), each major's tests one after
+// another: most of a release is waiting (child processes, Packagist's retry delays), and two at a time
+// keep a 2-core machine busy without stretching any release towards its timeout.
+describe.concurrent.each(CHANGESETS)('phpublish-changesets with @changesets/cli $version', (changesets) => {
+  describe.sequential('when a single-package PHP repository releases (changeset version, then its tag step, then the publish step)', () => {
+    it('pushes a signed tag that GnuPG verifies, attests the zip, Packagist serves the tagged commit, Composer installs it, phpublish verify passes, and the action’s own tag creation leaves it alone', async (test) => {
+      const {
+        fixture,
+        attestation,
+        remote,
+        actionsEnv,
+        writePhpublishConfig,
+        versionPackages,
+        releaseWith,
+        remoteTags,
+        expectNoSecrets,
+        expectGnupgVerifies,
+        replayActionTagCreation,
+        phpublishVerify,
+      } = await startReleaseJob(test);
       await writePhpublishConfig();
       await versionPackages(changesets);
       const env = await actionsEnv();
@@ -336,8 +374,19 @@ describe.each(CHANGESETS)('phpublish-changesets with @changesets/cli $version', 
     });
   });
 
-  describe('when Packagist fails during publish and the job is re-run from a fresh checkout', () => {
-    it('continues the release whose signed tag is on the remote, without tagging or notifying twice', async () => {
+  describe.sequential('when Packagist fails during publish and the job is re-run from a fresh checkout', () => {
+    it('continues the release whose signed tag is on the remote, without tagging or notifying twice', async (test) => {
+      const {
+        fixture,
+        attestation,
+        remote,
+        actionsEnv,
+        writePhpublishConfig,
+        versionPackages,
+        releaseWith,
+        remoteTags,
+        updatePackageCalls,
+      } = await startReleaseJob(test);
       await writePhpublishConfig();
       await versionPackages(changesets);
       fixture.packagist.injectFault({ path: '/api/update-package', times: 4, fault: { status: 503, body: 'down' } });
@@ -364,7 +413,9 @@ describe.each(CHANGESETS)('phpublish-changesets with @changesets/cli $version', 
 
 describe('phpublish-changesets, whatever the changesets major', () => {
   describe('when there is no changesets output', () => {
-    it('releases the package.json version the remote has no tag for, then, run again, has nothing to do', async () => {
+    it('releases the package.json version the remote has no tag for, then, run again, has nothing to do', async (test) => {
+      const { fixture, remote, actionsEnv, writePhpublishConfig, publish, versionPackages, remoteTags } =
+        await startReleaseJob(test);
       await writePhpublishConfig();
       await versionPackages(V3);
       const first = await publish(await actionsEnv());
@@ -383,7 +434,17 @@ describe('phpublish-changesets, whatever the changesets major', () => {
   });
 
   describe('when the publish script is `changeset tag && phpublish-changesets publish` (changesets/action v1, no output passed)', () => {
-    it('replaces the unsigned local tag changesets made with a signed one at the same commit and pushes that', async () => {
+    it('replaces the unsigned local tag changesets made with a signed one at the same commit and pushes that', async (test) => {
+      const {
+        fixture,
+        remote,
+        actionsEnv,
+        writePhpublishConfig,
+        publish,
+        versionPackages,
+        tagWithChangesets,
+        expectGnupgVerifies,
+      } = await startReleaseJob(test);
       await writePhpublishConfig();
       await versionPackages(V2);
       const { stdout } = await tagWithChangesets(V2);
@@ -402,7 +463,19 @@ describe('phpublish-changesets, whatever the changesets major', () => {
   });
 
   describe('when the job runs in GitLab CI (the README’s job: changeset git-tag, then the publish step)', () => {
-    it('signs and pushes the tag, attests the zip without needing a GitLab release, and Packagist serves the tagged commit', async () => {
+    it('signs and pushes the tag, attests the zip without needing a GitLab release, and Packagist serves the tagged commit', async (test) => {
+      const {
+        fixture,
+        attestation,
+        remote,
+        home,
+        writePhpublishConfig,
+        publish,
+        versionPackages,
+        tagWithChangesets,
+        expectNoSecrets,
+        expectGnupgVerifies,
+      } = await startReleaseJob(test);
       await writePhpublishConfig({ repositoryUrl: REPOSITORY_URL });
       await versionPackages(V3);
       const { outputFile } = await tagWithChangesets(V3);
@@ -432,51 +505,63 @@ describe('phpublish-changesets, whatever the changesets major', () => {
   });
 
   describe('when the remote already has the release tag, not signed', () => {
-    it.each([
+    it.for([
       ['an annotated tag without a signature (changeset tag, then git push --follow-tags)', true],
       ['a lightweight tag (changesets/action’s API tag, pushed first)', false],
-    ])('refuses with CHANGESETS_TAG_ON_REMOTE_NOT_SIGNED for %s, and publishes nothing', async (_what, annotated) => {
-      await writePhpublishConfig();
-      await versionPackages(V2);
-      const { stdout } = await tagWithChangesets(V2);
-      if (!annotated) {
-        await fixture.repo.git(['tag', '-d', 'v1.1.0']);
-        await fixture.repo.git(['tag', 'v1.1.0']);
-      }
-      await fixture.repo.git(['push', '-q', 'origin', 'v1.1.0']);
-      const { code, stderr } = await publish(await actionsEnv(), ['--output', '-'], stdout);
-      expect(code).toBe(1);
-      expect(stderr).toContain('CHANGESETS_TAG_ON_REMOTE_NOT_SIGNED');
-      expect(stderr).toMatch(annotated ? /without a signature/ : /lightweight tag/);
-      expect(stderr).not.toMatch(/\n\s+at /);
-      expect(fixture.packagist.requests.filter((r) => r.method === 'POST')).toEqual([]);
-      expect(attestation.github.attestations('acme/hello')).toEqual([]);
-    });
+    ] as const)(
+      'refuses with CHANGESETS_TAG_ON_REMOTE_NOT_SIGNED for %s, and publishes nothing',
+      async ([_what, annotated], test) => {
+        const { fixture, attestation, actionsEnv, writePhpublishConfig, publish, versionPackages, tagWithChangesets } =
+          await startReleaseJob(test);
+        await writePhpublishConfig();
+        await versionPackages(V2);
+        const { stdout } = await tagWithChangesets(V2);
+        if (!annotated) {
+          await fixture.repo.git(['tag', '-d', 'v1.1.0']);
+          await fixture.repo.git(['tag', 'v1.1.0']);
+        }
+        await fixture.repo.git(['push', '-q', 'origin', 'v1.1.0']);
+        const { code, stderr } = await publish(await actionsEnv(), ['--output', '-'], stdout);
+        expect(code).toBe(1);
+        expect(stderr).toContain('CHANGESETS_TAG_ON_REMOTE_NOT_SIGNED');
+        expect(stderr).toMatch(annotated ? /without a signature/ : /lightweight tag/);
+        expect(stderr).not.toMatch(/\n\s+at /);
+        expect(fixture.packagist.requests.filter((r) => r.method === 'POST')).toEqual([]);
+        expect(attestation.github.attestations('acme/hello')).toEqual([]);
+      },
+    );
   });
 
   describe('when composer.json is not fit for release', () => {
-    it.each([
+    it.for([
       ['carries a "version" that disagrees with the release', { name: 'acme/hello', version: '1.0.0' }],
       ['is not valid JSON', '{ "name": "acme/hello",'],
-    ])('stops in preflight with COMPOSER_JSON_INVALID when it %s, and pushes nothing', async (_what, composer) => {
-      await writePhpublishConfig();
-      await fixture.repo.commit(
-        { 'composer.json': typeof composer === 'string' ? composer : JSON.stringify(composer) },
-        'chore: composer.json',
-      );
-      await versionPackages(V3);
-      const { outputFile } = await tagWithChangesets(V3);
-      const { code, stderr } = await publish({ ...(await actionsEnv()), CHANGESETS_OUTPUT: outputFile });
-      expect(code).toBe(1);
-      expect(stderr).toContain('COMPOSER_JSON_INVALID');
-      expect(stderr).toContain('remedy:');
-      expect(await remoteTags()).toEqual([]);
-      expect(fixture.packagist.requests.filter((r) => r.method === 'POST')).toEqual([]);
-    });
+    ] as const)(
+      'stops in preflight with COMPOSER_JSON_INVALID when it %s, and pushes nothing',
+      async ([_what, composer], test) => {
+        const { fixture, actionsEnv, writePhpublishConfig, publish, versionPackages, tagWithChangesets, remoteTags } =
+          await startReleaseJob(test);
+        await writePhpublishConfig();
+        await fixture.repo.commit(
+          { 'composer.json': typeof composer === 'string' ? composer : JSON.stringify(composer) },
+          'chore: composer.json',
+        );
+        await versionPackages(V3);
+        const { outputFile } = await tagWithChangesets(V3);
+        const { code, stderr } = await publish({ ...(await actionsEnv()), CHANGESETS_OUTPUT: outputFile });
+        expect(code).toBe(1);
+        expect(stderr).toContain('COMPOSER_JSON_INVALID');
+        expect(stderr).toContain('remedy:');
+        expect(await remoteTags()).toEqual([]);
+        expect(fixture.packagist.requests.filter((r) => r.method === 'POST')).toEqual([]);
+      },
+    );
   });
 
   describe('when run with --dry-run', () => {
-    it('says what it would do and changes nothing: the local tag stays changesets’ own, nothing is pushed or sent', async () => {
+    it('says what it would do and changes nothing: the local tag stays changesets’ own, nothing is pushed or sent', async (test) => {
+      const { fixture, actionsEnv, writePhpublishConfig, publish, versionPackages, tagWithChangesets, remoteTags } =
+        await startReleaseJob(test);
       await writePhpublishConfig();
       await versionPackages(V3);
       const { outputFile } = await tagWithChangesets(V3);
@@ -492,9 +577,9 @@ describe('phpublish-changesets, whatever the changesets major', () => {
   });
 
   describe('when the workspace holds PHP packages in subfolders', () => {
-    async function makeMonorepo(): Promise<void> {
+    async function makeMonorepo(repo: PackagistFixture['repo']): Promise<void> {
       const pkg = (name: string) => `${JSON.stringify({ name, version: '1.0.0', private: true }, null, 2)}\n`;
-      await fixture.repo.commit(
+      await repo.commit(
         {
           'package.json': `${JSON.stringify({ name: 'root', private: true }, null, 2)}\n`,
           'pnpm-workspace.yaml': "packages:\n  - 'packages/*'\n",
@@ -507,8 +592,9 @@ describe('phpublish-changesets, whatever the changesets major', () => {
       );
     }
 
-    it('refuses the PHP package with CHANGESETS_PHP_PACKAGES_IN_SUBFOLDERS, whose remedy names split repositories', async () => {
-      await makeMonorepo();
+    it('refuses the PHP package with CHANGESETS_PHP_PACKAGES_IN_SUBFOLDERS, whose remedy names split repositories', async (test) => {
+      const { fixture, home, actionsEnv, writePhpublishConfig, publish } = await startReleaseJob(test);
+      await makeMonorepo(fixture.repo);
       const output = join(home.path, 'output.ndjson');
       await writeFile(
         output,
@@ -528,8 +614,9 @@ describe('phpublish-changesets, whatever the changesets major', () => {
       expect(stderr).not.toContain('js-lib');
     });
 
-    it('ignores the JavaScript packages without a word when only they were released', async () => {
-      await makeMonorepo();
+    it('ignores the JavaScript packages without a word when only they were released', async (test) => {
+      const { fixture, actionsEnv, writePhpublishConfig, publish } = await startReleaseJob(test);
+      await makeMonorepo(fixture.repo);
       await writePhpublishConfig();
       const { code, stdout, stderr } = await publish(
         await actionsEnv(),
