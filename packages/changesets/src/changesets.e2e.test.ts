@@ -283,9 +283,9 @@ async function startReleaseJob(test: TestContext) {
   };
 }
 
-// The two majors release side by side (each test has its own stand-ins), each major's tests one after
-// another: most of a release is waiting (child processes, Packagist's retry delays), and two at a time
-// keep a 2-core machine busy without stretching any release towards its timeout.
+// Three lanes side by side, each test with its own stand-ins: one per major, and one for the tests that do
+// not depend on the major (below); in each lane the tests run one after another. Most of a release is
+// waiting (child processes, Packagist's retry delays), and the per-major lanes are short.
 describe.concurrent.each(CHANGESETS)('phpublish-changesets with @changesets/cli $version', (changesets) => {
   describe.sequential('when a single-package PHP repository releases (changeset version, then its tag step, then the publish step)', () => {
     it('pushes a signed tag that GnuPG verifies, attests the zip, Packagist serves the tagged commit, Composer installs it, phpublish verify passes, and the action’s own tag creation leaves it alone', async (test) => {
@@ -411,8 +411,9 @@ describe.concurrent.each(CHANGESETS)('phpublish-changesets with @changesets/cli 
   });
 });
 
-describe('phpublish-changesets, whatever the changesets major', () => {
-  describe('when there is no changesets output', () => {
+// The third lane (see above).
+describe.concurrent('phpublish-changesets, whatever the changesets major', () => {
+  describe.sequential('when there is no changesets output', () => {
     it('releases the package.json version the remote has no tag for, then, run again, has nothing to do', async (test) => {
       const { fixture, remote, actionsEnv, writePhpublishConfig, publish, versionPackages, remoteTags } =
         await startReleaseJob(test);
@@ -433,7 +434,7 @@ describe('phpublish-changesets, whatever the changesets major', () => {
     });
   });
 
-  describe('when the publish script is `changeset tag && phpublish-changesets publish` (changesets/action v1, no output passed)', () => {
+  describe.sequential('when the publish script is `changeset tag && phpublish-changesets publish` (changesets/action v1, no output passed)', () => {
     it('replaces the unsigned local tag changesets made with a signed one at the same commit and pushes that', async (test) => {
       const {
         fixture,
@@ -462,7 +463,7 @@ describe('phpublish-changesets, whatever the changesets major', () => {
     });
   });
 
-  describe('when the job runs in GitLab CI (the README’s job: changeset git-tag, then the publish step)', () => {
+  describe.sequential('when the job runs in GitLab CI (the README’s job: changeset git-tag, then the publish step)', () => {
     it('signs and pushes the tag, attests the zip without needing a GitLab release, and Packagist serves the tagged commit', async (test) => {
       const {
         fixture,
@@ -504,7 +505,7 @@ describe('phpublish-changesets, whatever the changesets major', () => {
     });
   });
 
-  describe('when the remote already has the release tag, not signed', () => {
+  describe.sequential('when the remote already has the release tag, not signed', () => {
     it.for([
       ['an annotated tag without a signature (changeset tag, then git push --follow-tags)', true],
       ['a lightweight tag (changesets/action’s API tag, pushed first)', false],
@@ -532,7 +533,7 @@ describe('phpublish-changesets, whatever the changesets major', () => {
     );
   });
 
-  describe('when composer.json is not fit for release', () => {
+  describe.sequential('when composer.json is not fit for release', () => {
     it.for([
       ['carries a "version" that disagrees with the release', { name: 'acme/hello', version: '1.0.0' }],
       ['is not valid JSON', '{ "name": "acme/hello",'],
@@ -558,7 +559,7 @@ describe('phpublish-changesets, whatever the changesets major', () => {
     );
   });
 
-  describe('when run with --dry-run', () => {
+  describe.sequential('when run with --dry-run', () => {
     it('says what it would do and changes nothing: the local tag stays changesets’ own, nothing is pushed or sent', async (test) => {
       const { fixture, actionsEnv, writePhpublishConfig, publish, versionPackages, tagWithChangesets, remoteTags } =
         await startReleaseJob(test);
@@ -576,7 +577,7 @@ describe('phpublish-changesets, whatever the changesets major', () => {
     });
   });
 
-  describe('when the workspace holds PHP packages in subfolders', () => {
+  describe.sequential('when the workspace holds PHP packages in subfolders', () => {
     async function makeMonorepo(repo: PackagistFixture['repo']): Promise<void> {
       const pkg = (name: string) => `${JSON.stringify({ name, version: '1.0.0', private: true }, null, 2)}\n`;
       await repo.commit(
