@@ -487,8 +487,9 @@ describe.concurrent.each(SEMANTIC_RELEASES)('@phpublish/semantic-release with se
 });
 
 // Private Packagist goes through the same core session as every other mode; one semantic-release
-// major is enough to show the plugin carries it (the hooks do not depend on the mode).
-describe(`@phpublish/semantic-release ${SEMANTIC_RELEASES[0]!.version} with Private Packagist trusted publishing`, () => {
+// major is enough to show the plugin carries it (the hooks do not depend on the mode). It runs beside
+// the two majors' lanes.
+describe.concurrent(`@phpublish/semantic-release ${SEMANTIC_RELEASES[0]!.version} with Private Packagist trusted publishing`, () => {
   const ORG = 'acme-org';
   it('publishes the attested zip as the artifact with OIDC only: no Packagist variable, no stored secret', async (test) => {
     const { fixture, attestation, home, writeReleaseConfig, actionsEnv, semanticRelease, remoteTags, expectNoSecrets } =
