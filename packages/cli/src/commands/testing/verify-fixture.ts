@@ -184,6 +184,8 @@ export async function startVerifyFixture(): Promise<VerifyFixture> {
         $schema: 'https://github.com/phpublish/phpublish/blob/main/docs/policy.schema.json',
         packagistUrl: packagist.url,
         githubApiUrl: attest.sandbox.github.url,
+        // The stand-in's GitLab too: a test that meets a GitLab identity must not ask the real one.
+        gitlabApiUrl: attest.sandbox.gitlab.apiUrl,
         trustedRoot: 'trusted_root.json',
         packages: {
           [PACKAGE]: {
