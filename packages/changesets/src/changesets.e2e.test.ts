@@ -3,11 +3,11 @@ import { writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { installWithComposer, startAttestationSandbox } from '@phpublish/sandbox';
+import { installWithComposer } from '@phpublish/sandbox';
 import { git, gitEnv } from '@phpublish/testing/git';
-import { type PackagistFixture, REPOSITORY_URL, startPackagistFixture } from '@phpublish/testing/packagist';
+import { type PackagistFixture, REPOSITORY_URL } from '@phpublish/testing/packagist';
 import { freshGnupgHome, generateTestKey, type TestKey } from '@phpublish/testing/pgp';
-import { createBareRemote } from '@phpublish/testing/php-package-repo';
+import { startReleaseWorld } from '@phpublish/testing/release-job';
 import { makeTempDir } from '@phpublish/testing/temp-dir';
 import { beforeAll, describe, expect, it, type TestContext } from 'vitest';
 
@@ -69,22 +69,7 @@ interface Run {
  * changeset, is pushed.
  */
 async function startReleaseJob(test: TestContext) {
-  // Independent of each other: started together.
-  const [fixture, attestation, remote, home] = await Promise.all([
-    startPackagistFixture({ tags: [] }),
-    startAttestationSandbox(),
-    createBareRemote(),
-    makeTempDir('phpublish-cs-home-'),
-  ]);
-  test.onTestFinished(async () => {
-    await attestation.close();
-    await fixture.cleanup();
-    await remote.cleanup();
-    await home.cleanup();
-  });
-  /** What the last commands printed, shown when the test fails. */
-  let lastOutput = '';
-  test.onTestFailed(() => console.error(`output:\n${lastOutput}`));
+  const { fixture, attestation, remote, home, output } = await startReleaseWorld(test, { tool: 'changesets' });
 
   // Its git refs are the remote's: changesets/action's API tag creation lands there.
   attestation.github.addRepository('acme/hello', { gitDir: remote.dir });
@@ -141,7 +126,7 @@ async function startReleaseJob(test: TestContext) {
         [command, ...args],
         { cwd: fixture.repo.dir, env, timeout: 120_000 },
         (error, stdout, stderr) => {
-          lastOutput += `\n$ ${command} ${args.join(' ')}\n${stdout}\n${stderr}`;
+          output.text += `\n$ ${command} ${args.join(' ')}\n${stdout}\n${stderr}`;
           resolve({ code: error ? Number(error.code ?? 1) : 0, stdout: String(stdout), stderr: String(stderr) });
         },
       );

@@ -5,16 +5,10 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { VerifyReport } from '@phpublish/core/verify';
-import {
-  installWithComposer,
-  type SandboxGitHub,
-  startAttestationSandbox,
-  startSandboxGitHub,
-} from '@phpublish/sandbox';
+import { installWithComposer, type SandboxGitHub, startSandboxGitHub } from '@phpublish/sandbox';
 import { git, gitEnv } from '@phpublish/testing/git';
-import { startPackagistFixture } from '@phpublish/testing/packagist';
 import { freshGnupgHome, generateTestKey, type TestKey } from '@phpublish/testing/pgp';
-import { createBareRemote } from '@phpublish/testing/php-package-repo';
+import { startReleaseWorld } from '@phpublish/testing/release-job';
 import { makeTempDir } from '@phpublish/testing/temp-dir';
 import { beforeAll, describe, expect, it, type TestContext } from 'vitest';
 
@@ -62,24 +56,18 @@ function patchRelease(github: SandboxGitHub, token: string, id: number, body: Re
  * `feat:` commit pushed to main, and the GitHub release of v1.0.0 exists.
  */
 async function startReleaseJob(test: TestContext, bin: string) {
-  // Independent of each other: started together.
-  const [fixture, attestation, remote, home] = await Promise.all([
-    startPackagistFixture({ tags: [] }),
-    startAttestationSandbox(),
-    createBareRemote(),
-    makeTempDir('phpublish-ri-home-'),
-  ]);
-  test.onTestFinished(async () => {
-    await attestation.close();
-    await fixture.cleanup();
-    await remote.cleanup();
-    await home.cleanup();
+  const {
+    fixture,
+    attestation,
+    remote,
+    home,
+    output: shownOnFailure,
+  } = await startReleaseWorld(test, {
+    tool: 'release-it',
   });
-  /** What the last release-it run printed (and what a test adds), shown when the test fails. */
-  let lastOutput = '';
-  test.onTestFailed(() => console.error(`release-it output:\n${lastOutput}`));
+  /** Adds to what is shown when the test fails (the last release-it run's output and more). */
   const addToOutput = (text: string) => {
-    lastOutput += text;
+    shownOnFailure.text += text;
   };
 
   attestation.github.addRepository('acme/hello');
@@ -172,8 +160,8 @@ async function startReleaseJob(test: TestContext, bin: string) {
         [bin, ...version, '--ci', '--config', configFile(), ...args],
         { cwd: fixture.repo.dir, env, timeout: 120_000 },
         (error, stdout, stderr) => {
-          lastOutput = `${stdout}\n${stderr}`;
-          resolve({ code: error ? Number(error.code ?? 1) : 0, output: lastOutput });
+          shownOnFailure.text = `${stdout}\n${stderr}`;
+          resolve({ code: error ? Number(error.code ?? 1) : 0, output: shownOnFailure.text });
         },
       );
     });
@@ -202,7 +190,7 @@ async function startReleaseJob(test: TestContext, bin: string) {
       });
       child.on('close', (code) => {
         clearTimeout(timer);
-        lastOutput = output;
+        shownOnFailure.text = output;
         resolve({ code: code ?? 1, output });
       });
     });

@@ -8,13 +8,11 @@ import {
   installWithComposer,
   type SandboxPrivatePackagist,
   sandboxAudit,
-  startAttestationSandbox,
   startSandboxPrivatePackagist,
 } from '@phpublish/sandbox';
 import { git, gitEnv } from '@phpublish/testing/git';
-import { startPackagistFixture } from '@phpublish/testing/packagist';
 import { freshGnupgHome, generateTestKey, type TestKey } from '@phpublish/testing/pgp';
-import { createBareRemote } from '@phpublish/testing/php-package-repo';
+import { type ReleaseJobOptions, startReleaseWorld } from '@phpublish/testing/release-job';
 import { makeTempDir } from '@phpublish/testing/temp-dir';
 import { beforeAll, describe, expect, it, type TestContext } from 'vitest';
 
@@ -42,24 +40,12 @@ beforeAll(async () => {
 async function startReleaseJob(
   test: TestContext,
   bin: string,
-  sandbox: NonNullable<Parameters<typeof startPackagistFixture>[0]>['sandbox'] = {},
+  sandbox: ReleaseJobOptions['sandbox'] = {},
 ) {
-  // Independent of each other: started together.
-  const [fixture, attestation, remote, home] = await Promise.all([
-    startPackagistFixture({ tags: [], sandbox }),
-    startAttestationSandbox(),
-    createBareRemote(),
-    makeTempDir('phpublish-sr-home-'),
-  ]);
-  test.onTestFinished(async () => {
-    await attestation.close();
-    await fixture.cleanup();
-    await remote.cleanup();
-    await home.cleanup();
+  const { fixture, attestation, remote, home, output } = await startReleaseWorld(test, {
+    tool: 'semantic-release',
+    sandbox,
   });
-  /** What the last semantic-release run printed, shown when the test fails. */
-  let lastOutput = '';
-  test.onTestFailed(() => console.error(`semantic-release output:\n${lastOutput}`));
 
   attestation.github.addRepository('acme/hello');
   // What @semantic-release/github does before this plugin's publish step: the release exists.
@@ -139,8 +125,8 @@ async function startReleaseJob(
         [bin, ...args],
         { cwd: fixture.repo.dir, env, timeout: 120_000 },
         (error, stdout, stderr) => {
-          lastOutput = `${stdout}\n${stderr}`;
-          resolve({ code: error ? Number(error.code ?? 1) : 0, output: lastOutput });
+          output.text = `${stdout}\n${stderr}`;
+          resolve({ code: error ? Number(error.code ?? 1) : 0, output: output.text });
         },
       );
     });
