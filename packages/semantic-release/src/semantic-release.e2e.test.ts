@@ -37,11 +37,7 @@ beforeAll(async () => {
  * HOME (so that tests can run side by side), all removed when the test ends. The repository has a
  * `feat:` commit pushed to main, and the GitHub release of v1.0.0 exists.
  */
-async function startReleaseJob(
-  test: TestContext,
-  bin: string,
-  sandbox: ReleaseJobOptions['sandbox'] = {},
-) {
+async function startReleaseJob(test: TestContext, bin: string, sandbox: ReleaseJobOptions['sandbox'] = {}) {
   const { fixture, attestation, remote, home, output } = await startReleaseWorld(test, {
     tool: 'semantic-release',
     sandbox,
