@@ -69,7 +69,8 @@ interface Run {
  * changeset, is pushed.
  */
 async function startReleaseJob(test: TestContext) {
-  const { fixture, attestation, remote, home, output } = await startReleaseWorld(test, { tool: 'changesets' });
+  const world = await startReleaseWorld(test, { tool: 'changesets' });
+  const { fixture, attestation, remote, home, output } = world;
 
   // Its git refs are the remote's: changesets/action's API tag creation lands there.
   attestation.github.addRepository('acme/hello', { gitDir: remote.dir });
@@ -81,26 +82,9 @@ async function startReleaseJob(test: TestContext) {
 
   /** A changesets/action release job on a push to main, with `id-token: write` and a GITHUB_TOKEN. */
   async function actionsEnv(extra: Record<string, string> = {}): Promise<Record<string, string>> {
-    const job = attestation.githubIssuer.gitHubActionsJob({
-      repository: 'acme/hello',
-      ref: 'refs/heads/main',
-      eventName: 'push',
-      // The workflow runs for the commit at the tip of main (the "Version Packages" merge).
-      sha: (await fixture.repo.git(['rev-parse', 'HEAD'])).trim(),
-    });
-    return {
-      ...gitEnv(),
-      ...job.env,
-      HOME: home.path,
-      GITHUB_API_URL: attestation.github.url,
-      GITHUB_TOKEN: attestation.github.issueToken('acme/hello', { contents: 'write', attestations: 'write' }),
-      GITHUB_STEP_SUMMARY: join(home.path, 'summary.md'),
-      PACKAGIST_USERNAME: 'alice',
-      PACKAGIST_API_TOKEN: fixture.alice.safeToken,
-      PHPUBLISH_GPG_PRIVATE_KEY: key.armoredPrivateKey,
-      PHPUBLISH_GPG_PRIVATE_KEY_PASSPHRASE: 'correct horse',
-      ...extra,
-    };
+    // The workflow runs for the commit at the tip of main (the "Version Packages" merge).
+    const sha = (await fixture.repo.git(['rev-parse', 'HEAD'])).trim();
+    return world.actionsEnv({ sha, key, extra });
   }
 
   /** phpublish's options for the sandbox (what a repository's phpublish.config.json would say). */

@@ -8,7 +8,7 @@ import type { VerifyReport } from '@phpublish/core/verify';
 import { installWithComposer, type SandboxGitHub, startSandboxGitHub } from '@phpublish/sandbox';
 import { git, gitEnv } from '@phpublish/testing/git';
 import { freshGnupgHome, generateTestKey, type TestKey } from '@phpublish/testing/pgp';
-import { startReleaseWorld } from '@phpublish/testing/release-job';
+import { type JobPermissions, startReleaseWorld } from '@phpublish/testing/release-job';
 import { makeTempDir } from '@phpublish/testing/temp-dir';
 import { beforeAll, describe, expect, it, type TestContext } from 'vitest';
 
@@ -56,15 +56,10 @@ function patchRelease(github: SandboxGitHub, token: string, id: number, body: Re
  * `feat:` commit pushed to main, and the GitHub release of v1.0.0 exists.
  */
 async function startReleaseJob(test: TestContext, bin: string) {
-  const {
-    fixture,
-    attestation,
-    remote,
-    home,
-    output: shownOnFailure,
-  } = await startReleaseWorld(test, {
+  const world = await startReleaseWorld(test, {
     tool: 'release-it',
   });
+  const { fixture, attestation, remote, home, output: shownOnFailure } = world;
   /** Adds to what is shown when the test fails (the last release-it run's output and more). */
   const addToOutput = (text: string) => {
     shownOnFailure.text += text;
@@ -124,33 +119,8 @@ async function startReleaseJob(test: TestContext, bin: string) {
   const configFile = () => join(home.path, 'release-it.json');
 
   /** A GitHub Actions release job on a push to main, with `id-token: write` and a GITHUB_TOKEN. */
-  function actionsEnv(
-    extra: Record<string, string> = {},
-    permissions: { contents?: 'read' | 'write'; attestations?: 'read' | 'write' } = {
-      contents: 'write',
-      attestations: 'write',
-    },
-  ): Record<string, string> {
-    const job = attestation.githubIssuer.gitHubActionsJob({
-      repository: 'acme/hello',
-      ref: 'refs/heads/main',
-      eventName: 'push',
-      sha: fixture.repo.head,
-    });
-    return {
-      ...gitEnv(),
-      ...job.env,
-      HOME: home.path,
-      GITHUB_API_URL: attestation.github.url,
-      GITHUB_TOKEN: attestation.github.issueToken('acme/hello', permissions),
-      GITHUB_STEP_SUMMARY: join(home.path, 'summary.md'),
-      PACKAGIST_USERNAME: 'alice',
-      PACKAGIST_API_TOKEN: fixture.alice.safeToken,
-      PHPUBLISH_GPG_PRIVATE_KEY: key.armoredPrivateKey,
-      PHPUBLISH_GPG_PRIVATE_KEY_PASSPHRASE: 'correct horse',
-      ...extra,
-    };
-  }
+  const actionsEnv = (extra: Record<string, string> = {}, permissions?: JobPermissions) =>
+    world.actionsEnv({ sha: fixture.repo.head, key, extra, ...(permissions ? { permissions } : {}) });
 
   /** `release-it 1.0.0 --ci` (plus `args`) in the repository, with the configuration above. */
   function releaseIt(env: Record<string, string>, args: string[] = [], version: string[] = ['1.0.0']) {

@@ -12,7 +12,7 @@ import {
 } from '@phpublish/sandbox';
 import { git, gitEnv } from '@phpublish/testing/git';
 import { freshGnupgHome, generateTestKey, type TestKey } from '@phpublish/testing/pgp';
-import { type ReleaseJobOptions, startReleaseWorld } from '@phpublish/testing/release-job';
+import { type JobPermissions, type ReleaseJobOptions, startReleaseWorld } from '@phpublish/testing/release-job';
 import { makeTempDir } from '@phpublish/testing/temp-dir';
 import { beforeAll, describe, expect, it, type TestContext } from 'vitest';
 
@@ -38,10 +38,11 @@ beforeAll(async () => {
  * `feat:` commit pushed to main, and the GitHub release of v1.0.0 exists.
  */
 async function startReleaseJob(test: TestContext, bin: string, sandbox: ReleaseJobOptions['sandbox'] = {}) {
-  const { fixture, attestation, remote, home, output } = await startReleaseWorld(test, {
+  const world = await startReleaseWorld(test, {
     tool: 'semantic-release',
     sandbox,
   });
+  const { fixture, attestation, remote, home, output } = world;
 
   attestation.github.addRepository('acme/hello');
   // What @semantic-release/github does before this plugin's publish step: the release exists.
@@ -86,33 +87,8 @@ async function startReleaseJob(test: TestContext, bin: string, sandbox: ReleaseJ
   }
 
   /** A GitHub Actions release job on a push to main, with `id-token: write` and a GITHUB_TOKEN. */
-  function actionsEnv(
-    extra: Record<string, string> = {},
-    permissions: { contents?: 'read' | 'write'; attestations?: 'read' | 'write' } = {
-      contents: 'write',
-      attestations: 'write',
-    },
-  ): Record<string, string> {
-    const job = attestation.githubIssuer.gitHubActionsJob({
-      repository: 'acme/hello',
-      ref: 'refs/heads/main',
-      eventName: 'push',
-      sha: fixture.repo.head,
-    });
-    return {
-      ...gitEnv(),
-      ...job.env,
-      HOME: home.path,
-      GITHUB_API_URL: attestation.github.url,
-      GITHUB_TOKEN: attestation.github.issueToken('acme/hello', permissions),
-      GITHUB_STEP_SUMMARY: join(home.path, 'summary.md'),
-      PACKAGIST_USERNAME: 'alice',
-      PACKAGIST_API_TOKEN: fixture.alice.safeToken,
-      PHPUBLISH_GPG_PRIVATE_KEY: key.armoredPrivateKey,
-      PHPUBLISH_GPG_PRIVATE_KEY_PASSPHRASE: 'correct horse',
-      ...extra,
-    };
-  }
+  const actionsEnv = (extra: Record<string, string> = {}, permissions?: JobPermissions) =>
+    world.actionsEnv({ sha: fixture.repo.head, key, extra, ...(permissions ? { permissions } : {}) });
 
   function semanticRelease(env: Record<string, string>, args: string[] = []) {
     return new Promise<{ code: number; output: string }>((resolve) => {

@@ -1,5 +1,8 @@
+import { join } from 'node:path';
 import { startAttestationSandbox } from '@phpublish/sandbox';
+import { gitEnv } from './git.js';
 import { startPackagistFixture } from './packagist-fixture.js';
+import type { TestKey } from './pgp/index.js';
 import { createBareRemote } from './php-package-repo.js';
 import { makeTempDir } from './temp-dir.js';
 
@@ -7,6 +10,12 @@ import { makeTempDir } from './temp-dir.js';
 export interface TestHooks {
   onTestFinished(cleanup: () => Promise<void>): void;
   onTestFailed(report: () => void): void;
+}
+
+/** What the job's GITHUB_TOKEN may do (a workflow's `permissions:`). */
+export interface JobPermissions {
+  contents?: 'read' | 'write';
+  attestations?: 'read' | 'write';
 }
 
 export interface ReleaseJobOptions {
@@ -37,5 +46,40 @@ export async function startReleaseWorld(test: TestHooks, options: ReleaseJobOpti
   });
   const output = { text: '' };
   test.onTestFailed(() => console.error(`${options.tool} output:\n${output.text}`));
-  return { fixture, attestation, remote, home, output };
+
+  /**
+   * The environment of a GitHub Actions release job on a push to main at `sha`, with
+   * `id-token: write`, a GITHUB_TOKEN, Packagist credentials and the signing key; `extra` last.
+   */
+  function actionsEnv(job: {
+    sha: string;
+    key: TestKey;
+    permissions?: JobPermissions;
+    extra?: Record<string, string>;
+  }): Record<string, string> {
+    const { env } = attestation.githubIssuer.gitHubActionsJob({
+      repository: 'acme/hello',
+      ref: 'refs/heads/main',
+      eventName: 'push',
+      sha: job.sha,
+    });
+    return {
+      ...gitEnv(),
+      ...env,
+      HOME: home.path,
+      GITHUB_API_URL: attestation.github.url,
+      GITHUB_TOKEN: attestation.github.issueToken(
+        'acme/hello',
+        job.permissions ?? { contents: 'write', attestations: 'write' },
+      ),
+      GITHUB_STEP_SUMMARY: join(home.path, 'summary.md'),
+      PACKAGIST_USERNAME: 'alice',
+      PACKAGIST_API_TOKEN: fixture.alice.safeToken,
+      PHPUBLISH_GPG_PRIVATE_KEY: job.key.armoredPrivateKey,
+      ...(job.key.passphrase ? { PHPUBLISH_GPG_PRIVATE_KEY_PASSPHRASE: job.key.passphrase } : {}),
+      ...job.extra,
+    };
+  }
+
+  return { fixture, attestation, remote, home, output, actionsEnv };
 }
